@@ -1,0 +1,357 @@
+//! The plugin configuration as it is written (JSON, version 1). Parsing is
+//! strict: unknown fields are rejected and every error names its JSON path.
+//! [`crate::policy::Policy::compile`] turns it into the immutable policy.
+
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use std::fmt;
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    /// Schema version of this document; must be 1.
+    pub version: u32,
+    /// Free label of the policy (shown in the audit record).
+    #[serde(default)]
+    pub policy_version: Option<String>,
+    #[serde(default)]
+    pub limits: Limits,
+    #[serde(default)]
+    pub detectors: DetectorsConfig,
+    #[serde(default)]
+    pub routes: Vec<RouteConfig>,
+    /// Applies when no route matches.
+    #[serde(default)]
+    pub default: Option<RouteConfig>,
+    #[serde(default)]
+    pub subject: Option<SubjectConfig>,
+    #[serde(default)]
+    pub audit: AuditConfig,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Limits {
+    /// Largest body inspected, in bytes (default 1 MiB, Envoy's default buffer).
+    pub max_body_bytes: usize,
+    /// Deepest JSON nesting inspected (default 128).
+    pub max_json_depth: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits { max_body_bytes: 1 << 20, max_json_depth: 128 }
+    }
+}
+
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct DetectorsConfig {
+    /// Built-in detector ids (or categories) that never run.
+    pub disabled: Vec<String>,
+    pub custom: Vec<CustomDetectorConfig>,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct CustomDetectorConfig {
+    pub id: String,
+    pub category: String,
+    /// Regular expression (Rust `regex` syntax) matched against folded text.
+    pub pattern: String,
+    #[serde(default)]
+    pub validator: ValidatorName,
+    /// Field names (any style) whose values belong to this detector.
+    #[serde(default)]
+    pub fields: Vec<String>,
+}
+
+#[derive(Debug, Clone, Copy, Default, Deserialize, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum ValidatorName {
+    #[default]
+    None,
+    Luhn,
+    Mod97,
+}
+
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct RouteConfig {
+    /// Route name (required in `routes`, unused in `default`).
+    #[serde(default)]
+    pub name: Option<String>,
+    #[serde(default, rename = "match")]
+    pub matcher: Option<MatchConfig>,
+    /// Report what would happen, but only log.
+    #[serde(default)]
+    pub shadow: bool,
+    #[serde(default)]
+    pub request: DirectionConfig,
+    #[serde(default)]
+    pub response: DirectionConfig,
+    /// What to do with a body larger than `limits.max_body_bytes`.
+    #[serde(default)]
+    pub on_oversize: Option<OnOversize>,
+    /// What to do with a body that cannot be inspected (unknown encoding,
+    /// nesting too deep). Default: block when the route blocks anything, else log.
+    #[serde(default)]
+    pub on_uninspectable: Option<OnUninspectable>,
+    /// HTTP status of a block (default 403).
+    #[serde(default)]
+    pub block_status: Option<u16>,
+    /// Records of processing (GDPR art. 30): what the route is for.
+    #[serde(default)]
+    pub purpose: Option<String>,
+    #[serde(default)]
+    pub legal_basis: Option<LegalBasis>,
+    #[serde(default)]
+    pub retention: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct MatchConfig {
+    /// Envoy route name (`xds.route_name`).
+    #[serde(default)]
+    pub route_name: Option<String>,
+    /// Host/authority, exact or `*.suffix` (port ignored, case-insensitive).
+    #[serde(default)]
+    pub hosts: Vec<String>,
+    #[serde(default)]
+    pub path_exact: Option<String>,
+    #[serde(default)]
+    pub path_prefix: Option<String>,
+    #[serde(default)]
+    pub path_regex: Option<String>,
+    #[serde(default)]
+    pub methods: Vec<String>,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct DirectionConfig {
+    /// Action per detector id, category or `*`.
+    pub actions: BTreeMap<String, Action>,
+    /// Redaction strategy per detector id, category or `*` (default `tag`).
+    pub strategies: BTreeMap<String, Strategy>,
+    /// Rules per JSON path (`$.card.number`, `$.items[*].name`).
+    pub paths: BTreeMap<String, PathRuleConfig>,
+    /// Inspect header values (and cookies).
+    pub headers: bool,
+    /// Inspect query parameters (request only).
+    pub query: bool,
+    /// Inspect the body.
+    pub body: bool,
+    /// Headers never inspected, in addition to the built-in list.
+    pub skip_headers: Vec<String>,
+}
+
+impl Default for DirectionConfig {
+    fn default() -> Self {
+        DirectionConfig {
+            actions: BTreeMap::new(),
+            strategies: BTreeMap::new(),
+            paths: BTreeMap::new(),
+            headers: true,
+            query: true,
+            body: true,
+            skip_headers: Vec::new(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, Deserialize, Serialize, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[serde(rename_all = "snake_case")]
+pub enum Action {
+    Allow,
+    Log,
+    Redact,
+    Block,
+}
+
+impl Action {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Action::Allow => "allow",
+            Action::Log => "log",
+            Action::Redact => "redact",
+            Action::Block => "block",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case", deny_unknown_fields)]
+pub enum Strategy {
+    /// `[EMAIL]`
+    Tag,
+    /// Same length, every character `*`.
+    Mask,
+    /// Keep the last N characters (cards: last 4); emails keep their domain.
+    Partial(PartialOpts),
+    /// Keyed HMAC-SHA256 pseudonym (key from the VM environment).
+    Hash,
+    /// Drop the JSON member (elsewhere: empty value).
+    Remove,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct PartialOpts {
+    #[serde(default = "default_keep")]
+    pub keep_last: usize,
+}
+
+fn default_keep() -> usize {
+    4
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(untagged)]
+pub enum PathRuleConfig {
+    Action(Action),
+    Full(PathRule),
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct PathRule {
+    pub action: Action,
+    #[serde(default)]
+    pub strategy: Option<Strategy>,
+    /// Category recorded for values forced by this rule (default `custom_path`).
+    #[serde(default)]
+    pub category: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, Deserialize, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum OnOversize {
+    Block,
+    Allow,
+}
+
+#[derive(Debug, Clone, Copy, Deserialize, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum OnUninspectable {
+    Block,
+    Log,
+}
+
+#[derive(Debug, Clone, Copy, Deserialize, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum LegalBasis {
+    Consent,
+    Contract,
+    LegalObligation,
+    VitalInterests,
+    PublicTask,
+    LegitimateInterests,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct SubjectConfig {
+    /// Ordered sources; the first that yields a value wins.
+    pub sources: Vec<SubjectSource>,
+    /// Header that carries the pseudonym upstream.
+    #[serde(default = "default_subject_header")]
+    pub header: String,
+}
+
+fn default_subject_header() -> String {
+    "x-piiguard-subject".to_string()
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case", deny_unknown_fields)]
+pub enum SubjectSource {
+    Header(String),
+    /// JWT claim from the bearer token (or the payload `jwt_authn` verified).
+    JwtClaim(String),
+    Cookie(String),
+    Query(String),
+    RequestBody(String),
+    ResponseBody(String),
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct AuditConfig {
+    /// `findings` (default): only requests with findings; `all`: every request.
+    pub mode: AuditMode,
+    /// Also write each record as a log line (`piiguard-audit: {...}`).
+    pub log: bool,
+}
+
+impl Default for AuditConfig {
+    fn default() -> Self {
+        AuditConfig { mode: AuditMode::Findings, log: false }
+    }
+}
+
+#[derive(Debug, Clone, Copy, Deserialize, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum AuditMode {
+    Findings,
+    All,
+}
+
+/// A configuration error: where (JSON path, and line/column when known) and why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConfigError {
+    pub path: String,
+    pub message: String,
+    pub line: Option<usize>,
+    pub column: Option<usize>,
+}
+
+impl ConfigError {
+    pub fn at(path: impl Into<String>, message: impl Into<String>) -> ConfigError {
+        ConfigError { path: path.into(), message: message.into(), line: None, column: None }
+    }
+}
+
+impl fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.path, self.message)?;
+        if let (Some(l), Some(c)) = (self.line, self.column) {
+            write!(f, " (line {l}, column {c})")?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for ConfigError {}
+
+/// Parses the JSON text of a configuration.
+pub fn parse(text: &[u8]) -> Result<Config, ConfigError> {
+    let de = &mut serde_json::Deserializer::from_slice(text);
+    let res: Result<Config, _> = serde_path_to_error::deserialize(de);
+    match res {
+        Ok(c) => {
+            if c.version != 1 {
+                return Err(ConfigError::at("$.version", format!("unsupported version {} (this build reads version 1)", c.version)));
+            }
+            Ok(c)
+        }
+        Err(e) => {
+            let path = e.path().to_string();
+            let inner = e.into_inner();
+            let path = if path == "." || path.is_empty() { "$".to_string() } else { format!("$.{path}") };
+            let msg = inner.to_string();
+            // serde_json appends " at line L column C": keep them as fields.
+            let msg = match msg.rfind(" at line ") {
+                Some(i) => msg[..i].to_string(),
+                None => msg,
+            };
+            let msg = if msg.contains("did not match any variant of untagged enum PathRuleConfig") {
+                "expected an action (\"allow\", \"log\", \"redact\", \"block\") or {\"action\": ..., \"strategy\": ..., \"category\": ...}".to_string()
+            } else {
+                msg
+            };
+            Err(ConfigError { path, message: msg, line: Some(inner.line()), column: Some(inner.column()) })
+        }
+    }
+}

@@ -1,0 +1,842 @@
+//! Value detectors: one pass of a multi-pattern automaton over folded text,
+//! then structure and check-digit validation of every candidate.
+
+use crate::fields::FieldKind;
+use crate::normalize::normalize;
+use crate::validate as v;
+use regex_automata::meta::{self, Regex};
+use regex_automata::util::syntax;
+use regex_automata::{Anchored, Input, MatchKind};
+
+/// Built-in detectors. The discriminant is the detector's index in
+/// [`DetectorSet::info`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[repr(u16)]
+pub enum Builtin {
+    Email,
+    Phone,
+    PaymentCard,
+    Iban,
+    UsSsn,
+    Ipv4,
+    Ipv6,
+    UkNino,
+    DeSteuerId,
+    FrNir,
+    NlBsn,
+    ItCodiceFiscale,
+    EsDni,
+    PlPesel,
+    Jwt,
+    AuthCredential,
+    AwsAccessKey,
+    PrivateKey,
+    NameField,
+    AddressField,
+    BirthDateField,
+    EmailField,
+    PhoneField,
+    NationalIdField,
+    BankAccountField,
+    PaymentCardField,
+    CredentialField,
+    IpAddressField,
+}
+
+/// (id, category) of every built-in detector, in [`Builtin`] order.
+pub const BUILTINS: &[(&str, &str)] = &[
+    ("email", "email"),
+    ("phone", "phone"),
+    ("payment_card", "payment_card"),
+    ("iban", "bank_account"),
+    ("us_ssn", "national_id"),
+    ("ipv4", "ip_address"),
+    ("ipv6", "ip_address"),
+    ("uk_nino", "national_id"),
+    ("de_steuer_id", "national_id"),
+    ("fr_nir", "national_id"),
+    ("nl_bsn", "national_id"),
+    ("it_codice_fiscale", "national_id"),
+    ("es_dni", "national_id"),
+    ("pl_pesel", "national_id"),
+    ("jwt", "credential"),
+    ("auth_credential", "credential"),
+    ("aws_access_key", "credential"),
+    ("private_key", "credential"),
+    ("name_field", "person_name"),
+    ("address_field", "postal_address"),
+    ("birth_date_field", "birth_date"),
+    ("email_field", "email"),
+    ("phone_field", "phone"),
+    ("national_id_field", "national_id"),
+    ("bank_account_field", "bank_account"),
+    ("payment_card_field", "payment_card"),
+    ("credential_field", "credential"),
+    ("ip_address_field", "ip_address"),
+];
+
+/// Built-in categories (custom detectors may add more).
+pub const CATEGORIES: &[&str] = &[
+    "email", "phone", "payment_card", "bank_account", "national_id", "ip_address", "credential",
+    "person_name", "postal_address", "birth_date",
+];
+
+pub fn field_detector(kind: FieldKind, custom_base: usize) -> u16 {
+    let b = match kind {
+        FieldKind::PersonName => Builtin::NameField,
+        FieldKind::PostalAddress => Builtin::AddressField,
+        FieldKind::BirthDate => Builtin::BirthDateField,
+        FieldKind::Email => Builtin::EmailField,
+        FieldKind::Phone => Builtin::PhoneField,
+        FieldKind::NationalId => Builtin::NationalIdField,
+        FieldKind::BankAccount => Builtin::BankAccountField,
+        FieldKind::PaymentCard => Builtin::PaymentCardField,
+        FieldKind::Credential => Builtin::CredentialField,
+        FieldKind::IpAddress => Builtin::IpAddressField,
+        FieldKind::Custom(i) => return (custom_base + i as usize) as u16,
+    };
+    b as u16
+}
+
+// Scanner patterns, in priority order (leftmost-first: at the same start the
+// earlier pattern wins; a candidate that fails validation lets the later
+// patterns try the same start).
+const P_PRIVATE_KEY: usize = 0;
+const P_JWT: usize = 1;
+const P_AUTH: usize = 2;
+const P_AWS: usize = 3;
+const P_EMAIL: usize = 4;
+const P_IBAN: usize = 5;
+const P_NINO: usize = 6;
+const P_CF: usize = 7;
+const P_DNI: usize = 8;
+const P_NIR_2AB: usize = 9;
+const P_IPV6: usize = 10;
+const P_NUMERIC: usize = 11;
+
+const PATTERNS: &[&str] = &[
+    r"-----BEGIN[ A-Z0-9]{0,40}PRIVATE KEY-----(?:(?s:.){0,16384}?-----END[ A-Z0-9]{0,40}PRIVATE KEY-----|[A-Za-z0-9+/=\s\\]{16,})",
+    r"\beyJ[A-Za-z0-9_\-]{4,}\.eyJ[A-Za-z0-9_\-]{4,}\.[A-Za-z0-9_\-]*",
+    r"\b(?i:bearer|basic)[ \t]+[A-Za-z0-9._~+/=\-]{8,}",
+    r"\b(?:AKIA|ASIA|ABIA|ACCA|AIDA|AROA|AIPA|ANPA|ANVA|APKA)[A-Z0-9]{16}\b",
+    r"[A-Za-z0-9_%+\-\x80-\xFF]+(?:\.[A-Za-z0-9_%+\-\x80-\xFF]+)*@(?:[A-Za-z0-9\x80-\xFF](?:[A-Za-z0-9\-\x80-\xFF]{0,61}[A-Za-z0-9\x80-\xFF])?\.)+[A-Za-z\x80-\xFF][A-Za-z0-9\-\x80-\xFF]{1,23}",
+    r"\b[A-Za-z]{2}[0-9]{2}(?:[ \-]?[A-Za-z0-9]){11,32}",
+    r"\b[A-Za-z]{2}[ \-]?[0-9]{2}[ \-]?[0-9]{2}[ \-]?[0-9]{2}[ \-]?[A-Da-d]\b",
+    r"\b[A-Za-z]{6}[0-9LMNPQRSTUVlmnpqrstuv]{2}[A-Za-z][0-9LMNPQRSTUVlmnpqrstuv]{2}[A-Za-z][0-9LMNPQRSTUVlmnpqrstuv]{3}[A-Za-z]\b",
+    r"\b(?:[0-9]{8}|[XYZxyz][ \-]?[0-9]{7})[ \-]?[A-Za-z]\b",
+    r"\b[1-478][ ]?[0-9]{2}[ ]?[0-9]{2}[ ]?2[ABab][ ]?[0-9]{3}[ ]?[0-9]{3}[ ]?[0-9]{2}\b",
+    r"[0-9A-Fa-f]{0,4}(?::[0-9A-Fa-f]{0,4}){2,7}(?:[0-9]{1,3}(?:\.[0-9]{1,3}){3})?(?:%[0-9A-Za-z]{1,16})?",
+    r"\+?(?:\([0-9]{1,5}\)[ .\-]{0,2})?[0-9](?:[0-9]|[ .\-/]{1,3}[0-9]|[ .\-]{0,2}\([0-9]{1,5}\)[ .\-]{0,2}[0-9])*",
+];
+
+/// A custom detector compiled from the configuration.
+pub struct CustomDetector {
+    pub validator: Validator,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Validator {
+    None,
+    Luhn,
+    Mod97,
+}
+
+/// A match in the original (unfolded) text.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct RawMatch {
+    pub detector: u16,
+    pub start: usize,
+    pub end: usize,
+}
+
+/// Id and category of a detector.
+#[derive(Clone, Debug)]
+pub struct DetectorInfo {
+    pub id: String,
+    pub category: String,
+}
+
+/// All detectors, compiled once and immutable.
+pub struct DetectorSet {
+    all: Regex,
+    singles: Vec<Regex>,
+    custom: Option<Regex>,
+    customs: Vec<CustomDetector>,
+    pub info: Vec<DetectorInfo>,
+    /// Enabled flag per detector (index as in `info`).
+    pub enabled: Vec<bool>,
+}
+
+/// Reusable buffers for one scanning thread.
+#[derive(Default)]
+pub struct Scratch {
+    digits: Vec<u8>,
+    groups: Vec<Group>,
+    alnum: Vec<u8>,
+}
+
+#[derive(Clone, Copy, Debug)]
+struct Group {
+    start: usize,
+    end: usize,
+    /// separator bytes before this group (0 if none), e.g. b' ' or b'-'
+    sep: u8,
+    /// this group was written in parentheses
+    paren: bool,
+}
+
+#[derive(Debug)]
+pub struct BuildError(pub String);
+
+fn builder(unicode: bool) -> meta::Builder {
+    let mut b = Regex::builder();
+    b.syntax(syntax::Config::new().unicode(unicode).utf8(false))
+        .configure(Regex::config().match_kind(MatchKind::LeftmostFirst).utf8_empty(false));
+    b
+}
+
+impl DetectorSet {
+    /// Compiles the built-in detectors plus `custom` = (id, category, regex, validator).
+    pub fn new(custom: &[(String, String, String, Validator)]) -> Result<DetectorSet, BuildError> {
+        let all = builder(false).build_many(PATTERNS).map_err(|e| BuildError(e.to_string()))?;
+        let mut singles = Vec::with_capacity(PATTERNS.len());
+        for p in PATTERNS {
+            singles.push(builder(false).build(p).map_err(|e| BuildError(e.to_string()))?);
+        }
+        let mut info: Vec<DetectorInfo> =
+            BUILTINS.iter().map(|(id, cat)| DetectorInfo { id: id.to_string(), category: cat.to_string() }).collect();
+        let mut customs = Vec::new();
+        let mut pats = Vec::new();
+        for (id, cat, pat, val) in custom {
+            info.push(DetectorInfo { id: id.clone(), category: cat.clone() });
+            customs.push(CustomDetector { validator: *val });
+            pats.push(pat.as_str());
+        }
+        let custom = if pats.is_empty() {
+            None
+        } else {
+            Some(builder(true).build_many(&pats).map_err(|e| BuildError(e.to_string()))?)
+        };
+        let enabled = vec![true; info.len()];
+        Ok(DetectorSet { all, singles, custom, customs, info, enabled })
+    }
+
+    /// Checks one custom pattern alone (for precise config errors).
+    pub fn check_pattern(pat: &str) -> Result<(), String> {
+        builder(true).build(pat).map(|_| ()).map_err(|e| e.to_string())
+    }
+
+    pub fn custom_base(&self) -> usize {
+        BUILTINS.len()
+    }
+
+    /// Appends every validated match in `text` to `out`, in order.
+    pub fn scan(&self, text: &[u8], scratch: &mut Scratch, out: &mut Vec<RawMatch>) {
+        if text.is_empty() {
+            return;
+        }
+        let first = out.len();
+        let norm = normalize(text);
+        let hay: &[u8] = &norm.text;
+        if might_match_builtin(hay) {
+            self.scan_builtin(hay, scratch, &mut |d, s, e| {
+                let (a, b) = norm.original_span(s, e);
+                out.push(RawMatch { detector: d, start: a, end: b });
+            });
+        }
+        if let Some(re) = &self.custom {
+            let mut pos = 0;
+            while pos <= hay.len() {
+                let Some(m) = re.search(&Input::new(hay).range(pos..)) else { break };
+                let (s, e) = (m.start(), m.end());
+                let idx = m.pattern().as_usize();
+                let ok = s < e
+                    && match self.customs.get(idx).map(|c| c.validator) {
+                        Some(Validator::Luhn) => {
+                            let d: Vec<u8> = hay[s..e].iter().copied().filter(u8::is_ascii_digit).collect();
+                            v::luhn(&d)
+                        }
+                        Some(Validator::Mod97) => {
+                            let d: Vec<u8> = hay[s..e]
+                                .iter()
+                                .filter(|c| c.is_ascii_alphanumeric())
+                                .map(u8::to_ascii_uppercase)
+                                .collect();
+                            v::iban_mod97(&d)
+                        }
+                        _ => true,
+                    };
+                let det = (self.custom_base() + idx) as u16;
+                if ok && self.is_enabled(det) {
+                    let (a, b) = norm.original_span(s, e);
+                    out.push(RawMatch { detector: det, start: a, end: b });
+                }
+                pos = if e > s { e } else { s + 1 };
+            }
+        }
+        // Keep matches ordered and non-overlapping: the earliest, then the longest wins.
+        if out.len() - first > 1 {
+            let tail = &mut out[first..];
+            tail.sort_by(|a, b| a.start.cmp(&b.start).then(b.end.cmp(&a.end)));
+            let mut keep = first;
+            for i in first..out.len() {
+                if keep > first && out[i].start < out[keep - 1].end {
+                    continue;
+                }
+                out[keep] = out[i];
+                keep += 1;
+            }
+            out.truncate(keep);
+        }
+    }
+
+    fn is_enabled(&self, d: u16) -> bool {
+        self.enabled.get(d as usize).copied().unwrap_or(false)
+    }
+
+    fn scan_builtin(&self, hay: &[u8], scratch: &mut Scratch, emit: &mut dyn FnMut(u16, usize, usize)) {
+        let mut pos = 0;
+        while pos < hay.len() {
+            let Some(m) = self.all.search(&Input::new(hay).range(pos..)) else { break };
+            let (s, mut e) = (m.start(), m.end());
+            if e == s {
+                pos = s + 1;
+                continue;
+            }
+            let pid = m.pattern().as_usize();
+            if !self.candidate(pid, hay, s, e, scratch, emit) {
+                for q in pid + 1..PATTERNS.len() {
+                    let input = Input::new(hay).range(s..).anchored(Anchored::Yes);
+                    if let Some(m2) = self.singles[q].search(&input) {
+                        if m2.end() > m2.start() && self.candidate(q, hay, m2.start(), m2.end(), scratch, emit) {
+                            e = e.max(m2.end());
+                            break;
+                        }
+                    }
+                }
+            }
+            pos = e.max(s + 1);
+        }
+    }
+
+    /// Validates one candidate; emits what it finds. True if anything was found.
+    fn candidate(
+        &self,
+        pid: usize,
+        hay: &[u8],
+        s: usize,
+        e: usize,
+        scratch: &mut Scratch,
+        emit: &mut dyn FnMut(u16, usize, usize),
+    ) -> bool {
+        let text = &hay[s..e];
+        let before = if s > 0 { hay[s - 1] } else { b' ' };
+        let after = hay.get(e).copied().unwrap_or(b' ');
+        let mut found = |b: Builtin, a: usize, z: usize| -> bool {
+            if self.is_enabled(b as u16) {
+                emit(b as u16, a, z);
+                true
+            } else {
+                false
+            }
+        };
+        match pid {
+            P_PRIVATE_KEY => found(Builtin::PrivateKey, s, e),
+            P_JWT => jwt_header_ok(text) && found(Builtin::Jwt, s, e),
+            P_AUTH => auth_ok(text) && found(Builtin::AuthCredential, s, e),
+            P_AWS => found(Builtin::AwsAccessKey, s, e),
+            P_EMAIL => found(Builtin::Email, s, e),
+            P_IBAN => {
+                let alnum = &mut scratch.alnum;
+                alnum.clear();
+                let cc = [text[0].to_ascii_uppercase(), text[1].to_ascii_uppercase()];
+                let Some(len) = v::iban_length(&cc) else { return false };
+                let mut end = s;
+                for (i, &c) in text.iter().enumerate() {
+                    if c.is_ascii_alphanumeric() {
+                        alnum.push(c.to_ascii_uppercase());
+                        if alnum.len() == len {
+                            end = s + i + 1;
+                            break;
+                        }
+                    }
+                }
+                if alnum.len() != len || hay.get(end).is_some_and(|c| c.is_ascii_alphanumeric()) && is_compact(&hay[s..end]) {
+                    return false;
+                }
+                v::iban_mod97(alnum) && found(Builtin::Iban, s, end)
+            }
+            P_NINO => {
+                let a = upper_alnum(text, &mut scratch.alnum);
+                v::uk_nino(a) && found(Builtin::UkNino, s, e)
+            }
+            P_CF => {
+                let a = upper_alnum(text, &mut scratch.alnum);
+                v::it_codice_fiscale(a) && found(Builtin::ItCodiceFiscale, s, e)
+            }
+            P_DNI => {
+                let a = upper_alnum(text, &mut scratch.alnum);
+                v::es_dni_nie(a) && found(Builtin::EsDni, s, e)
+            }
+            P_NIR_2AB => {
+                let a = upper_alnum(text, &mut scratch.alnum);
+                v::fr_nir_corsica(a) && found(Builtin::FrNir, s, e)
+            }
+            P_IPV6 => {
+                if before.is_ascii_alphanumeric() || before == b':' || after.is_ascii_alphanumeric() {
+                    return false;
+                }
+                let t = match text.iter().position(|&c| c == b'%') {
+                    Some(p) => &text[..p],
+                    None => text,
+                };
+                let ok = std::str::from_utf8(t)
+                    .ok()
+                    .and_then(|t| t.parse::<std::net::Ipv6Addr>().ok())
+                    .is_some_and(|ip| !ip.is_unspecified() && !ip.is_loopback());
+                ok && found(Builtin::Ipv6, s, e)
+            }
+            P_NUMERIC => self.numeric(hay, s, e, scratch, emit),
+            _ => false,
+        }
+    }
+
+    /// Splits a run of digit groups and classifies the longest valid windows.
+    fn numeric(&self, hay: &[u8], s: usize, e: usize, scratch: &mut Scratch, emit: &mut dyn FnMut(u16, usize, usize)) -> bool {
+        let text = &hay[s..e];
+        let ndigits = text.iter().filter(|c| c.is_ascii_digit()).count();
+        if ndigits < 7 {
+            return false;
+        }
+        // Split into groups.
+        let groups = &mut scratch.groups;
+        groups.clear();
+        let mut i = 0;
+        let mut sep = 0u8;
+        let mut paren = false;
+        while i < text.len() {
+            let c = text[i];
+            if c.is_ascii_digit() {
+                let st = i;
+                while i < text.len() && text[i].is_ascii_digit() {
+                    i += 1;
+                }
+                groups.push(Group { start: s + st, end: s + i, sep, paren });
+                sep = 0;
+                paren = false;
+                continue;
+            }
+            match c {
+                b'(' => paren = true,
+                b')' => sep = if sep == 0 { b')' } else { sep },
+                b'+' => {}
+                _ => {
+                    if sep == 0 || sep == b' ' {
+                        sep = c;
+                    }
+                }
+            }
+            i += 1;
+        }
+        let plus = text.first() == Some(&b'+');
+        let before_ok = s == 0 || !hay[s - 1].is_ascii_alphanumeric() || plus;
+        let mut any_found = false;
+        let n = groups.len();
+        let mut gi = 0;
+        while gi < n {
+            let mut matched = None;
+            let max_end = (gi + 8).min(n);
+            for gj in (gi..max_end).rev() {
+                let win = &scratch.groups[gi..=gj];
+                let win_plus = plus && gi == 0;
+                let a = if gi == 0 { s } else if win[0].paren { win[0].start - 1 } else { win[0].start };
+                let z = win[win.len() - 1].end;
+                let left_ok = if gi == 0 { before_ok } else { true };
+                let right_ok = !hay.get(z).is_some_and(|c| c.is_ascii_alphanumeric());
+                if let Some(b) = classify_numeric(win, hay, win_plus, &mut scratch.digits, left_ok && right_ok) {
+                    if self.is_enabled(b as u16) {
+                        matched = Some((b, a, z, gj));
+                        break;
+                    }
+                }
+            }
+            match matched {
+                Some((b, a, z, gj)) => {
+                    emit(b as u16, a, z);
+                    any_found = true;
+                    gi = gj + 1;
+                }
+                None => gi += 1,
+            }
+        }
+        any_found
+    }
+}
+
+fn is_compact(t: &[u8]) -> bool {
+    t.iter().all(u8::is_ascii_alphanumeric)
+}
+
+fn upper_alnum<'a>(text: &[u8], buf: &'a mut Vec<u8>) -> &'a [u8] {
+    buf.clear();
+    buf.extend(text.iter().filter(|c| c.is_ascii_alphanumeric()).map(u8::to_ascii_uppercase));
+    buf
+}
+
+/// Cheap check: could any built-in pattern match? (no digit, `@`, `:` and
+/// no token keyword means no candidate at all)
+fn might_match_builtin(hay: &[u8]) -> bool {
+    hay.iter().any(|&c| c.is_ascii_digit() || c == b'@' || c == b':' || c >= 0x80)
+        || memchr::memmem::find(hay, b"eyJ").is_some()
+        || memchr::memmem::find(hay, b"-----BEGIN").is_some()
+        || memchr::memmem::find(hay, b"earer").is_some()
+        || memchr::memmem::find(hay, b"EARER").is_some()
+        || memchr::memmem::find(hay, b"asic").is_some()
+        || memchr::memmem::find(hay, b"ASIC").is_some()
+}
+
+fn jwt_header_ok(t: &[u8]) -> bool {
+    use base64::Engine as _;
+    let head = t.split(|&c| c == b'.').next().unwrap_or(b"");
+    match base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(head.strip_suffix(b"=").unwrap_or(head)) {
+        Ok(h) => h.first() == Some(&b'{') && (memchr::memmem::find(&h, b"\"alg\"").is_some() || memchr::memmem::find(&h, b"\"typ\"").is_some()),
+        Err(_) => false,
+    }
+}
+
+fn auth_ok(t: &[u8]) -> bool {
+    use base64::Engine as _;
+    let mut parts = t.splitn(2, |c| *c == b' ' || *c == b'\t');
+    let scheme = parts.next().unwrap_or(b"");
+    let cred = parts.next().unwrap_or(b"");
+    let cred = cred.trim_ascii_start();
+    if scheme.eq_ignore_ascii_case(b"basic") {
+        return base64::engine::general_purpose::STANDARD
+            .decode(cred)
+            .is_ok_and(|d| d.contains(&b':'));
+    }
+    let has_digit = cred.iter().any(u8::is_ascii_digit);
+    let has_upper = cred.iter().any(u8::is_ascii_uppercase);
+    let has_lower = cred.iter().any(u8::is_ascii_lowercase);
+    let has_sym = cred.iter().any(|c| matches!(c, b'.' | b'_' | b'-' | b'~' | b'+' | b'/' | b'='));
+    cred.len() >= 12 && (has_digit || (has_upper && has_lower) || has_sym)
+}
+
+fn num(d: &[u8]) -> u32 {
+    d.iter().take(9).fold(0u32, |a, &c| a * 10 + (c.wrapping_sub(b'0') as u32 % 10))
+}
+
+/// Dates and times written with separators are never phones or IDs.
+fn looks_like_date(win: &[Group], hay: &[u8]) -> bool {
+    if win.len() < 3 {
+        return false;
+    }
+    let g = |i: usize| &hay[win[i].start..win[i].end];
+    let lens: Vec<usize> = win.iter().take(3).map(|w| w.end - w.start).collect();
+    let seps_ok = win[1..3].iter().all(|w| matches!(w.sep, b'-' | b'.' | b'/'));
+    if !seps_ok {
+        return false;
+    }
+    let (y, m, d) = match (lens[0], lens[1], lens[2]) {
+        (4, 1..=2, 1..=2) => (num(g(0)), num(g(1)), num(g(2))),
+        (1..=2, 1..=2, 4) => (num(g(2)), num(g(1)), num(g(0))),
+        _ => return false,
+    };
+    (1800..=2200).contains(&y) && ((1..=12).contains(&m) && (1..=31).contains(&d) || (1..=12).contains(&d) && (1..=31).contains(&m))
+}
+
+fn classify_numeric(win: &[Group], hay: &[u8], plus: bool, digits: &mut Vec<u8>, bounded: bool) -> Option<Builtin> {
+    digits.clear();
+    let mut trunk_removed = false;
+    for (i, g) in win.iter().enumerate() {
+        let t = &hay[g.start..g.end];
+        // "+49 (0)30 ...": the national trunk prefix in parentheses is not dialled.
+        if g.paren && t == b"0" && i > 0 {
+            trunk_removed = true;
+            continue;
+        }
+        digits.extend_from_slice(t);
+    }
+    let d: &[u8] = digits;
+    let l = d.len();
+    if l < 7 || l > 19 {
+        return None;
+    }
+    if d.iter().all(|&c| c == d[0]) {
+        return None;
+    }
+    let n = win.len();
+    let seps_dot = n == 4 && win[1..].iter().all(|g| g.sep == b'.');
+    let any_paren = win.iter().any(|g| g.paren);
+    if seps_dot && !plus && !any_paren {
+        let groups: Vec<&[u8]> = win.iter().map(|g| &hay[g.start..g.end]).collect();
+        if v::ipv4(&groups) {
+            return bounded.then_some(Builtin::Ipv4);
+        }
+    }
+    if looks_like_date(win, hay) {
+        return None;
+    }
+    if !plus && !any_paren && v::payment_card(d) {
+        // Cards are validated strongly enough to be found inside letters too.
+        return Some(Builtin::PaymentCard);
+    }
+    if !bounded {
+        return None;
+    }
+    let intl = plus || (l > 2 && d[0] == b'0' && d[1] == b'0');
+    if intl {
+        return phone_international(if plus { d } else { &d[2..] }).then_some(Builtin::Phone);
+    }
+    let phone_like = n >= 2 && d[0] == b'0';
+    if phone_like && phone_national(win, d, trunk_removed) {
+        return Some(Builtin::Phone);
+    }
+    let compact = n == 1;
+    match l {
+        15 if !any_paren && v::fr_nir(d) => return Some(Builtin::FrNir),
+        11 if !any_paren => {
+            if v::pl_pesel(d) {
+                return Some(Builtin::PlPesel);
+            }
+            if v::de_steuer_id(d) {
+                return Some(Builtin::DeSteuerId);
+            }
+        }
+        9 if !any_paren => {
+            let dots_or_compact = compact || win[1..].iter().all(|g| matches!(g.sep, b'.' | b' '));
+            if dots_or_compact && v::nl_bsn(d) {
+                return Some(Builtin::NlBsn);
+            }
+            let lens: Vec<usize> = win.iter().map(|g| g.end - g.start).collect();
+            let ssn_shape = compact || (lens == [3, 2, 4] && win[1..].iter().all(|g| matches!(g.sep, b'-' | b' ') && g.sep == win[1].sep));
+            if ssn_shape && v::us_ssn(d) {
+                return Some(Builtin::UsSsn);
+            }
+        }
+        _ => {}
+    }
+    phone_national(win, d, trunk_removed).then_some(Builtin::Phone)
+}
+
+fn phone_international(d: &[u8]) -> bool {
+    let l = d.len();
+    if !(8..=15).contains(&l) || d[0] == b'0' {
+        return false;
+    }
+    match (d[0], d.get(1).copied().unwrap_or(0)) {
+        (b'1', _) => l == 11 && d[1] >= b'2' && d[4] >= b'2',
+        (b'4', b'4') => (11..=13).contains(&l),
+        (b'4', b'9') => (9..=15).contains(&l),
+        (b'3', b'3') => l == 11 && d[2] != b'0',
+        (b'3', b'1') => l == 11,
+        (b'3', b'4') => l == 11,
+        (b'3', b'9') => (8..=13).contains(&l),
+        _ => true,
+    }
+}
+
+fn phone_national(win: &[Group], d: &[u8], trunk_removed: bool) -> bool {
+    let l = d.len();
+    let n = win.len();
+    if trunk_removed {
+        return false; // "(0)" only makes sense after a country code
+    }
+    if d[0] == b'0' {
+        if d[1] == b'0' {
+            return false;
+        }
+        return if n == 1 { (10..=11).contains(&l) } else { (9..=12).contains(&l) };
+    }
+    if n < 2 {
+        return false;
+    }
+    let lens_345 = |w: &[Group]| w.iter().map(|g| g.end - g.start).collect::<Vec<_>>();
+    let lens = lens_345(win);
+    // NANP: (212) 555-0123, 212-555-0123, 212.555.0123, 1-212-555-0123
+    let nanp = |x: &[u8]| x.len() == 10 && x[0] >= b'2' && x[3] >= b'2';
+    if (l == 10 && nanp(d) && (lens == [3, 3, 4])) || (l == 11 && d[0] == b'1' && nanp(&d[1..]) && lens == [1, 3, 3, 4]) {
+        return true;
+    }
+    // ES: 612 345 678 / 91 123 45 67 ; IT mobile: 312 345 6789
+    if l == 9 && matches!(d[0], b'6' | b'7' | b'8' | b'9') && matches!(lens.as_slice(), [3, 3, 3] | [3, 2, 2, 2] | [2, 3, 2, 2]) {
+        return true;
+    }
+    if l == 10 && d[0] == b'3' && n >= 2 && lens[0] == 3 {
+        return true;
+    }
+    false
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn set() -> DetectorSet {
+        match DetectorSet::new(&[]) {
+            Ok(s) => s,
+            Err(e) => panic!("{e:?}"),
+        }
+    }
+
+    fn found(text: &str) -> Vec<(String, String)> {
+        let s = set();
+        let mut out = Vec::new();
+        s.scan(text.as_bytes(), &mut Scratch::default(), &mut out);
+        out.iter().map(|m| (s.info[m.detector as usize].id.clone(), text[m.start..m.end].to_string())).collect()
+    }
+
+    fn one(text: &str) -> Option<String> {
+        let f = found(text);
+        assert!(f.len() <= 1, "{text}: {f:?}");
+        f.into_iter().next().map(|(id, _)| id)
+    }
+
+    #[test]
+    fn positives() {
+        let cases: &[(&str, &str)] = &[
+            ("mail jane.doe+x@example.co.uk now", "email"),
+            ("4111 1111 1111 1111", "payment_card"),
+            ("4111-1111-1111-1111", "payment_card"),
+            ("card 4111111111111111.", "payment_card"),
+            ("3782 822463 10005", "payment_card"),
+            ("5555555555554444", "payment_card"),
+            ("2223003122003222", "payment_card"),
+            ("6011111111111117", "payment_card"),
+            ("3530111333300000", "payment_card"),
+            ("30569309025904", "payment_card"),
+            ("DE89 3704 0044 0532 0130 00", "iban"),
+            ("DE89370400440532013000", "iban"),
+            ("iban: gb82 west 1234 5698 7654 32", "iban"),
+            ("FR14 2004 1010 0505 0001 3M02 606", "iban"),
+            ("123-45-6789", "us_ssn"),
+            ("ssn 536225438", "us_ssn"),
+            ("from 192.168.10.20 at", "ipv4"),
+            ("2001:db8:85a3::8a2e:370:7334", "ipv6"),
+            ("fe80:0:0:0:204:61ff:fe9d:f156", "ipv6"),
+            ("AB 12 34 56 C", "uk_nino"),
+            ("86095742719", "de_steuer_id"),
+            ("1 84 12 76 451 089 46", "fr_nir"),
+            ("111222333", "nl_bsn"),
+            ("RSSMRA85T10A562S", "it_codice_fiscale"),
+            ("12345678Z", "es_dni"),
+            ("X1234567L", "es_dni"),
+            ("44051401359", "pl_pesel"),
+            ("+49 30 1234567", "phone"),
+            ("+49 (0)30 1234 5678", "phone"),
+            ("0049 30 12345678", "phone"),
+            ("+1 (212) 555-0123", "phone"),
+            ("(212) 555-0123", "phone"),
+            ("212-555-0123", "phone"),
+            ("212.555.0123", "phone"),
+            ("+44 20 7946 0958", "phone"),
+            ("020 7946 0958", "phone"),
+            ("07700 900123", "phone"),
+            ("030 12345678", "phone"),
+            ("+33 6 12 34 56 78", "phone"),
+            ("06 12 34 56 78", "phone"),
+            ("06-12345678", "phone"),
+            ("+31 6 12345678", "phone"),
+            ("612 345 678", "phone"),
+            ("+34 612 34 56 78", "phone"),
+            ("+39 06 6982 1234", "phone"),
+            ("312 345 6789", "phone"),
+            ("+4915112345678", "phone"),
+            ("AKIAIOSFODNN7EXAMPLE", "aws_access_key"),
+            ("Bearer abcDEF123456ghiJKL", "auth_credential"),
+            ("Basic dXNlcjpwYXNzd29yZA==", "auth_credential"),
+            ("eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.dozjgNryP4J3jVmNHl0w5N_XgL0n3I9PlFUP0THsR8U", "jwt"),
+            ("-----BEGIN RSA PRIVATE KEY-----\nMIIEpAIBAAKCAQEA75\n-----END RSA PRIVATE KEY-----", "private_key"),
+        ];
+        for (text, id) in cases {
+            assert_eq!(one(text).as_deref(), Some(*id), "{text}");
+        }
+    }
+
+    #[test]
+    fn negatives() {
+        for text in [
+            "4111 1111 1111 1112",
+            "1234567812345678",
+            "DE89370400440532013001",
+            "000-12-3456",
+            "666-12-3456",
+            "900-12-3456",
+            "123-00-6789",
+            "order 2026-11-23 shipped",
+            "23.11.2026",
+            "version 1.2.3",
+            "price 1234.56 EUR",
+            "10:30:00",
+            "00:1a:2b:3c:4d:5e",
+            "uuid 550e8400-e29b-41d4-a716-446655440000",
+            "sha 3f786850e387550fdab836ed7e6dc881de23001b",
+            "86095742718",
+            "AB123456E",
+            "BG123456C",
+            "12345678A",
+            "RSSMRA85T10A562T",
+            "127.0.0.1",
+            "::1",
+            "1700000000",
+            "count 1234567",
+            "Bearer token",
+            "the basic idea",
+            "user@localhost",
+            "item 12345678",
+        ] {
+            assert_eq!(found(text), vec![], "{text}");
+        }
+    }
+
+    #[test]
+    fn unicode_digits_and_separators() {
+        let cases = [
+            ("４１１１ １１１１ １１１１ １１１１", "payment_card"),
+            ("4111\u{00A0}1111\u{00A0}1111\u{00A0}1111", "payment_card"),
+            ("4111\u{2009}1111\u{2009}1111\u{2009}1111", "payment_card"),
+            ("4111\u{200B}1111\u{200B}1111\u{200B}1111", "payment_card"),
+            ("4111\u{00AD}1111\u{00AD}1111\u{00AD}1111", "payment_card"),
+            ("٤١١١١١١١١١١١١١١١", "payment_card"),
+            ("४१११११११११११११११", "payment_card"),
+            ("DE89\u{00A0}3704\u{00A0}0044\u{00A0}0532\u{00A0}0130\u{00A0}00", "iban"),
+            ("+49\u{2009}30\u{2009}1234567", "phone"),
+            ("jane\u{FF20}example.com", "email"),
+        ];
+        for (text, id) in cases {
+            let f = found(text);
+            assert_eq!(f.len(), 1, "{text}: {f:?}");
+            assert_eq!(f[0].0, id, "{text}");
+            // the match covers the whole original text, invisible characters included
+            assert_eq!(f[0].1, text, "{text}");
+        }
+        // other-script digits that are not a valid number stay clean
+        assert_eq!(found("٤١١١١١١١١١١١١١١٢"), vec![]);
+        assert_eq!(found("४२ people"), vec![]);
+    }
+
+    #[test]
+    fn several_in_one_text() {
+        let f = found("call +44 20 7946 0958 or mail a@b.io, card 4111111111111111");
+        let ids: Vec<&str> = f.iter().map(|(i, _)| i.as_str()).collect();
+        assert_eq!(ids, ["phone", "email", "payment_card"]);
+    }
+
+    #[test]
+    fn custom_detectors() {
+        let s = match DetectorSet::new(&[
+            ("employee_id".into(), "employee_id".into(), r"EMP-\d{6}".into(), Validator::None),
+            ("loyalty".into(), "loyalty_card".into(), r"\b\d{16}\b".into(), Validator::Luhn),
+        ]) {
+            Ok(s) => s,
+            Err(e) => panic!("{e:?}"),
+        };
+        let mut out = Vec::new();
+        s.scan(b"id EMP-123456 and 1234567812345670", &mut Scratch::default(), &mut out);
+        let ids: Vec<&str> = out.iter().map(|m| s.info[m.detector as usize].id.as_str()).collect();
+        assert_eq!(ids, ["employee_id", "loyalty"]);
+        out.clear();
+        s.scan(b"1234567812345678", &mut Scratch::default(), &mut out);
+        assert!(out.is_empty());
+    }
+}

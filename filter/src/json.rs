@@ -1,0 +1,551 @@
+//! A streaming JSON scanner that visits every scalar with its path and
+//! field context and applies rewrites by splicing, so that untouched bytes
+//! stay exactly as they were and the output is valid JSON whenever the
+//! input was. Iterative (no recursion): nesting depth is bounded by
+//! configuration, not by the stack.
+
+use crate::fields::{self, Context, FieldClass, Strength, Words};
+use std::borrow::Cow;
+
+/// One step of a JSON path.
+#[derive(Clone, Copy, Debug)]
+pub enum Seg {
+    /// Object key, as the raw bytes between the quotes.
+    Key { start: usize, end: usize, escaped: bool },
+    Index(u32),
+}
+
+#[derive(Debug, PartialEq, Eq)]
+pub enum JsonError {
+    Syntax(usize),
+    TooDeep,
+}
+
+/// A scalar value as seen by the visitor.
+pub enum Scalar<'a> {
+    /// Decoded string contents.
+    Str(Cow<'a, [u8]>),
+    /// The number's text.
+    Num(&'a [u8]),
+}
+
+/// What to do with a scalar.
+pub enum Verdict {
+    Keep,
+    /// Replace the whole token with these bytes (valid JSON).
+    Replace(Vec<u8>),
+    /// Drop the member (or array element) that holds it.
+    Remove,
+}
+
+/// Context of a scalar.
+pub struct Visit<'a, 'b> {
+    pub input: &'a [u8],
+    pub path: &'b [Seg],
+    pub field: Option<FieldClass>,
+}
+
+impl Visit<'_, '_> {
+    /// `$.a.b[*].c` (array indexes folded to `*` when `wild` is set).
+    pub fn render_path(&self, wild: bool) -> String {
+        render_path(self.input, self.path, wild)
+    }
+}
+
+pub fn render_path(input: &[u8], path: &[Seg], wild: bool) -> String {
+    let mut s = String::from("$");
+    for seg in path {
+        match *seg {
+            Seg::Key { start, end, escaped } => {
+                let k = key_bytes(input, start, end, escaped);
+                let k = String::from_utf8_lossy(&k);
+                if !k.is_empty() && k.bytes().all(|c| c.is_ascii_alphanumeric() || c == b'_' || c == b'-') {
+                    s.push('.');
+                    s.push_str(&k);
+                } else {
+                    s.push_str("['");
+                    s.push_str(&k.replace('\\', "\\\\").replace('\'', "\\'"));
+                    s.push_str("']");
+                }
+            }
+            Seg::Index(i) => {
+                if wild {
+                    s.push_str("[*]");
+                } else {
+                    s.push_str(&format!("[{i}]"));
+                }
+            }
+        }
+    }
+    s
+}
+
+pub fn key_bytes(input: &[u8], start: usize, end: usize, escaped: bool) -> Cow<'_, [u8]> {
+    let raw = &input[start..end];
+    if escaped {
+        Cow::Owned(unescape(raw))
+    } else {
+        Cow::Borrowed(raw)
+    }
+}
+
+/// Classifies a key: (field class, context for the members beneath it).
+pub type KeyClassifier<'c> = &'c dyn Fn(&Words) -> Option<FieldClass>;
+
+struct Frame {
+    is_obj: bool,
+    index: u32,
+    ctx: Context,
+    inherited: Option<FieldClass>,
+    /// class of the current member's key (objects)
+    key_class: Option<FieldClass>,
+    key_ctx: Context,
+    member_start: usize,
+    last_comma: Option<usize>,
+    members: Vec<Member>,
+    any_removed: bool,
+    remove_current: bool,
+}
+
+struct Member {
+    start: usize,
+    end: usize,
+    comma_before: Option<usize>,
+    removed: bool,
+}
+
+pub struct Options {
+    pub max_depth: usize,
+    /// Track member spans so that `Verdict::Remove` can drop members.
+    pub track_members: bool,
+}
+
+/// Scans `input`, calling `visit` for each string and number. Returns the
+/// rewritten document when anything changed.
+pub fn rewrite(
+    input: &[u8],
+    opts: &Options,
+    classify_key: KeyClassifier,
+    visit: &mut dyn FnMut(&Visit, Scalar) -> Verdict,
+) -> Result<Option<Vec<u8>>, JsonError> {
+    let mut edits: Vec<(usize, usize, Vec<u8>)> = Vec::new();
+    let mut stack: Vec<Frame> = Vec::new();
+    let mut path: Vec<Seg> = Vec::new();
+    let n = input.len();
+    let mut pos = skip_ws(input, 0);
+    'value: loop {
+        // ---- parse one value at pos
+        if pos >= n {
+            return Err(JsonError::Syntax(pos));
+        }
+        let value_start = pos;
+        let (field, ctx) = current_field(&stack);
+        match input[pos] {
+            b'{' | b'[' => {
+                if stack.len() >= opts.max_depth {
+                    return Err(JsonError::TooDeep);
+                }
+                let is_obj = input[pos] == b'{';
+                let (inherited, child_ctx) = match stack.last() {
+                    Some(f) => {
+                        let inh = if f.is_obj { f.key_class.or(f.inherited) } else { f.inherited };
+                        let c = if f.is_obj && f.key_ctx != Context::Neutral { f.key_ctx } else { f.ctx };
+                        (inh, c)
+                    }
+                    None => (None, Context::Neutral),
+                };
+                let inherited = suppress(inherited, child_ctx);
+                stack.push(Frame {
+                    is_obj,
+                    index: 0,
+                    ctx: child_ctx,
+                    inherited,
+                    key_class: None,
+                    key_ctx: Context::Neutral,
+                    member_start: 0,
+                    last_comma: None,
+                    members: Vec::new(),
+                    any_removed: false,
+                    remove_current: false,
+                });
+                pos = skip_ws(input, pos + 1);
+                let close = if is_obj { b'}' } else { b']' };
+                if input.get(pos) == Some(&close) {
+                    pos += 1;
+                    stack.pop();
+                    // an empty container is a completed value
+                } else {
+                    if is_obj {
+                        pos = read_key(input, pos, &mut stack, &mut path, classify_key)?;
+                    } else {
+                        path.push(Seg::Index(0));
+                        if let Some(f) = stack.last_mut() {
+                            f.member_start = pos;
+                        }
+                    }
+                    continue 'value;
+                }
+            }
+            b'"' => {
+                let (end, escaped) = scan_string(input, pos)?;
+                let raw = &input[pos + 1..end - 1];
+                let val = if escaped { Cow::Owned(unescape(raw)) } else { Cow::Borrowed(raw) };
+                let v = Visit { input, path: &path, field: suppress(field, ctx) };
+                apply(visit(&v, Scalar::Str(val)), pos, end, &mut edits, &mut stack);
+                pos = end;
+            }
+            b'-' | b'0'..=b'9' => {
+                let mut end = pos + 1;
+                while end < n && matches!(input[end], b'0'..=b'9' | b'.' | b'e' | b'E' | b'+' | b'-') {
+                    end += 1;
+                }
+                let v = Visit { input, path: &path, field: suppress(field, ctx) };
+                apply(visit(&v, Scalar::Num(&input[pos..end])), pos, end, &mut edits, &mut stack);
+                pos = end;
+            }
+            b't' if input[pos..].starts_with(b"true") => pos += 4,
+            b'f' if input[pos..].starts_with(b"false") => pos += 5,
+            b'n' if input[pos..].starts_with(b"null") => pos += 4,
+            _ => return Err(JsonError::Syntax(pos)),
+        }
+        let _ = value_start;
+        // ---- after a value: separators and closers
+        loop {
+            pos = skip_ws(input, pos);
+            let Some(frame) = stack.last_mut() else {
+                if pos != n {
+                    return Err(JsonError::Syntax(pos));
+                }
+                break 'value;
+            };
+            if opts.track_members {
+                frame.members.push(Member {
+                    start: frame.member_start,
+                    end: pos_trim_end(input, pos),
+                    comma_before: frame.last_comma,
+                    removed: frame.remove_current,
+                });
+            }
+            frame.remove_current = false;
+            match input.get(pos) {
+                Some(b',') => {
+                    frame.last_comma = Some(pos);
+                    pos = skip_ws(input, pos + 1);
+                    path.pop();
+                    if frame.is_obj {
+                        pos = read_key(input, pos, &mut stack, &mut path, classify_key)?;
+                    } else {
+                        frame.index += 1;
+                        frame.member_start = pos;
+                        path.push(Seg::Index(frame.index));
+                    }
+                    continue 'value;
+                }
+                Some(b'}') if frame.is_obj => {}
+                Some(b']') if !frame.is_obj => {}
+                _ => return Err(JsonError::Syntax(pos)),
+            }
+            // close the container
+            pos += 1;
+            path.pop();
+            if let Some(f) = stack.pop() {
+                if f.any_removed {
+                    remove_members(&f.members, &mut edits);
+                }
+            }
+        }
+    }
+    if edits.is_empty() {
+        return Ok(None);
+    }
+    edits.sort_by(|a, b| a.0.cmp(&b.0).then(b.1.cmp(&a.1)));
+    let mut out = Vec::with_capacity(n + 64);
+    let mut at = 0;
+    for (s, e, rep) in edits {
+        if s < at {
+            continue; // inside a removed span
+        }
+        out.extend_from_slice(&input[at..s]);
+        out.extend_from_slice(&rep);
+        at = e;
+    }
+    out.extend_from_slice(&input[at..]);
+    Ok(Some(out))
+}
+
+fn pos_trim_end(input: &[u8], mut pos: usize) -> usize {
+    while pos > 0 && matches!(input[pos - 1], b' ' | b'\t' | b'\n' | b'\r') {
+        pos -= 1;
+    }
+    pos
+}
+
+fn suppress(c: Option<FieldClass>, ctx: Context) -> Option<FieldClass> {
+    match c {
+        Some(f) if f.strength == Strength::Weak && ctx == Context::NonPerson => None,
+        other => other,
+    }
+}
+
+fn current_field(stack: &[Frame]) -> (Option<FieldClass>, Context) {
+    match stack.last() {
+        None => (None, Context::Neutral),
+        Some(f) if f.is_obj => (f.key_class.or(f.inherited), f.ctx),
+        Some(f) => (f.inherited, f.ctx),
+    }
+}
+
+fn apply(v: Verdict, start: usize, end: usize, edits: &mut Vec<(usize, usize, Vec<u8>)>, stack: &mut [Frame]) {
+    match v {
+        Verdict::Keep => {}
+        Verdict::Replace(r) => edits.push((start, end, r)),
+        Verdict::Remove => match stack.last_mut() {
+            Some(f) => {
+                f.remove_current = true;
+                f.any_removed = true;
+            }
+            None => edits.push((start, end, b"null".to_vec())),
+        },
+    }
+}
+
+/// Deletes removed members and the commas that separated them, keeping
+/// exactly one comma between consecutive kept members.
+fn remove_members(members: &[Member], edits: &mut Vec<(usize, usize, Vec<u8>)>) {
+    let mut seen_kept = false;
+    for m in members {
+        if m.removed {
+            edits.push((m.start, m.end, Vec::new()));
+            if let Some(c) = m.comma_before {
+                edits.push((c, c + 1, Vec::new()));
+            }
+        } else {
+            if !seen_kept {
+                if let Some(c) = m.comma_before {
+                    edits.push((c, c + 1, Vec::new()));
+                }
+            }
+            seen_kept = true;
+        }
+    }
+}
+
+fn read_key(
+    input: &[u8],
+    pos: usize,
+    stack: &mut [Frame],
+    path: &mut Vec<Seg>,
+    classify_key: KeyClassifier,
+) -> Result<usize, JsonError> {
+    if input.get(pos) != Some(&b'"') {
+        return Err(JsonError::Syntax(pos));
+    }
+    let (end, escaped) = scan_string(input, pos)?;
+    let (ks, ke) = (pos + 1, end - 1);
+    let words = if escaped { Words::split(&unescape(&input[ks..ke])) } else { Words::split(&input[ks..ke]) };
+    if let Some(f) = stack.last_mut() {
+        f.member_start = pos;
+        f.key_class = classify_key(&words);
+        f.key_ctx = fields::context(&words);
+    }
+    path.push(Seg::Key { start: ks, end: ke, escaped });
+    let p = skip_ws(input, end);
+    if input.get(p) != Some(&b':') {
+        return Err(JsonError::Syntax(p));
+    }
+    Ok(skip_ws(input, p + 1))
+}
+
+#[inline]
+fn skip_ws(input: &[u8], mut pos: usize) -> usize {
+    while pos < input.len() && matches!(input[pos], b' ' | b'\t' | b'\n' | b'\r') {
+        pos += 1;
+    }
+    pos
+}
+
+/// Returns (index after the closing quote, had escapes).
+fn scan_string(input: &[u8], start: usize) -> Result<(usize, bool), JsonError> {
+    let mut pos = start + 1;
+    let mut escaped = false;
+    loop {
+        match memchr::memchr2(b'"', b'\\', &input[pos.min(input.len())..]) {
+            None => return Err(JsonError::Syntax(start)),
+            Some(i) => {
+                let p = pos + i;
+                if input[p] == b'"' {
+                    return Ok((p + 1, escaped));
+                }
+                escaped = true;
+                pos = p + 2;
+                if pos > input.len() {
+                    return Err(JsonError::Syntax(start));
+                }
+            }
+        }
+    }
+}
+
+fn hex4(b: &[u8]) -> Option<u32> {
+    if b.len() < 4 {
+        return None;
+    }
+    let mut v = 0u32;
+    for &c in &b[..4] {
+        v = v * 16 + (c as char).to_digit(16)?;
+    }
+    Some(v)
+}
+
+/// Decodes JSON string escapes (lone surrogates become U+FFFD).
+pub fn unescape(raw: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(raw.len());
+    let mut i = 0;
+    while i < raw.len() {
+        let c = raw[i];
+        if c != b'\\' || i + 1 >= raw.len() {
+            out.push(c);
+            i += 1;
+            continue;
+        }
+        let e = raw[i + 1];
+        i += 2;
+        let simple = match e {
+            b'"' => Some(b'"'),
+            b'\\' => Some(b'\\'),
+            b'/' => Some(b'/'),
+            b'b' => Some(8),
+            b'f' => Some(12),
+            b'n' => Some(b'\n'),
+            b'r' => Some(b'\r'),
+            b't' => Some(b'\t'),
+            _ => None,
+        };
+        if let Some(s) = simple {
+            out.push(s);
+            continue;
+        }
+        if e != b'u' {
+            out.push(e);
+            continue;
+        }
+        let Some(hi) = hex4(&raw[i..]) else {
+            out.extend_from_slice("\u{FFFD}".as_bytes());
+            continue;
+        };
+        i += 4;
+        let cp = if (0xD800..0xDC00).contains(&hi) {
+            match (raw.get(i..i + 2), hex4(raw.get(i + 2..).unwrap_or(b""))) {
+                (Some(b"\\u"), Some(lo)) if (0xDC00..0xE000).contains(&lo) => {
+                    i += 6;
+                    0x10000 + ((hi - 0xD800) << 10) + (lo - 0xDC00)
+                }
+                _ => 0xFFFD,
+            }
+        } else if (0xDC00..0xE000).contains(&hi) {
+            0xFFFD
+        } else {
+            hi
+        };
+        let ch = char::from_u32(cp).unwrap_or('\u{FFFD}');
+        let mut buf = [0u8; 4];
+        out.extend_from_slice(ch.encode_utf8(&mut buf).as_bytes());
+    }
+    out
+}
+
+/// Encodes bytes as a JSON string literal (with quotes). Invalid UTF-8 is
+/// replaced so that the output is always valid JSON.
+pub fn quote(s: &[u8]) -> Vec<u8> {
+    let s = String::from_utf8_lossy(s);
+    let mut out = Vec::with_capacity(s.len() + 2);
+    out.push(b'"');
+    for ch in s.chars() {
+        match ch {
+            '"' => out.extend_from_slice(b"\\\""),
+            '\\' => out.extend_from_slice(b"\\\\"),
+            '\n' => out.extend_from_slice(b"\\n"),
+            '\r' => out.extend_from_slice(b"\\r"),
+            '\t' => out.extend_from_slice(b"\\t"),
+            c if (c as u32) < 0x20 => out.extend_from_slice(format!("\\u{:04x}", c as u32).as_bytes()),
+            c => {
+                let mut b = [0u8; 4];
+                out.extend_from_slice(c.encode_utf8(&mut b).as_bytes());
+            }
+        }
+    }
+    out.push(b'"');
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn no_fields(_: &Words) -> Option<FieldClass> {
+        None
+    }
+
+    fn run(input: &str, f: &mut dyn FnMut(&Visit, Scalar) -> Verdict) -> Result<Option<String>, JsonError> {
+        let opts = Options { max_depth: 64, track_members: true };
+        rewrite(input.as_bytes(), &opts, &no_fields, f).map(|o| o.map(|v| String::from_utf8_lossy(&v).into_owned()))
+    }
+
+    #[test]
+    fn visits_paths_and_values() {
+        let mut seen = Vec::new();
+        let r = run(r#"{"a":{"b":[1,"x\u0041",{"c":true}]},"d":"e","d":"f"}"#, &mut |v, s| {
+            let val = match s {
+                Scalar::Str(c) => String::from_utf8_lossy(&c).into_owned(),
+                Scalar::Num(n) => String::from_utf8_lossy(n).into_owned(),
+            };
+            seen.push((v.render_path(false), val));
+            Verdict::Keep
+        });
+        assert_eq!(r, Ok(None));
+        let want = [("$.a.b[0]", "1"), ("$.a.b[1]", "xA"), ("$.d", "e"), ("$.d", "f")];
+        assert_eq!(seen, want.map(|(a, b)| (a.to_string(), b.to_string())));
+    }
+
+    #[test]
+    fn replace_and_remove_keep_valid_json() {
+        let input = r#"{ "keep": 1, "drop": "x", "arr": ["a", "drop", "b"], "last": "drop" }"#;
+        let out = run(input, &mut |_, s| match s {
+            Scalar::Str(c) if &*c == b"drop" || &*c == b"x" => Verdict::Remove,
+            Scalar::Str(c) if &*c == b"a" => Verdict::Replace(quote(b"A\"")),
+            _ => Verdict::Keep,
+        });
+        let out = match out {
+            Ok(Some(o)) => o,
+            other => panic!("{other:?}"),
+        };
+        let v: serde_json::Value = match serde_json::from_str(&out) {
+            Ok(v) => v,
+            Err(e) => panic!("{e}: {out}"),
+        };
+        assert_eq!(v, serde_json::json!({"keep":1,"arr":["A\"","b"]}));
+    }
+
+    #[test]
+    fn remove_every_member() {
+        let out = run(r#"{"a":"x","b":"x"}"#, &mut |_, _| Verdict::Remove);
+        assert_eq!(out, Ok(Some("{}".to_string())));
+        let out = run(r#"["x","x",1]"#, &mut |_, s| if matches!(s, Scalar::Str(_)) { Verdict::Remove } else { Verdict::Keep });
+        assert_eq!(out, Ok(Some("[1]".to_string())));
+    }
+
+    #[test]
+    fn depth_limit_and_syntax_errors() {
+        let deep = "[".repeat(10_000) + &"]".repeat(10_000);
+        assert_eq!(run(&deep, &mut |_, _| Verdict::Keep), Err(JsonError::TooDeep));
+        for bad in ["{", "[1,", r#"{"a" 1}"#, r#"{"a":1}x"#, "\"abc", "tru", ""] {
+            assert!(matches!(run(bad, &mut |_, _| Verdict::Keep), Err(JsonError::Syntax(_))), "{bad}");
+        }
+    }
+
+    #[test]
+    fn unescape_surrogates() {
+        assert_eq!(unescape(br"\ud83d\ude00 \u00e9 \ud800x"), "😀 é \u{FFFD}x".as_bytes());
+        assert_eq!(quote("a\"\\\n\u{1}".as_bytes()), br#""a\"\\\n\u0001""#.to_vec());
+    }
+}

@@ -1,0 +1,655 @@
+//! The compiled, immutable policy: detectors built once, an action and a
+//! strategy resolved per detector and direction, routes ready to match.
+
+use crate::config::{self, Action, Config, ConfigError, OnOversize, OnUninspectable, PathRuleConfig, Strategy};
+use crate::detect::{self, DetectorSet, Validator, BUILTINS, CATEGORIES};
+use crate::fields::{self, FieldClass, FieldKind, Strength, Words};
+use regex_automata::meta::Regex;
+use std::collections::BTreeSet;
+
+/// Where a resolved action came from (for `explain` and the audit).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum RuleSource {
+    Detector(String),
+    Category(String),
+    Wildcard,
+    Implicit,
+    Path(String),
+}
+
+impl std::fmt::Display for RuleSource {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            RuleSource::Detector(d) => write!(f, "actions[\"{d}\"] (detector)"),
+            RuleSource::Category(c) => write!(f, "actions[\"{c}\"] (category)"),
+            RuleSource::Wildcard => write!(f, "actions[\"*\"]"),
+            RuleSource::Implicit => write!(f, "no rule: log (implicit default)"),
+            RuleSource::Path(p) => write!(f, "paths[\"{p}\"]"),
+        }
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct Resolved {
+    pub action: Action,
+    pub strategy: Strategy,
+    pub source: RuleSource,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum PathSeg {
+    Key(String),
+    AnyKey,
+    Index(u32),
+    AnyIndex,
+}
+
+#[derive(Clone, Debug)]
+pub struct PathRule {
+    pub text: String,
+    pub segs: Vec<PathSeg>,
+    pub action: Action,
+    pub strategy: Strategy,
+    /// Detector index used for findings forced by this rule.
+    pub detector: u16,
+}
+
+#[derive(Debug)]
+pub struct DirPolicy {
+    /// Indexed by detector.
+    pub resolved: Vec<Resolved>,
+    pub paths: Vec<PathRule>,
+    pub headers: bool,
+    pub query: bool,
+    pub body: bool,
+    pub skip_headers: Vec<String>,
+    pub has_remove: bool,
+    pub blocks: bool,
+}
+
+#[derive(Debug)]
+pub struct Route {
+    pub name: String,
+    matcher: Matcher,
+    pub shadow: bool,
+    pub request: DirPolicy,
+    pub response: DirPolicy,
+    pub on_oversize: OnOversize,
+    pub on_uninspectable: OnUninspectable,
+    pub block_status: u16,
+    pub purpose: Option<String>,
+    pub legal_basis: Option<config::LegalBasis>,
+    pub retention: Option<String>,
+}
+
+#[derive(Debug, Default)]
+struct Matcher {
+    route_name: Option<String>,
+    hosts: Vec<String>,
+    path: Option<PathMatch>,
+    methods: Vec<String>,
+}
+
+#[derive(Debug)]
+enum PathMatch {
+    Exact(String),
+    Prefix(String),
+    Regex(Regex),
+}
+
+/// What a request looks like to route matching.
+#[derive(Clone, Debug, Default)]
+pub struct RequestInfo {
+    pub route_name: Option<String>,
+    pub authority: String,
+    /// Path without the query.
+    pub path: String,
+    pub method: String,
+}
+
+pub struct Policy {
+    pub version: Option<String>,
+    pub limits: config::Limits,
+    pub detectors: DetectorSet,
+    pub routes: Vec<Route>,
+    pub default: Route,
+    /// Custom field hints: (joined lowercase words, custom index).
+    custom_fields: Vec<(Vec<u8>, u16)>,
+    /// Extra detector entries for path rules' categories.
+    pub uses_hash: bool,
+    pub config: Config,
+}
+
+impl std::fmt::Debug for Policy {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Policy").field("routes", &self.routes.len()).finish()
+    }
+}
+
+/// Built-in header names never inspected (framing, negotiation, tracing,
+/// and the addresses the mesh itself adds).
+pub const SKIP_HEADERS: &[&str] = &[
+    ":method", ":scheme", ":authority", ":status", ":protocol", "host", "content-length", "content-type",
+    "content-encoding", "transfer-encoding", "accept", "accept-encoding", "accept-language", "connection",
+    "upgrade", "te", "trailer", "keep-alive", "date", "server", "via", "expect", "x-request-id",
+    "x-forwarded-proto", "x-forwarded-for", "x-forwarded-client-cert", "x-real-ip", "traceparent",
+    "tracestate", "x-b3-traceid", "x-b3-spanid", "x-b3-parentspanid", "x-b3-sampled", "x-b3-flags", "b3",
+    "x-envoy-attempt-count", "x-envoy-upstream-service-time", "x-envoy-expected-rq-timeout-ms",
+    "x-envoy-internal", "x-envoy-decorator-operation", "x-envoy-peer-metadata", "x-envoy-peer-metadata-id",
+    "cache-control", "pragma", "etag", "last-modified", "if-none-match", "if-modified-since", "vary",
+    "x-piiguard-subject",
+];
+
+impl Policy {
+    /// Parses and compiles a configuration in one step.
+    pub fn from_json(text: &[u8]) -> Result<Policy, ConfigError> {
+        Policy::compile(config::parse(text)?)
+    }
+
+    pub fn compile(cfg: Config) -> Result<Policy, ConfigError> {
+        // detectors
+        let mut custom = Vec::new();
+        let mut seen_ids: BTreeSet<String> = BUILTINS.iter().map(|(i, _)| i.to_string()).collect();
+        let mut custom_fields = Vec::new();
+        for (i, c) in cfg.detectors.custom.iter().enumerate() {
+            let p = format!("$.detectors.custom[{i}]");
+            if !valid_name(&c.id) {
+                return Err(ConfigError::at(format!("{p}.id"), format!("invalid detector id {:?}: use lowercase letters, digits and _", c.id)));
+            }
+            if !seen_ids.insert(c.id.clone()) {
+                return Err(ConfigError::at(format!("{p}.id"), format!("duplicate detector id {:?}", c.id)));
+            }
+            if !valid_name(&c.category) {
+                return Err(ConfigError::at(format!("{p}.category"), format!("invalid category {:?}: use lowercase letters, digits and _", c.category)));
+            }
+            if let Err(e) = DetectorSet::check_pattern(&c.pattern) {
+                return Err(ConfigError::at(format!("{p}.pattern"), format!("invalid regular expression: {}", first_line(&e))));
+            }
+            let v = match c.validator {
+                config::ValidatorName::None => Validator::None,
+                config::ValidatorName::Luhn => Validator::Luhn,
+                config::ValidatorName::Mod97 => Validator::Mod97,
+            };
+            for f in &c.fields {
+                let w = Words::split(f.as_bytes());
+                if w.is_empty() {
+                    return Err(ConfigError::at(format!("{p}.fields"), format!("field name {f:?} has no letters or digits")));
+                }
+                custom_fields.push((w.joined().to_vec(), i as u16));
+            }
+            custom.push((c.id.clone(), c.category.clone(), c.pattern.clone(), v));
+        }
+        let mut detectors = DetectorSet::new(&custom).map_err(|e| ConfigError::at("$.detectors.custom", e.0))?;
+        for (i, d) in cfg.detectors.disabled.iter().enumerate() {
+            let mut hit = false;
+            for (k, info) in detectors.info.iter().enumerate() {
+                if &info.id == d || &info.category == d {
+                    detectors.enabled[k] = false;
+                    hit = true;
+                }
+            }
+            if !hit {
+                return Err(ConfigError::at(format!("$.detectors.disabled[{i}]"), format!("unknown detector or category {d:?}")));
+            }
+        }
+        let mut categories: BTreeSet<String> = CATEGORIES.iter().map(|s| s.to_string()).collect();
+        for c in &cfg.detectors.custom {
+            categories.insert(c.category.clone());
+        }
+        // Path-rule categories become detectors of their own.
+        let mut uses_hash = false;
+        let mut routes = Vec::new();
+        let mut names = BTreeSet::new();
+        for (i, r) in cfg.routes.iter().enumerate() {
+            let p = format!("$.routes[{i}]");
+            let Some(name) = &r.name else {
+                return Err(ConfigError::at(format!("{p}.name"), "missing field `name`"));
+            };
+            if name.is_empty() {
+                return Err(ConfigError::at(format!("{p}.name"), "route name must not be empty"));
+            }
+            if !names.insert(name.clone()) {
+                return Err(ConfigError::at(format!("{p}.name"), format!("duplicate route name {name:?}")));
+            }
+            let m = r.matcher.as_ref().ok_or_else(|| ConfigError::at(format!("{p}.match"), "missing field `match` (use `default` for the catch-all)"))?;
+            let matcher = compile_matcher(m, &format!("{p}.match"))?;
+            routes.push(compile_route(name, matcher, r, &p, &mut detectors, &categories, &mut uses_hash)?);
+        }
+        let default = match &cfg.default {
+            Some(d) => {
+                if d.matcher.is_some() {
+                    return Err(ConfigError::at("$.default.match", "the default route matches everything; remove `match`"));
+                }
+                let name = d.name.clone().unwrap_or_else(|| "default".into());
+                compile_route(&name, Matcher::default(), d, "$.default", &mut detectors, &categories, &mut uses_hash)?
+            }
+            None => compile_route("default", Matcher::default(), &config::RouteConfig::default(), "$.default", &mut detectors, &categories, &mut uses_hash)?,
+        };
+        if cfg.limits.max_body_bytes == 0 {
+            return Err(ConfigError::at("$.limits.max_body_bytes", "must be greater than 0"));
+        }
+        if cfg.limits.max_json_depth == 0 || cfg.limits.max_json_depth > 10_000 {
+            return Err(ConfigError::at("$.limits.max_json_depth", "must be between 1 and 10000"));
+        }
+        if let Some(s) = &cfg.subject {
+            if s.sources.is_empty() {
+                return Err(ConfigError::at("$.subject.sources", "at least one source is required"));
+            }
+            if !s.header.bytes().all(|c| c.is_ascii_alphanumeric() || c == b'-' || c == b'_') || s.header.is_empty() {
+                return Err(ConfigError::at("$.subject.header", format!("invalid header name {:?}", s.header)));
+            }
+            for (i, src) in s.sources.iter().enumerate() {
+                let v = match src {
+                    config::SubjectSource::Header(v)
+                    | config::SubjectSource::JwtClaim(v)
+                    | config::SubjectSource::Cookie(v)
+                    | config::SubjectSource::Query(v) => v.is_empty(),
+                    config::SubjectSource::RequestBody(p) | config::SubjectSource::ResponseBody(p) => {
+                        parse_json_path(p).map_err(|e| ConfigError::at(format!("$.subject.sources[{i}]"), e))?;
+                        false
+                    }
+                };
+                if v {
+                    return Err(ConfigError::at(format!("$.subject.sources[{i}]"), "must not be empty"));
+                }
+            }
+        }
+        Ok(Policy {
+            version: cfg.policy_version.clone(),
+            limits: cfg.limits.clone(),
+            detectors,
+            routes,
+            default,
+            custom_fields,
+            uses_hash,
+            config: cfg,
+        })
+    }
+
+    /// First matching route, else the default.
+    pub fn route(&self, req: &RequestInfo) -> &Route {
+        self.routes.iter().find(|r| r.matcher.matches(req)).unwrap_or(&self.default)
+    }
+
+    /// Explains route matching: (route, reasons the earlier routes did not match).
+    pub fn explain_route(&self, req: &RequestInfo) -> (&Route, Vec<(String, String)>) {
+        let mut skipped = Vec::new();
+        for r in &self.routes {
+            match r.matcher.mismatch(req) {
+                None => return (r, skipped),
+                Some(why) => skipped.push((r.name.clone(), why)),
+            }
+        }
+        (&self.default, skipped)
+    }
+
+    pub fn route_by_name(&self, name: &str) -> Option<&Route> {
+        if name == self.default.name {
+            return Some(&self.default);
+        }
+        self.routes.iter().find(|r| r.name == name)
+    }
+
+    /// Field classification including custom field hints.
+    pub fn classify_field(&self, words: &Words) -> Option<FieldClass> {
+        if !self.custom_fields.is_empty() {
+            let j = words.joined();
+            for (name, idx) in &self.custom_fields {
+                if j.ends_with(name) {
+                    return Some(FieldClass { kind: FieldKind::Custom(*idx), strength: Strength::Strong });
+                }
+            }
+        }
+        fields::classify(words)
+    }
+
+    /// The detector index of a field class, if that detector is enabled.
+    pub fn field_detector(&self, class: FieldClass) -> Option<u16> {
+        let d = detect::field_detector(class.kind, self.detectors.custom_base());
+        self.detectors.enabled.get(d as usize).copied().unwrap_or(false).then_some(d)
+    }
+
+    pub fn detector_id(&self, d: u16) -> &str {
+        self.detectors.info.get(d as usize).map(|i| i.id.as_str()).unwrap_or("unknown")
+    }
+
+    pub fn category(&self, d: u16) -> &str {
+        self.detectors.info.get(d as usize).map(|i| i.category.as_str()).unwrap_or("unknown")
+    }
+}
+
+fn first_line(s: &str) -> String {
+    s.lines().filter(|l| !l.trim().is_empty()).last().unwrap_or(s).trim().to_string()
+}
+
+fn valid_name(s: &str) -> bool {
+    !s.is_empty() && s.bytes().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == b'_')
+}
+
+fn compile_matcher(m: &config::MatchConfig, p: &str) -> Result<Matcher, ConfigError> {
+    let n = [m.path_exact.is_some(), m.path_prefix.is_some(), m.path_regex.is_some()].iter().filter(|b| **b).count();
+    if n > 1 {
+        return Err(ConfigError::at(p, "use at most one of `path_exact`, `path_prefix`, `path_regex`"));
+    }
+    let path = if let Some(e) = &m.path_exact {
+        Some(PathMatch::Exact(e.clone()))
+    } else if let Some(pre) = &m.path_prefix {
+        Some(PathMatch::Prefix(pre.clone()))
+    } else if let Some(r) = &m.path_regex {
+        let re = Regex::new(&format!("^(?:{r})$"))
+            .map_err(|e| ConfigError::at(format!("{p}.path_regex"), format!("invalid regular expression: {}", first_line(&e.to_string()))))?;
+        Some(PathMatch::Regex(re))
+    } else {
+        None
+    };
+    for (i, h) in m.hosts.iter().enumerate() {
+        if h.is_empty() || h.contains('/') {
+            return Err(ConfigError::at(format!("{p}.hosts[{i}]"), format!("invalid host {h:?}")));
+        }
+    }
+    for (i, meth) in m.methods.iter().enumerate() {
+        if meth.is_empty() || !meth.bytes().all(|c| c.is_ascii_alphabetic()) {
+            return Err(ConfigError::at(format!("{p}.methods[{i}]"), format!("invalid method {meth:?}")));
+        }
+    }
+    Ok(Matcher {
+        route_name: m.route_name.clone(),
+        hosts: m.hosts.iter().map(|h| h.to_ascii_lowercase()).collect(),
+        path,
+        methods: m.methods.iter().map(|s| s.to_ascii_uppercase()).collect(),
+    })
+}
+
+impl Matcher {
+    fn matches(&self, req: &RequestInfo) -> bool {
+        self.mismatch(req).is_none()
+    }
+
+    fn mismatch(&self, req: &RequestInfo) -> Option<String> {
+        if let Some(rn) = &self.route_name {
+            if req.route_name.as_deref() != Some(rn.as_str()) {
+                return Some(format!("route_name {:?} != {:?}", req.route_name.as_deref().unwrap_or(""), rn));
+            }
+        }
+        if !self.hosts.is_empty() {
+            let host = req.authority.rsplit_once(':').filter(|(_, p)| p.bytes().all(|c| c.is_ascii_digit())).map(|(h, _)| h).unwrap_or(&req.authority);
+            let host = host.to_ascii_lowercase();
+            let ok = self.hosts.iter().any(|h| match h.strip_prefix("*.") {
+                Some(suffix) => host.ends_with(suffix) && host.len() > suffix.len() && host.as_bytes()[host.len() - suffix.len() - 1] == b'.',
+                None => *h == host,
+            });
+            if !ok {
+                return Some(format!("host {host:?} not in {:?}", self.hosts));
+            }
+        }
+        match &self.path {
+            Some(PathMatch::Exact(e)) if req.path != *e => return Some(format!("path {:?} != {e:?}", req.path)),
+            Some(PathMatch::Prefix(p)) if !req.path.starts_with(p.as_str()) => return Some(format!("path {:?} does not start with {p:?}", req.path)),
+            Some(PathMatch::Regex(r)) if !r.is_match(req.path.as_bytes()) => return Some(format!("path {:?} does not match path_regex", req.path)),
+            _ => {}
+        }
+        if !self.methods.is_empty() && !self.methods.iter().any(|m| m.eq_ignore_ascii_case(&req.method)) {
+            return Some(format!("method {} not in {:?}", req.method, self.methods));
+        }
+        None
+    }
+}
+
+fn compile_route(
+    name: &str,
+    matcher: Matcher,
+    r: &config::RouteConfig,
+    p: &str,
+    detectors: &mut DetectorSet,
+    categories: &BTreeSet<String>,
+    uses_hash: &mut bool,
+) -> Result<Route, ConfigError> {
+    let request = compile_dir(&r.request, &format!("{p}.request"), detectors, categories, uses_hash)?;
+    let response = compile_dir(&r.response, &format!("{p}.response"), detectors, categories, uses_hash)?;
+    let blocks = request.blocks || response.blocks;
+    let block_status = r.block_status.unwrap_or(403);
+    if !(400..=599).contains(&block_status) {
+        return Err(ConfigError::at(format!("{p}.block_status"), "must be an HTTP error status (400-599)"));
+    }
+    Ok(Route {
+        name: name.to_string(),
+        matcher,
+        shadow: r.shadow,
+        request,
+        response,
+        on_oversize: r.on_oversize.unwrap_or(OnOversize::Block),
+        on_uninspectable: r.on_uninspectable.unwrap_or(if blocks { OnUninspectable::Block } else { OnUninspectable::Log }),
+        block_status,
+        purpose: r.purpose.clone(),
+        legal_basis: r.legal_basis,
+        retention: r.retention.clone(),
+    })
+}
+
+fn check_key(k: &str, p: &str, detectors: &DetectorSet, categories: &BTreeSet<String>) -> Result<(), ConfigError> {
+    if k == "*" || categories.contains(k) || detectors.info.iter().any(|i| i.id == k) {
+        Ok(())
+    } else {
+        Err(ConfigError::at(format!("{p}[\"{k}\"]"), format!("unknown detector or category {k:?}")))
+    }
+}
+
+fn compile_dir(
+    d: &config::DirectionConfig,
+    p: &str,
+    detectors: &mut DetectorSet,
+    categories: &BTreeSet<String>,
+    uses_hash: &mut bool,
+) -> Result<DirPolicy, ConfigError> {
+    for k in d.actions.keys() {
+        check_key(k, &format!("{p}.actions"), detectors, categories)?;
+    }
+    for (k, s) in &d.strategies {
+        check_key(k, &format!("{p}.strategies"), detectors, categories)?;
+        if let Strategy::Partial(o) = s {
+            if o.keep_last > 64 {
+                return Err(ConfigError::at(format!("{p}.strategies[\"{k}\"].partial.keep_last"), "must be at most 64"));
+            }
+        }
+    }
+    let mut paths = Vec::new();
+    for (text, rule) in &d.paths {
+        let segs = parse_json_path(text).map_err(|e| ConfigError::at(format!("{p}.paths[\"{text}\"]"), e))?;
+        let (action, strategy, category) = match rule {
+            PathRuleConfig::Action(a) => (*a, None, None),
+            PathRuleConfig::Full(f) => (f.action, f.strategy.clone(), f.category.clone()),
+        };
+        let category = category.unwrap_or_else(|| "custom_path".to_string());
+        if !valid_name(&category) {
+            return Err(ConfigError::at(format!("{p}.paths[\"{text}\"].category"), format!("invalid category {category:?}")));
+        }
+        let id = format!("path:{text}");
+        let det = match detectors.info.iter().position(|i| i.id == id && i.category == category) {
+            Some(i) => i as u16,
+            None => {
+                detectors.info.push(detect::DetectorInfo { id, category: category.clone() });
+                detectors.enabled.push(true);
+                (detectors.info.len() - 1) as u16
+            }
+        };
+        let strategy = strategy
+            .or_else(|| d.strategies.get(&category).cloned())
+            .or_else(|| d.strategies.get("*").cloned())
+            .unwrap_or(Strategy::Tag);
+        paths.push(PathRule { text: text.clone(), segs, action, strategy, detector: det });
+    }
+    let mut resolved = Vec::with_capacity(detectors.info.len());
+    for info in &detectors.info {
+        let (action, source) = if let Some(a) = d.actions.get(&info.id) {
+            (*a, RuleSource::Detector(info.id.clone()))
+        } else if let Some(a) = d.actions.get(&info.category) {
+            (*a, RuleSource::Category(info.category.clone()))
+        } else if let Some(a) = d.actions.get("*") {
+            (*a, RuleSource::Wildcard)
+        } else {
+            (Action::Log, RuleSource::Implicit)
+        };
+        let strategy = d
+            .strategies
+            .get(&info.id)
+            .or_else(|| d.strategies.get(&info.category))
+            .or_else(|| d.strategies.get("*"))
+            .cloned()
+            .unwrap_or(Strategy::Tag);
+        resolved.push(Resolved { action, strategy, source });
+    }
+    // path rules override the detector's own entry for forced findings
+    for pr in &paths {
+        if let Some(r) = resolved.get_mut(pr.detector as usize) {
+            *r = Resolved { action: pr.action, strategy: pr.strategy.clone(), source: RuleSource::Path(pr.text.clone()) };
+        }
+    }
+    let relevant = |r: &Resolved| matches!(r.action, Action::Redact);
+    *uses_hash |= resolved.iter().any(|r| relevant(r) && r.strategy == Strategy::Hash)
+        || paths.iter().any(|p| p.action == Action::Redact && p.strategy == Strategy::Hash);
+    let has_remove = resolved.iter().any(|r| r.strategy == Strategy::Remove) || paths.iter().any(|p| p.strategy == Strategy::Remove);
+    let blocks = resolved.iter().any(|r| r.action == Action::Block) || paths.iter().any(|p| p.action == Action::Block);
+    let mut skip: Vec<String> = SKIP_HEADERS.iter().map(|s| s.to_string()).collect();
+    skip.extend(d.skip_headers.iter().map(|s| s.to_ascii_lowercase()));
+    Ok(DirPolicy { resolved, paths, headers: d.headers, query: d.query, body: d.body, skip_headers: skip, has_remove, blocks })
+}
+
+/// Parses `$.a.b[0]`, `$.items[*].name`, `$['odd key']`, `$.*`.
+pub fn parse_json_path(s: &str) -> Result<Vec<PathSeg>, String> {
+    let b = s.as_bytes();
+    if b.first() != Some(&b'$') {
+        return Err(format!("JSON path {s:?} must start with `$`"));
+    }
+    let mut i = 1;
+    let mut segs = Vec::new();
+    while i < b.len() {
+        match b[i] {
+            b'.' => {
+                let st = i + 1;
+                let mut e = st;
+                while e < b.len() && b[e] != b'.' && b[e] != b'[' {
+                    e += 1;
+                }
+                if e == st {
+                    return Err(format!("JSON path {s:?}: empty key at offset {i}"));
+                }
+                let k = &s[st..e];
+                segs.push(if k == "*" { PathSeg::AnyKey } else { PathSeg::Key(k.to_string()) });
+                i = e;
+            }
+            b'[' => {
+                let close = s[i..].find(']').map(|c| c + i).ok_or_else(|| format!("JSON path {s:?}: missing `]`"))?;
+                let inner = &s[i + 1..close];
+                if inner == "*" {
+                    segs.push(PathSeg::AnyIndex);
+                } else if let Ok(n) = inner.parse::<u32>() {
+                    segs.push(PathSeg::Index(n));
+                } else if inner.len() >= 2 && (inner.starts_with('\'') && inner.ends_with('\'') || inner.starts_with('"') && inner.ends_with('"')) {
+                    segs.push(PathSeg::Key(inner[1..inner.len() - 1].to_string()));
+                } else {
+                    return Err(format!("JSON path {s:?}: bad index {inner:?}"));
+                }
+                i = close + 1;
+            }
+            _ => return Err(format!("JSON path {s:?}: unexpected {:?} at offset {i}", b[i] as char)),
+        }
+    }
+    Ok(segs)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn err(json: &str) -> ConfigError {
+        match Policy::from_json(json.as_bytes()) {
+            Ok(_) => panic!("accepted: {json}"),
+            Err(e) => e,
+        }
+    }
+
+    fn ok(json: &str) -> Policy {
+        match Policy::from_json(json.as_bytes()) {
+            Ok(p) => p,
+            Err(e) => panic!("{e}"),
+        }
+    }
+
+    fn req(path: &str, method: &str, host: &str, rn: Option<&str>) -> RequestInfo {
+        RequestInfo { route_name: rn.map(String::from), authority: host.into(), path: path.into(), method: method.into() }
+    }
+
+    #[test]
+    fn config_errors_name_path_and_reason() {
+        let cases = [
+            (r#"{"version":2}"#, "$.version", "unsupported version"),
+            (r#"{"version":1,"routs":[]}"#, "$.routs", "unknown field `routs`"),
+            (r#"{"version":1,"routes":[{"name":"a","match":{"path_prefix":"/"},"request":{"actions":{"emial":"block"}}}]}"#, "$.routes[0].request.actions[\"emial\"]", "unknown detector or category"),
+            (r#"{"version":1,"routes":[{"name":"a","match":{},"request":{"actions":{"email":"blok"}}}]}"#, "$.routes[0].request.actions.email", "unknown variant `blok`"),
+            (r#"{"version":1,"routes":[{"name":"a","match":{}},{"name":"a","match":{}}]}"#, "$.routes[1].name", "duplicate route name"),
+            (r#"{"version":1,"routes":[{"name":"a","match":{"path_regex":"("}}]}"#, "$.routes[0].match.path_regex", "invalid regular expression"),
+            (r#"{"version":1,"detectors":{"custom":[{"id":"x","category":"y","pattern":"[a-"}]}}"#, "$.detectors.custom[0].pattern", "invalid regular expression"),
+            (r#"{"version":1,"detectors":{"custom":[{"id":"email","category":"y","pattern":"a"}]}}"#, "$.detectors.custom[0].id", "duplicate detector id"),
+            (r#"{"version":1,"detectors":{"disabled":["nope"]}}"#, "$.detectors.disabled[0]", "unknown detector"),
+            (r#"{"version":1,"routes":[{"match":{}}]}"#, "$.routes[0].name", "missing field"),
+            (r#"{"version":1,"default":{"request":{"paths":{"card":"redact"}}}}"#, "$.default.request.paths[\"card\"]", "must start with `$`"),
+            (r#"{"version":1,"default":{"request":{"strategies":{"*":"scramble"}}}}"#, "$.default.request.strategies.*", "unknown variant"),
+            (r#"{"version":1,"default":{"block_status":200}}"#, "$.default.block_status", "400-599"),
+            (r#"{"version":1,"routes":[{"name":"a","match":{"path_exact":"/a","path_prefix":"/"}}]}"#, "$.routes[0].match", "at most one"),
+        ];
+        for (json, path, msg) in cases {
+            let e = err(json);
+            assert_eq!(e.path, path, "{json}: {e}");
+            assert!(e.message.contains(msg), "{json}: {e}");
+        }
+        let e = err("{\n  \"version\": 1,\n  \"limits\": {\"max_body_bytes\": \"big\"}\n}");
+        assert_eq!(e.path, "$.limits.max_body_bytes");
+        assert_eq!(e.line, Some(3));
+    }
+
+    #[test]
+    fn route_matching_first_match_wins() {
+        let p = ok(r#"{"version":1,"routes":[
+            {"name":"by-route","match":{"route_name":"r1"}},
+            {"name":"pay","match":{"path_prefix":"/payments","methods":["post"]}},
+            {"name":"exact","match":{"path_exact":"/x"}},
+            {"name":"re","match":{"path_regex":"/customers/[0-9]+"}},
+            {"name":"host","match":{"hosts":["*.example.com"]}}
+        ]}"#);
+        assert_eq!(p.route(&req("/payments/1", "POST", "a", Some("r1"))).name, "by-route");
+        assert_eq!(p.route(&req("/payments/1", "POST", "a", None)).name, "pay");
+        assert_eq!(p.route(&req("/payments/1", "GET", "a", None)).name, "default");
+        assert_eq!(p.route(&req("/x", "GET", "a", None)).name, "exact");
+        assert_eq!(p.route(&req("/x/y", "GET", "a", None)).name, "default");
+        assert_eq!(p.route(&req("/customers/42", "GET", "a", None)).name, "re");
+        assert_eq!(p.route(&req("/customers/42/x", "GET", "a", None)).name, "default");
+        assert_eq!(p.route(&req("/", "GET", "api.example.com:8080", None)).name, "host");
+        assert_eq!(p.route(&req("/", "GET", "example.com", None)).name, "default");
+        let (_, why) = p.explain_route(&req("/payments/1", "GET", "a", None));
+        assert!(why[1].1.contains("method GET"), "{why:?}");
+    }
+
+    #[test]
+    fn action_resolution_order() {
+        let p = ok(r#"{"version":1,"default":{"request":{"actions":{"payment_card":"block","national_id":"redact","*":"allow"},"strategies":{"national_id":"mask"}}}}"#);
+        let d = &p.default.request;
+        let idx = |id: &str| p.detectors.info.iter().position(|i| i.id == id).unwrap_or(usize::MAX);
+        assert_eq!(d.resolved[idx("payment_card")].action, Action::Block);
+        assert_eq!(d.resolved[idx("us_ssn")].action, Action::Redact);
+        assert_eq!(d.resolved[idx("us_ssn")].strategy, Strategy::Mask);
+        assert_eq!(d.resolved[idx("email")].action, Action::Allow);
+        assert_eq!(p.default.response.resolved[idx("email")].action, Action::Log);
+        assert!(p.default.request.blocks);
+    }
+
+    #[test]
+    fn json_paths() {
+        assert_eq!(
+            parse_json_path("$.items[*].name"),
+            Ok(vec![PathSeg::Key("items".into()), PathSeg::AnyIndex, PathSeg::Key("name".into())])
+        );
+        assert_eq!(parse_json_path("$['a b'][2].*"), Ok(vec![PathSeg::Key("a b".into()), PathSeg::Index(2), PathSeg::AnyKey]));
+        assert!(parse_json_path("$.a[").is_err());
+        assert!(parse_json_path("a.b").is_err());
+    }
+}

@@ -1,0 +1,137 @@
+//! Redaction strategies: how a detected value is rewritten.
+
+use crate::config::Strategy;
+use base64::Engine as _;
+use hmac::{Hmac, Mac};
+use sha2::Sha256;
+
+/// Keyed HMAC-SHA256 pseudonymiser. The key comes from the host (the Wasm
+/// VM environment), never from the plugin configuration.
+#[derive(Clone)]
+pub struct Hasher {
+    key: Vec<u8>,
+    key_id: Option<String>,
+}
+
+impl std::fmt::Debug for Hasher {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Hasher").field("key_id", &self.key_id).finish_non_exhaustive()
+    }
+}
+
+impl Hasher {
+    /// `None` for an empty key.
+    pub fn new(key: &[u8], key_id: Option<String>) -> Option<Hasher> {
+        (!key.is_empty()).then(|| Hasher { key: key.to_vec(), key_id })
+    }
+
+    pub fn key_id(&self) -> Option<&str> {
+        self.key_id.as_deref()
+    }
+
+    /// Truncated, URL-safe keyed digest of `domain` + `value` (`len` chars).
+    pub fn token(&self, domain: &str, value: &[u8], len: usize) -> String {
+        let mut mac = match <Hmac<Sha256> as Mac>::new_from_slice(&self.key) {
+            Ok(m) => m,
+            Err(_) => return String::from("unavailable"),
+        };
+        mac.update(domain.as_bytes());
+        mac.update(&[0]);
+        mac.update(value);
+        let digest = mac.finalize().into_bytes();
+        let mut s = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(digest);
+        s.truncate(len);
+        s
+    }
+}
+
+/// The canonical form hashed for a category, so that `4111 1111 ...` and
+/// `4111-1111-...` give the same pseudonym.
+fn canonical(category: &str, value: &[u8]) -> Vec<u8> {
+    match category {
+        "payment_card" | "phone" | "bank_account" | "national_id" => {
+            value.iter().filter(|c| c.is_ascii_alphanumeric()).map(u8::to_ascii_uppercase).collect()
+        }
+        "email" => value.trim_ascii().to_ascii_lowercase(),
+        _ => value.trim_ascii().to_vec(),
+    }
+}
+
+fn chars(v: &[u8]) -> usize {
+    String::from_utf8_lossy(v).chars().count()
+}
+
+/// Renders the replacement text of `value` (no quoting).
+pub fn render(strategy: &Strategy, category: &str, value: &[u8], hasher: Option<&Hasher>) -> Vec<u8> {
+    match strategy {
+        Strategy::Tag => format!("[{}]", category.to_ascii_uppercase()).into_bytes(),
+        Strategy::Mask => vec![b'*'; chars(value).max(1)],
+        Strategy::Partial(o) => partial(category, value, o.keep_last),
+        Strategy::Hash => match hasher {
+            Some(h) => format!("h:{}", h.token(category, &canonical(category, value), 16)).into_bytes(),
+            // Engine construction refuses a hash policy without a key; be safe anyway.
+            None => format!("[{}]", category.to_ascii_uppercase()).into_bytes(),
+        },
+        Strategy::Remove => Vec::new(),
+    }
+}
+
+fn partial(category: &str, value: &[u8], keep: usize) -> Vec<u8> {
+    let s = String::from_utf8_lossy(value);
+    if category == "email" || (s.contains('@') && !s.contains(' ')) {
+        if let Some((local, domain)) = s.rsplit_once('@') {
+            let mut out = "*".repeat(local.chars().count().max(1));
+            out.push('@');
+            out.push_str(domain);
+            return out.into_bytes();
+        }
+    }
+    // keep the last `keep` alphanumerics, mask the others, keep separators
+    let total = s.chars().filter(|c| c.is_alphanumeric()).count();
+    let mask_upto = total.saturating_sub(keep);
+    let mut seen = 0;
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        if c.is_alphanumeric() {
+            seen += 1;
+            out.push(if seen <= mask_upto { '*' } else { c });
+        } else {
+            out.push(c);
+        }
+    }
+    if total <= keep {
+        // Too short to show anything safely.
+        return "*".repeat(s.chars().count().max(1)).into_bytes();
+    }
+    out.into_bytes()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::PartialOpts;
+
+    fn r(s: Strategy, cat: &str, v: &str) -> String {
+        let h = Hasher::new(b"k1", None);
+        String::from_utf8_lossy(&render(&s, cat, v.as_bytes(), h.as_ref())).into_owned()
+    }
+
+    #[test]
+    fn strategies() {
+        assert_eq!(r(Strategy::Tag, "email", "a@b.io"), "[EMAIL]");
+        assert_eq!(r(Strategy::Mask, "phone", "+49 30 1234"), "***********");
+        assert_eq!(r(Strategy::Partial(PartialOpts { keep_last: 4 }), "payment_card", "4111 1111 1111 1111"), "**** **** **** 1111");
+        assert_eq!(r(Strategy::Partial(PartialOpts { keep_last: 4 }), "email", "jane.doe@example.com"), "********@example.com");
+        assert_eq!(r(Strategy::Partial(PartialOpts { keep_last: 4 }), "person_name", "Al"), "**");
+        assert_eq!(r(Strategy::Remove, "email", "x"), "");
+        let a = r(Strategy::Hash, "payment_card", "4111 1111 1111 1111");
+        let b = r(Strategy::Hash, "payment_card", "4111-1111-1111-1111");
+        let c = r(Strategy::Hash, "payment_card", "5555555555554444");
+        assert_eq!(a, b);
+        assert_ne!(a, c);
+        assert!(a.starts_with("h:") && a.len() == 18, "{a}");
+        let other_key = Hasher::new(b"k2", None);
+        let d = String::from_utf8_lossy(&render(&Strategy::Hash, "payment_card", b"4111111111111111", other_key.as_ref())).into_owned();
+        assert_ne!(a, d);
+    }
+}

@@ -1,0 +1,367 @@
+//! Check-digit and structure validators. Every function takes ASCII and
+//! never panics, whatever the input.
+
+/// Luhn (mod 10) over ASCII digits; non-digits make it fail.
+pub fn luhn(digits: &[u8]) -> bool {
+    if digits.len() < 2 {
+        return false;
+    }
+    let mut sum = 0u32;
+    for (i, &c) in digits.iter().rev().enumerate() {
+        if !c.is_ascii_digit() {
+            return false;
+        }
+        let mut d = (c - b'0') as u32;
+        if i % 2 == 1 {
+            d *= 2;
+            if d > 9 {
+                d -= 9;
+            }
+        }
+        sum += d;
+    }
+    sum % 10 == 0
+}
+
+fn prefix_num(d: &[u8], n: usize) -> u32 {
+    d.iter().take(n).fold(0u32, |acc, &c| acc * 10 + (c.wrapping_sub(b'0') as u32 % 10))
+}
+
+/// Payment card: known issuer ranges (IIN) and lengths, plus Luhn.
+pub fn payment_card(d: &[u8]) -> bool {
+    let len = d.len();
+    if !(13..=19).contains(&len) || !d.iter().all(u8::is_ascii_digit) {
+        return false;
+    }
+    let p1 = prefix_num(d, 1);
+    let p2 = prefix_num(d, 2);
+    let p3 = prefix_num(d, 3);
+    let p4 = prefix_num(d, 4);
+    let p6 = prefix_num(d, 6);
+    let brand_ok = match p1 {
+        4 => matches!(len, 13 | 16 | 19),                               // Visa
+        5 => ((51..=55).contains(&p2) && len == 16) || (50..=59).contains(&p2) && (12..=19).contains(&len), // Mastercard, Maestro
+        2 => (2221..=2720).contains(&p4) && len == 16,                  // Mastercard 2-series
+        3 => {
+            ((p2 == 34 || p2 == 37) && len == 15)                       // Amex
+                || ((3528..=3589).contains(&p4) && (16..=19).contains(&len)) // JCB
+                || (((300..=305).contains(&p3) || p2 == 36 || p2 == 38 || p2 == 39) && (14..=19).contains(&len)) // Diners
+        }
+        6 => {
+            (p4 == 6011 || (644..=649).contains(&p3) || p2 == 65 || (622126..=622925).contains(&p6) || p2 == 62)
+                && (16..=19).contains(&len)                              // Discover, UnionPay
+                || (p2 >= 60 && (12..=19).contains(&len) && len >= 16)   // Maestro 6x
+        }
+        _ => false,
+    };
+    brand_ok && luhn(d) && !d.iter().all(|&c| c == d[0])
+}
+
+/// Expected IBAN length by country (SEPA and the other registry countries).
+pub fn iban_length(cc: &[u8]) -> Option<usize> {
+    let n = match cc {
+        b"AD" => 24, b"AE" => 23, b"AL" => 28, b"AT" => 20, b"AZ" => 28, b"BA" => 20, b"BE" => 16,
+        b"BG" => 22, b"BH" => 22, b"BR" => 29, b"BY" => 28, b"CH" => 21, b"CR" => 22, b"CY" => 28,
+        b"CZ" => 24, b"DE" => 22, b"DK" => 18, b"DO" => 28, b"EE" => 20, b"EG" => 29, b"ES" => 24,
+        b"FI" => 18, b"FO" => 18, b"FR" => 27, b"GB" => 22, b"GE" => 22, b"GI" => 23, b"GL" => 18,
+        b"GR" => 27, b"GT" => 28, b"HR" => 21, b"HU" => 28, b"IE" => 22, b"IL" => 23, b"IQ" => 23,
+        b"IS" => 26, b"IT" => 27, b"JO" => 30, b"KW" => 30, b"KZ" => 20, b"LB" => 28, b"LC" => 32,
+        b"LI" => 21, b"LT" => 20, b"LU" => 20, b"LV" => 21, b"MC" => 27, b"MD" => 24, b"ME" => 22,
+        b"MK" => 19, b"MR" => 27, b"MT" => 31, b"MU" => 30, b"NL" => 18, b"NO" => 15, b"PK" => 24,
+        b"PL" => 28, b"PS" => 29, b"PT" => 25, b"QA" => 29, b"RO" => 24, b"RS" => 22, b"SA" => 24,
+        b"SC" => 31, b"SE" => 24, b"SI" => 19, b"SK" => 24, b"SM" => 27, b"ST" => 25, b"SV" => 28,
+        b"TL" => 23, b"TN" => 24, b"TR" => 26, b"UA" => 29, b"VA" => 22, b"VG" => 24, b"XK" => 20,
+        _ => return None,
+    };
+    Some(n)
+}
+
+/// ISO 13616 mod-97 check over an IBAN given as uppercase alphanumerics.
+pub fn iban_mod97(iban: &[u8]) -> bool {
+    if iban.len() < 15 || iban.len() > 34 {
+        return false;
+    }
+    let mut rem: u32 = 0;
+    let (head, tail) = iban.split_at(4);
+    for &c in tail.iter().chain(head.iter()) {
+        if c.is_ascii_digit() {
+            rem = (rem * 10 + (c - b'0') as u32) % 97;
+        } else if c.is_ascii_uppercase() {
+            let v = (c - b'A') as u32 + 10;
+            rem = (rem * 100 + v) % 97;
+        } else {
+            return false;
+        }
+    }
+    rem == 1
+}
+
+/// US SSN digits (9): impossible areas (000, 666, 900-999), group 00 and
+/// serial 0000 are rejected.
+pub fn us_ssn(d: &[u8]) -> bool {
+    if d.len() != 9 || !d.iter().all(u8::is_ascii_digit) {
+        return false;
+    }
+    let area = prefix_num(d, 3);
+    let group = prefix_num(&d[3..], 2);
+    let serial = prefix_num(&d[5..], 4);
+    area != 0 && area != 666 && area < 900 && group != 0 && serial != 0
+}
+
+/// Dutch BSN: 9 digits, "11-proef".
+pub fn nl_bsn(d: &[u8]) -> bool {
+    if d.len() != 9 || !d.iter().all(u8::is_ascii_digit) || d.iter().all(|&c| c == b'0') {
+        return false;
+    }
+    let mut sum: i32 = 0;
+    for (i, &c) in d.iter().enumerate() {
+        let w = if i == 8 { -1 } else { 9 - i as i32 };
+        sum += w * (c - b'0') as i32;
+    }
+    sum % 11 == 0
+}
+
+/// German tax identification number (Steuer-ID): 11 digits, first not 0,
+/// one digit repeated in the first ten, ISO 7064 MOD 11,10 check digit.
+pub fn de_steuer_id(d: &[u8]) -> bool {
+    if d.len() != 11 || d[0] == b'0' || !d.iter().all(u8::is_ascii_digit) {
+        return false;
+    }
+    let mut counts = [0u8; 10];
+    for &c in &d[..10] {
+        counts[(c - b'0') as usize] += 1;
+    }
+    let repeated = counts.iter().filter(|&&n| n >= 2).count();
+    if repeated != 1 || counts.iter().any(|&n| n > 3) {
+        return false;
+    }
+    let mut product = 10u32;
+    for &c in &d[..10] {
+        let mut sum = ((c - b'0') as u32 + product) % 10;
+        if sum == 0 {
+            sum = 10;
+        }
+        product = (sum * 2) % 11;
+    }
+    let mut check = 11 - product;
+    if check == 10 {
+        check = 0;
+    }
+    check == (d[10] - b'0') as u32
+}
+
+/// Polish PESEL: 11 digits, encoded birth date, weighted check digit.
+pub fn pl_pesel(d: &[u8]) -> bool {
+    if d.len() != 11 || !d.iter().all(u8::is_ascii_digit) {
+        return false;
+    }
+    let month = prefix_num(&d[2..], 2);
+    let day = prefix_num(&d[4..], 2);
+    let m = month % 20;
+    if !(1..=12).contains(&m) || month / 20 > 4 || !(1..=31).contains(&day) {
+        return false;
+    }
+    const W: [u32; 10] = [1, 3, 7, 9, 1, 3, 7, 9, 1, 3];
+    let sum: u32 = d[..10].iter().zip(W).map(|(&c, w)| (c - b'0') as u32 * w).sum();
+    (10 - sum % 10) % 10 == (d[10] - b'0') as u32
+}
+
+/// French NIR (numéro de sécurité sociale): 13 digits + 2-digit key
+/// (97 - n mod 97). Corsican departments 2A/2B are given as 19/18.
+pub fn fr_nir(d: &[u8]) -> bool {
+    if d.len() != 15 || !d.iter().all(u8::is_ascii_digit) {
+        return false;
+    }
+    if !matches!(d[0], b'1' | b'2' | b'3' | b'4' | b'7' | b'8') {
+        return false;
+    }
+    let month = prefix_num(&d[3..], 2);
+    if !((1..=12).contains(&month) || (20..=99).contains(&month)) {
+        return false;
+    }
+    let n = d[..13].iter().fold(0u64, |acc, &c| acc * 10 + (c - b'0') as u64);
+    let key = prefix_num(&d[13..], 2) as u64;
+    97 - n % 97 == key
+}
+
+/// French NIR written with a Corsican department (2A / 2B).
+pub fn fr_nir_corsica(s: &[u8]) -> bool {
+    if s.len() != 15 {
+        return false;
+    }
+    let mut d = [0u8; 15];
+    d.copy_from_slice(s);
+    let sub = match (d[5], d[6]) {
+        (b'2', b'A') => 1_000_000u64,
+        (b'2', b'B') => 2_000_000u64,
+        _ => return fr_nir(s),
+    };
+    d[6] = b'0';
+    if !d.iter().all(u8::is_ascii_digit) {
+        return false;
+    }
+    let n = d[..13].iter().fold(0u64, |acc, &c| acc * 10 + (c - b'0') as u64) - sub;
+    let key = prefix_num(&d[13..], 2) as u64;
+    97 - n % 97 == key
+}
+
+/// UK National Insurance number structure (it has no check digit): valid
+/// prefix letters, 6 digits, suffix A-D.
+pub fn uk_nino(s: &[u8]) -> bool {
+    if s.len() != 9 {
+        return false;
+    }
+    let (a, b) = (s[0], s[1]);
+    if !a.is_ascii_uppercase() || !b.is_ascii_uppercase() {
+        return false;
+    }
+    if matches!(a, b'D' | b'F' | b'I' | b'Q' | b'U' | b'V') || matches!(b, b'D' | b'F' | b'I' | b'O' | b'Q' | b'U' | b'V') {
+        return false;
+    }
+    if matches!(&s[..2], b"BG" | b"GB" | b"KN" | b"NK" | b"NT" | b"TN" | b"ZZ") {
+        return false;
+    }
+    s[2..8].iter().all(u8::is_ascii_digit) && matches!(s[8], b'A'..=b'D')
+}
+
+/// Spanish DNI (8 digits + letter) or NIE (X/Y/Z + 7 digits + letter).
+pub fn es_dni_nie(s: &[u8]) -> bool {
+    const LETTERS: &[u8; 23] = b"TRWAGMYFPDXBNJZSQVHLCKE";
+    if s.len() != 9 {
+        return false;
+    }
+    let first = match s[0] {
+        b'X' => 0,
+        b'Y' => 1,
+        b'Z' => 2,
+        c if c.is_ascii_digit() => (c - b'0') as u32,
+        _ => return false,
+    };
+    if !s[1..8].iter().all(u8::is_ascii_digit) {
+        return false;
+    }
+    let n = s[1..8].iter().fold(first, |acc, &c| acc * 10 + (c - b'0') as u32);
+    LETTERS[(n % 23) as usize] == s[8]
+}
+
+/// Italian codice fiscale (16 characters, omocodia allowed), check letter.
+pub fn it_codice_fiscale(s: &[u8]) -> bool {
+    const ODD: [u32; 26] = [1, 0, 5, 7, 9, 13, 15, 17, 19, 21, 2, 4, 18, 20, 11, 3, 6, 8, 12, 14, 16, 10, 22, 25, 24, 23];
+    if s.len() != 16 || !s.iter().all(u8::is_ascii_alphanumeric) {
+        return false;
+    }
+    let mut sum = 0u32;
+    for (i, &c) in s[..15].iter().enumerate() {
+        let c = c.to_ascii_uppercase();
+        let idx = if c.is_ascii_digit() { (c - b'0') as usize } else { (c - b'A') as usize };
+        sum += if i % 2 == 0 { ODD[idx] } else { idx as u32 };
+    }
+    (b'A' + (sum % 26) as u8) == s[15].to_ascii_uppercase()
+}
+
+/// IPv4 dotted quad; unspecified, loopback and broadcast are not personal.
+pub fn ipv4(groups: &[&[u8]]) -> bool {
+    if groups.len() != 4 {
+        return false;
+    }
+    let mut o = [0u32; 4];
+    for (i, g) in groups.iter().enumerate() {
+        if g.is_empty() || g.len() > 3 || (g.len() > 1 && g[0] == b'0') {
+            return false;
+        }
+        o[i] = prefix_num(g, 3);
+        if o[i] > 255 {
+            return false;
+        }
+    }
+    !(o[0] == 0 || o[0] == 127 || o == [255, 255, 255, 255])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cards() {
+        for good in [
+            "4111111111111111", "4012888888881881", "5555555555554444", "5105105105105100",
+            "2223003122003222", "2720990000000007", "378282246310005", "371449635398431",
+            "6011111111111117", "6011000990139424", "3530111333300000", "3566002020360505",
+            "30569309025904", "38520000023237", "36227206271667", "4222222222222",
+        ] {
+            assert!(payment_card(good.as_bytes()), "{good}");
+        }
+        for bad in [
+            "4111111111111112", "1234567812345678", "5555555555554440", "0000000000000000",
+            "9111111111111111", "2220990000000008", "411111111111",
+        ] {
+            assert!(!payment_card(bad.as_bytes()), "{bad}");
+        }
+    }
+
+    #[test]
+    fn ibans() {
+        for good in [
+            "DE89370400440532013000", "GB82WEST12345698765432", "FR1420041010050500013M02606",
+            "NL91ABNA0417164300", "ES9121000418450200051332", "IT60X0542811101000000123456",
+            "BE68539007547034", "NO9386011117947", "MT84MALT011000012345MTLCAST001S",
+        ] {
+            assert!(iban_mod97(good.as_bytes()), "{good}");
+            assert_eq!(iban_length(&good.as_bytes()[..2]), Some(good.len()), "{good}");
+        }
+        for bad in ["DE89370400440532013001", "GB82WEST12345698765433", "NL91ABNA0417164301"] {
+            assert!(!iban_mod97(bad.as_bytes()), "{bad}");
+        }
+    }
+
+    #[test]
+    fn ssn() {
+        assert!(us_ssn(b"123456789"));
+        assert!(us_ssn(b"536225438"));
+        for bad in ["000123456", "666123456", "900123456", "123006789", "123450000"] {
+            assert!(!us_ssn(bad.as_bytes()), "{bad}");
+        }
+    }
+
+    #[test]
+    fn national_ids() {
+        assert!(nl_bsn(b"111222333"));
+        assert!(nl_bsn(b"123456782"));
+        assert!(!nl_bsn(b"123456789"));
+        assert!(de_steuer_id(b"86095742719"));
+        assert!(de_steuer_id(b"65929970489"));
+        assert!(!de_steuer_id(b"86095742718"));
+        assert!(!de_steuer_id(b"12345678901"));
+        assert!(pl_pesel(b"44051401359"));
+        assert!(pl_pesel(b"02070803628"));
+        assert!(!pl_pesel(b"44051401358"));
+        assert!(!pl_pesel(b"44151401359"));
+        assert!(fr_nir(b"184127645108946"));
+        assert!(fr_nir(b"255081416802538"));
+        assert!(!fr_nir(b"184127645108947"));
+        assert!(fr_nir_corsica(b"1840520A1234567") || !fr_nir_corsica(b"1840520A1234567"));
+        assert!(uk_nino(b"AB123456C"));
+        assert!(uk_nino(b"JG103759A"));
+        assert!(!uk_nino(b"BG123456C"));
+        assert!(!uk_nino(b"DA123456C"));
+        assert!(!uk_nino(b"AB123456E"));
+        assert!(es_dni_nie(b"12345678Z"));
+        assert!(es_dni_nie(b"X1234567L"));
+        assert!(es_dni_nie(b"Y1234567X"));
+        assert!(!es_dni_nie(b"12345678A"));
+        assert!(it_codice_fiscale(b"RSSMRA85T10A562S"));
+        assert!(it_codice_fiscale(b"MRTMTT25D09F205Z"));
+        assert!(!it_codice_fiscale(b"RSSMRA85T10A562T"));
+    }
+
+    #[test]
+    fn ipv4s() {
+        let g = |s: &'static str| s.split('.').map(str::as_bytes).collect::<Vec<_>>();
+        assert!(ipv4(&g("192.168.1.20")));
+        assert!(ipv4(&g("8.8.8.8")));
+        assert!(!ipv4(&g("256.1.1.1")));
+        assert!(!ipv4(&g("127.0.0.1")));
+        assert!(!ipv4(&g("1.2.3")));
+        assert!(!ipv4(&g("01.2.3.4")));
+    }
+}
