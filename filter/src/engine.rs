@@ -210,6 +210,26 @@ impl Engine {
         }
     }
 
+    /// The request path for the audit record: query values dropped, any
+    /// personal data in the path itself replaced by its tag.
+    pub fn audit_path(&self, path: &str) -> String {
+        let p = crate::audit::path_without_query_values(path);
+        let mut m = Vec::new();
+        self.policy.detectors.scan(p.as_bytes(), &mut Scratch::default(), &mut m);
+        if m.is_empty() {
+            return p;
+        }
+        let mut out = String::new();
+        let mut at = 0;
+        for x in &m {
+            out.push_str(&p[at..x.start]);
+            out.push_str(&format!("[{}]", self.policy.category(x.detector).to_ascii_uppercase()));
+            at = x.end;
+        }
+        out.push_str(&p[at..]);
+        out
+    }
+
     /// Inspects headers (with cookies and, for requests, the query of `:path`).
     pub fn inspect_headers(&self, route: &Route, d: Direction, headers: &[(String, String)], scratch: &mut Scratch) -> HeaderResult {
         let dp = self.dir(route, d);

@@ -1,10 +1,16 @@
 //! piiguard: personal-data (GDPR) policy enforcement at layer 7.
+pub mod audit;
 pub mod config;
 pub mod detect;
+pub mod encoding;
 pub mod engine;
+pub mod flow;
 pub mod fields;
 pub mod json;
 pub mod normalize;
 pub mod policy;
 pub mod redact;
 pub mod validate;
+
+#[cfg(target_arch = "wasm32")]
+mod glue;

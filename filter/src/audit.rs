@@ -1,0 +1,124 @@
+//! The audit record: one JSON object per request, written into Envoy's
+//! access log through filter state. It names what was found where and what
+//! was done — never a value.
+
+use crate::engine::{Decision, Finding, Inspection};
+use serde::Serialize;
+
+#[derive(Debug, Serialize, Default)]
+pub struct DirectionRecord {
+    pub decision: &'static str,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub findings: Vec<FindingRecord>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub uninspected: Option<String>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct FindingRecord {
+    pub detector: String,
+    pub category: String,
+    pub location: String,
+    pub count: u32,
+    pub action: &'static str,
+}
+
+impl From<&Finding> for FindingRecord {
+    fn from(f: &Finding) -> Self {
+        FindingRecord {
+            detector: f.detector.clone(),
+            category: f.category.clone(),
+            location: f.location.clone(),
+            count: f.count,
+            action: f.action.as_str(),
+        }
+    }
+}
+
+impl DirectionRecord {
+    pub fn from_inspection(i: &Inspection, shadow: bool) -> DirectionRecord {
+        DirectionRecord {
+            decision: i.decision(shadow).as_str(),
+            findings: i.findings.iter().map(FindingRecord::from).collect(),
+            uninspected: i.uninspected.clone(),
+        }
+    }
+}
+
+#[derive(Debug, Serialize, Default)]
+pub struct AuditRecord {
+    pub piiguard: u32,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ts_ms: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub request_id: Option<String>,
+    pub route: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub envoy_route: Option<String>,
+    pub method: String,
+    pub authority: String,
+    /// Path with query values removed (`/search?q=&page=`).
+    pub path: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub peer: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub subject: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub subject_key_id: Option<String>,
+    pub decision: &'static str,
+    pub request: DirectionRecord,
+    pub response: DirectionRecord,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub policy_version: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub purpose: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub legal_basis: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub retention: Option<String>,
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub shadow: bool,
+}
+
+impl AuditRecord {
+    pub fn to_json(&self) -> Vec<u8> {
+        serde_json::to_vec(self).unwrap_or_else(|_| b"{}".to_vec())
+    }
+}
+
+/// The final decision of a request from both directions.
+pub fn overall(req: Decision, resp: Decision) -> Decision {
+    req.max(resp)
+}
+
+/// Removes query values (and fragments) from a path: `/a?x=1&y` -> `/a?x=&y=`.
+pub fn path_without_query_values(path: &str) -> String {
+    let path = path.split('#').next().unwrap_or("");
+    match path.split_once('?') {
+        None => path.to_string(),
+        Some((p, q)) => {
+            let names: Vec<String> = q
+                .split('&')
+                .filter(|s| !s.is_empty())
+                .map(|kv| {
+                    let k = kv.split('=').next().unwrap_or("");
+                    let k = crate::engine::percent_decode(k.as_bytes(), true);
+                    format!("{}=", crate::engine::safe_name(&String::from_utf8_lossy(&k)))
+                })
+                .collect();
+            format!("{p}?{}", names.join("&"))
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn query_values_dropped() {
+        assert_eq!(path_without_query_values("/a?email=jane%40x.com&page=2#f"), "/a?email=&page=");
+        assert_eq!(path_without_query_values("/a"), "/a");
+        assert_eq!(path_without_query_values("/a?jane%40x.com=1"), "/a?*=");
+    }
+}

@@ -1,0 +1,342 @@
+//! The per-request state machine, written against a small [`Host`] trait so
+//! that it runs natively against a fake host in tests and inside Envoy
+//! through `glue` (the only module that talks to proxy-wasm).
+//!
+//! Buffering rules: when a direction has a body and the route inspects it,
+//! the headers are held (not forwarded) until the whole body is decided, so
+//! a block can always be a clean local reply and redacted bytes are the only
+//! bytes that leave. `content-length` is removed up front whenever the body
+//! may change. Streams that end with trailers are decided in the trailers
+//! callback.
+
+use crate::audit::{self, AuditRecord, DirectionRecord};
+use crate::config::{Action, OnOversize};
+use crate::detect::Scratch;
+use crate::encoding::{self, Coding, DecodeError};
+use crate::engine::{BodyResult, Decision, Direction, Engine, Inspection};
+use crate::policy::{RequestInfo, Route};
+use std::rc::Rc;
+
+/// What the flow asks the host to do with the current callback.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Step {
+    Continue,
+    Pause,
+}
+
+/// The host operations the flow needs.
+pub trait Host {
+    fn headers(&self, d: Direction) -> Vec<(String, String)>;
+    fn set_headers(&mut self, d: Direction, headers: &[(String, String)]);
+    fn remove_header(&mut self, d: Direction, name: &str);
+    fn body(&self, d: Direction, size: usize) -> Vec<u8>;
+    fn set_body(&mut self, d: Direction, size: usize, body: &[u8]);
+    fn send_reply(&mut self, status: u32, headers: &[(&str, &str)], body: &[u8]);
+    /// A property (`["xds", "route_name"]`, `["request", "id"]`, ...).
+    fn property(&self, path: &[&str]) -> Option<Vec<u8>>;
+    /// Stores the audit record where the access log can read it.
+    fn set_audit(&mut self, record: &[u8]);
+    fn log_audit(&mut self, record: &[u8]);
+    fn now_ms(&self) -> Option<u64>;
+}
+
+#[derive(Default)]
+struct Side {
+    inspection: Inspection,
+    content_type: Option<String>,
+    coding: Option<Result<Coding, DecodeError>>,
+    /// Body decided (or not inspected): later callbacks just continue.
+    done: bool,
+    last_size: usize,
+    may_change: bool,
+}
+
+pub struct Flow {
+    engine: Rc<Engine>,
+    route: Option<usize>,
+    info: RequestInfo,
+    req: Side,
+    resp: Side,
+    blocked: bool,
+    request_id: Option<String>,
+    scratch: Scratch,
+    finished: bool,
+}
+
+fn route_at(engine: &Engine, idx: Option<usize>) -> &Route {
+    match idx {
+        Some(i) => engine.policy.routes.get(i).unwrap_or(&engine.policy.default),
+        None => &engine.policy.default,
+    }
+}
+
+fn header<'a>(h: &'a [(String, String)], name: &str) -> Option<&'a str> {
+    h.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
+}
+
+impl Flow {
+    pub fn new(engine: Rc<Engine>) -> Flow {
+        Flow {
+            engine,
+            route: None,
+            info: RequestInfo::default(),
+            req: Side::default(),
+            resp: Side::default(),
+            blocked: false,
+            request_id: None,
+            scratch: Scratch::default(),
+            finished: false,
+        }
+    }
+
+    fn route(&self) -> &Route {
+        route_at(&self.engine, self.route)
+    }
+
+    fn side(&mut self, d: Direction) -> &mut Side {
+        match d {
+            Direction::Request => &mut self.req,
+            Direction::Response => &mut self.resp,
+        }
+    }
+
+    pub fn on_request_headers(&mut self, host: &mut dyn Host, end_of_stream: bool) -> Step {
+        let headers = host.headers(Direction::Request);
+        let path = header(&headers, ":path").unwrap_or("/").to_string();
+        self.info = RequestInfo {
+            route_name: host.property(&["xds", "route_name"]).map(|b| String::from_utf8_lossy(&b).into_owned()),
+            authority: header(&headers, ":authority").or_else(|| header(&headers, "host")).unwrap_or("").to_string(),
+            path: path.split('?').next().unwrap_or("/").to_string(),
+            method: header(&headers, ":method").unwrap_or("GET").to_string(),
+        };
+        self.request_id = host
+            .property(&["request", "id"])
+            .map(|b| String::from_utf8_lossy(&b).into_owned())
+            .or_else(|| header(&headers, "x-request-id").map(str::to_string));
+        let policy = &self.engine.policy;
+        self.route = policy.routes.iter().position(|r| std::ptr::eq(r, policy.route(&self.info)));
+        self.headers_phase(host, Direction::Request, headers, end_of_stream)
+    }
+
+    pub fn on_response_headers(&mut self, host: &mut dyn Host, end_of_stream: bool) -> Step {
+        if self.blocked {
+            return Step::Continue; // our own local reply
+        }
+        let headers = host.headers(Direction::Response);
+        self.headers_phase(host, Direction::Response, headers, end_of_stream)
+    }
+
+    fn headers_phase(&mut self, host: &mut dyn Host, d: Direction, headers: Vec<(String, String)>, eos: bool) -> Step {
+        let engine = Rc::clone(&self.engine);
+        let route = route_at(&engine, self.route);
+        let res = engine.inspect_headers(route, d, &headers, &mut self.scratch);
+        let dp = match d {
+            Direction::Request => &route.request,
+            Direction::Response => &route.response,
+        };
+        let body_inspected = dp.body;
+        let may_change = !route.shadow && dp.resolved.iter().any(|r| r.action == Action::Redact) || dp.paths.iter().any(|p| p.action == Action::Redact);
+        let side = self.side(d);
+        side.inspection.merge(res.inspection);
+        side.content_type = header(&headers, "content-type").map(str::to_string);
+        side.coding = Some(encoding::parse(header(&headers, "content-encoding")));
+        side.may_change = may_change && !route.shadow;
+        if side.inspection.decision(route.shadow) == Decision::Blocked {
+            self.block(host, d, route.block_status, "personal_data_blocked");
+            return Step::Pause;
+        }
+        if let Some(h) = res.headers {
+            host.set_headers(d, &h);
+        }
+        if eos || !body_inspected {
+            self.side(d).done = true;
+            self.publish(host, false);
+            return Step::Continue;
+        }
+        if may_change {
+            host.remove_header(d, "content-length");
+        }
+        Step::Pause
+    }
+
+    pub fn on_body(&mut self, host: &mut dyn Host, d: Direction, size: usize, end_of_stream: bool) -> Step {
+        if self.blocked {
+            return Step::Pause;
+        }
+        if self.side(d).done {
+            return Step::Continue;
+        }
+        self.side(d).last_size = size;
+        let limit = self.engine.policy.limits.max_body_bytes;
+        if size > limit {
+            return self.oversize(host, d);
+        }
+        if !end_of_stream {
+            return Step::Pause;
+        }
+        self.decide_body(host, d, size)
+    }
+
+    pub fn on_trailers(&mut self, host: &mut dyn Host, d: Direction) -> Step {
+        if self.blocked {
+            return Step::Pause;
+        }
+        if self.side(d).done {
+            return Step::Continue;
+        }
+        let size = self.side(d).last_size;
+        self.decide_body(host, d, size)
+    }
+
+    fn oversize(&mut self, host: &mut dyn Host, d: Direction) -> Step {
+        let route = self.route();
+        let on = route.on_oversize;
+        self.side(d).done = true;
+        let insp = &mut self.side(d).inspection;
+        insp.uninspected = Some("oversize".into());
+        match on {
+            OnOversize::Block => {
+                insp.findings.push(crate::engine::Finding {
+                    detector: "oversize".into(),
+                    category: "uninspectable".into(),
+                    location: "body".into(),
+                    count: 1,
+                    action: Action::Block,
+                    rule: "on_oversize".into(),
+                });
+                let status = if d == Direction::Request { 413 } else { 502 };
+                self.block(host, d, status, "body_too_large_to_inspect");
+                Step::Pause
+            }
+            OnOversize::Allow => {
+                insp.findings.push(crate::engine::Finding {
+                    detector: "oversize".into(),
+                    category: "uninspectable".into(),
+                    location: "body".into(),
+                    count: 1,
+                    action: Action::Log,
+                    rule: "on_oversize".into(),
+                });
+                self.publish(host, false);
+                Step::Continue
+            }
+        }
+    }
+
+    fn decide_body(&mut self, host: &mut dyn Host, d: Direction, size: usize) -> Step {
+        self.side(d).done = true;
+        let engine = Rc::clone(&self.engine);
+        let route = route_at(&engine, self.route);
+        let raw = host.body(d, size);
+        let limit = engine.policy.limits.max_body_bytes;
+        let coding = self.side(d).coding.take().unwrap_or(Ok(Coding::Identity));
+        let ct = self.side(d).content_type.clone();
+        let res: BodyResult = match coding {
+            Ok(c) => match encoding::decode(c, &raw, limit) {
+                Ok(plain) => {
+                    let mut r = engine.inspect_body(route, d, ct.as_deref(), &plain, &mut self.scratch);
+                    r.body = r.body.map(|b| encoding::encode(c, &b));
+                    r
+                }
+                Err(DecodeError::TooLarge) => {
+                    return self.oversize(host, d);
+                }
+                Err(DecodeError::Corrupt) => engine.uninspectable(route, "encoding:corrupt".into()),
+                Err(DecodeError::Unsupported(n)) => engine.uninspectable(route, format!("encoding:{n}")),
+            },
+            Err(DecodeError::Unsupported(n)) => engine.uninspectable(route, format!("encoding:{n}")),
+            Err(_) => engine.uninspectable(route, "encoding:unknown".into()),
+        };
+        let uninspectable_block = res.inspection.uninspected.is_some() && res.inspection.max_action() == Some(Action::Block);
+        self.side(d).inspection.merge(res.inspection);
+        let shadow = self.route().shadow;
+        if self.side(d).inspection.decision(shadow) == Decision::Blocked {
+            let status = if uninspectable_block {
+                if d == Direction::Request { 415 } else { 502 }
+            } else {
+                self.route().block_status
+            };
+            let kind = if uninspectable_block { "content_not_inspectable" } else { "personal_data_blocked" };
+            self.block(host, d, status, kind);
+            return Step::Pause;
+        }
+        if let Some(b) = res.body {
+            host.set_body(d, size, &b);
+        }
+        self.publish(host, false);
+        Step::Continue
+    }
+
+    /// Sends the JSON error. It names categories, never values.
+    fn block(&mut self, host: &mut dyn Host, d: Direction, status: u16, error: &str) {
+        self.blocked = true;
+        let cats = self.side(d).inspection.categories(Action::Block);
+        let body = serde_json::json!({
+            "error": error,
+            "direction": d.as_str(),
+            "categories": cats,
+            "request_id": self.request_id,
+        });
+        let body = serde_json::to_vec(&body).unwrap_or_default();
+        host.send_reply(status as u32, &[("content-type", "application/json"), ("x-piiguard-decision", "blocked")], &body);
+        self.publish(host, false);
+    }
+
+    /// Builds the audit record of what is known so far.
+    pub fn record(&self, host: &dyn Host) -> AuditRecord {
+        let route = self.route();
+        let shadow = route.shadow;
+        let req = self.req.inspection.decision(shadow);
+        let resp = self.resp.inspection.decision(shadow);
+        let peer = host
+            .property(&["connection", "uri_san_peer_certificate"])
+            .map(|b| String::from_utf8_lossy(&b).into_owned())
+            .filter(|s| !s.is_empty());
+        AuditRecord {
+            piiguard: 1,
+            ts_ms: host.now_ms(),
+            request_id: self.request_id.clone(),
+            route: route.name.clone(),
+            envoy_route: self.info.route_name.clone(),
+            method: crate::engine::safe_name(&self.info.method),
+            authority: crate::engine::safe_name(&self.info.authority),
+            path: self.engine.audit_path(&self.info.path),
+            peer,
+            subject: None,
+            subject_key_id: None,
+            decision: audit::overall(req, resp).as_str(),
+            request: DirectionRecord::from_inspection(&self.req.inspection, shadow),
+            response: DirectionRecord::from_inspection(&self.resp.inspection, shadow),
+            policy_version: self.engine.policy.version.clone(),
+            purpose: route.purpose.clone(),
+            legal_basis: route.legal_basis.map(|b| serde_json::to_value(b).ok().and_then(|v| v.as_str().map(str::to_string)).unwrap_or_default()),
+            retention: route.retention.clone(),
+            shadow,
+        }
+    }
+
+    fn has_findings(&self) -> bool {
+        !self.req.inspection.findings.is_empty() || !self.resp.inspection.findings.is_empty()
+    }
+
+    fn publish(&mut self, host: &mut dyn Host, last: bool) {
+        let all = self.engine.policy.config.audit.mode == crate::config::AuditMode::All;
+        if !(all || self.has_findings()) {
+            return;
+        }
+        let rec = self.record(host).to_json();
+        host.set_audit(&rec);
+        if last && self.engine.policy.config.audit.log {
+            host.log_audit(&rec);
+        }
+    }
+
+    /// End of the stream (access-log time).
+    pub fn on_done(&mut self, host: &mut dyn Host) {
+        if self.finished {
+            return;
+        }
+        self.finished = true;
+        self.publish(host, true);
+    }
+}

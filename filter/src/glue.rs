@@ -1,0 +1,191 @@
+//! The only module that talks to proxy-wasm: it moves bytes between Envoy
+//! and [`crate::flow::Flow`] and applies its decisions. Host calls go
+//! through `proxy_wasm::hostcalls` (which return `Result`) rather than the
+//! trait helpers that unwrap.
+
+use crate::engine::{Direction, Engine};
+use crate::flow::{Flow, Host, Step};
+use crate::policy::Policy;
+use crate::redact::Hasher;
+use proxy_wasm::hostcalls;
+use proxy_wasm::traits::{Context, HttpContext, RootContext};
+use proxy_wasm::types::{Action, BufferType, ContextType, LogLevel, MapType};
+use std::rc::Rc;
+
+proxy_wasm::main! {{
+    proxy_wasm::set_log_level(LogLevel::Info);
+    std::panic::set_hook(Box::new(|info| {
+        // Never the payload: it could hold personal data.
+        let at = info.location().map(|l| format!("{}:{}", l.file(), l.line())).unwrap_or_default();
+        let _ = hostcalls::log(LogLevel::Critical, &format!("piiguard: panic at {at} (message withheld)"));
+    }));
+    proxy_wasm::set_root_context(|_| -> Box<dyn RootContext> { Box::new(Root { engine: None }) });
+}}
+
+struct Root {
+    engine: Option<Rc<Engine>>,
+}
+
+impl Context for Root {}
+
+fn env_key(name: &str) -> Option<String> {
+    std::env::var(name).ok().filter(|v| !v.is_empty())
+}
+
+impl RootContext for Root {
+    fn on_vm_start(&mut self, _: usize) -> bool {
+        log::info!("piiguard {} VM started", env!("CARGO_PKG_VERSION"));
+        true
+    }
+
+    fn on_configure(&mut self, _: usize) -> bool {
+        let cfg = match hostcalls::get_buffer(BufferType::PluginConfiguration, 0, usize::MAX) {
+            Ok(Some(c)) => c,
+            _ => {
+                let _ = hostcalls::log(LogLevel::Critical, "piiguard: no plugin configuration; rejecting the plugin");
+                return false;
+            }
+        };
+        let policy = match Policy::from_json(&cfg) {
+            Ok(p) => p,
+            Err(e) => {
+                let _ = hostcalls::log(LogLevel::Critical, &format!("piiguard: invalid configuration at {e}"));
+                return false;
+            }
+        };
+        let hasher = env_key("PIIGUARD_HASH_KEY").and_then(|k| Hasher::new(k.as_bytes(), env_key("PIIGUARD_KEY_ID")));
+        match Engine::new(policy, hasher) {
+            Ok(e) => {
+                let _ = hostcalls::log(
+                    LogLevel::Info,
+                    &format!("piiguard: configuration loaded ({} routes)", e.policy.routes.len()),
+                );
+                self.engine = Some(Rc::new(e));
+                true
+            }
+            Err(e) => {
+                let _ = hostcalls::log(LogLevel::Critical, &format!("piiguard: invalid configuration: {e}"));
+                false
+            }
+        }
+    }
+
+    fn create_http_context(&self, _: u32) -> Option<Box<dyn HttpContext>> {
+        let engine = self.engine.as_ref()?;
+        Some(Box::new(Http { flow: Flow::new(Rc::clone(engine)) }))
+    }
+
+    fn get_type(&self) -> Option<ContextType> {
+        Some(ContextType::HttpContext)
+    }
+}
+
+struct Http {
+    flow: Flow,
+}
+
+struct WasmHost;
+
+fn headers_map(d: Direction) -> MapType {
+    match d {
+        Direction::Request => MapType::HttpRequestHeaders,
+        Direction::Response => MapType::HttpResponseHeaders,
+    }
+}
+
+fn body_buffer(d: Direction) -> BufferType {
+    match d {
+        Direction::Request => BufferType::HttpRequestBody,
+        Direction::Response => BufferType::HttpResponseBody,
+    }
+}
+
+impl Host for WasmHost {
+    fn headers(&self, d: Direction) -> Vec<(String, String)> {
+        match hostcalls::get_map_bytes(headers_map(d)) {
+            Ok(m) => m.into_iter().map(|(k, v)| (k, String::from_utf8_lossy(&v).into_owned())).collect(),
+            Err(_) => Vec::new(),
+        }
+    }
+
+    fn set_headers(&mut self, d: Direction, headers: &[(String, String)]) {
+        let m: Vec<(&str, &str)> = headers.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+        let _ = hostcalls::set_map(headers_map(d), m);
+    }
+
+    fn remove_header(&mut self, d: Direction, name: &str) {
+        let _ = hostcalls::set_map_value(headers_map(d), name, None);
+    }
+
+    fn body(&self, d: Direction, size: usize) -> Vec<u8> {
+        hostcalls::get_buffer(body_buffer(d), 0, size).ok().flatten().unwrap_or_default()
+    }
+
+    fn set_body(&mut self, d: Direction, size: usize, body: &[u8]) {
+        let _ = hostcalls::set_buffer(body_buffer(d), 0, size, body);
+    }
+
+    fn send_reply(&mut self, status: u32, headers: &[(&str, &str)], body: &[u8]) {
+        let _ = hostcalls::send_http_response(status, headers.to_vec(), Some(body));
+    }
+
+    fn property(&self, path: &[&str]) -> Option<Vec<u8>> {
+        hostcalls::get_property(path.to_vec()).ok().flatten()
+    }
+
+    fn set_audit(&mut self, record: &[u8]) {
+        let _ = hostcalls::set_property(vec!["piiguard_audit"], Some(record));
+    }
+
+    fn log_audit(&mut self, record: &[u8]) {
+        let _ = hostcalls::log(LogLevel::Info, &format!("piiguard-audit: {}", String::from_utf8_lossy(record)));
+    }
+
+    fn now_ms(&self) -> Option<u64> {
+        hostcalls::get_current_time().ok().and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok()).map(|d| d.as_millis() as u64)
+    }
+}
+
+fn action(s: Step) -> Action {
+    match s {
+        Step::Continue => Action::Continue,
+        Step::Pause => Action::Pause,
+    }
+}
+
+impl Context for Http {
+    fn on_done(&mut self) -> bool {
+        self.flow.on_done(&mut WasmHost);
+        true
+    }
+}
+
+impl HttpContext for Http {
+    fn on_http_request_headers(&mut self, _: usize, end_of_stream: bool) -> Action {
+        action(self.flow.on_request_headers(&mut WasmHost, end_of_stream))
+    }
+
+    fn on_http_request_body(&mut self, size: usize, end_of_stream: bool) -> Action {
+        action(self.flow.on_body(&mut WasmHost, Direction::Request, size, end_of_stream))
+    }
+
+    fn on_http_request_trailers(&mut self, _: usize) -> Action {
+        action(self.flow.on_trailers(&mut WasmHost, Direction::Request))
+    }
+
+    fn on_http_response_headers(&mut self, _: usize, end_of_stream: bool) -> Action {
+        action(self.flow.on_response_headers(&mut WasmHost, end_of_stream))
+    }
+
+    fn on_http_response_body(&mut self, size: usize, end_of_stream: bool) -> Action {
+        action(self.flow.on_body(&mut WasmHost, Direction::Response, size, end_of_stream))
+    }
+
+    fn on_http_response_trailers(&mut self, _: usize) -> Action {
+        action(self.flow.on_trailers(&mut WasmHost, Direction::Response))
+    }
+
+    fn on_log(&mut self) {
+        self.flow.on_done(&mut WasmHost);
+    }
+}
