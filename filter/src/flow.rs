@@ -63,6 +63,16 @@ pub struct Flow {
     finished: bool,
 }
 
+/// Host names are not personal data, but the header is client-controlled:
+/// keep it only when it looks like a host.
+fn safe_authority(a: &str) -> String {
+    if !a.is_empty() && a.len() <= 255 && a.bytes().all(|c| c.is_ascii_alphanumeric() || matches!(c, b'.' | b'-' | b':' | b'[' | b']' | b'_')) {
+        a.to_ascii_lowercase()
+    } else {
+        "*".into()
+    }
+}
+
 fn route_at(engine: &Engine, idx: Option<usize>) -> &Route {
     match idx {
         Some(i) => engine.policy.routes.get(i).unwrap_or(&engine.policy.default),
@@ -161,7 +171,8 @@ impl Flow {
 
     pub fn on_body(&mut self, host: &mut dyn Host, d: Direction, size: usize, end_of_stream: bool) -> Step {
         if self.blocked {
-            return Step::Pause;
+            // Requests stay stopped; responses are then our own local reply.
+            return if d == Direction::Response { Step::Continue } else { Step::Pause };
         }
         if self.side(d).done {
             return Step::Continue;
@@ -179,7 +190,7 @@ impl Flow {
 
     pub fn on_trailers(&mut self, host: &mut dyn Host, d: Direction) -> Step {
         if self.blocked {
-            return Step::Pause;
+            return if d == Direction::Response { Step::Continue } else { Step::Pause };
         }
         if self.side(d).done {
             return Step::Continue;
@@ -299,7 +310,7 @@ impl Flow {
             route: route.name.clone(),
             envoy_route: self.info.route_name.clone(),
             method: crate::engine::safe_name(&self.info.method),
-            authority: crate::engine::safe_name(&self.info.authority),
+            authority: safe_authority(&self.info.authority),
             path: self.engine.audit_path(&self.info.path),
             peer,
             subject: None,

@@ -1,0 +1,162 @@
+//! A small HTTP/1.1 demo service (std only) for the local demo and the
+//! integration tests:
+//! - `/echo...` (any method): the request body and content type, unchanged
+//!   (`x-echo-content-encoding: gzip` sets the response's content-encoding);
+//! - `GET /customers/{id}`: a customer record full of personal data;
+//! - `POST /payments`: 201 with a payment id;
+//! - `/headers`: the request headers as a JSON object.
+//!
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{TcpListener, TcpStream};
+
+struct Request {
+    method: String,
+    path: String,
+    headers: Vec<(String, String)>,
+    body: Vec<u8>,
+}
+
+fn header<'a>(r: &'a Request, name: &str) -> Option<&'a str> {
+    r.headers.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
+}
+
+fn read_request(reader: &mut BufReader<TcpStream>) -> std::io::Result<Option<Request>> {
+    let mut line = String::new();
+    if reader.read_line(&mut line)? == 0 {
+        return Ok(None);
+    }
+    let mut parts = line.split_whitespace();
+    let method = parts.next().unwrap_or("").to_string();
+    let path = parts.next().unwrap_or("/").to_string();
+    let mut headers = Vec::new();
+    loop {
+        let mut h = String::new();
+        if reader.read_line(&mut h)? == 0 {
+            return Ok(None);
+        }
+        let h = h.trim_end();
+        if h.is_empty() {
+            break;
+        }
+        if let Some((k, v)) = h.split_once(':') {
+            headers.push((k.trim().to_ascii_lowercase(), v.trim().to_string()));
+        }
+    }
+    let mut req = Request { method, path, headers, body: Vec::new() };
+    if header(&req, "transfer-encoding").is_some_and(|v| v.to_ascii_lowercase().contains("chunked")) {
+        loop {
+            let mut size = String::new();
+            reader.read_line(&mut size)?;
+            let n = usize::from_str_radix(size.trim().split(';').next().unwrap_or("0"), 16).unwrap_or(0);
+            if n == 0 {
+                // trailers until the empty line
+                loop {
+                    let mut t = String::new();
+                    if reader.read_line(&mut t)? == 0 || t.trim().is_empty() {
+                        break;
+                    }
+                }
+                break;
+            }
+            let mut chunk = vec![0u8; n];
+            reader.read_exact(&mut chunk)?;
+            req.body.extend_from_slice(&chunk);
+            let mut crlf = [0u8; 2];
+            reader.read_exact(&mut crlf)?;
+        }
+    } else if let Some(len) = header(&req, "content-length").and_then(|v| v.parse::<usize>().ok()) {
+        req.body = vec![0u8; len];
+        reader.read_exact(&mut req.body)?;
+    }
+    Ok(Some(req))
+}
+
+fn customer(id: &str) -> serde_json::Value {
+    serde_json::json!({
+        "id": id,
+        "name": "Jane Doe",
+        "email": "jane.doe@example.com",
+        "phone": "+44 20 7946 0958",
+        "date_of_birth": "1985-04-12",
+        "address": {
+            "street": "221B Baker Street",
+            "city": "London",
+            "postcode": "NW1 6XE",
+            "country": "GB"
+        },
+        "payment": {
+            "card_number": "4111 1111 1111 1111",
+            "iban": "GB82 WEST 1234 5698 7654 32"
+        },
+        "loyalty_tier": "gold",
+        "orders": [{"id": "o-1001", "items": [{"sku": "W-1", "name": "Blue Widget", "qty": 2}]}]
+    })
+}
+
+fn respond(req: &Request) -> (u16, Vec<(String, String)>, Vec<u8>) {
+    let path = req.path.split('?').next().unwrap_or("/");
+    let json = |v: serde_json::Value| serde_json::to_vec(&v).unwrap_or_default();
+    let ct_json = vec![("content-type".to_string(), "application/json".to_string())];
+    if path == "/echo" || path.starts_with("/echo/") {
+        let mut h = Vec::new();
+        if let Some(ct) = header(req, "content-type") {
+            h.push(("content-type".into(), ct.to_string()));
+        }
+        if let Some(ce) = header(req, "x-echo-content-encoding") {
+            h.push(("content-encoding".into(), ce.to_string()));
+        }
+        return (200, h, req.body.clone());
+    }
+    if path == "/headers" {
+        let mut m = serde_json::Map::new();
+        for (k, v) in &req.headers {
+            m.insert(k.clone(), serde_json::Value::String(v.clone()));
+        }
+        return (200, ct_json, json(serde_json::Value::Object(m)));
+    }
+    if let Some(id) = path.strip_prefix("/customers/") {
+        if req.method == "GET" && !id.is_empty() && !id.contains('/') {
+            return (200, ct_json, json(customer(id)));
+        }
+    }
+    if path == "/payments" && req.method == "POST" {
+        let n = req.body.len();
+        return (201, ct_json, json(serde_json::json!({"status": "accepted", "payment_id": format!("pay_{n:06}")})));
+    }
+    (404, ct_json, json(serde_json::json!({"error": "not_found"})))
+}
+
+fn serve(stream: TcpStream) -> std::io::Result<()> {
+    let mut writer = stream.try_clone()?;
+    let mut reader = BufReader::new(stream);
+    while let Some(req) = read_request(&mut reader)? {
+        let (status, headers, body) = respond(&req);
+        let reason = match status {
+            200 => "OK",
+            201 => "Created",
+            _ => "Not Found",
+        };
+        let mut out = format!("HTTP/1.1 {status} {reason}\r\ncontent-length: {}\r\n", body.len());
+        for (k, v) in headers {
+            out.push_str(&format!("{k}: {v}\r\n"));
+        }
+        out.push_str("\r\n");
+        writer.write_all(out.as_bytes())?;
+        writer.write_all(&body)?;
+        writer.flush()?;
+        if header(&req, "connection").is_some_and(|v| v.eq_ignore_ascii_case("close")) {
+            break;
+        }
+    }
+    Ok(())
+}
+
+/// Serves connections from `listener` forever (one thread per connection).
+pub fn run(listener: TcpListener) {
+    for stream in listener.incoming().flatten() {
+        std::thread::spawn(move || {
+            let _ = serve(stream);
+        });
+    }
+}
