@@ -110,6 +110,7 @@ fn respond(req: &Request) -> (u16, Vec<(String, String)>, Vec<u8>) {
     }
     if path == "/headers" {
         let mut m = serde_json::Map::new();
+        m.insert(":path".into(), serde_json::Value::String(req.path.clone()));
         for (k, v) in &req.headers {
             m.insert(k.clone(), serde_json::Value::String(v.clone()));
         }
