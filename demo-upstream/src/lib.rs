@@ -18,7 +18,10 @@ struct Request {
 }
 
 fn header<'a>(r: &'a Request, name: &str) -> Option<&'a str> {
-    r.headers.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
+    r.headers
+        .iter()
+        .find(|(k, _)| k.eq_ignore_ascii_case(name))
+        .map(|(_, v)| v.as_str())
 }
 
 fn read_request(reader: &mut BufReader<TcpStream>) -> std::io::Result<Option<Request>> {
@@ -43,7 +46,12 @@ fn read_request(reader: &mut BufReader<TcpStream>) -> std::io::Result<Option<Req
             headers.push((k.trim().to_ascii_lowercase(), v.trim().to_string()));
         }
     }
-    let mut req = Request { method, path, headers, body: Vec::new() };
+    let mut req = Request {
+        method,
+        path,
+        headers,
+        body: Vec::new(),
+    };
     if header(&req, "transfer-encoding").is_some_and(|v| v.to_ascii_lowercase().contains("chunked")) {
         loop {
             let mut size = String::new();
@@ -123,7 +131,11 @@ fn respond(req: &Request) -> (u16, Vec<(String, String)>, Vec<u8>) {
     }
     if path == "/payments" && req.method == "POST" {
         let n = req.body.len();
-        return (201, ct_json, json(serde_json::json!({"status": "accepted", "payment_id": format!("pay_{n:06}")})));
+        return (
+            201,
+            ct_json,
+            json(serde_json::json!({"status": "accepted", "payment_id": format!("pay_{n:06}")})),
+        );
     }
     (404, ct_json, json(serde_json::json!({"error": "not_found"})))
 }

@@ -40,7 +40,10 @@ pub struct Limits {
 
 impl Default for Limits {
     fn default() -> Self {
-        Limits { max_body_bytes: 1 << 20, max_json_depth: 128 }
+        Limits {
+            max_body_bytes: 1 << 20,
+            max_json_depth: 128,
+        }
     }
 }
 
@@ -287,7 +290,10 @@ pub struct AuditConfig {
 
 impl Default for AuditConfig {
     fn default() -> Self {
-        AuditConfig { mode: AuditMode::Findings, log: false }
+        AuditConfig {
+            mode: AuditMode::Findings,
+            log: false,
+        }
     }
 }
 
@@ -309,7 +315,12 @@ pub struct ConfigError {
 
 impl ConfigError {
     pub fn at(path: impl Into<String>, message: impl Into<String>) -> ConfigError {
-        ConfigError { path: path.into(), message: message.into(), line: None, column: None }
+        ConfigError {
+            path: path.into(),
+            message: message.into(),
+            line: None,
+            column: None,
+        }
     }
 }
 
@@ -332,14 +343,21 @@ pub fn parse(text: &[u8]) -> Result<Config, ConfigError> {
     match res {
         Ok(c) => {
             if c.version != 1 {
-                return Err(ConfigError::at("$.version", format!("unsupported version {} (this build reads version 1)", c.version)));
+                return Err(ConfigError::at(
+                    "$.version",
+                    format!("unsupported version {} (this build reads version 1)", c.version),
+                ));
             }
             Ok(c)
         }
         Err(e) => {
             let path = e.path().to_string();
             let inner = e.into_inner();
-            let path = if path == "." || path.is_empty() { "$".to_string() } else { format!("$.{path}") };
+            let path = if path == "." || path.is_empty() {
+                "$".to_string()
+            } else {
+                format!("$.{path}")
+            };
             let msg = inner.to_string();
             // serde_json appends " at line L column C": keep them as fields.
             let msg = match msg.rfind(" at line ") {
@@ -351,7 +369,12 @@ pub fn parse(text: &[u8]) -> Result<Config, ConfigError> {
             } else {
                 msg
             };
-            Err(ConfigError { path, message: msg, line: Some(inner.line()), column: Some(inner.column()) })
+            Err(ConfigError {
+                path,
+                message: msg,
+                line: Some(inner.line()),
+                column: Some(inner.column()),
+            })
         }
     }
 }

@@ -77,8 +77,16 @@ pub const BUILTINS: &[(&str, &str)] = &[
 
 /// Built-in categories (custom detectors may add more).
 pub const CATEGORIES: &[&str] = &[
-    "email", "phone", "payment_card", "bank_account", "national_id", "ip_address", "credential",
-    "person_name", "postal_address", "birth_date",
+    "email",
+    "phone",
+    "payment_card",
+    "bank_account",
+    "national_id",
+    "ip_address",
+    "credential",
+    "person_name",
+    "postal_address",
+    "birth_date",
 ];
 
 pub fn field_detector(kind: FieldKind, custom_base: usize) -> u16 {
@@ -112,21 +120,41 @@ const P_CF: usize = 7;
 const P_DNI: usize = 8;
 const P_NIR_2AB: usize = 9;
 const P_IPV6: usize = 10;
-const P_NUMERIC: usize = 11;
+const P_IPV4: usize = 11;
+const P_NUMERIC: usize = 12;
 
 const PATTERNS: &[&str] = &[
-    r"-----BEGIN[ A-Z0-9]{0,40}PRIVATE KEY-----(?:(?s:.){0,16384}?-----END[ A-Z0-9]{0,40}PRIVATE KEY-----|[A-Za-z0-9+/=\s\\]{16,})",
+    r"-----BEGIN[ A-Z0-9]*PRIVATE KEY-----[^\-]*(?:-----END[ A-Z0-9]*PRIVATE KEY-----)?",
     r"\beyJ[A-Za-z0-9_\-]{4,}\.eyJ[A-Za-z0-9_\-]{4,}\.[A-Za-z0-9_\-]*",
     r"\b(?i:bearer|basic)[ \t]+[A-Za-z0-9._~+/=\-]{8,}",
     r"\b(?:AKIA|ASIA|ABIA|ACCA|AIDA|AROA|AIPA|ANPA|ANVA|APKA)[A-Z0-9]{16}\b",
-    r"[A-Za-z0-9_%+\-\x80-\xFF]+(?:\.[A-Za-z0-9_%+\-\x80-\xFF]+)*@(?:[A-Za-z0-9\x80-\xFF](?:[A-Za-z0-9\-\x80-\xFF]{0,61}[A-Za-z0-9\x80-\xFF])?\.)+[A-Za-z\x80-\xFF][A-Za-z0-9\-\x80-\xFF]{1,23}",
+    r"[A-Za-z0-9_%+\-\x80-\xFF]+(?:\.[A-Za-z0-9_%+\-\x80-\xFF]+)*@(?:[A-Za-z0-9\x80-\xFF](?:[A-Za-z0-9\-\x80-\xFF]*[A-Za-z0-9\x80-\xFF])?\.)+[A-Za-z\x80-\xFF][A-Za-z0-9\-\x80-\xFF]+",
     r"\b[A-Za-z]{2}[0-9]{2}(?:[ \-]?[A-Za-z0-9]){11,32}",
     r"\b[A-Za-z]{2}[ \-]?[0-9]{2}[ \-]?[0-9]{2}[ \-]?[0-9]{2}[ \-]?[A-Da-d]\b",
     r"\b[A-Za-z]{6}[0-9LMNPQRSTUVlmnpqrstuv]{2}[A-Za-z][0-9LMNPQRSTUVlmnpqrstuv]{2}[A-Za-z][0-9LMNPQRSTUVlmnpqrstuv]{3}[A-Za-z]\b",
     r"\b(?:[0-9]{8}|[XYZxyz][ \-]?[0-9]{7})[ \-]?[A-Za-z]\b",
     r"\b[1-478][ ]?[0-9]{2}[ ]?[0-9]{2}[ ]?2[ABab][ ]?[0-9]{3}[ ]?[0-9]{3}[ ]?[0-9]{2}\b",
     r"[0-9A-Fa-f]{0,4}(?::[0-9A-Fa-f]{0,4}){2,7}(?:[0-9]{1,3}(?:\.[0-9]{1,3}){3})?(?:%[0-9A-Za-z]{1,16})?",
-    r"\+?(?:\([0-9]{1,5}\)[ .\-]{0,2})?[0-9](?:[0-9]|[ .\-/]{1,3}[0-9]|[ .\-]{0,2}\([0-9]{1,5}\)[ .\-]{0,2}[0-9])*",
+    r"\b(?:[0-9]{1,3}\.){3}[0-9]{1,3}\b",
+    r"\+?(?:\([0-9]{1,5}\)[ .\-]{0,2})?[0-9](?:[ .\-/]{0,3}(?:\((?:0|[0-9]{1,5})\)[ .\-]{0,2})?[0-9]){6,}",
+];
+
+/// Literals of the token detectors (JWT, PEM, bearer/basic, AWS key ids).
+const KEYWORDS: &[&str] = &[
+    "eyJ",
+    "-----BEGIN",
+    "bearer",
+    "basic",
+    "AKIA",
+    "ASIA",
+    "ABIA",
+    "ACCA",
+    "AIDA",
+    "AROA",
+    "AIPA",
+    "ANPA",
+    "ANVA",
+    "APKA",
 ];
 
 /// A custom detector compiled from the configuration.
@@ -159,6 +187,7 @@ pub struct DetectorInfo {
 /// All detectors, compiled once and immutable.
 pub struct DetectorSet {
     all: Regex,
+    keywords: aho_corasick::AhoCorasick,
     singles: Vec<Regex>,
     custom: Option<Regex>,
     customs: Vec<CustomDetector>,
@@ -173,6 +202,7 @@ pub struct Scratch {
     digits: Vec<u8>,
     groups: Vec<Group>,
     alnum: Vec<u8>,
+    cache: Option<meta::Cache>,
 }
 
 #[derive(Clone, Copy, Debug)]
@@ -198,17 +228,27 @@ fn builder(unicode: bool) -> meta::Builder {
 impl DetectorSet {
     /// Compiles the built-in detectors plus `custom` = (id, category, regex, validator).
     pub fn new(custom: &[(String, String, String, Validator)]) -> Result<DetectorSet, BuildError> {
-        let all = builder(false).build_many(PATTERNS).map_err(|e| BuildError(e.to_string()))?;
+        let all = builder(false)
+            .build_many(PATTERNS)
+            .map_err(|e| BuildError(e.to_string()))?;
         let mut singles = Vec::with_capacity(PATTERNS.len());
         for p in PATTERNS {
             singles.push(builder(false).build(p).map_err(|e| BuildError(e.to_string()))?);
         }
-        let mut info: Vec<DetectorInfo> =
-            BUILTINS.iter().map(|(id, cat)| DetectorInfo { id: id.to_string(), category: cat.to_string() }).collect();
+        let mut info: Vec<DetectorInfo> = BUILTINS
+            .iter()
+            .map(|(id, cat)| DetectorInfo {
+                id: id.to_string(),
+                category: cat.to_string(),
+            })
+            .collect();
         let mut customs = Vec::new();
         let mut pats = Vec::new();
         for (id, cat, pat, val) in custom {
-            info.push(DetectorInfo { id: id.clone(), category: cat.clone() });
+            info.push(DetectorInfo {
+                id: id.clone(),
+                category: cat.clone(),
+            });
             customs.push(CustomDetector { validator: *val });
             pats.push(pat.as_str());
         }
@@ -218,7 +258,19 @@ impl DetectorSet {
             Some(builder(true).build_many(&pats).map_err(|e| BuildError(e.to_string()))?)
         };
         let enabled = vec![true; info.len()];
-        Ok(DetectorSet { all, singles, custom, customs, info, enabled })
+        let keywords = aho_corasick::AhoCorasick::builder()
+            .ascii_case_insensitive(true)
+            .build(KEYWORDS)
+            .map_err(|e| BuildError(e.to_string()))?;
+        Ok(DetectorSet {
+            keywords,
+            all,
+            singles,
+            custom,
+            customs,
+            info,
+            enabled,
+        })
     }
 
     /// Checks one custom pattern alone (for precise config errors).
@@ -238,16 +290,22 @@ impl DetectorSet {
         let first = out.len();
         let norm = normalize(text);
         let hay: &[u8] = &norm.text;
-        if might_match_builtin(hay) {
+        if self.might_match_builtin(hay) {
             self.scan_builtin(hay, scratch, &mut |d, s, e| {
                 let (a, b) = norm.original_span(s, e);
-                out.push(RawMatch { detector: d, start: a, end: b });
+                out.push(RawMatch {
+                    detector: d,
+                    start: a,
+                    end: b,
+                });
             });
         }
         if let Some(re) = &self.custom {
             let mut pos = 0;
             while pos <= hay.len() {
-                let Some(m) = re.search(&Input::new(hay).range(pos..)) else { break };
+                let Some(m) = re.search(&Input::new(hay).range(pos..)) else {
+                    break;
+                };
                 let (s, e) = (m.start(), m.end());
                 let idx = m.pattern().as_usize();
                 let ok = s < e
@@ -269,7 +327,11 @@ impl DetectorSet {
                 let det = (self.custom_base() + idx) as u16;
                 if ok && self.is_enabled(det) {
                     let (a, b) = norm.original_span(s, e);
-                    out.push(RawMatch { detector: det, start: a, end: b });
+                    out.push(RawMatch {
+                        detector: det,
+                        start: a,
+                        end: b,
+                    });
                 }
                 pos = if e > s { e } else { s + 1 };
             }
@@ -290,6 +352,27 @@ impl DetectorSet {
         }
     }
 
+    /// Cheap check before the automaton: every built-in detector needs at
+    /// least 7 digits, or 4 digits and 3 dots (IPv4), two colons (IPv6), an
+    /// `@`, or one of the token keywords.
+    fn might_match_builtin(&self, hay: &[u8]) -> bool {
+        if hay.len() < 6 {
+            return false;
+        }
+        let (mut digits, mut colons, mut dots, mut at) = (0usize, 0usize, 0usize, false);
+        for &c in hay {
+            digits += c.is_ascii_digit() as usize;
+            colons += (c == b':') as usize;
+            dots += (c == b'.') as usize;
+            at |= c == b'@';
+        }
+        digits >= 6
+            || at
+            || colons >= 2
+            || (digits >= 4 && dots >= 3)
+            || (hay.len() >= 15 && self.keywords.is_match(hay))
+    }
+
     fn is_enabled(&self, d: u16) -> bool {
         self.enabled.get(d as usize).copied().unwrap_or(false)
     }
@@ -297,7 +380,10 @@ impl DetectorSet {
     fn scan_builtin(&self, hay: &[u8], scratch: &mut Scratch, emit: &mut dyn FnMut(u16, usize, usize)) {
         let mut pos = 0;
         while pos < hay.len() {
-            let Some(m) = self.all.search(&Input::new(hay).range(pos..)) else { break };
+            let cache = scratch.cache.get_or_insert_with(|| self.all.create_cache());
+            let Some(m) = self.all.search_with(cache, &Input::new(hay).range(pos..)) else {
+                break;
+            };
             let (s, mut e) = (m.start(), m.end());
             if e == s {
                 pos = s + 1;
@@ -361,7 +447,9 @@ impl DetectorSet {
                         }
                     }
                 }
-                if alnum.len() != len || hay.get(end).is_some_and(|c| c.is_ascii_alphanumeric()) && is_compact(&hay[s..end]) {
+                if alnum.len() != len
+                    || hay.get(end).is_some_and(|c| c.is_ascii_alphanumeric()) && is_compact(&hay[s..end])
+                {
                     return false;
                 }
                 v::iban_mod97(alnum) && found(Builtin::Iban, s, end)
@@ -396,13 +484,24 @@ impl DetectorSet {
                     .is_some_and(|ip| !ip.is_unspecified() && !ip.is_loopback());
                 ok && found(Builtin::Ipv6, s, e)
             }
+            P_IPV4 => {
+                let groups: Vec<&[u8]> = text.split(|&c| c == b'.').collect();
+                v::ipv4(&groups) && found(Builtin::Ipv4, s, e)
+            }
             P_NUMERIC => self.numeric(hay, s, e, scratch, emit),
             _ => false,
         }
     }
 
     /// Splits a run of digit groups and classifies the longest valid windows.
-    fn numeric(&self, hay: &[u8], s: usize, e: usize, scratch: &mut Scratch, emit: &mut dyn FnMut(u16, usize, usize)) -> bool {
+    fn numeric(
+        &self,
+        hay: &[u8],
+        s: usize,
+        e: usize,
+        scratch: &mut Scratch,
+        emit: &mut dyn FnMut(u16, usize, usize),
+    ) -> bool {
         let text = &hay[s..e];
         let ndigits = text.iter().filter(|c| c.is_ascii_digit()).count();
         if ndigits < 7 {
@@ -421,7 +520,12 @@ impl DetectorSet {
                 while i < text.len() && text[i].is_ascii_digit() {
                     i += 1;
                 }
-                groups.push(Group { start: s + st, end: s + i, sep, paren });
+                groups.push(Group {
+                    start: s + st,
+                    end: s + i,
+                    sep,
+                    paren,
+                });
                 sep = 0;
                 paren = false;
                 continue;
@@ -449,7 +553,13 @@ impl DetectorSet {
             for gj in (gi..max_end).rev() {
                 let win = &scratch.groups[gi..=gj];
                 let win_plus = plus && gi == 0;
-                let a = if gi == 0 { s } else if win[0].paren { win[0].start - 1 } else { win[0].start };
+                let a = if gi == 0 {
+                    s
+                } else if win[0].paren {
+                    win[0].start - 1
+                } else {
+                    win[0].start
+                };
                 let z = win[win.len() - 1].end;
                 let left_ok = if gi == 0 { before_ok } else { true };
                 let right_ok = !hay.get(z).is_some_and(|c| c.is_ascii_alphanumeric());
@@ -479,27 +589,22 @@ fn is_compact(t: &[u8]) -> bool {
 
 fn upper_alnum<'a>(text: &[u8], buf: &'a mut Vec<u8>) -> &'a [u8] {
     buf.clear();
-    buf.extend(text.iter().filter(|c| c.is_ascii_alphanumeric()).map(u8::to_ascii_uppercase));
+    buf.extend(
+        text.iter()
+            .filter(|c| c.is_ascii_alphanumeric())
+            .map(u8::to_ascii_uppercase),
+    );
     buf
-}
-
-/// Cheap check: could any built-in pattern match? (no digit, `@`, `:` and
-/// no token keyword means no candidate at all)
-fn might_match_builtin(hay: &[u8]) -> bool {
-    hay.iter().any(|&c| c.is_ascii_digit() || c == b'@' || c == b':' || c >= 0x80)
-        || memchr::memmem::find(hay, b"eyJ").is_some()
-        || memchr::memmem::find(hay, b"-----BEGIN").is_some()
-        || memchr::memmem::find(hay, b"earer").is_some()
-        || memchr::memmem::find(hay, b"EARER").is_some()
-        || memchr::memmem::find(hay, b"asic").is_some()
-        || memchr::memmem::find(hay, b"ASIC").is_some()
 }
 
 fn jwt_header_ok(t: &[u8]) -> bool {
     use base64::Engine as _;
     let head = t.split(|&c| c == b'.').next().unwrap_or(b"");
     match base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(head.strip_suffix(b"=").unwrap_or(head)) {
-        Ok(h) => h.first() == Some(&b'{') && (memchr::memmem::find(&h, b"\"alg\"").is_some() || memchr::memmem::find(&h, b"\"typ\"").is_some()),
+        Ok(h) => {
+            h.first() == Some(&b'{')
+                && (memchr::memmem::find(&h, b"\"alg\"").is_some() || memchr::memmem::find(&h, b"\"typ\"").is_some())
+        }
         Err(_) => false,
     }
 }
@@ -518,12 +623,16 @@ fn auth_ok(t: &[u8]) -> bool {
     let has_digit = cred.iter().any(u8::is_ascii_digit);
     let has_upper = cred.iter().any(u8::is_ascii_uppercase);
     let has_lower = cred.iter().any(u8::is_ascii_lowercase);
-    let has_sym = cred.iter().any(|c| matches!(c, b'.' | b'_' | b'-' | b'~' | b'+' | b'/' | b'='));
+    let has_sym = cred
+        .iter()
+        .any(|c| matches!(c, b'.' | b'_' | b'-' | b'~' | b'+' | b'/' | b'='));
     cred.len() >= 12 && (has_digit || (has_upper && has_lower) || has_sym)
 }
 
 fn num(d: &[u8]) -> u32 {
-    d.iter().take(9).fold(0u32, |a, &c| a * 10 + (c.wrapping_sub(b'0') as u32 % 10))
+    d.iter()
+        .take(9)
+        .fold(0u32, |a, &c| a * 10 + (c.wrapping_sub(b'0') as u32 % 10))
 }
 
 /// Dates and times written with separators are never phones or IDs.
@@ -542,7 +651,8 @@ fn looks_like_date(win: &[Group], hay: &[u8]) -> bool {
         (1..=2, 1..=2, 4) => (num(g(2)), num(g(1)), num(g(0))),
         _ => return false,
     };
-    (1800..=2200).contains(&y) && ((1..=12).contains(&m) && (1..=31).contains(&d) || (1..=12).contains(&d) && (1..=31).contains(&m))
+    (1800..=2200).contains(&y)
+        && ((1..=12).contains(&m) && (1..=31).contains(&d) || (1..=12).contains(&d) && (1..=31).contains(&m))
 }
 
 fn classify_numeric(win: &[Group], hay: &[u8], plus: bool, digits: &mut Vec<u8>, bounded: bool) -> Option<Builtin> {
@@ -559,7 +669,7 @@ fn classify_numeric(win: &[Group], hay: &[u8], plus: bool, digits: &mut Vec<u8>,
     }
     let d: &[u8] = digits;
     let l = d.len();
-    if l < 7 || l > 19 {
+    if !(7..=19).contains(&l) {
         return None;
     }
     if d.iter().all(|&c| c == d[0]) {
@@ -609,7 +719,11 @@ fn classify_numeric(win: &[Group], hay: &[u8], plus: bool, digits: &mut Vec<u8>,
                 return Some(Builtin::NlBsn);
             }
             let lens: Vec<usize> = win.iter().map(|g| g.end - g.start).collect();
-            let ssn_shape = compact || (lens == [3, 2, 4] && win[1..].iter().all(|g| matches!(g.sep, b'-' | b' ') && g.sep == win[1].sep));
+            let ssn_shape = compact
+                || (lens == [3, 2, 4]
+                    && win[1..]
+                        .iter()
+                        .all(|g| matches!(g.sep, b'-' | b' ') && g.sep == win[1].sep));
             if ssn_shape && v::us_ssn(d) {
                 return Some(Builtin::UsSsn);
             }
@@ -646,7 +760,11 @@ fn phone_national(win: &[Group], d: &[u8], trunk_removed: bool) -> bool {
         if d[1] == b'0' {
             return false;
         }
-        return if n == 1 { (10..=11).contains(&l) } else { (9..=12).contains(&l) };
+        return if n == 1 {
+            (10..=11).contains(&l)
+        } else {
+            (9..=12).contains(&l)
+        };
     }
     if n < 2 {
         return false;
@@ -655,11 +773,15 @@ fn phone_national(win: &[Group], d: &[u8], trunk_removed: bool) -> bool {
     let lens = lens_345(win);
     // NANP: (212) 555-0123, 212-555-0123, 212.555.0123, 1-212-555-0123
     let nanp = |x: &[u8]| x.len() == 10 && x[0] >= b'2' && x[3] >= b'2';
-    if (l == 10 && nanp(d) && (lens == [3, 3, 4])) || (l == 11 && d[0] == b'1' && nanp(&d[1..]) && lens == [1, 3, 3, 4]) {
+    if (l == 10 && nanp(d) && (lens == [3, 3, 4])) || (l == 11 && d[0] == b'1' && nanp(&d[1..]) && lens == [1, 3, 3, 4])
+    {
         return true;
     }
     // ES: 612 345 678 / 91 123 45 67 ; IT mobile: 312 345 6789
-    if l == 9 && matches!(d[0], b'6' | b'7' | b'8' | b'9') && matches!(lens.as_slice(), [3, 3, 3] | [3, 2, 2, 2] | [2, 3, 2, 2]) {
+    if l == 9
+        && matches!(d[0], b'6' | b'7' | b'8' | b'9')
+        && matches!(lens.as_slice(), [3, 3, 3] | [3, 2, 2, 2] | [2, 3, 2, 2])
+    {
         return true;
     }
     if l == 10 && d[0] == b'3' && n >= 2 && lens[0] == 3 {
@@ -683,7 +805,9 @@ mod tests {
         let s = set();
         let mut out = Vec::new();
         s.scan(text.as_bytes(), &mut Scratch::default(), &mut out);
-        out.iter().map(|m| (s.info[m.detector as usize].id.clone(), text[m.start..m.end].to_string())).collect()
+        out.iter()
+            .map(|m| (s.info[m.detector as usize].id.clone(), text[m.start..m.end].to_string()))
+            .collect()
     }
 
     fn one(text: &str) -> Option<String> {
@@ -745,8 +869,14 @@ mod tests {
             ("AKIAIOSFODNN7EXAMPLE", "aws_access_key"),
             ("Bearer abcDEF123456ghiJKL", "auth_credential"),
             ("Basic dXNlcjpwYXNzd29yZA==", "auth_credential"),
-            ("eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.dozjgNryP4J3jVmNHl0w5N_XgL0n3I9PlFUP0THsR8U", "jwt"),
-            ("-----BEGIN RSA PRIVATE KEY-----\nMIIEpAIBAAKCAQEA75\n-----END RSA PRIVATE KEY-----", "private_key"),
+            (
+                "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.dozjgNryP4J3jVmNHl0w5N_XgL0n3I9PlFUP0THsR8U",
+                "jwt",
+            ),
+            (
+                "-----BEGIN RSA PRIVATE KEY-----\nMIIEpAIBAAKCAQEA75\n-----END RSA PRIVATE KEY-----",
+                "private_key",
+            ),
         ];
         for (text, id) in cases {
             assert_eq!(one(text).as_deref(), Some(*id), "{text}");
@@ -825,8 +955,18 @@ mod tests {
     #[test]
     fn custom_detectors() {
         let s = match DetectorSet::new(&[
-            ("employee_id".into(), "employee_id".into(), r"EMP-\d{6}".into(), Validator::None),
-            ("loyalty".into(), "loyalty_card".into(), r"\b\d{16}\b".into(), Validator::Luhn),
+            (
+                "employee_id".into(),
+                "employee_id".into(),
+                r"EMP-\d{6}".into(),
+                Validator::None,
+            ),
+            (
+                "loyalty".into(),
+                "loyalty_card".into(),
+                r"\b\d{16}\b".into(),
+                Validator::Luhn,
+            ),
         ]) {
             Ok(s) => s,
             Err(e) => panic!("{e:?}"),

@@ -26,7 +26,11 @@ pub enum DecodeError {
 /// Parses a `Content-Encoding` header value.
 pub fn parse(value: Option<&str>) -> Result<Coding, DecodeError> {
     let v = value.unwrap_or("").trim().to_ascii_lowercase();
-    let parts: Vec<&str> = v.split(',').map(str::trim).filter(|p| !p.is_empty() && *p != "identity").collect();
+    let parts: Vec<&str> = v
+        .split(',')
+        .map(str::trim)
+        .filter(|p| !p.is_empty() && *p != "identity")
+        .collect();
     match parts.as_slice() {
         [] => Ok(Coding::Identity),
         ["gzip"] | ["x-gzip"] => Ok(Coding::Gzip),
@@ -101,7 +105,10 @@ mod tests {
         assert_eq!(decode(Coding::Gzip, &bomb, 1 << 20), Err(DecodeError::TooLarge));
         assert_eq!(decode(Coding::Gzip, b"not gzip", 100), Err(DecodeError::Corrupt));
         assert_eq!(parse(Some("br")), Err(DecodeError::Unsupported("br".into())));
-        assert_eq!(parse(Some("gzip, gzip")), Err(DecodeError::Unsupported("stacked".into())));
+        assert_eq!(
+            parse(Some("gzip, gzip")),
+            Err(DecodeError::Unsupported("stacked".into()))
+        );
         assert_eq!(parse(Some("GZIP")), Ok(Coding::Gzip));
         assert_eq!(parse(None), Ok(Coding::Identity));
     }

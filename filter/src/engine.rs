@@ -89,7 +89,11 @@ impl Inspection {
     /// Merges another inspection into this one.
     pub fn merge(&mut self, other: Inspection) {
         for f in other.findings {
-            match self.findings.iter_mut().find(|g| g.detector == f.detector && g.location == f.location && g.action == f.action) {
+            match self
+                .findings
+                .iter_mut()
+                .find(|g| g.detector == f.detector && g.location == f.location && g.action == f.action)
+            {
                 Some(g) => g.count += f.count,
                 None => self.findings.push(f),
             }
@@ -116,7 +120,12 @@ impl Inspection {
     }
 
     pub fn categories(&self, min: Action) -> Vec<String> {
-        let mut c: Vec<String> = self.findings.iter().filter(|f| f.action >= min).map(|f| f.category.clone()).collect();
+        let mut c: Vec<String> = self
+            .findings
+            .iter()
+            .filter(|f| f.action >= min)
+            .map(|f| f.category.clone())
+            .collect();
         c.sort();
         c.dedup();
         c
@@ -150,7 +159,13 @@ pub enum Format {
 /// Chooses the format from the content type, sniffing JSON in text and
 /// untyped bodies (`text/plain`, `application/octet-stream`, none).
 pub fn format_of(content_type: Option<&str>, body: &[u8]) -> Format {
-    let ct = content_type.unwrap_or("").split(';').next().unwrap_or("").trim().to_ascii_lowercase();
+    let ct = content_type
+        .unwrap_or("")
+        .split(';')
+        .next()
+        .unwrap_or("")
+        .trim()
+        .to_ascii_lowercase();
     if ct == "application/json" || ct.ends_with("+json") || ct == "text/json" || ct.ends_with("/json") {
         return Format::Json;
     }
@@ -166,8 +181,15 @@ pub fn format_of(content_type: Option<&str>, body: &[u8]) -> Format {
 /// A charset the engine cannot read as UTF-8/ASCII (`utf-16`, `utf-32`, ...).
 pub fn unreadable_charset(content_type: Option<&str>) -> Option<String> {
     let ct = content_type?.to_ascii_lowercase();
-    let cs = ct.split(';').skip(1).find_map(|p| p.trim().strip_prefix("charset=").map(|c| c.trim_matches('"').to_string()))?;
-    let ok = matches!(cs.as_str(), "utf-8" | "utf8" | "us-ascii" | "ascii" | "iso-8859-1" | "latin1" | "iso-8859-15" | "windows-1252");
+    let cs = ct.split(';').skip(1).find_map(|p| {
+        p.trim()
+            .strip_prefix("charset=")
+            .map(|c| c.trim_matches('"').to_string())
+    })?;
+    let ok = matches!(
+        cs.as_str(),
+        "utf-8" | "utf8" | "us-ascii" | "ascii" | "iso-8859-1" | "latin1" | "iso-8859-15" | "windows-1252"
+    );
     (!ok).then_some(cs)
 }
 
@@ -186,7 +208,13 @@ impl std::fmt::Display for EngineError {
     }
 }
 
-const HEADER_CREDENTIALS: &[&str] = &["authorization", "proxy-authorization", "x-api-key", "api-key", "x-auth-token"];
+const HEADER_CREDENTIALS: &[&str] = &[
+    "authorization",
+    "proxy-authorization",
+    "x-api-key",
+    "api-key",
+    "x-auth-token",
+];
 
 impl Engine {
     /// `hasher` is required when a route redacts with `hash`.
@@ -215,7 +243,9 @@ impl Engine {
     pub fn audit_path(&self, path: &str) -> String {
         let p = crate::audit::path_without_query_values(path);
         let mut m = Vec::new();
-        self.policy.detectors.scan(p.as_bytes(), &mut Scratch::default(), &mut m);
+        self.policy
+            .detectors
+            .scan(p.as_bytes(), &mut Scratch::default(), &mut m);
         if m.is_empty() {
             return p;
         }
@@ -231,7 +261,13 @@ impl Engine {
     }
 
     /// Inspects headers (with cookies and, for requests, the query of `:path`).
-    pub fn inspect_headers(&self, route: &Route, d: Direction, headers: &[(String, String)], scratch: &mut Scratch) -> HeaderResult {
+    pub fn inspect_headers(
+        &self,
+        route: &Route,
+        d: Direction,
+        headers: &[(String, String)],
+        scratch: &mut Scratch,
+    ) -> HeaderResult {
         let dp = self.dir(route, d);
         let mut insp = Inspection::default();
         let mut out: Vec<(String, String)> = Vec::new();
@@ -243,14 +279,22 @@ impl Engine {
             if lname == ":path" {
                 if dp.query {
                     if let Some((p, q)) = value.split_once('?') {
-                        if let Some(nq) = self.inspect_pairs(dp, q.as_bytes(), b'&', "query", &mut insp, scratch, redacting) {
+                        if let Some(nq) =
+                            self.inspect_pairs(dp, q.as_bytes(), b'&', "query", &mut insp, scratch, redacting)
+                        {
                             new_value = Some(format!("{p}?{}", String::from_utf8_lossy(&nq)));
                         }
                     }
                 }
-            } else if dp.headers && !dp.skip_headers.iter().any(|s| *s == lname) && !lname.starts_with(":") && !lname.starts_with("x-envoy-") {
+            } else if dp.headers
+                && !dp.skip_headers.contains(&lname)
+                && !lname.starts_with(":")
+                && !lname.starts_with("x-envoy-")
+            {
                 if lname == "cookie" {
-                    if let Some(nc) = self.inspect_pairs(dp, value.as_bytes(), b';', "cookie", &mut insp, scratch, redacting) {
+                    if let Some(nc) =
+                        self.inspect_pairs(dp, value.as_bytes(), b';', "cookie", &mut insp, scratch, redacting)
+                    {
                         new_value = Some(String::from_utf8_lossy(&nc).into_owned());
                     }
                 } else if lname == "set-cookie" {
@@ -258,19 +302,26 @@ impl Engine {
                         Some(i) => (&value[..i], &value[i..]),
                         None => (value.as_str(), ""),
                     };
-                    if let Some(nc) = self.inspect_pairs(dp, first.as_bytes(), b';', "cookie", &mut insp, scratch, redacting) {
+                    if let Some(nc) =
+                        self.inspect_pairs(dp, first.as_bytes(), b';', "cookie", &mut insp, scratch, redacting)
+                    {
                         new_value = Some(format!("{}{rest}", String::from_utf8_lossy(&nc)));
                     }
                 } else {
                     let class = if HEADER_CREDENTIALS.contains(&lname.as_str()) {
-                        Some(FieldClass { kind: FieldKind::Credential, strength: Strength::Strong })
+                        Some(FieldClass {
+                            kind: FieldKind::Credential,
+                            strength: Strength::Strong,
+                        })
                     } else {
                         self.policy.classify_field(&Words::split(lname.as_bytes()))
                     };
                     let loc = format!("header:{}", safe_name(&lname));
                     match self.inspect_value(dp, value.as_bytes(), class, &loc, &mut insp, scratch) {
                         ValueOutcome::Keep => {}
-                        ValueOutcome::Replace(v) if redacting => new_value = Some(String::from_utf8_lossy(&v).into_owned()),
+                        ValueOutcome::Replace(v) if redacting => {
+                            new_value = Some(String::from_utf8_lossy(&v).into_owned())
+                        }
                         ValueOutcome::Remove if redacting => {
                             changed = true;
                             continue;
@@ -287,11 +338,15 @@ impl Engine {
                 _ => out.push((name.clone(), value.clone())),
             }
         }
-        HeaderResult { inspection: insp, headers: changed.then_some(out) }
+        HeaderResult {
+            inspection: insp,
+            headers: changed.then_some(out),
+        }
     }
 
     /// Inspects `k=v` pairs (query, form, cookies). Returns the rewritten
     /// bytes when a value changed.
+    #[allow(clippy::too_many_arguments)]
     fn inspect_pairs(
         &self,
         dp: &DirPolicy,
@@ -319,10 +374,20 @@ impl Engine {
             };
             let mut replacement: Option<Option<Vec<u8>>> = None; // Some(None) = drop the pair
             if let Some(v) = v {
-                let key = if url_encoded { percent_decode(k, true) } else { Cow::Borrowed(k) };
-                let mut val = if url_encoded { percent_decode(v, true) } else { percent_decode(v, false) };
+                let key = if url_encoded {
+                    percent_decode(k, true)
+                } else {
+                    Cow::Borrowed(k)
+                };
+                let mut val = if url_encoded {
+                    percent_decode(v, true)
+                } else {
+                    percent_decode(v, false)
+                };
                 // Values encoded twice are read through both layers.
-                let twice = val.windows(3).any(|w| w[0] == b'%' && w[1].is_ascii_hexdigit() && w[2].is_ascii_hexdigit());
+                let twice = val
+                    .windows(3)
+                    .any(|w| w[0] == b'%' && w[1].is_ascii_hexdigit() && w[2].is_ascii_hexdigit());
                 if twice {
                     val = Cow::Owned(percent_decode(&val, false).into_owned());
                 }
@@ -331,7 +396,11 @@ impl Engine {
                 match self.inspect_value(dp, &val, class, &loc, insp, scratch) {
                     ValueOutcome::Keep => {}
                     ValueOutcome::Replace(nv) => {
-                        let enc = if url_encoded || sep == b';' { percent_encode(&nv) } else { nv };
+                        let enc = if url_encoded || sep == b';' {
+                            percent_encode(&nv)
+                        } else {
+                            nv
+                        };
                         replacement = Some(Some(enc));
                     }
                     ValueOutcome::Remove => replacement = Some(None),
@@ -389,7 +458,9 @@ impl Engine {
         insp: &mut Inspection,
     ) -> ValueOutcome {
         if matches.is_empty() {
-            let Some(det) = class.and_then(|c| self.policy.field_detector(c)) else { return ValueOutcome::Keep };
+            let Some(det) = class.and_then(|c| self.policy.field_detector(c)) else {
+                return ValueOutcome::Keep;
+            };
             if value.trim_ascii().is_empty() {
                 return ValueOutcome::Keep;
             }
@@ -400,7 +471,12 @@ impl Engine {
             }
             return match r.strategy {
                 Strategy::Remove => ValueOutcome::Remove,
-                ref s => ValueOutcome::Replace(redact::render(s, self.policy.category(det), value, self.hasher.as_ref())),
+                ref s => ValueOutcome::Replace(redact::render(
+                    s,
+                    self.policy.category(det),
+                    value,
+                    self.hasher.as_ref(),
+                )),
             };
         }
         let mut out: Vec<u8> = Vec::new();
@@ -415,7 +491,12 @@ impl Engine {
                     remove = true;
                 }
                 out.extend_from_slice(&value[at..m.start]);
-                out.extend_from_slice(&redact::render(&r.strategy, self.policy.category(m.detector), &value[m.start..m.end], self.hasher.as_ref()));
+                out.extend_from_slice(&redact::render(
+                    &r.strategy,
+                    self.policy.category(m.detector),
+                    &value[m.start..m.end],
+                    self.hasher.as_ref(),
+                ));
                 at = m.end;
                 changed = true;
             }
@@ -442,7 +523,10 @@ impl Engine {
         let dp = self.dir(route, d);
         let mut insp = Inspection::default();
         if !dp.body || body.is_empty() {
-            return BodyResult { inspection: insp, body: None };
+            return BodyResult {
+                inspection: insp,
+                body: None,
+            };
         }
         if let Some(cs) = unreadable_charset(content_type) {
             return self.uninspectable(route, format!("charset:{cs}"));
@@ -469,7 +553,11 @@ impl Engine {
             Format::Form => self.inspect_pairs(dp, body, b'&', "form", &mut insp, scratch, true),
             Format::Text => self.scan_text(dp, body, &mut insp, scratch),
         };
-        let body = if redacting && insp.max_action() != Some(Action::Block) { rewritten } else { None };
+        let body = if redacting && insp.max_action() != Some(Action::Block) {
+            rewritten
+        } else {
+            None
+        };
         BodyResult { inspection: insp, body }
     }
 
@@ -491,7 +579,10 @@ impl Engine {
             }],
             uninspected: Some(what),
         };
-        BodyResult { inspection: insp, body: None }
+        BodyResult {
+            inspection: insp,
+            body: None,
+        }
     }
 
     fn scan_text(&self, dp: &DirPolicy, body: &[u8], insp: &mut Inspection, scratch: &mut Scratch) -> Option<Vec<u8>> {
@@ -504,8 +595,17 @@ impl Engine {
         }
     }
 
-    fn scan_json(&self, dp: &DirPolicy, body: &[u8], insp: &mut Inspection, scratch: &mut Scratch) -> Result<Option<Vec<u8>>, json::JsonError> {
-        let opts = json::Options { max_depth: self.policy.limits.max_json_depth, track_members: dp.has_remove };
+    fn scan_json(
+        &self,
+        dp: &DirPolicy,
+        body: &[u8],
+        insp: &mut Inspection,
+        scratch: &mut Scratch,
+    ) -> Result<Option<Vec<u8>>, json::JsonError> {
+        let opts = json::Options {
+            max_depth: self.policy.limits.max_json_depth,
+            track_members: dp.has_remove,
+        };
         let classify = |w: &Words| self.policy.classify_field(w);
         let mut matches: Vec<RawMatch> = Vec::new();
         let mut visit = |v: &Visit, s: Scalar| -> Verdict {
@@ -515,7 +615,12 @@ impl Engine {
             };
             // Path rules first: they force or exempt a value whatever it holds.
             if !dp.paths.is_empty() {
-                if let Some(rule) = dp.paths.iter().filter(|r| path_matches(&r.segs, v.input, v.path)).max_by_key(|r| r.segs.len()) {
+                if let Some(rule) = dp
+                    .paths
+                    .iter()
+                    .filter(|r| path_matches(&r.segs, v.input, v.path))
+                    .max_by_key(|r| r.segs.len())
+                {
                     if rule.action == Action::Allow {
                         return Verdict::Keep;
                     }
@@ -527,7 +632,12 @@ impl Engine {
                     }
                     return match &rule.strategy {
                         Strategy::Remove => Verdict::Remove,
-                        s => Verdict::Replace(json::quote(&redact::render(s, self.policy.category(rule.detector), val, self.hasher.as_ref()))),
+                        s => Verdict::Replace(json::quote(&redact::render(
+                            s,
+                            self.policy.category(rule.detector),
+                            val,
+                            self.hasher.as_ref(),
+                        ))),
                     };
                 }
             }
@@ -562,7 +672,9 @@ fn path_matches(rule: &[PathSeg], input: &[u8], path: &[Seg]) -> bool {
         (PathSeg::AnyKey, Seg::Key { .. }) => true,
         (PathSeg::AnyIndex, Seg::Index(_)) => true,
         (PathSeg::Index(a), Seg::Index(b)) => a == b,
-        (PathSeg::Key(k), Seg::Key { start, end, escaped }) => *json::key_bytes(input, *start, *end, *escaped) == *k.as_bytes(),
+        (PathSeg::Key(k), Seg::Key { start, end, escaped }) => {
+            *json::key_bytes(input, *start, *end, *escaped) == *k.as_bytes()
+        }
         _ => false,
     })
 }
@@ -573,7 +685,9 @@ fn path_matches(rule: &[PathSeg], input: &[u8], path: &[Seg]) -> bool {
 pub fn safe_name(name: &str) -> String {
     let simple = !name.is_empty()
         && name.len() <= 64
-        && name.bytes().all(|c| c.is_ascii_alphanumeric() || matches!(c, b'_' | b'-' | b'.' | b'[' | b']'))
+        && name
+            .bytes()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, b'_' | b'-' | b'.' | b'[' | b']'))
         && name.bytes().filter(u8::is_ascii_digit).count() < 4;
     if simple {
         name.to_string()

@@ -57,7 +57,12 @@ pub struct Words {
 
 impl Words {
     pub fn split(key: &[u8]) -> Words {
-        let mut w = Words { buf: [0; BUF], ends: [0; MAX_WORDS], starts: [0; MAX_WORDS], n: 0 };
+        let mut w = Words {
+            buf: [0; BUF],
+            ends: [0; MAX_WORDS],
+            starts: [0; MAX_WORDS],
+            n: 0,
+        };
         // Keep the tail of very long keys: the last words carry the meaning.
         let key = if key.len() > BUF { &key[key.len() - BUF..] } else { key };
         let mut len = 0usize;
@@ -132,33 +137,123 @@ fn singular(w: &[u8]) -> &[u8] {
     }
 }
 
-const PERSON_QUALIFIERS: &[&[u8]] = &[
-    b"first", b"last", b"full", b"given", b"family", b"middle", b"maiden", b"sur", b"fore", b"nick",
-    b"customer", b"contact", b"person", b"holder", b"cardholder", b"user", b"patient", b"employee",
-    b"recipient", b"sender", b"owner", b"member", b"guest", b"passenger", b"beneficiary", b"account",
-    b"billing", b"shipping", b"legal", b"real", b"display", b"client", b"applicant", b"student",
-    b"parent", b"child", b"spouse", b"buyer", b"seller", b"payer", b"payee", b"traveler",
-    b"traveller", b"subscriber", b"author", b"driver", b"emergency", b"birth", b"mother", b"father",
-];
+fn person_qualifiers(w: &[u8]) -> bool {
+    matches!(
+        w,
+        b"first"
+            | b"last"
+            | b"full"
+            | b"given"
+            | b"family"
+            | b"middle"
+            | b"maiden"
+            | b"sur"
+            | b"fore"
+            | b"nick"
+            | b"customer"
+            | b"contact"
+            | b"person"
+            | b"holder"
+            | b"cardholder"
+            | b"user"
+            | b"patient"
+            | b"employee"
+            | b"recipient"
+            | b"sender"
+            | b"owner"
+            | b"member"
+            | b"guest"
+            | b"passenger"
+            | b"beneficiary"
+            | b"account"
+            | b"billing"
+            | b"shipping"
+            | b"legal"
+            | b"real"
+            | b"display"
+            | b"client"
+            | b"applicant"
+            | b"student"
+            | b"parent"
+            | b"child"
+            | b"spouse"
+            | b"buyer"
+            | b"seller"
+            | b"payer"
+            | b"payee"
+            | b"traveler"
+            | b"traveller"
+            | b"subscriber"
+            | b"author"
+            | b"driver"
+            | b"emergency"
+            | b"birth"
+            | b"mother"
+            | b"father"
+    )
+}
 
-const NON_ADDRESS_QUALIFIERS: &[&[u8]] = &[
-    b"ip", b"ipv4", b"ipv6", b"mac", b"remote", b"server", b"host", b"network", b"wallet", b"web",
-    b"contract", b"memory", b"bind", b"listen", b"proxy", b"gateway", b"peer", b"local", b"socket",
-    b"broadcast", b"multicast", b"url", b"uri", b"bitcoin", b"eth", b"ethereum", b"crypto", b"node",
-    b"hardware", b"bluetooth", b"return", b"reply", b"callback", b"endpoint", b"upstream", b"source",
-    b"destination", b"dest", b"target",
-];
+fn non_address_qualifiers(w: &[u8]) -> bool {
+    matches!(
+        w,
+        b"ip"
+            | b"ipv4"
+            | b"ipv6"
+            | b"mac"
+            | b"remote"
+            | b"server"
+            | b"host"
+            | b"network"
+            | b"wallet"
+            | b"web"
+            | b"contract"
+            | b"memory"
+            | b"bind"
+            | b"listen"
+            | b"proxy"
+            | b"gateway"
+            | b"peer"
+            | b"local"
+            | b"socket"
+            | b"broadcast"
+            | b"multicast"
+            | b"url"
+            | b"uri"
+            | b"bitcoin"
+            | b"eth"
+            | b"ethereum"
+            | b"crypto"
+            | b"node"
+            | b"hardware"
+            | b"bluetooth"
+            | b"return"
+            | b"reply"
+            | b"callback"
+            | b"endpoint"
+            | b"upstream"
+            | b"source"
+            | b"destination"
+            | b"dest"
+            | b"target"
+    )
+}
 
 fn any(w: &[u8], set: &[&[u8]]) -> bool {
-    set.iter().any(|s| *s == w)
+    set.contains(&w)
 }
 
 fn strong(kind: FieldKind) -> Option<FieldClass> {
-    Some(FieldClass { kind, strength: Strength::Strong })
+    Some(FieldClass {
+        kind,
+        strength: Strength::Strong,
+    })
 }
 
 fn weak(kind: FieldKind) -> Option<FieldClass> {
-    Some(FieldClass { kind, strength: Strength::Weak })
+    Some(FieldClass {
+        kind,
+        strength: Strength::Weak,
+    })
 }
 
 /// Classifies a key by its words. `None` when it says nothing.
@@ -180,20 +275,20 @@ pub fn classify(words: &Words) -> Option<FieldClass> {
         b"name" => {
             if single {
                 weak(PersonName)
-            } else if any(prev, PERSON_QUALIFIERS) {
+            } else if person_qualifiers(prev) {
                 strong(PersonName)
             } else {
                 None
             }
         }
-        b"firstname" | b"lastname" | b"fullname" | b"givenname" | b"familyname" | b"middlename"
-        | b"surname" | b"forename" | b"maidenname" | b"nickname" | b"fname" | b"lname"
-        | b"customername" | b"contactname" | b"cardholdername" | b"holdername" | b"patientname" => strong(PersonName),
+        b"firstname" | b"lastname" | b"fullname" | b"givenname" | b"familyname" | b"middlename" | b"surname"
+        | b"forename" | b"maidenname" | b"nickname" | b"fname" | b"lname" | b"customername" | b"contactname"
+        | b"cardholdername" | b"holdername" | b"patientname" => strong(PersonName),
         b"first" | b"last" | b"given" | b"family" | b"middle" if prev == b"name" => strong(PersonName),
         b"address" | b"addr" => {
             if any(prev, &[b"email", b"mail"]) {
                 strong(Email)
-            } else if any(prev, NON_ADDRESS_QUALIFIERS) {
+            } else if non_address_qualifiers(prev) {
                 None
             } else if single {
                 weak(PostalAddress)
@@ -207,7 +302,7 @@ pub fn classify(words: &Words) -> Option<FieldClass> {
         b"number" if prev == b"house" || prev == b"street" => strong(PostalAddress),
         b"code" if any(prev, &[b"post", b"postal", b"zip"]) => strong(PostalAddress),
         b"city" | b"town" => {
-            if single || any(prev, PERSON_QUALIFIERS) || any(prev, &[b"home", b"residence", b"birth"]) {
+            if single || person_qualifiers(prev) || any(prev, &[b"home", b"residence", b"birth"]) {
                 if prev == b"birth" {
                     strong(BirthDate)
                 } else {
@@ -221,15 +316,59 @@ pub fn classify(words: &Words) -> Option<FieldClass> {
         b"birth" if prev == b"of" && prev2 == b"date" => strong(BirthDate),
         b"birth" if prev == b"date" || single => strong(BirthDate),
         b"date" if prev == b"birth" => strong(BirthDate),
-        b"email" | b"emailaddress" | b"mail" if last != b"mail" || single || prev == b"e" || any(prev, PERSON_QUALIFIERS) => strong(Email),
+        b"email" | b"emailaddress" | b"mail"
+            if last != b"mail" || single || prev == b"e" || person_qualifiers(prev) =>
+        {
+            strong(Email)
+        }
         b"phone" | b"phonenumber" | b"mobile" | b"telephone" | b"tel" | b"fax" | b"msisdn" | b"cellphone"
         | b"mobilephone" | b"telefon" | b"handynummer" => strong(Phone),
-        b"number" | b"no" | b"num" if any(prev, &[b"phone", b"mobile", b"telephone", b"tel", b"fax", b"cell", b"contact"]) => strong(Phone),
-        b"ssn" | b"nino" | b"passport" | b"passportnumber" | b"taxid" | b"tin" | b"nif" | b"nie"
-        | b"dni" | b"bsn" | b"pesel" | b"nir" | b"steuerid" | b"codicefiscale" | b"nationalid"
-        | b"socialsecuritynumber" | b"idnumber" | b"driverslicense" | b"driverlicense" => strong(NationalId),
+        b"number" | b"no" | b"num"
+            if any(
+                prev,
+                &[b"phone", b"mobile", b"telephone", b"tel", b"fax", b"cell", b"contact"],
+            ) =>
+        {
+            strong(Phone)
+        }
+        b"ssn"
+        | b"nino"
+        | b"passport"
+        | b"passportnumber"
+        | b"taxid"
+        | b"tin"
+        | b"nif"
+        | b"nie"
+        | b"dni"
+        | b"bsn"
+        | b"pesel"
+        | b"nir"
+        | b"steuerid"
+        | b"codicefiscale"
+        | b"nationalid"
+        | b"socialsecuritynumber"
+        | b"idnumber"
+        | b"driverslicense"
+        | b"driverlicense" => strong(NationalId),
         b"number" | b"no" | b"num" | b"id" | b"code"
-            if any(prev, &[b"passport", b"ssn", b"insurance", b"security", b"tax", b"national", b"identity", b"license", b"licence", b"social", b"fiscal", b"personal", b"id"]) =>
+            if any(
+                prev,
+                &[
+                    b"passport",
+                    b"ssn",
+                    b"insurance",
+                    b"security",
+                    b"tax",
+                    b"national",
+                    b"identity",
+                    b"license",
+                    b"licence",
+                    b"social",
+                    b"fiscal",
+                    b"personal",
+                    b"id",
+                ],
+            ) =>
         {
             strong(NationalId)
         }
@@ -241,40 +380,207 @@ pub fn classify(words: &Words) -> Option<FieldClass> {
         b"pan" | b"cvv" | b"cvc" | b"cvv2" | b"cardnumber" | b"creditcard" | b"ccnumber" => strong(PaymentCard),
         b"number" | b"no" | b"num" if any(prev, &[b"card", b"cc"]) => strong(PaymentCard),
         b"card" if prev == b"credit" || prev == b"debit" => strong(PaymentCard),
-        b"password" | b"passwd" | b"pwd" | b"passphrase" | b"secret" | b"apikey" | b"pin" | b"otp" => strong(Credential),
-        b"token" if any(prev, &[b"access", b"refresh", b"api", b"auth", b"id", b"bearer", b"session", b"csrf", b"xsrf"]) => strong(Credential),
+        b"password" | b"passwd" | b"pwd" | b"passphrase" | b"secret" | b"apikey" | b"pin" | b"otp" => {
+            strong(Credential)
+        }
+        b"token"
+            if any(
+                prev,
+                &[
+                    b"access", b"refresh", b"api", b"auth", b"id", b"bearer", b"session", b"csrf", b"xsrf",
+                ],
+            ) =>
+        {
+            strong(Credential)
+        }
         b"key" if any(prev, &[b"api", b"private", b"secret", b"access", b"signing"]) => strong(Credential),
         b"credential" | b"credentials" => strong(Credential),
         _ => None,
     }
 }
 
-const NON_PERSON_CONTEXTS: &[&[u8]] = &[
-    b"product", b"item", b"sku", b"article", b"catalog", b"catalogue", b"category", b"company",
-    b"organization", b"organisation", b"org", b"brand", b"merchant", b"store", b"shop", b"vendor",
-    b"supplier", b"manufacturer", b"file", b"attachment", b"document", b"app", b"application",
-    b"service", b"host", b"server", b"cluster", b"event", b"project", b"team", b"plan", b"tag",
-    b"label", b"field", b"column", b"table", b"model", b"package", b"repo", b"repository",
-    b"branch", b"device", b"country", b"region", b"currency", b"language", b"locale", b"feature",
-    b"role", b"group", b"queue", b"topic", b"metric", b"course", b"book", b"song", b"album", b"track",
-    b"movie", b"game", b"hotel", b"restaurant", b"venue", b"bank", b"airline", b"carrier", b"line",
-    b"variant", b"option", b"attribute", b"warehouse", b"location", b"office", b"building", b"site",
-    b"campaign", b"template", b"workflow", b"job", b"task", b"pipeline", b"image", b"container",
-    b"pod", b"namespace", b"deployment", b"node", b"environment", b"env", b"config", b"setting",
-    b"permission", b"scope", b"policy", b"rule", b"route", b"endpoint", b"api", b"plugin", b"module",
-    b"library", b"dependency", b"font", b"color", b"colour", b"unit", b"department", b"product_line",
-    b"offer", b"coupon", b"promotion", b"discount", b"tax", b"shipping_method", b"method", b"type",
-    b"kind", b"status", b"state", b"step", b"stage", b"level", b"tier", b"sport", b"league",
-];
+fn non_person_contexts(w: &[u8]) -> bool {
+    matches!(
+        w,
+        b"product"
+            | b"item"
+            | b"sku"
+            | b"article"
+            | b"catalog"
+            | b"catalogue"
+            | b"category"
+            | b"company"
+            | b"organization"
+            | b"organisation"
+            | b"org"
+            | b"brand"
+            | b"merchant"
+            | b"store"
+            | b"shop"
+            | b"vendor"
+            | b"supplier"
+            | b"manufacturer"
+            | b"file"
+            | b"attachment"
+            | b"document"
+            | b"app"
+            | b"application"
+            | b"service"
+            | b"host"
+            | b"server"
+            | b"cluster"
+            | b"event"
+            | b"project"
+            | b"team"
+            | b"plan"
+            | b"tag"
+            | b"label"
+            | b"field"
+            | b"column"
+            | b"table"
+            | b"model"
+            | b"package"
+            | b"repo"
+            | b"repository"
+            | b"branch"
+            | b"device"
+            | b"country"
+            | b"region"
+            | b"currency"
+            | b"language"
+            | b"locale"
+            | b"feature"
+            | b"role"
+            | b"group"
+            | b"queue"
+            | b"topic"
+            | b"metric"
+            | b"course"
+            | b"book"
+            | b"song"
+            | b"album"
+            | b"track"
+            | b"movie"
+            | b"game"
+            | b"hotel"
+            | b"restaurant"
+            | b"venue"
+            | b"bank"
+            | b"airline"
+            | b"carrier"
+            | b"line"
+            | b"variant"
+            | b"option"
+            | b"attribute"
+            | b"warehouse"
+            | b"location"
+            | b"office"
+            | b"building"
+            | b"site"
+            | b"campaign"
+            | b"template"
+            | b"workflow"
+            | b"job"
+            | b"task"
+            | b"pipeline"
+            | b"image"
+            | b"container"
+            | b"pod"
+            | b"namespace"
+            | b"deployment"
+            | b"node"
+            | b"environment"
+            | b"env"
+            | b"config"
+            | b"setting"
+            | b"permission"
+            | b"scope"
+            | b"policy"
+            | b"rule"
+            | b"route"
+            | b"endpoint"
+            | b"api"
+            | b"plugin"
+            | b"module"
+            | b"library"
+            | b"dependency"
+            | b"font"
+            | b"color"
+            | b"colour"
+            | b"unit"
+            | b"department"
+            | b"product_line"
+            | b"offer"
+            | b"coupon"
+            | b"promotion"
+            | b"discount"
+            | b"tax"
+            | b"shipping_method"
+            | b"method"
+            | b"type"
+            | b"kind"
+            | b"status"
+            | b"state"
+            | b"step"
+            | b"stage"
+            | b"level"
+            | b"tier"
+            | b"sport"
+            | b"league"
+    )
+}
 
-const PERSON_CONTEXTS: &[&[u8]] = &[
-    b"customer", b"user", b"person", b"contact", b"patient", b"employee", b"member", b"owner",
-    b"holder", b"cardholder", b"recipient", b"sender", b"guest", b"passenger", b"beneficiary",
-    b"client", b"applicant", b"student", b"parent", b"spouse", b"buyer", b"seller", b"payer",
-    b"payee", b"traveler", b"traveller", b"subscriber", b"author", b"driver", b"profile", b"account",
-    b"billing", b"shipping", b"people", b"users", b"customers", b"contacts", b"emergency", b"kin",
-    b"child", b"children", b"consumer", b"citizen", b"resident", b"tenant", b"candidate",
-];
+fn person_contexts(w: &[u8]) -> bool {
+    matches!(
+        w,
+        b"customer"
+            | b"user"
+            | b"person"
+            | b"contact"
+            | b"patient"
+            | b"employee"
+            | b"member"
+            | b"owner"
+            | b"holder"
+            | b"cardholder"
+            | b"recipient"
+            | b"sender"
+            | b"guest"
+            | b"passenger"
+            | b"beneficiary"
+            | b"client"
+            | b"applicant"
+            | b"student"
+            | b"parent"
+            | b"spouse"
+            | b"buyer"
+            | b"seller"
+            | b"payer"
+            | b"payee"
+            | b"traveler"
+            | b"traveller"
+            | b"subscriber"
+            | b"author"
+            | b"driver"
+            | b"profile"
+            | b"account"
+            | b"billing"
+            | b"shipping"
+            | b"people"
+            | b"users"
+            | b"customers"
+            | b"contacts"
+            | b"emergency"
+            | b"kin"
+            | b"child"
+            | b"children"
+            | b"consumer"
+            | b"citizen"
+            | b"resident"
+            | b"tenant"
+            | b"candidate"
+    )
+}
 
 /// What a container key says about its members.
 pub fn context(words: &Words) -> Context {
@@ -283,9 +589,9 @@ pub fn context(words: &Words) -> Context {
     }
     let last = words.back(0);
     let s = singular(last);
-    if any(last, PERSON_CONTEXTS) || any(s, PERSON_CONTEXTS) {
+    if person_contexts(last) || person_contexts(s) {
         Context::Person
-    } else if any(last, NON_PERSON_CONTEXTS) || any(s, NON_PERSON_CONTEXTS) {
+    } else if non_person_contexts(last) || non_person_contexts(s) {
         Context::NonPerson
     } else {
         Context::Neutral
@@ -302,13 +608,43 @@ mod tests {
 
     #[test]
     fn styles_match() {
-        for k in ["firstName", "first_name", "First-Name", "FIRST_NAME", "firstname", "FirstName", "given_name", "familyName", "full name", "customerName", "cardholder_name"] {
+        for k in [
+            "firstName",
+            "first_name",
+            "First-Name",
+            "FIRST_NAME",
+            "firstname",
+            "FirstName",
+            "given_name",
+            "familyName",
+            "full name",
+            "customerName",
+            "cardholder_name",
+        ] {
             assert_eq!(kind(k), Some(FieldKind::PersonName), "{k}");
         }
-        for k in ["dateOfBirth", "date_of_birth", "DOB", "birthDate", "birth_date", "birthday"] {
+        for k in [
+            "dateOfBirth",
+            "date_of_birth",
+            "DOB",
+            "birthDate",
+            "birth_date",
+            "birthday",
+        ] {
             assert_eq!(kind(k), Some(FieldKind::BirthDate), "{k}");
         }
-        for k in ["street", "streetAddress", "address_line_1", "addressLine2", "postcode", "postalCode", "zip", "ZIPCode", "billingAddress", "city"] {
+        for k in [
+            "street",
+            "streetAddress",
+            "address_line_1",
+            "addressLine2",
+            "postcode",
+            "postalCode",
+            "zip",
+            "ZIPCode",
+            "billingAddress",
+            "city",
+        ] {
             assert_eq!(kind(k), Some(FieldKind::PostalAddress), "{k}");
         }
         for k in ["email", "emailAddress", "user_email", "E-Mail", "contactEmail"] {
@@ -317,7 +653,14 @@ mod tests {
         for k in ["phone", "phoneNumber", "mobile", "tel", "homePhone", "phone2"] {
             assert_eq!(kind(k), Some(FieldKind::Phone), "{k}");
         }
-        for k in ["ssn", "passportNumber", "passport_no", "taxId", "national_id", "driversLicense"] {
+        for k in [
+            "ssn",
+            "passportNumber",
+            "passport_no",
+            "taxId",
+            "national_id",
+            "driversLicense",
+        ] {
             assert_eq!(kind(k), Some(FieldKind::NationalId), "{k}");
         }
         for k in ["password", "apiKey", "access_token", "client_secret"] {
@@ -329,7 +672,21 @@ mod tests {
 
     #[test]
     fn non_person_names() {
-        for k in ["productName", "fileName", "hostname", "host_name", "serviceName", "ipAddress", "remote_addr", "id", "count", "description", "created_at", "token", "mail_server"] {
+        for k in [
+            "productName",
+            "fileName",
+            "hostname",
+            "host_name",
+            "serviceName",
+            "ipAddress",
+            "remote_addr",
+            "id",
+            "count",
+            "description",
+            "created_at",
+            "token",
+            "mail_server",
+        ] {
             assert_eq!(kind(k), None, "{k}");
         }
     }

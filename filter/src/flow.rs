@@ -66,7 +66,11 @@ pub struct Flow {
 /// Host names are not personal data, but the header is client-controlled:
 /// keep it only when it looks like a host.
 fn safe_authority(a: &str) -> String {
-    if !a.is_empty() && a.len() <= 255 && a.bytes().all(|c| c.is_ascii_alphanumeric() || matches!(c, b'.' | b'-' | b':' | b'[' | b']' | b'_')) {
+    if !a.is_empty()
+        && a.len() <= 255
+        && a.bytes()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, b'.' | b'-' | b':' | b'[' | b']' | b'_'))
+    {
         a.to_ascii_lowercase()
     } else {
         "*".into()
@@ -81,7 +85,9 @@ fn route_at(engine: &Engine, idx: Option<usize>) -> &Route {
 }
 
 fn header<'a>(h: &'a [(String, String)], name: &str) -> Option<&'a str> {
-    h.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
+    h.iter()
+        .find(|(k, _)| k.eq_ignore_ascii_case(name))
+        .map(|(_, v)| v.as_str())
 }
 
 impl Flow {
@@ -114,8 +120,13 @@ impl Flow {
         let headers = host.headers(Direction::Request);
         let path = header(&headers, ":path").unwrap_or("/").to_string();
         self.info = RequestInfo {
-            route_name: host.property(&["xds", "route_name"]).map(|b| String::from_utf8_lossy(&b).into_owned()),
-            authority: header(&headers, ":authority").or_else(|| header(&headers, "host")).unwrap_or("").to_string(),
+            route_name: host
+                .property(&["xds", "route_name"])
+                .map(|b| String::from_utf8_lossy(&b).into_owned()),
+            authority: header(&headers, ":authority")
+                .or_else(|| header(&headers, "host"))
+                .unwrap_or("")
+                .to_string(),
             path: path.split('?').next().unwrap_or("/").to_string(),
             method: header(&headers, ":method").unwrap_or("GET").to_string(),
         };
@@ -124,7 +135,10 @@ impl Flow {
             .map(|b| String::from_utf8_lossy(&b).into_owned())
             .or_else(|| header(&headers, "x-request-id").map(str::to_string));
         let policy = &self.engine.policy;
-        self.route = policy.routes.iter().position(|r| std::ptr::eq(r, policy.route(&self.info)));
+        self.route = policy
+            .routes
+            .iter()
+            .position(|r| std::ptr::eq(r, policy.route(&self.info)));
         self.headers_phase(host, Direction::Request, headers, end_of_stream)
     }
 
@@ -145,7 +159,8 @@ impl Flow {
             Direction::Response => &route.response,
         };
         let body_inspected = dp.body;
-        let may_change = !route.shadow && dp.resolved.iter().any(|r| r.action == Action::Redact) || dp.paths.iter().any(|p| p.action == Action::Redact);
+        let may_change = !route.shadow && dp.resolved.iter().any(|r| r.action == Action::Redact)
+            || dp.paths.iter().any(|p| p.action == Action::Redact);
         let side = self.side(d);
         side.inspection.merge(res.inspection);
         side.content_type = header(&headers, "content-type").map(str::to_string);
@@ -172,7 +187,11 @@ impl Flow {
     pub fn on_body(&mut self, host: &mut dyn Host, d: Direction, size: usize, end_of_stream: bool) -> Step {
         if self.blocked {
             // Requests stay stopped; responses are then our own local reply.
-            return if d == Direction::Response { Step::Continue } else { Step::Pause };
+            return if d == Direction::Response {
+                Step::Continue
+            } else {
+                Step::Pause
+            };
         }
         if self.side(d).done {
             return Step::Continue;
@@ -190,7 +209,11 @@ impl Flow {
 
     pub fn on_trailers(&mut self, host: &mut dyn Host, d: Direction) -> Step {
         if self.blocked {
-            return if d == Direction::Response { Step::Continue } else { Step::Pause };
+            return if d == Direction::Response {
+                Step::Continue
+            } else {
+                Step::Pause
+            };
         }
         if self.side(d).done {
             return Step::Continue;
@@ -258,16 +281,25 @@ impl Flow {
             Err(DecodeError::Unsupported(n)) => engine.uninspectable(route, format!("encoding:{n}")),
             Err(_) => engine.uninspectable(route, "encoding:unknown".into()),
         };
-        let uninspectable_block = res.inspection.uninspected.is_some() && res.inspection.max_action() == Some(Action::Block);
+        let uninspectable_block =
+            res.inspection.uninspected.is_some() && res.inspection.max_action() == Some(Action::Block);
         self.side(d).inspection.merge(res.inspection);
         let shadow = self.route().shadow;
         if self.side(d).inspection.decision(shadow) == Decision::Blocked {
             let status = if uninspectable_block {
-                if d == Direction::Request { 415 } else { 502 }
+                if d == Direction::Request {
+                    415
+                } else {
+                    502
+                }
             } else {
                 self.route().block_status
             };
-            let kind = if uninspectable_block { "content_not_inspectable" } else { "personal_data_blocked" };
+            let kind = if uninspectable_block {
+                "content_not_inspectable"
+            } else {
+                "personal_data_blocked"
+            };
             self.block(host, d, status, kind);
             return Step::Pause;
         }
@@ -289,7 +321,11 @@ impl Flow {
             "request_id": self.request_id,
         });
         let body = serde_json::to_vec(&body).unwrap_or_default();
-        host.send_reply(status as u32, &[("content-type", "application/json"), ("x-piiguard-decision", "blocked")], &body);
+        host.send_reply(
+            status as u32,
+            &[("content-type", "application/json"), ("x-piiguard-decision", "blocked")],
+            &body,
+        );
         self.publish(host, false);
     }
 
@@ -320,7 +356,12 @@ impl Flow {
             response: DirectionRecord::from_inspection(&self.resp.inspection, shadow),
             policy_version: self.engine.policy.version.clone(),
             purpose: route.purpose.clone(),
-            legal_basis: route.legal_basis.map(|b| serde_json::to_value(b).ok().and_then(|v| v.as_str().map(str::to_string)).unwrap_or_default()),
+            legal_basis: route.legal_basis.map(|b| {
+                serde_json::to_value(b)
+                    .ok()
+                    .and_then(|v| v.as_str().map(str::to_string))
+                    .unwrap_or_default()
+            }),
             retention: route.retention.clone(),
             shadow,
         }

@@ -42,7 +42,10 @@ impl RootContext for Root {
         let cfg = match hostcalls::get_buffer(BufferType::PluginConfiguration, 0, usize::MAX) {
             Ok(Some(c)) => c,
             _ => {
-                let _ = hostcalls::log(LogLevel::Critical, "piiguard: no plugin configuration; rejecting the plugin");
+                let _ = hostcalls::log(
+                    LogLevel::Critical,
+                    "piiguard: no plugin configuration; rejecting the plugin",
+                );
                 return false;
             }
         };
@@ -72,7 +75,9 @@ impl RootContext for Root {
 
     fn create_http_context(&self, _: u32) -> Option<Box<dyn HttpContext>> {
         let engine = self.engine.as_ref()?;
-        Some(Box::new(Http { flow: Flow::new(Rc::clone(engine)) }))
+        Some(Box::new(Http {
+            flow: Flow::new(Rc::clone(engine)),
+        }))
     }
 
     fn get_type(&self) -> Option<ContextType> {
@@ -103,7 +108,10 @@ fn body_buffer(d: Direction) -> BufferType {
 impl Host for WasmHost {
     fn headers(&self, d: Direction) -> Vec<(String, String)> {
         match hostcalls::get_map_bytes(headers_map(d)) {
-            Ok(m) => m.into_iter().map(|(k, v)| (k, String::from_utf8_lossy(&v).into_owned())).collect(),
+            Ok(m) => m
+                .into_iter()
+                .map(|(k, v)| (k, String::from_utf8_lossy(&v).into_owned()))
+                .collect(),
             Err(_) => Vec::new(),
         }
     }
@@ -118,7 +126,10 @@ impl Host for WasmHost {
     }
 
     fn body(&self, d: Direction, size: usize) -> Vec<u8> {
-        hostcalls::get_buffer(body_buffer(d), 0, size).ok().flatten().unwrap_or_default()
+        hostcalls::get_buffer(body_buffer(d), 0, size)
+            .ok()
+            .flatten()
+            .unwrap_or_default()
     }
 
     fn set_body(&mut self, d: Direction, size: usize, body: &[u8]) {
@@ -138,11 +149,17 @@ impl Host for WasmHost {
     }
 
     fn log_audit(&mut self, record: &[u8]) {
-        let _ = hostcalls::log(LogLevel::Info, &format!("piiguard-audit: {}", String::from_utf8_lossy(record)));
+        let _ = hostcalls::log(
+            LogLevel::Info,
+            &format!("piiguard-audit: {}", String::from_utf8_lossy(record)),
+        );
     }
 
     fn now_ms(&self) -> Option<u64> {
-        hostcalls::get_current_time().ok().and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok()).map(|d| d.as_millis() as u64)
+        hostcalls::get_current_time()
+            .ok()
+            .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+            .map(|d| d.as_millis() as u64)
     }
 }
 
@@ -166,7 +183,10 @@ impl HttpContext for Http {
     }
 
     fn on_http_request_body(&mut self, size: usize, end_of_stream: bool) -> Action {
-        action(self.flow.on_body(&mut WasmHost, Direction::Request, size, end_of_stream))
+        action(
+            self.flow
+                .on_body(&mut WasmHost, Direction::Request, size, end_of_stream),
+        )
     }
 
     fn on_http_request_trailers(&mut self, _: usize) -> Action {
@@ -178,7 +198,10 @@ impl HttpContext for Http {
     }
 
     fn on_http_response_body(&mut self, size: usize, end_of_stream: bool) -> Action {
-        action(self.flow.on_body(&mut WasmHost, Direction::Response, size, end_of_stream))
+        action(
+            self.flow
+                .on_body(&mut WasmHost, Direction::Response, size, end_of_stream),
+        )
     }
 
     fn on_http_response_trailers(&mut self, _: usize) -> Action {

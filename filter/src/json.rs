@@ -11,7 +11,11 @@ use std::borrow::Cow;
 #[derive(Clone, Copy, Debug)]
 pub enum Seg {
     /// Object key, as the raw bytes between the quotes.
-    Key { start: usize, end: usize, escaped: bool },
+    Key {
+        start: usize,
+        end: usize,
+        escaped: bool,
+    },
     Index(u32),
 }
 
@@ -99,7 +103,8 @@ struct Frame {
     inherited: Option<FieldClass>,
     /// class of the current member's key (objects)
     key_class: Option<FieldClass>,
-    key_ctx: Context,
+    /// context of the current member's key, computed when its value is a container
+    key_ctx: Option<Context>,
     member_start: usize,
     last_comma: Option<usize>,
     members: Vec<Member>,
@@ -131,6 +136,7 @@ pub fn rewrite(
     let mut edits: Vec<(usize, usize, Vec<u8>)> = Vec::new();
     let mut stack: Vec<Frame> = Vec::new();
     let mut path: Vec<Seg> = Vec::new();
+    let mut key_cache = KeyCache::default();
     let n = input.len();
     let mut pos = skip_ws(input, 0);
     'value: loop {
@@ -146,10 +152,25 @@ pub fn rewrite(
                     return Err(JsonError::TooDeep);
                 }
                 let is_obj = input[pos] == b'{';
-                let (inherited, child_ctx) = match stack.last() {
+                let key_ctx = match (stack.last(), path.last()) {
+                    (Some(f), Some(Seg::Key { start, end, escaped })) if f.is_obj => {
+                        fields::context(&Words::split(&key_bytes(input, *start, *end, *escaped)))
+                    }
+                    _ => Context::Neutral,
+                };
+                let (inherited, child_ctx) = match stack.last_mut() {
                     Some(f) => {
-                        let inh = if f.is_obj { f.key_class.or(f.inherited) } else { f.inherited };
-                        let c = if f.is_obj && f.key_ctx != Context::Neutral { f.key_ctx } else { f.ctx };
+                        f.key_ctx = Some(key_ctx);
+                        let inh = if f.is_obj {
+                            f.key_class.or(f.inherited)
+                        } else {
+                            f.inherited
+                        };
+                        let c = if f.is_obj && key_ctx != Context::Neutral {
+                            key_ctx
+                        } else {
+                            f.ctx
+                        };
                         (inh, c)
                     }
                     None => (None, Context::Neutral),
@@ -161,7 +182,7 @@ pub fn rewrite(
                     ctx: child_ctx,
                     inherited,
                     key_class: None,
-                    key_ctx: Context::Neutral,
+                    key_ctx: None,
                     member_start: 0,
                     last_comma: None,
                     members: Vec::new(),
@@ -176,7 +197,7 @@ pub fn rewrite(
                     // an empty container is a completed value
                 } else {
                     if is_obj {
-                        pos = read_key(input, pos, &mut stack, &mut path, classify_key)?;
+                        pos = read_key(input, pos, &mut stack, &mut path, classify_key, &mut key_cache)?;
                     } else {
                         path.push(Seg::Index(0));
                         if let Some(f) = stack.last_mut() {
@@ -189,8 +210,16 @@ pub fn rewrite(
             b'"' => {
                 let (end, escaped) = scan_string(input, pos)?;
                 let raw = &input[pos + 1..end - 1];
-                let val = if escaped { Cow::Owned(unescape(raw)) } else { Cow::Borrowed(raw) };
-                let v = Visit { input, path: &path, field: suppress(field, ctx) };
+                let val = if escaped {
+                    Cow::Owned(unescape(raw))
+                } else {
+                    Cow::Borrowed(raw)
+                };
+                let v = Visit {
+                    input,
+                    path: &path,
+                    field: suppress(field, ctx),
+                };
                 apply(visit(&v, Scalar::Str(val)), pos, end, &mut edits, &mut stack);
                 pos = end;
             }
@@ -199,8 +228,18 @@ pub fn rewrite(
                 while end < n && matches!(input[end], b'0'..=b'9' | b'.' | b'e' | b'E' | b'+' | b'-') {
                     end += 1;
                 }
-                let v = Visit { input, path: &path, field: suppress(field, ctx) };
-                apply(visit(&v, Scalar::Num(&input[pos..end])), pos, end, &mut edits, &mut stack);
+                let v = Visit {
+                    input,
+                    path: &path,
+                    field: suppress(field, ctx),
+                };
+                apply(
+                    visit(&v, Scalar::Num(&input[pos..end])),
+                    pos,
+                    end,
+                    &mut edits,
+                    &mut stack,
+                );
                 pos = end;
             }
             b't' if input[pos..].starts_with(b"true") => pos += 4,
@@ -233,7 +272,7 @@ pub fn rewrite(
                     pos = skip_ws(input, pos + 1);
                     path.pop();
                     if frame.is_obj {
-                        pos = read_key(input, pos, &mut stack, &mut path, classify_key)?;
+                        pos = read_key(input, pos, &mut stack, &mut path, classify_key, &mut key_cache)?;
                     } else {
                         frame.index += 1;
                         frame.member_start = pos;
@@ -330,25 +369,66 @@ fn remove_members(members: &[Member], edits: &mut Vec<(usize, usize, Vec<u8>)>) 
     }
 }
 
+/// Keys repeat (arrays of objects): remember the class of recent keys.
+struct KeyCache {
+    slots: [(usize, usize, Option<FieldClass>); 64],
+    used: u64,
+}
+
+impl Default for KeyCache {
+    fn default() -> Self {
+        KeyCache {
+            slots: [(0, 0, None); 64],
+            used: 0,
+        }
+    }
+}
+
+impl KeyCache {
+    fn classify(&mut self, input: &[u8], ks: usize, ke: usize, escaped: bool, f: KeyClassifier) -> Option<FieldClass> {
+        if escaped {
+            return f(&Words::split(&unescape(&input[ks..ke])));
+        }
+        let key = &input[ks..ke];
+        let h = key.iter().fold(0xcbf2_9ce4_8422_2325u64, |h, &b| {
+            (h ^ b as u64).wrapping_mul(0x100_0000_01b3)
+        });
+        let i = (h % 64) as usize;
+        let (s, e, c) = self.slots[i];
+        if self.used & (1 << i) != 0 && input[s..e] == *key {
+            return c;
+        }
+        let c = f(&Words::split(key));
+        self.slots[i] = (ks, ke, c);
+        self.used |= 1 << i;
+        c
+    }
+}
+
 fn read_key(
     input: &[u8],
     pos: usize,
     stack: &mut [Frame],
     path: &mut Vec<Seg>,
     classify_key: KeyClassifier,
+    key_cache: &mut KeyCache,
 ) -> Result<usize, JsonError> {
     if input.get(pos) != Some(&b'"') {
         return Err(JsonError::Syntax(pos));
     }
     let (end, escaped) = scan_string(input, pos)?;
     let (ks, ke) = (pos + 1, end - 1);
-    let words = if escaped { Words::split(&unescape(&input[ks..ke])) } else { Words::split(&input[ks..ke]) };
+    let class = key_cache.classify(input, ks, ke, escaped, classify_key);
     if let Some(f) = stack.last_mut() {
         f.member_start = pos;
-        f.key_class = classify_key(&words);
-        f.key_ctx = fields::context(&words);
+        f.key_class = class;
+        f.key_ctx = None;
     }
-    path.push(Seg::Key { start: ks, end: ke, escaped });
+    path.push(Seg::Key {
+        start: ks,
+        end: ke,
+        escaped,
+    });
     let p = skip_ws(input, end);
     if input.get(p) != Some(&b':') {
         return Err(JsonError::Syntax(p));
@@ -487,21 +567,27 @@ mod tests {
     }
 
     fn run(input: &str, f: &mut dyn FnMut(&Visit, Scalar) -> Verdict) -> Result<Option<String>, JsonError> {
-        let opts = Options { max_depth: 64, track_members: true };
+        let opts = Options {
+            max_depth: 64,
+            track_members: true,
+        };
         rewrite(input.as_bytes(), &opts, &no_fields, f).map(|o| o.map(|v| String::from_utf8_lossy(&v).into_owned()))
     }
 
     #[test]
     fn visits_paths_and_values() {
         let mut seen = Vec::new();
-        let r = run(r#"{"a":{"b":[1,"x\u0041",{"c":true}]},"d":"e","d":"f"}"#, &mut |v, s| {
-            let val = match s {
-                Scalar::Str(c) => String::from_utf8_lossy(&c).into_owned(),
-                Scalar::Num(n) => String::from_utf8_lossy(n).into_owned(),
-            };
-            seen.push((v.render_path(false), val));
-            Verdict::Keep
-        });
+        let r = run(
+            r#"{"a":{"b":[1,"x\u0041",{"c":true}]},"d":"e","d":"f"}"#,
+            &mut |v, s| {
+                let val = match s {
+                    Scalar::Str(c) => String::from_utf8_lossy(&c).into_owned(),
+                    Scalar::Num(n) => String::from_utf8_lossy(n).into_owned(),
+                };
+                seen.push((v.render_path(false), val));
+                Verdict::Keep
+            },
+        );
         assert_eq!(r, Ok(None));
         let want = [("$.a.b[0]", "1"), ("$.a.b[1]", "xA"), ("$.d", "e"), ("$.d", "f")];
         assert_eq!(seen, want.map(|(a, b)| (a.to_string(), b.to_string())));
@@ -530,7 +616,13 @@ mod tests {
     fn remove_every_member() {
         let out = run(r#"{"a":"x","b":"x"}"#, &mut |_, _| Verdict::Remove);
         assert_eq!(out, Ok(Some("{}".to_string())));
-        let out = run(r#"["x","x",1]"#, &mut |_, s| if matches!(s, Scalar::Str(_)) { Verdict::Remove } else { Verdict::Keep });
+        let out = run(r#"["x","x",1]"#, &mut |_, s| {
+            if matches!(s, Scalar::Str(_)) {
+                Verdict::Remove
+            } else {
+                Verdict::Keep
+            }
+        });
         assert_eq!(out, Ok(Some("[1]".to_string())));
     }
 
@@ -539,7 +631,10 @@ mod tests {
         let deep = "[".repeat(10_000) + &"]".repeat(10_000);
         assert_eq!(run(&deep, &mut |_, _| Verdict::Keep), Err(JsonError::TooDeep));
         for bad in ["{", "[1,", r#"{"a" 1}"#, r#"{"a":1}x"#, "\"abc", "tru", ""] {
-            assert!(matches!(run(bad, &mut |_, _| Verdict::Keep), Err(JsonError::Syntax(_))), "{bad}");
+            assert!(
+                matches!(run(bad, &mut |_, _| Verdict::Keep), Err(JsonError::Syntax(_))),
+                "{bad}"
+            );
         }
     }
 

@@ -56,12 +56,11 @@ fn char_len_at(s: &[u8], i: usize) -> usize {
 /// Zero code points of the Unicode decimal-digit (Nd) blocks folded to
 /// ASCII digits. Each block is ten consecutive code points.
 const DIGIT_ZEROS: &[u32] = &[
-    0x0660, 0x06F0, 0x07C0, 0x0966, 0x09E6, 0x0A66, 0x0AE6, 0x0B66, 0x0BE6, 0x0C66, 0x0CE6, 0x0D66,
-    0x0DE6, 0x0E50, 0x0ED0, 0x0F20, 0x1040, 0x1090, 0x17E0, 0x1810, 0x1946, 0x19D0, 0x1A80,
-    0x1A90, 0x1B50, 0x1BB0, 0x1C40, 0x1C50, 0xA620, 0xA8D0, 0xA900, 0xA9D0, 0xA9F0, 0xAA50,
-    0xABF0, 0xFF10, 0x104A0, 0x11066, 0x110F0, 0x11136, 0x111D0, 0x112F0, 0x11450, 0x114D0,
-    0x11650, 0x116C0, 0x11730, 0x118E0, 0x16A60, 0x16B50, 0x1D7CE, 0x1D7D8, 0x1D7E2, 0x1D7EC,
-    0x1D7F6, 0x1E950, 0x1FBF0,
+    0x0660, 0x06F0, 0x07C0, 0x0966, 0x09E6, 0x0A66, 0x0AE6, 0x0B66, 0x0BE6, 0x0C66, 0x0CE6, 0x0D66, 0x0DE6, 0x0E50,
+    0x0ED0, 0x0F20, 0x1040, 0x1090, 0x17E0, 0x1810, 0x1946, 0x19D0, 0x1A80, 0x1A90, 0x1B50, 0x1BB0, 0x1C40, 0x1C50,
+    0xA620, 0xA8D0, 0xA900, 0xA9D0, 0xA9F0, 0xAA50, 0xABF0, 0xFF10, 0x104A0, 0x11066, 0x110F0, 0x11136, 0x111D0,
+    0x112F0, 0x11450, 0x114D0, 0x11650, 0x116C0, 0x11730, 0x118E0, 0x16A60, 0x16B50, 0x1D7CE, 0x1D7D8, 0x1D7E2,
+    0x1D7EC, 0x1D7F6, 0x1E950, 0x1FBF0,
 ];
 
 enum Fold {
@@ -97,7 +96,11 @@ fn fold(c: char) -> Fold {
 /// Folds `input` for detection. Borrowed when there is nothing to fold.
 pub fn normalize(input: &[u8]) -> Normalized<'_> {
     if input.is_ascii() {
-        return Normalized { text: Cow::Borrowed(input), map: None, original: input };
+        return Normalized {
+            text: Cow::Borrowed(input),
+            map: None,
+            original: input,
+        };
     }
     let mut out = Vec::with_capacity(input.len());
     let mut map = Vec::with_capacity(input.len());
@@ -112,7 +115,9 @@ pub fn normalize(input: &[u8]) -> Normalized<'_> {
             continue;
         }
         let len = char_len_at(input, i);
-        let decoded = std::str::from_utf8(&input[i..i + len]).ok().and_then(|s| s.chars().next());
+        let decoded = std::str::from_utf8(&input[i..i + len])
+            .ok()
+            .and_then(|s| s.chars().next());
         match decoded.map(fold) {
             Some(Fold::Drop) => changed = true,
             Some(Fold::Ascii(a)) => {
@@ -134,9 +139,17 @@ pub fn normalize(input: &[u8]) -> Normalized<'_> {
         i += len;
     }
     if !changed {
-        return Normalized { text: Cow::Borrowed(input), map: None, original: input };
+        return Normalized {
+            text: Cow::Borrowed(input),
+            map: None,
+            original: input,
+        };
     }
-    Normalized { text: Cow::Owned(out), map: Some(map), original: input }
+    Normalized {
+        text: Cow::Owned(out),
+        map: Some(map),
+        original: input,
+    }
 }
 
 #[cfg(test)]

@@ -129,14 +129,55 @@ impl std::fmt::Debug for Policy {
 /// Built-in header names never inspected (framing, negotiation, tracing,
 /// and the addresses the mesh itself adds).
 pub const SKIP_HEADERS: &[&str] = &[
-    ":method", ":scheme", ":authority", ":status", ":protocol", "host", "content-length", "content-type",
-    "content-encoding", "transfer-encoding", "accept", "accept-encoding", "accept-language", "connection",
-    "upgrade", "te", "trailer", "keep-alive", "date", "server", "via", "expect", "x-request-id",
-    "x-forwarded-proto", "x-forwarded-for", "x-forwarded-client-cert", "x-real-ip", "traceparent",
-    "tracestate", "x-b3-traceid", "x-b3-spanid", "x-b3-parentspanid", "x-b3-sampled", "x-b3-flags", "b3",
-    "x-envoy-attempt-count", "x-envoy-upstream-service-time", "x-envoy-expected-rq-timeout-ms",
-    "x-envoy-internal", "x-envoy-decorator-operation", "x-envoy-peer-metadata", "x-envoy-peer-metadata-id",
-    "cache-control", "pragma", "etag", "last-modified", "if-none-match", "if-modified-since", "vary",
+    ":method",
+    ":scheme",
+    ":authority",
+    ":status",
+    ":protocol",
+    "host",
+    "content-length",
+    "content-type",
+    "content-encoding",
+    "transfer-encoding",
+    "accept",
+    "accept-encoding",
+    "accept-language",
+    "connection",
+    "upgrade",
+    "te",
+    "trailer",
+    "keep-alive",
+    "date",
+    "server",
+    "via",
+    "expect",
+    "x-request-id",
+    "x-forwarded-proto",
+    "x-forwarded-for",
+    "x-forwarded-client-cert",
+    "x-real-ip",
+    "traceparent",
+    "tracestate",
+    "x-b3-traceid",
+    "x-b3-spanid",
+    "x-b3-parentspanid",
+    "x-b3-sampled",
+    "x-b3-flags",
+    "b3",
+    "x-envoy-attempt-count",
+    "x-envoy-upstream-service-time",
+    "x-envoy-expected-rq-timeout-ms",
+    "x-envoy-internal",
+    "x-envoy-decorator-operation",
+    "x-envoy-peer-metadata",
+    "x-envoy-peer-metadata-id",
+    "cache-control",
+    "pragma",
+    "etag",
+    "last-modified",
+    "if-none-match",
+    "if-modified-since",
+    "vary",
     "x-piiguard-subject",
 ];
 
@@ -154,16 +195,28 @@ impl Policy {
         for (i, c) in cfg.detectors.custom.iter().enumerate() {
             let p = format!("$.detectors.custom[{i}]");
             if !valid_name(&c.id) {
-                return Err(ConfigError::at(format!("{p}.id"), format!("invalid detector id {:?}: use lowercase letters, digits and _", c.id)));
+                return Err(ConfigError::at(
+                    format!("{p}.id"),
+                    format!("invalid detector id {:?}: use lowercase letters, digits and _", c.id),
+                ));
             }
             if !seen_ids.insert(c.id.clone()) {
-                return Err(ConfigError::at(format!("{p}.id"), format!("duplicate detector id {:?}", c.id)));
+                return Err(ConfigError::at(
+                    format!("{p}.id"),
+                    format!("duplicate detector id {:?}", c.id),
+                ));
             }
             if !valid_name(&c.category) {
-                return Err(ConfigError::at(format!("{p}.category"), format!("invalid category {:?}: use lowercase letters, digits and _", c.category)));
+                return Err(ConfigError::at(
+                    format!("{p}.category"),
+                    format!("invalid category {:?}: use lowercase letters, digits and _", c.category),
+                ));
             }
             if let Err(e) = DetectorSet::check_pattern(&c.pattern) {
-                return Err(ConfigError::at(format!("{p}.pattern"), format!("invalid regular expression: {}", first_line(&e))));
+                return Err(ConfigError::at(
+                    format!("{p}.pattern"),
+                    format!("invalid regular expression: {}", first_line(&e)),
+                ));
             }
             let v = match c.validator {
                 config::ValidatorName::None => Validator::None,
@@ -173,7 +226,10 @@ impl Policy {
             for f in &c.fields {
                 let w = Words::split(f.as_bytes());
                 if w.is_empty() {
-                    return Err(ConfigError::at(format!("{p}.fields"), format!("field name {f:?} has no letters or digits")));
+                    return Err(ConfigError::at(
+                        format!("{p}.fields"),
+                        format!("field name {f:?} has no letters or digits"),
+                    ));
                 }
                 custom_fields.push((w.joined().to_vec(), i as u16));
             }
@@ -189,7 +245,10 @@ impl Policy {
                 }
             }
             if !hit {
-                return Err(ConfigError::at(format!("$.detectors.disabled[{i}]"), format!("unknown detector or category {d:?}")));
+                return Err(ConfigError::at(
+                    format!("$.detectors.disabled[{i}]"),
+                    format!("unknown detector or category {d:?}"),
+                ));
             }
         }
         let mut categories: BTreeSet<String> = CATEGORIES.iter().map(|s| s.to_string()).collect();
@@ -209,34 +268,80 @@ impl Policy {
                 return Err(ConfigError::at(format!("{p}.name"), "route name must not be empty"));
             }
             if !names.insert(name.clone()) {
-                return Err(ConfigError::at(format!("{p}.name"), format!("duplicate route name {name:?}")));
+                return Err(ConfigError::at(
+                    format!("{p}.name"),
+                    format!("duplicate route name {name:?}"),
+                ));
             }
-            let m = r.matcher.as_ref().ok_or_else(|| ConfigError::at(format!("{p}.match"), "missing field `match` (use `default` for the catch-all)"))?;
+            let m = r.matcher.as_ref().ok_or_else(|| {
+                ConfigError::at(
+                    format!("{p}.match"),
+                    "missing field `match` (use `default` for the catch-all)",
+                )
+            })?;
             let matcher = compile_matcher(m, &format!("{p}.match"))?;
-            routes.push(compile_route(name, matcher, r, &p, &mut detectors, &categories, &mut uses_hash)?);
+            routes.push(compile_route(
+                name,
+                matcher,
+                r,
+                &p,
+                &mut detectors,
+                &categories,
+                &mut uses_hash,
+            )?);
         }
         let default = match &cfg.default {
             Some(d) => {
                 if d.matcher.is_some() {
-                    return Err(ConfigError::at("$.default.match", "the default route matches everything; remove `match`"));
+                    return Err(ConfigError::at(
+                        "$.default.match",
+                        "the default route matches everything; remove `match`",
+                    ));
                 }
                 let name = d.name.clone().unwrap_or_else(|| "default".into());
-                compile_route(&name, Matcher::default(), d, "$.default", &mut detectors, &categories, &mut uses_hash)?
+                compile_route(
+                    &name,
+                    Matcher::default(),
+                    d,
+                    "$.default",
+                    &mut detectors,
+                    &categories,
+                    &mut uses_hash,
+                )?
             }
-            None => compile_route("default", Matcher::default(), &config::RouteConfig::default(), "$.default", &mut detectors, &categories, &mut uses_hash)?,
+            None => compile_route(
+                "default",
+                Matcher::default(),
+                &config::RouteConfig::default(),
+                "$.default",
+                &mut detectors,
+                &categories,
+                &mut uses_hash,
+            )?,
         };
         if cfg.limits.max_body_bytes == 0 {
             return Err(ConfigError::at("$.limits.max_body_bytes", "must be greater than 0"));
         }
         if cfg.limits.max_json_depth == 0 || cfg.limits.max_json_depth > 10_000 {
-            return Err(ConfigError::at("$.limits.max_json_depth", "must be between 1 and 10000"));
+            return Err(ConfigError::at(
+                "$.limits.max_json_depth",
+                "must be between 1 and 10000",
+            ));
         }
         if let Some(s) = &cfg.subject {
             if s.sources.is_empty() {
                 return Err(ConfigError::at("$.subject.sources", "at least one source is required"));
             }
-            if !s.header.bytes().all(|c| c.is_ascii_alphanumeric() || c == b'-' || c == b'_') || s.header.is_empty() {
-                return Err(ConfigError::at("$.subject.header", format!("invalid header name {:?}", s.header)));
+            if !s
+                .header
+                .bytes()
+                .all(|c| c.is_ascii_alphanumeric() || c == b'-' || c == b'_')
+                || s.header.is_empty()
+            {
+                return Err(ConfigError::at(
+                    "$.subject.header",
+                    format!("invalid header name {:?}", s.header),
+                ));
             }
             for (i, src) in s.sources.iter().enumerate() {
                 let v = match src {
@@ -268,7 +373,10 @@ impl Policy {
 
     /// First matching route, else the default.
     pub fn route(&self, req: &RequestInfo) -> &Route {
-        self.routes.iter().find(|r| r.matcher.matches(req)).unwrap_or(&self.default)
+        self.routes
+            .iter()
+            .find(|r| r.matcher.matches(req))
+            .unwrap_or(&self.default)
     }
 
     /// Explains route matching: (route, reasons the earlier routes did not match).
@@ -296,7 +404,10 @@ impl Policy {
             let j = words.joined();
             for (name, idx) in &self.custom_fields {
                 if j.ends_with(name) {
-                    return Some(FieldClass { kind: FieldKind::Custom(*idx), strength: Strength::Strong });
+                    return Some(FieldClass {
+                        kind: FieldKind::Custom(*idx),
+                        strength: Strength::Strong,
+                    });
                 }
             }
         }
@@ -306,50 +417,85 @@ impl Policy {
     /// The detector index of a field class, if that detector is enabled.
     pub fn field_detector(&self, class: FieldClass) -> Option<u16> {
         let d = detect::field_detector(class.kind, self.detectors.custom_base());
-        self.detectors.enabled.get(d as usize).copied().unwrap_or(false).then_some(d)
+        self.detectors
+            .enabled
+            .get(d as usize)
+            .copied()
+            .unwrap_or(false)
+            .then_some(d)
     }
 
     pub fn detector_id(&self, d: u16) -> &str {
-        self.detectors.info.get(d as usize).map(|i| i.id.as_str()).unwrap_or("unknown")
+        self.detectors
+            .info
+            .get(d as usize)
+            .map(|i| i.id.as_str())
+            .unwrap_or("unknown")
     }
 
     pub fn category(&self, d: u16) -> &str {
-        self.detectors.info.get(d as usize).map(|i| i.category.as_str()).unwrap_or("unknown")
+        self.detectors
+            .info
+            .get(d as usize)
+            .map(|i| i.category.as_str())
+            .unwrap_or("unknown")
     }
 }
 
 fn first_line(s: &str) -> String {
-    s.lines().filter(|l| !l.trim().is_empty()).last().unwrap_or(s).trim().to_string()
+    s.lines()
+        .rfind(|l| !l.trim().is_empty())
+        .unwrap_or(s)
+        .trim()
+        .to_string()
 }
 
 fn valid_name(s: &str) -> bool {
-    !s.is_empty() && s.bytes().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == b'_')
+    !s.is_empty()
+        && s.bytes()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == b'_')
 }
 
 fn compile_matcher(m: &config::MatchConfig, p: &str) -> Result<Matcher, ConfigError> {
-    let n = [m.path_exact.is_some(), m.path_prefix.is_some(), m.path_regex.is_some()].iter().filter(|b| **b).count();
+    let n = [m.path_exact.is_some(), m.path_prefix.is_some(), m.path_regex.is_some()]
+        .iter()
+        .filter(|b| **b)
+        .count();
     if n > 1 {
-        return Err(ConfigError::at(p, "use at most one of `path_exact`, `path_prefix`, `path_regex`"));
+        return Err(ConfigError::at(
+            p,
+            "use at most one of `path_exact`, `path_prefix`, `path_regex`",
+        ));
     }
     let path = if let Some(e) = &m.path_exact {
         Some(PathMatch::Exact(e.clone()))
     } else if let Some(pre) = &m.path_prefix {
         Some(PathMatch::Prefix(pre.clone()))
     } else if let Some(r) = &m.path_regex {
-        let re = Regex::new(&format!("^(?:{r})$"))
-            .map_err(|e| ConfigError::at(format!("{p}.path_regex"), format!("invalid regular expression: {}", first_line(&e.to_string()))))?;
+        let re = Regex::new(&format!("^(?:{r})$")).map_err(|e| {
+            ConfigError::at(
+                format!("{p}.path_regex"),
+                format!("invalid regular expression: {}", first_line(&e.to_string())),
+            )
+        })?;
         Some(PathMatch::Regex(re))
     } else {
         None
     };
     for (i, h) in m.hosts.iter().enumerate() {
         if h.is_empty() || h.contains('/') {
-            return Err(ConfigError::at(format!("{p}.hosts[{i}]"), format!("invalid host {h:?}")));
+            return Err(ConfigError::at(
+                format!("{p}.hosts[{i}]"),
+                format!("invalid host {h:?}"),
+            ));
         }
     }
     for (i, meth) in m.methods.iter().enumerate() {
         if meth.is_empty() || !meth.bytes().all(|c| c.is_ascii_alphabetic()) {
-            return Err(ConfigError::at(format!("{p}.methods[{i}]"), format!("invalid method {meth:?}")));
+            return Err(ConfigError::at(
+                format!("{p}.methods[{i}]"),
+                format!("invalid method {meth:?}"),
+            ));
         }
     }
     Ok(Matcher {
@@ -368,14 +514,27 @@ impl Matcher {
     fn mismatch(&self, req: &RequestInfo) -> Option<String> {
         if let Some(rn) = &self.route_name {
             if req.route_name.as_deref() != Some(rn.as_str()) {
-                return Some(format!("route_name {:?} != {:?}", req.route_name.as_deref().unwrap_or(""), rn));
+                return Some(format!(
+                    "route_name {:?} != {:?}",
+                    req.route_name.as_deref().unwrap_or(""),
+                    rn
+                ));
             }
         }
         if !self.hosts.is_empty() {
-            let host = req.authority.rsplit_once(':').filter(|(_, p)| p.bytes().all(|c| c.is_ascii_digit())).map(|(h, _)| h).unwrap_or(&req.authority);
+            let host = req
+                .authority
+                .rsplit_once(':')
+                .filter(|(_, p)| p.bytes().all(|c| c.is_ascii_digit()))
+                .map(|(h, _)| h)
+                .unwrap_or(&req.authority);
             let host = host.to_ascii_lowercase();
             let ok = self.hosts.iter().any(|h| match h.strip_prefix("*.") {
-                Some(suffix) => host.ends_with(suffix) && host.len() > suffix.len() && host.as_bytes()[host.len() - suffix.len() - 1] == b'.',
+                Some(suffix) => {
+                    host.ends_with(suffix)
+                        && host.len() > suffix.len()
+                        && host.as_bytes()[host.len() - suffix.len() - 1] == b'.'
+                }
                 None => *h == host,
             });
             if !ok {
@@ -384,8 +543,12 @@ impl Matcher {
         }
         match &self.path {
             Some(PathMatch::Exact(e)) if req.path != *e => return Some(format!("path {:?} != {e:?}", req.path)),
-            Some(PathMatch::Prefix(p)) if !req.path.starts_with(p.as_str()) => return Some(format!("path {:?} does not start with {p:?}", req.path)),
-            Some(PathMatch::Regex(r)) if !r.is_match(req.path.as_bytes()) => return Some(format!("path {:?} does not match path_regex", req.path)),
+            Some(PathMatch::Prefix(p)) if !req.path.starts_with(p.as_str()) => {
+                return Some(format!("path {:?} does not start with {p:?}", req.path))
+            }
+            Some(PathMatch::Regex(r)) if !r.is_match(req.path.as_bytes()) => {
+                return Some(format!("path {:?} does not match path_regex", req.path))
+            }
             _ => {}
         }
         if !self.methods.is_empty() && !self.methods.iter().any(|m| m.eq_ignore_ascii_case(&req.method)) {
@@ -409,7 +572,10 @@ fn compile_route(
     let blocks = request.blocks || response.blocks;
     let block_status = r.block_status.unwrap_or(403);
     if !(400..=599).contains(&block_status) {
-        return Err(ConfigError::at(format!("{p}.block_status"), "must be an HTTP error status (400-599)"));
+        return Err(ConfigError::at(
+            format!("{p}.block_status"),
+            "must be an HTTP error status (400-599)",
+        ));
     }
     Ok(Route {
         name: name.to_string(),
@@ -418,7 +584,11 @@ fn compile_route(
         request,
         response,
         on_oversize: r.on_oversize.unwrap_or(OnOversize::Block),
-        on_uninspectable: r.on_uninspectable.unwrap_or(if blocks { OnUninspectable::Block } else { OnUninspectable::Log }),
+        on_uninspectable: r.on_uninspectable.unwrap_or(if blocks {
+            OnUninspectable::Block
+        } else {
+            OnUninspectable::Log
+        }),
         block_status,
         purpose: r.purpose.clone(),
         legal_basis: r.legal_basis,
@@ -430,7 +600,10 @@ fn check_key(k: &str, p: &str, detectors: &DetectorSet, categories: &BTreeSet<St
     if k == "*" || categories.contains(k) || detectors.info.iter().any(|i| i.id == k) {
         Ok(())
     } else {
-        Err(ConfigError::at(format!("{p}[\"{k}\"]"), format!("unknown detector or category {k:?}")))
+        Err(ConfigError::at(
+            format!("{p}[\"{k}\"]"),
+            format!("unknown detector or category {k:?}"),
+        ))
     }
 }
 
@@ -448,7 +621,10 @@ fn compile_dir(
         check_key(k, &format!("{p}.strategies"), detectors, categories)?;
         if let Strategy::Partial(o) = s {
             if o.keep_last > 64 {
-                return Err(ConfigError::at(format!("{p}.strategies[\"{k}\"].partial.keep_last"), "must be at most 64"));
+                return Err(ConfigError::at(
+                    format!("{p}.strategies[\"{k}\"].partial.keep_last"),
+                    "must be at most 64",
+                ));
             }
         }
     }
@@ -461,13 +637,19 @@ fn compile_dir(
         };
         let category = category.unwrap_or_else(|| "custom_path".to_string());
         if !valid_name(&category) {
-            return Err(ConfigError::at(format!("{p}.paths[\"{text}\"].category"), format!("invalid category {category:?}")));
+            return Err(ConfigError::at(
+                format!("{p}.paths[\"{text}\"].category"),
+                format!("invalid category {category:?}"),
+            ));
         }
         let id = format!("path:{text}");
         let det = match detectors.info.iter().position(|i| i.id == id && i.category == category) {
             Some(i) => i as u16,
             None => {
-                detectors.info.push(detect::DetectorInfo { id, category: category.clone() });
+                detectors.info.push(detect::DetectorInfo {
+                    id,
+                    category: category.clone(),
+                });
                 detectors.enabled.push(true);
                 (detectors.info.len() - 1) as u16
             }
@@ -476,7 +658,13 @@ fn compile_dir(
             .or_else(|| d.strategies.get(&category).cloned())
             .or_else(|| d.strategies.get("*").cloned())
             .unwrap_or(Strategy::Tag);
-        paths.push(PathRule { text: text.clone(), segs, action, strategy, detector: det });
+        paths.push(PathRule {
+            text: text.clone(),
+            segs,
+            action,
+            strategy,
+            detector: det,
+        });
     }
     let mut resolved = Vec::with_capacity(detectors.info.len());
     for info in &detectors.info {
@@ -496,22 +684,42 @@ fn compile_dir(
             .or_else(|| d.strategies.get("*"))
             .cloned()
             .unwrap_or(Strategy::Tag);
-        resolved.push(Resolved { action, strategy, source });
+        resolved.push(Resolved {
+            action,
+            strategy,
+            source,
+        });
     }
     // path rules override the detector's own entry for forced findings
     for pr in &paths {
         if let Some(r) = resolved.get_mut(pr.detector as usize) {
-            *r = Resolved { action: pr.action, strategy: pr.strategy.clone(), source: RuleSource::Path(pr.text.clone()) };
+            *r = Resolved {
+                action: pr.action,
+                strategy: pr.strategy.clone(),
+                source: RuleSource::Path(pr.text.clone()),
+            };
         }
     }
     let relevant = |r: &Resolved| matches!(r.action, Action::Redact);
     *uses_hash |= resolved.iter().any(|r| relevant(r) && r.strategy == Strategy::Hash)
-        || paths.iter().any(|p| p.action == Action::Redact && p.strategy == Strategy::Hash);
-    let has_remove = resolved.iter().any(|r| r.strategy == Strategy::Remove) || paths.iter().any(|p| p.strategy == Strategy::Remove);
+        || paths
+            .iter()
+            .any(|p| p.action == Action::Redact && p.strategy == Strategy::Hash);
+    let has_remove =
+        resolved.iter().any(|r| r.strategy == Strategy::Remove) || paths.iter().any(|p| p.strategy == Strategy::Remove);
     let blocks = resolved.iter().any(|r| r.action == Action::Block) || paths.iter().any(|p| p.action == Action::Block);
     let mut skip: Vec<String> = SKIP_HEADERS.iter().map(|s| s.to_string()).collect();
     skip.extend(d.skip_headers.iter().map(|s| s.to_ascii_lowercase()));
-    Ok(DirPolicy { resolved, paths, headers: d.headers, query: d.query, body: d.body, skip_headers: skip, has_remove, blocks })
+    Ok(DirPolicy {
+        resolved,
+        paths,
+        headers: d.headers,
+        query: d.query,
+        body: d.body,
+        skip_headers: skip,
+        has_remove,
+        blocks,
+    })
 }
 
 /// Parses `$.a.b[0]`, `$.items[*].name`, `$['odd key']`, `$.*`.
@@ -534,17 +742,27 @@ pub fn parse_json_path(s: &str) -> Result<Vec<PathSeg>, String> {
                     return Err(format!("JSON path {s:?}: empty key at offset {i}"));
                 }
                 let k = &s[st..e];
-                segs.push(if k == "*" { PathSeg::AnyKey } else { PathSeg::Key(k.to_string()) });
+                segs.push(if k == "*" {
+                    PathSeg::AnyKey
+                } else {
+                    PathSeg::Key(k.to_string())
+                });
                 i = e;
             }
             b'[' => {
-                let close = s[i..].find(']').map(|c| c + i).ok_or_else(|| format!("JSON path {s:?}: missing `]`"))?;
+                let close = s[i..]
+                    .find(']')
+                    .map(|c| c + i)
+                    .ok_or_else(|| format!("JSON path {s:?}: missing `]`"))?;
                 let inner = &s[i + 1..close];
                 if inner == "*" {
                     segs.push(PathSeg::AnyIndex);
                 } else if let Ok(n) = inner.parse::<u32>() {
                     segs.push(PathSeg::Index(n));
-                } else if inner.len() >= 2 && (inner.starts_with('\'') && inner.ends_with('\'') || inner.starts_with('"') && inner.ends_with('"')) {
+                } else if inner.len() >= 2
+                    && (inner.starts_with('\'') && inner.ends_with('\'')
+                        || inner.starts_with('"') && inner.ends_with('"'))
+                {
                     segs.push(PathSeg::Key(inner[1..inner.len() - 1].to_string()));
                 } else {
                     return Err(format!("JSON path {s:?}: bad index {inner:?}"));
@@ -576,7 +794,12 @@ mod tests {
     }
 
     fn req(path: &str, method: &str, host: &str, rn: Option<&str>) -> RequestInfo {
-        RequestInfo { route_name: rn.map(String::from), authority: host.into(), path: path.into(), method: method.into() }
+        RequestInfo {
+            route_name: rn.map(String::from),
+            authority: host.into(),
+            path: path.into(),
+            method: method.into(),
+        }
     }
 
     #[test]
@@ -584,18 +807,66 @@ mod tests {
         let cases = [
             (r#"{"version":2}"#, "$.version", "unsupported version"),
             (r#"{"version":1,"routs":[]}"#, "$.routs", "unknown field `routs`"),
-            (r#"{"version":1,"routes":[{"name":"a","match":{"path_prefix":"/"},"request":{"actions":{"emial":"block"}}}]}"#, "$.routes[0].request.actions[\"emial\"]", "unknown detector or category"),
-            (r#"{"version":1,"routes":[{"name":"a","match":{},"request":{"actions":{"email":"blok"}}}]}"#, "$.routes[0].request.actions.email", "unknown variant `blok`"),
-            (r#"{"version":1,"routes":[{"name":"a","match":{}},{"name":"a","match":{}}]}"#, "$.routes[1].name", "duplicate route name"),
-            (r#"{"version":1,"routes":[{"name":"a","match":{"path_regex":"("}}]}"#, "$.routes[0].match.path_regex", "invalid regular expression"),
-            (r#"{"version":1,"detectors":{"custom":[{"id":"x","category":"y","pattern":"[a-"}]}}"#, "$.detectors.custom[0].pattern", "invalid regular expression"),
-            (r#"{"version":1,"detectors":{"custom":[{"id":"email","category":"y","pattern":"a"}]}}"#, "$.detectors.custom[0].id", "duplicate detector id"),
-            (r#"{"version":1,"detectors":{"disabled":["nope"]}}"#, "$.detectors.disabled[0]", "unknown detector"),
-            (r#"{"version":1,"routes":[{"match":{}}]}"#, "$.routes[0].name", "missing field"),
-            (r#"{"version":1,"default":{"request":{"paths":{"card":"redact"}}}}"#, "$.default.request.paths[\"card\"]", "must start with `$`"),
-            (r#"{"version":1,"default":{"request":{"strategies":{"*":"scramble"}}}}"#, "$.default.request.strategies.*", "unknown variant"),
-            (r#"{"version":1,"default":{"block_status":200}}"#, "$.default.block_status", "400-599"),
-            (r#"{"version":1,"routes":[{"name":"a","match":{"path_exact":"/a","path_prefix":"/"}}]}"#, "$.routes[0].match", "at most one"),
+            (
+                r#"{"version":1,"routes":[{"name":"a","match":{"path_prefix":"/"},"request":{"actions":{"emial":"block"}}}]}"#,
+                "$.routes[0].request.actions[\"emial\"]",
+                "unknown detector or category",
+            ),
+            (
+                r#"{"version":1,"routes":[{"name":"a","match":{},"request":{"actions":{"email":"blok"}}}]}"#,
+                "$.routes[0].request.actions.email",
+                "unknown variant `blok`",
+            ),
+            (
+                r#"{"version":1,"routes":[{"name":"a","match":{}},{"name":"a","match":{}}]}"#,
+                "$.routes[1].name",
+                "duplicate route name",
+            ),
+            (
+                r#"{"version":1,"routes":[{"name":"a","match":{"path_regex":"("}}]}"#,
+                "$.routes[0].match.path_regex",
+                "invalid regular expression",
+            ),
+            (
+                r#"{"version":1,"detectors":{"custom":[{"id":"x","category":"y","pattern":"[a-"}]}}"#,
+                "$.detectors.custom[0].pattern",
+                "invalid regular expression",
+            ),
+            (
+                r#"{"version":1,"detectors":{"custom":[{"id":"email","category":"y","pattern":"a"}]}}"#,
+                "$.detectors.custom[0].id",
+                "duplicate detector id",
+            ),
+            (
+                r#"{"version":1,"detectors":{"disabled":["nope"]}}"#,
+                "$.detectors.disabled[0]",
+                "unknown detector",
+            ),
+            (
+                r#"{"version":1,"routes":[{"match":{}}]}"#,
+                "$.routes[0].name",
+                "missing field",
+            ),
+            (
+                r#"{"version":1,"default":{"request":{"paths":{"card":"redact"}}}}"#,
+                "$.default.request.paths[\"card\"]",
+                "must start with `$`",
+            ),
+            (
+                r#"{"version":1,"default":{"request":{"strategies":{"*":"scramble"}}}}"#,
+                "$.default.request.strategies.*",
+                "unknown variant",
+            ),
+            (
+                r#"{"version":1,"default":{"block_status":200}}"#,
+                "$.default.block_status",
+                "400-599",
+            ),
+            (
+                r#"{"version":1,"routes":[{"name":"a","match":{"path_exact":"/a","path_prefix":"/"}}]}"#,
+                "$.routes[0].match",
+                "at most one",
+            ),
         ];
         for (json, path, msg) in cases {
             let e = err(json);
@@ -631,7 +902,9 @@ mod tests {
 
     #[test]
     fn action_resolution_order() {
-        let p = ok(r#"{"version":1,"default":{"request":{"actions":{"payment_card":"block","national_id":"redact","*":"allow"},"strategies":{"national_id":"mask"}}}}"#);
+        let p = ok(
+            r#"{"version":1,"default":{"request":{"actions":{"payment_card":"block","national_id":"redact","*":"allow"},"strategies":{"national_id":"mask"}}}}"#,
+        );
         let d = &p.default.request;
         let idx = |id: &str| p.detectors.info.iter().position(|i| i.id == id).unwrap_or(usize::MAX);
         assert_eq!(d.resolved[idx("payment_card")].action, Action::Block);
@@ -646,9 +919,16 @@ mod tests {
     fn json_paths() {
         assert_eq!(
             parse_json_path("$.items[*].name"),
-            Ok(vec![PathSeg::Key("items".into()), PathSeg::AnyIndex, PathSeg::Key("name".into())])
+            Ok(vec![
+                PathSeg::Key("items".into()),
+                PathSeg::AnyIndex,
+                PathSeg::Key("name".into())
+            ])
         );
-        assert_eq!(parse_json_path("$['a b'][2].*"), Ok(vec![PathSeg::Key("a b".into()), PathSeg::Index(2), PathSeg::AnyKey]));
+        assert_eq!(
+            parse_json_path("$['a b'][2].*"),
+            Ok(vec![PathSeg::Key("a b".into()), PathSeg::Index(2), PathSeg::AnyKey])
+        );
         assert!(parse_json_path("$.a[").is_err());
         assert!(parse_json_path("a.b").is_err());
     }

@@ -15,14 +15,19 @@ pub struct Hasher {
 
 impl std::fmt::Debug for Hasher {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Hasher").field("key_id", &self.key_id).finish_non_exhaustive()
+        f.debug_struct("Hasher")
+            .field("key_id", &self.key_id)
+            .finish_non_exhaustive()
     }
 }
 
 impl Hasher {
     /// `None` for an empty key.
     pub fn new(key: &[u8], key_id: Option<String>) -> Option<Hasher> {
-        (!key.is_empty()).then(|| Hasher { key: key.to_vec(), key_id })
+        (!key.is_empty()).then(|| Hasher {
+            key: key.to_vec(),
+            key_id,
+        })
     }
 
     pub fn key_id(&self) -> Option<&str> {
@@ -49,9 +54,11 @@ impl Hasher {
 /// `4111-1111-...` give the same pseudonym.
 fn canonical(category: &str, value: &[u8]) -> Vec<u8> {
     match category {
-        "payment_card" | "phone" | "bank_account" | "national_id" => {
-            value.iter().filter(|c| c.is_ascii_alphanumeric()).map(u8::to_ascii_uppercase).collect()
-        }
+        "payment_card" | "phone" | "bank_account" | "national_id" => value
+            .iter()
+            .filter(|c| c.is_ascii_alphanumeric())
+            .map(u8::to_ascii_uppercase)
+            .collect(),
         "email" => value.trim_ascii().to_ascii_lowercase(),
         _ => value.trim_ascii().to_vec(),
     }
@@ -120,9 +127,26 @@ mod tests {
     fn strategies() {
         assert_eq!(r(Strategy::Tag, "email", "a@b.io"), "[EMAIL]");
         assert_eq!(r(Strategy::Mask, "phone", "+49 30 1234"), "***********");
-        assert_eq!(r(Strategy::Partial(PartialOpts { keep_last: 4 }), "payment_card", "4111 1111 1111 1111"), "**** **** **** 1111");
-        assert_eq!(r(Strategy::Partial(PartialOpts { keep_last: 4 }), "email", "jane.doe@example.com"), "********@example.com");
-        assert_eq!(r(Strategy::Partial(PartialOpts { keep_last: 4 }), "person_name", "Al"), "**");
+        assert_eq!(
+            r(
+                Strategy::Partial(PartialOpts { keep_last: 4 }),
+                "payment_card",
+                "4111 1111 1111 1111"
+            ),
+            "**** **** **** 1111"
+        );
+        assert_eq!(
+            r(
+                Strategy::Partial(PartialOpts { keep_last: 4 }),
+                "email",
+                "jane.doe@example.com"
+            ),
+            "********@example.com"
+        );
+        assert_eq!(
+            r(Strategy::Partial(PartialOpts { keep_last: 4 }), "person_name", "Al"),
+            "**"
+        );
         assert_eq!(r(Strategy::Remove, "email", "x"), "");
         let a = r(Strategy::Hash, "payment_card", "4111 1111 1111 1111");
         let b = r(Strategy::Hash, "payment_card", "4111-1111-1111-1111");
@@ -131,7 +155,13 @@ mod tests {
         assert_ne!(a, c);
         assert!(a.starts_with("h:") && a.len() == 18, "{a}");
         let other_key = Hasher::new(b"k2", None);
-        let d = String::from_utf8_lossy(&render(&Strategy::Hash, "payment_card", b"4111111111111111", other_key.as_ref())).into_owned();
+        let d = String::from_utf8_lossy(&render(
+            &Strategy::Hash,
+            "payment_card",
+            b"4111111111111111",
+            other_key.as_ref(),
+        ))
+        .into_owned();
         assert_ne!(a, d);
     }
 }

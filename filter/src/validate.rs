@@ -20,11 +20,13 @@ pub fn luhn(digits: &[u8]) -> bool {
         }
         sum += d;
     }
-    sum % 10 == 0
+    sum.is_multiple_of(10)
 }
 
 fn prefix_num(d: &[u8], n: usize) -> u32 {
-    d.iter().take(n).fold(0u32, |acc, &c| acc * 10 + (c.wrapping_sub(b'0') as u32 % 10))
+    d.iter()
+        .take(n)
+        .fold(0u32, |acc, &c| acc * 10 + (c.wrapping_sub(b'0') as u32 % 10))
 }
 
 /// Payment card: known issuer ranges (IIN) and lengths, plus Luhn.
@@ -39,18 +41,19 @@ pub fn payment_card(d: &[u8]) -> bool {
     let p4 = prefix_num(d, 4);
     let p6 = prefix_num(d, 6);
     let brand_ok = match p1 {
-        4 => matches!(len, 13 | 16 | 19),                               // Visa
+        4 => matches!(len, 13 | 16 | 19), // Visa
         5 => ((51..=55).contains(&p2) && len == 16) || (50..=59).contains(&p2) && (12..=19).contains(&len), // Mastercard, Maestro
-        2 => (2221..=2720).contains(&p4) && len == 16,                  // Mastercard 2-series
+        2 => (2221..=2720).contains(&p4) && len == 16, // Mastercard 2-series
         3 => {
             ((p2 == 34 || p2 == 37) && len == 15)                       // Amex
                 || ((3528..=3589).contains(&p4) && (16..=19).contains(&len)) // JCB
-                || (((300..=305).contains(&p3) || p2 == 36 || p2 == 38 || p2 == 39) && (14..=19).contains(&len)) // Diners
+                || (((300..=305).contains(&p3) || p2 == 36 || p2 == 38 || p2 == 39) && (14..=19).contains(&len))
+            // Diners
         }
         6 => {
             (p4 == 6011 || (644..=649).contains(&p3) || p2 == 65 || (622126..=622925).contains(&p6) || p2 == 62)
                 && (16..=19).contains(&len)                              // Discover, UnionPay
-                || (p2 >= 60 && (12..=19).contains(&len) && len >= 16)   // Maestro 6x
+                || (p2 >= 60 && (12..=19).contains(&len) && len >= 16) // Maestro 6x
         }
         _ => false,
     };
@@ -60,17 +63,83 @@ pub fn payment_card(d: &[u8]) -> bool {
 /// Expected IBAN length by country (SEPA and the other registry countries).
 pub fn iban_length(cc: &[u8]) -> Option<usize> {
     let n = match cc {
-        b"AD" => 24, b"AE" => 23, b"AL" => 28, b"AT" => 20, b"AZ" => 28, b"BA" => 20, b"BE" => 16,
-        b"BG" => 22, b"BH" => 22, b"BR" => 29, b"BY" => 28, b"CH" => 21, b"CR" => 22, b"CY" => 28,
-        b"CZ" => 24, b"DE" => 22, b"DK" => 18, b"DO" => 28, b"EE" => 20, b"EG" => 29, b"ES" => 24,
-        b"FI" => 18, b"FO" => 18, b"FR" => 27, b"GB" => 22, b"GE" => 22, b"GI" => 23, b"GL" => 18,
-        b"GR" => 27, b"GT" => 28, b"HR" => 21, b"HU" => 28, b"IE" => 22, b"IL" => 23, b"IQ" => 23,
-        b"IS" => 26, b"IT" => 27, b"JO" => 30, b"KW" => 30, b"KZ" => 20, b"LB" => 28, b"LC" => 32,
-        b"LI" => 21, b"LT" => 20, b"LU" => 20, b"LV" => 21, b"MC" => 27, b"MD" => 24, b"ME" => 22,
-        b"MK" => 19, b"MR" => 27, b"MT" => 31, b"MU" => 30, b"NL" => 18, b"NO" => 15, b"PK" => 24,
-        b"PL" => 28, b"PS" => 29, b"PT" => 25, b"QA" => 29, b"RO" => 24, b"RS" => 22, b"SA" => 24,
-        b"SC" => 31, b"SE" => 24, b"SI" => 19, b"SK" => 24, b"SM" => 27, b"ST" => 25, b"SV" => 28,
-        b"TL" => 23, b"TN" => 24, b"TR" => 26, b"UA" => 29, b"VA" => 22, b"VG" => 24, b"XK" => 20,
+        b"AD" => 24,
+        b"AE" => 23,
+        b"AL" => 28,
+        b"AT" => 20,
+        b"AZ" => 28,
+        b"BA" => 20,
+        b"BE" => 16,
+        b"BG" => 22,
+        b"BH" => 22,
+        b"BR" => 29,
+        b"BY" => 28,
+        b"CH" => 21,
+        b"CR" => 22,
+        b"CY" => 28,
+        b"CZ" => 24,
+        b"DE" => 22,
+        b"DK" => 18,
+        b"DO" => 28,
+        b"EE" => 20,
+        b"EG" => 29,
+        b"ES" => 24,
+        b"FI" => 18,
+        b"FO" => 18,
+        b"FR" => 27,
+        b"GB" => 22,
+        b"GE" => 22,
+        b"GI" => 23,
+        b"GL" => 18,
+        b"GR" => 27,
+        b"GT" => 28,
+        b"HR" => 21,
+        b"HU" => 28,
+        b"IE" => 22,
+        b"IL" => 23,
+        b"IQ" => 23,
+        b"IS" => 26,
+        b"IT" => 27,
+        b"JO" => 30,
+        b"KW" => 30,
+        b"KZ" => 20,
+        b"LB" => 28,
+        b"LC" => 32,
+        b"LI" => 21,
+        b"LT" => 20,
+        b"LU" => 20,
+        b"LV" => 21,
+        b"MC" => 27,
+        b"MD" => 24,
+        b"ME" => 22,
+        b"MK" => 19,
+        b"MR" => 27,
+        b"MT" => 31,
+        b"MU" => 30,
+        b"NL" => 18,
+        b"NO" => 15,
+        b"PK" => 24,
+        b"PL" => 28,
+        b"PS" => 29,
+        b"PT" => 25,
+        b"QA" => 29,
+        b"RO" => 24,
+        b"RS" => 22,
+        b"SA" => 24,
+        b"SC" => 31,
+        b"SE" => 24,
+        b"SI" => 19,
+        b"SK" => 24,
+        b"SM" => 27,
+        b"ST" => 25,
+        b"SV" => 28,
+        b"TL" => 23,
+        b"TN" => 24,
+        b"TR" => 26,
+        b"UA" => 29,
+        b"VA" => 22,
+        b"VG" => 24,
+        b"XK" => 20,
         _ => return None,
     };
     Some(n)
@@ -215,7 +284,9 @@ pub fn uk_nino(s: &[u8]) -> bool {
     if !a.is_ascii_uppercase() || !b.is_ascii_uppercase() {
         return false;
     }
-    if matches!(a, b'D' | b'F' | b'I' | b'Q' | b'U' | b'V') || matches!(b, b'D' | b'F' | b'I' | b'O' | b'Q' | b'U' | b'V') {
+    if matches!(a, b'D' | b'F' | b'I' | b'Q' | b'U' | b'V')
+        || matches!(b, b'D' | b'F' | b'I' | b'O' | b'Q' | b'U' | b'V')
+    {
         return false;
     }
     if matches!(&s[..2], b"BG" | b"GB" | b"KN" | b"NK" | b"NT" | b"TN" | b"ZZ") {
@@ -246,14 +317,20 @@ pub fn es_dni_nie(s: &[u8]) -> bool {
 
 /// Italian codice fiscale (16 characters, omocodia allowed), check letter.
 pub fn it_codice_fiscale(s: &[u8]) -> bool {
-    const ODD: [u32; 26] = [1, 0, 5, 7, 9, 13, 15, 17, 19, 21, 2, 4, 18, 20, 11, 3, 6, 8, 12, 14, 16, 10, 22, 25, 24, 23];
+    const ODD: [u32; 26] = [
+        1, 0, 5, 7, 9, 13, 15, 17, 19, 21, 2, 4, 18, 20, 11, 3, 6, 8, 12, 14, 16, 10, 22, 25, 24, 23,
+    ];
     if s.len() != 16 || !s.iter().all(u8::is_ascii_alphanumeric) {
         return false;
     }
     let mut sum = 0u32;
     for (i, &c) in s[..15].iter().enumerate() {
         let c = c.to_ascii_uppercase();
-        let idx = if c.is_ascii_digit() { (c - b'0') as usize } else { (c - b'A') as usize };
+        let idx = if c.is_ascii_digit() {
+            (c - b'0') as usize
+        } else {
+            (c - b'A') as usize
+        };
         sum += if i % 2 == 0 { ODD[idx] } else { idx as u32 };
     }
     (b'A' + (sum % 26) as u8) == s[15].to_ascii_uppercase()
@@ -284,16 +361,33 @@ mod tests {
     #[test]
     fn cards() {
         for good in [
-            "4111111111111111", "4012888888881881", "5555555555554444", "5105105105105100",
-            "2223003122003222", "2720990000000007", "378282246310005", "371449635398431",
-            "6011111111111117", "6011000990139424", "3530111333300000", "3566002020360505",
-            "30569309025904", "38520000023237", "36227206271667", "4222222222222",
+            "4111111111111111",
+            "4012888888881881",
+            "5555555555554444",
+            "5105105105105100",
+            "2223003122003222",
+            "2720990000000007",
+            "378282246310005",
+            "371449635398431",
+            "6011111111111117",
+            "6011000990139424",
+            "3530111333300000",
+            "3566002020360505",
+            "30569309025904",
+            "38520000023237",
+            "36227206271667",
+            "4222222222222",
         ] {
             assert!(payment_card(good.as_bytes()), "{good}");
         }
         for bad in [
-            "4111111111111112", "1234567812345678", "5555555555554440", "0000000000000000",
-            "9111111111111111", "2220990000000008", "411111111111",
+            "4111111111111112",
+            "1234567812345678",
+            "5555555555554440",
+            "0000000000000000",
+            "9111111111111111",
+            "2220990000000008",
+            "411111111111",
         ] {
             assert!(!payment_card(bad.as_bytes()), "{bad}");
         }
@@ -302,9 +396,15 @@ mod tests {
     #[test]
     fn ibans() {
         for good in [
-            "DE89370400440532013000", "GB82WEST12345698765432", "FR1420041010050500013M02606",
-            "NL91ABNA0417164300", "ES9121000418450200051332", "IT60X0542811101000000123456",
-            "BE68539007547034", "NO9386011117947", "MT84MALT011000012345MTLCAST001S",
+            "DE89370400440532013000",
+            "GB82WEST12345698765432",
+            "FR1420041010050500013M02606",
+            "NL91ABNA0417164300",
+            "ES9121000418450200051332",
+            "IT60X0542811101000000123456",
+            "BE68539007547034",
+            "NO9386011117947",
+            "MT84MALT011000012345MTLCAST001S",
         ] {
             assert!(iban_mod97(good.as_bytes()), "{good}");
             assert_eq!(iban_length(&good.as_bytes()[..2]), Some(good.len()), "{good}");

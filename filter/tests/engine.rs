@@ -1,4 +1,5 @@
 //! Table-driven tests of the whole engine: formats, strategies, policy.
+#![allow(clippy::panic, clippy::unwrap_used, clippy::expect_used)]
 
 use piiguard::config::Action;
 use piiguard::detect::Scratch;
@@ -17,13 +18,28 @@ fn engine(cfg: &str) -> Engine {
     }
 }
 
-const REDACT_ALL: &str = r#"{"version":1,"default":{"request":{"actions":{"*":"redact"}},"response":{"actions":{"*":"redact"}}}}"#;
+const REDACT_ALL: &str =
+    r#"{"version":1,"default":{"request":{"actions":{"*":"redact"}},"response":{"actions":{"*":"redact"}}}}"#;
 
 fn body(e: &Engine, ct: &str, input: &str) -> (String, Vec<(String, String)>, Decision) {
     let route = &e.policy.default;
-    let r = e.inspect_body(route, Direction::Request, Some(ct), input.as_bytes(), &mut Scratch::default());
-    let out = r.body.map(|b| String::from_utf8_lossy(&b).into_owned()).unwrap_or_else(|| input.to_string());
-    let f = r.inspection.findings.iter().map(|f| (f.detector.clone(), f.location.clone())).collect();
+    let r = e.inspect_body(
+        route,
+        Direction::Request,
+        Some(ct),
+        input.as_bytes(),
+        &mut Scratch::default(),
+    );
+    let out = r
+        .body
+        .map(|b| String::from_utf8_lossy(&b).into_owned())
+        .unwrap_or_else(|| input.to_string());
+    let f = r
+        .inspection
+        .findings
+        .iter()
+        .map(|f| (f.detector.clone(), f.location.clone()))
+        .collect();
     (out, f, r.inspection.decision(route.shadow))
 }
 
@@ -45,7 +61,9 @@ fn json_bodies_are_redacted_and_stay_valid() {
     assert_eq!(d, Decision::Redacted);
     assert_eq!(
         json(&out),
-        json(r#"{"contact":{"email":"[EMAIL]","phone":"[PHONE]"},"note":"card [PAYMENT_CARD]","n":"[PAYMENT_CARD]","ok":"hello"}"#)
+        json(
+            r#"{"contact":{"email":"[EMAIL]","phone":"[PHONE]"},"note":"card [PAYMENT_CARD]","n":"[PAYMENT_CARD]","ok":"hello"}"#
+        )
     );
     assert!(f.contains(&("email".into(), "body:$.contact.email".into())), "{f:?}");
     assert!(f.contains(&("payment_card".into(), "body:$.n".into())), "{f:?}");
@@ -54,7 +72,11 @@ fn json_bodies_are_redacted_and_stay_valid() {
 #[test]
 fn escaped_json_is_decoded_before_matching() {
     let e = engine(REDACT_ALL);
-    let (out, f, _) = body(&e, "application/json", r#"{"x":"jane\u002edoe\u0040example\u002ecom","y":"4111\u00a01111\u00a01111\u00a01111"}"#);
+    let (out, f, _) = body(
+        &e,
+        "application/json",
+        r#"{"x":"jane\u002edoe\u0040example\u002ecom","y":"4111\u00a01111\u00a01111\u00a01111"}"#,
+    );
     assert_eq!(json(&out), json(r#"{"x":"[EMAIL]","y":"[PAYMENT_CARD]"}"#));
     assert_eq!(f.len(), 2);
 }
@@ -79,13 +101,20 @@ fn field_names_find_names_addresses_birth_dates() {
     assert_eq!(v["items"][0]["name"], "Blue Widget");
     assert_eq!(v["product"]["name"], "Gadget");
     assert_eq!(v["id"], "abc");
-    assert!(f.iter().all(|(_, l)| !l.contains("items") && !l.contains("product")), "{f:?}");
+    assert!(
+        f.iter().all(|(_, l)| !l.contains("items") && !l.contains("product")),
+        "{f:?}"
+    );
 }
 
 #[test]
 fn duplicate_keys_are_all_inspected() {
     let e = engine(REDACT_ALL);
-    let (out, f, _) = body(&e, "application/json", r#"{"email":"a@example.com","email":"b@example.com"}"#);
+    let (out, f, _) = body(
+        &e,
+        "application/json",
+        r#"{"email":"a@example.com","email":"b@example.com"}"#,
+    );
     assert_eq!(out, r#"{"email":"[EMAIL]","email":"[EMAIL]"}"#);
     assert_eq!(f.len(), 1);
 }
@@ -95,7 +124,11 @@ fn strategies_in_json() {
     let e = engine(
         r#"{"version":1,"default":{"request":{"actions":{"*":"redact"},"strategies":{"payment_card":{"partial":{"keep_last":4}},"email":"hash","phone":"mask","person_name":"remove"}}}}"#,
     );
-    let (out, _, _) = body(&e, "application/json", r#"{"card":"4111 1111 1111 1111","email":"Jane@Example.com","phone":"+49 30 1234567","firstName":"Jane","keep":1}"#);
+    let (out, _, _) = body(
+        &e,
+        "application/json",
+        r#"{"card":"4111 1111 1111 1111","email":"Jane@Example.com","phone":"+49 30 1234567","firstName":"Jane","keep":1}"#,
+    );
     let v = json(&out);
     assert_eq!(v["card"], "**** **** **** 1111");
     assert_eq!(v["phone"], "**************");
@@ -113,11 +146,18 @@ fn path_rules_force_and_exempt() {
     let e = engine(
         r#"{"version":1,"default":{"request":{"actions":{"*":"redact"},"paths":{"$.card.number":"redact","$.items[*].name":"allow","$.secret_ref":{"action":"block","category":"internal_ref"}}}}}"#,
     );
-    let (out, f, _) = body(&e, "application/json", r#"{"card":{"number":"xx-not-a-card"},"items":[{"name":"jane@example.com"}]}"#);
+    let (out, f, _) = body(
+        &e,
+        "application/json",
+        r#"{"card":{"number":"xx-not-a-card"},"items":[{"name":"jane@example.com"}]}"#,
+    );
     let v = json(&out);
     assert_eq!(v["card"]["number"], "[CUSTOM_PATH]");
     assert_eq!(v["items"][0]["name"], "jane@example.com");
-    assert_eq!(f, vec![("path:$.card.number".to_string(), "body:$.card.number".to_string())]);
+    assert_eq!(
+        f,
+        vec![("path:$.card.number".to_string(), "body:$.card.number".to_string())]
+    );
     let (_, _, d) = body(&e, "application/json", r#"{"secret_ref":"r-1"}"#);
     assert_eq!(d, Decision::Blocked);
 }
@@ -125,8 +165,15 @@ fn path_rules_force_and_exempt() {
 #[test]
 fn form_bodies() {
     let e = engine(REDACT_ALL);
-    let (out, f, _) = body(&e, "application/x-www-form-urlencoded", "email=jane%40example.com&qty=2&name=Jane+Doe&card=4111+1111+1111+1111&note=hi");
-    assert_eq!(out, "email=%5BEMAIL%5D&qty=2&name=%5BPERSON_NAME%5D&card=%5BPAYMENT_CARD%5D&note=hi");
+    let (out, f, _) = body(
+        &e,
+        "application/x-www-form-urlencoded",
+        "email=jane%40example.com&qty=2&name=Jane+Doe&card=4111+1111+1111+1111&note=hi",
+    );
+    assert_eq!(
+        out,
+        "email=%5BEMAIL%5D&qty=2&name=%5BPERSON_NAME%5D&card=%5BPAYMENT_CARD%5D&note=hi"
+    );
     assert_eq!(f.len(), 3);
     // twice-encoded
     let (_, f, _) = body(&e, "application/x-www-form-urlencoded", "c=jane%2540example.com");
@@ -155,7 +202,13 @@ fn clean_input_is_not_rewritten() {
     let e = engine(REDACT_ALL);
     let route = &e.policy.default;
     let input = br#"{"id":42,"items":[{"name":"Widget","price":19.99}],"created":"2026-11-23T10:00:00Z"}"#;
-    let r = e.inspect_body(route, Direction::Request, Some("application/json"), input, &mut Scratch::default());
+    let r = e.inspect_body(
+        route,
+        Direction::Request,
+        Some("application/json"),
+        input,
+        &mut Scratch::default(),
+    );
     assert!(r.body.is_none());
     assert!(r.inspection.findings.is_empty(), "{:?}", r.inspection.findings);
     assert_eq!(r.inspection.decision(false), Decision::Allowed);
@@ -163,20 +216,40 @@ fn clean_input_is_not_rewritten() {
 
 #[test]
 fn depth_limit_is_uninspectable() {
-    let e = engine(r#"{"version":1,"limits":{"max_json_depth":16},"default":{"request":{"actions":{"payment_card":"block"}}}}"#);
+    let e = engine(
+        r#"{"version":1,"limits":{"max_json_depth":16},"default":{"request":{"actions":{"payment_card":"block"}}}}"#,
+    );
     let deep = "[".repeat(10_000) + "\"x\"" + &"]".repeat(10_000);
-    let r = e.inspect_body(&e.policy.default, Direction::Request, Some("application/json"), deep.as_bytes(), &mut Scratch::default());
+    let r = e.inspect_body(
+        &e.policy.default,
+        Direction::Request,
+        Some("application/json"),
+        deep.as_bytes(),
+        &mut Scratch::default(),
+    );
     assert_eq!(r.inspection.decision(false), Decision::Blocked);
     assert_eq!(r.inspection.uninspected.as_deref(), Some("json_depth"));
     let e = engine(r#"{"version":1,"limits":{"max_json_depth":16}}"#);
-    let r = e.inspect_body(&e.policy.default, Direction::Request, Some("application/json"), deep.as_bytes(), &mut Scratch::default());
+    let r = e.inspect_body(
+        &e.policy.default,
+        Direction::Request,
+        Some("application/json"),
+        deep.as_bytes(),
+        &mut Scratch::default(),
+    );
     assert_eq!(r.inspection.decision(false), Decision::Logged);
 }
 
 #[test]
 fn utf16_is_uninspectable() {
     let e = engine(r#"{"version":1,"default":{"request":{"actions":{"email":"block"}}}}"#);
-    let r = e.inspect_body(&e.policy.default, Direction::Request, Some("text/plain; charset=utf-16"), b"\xff\xfea\x00", &mut Scratch::default());
+    let r = e.inspect_body(
+        &e.policy.default,
+        Direction::Request,
+        Some("text/plain; charset=utf-16"),
+        b"\xff\xfea\x00",
+        &mut Scratch::default(),
+    );
     assert_eq!(r.inspection.decision(false), Decision::Blocked);
 }
 
@@ -185,7 +258,10 @@ fn headers_cookies_and_query() {
     let e = engine(REDACT_ALL);
     let h = |n: &str, v: &str| (n.to_string(), v.to_string());
     let headers = vec![
-        h(":path", "/search?q=jane%40example.com&page=2&phone=%2B44%2020%207946%200958"),
+        h(
+            ":path",
+            "/search?q=jane%40example.com&page=2&phone=%2B44%2020%207946%200958",
+        ),
         h(":method", "GET"),
         h("authorization", "Bearer abcDEF123456ghiJKL"),
         h("x-user-email", "jane@example.com"),
@@ -198,14 +274,28 @@ fn headers_cookies_and_query() {
         Some(o) => o,
         None => panic!("no rewrite"),
     };
-    let get = |n: &str| out.iter().find(|(k, _)| k == n).map(|(_, v)| v.clone()).unwrap_or_default();
+    let get = |n: &str| {
+        out.iter()
+            .find(|(k, _)| k == n)
+            .map(|(_, v)| v.clone())
+            .unwrap_or_default()
+    };
     assert_eq!(get(":path"), "/search?q=%5BEMAIL%5D&page=2&phone=%5BPHONE%5D");
     assert_eq!(get("authorization"), "[CREDENTIAL]");
     assert_eq!(get("x-user-email"), "[EMAIL]");
     assert_eq!(get("cookie"), "sid=abc; email=%5BEMAIL%5D");
     assert_eq!(get("x-request-id"), "4111111111111111");
     let locs: Vec<&str> = r.inspection.findings.iter().map(|f| f.location.as_str()).collect();
-    assert_eq!(locs, ["query:q", "query:phone", "header:authorization", "header:x-user-email", "cookie:email"]);
+    assert_eq!(
+        locs,
+        [
+            "query:q",
+            "query:phone",
+            "header:authorization",
+            "header:x-user-email",
+            "cookie:email"
+        ]
+    );
 }
 
 #[test]
@@ -214,7 +304,13 @@ fn shadow_reports_but_does_not_touch() {
     let (out, _, d) = body(&e, "application/json", r#"{"e":"a@example.com"}"#);
     assert_eq!(d, Decision::Shadow);
     assert_eq!(out, r#"{"e":"a@example.com"}"#);
-    let r = e.inspect_body(&e.policy.default, Direction::Request, Some("application/json"), br#"{"e":"a@example.com"}"#, &mut Scratch::default());
+    let r = e.inspect_body(
+        &e.policy.default,
+        Direction::Request,
+        Some("application/json"),
+        br#"{"e":"a@example.com"}"#,
+        &mut Scratch::default(),
+    );
     assert_eq!(r.inspection.findings[0].action, Action::Block);
 }
 
@@ -225,23 +321,48 @@ fn route_policies_per_direction() {
         "request":{"actions":{"payment_card":"block","iban":"block","*":"log"}},
         "response":{"actions":{"*":"redact"}}}]}"#,
     );
-    let req = RequestInfo { route_name: None, authority: "x".into(), path: "/payments".into(), method: "POST".into() };
+    let req = RequestInfo {
+        route_name: None,
+        authority: "x".into(),
+        path: "/payments".into(),
+        method: "POST".into(),
+    };
     let route = e.policy.route(&req);
     assert_eq!(route.name, "payments");
     let mut s = Scratch::default();
-    let r = e.inspect_body(route, Direction::Request, Some("application/json"), br#"{"card":"4111111111111111","email":"a@example.com"}"#, &mut s);
+    let r = e.inspect_body(
+        route,
+        Direction::Request,
+        Some("application/json"),
+        br#"{"card":"4111111111111111","email":"a@example.com"}"#,
+        &mut s,
+    );
     assert_eq!(r.inspection.decision(false), Decision::Blocked);
     assert_eq!(r.inspection.categories(Action::Block), vec!["payment_card".to_string()]);
-    let r = e.inspect_body(route, Direction::Response, Some("application/json"), br#"{"email":"a@example.com"}"#, &mut s);
+    let r = e.inspect_body(
+        route,
+        Direction::Response,
+        Some("application/json"),
+        br#"{"email":"a@example.com"}"#,
+        &mut s,
+    );
     assert_eq!(r.inspection.decision(false), Decision::Redacted);
-    let r = e.inspect_body(route, Direction::Request, Some("application/json"), br#"{"email":"a@example.com"}"#, &mut s);
+    let r = e.inspect_body(
+        route,
+        Direction::Request,
+        Some("application/json"),
+        br#"{"email":"a@example.com"}"#,
+        &mut s,
+    );
     assert_eq!(r.inspection.decision(false), Decision::Logged);
     assert!(r.body.is_none());
 }
 
 #[test]
 fn hash_policy_requires_a_key() {
-    let p = match Policy::from_json(br#"{"version":1,"default":{"request":{"actions":{"*":"redact"},"strategies":{"*":"hash"}}}}"#) {
+    let p = match Policy::from_json(
+        br#"{"version":1,"default":{"request":{"actions":{"*":"redact"},"strategies":{"*":"hash"}}}}"#,
+    ) {
         Ok(p) => p,
         Err(e) => panic!("{e}"),
     };
@@ -251,7 +372,14 @@ fn hash_policy_requires_a_key() {
 #[test]
 fn findings_never_hold_values() {
     let e = engine(REDACT_ALL);
-    let (_, f, _) = body(&e, "application/json", r#"{"jane@example.com":{"4111111111111111":"x@y.io"}}"#);
+    let (_, f, _) = body(
+        &e,
+        "application/json",
+        r#"{"jane@example.com":{"4111111111111111":"x@y.io"}}"#,
+    );
     let s = format!("{f:?}");
-    assert!(!s.contains("jane@example.com") && !s.contains("4111111111111111"), "{s}");
+    assert!(
+        !s.contains("jane@example.com") && !s.contains("4111111111111111"),
+        "{s}"
+    );
 }

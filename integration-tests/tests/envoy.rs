@@ -30,36 +30,67 @@ fn demo_policy_as_shipped() {
     assert_eq!(v["payment"]["iban"], "[BANK_ACCOUNT]");
     assert_eq!(v["date_of_birth"], "[BIRTH_DATE]");
     assert_eq!(v["address"]["street"], "[POSTAL_ADDRESS]");
-    assert_eq!(v["orders"][0]["items"][0]["name"], "Blue Widget", "product names are not people");
+    assert_eq!(
+        v["orders"][0]["items"][0]["name"], "Blue Widget",
+        "product names are not people"
+    );
     assert!(!r.text().contains("jane.doe") && !has_card_digits(&r.text()));
     // POST /echo: the request is redacted on its way up; the echo shows it.
     let body = format!(r#"{{"contact":{{"email":"{EMAIL}"}}}}"#);
-    let r = request(envoy.port, "POST", "/echo", &[("content-type", "application/json")], Some(body.as_bytes())).unwrap_or_else(|e| panic!("{e}"));
+    let r = request(
+        envoy.port,
+        "POST",
+        "/echo",
+        &[("content-type", "application/json")],
+        Some(body.as_bytes()),
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(r.status, 200);
     assert_eq!(r.json(), serde_json::json!({"contact":{"email":"[EMAIL]"}}));
     // POST /payments with a card: 403, JSON error without the number.
     let body = format!(r#"{{"amount":10,"card":"{CARD}"}}"#);
-    let r = request(envoy.port, "POST", "/payments", &[("content-type", "application/json")], Some(body.as_bytes())).unwrap_or_else(|e| panic!("{e}"));
+    let r = request(
+        envoy.port,
+        "POST",
+        "/payments",
+        &[("content-type", "application/json")],
+        Some(body.as_bytes()),
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(r.status, 403);
     assert_eq!(r.json()["error"], "personal_data_blocked");
     assert_eq!(r.json()["categories"], serde_json::json!(["payment_card"]));
     assert!(!has_card_digits(&r.text()));
     // ... and without one: accepted.
-    let r = request(envoy.port, "POST", "/payments", &[("content-type", "application/json")], Some(br#"{"amount":10,"token":"tok_1"}"#)).unwrap_or_else(|e| panic!("{e}"));
+    let r = request(
+        envoy.port,
+        "POST",
+        "/payments",
+        &[("content-type", "application/json")],
+        Some(br#"{"amount":10,"token":"tok_1"}"#),
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(r.status, 201);
     // Everything else is logged, not changed.
     let r = request(envoy.port, "GET", "/headers", &[("x-user-email", EMAIL)], None).unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(r.json()["x-user-email"], EMAIL);
     let audit = envoy.audit(5);
     let decisions: Vec<&str> = audit.iter().map(|a| a["decision"].as_str().unwrap_or("")).collect();
-    assert_eq!(decisions, ["redacted", "redacted", "blocked", "allowed", "logged"], "{audit:#?}");
+    assert_eq!(
+        decisions,
+        ["redacted", "redacted", "blocked", "allowed", "logged"],
+        "{audit:#?}"
+    );
     let routes: Vec<&str> = audit.iter().map(|a| a["route"].as_str().unwrap_or("")).collect();
     assert_eq!(routes, ["customers", "echo", "payments", "payments", "default"]);
     assert_eq!(audit[0]["retention"], "P30D");
     assert_eq!(audit[0]["envoy_route"], "demo-all");
     assert!(audit[0]["request_id"].as_str().is_some_and(|s| !s.is_empty()));
     let text = envoy.audit_text();
-    assert!(!text.contains("jane.doe") && !has_card_digits(&text), "the audit trail holds no values");
+    assert!(
+        !text.contains("jane.doe") && !has_card_digits(&text),
+        "the audit trail holds no values"
+    );
 }
 
 /// Each action, in each direction, over HTTP/1.1 and HTTP/2.
@@ -75,7 +106,10 @@ fn each_action_in_each_direction() {
             r#"{{"name":"resp-{a}","match":{{"path_prefix":"/echo/resp-{a}"}},"request":{{"actions":{{"*":"allow"}}}},"response":{{"actions":{{"*":"{a}"}}}}}}"#
         ));
     }
-    let policy = format!(r#"{{"version":1,"audit":{{"mode":"all"}},"routes":[{}]}}"#, routes.join(","));
+    let policy = format!(
+        r#"{{"version":1,"audit":{{"mode":"all"}},"routes":[{}]}}"#,
+        routes.join(",")
+    );
     let envoy = Envoy::start("actions", Some(&policy), up);
     let body = format!(r#"{{"email":"{EMAIL}","note":"card {CARD}"}}"#);
     // (path, status, raw data reaches the client)
@@ -90,8 +124,23 @@ fn each_action_in_each_direction() {
         ("/echo/resp-block", 403, false),
     ];
     for (path, status, raw) in cases {
-        let h1 = request(envoy.port, "POST", path, &[("content-type", "application/json")], Some(body.as_bytes())).unwrap_or_else(|e| panic!("{path}: {e}"));
-        let h2 = h2_request(envoy.port, "POST", path, &[("content-type", "application/json")], &[body.as_bytes()], &[]).unwrap_or_else(|e| panic!("{path} h2: {e}"));
+        let h1 = request(
+            envoy.port,
+            "POST",
+            path,
+            &[("content-type", "application/json")],
+            Some(body.as_bytes()),
+        )
+        .unwrap_or_else(|e| panic!("{path}: {e}"));
+        let h2 = h2_request(
+            envoy.port,
+            "POST",
+            path,
+            &[("content-type", "application/json")],
+            &[body.as_bytes()],
+            &[],
+        )
+        .unwrap_or_else(|e| panic!("{path} h2: {e}"));
         for (proto, r) in [("h1", h1), ("h2", h2)] {
             assert_eq!(r.status, status, "{path} {proto}: {}", r.text());
             let t = r.text();
@@ -101,14 +150,38 @@ fn each_action_in_each_direction() {
             if status == 403 {
                 assert_eq!(v["error"], "personal_data_blocked");
             } else if !raw {
-                assert_eq!(v, serde_json::json!({"email":"[EMAIL]","note":"card [PAYMENT_CARD]"}), "{path} {proto}");
+                assert_eq!(
+                    v,
+                    serde_json::json!({"email":"[EMAIL]","note":"card [PAYMENT_CARD]"}),
+                    "{path} {proto}"
+                );
             }
         }
     }
     let audit = envoy.audit(16);
-    let got: Vec<(String, String)> = audit.iter().map(|a| (a["route"].as_str().unwrap_or("").to_string(), a["decision"].as_str().unwrap_or("").to_string())).collect();
-    for (route, decision) in [("req-allow", "allowed"), ("req-log", "logged"), ("req-redact", "redacted"), ("req-block", "blocked"), ("resp-log", "logged"), ("resp-redact", "redacted"), ("resp-block", "blocked")] {
-        assert_eq!(got.iter().filter(|(r, d)| r == route && d == decision).count(), 2, "{route}: {got:?}");
+    let got: Vec<(String, String)> = audit
+        .iter()
+        .map(|a| {
+            (
+                a["route"].as_str().unwrap_or("").to_string(),
+                a["decision"].as_str().unwrap_or("").to_string(),
+            )
+        })
+        .collect();
+    for (route, decision) in [
+        ("req-allow", "allowed"),
+        ("req-log", "logged"),
+        ("req-redact", "redacted"),
+        ("req-block", "blocked"),
+        ("resp-log", "logged"),
+        ("resp-redact", "redacted"),
+        ("resp-block", "blocked"),
+    ] {
+        assert_eq!(
+            got.iter().filter(|(r, d)| r == route && d == decision).count(),
+            2,
+            "{route}: {got:?}"
+        );
     }
 }
 
@@ -122,7 +195,11 @@ fn headers_cookies_query_and_body_formats() {
         p,
         "GET",
         "/headers?email=jane.doe%40example.com&page=2",
-        &[("x-user-email", EMAIL), ("cookie", "sid=abc123; contact=jane.doe%40example.com"), ("authorization", "Bearer abcDEF123456ghiJKL789")],
+        &[
+            ("x-user-email", EMAIL),
+            ("cookie", "sid=abc123; contact=jane.doe%40example.com"),
+            ("authorization", "Bearer abcDEF123456ghiJKL789"),
+        ],
         None,
     )
     .unwrap_or_else(|e| panic!("{e}"));
@@ -133,26 +210,47 @@ fn headers_cookies_query_and_body_formats() {
     assert_eq!(v["authorization"], "[CREDENTIAL]");
     // bodies: (content type, body, expected echo)
     let cases: &[(&str, &str, &str)] = &[
-        ("application/json", r#"{"e":"jane.doe\u0040example.com","n":4111111111111111}"#, r#"{"e":"[EMAIL]","n":"[PAYMENT_CARD]"}"#),
-        ("application/json", r#"{"firstName":"Jane","items":[{"name":"Widget"}]}"#, r#"{"firstName":"[PERSON_NAME]","items":[{"name":"Widget"}]}"#),
-        ("application/x-www-form-urlencoded", "email=jane.doe%40example.com&qty=2", "email=%5BEMAIL%5D&qty=2"),
+        (
+            "application/json",
+            r#"{"e":"jane.doe\u0040example.com","n":4111111111111111}"#,
+            r#"{"e":"[EMAIL]","n":"[PAYMENT_CARD]"}"#,
+        ),
+        (
+            "application/json",
+            r#"{"firstName":"Jane","items":[{"name":"Widget"}]}"#,
+            r#"{"firstName":"[PERSON_NAME]","items":[{"name":"Widget"}]}"#,
+        ),
+        (
+            "application/x-www-form-urlencoded",
+            "email=jane.doe%40example.com&qty=2",
+            "email=%5BEMAIL%5D&qty=2",
+        ),
         ("text/plain", "call +44 20 7946 0958 now", "call [PHONE] now"),
-        ("text/plain", r#"{"iban":"DE89 3704 0044 0532 0130 00"}"#, r#"{"iban":"[BANK_ACCOUNT]"}"#),
+        (
+            "text/plain",
+            r#"{"iban":"DE89 3704 0044 0532 0130 00"}"#,
+            r#"{"iban":"[BANK_ACCOUNT]"}"#,
+        ),
         ("application/json", r#"{"ok":"a@b.io"}"#, r#"{"ok":"[EMAIL]"}"#),
     ];
     for (ct, body, want) in cases {
         for proto in ["h1", "h2"] {
             let r = if proto == "h1" {
-                request(p, "POST", "/echo", &[("content-type", ct)], Some(body.as_bytes())).unwrap_or_else(|e| panic!("{e}"))
+                request(p, "POST", "/echo", &[("content-type", ct)], Some(body.as_bytes()))
+                    .unwrap_or_else(|e| panic!("{e}"))
             } else {
-                h2_request(p, "POST", "/echo", &[("content-type", ct)], &[body.as_bytes()], &[]).unwrap_or_else(|e| panic!("{e}"))
+                h2_request(p, "POST", "/echo", &[("content-type", ct)], &[body.as_bytes()], &[])
+                    .unwrap_or_else(|e| panic!("{e}"))
             };
             assert_eq!(r.status, 200, "{ct} {body}");
             assert_eq!(r.text(), *want, "{proto} {ct} {body}");
             if proto == "h1" {
                 // the body grew or shrank: the framing still matches it (content-length was
                 // dropped, so Envoy re-frames; a stale length would truncate or hang)
-                assert!(r.framing == "chunked" || r.header("content-length") == Some(want.len().to_string().as_str()), "{r:?}");
+                assert!(
+                    r.framing == "chunked" || r.header("content-length") == Some(want.len().to_string().as_str()),
+                    "{r:?}"
+                );
             }
         }
     }
@@ -165,20 +263,47 @@ fn split_chunks_trailers_and_compression() {
     let p = envoy.port;
     let body = format!(r#"{{"email":"{EMAIL}","card":"{CARD}","pad":"{}"}}"#, "x".repeat(3000));
     // HTTP/1.1 chunked upload, 3 bytes a chunk: every value is split across chunks
-    let r = request_chunked(p, "POST", "/echo", &[("content-type", "application/json")], body.as_bytes(), 3).unwrap_or_else(|e| panic!("{e}"));
+    let r = request_chunked(
+        p,
+        "POST",
+        "/echo",
+        &[("content-type", "application/json")],
+        body.as_bytes(),
+        3,
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(r.status, 200);
     let v = r.json();
     assert_eq!(v["email"], "[EMAIL]");
     assert_eq!(v["card"], "[PAYMENT_CARD]");
     // HTTP/2 in small DATA frames, ending with trailers (gRPC-style)
     let chunks: Vec<&[u8]> = body.as_bytes().chunks(7).collect();
-    let r = h2_request(p, "POST", "/echo", &[("content-type", "application/json")], &chunks, &[("x-checksum", "abc")]).unwrap_or_else(|e| panic!("{e}"));
+    let r = h2_request(
+        p,
+        "POST",
+        "/echo",
+        &[("content-type", "application/json")],
+        &chunks,
+        &[("x-checksum", "abc")],
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(r.status, 200, "{}", r.text());
     assert_eq!(r.json()["email"], "[EMAIL]");
     assert!(!has_card_digits(&r.text()));
     // gzip request body: inspected, redacted and re-compressed
     let gz = gzip(body.as_bytes());
-    let r = request(p, "POST", "/echo", &[("content-type", "application/json"), ("content-encoding", "gzip"), ("x-echo-content-encoding", "gzip")], Some(&gz)).unwrap_or_else(|e| panic!("{e}"));
+    let r = request(
+        p,
+        "POST",
+        "/echo",
+        &[
+            ("content-type", "application/json"),
+            ("content-encoding", "gzip"),
+            ("x-echo-content-encoding", "gzip"),
+        ],
+        Some(&gz),
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(r.status, 200);
     assert_eq!(r.header("content-encoding"), Some("gzip"));
     let plain = gunzip(&r.body);
@@ -199,19 +324,55 @@ fn limits_and_uninspectable_content() {
     let p = envoy.port;
     let big = format!(r#"{{"email":"{EMAIL}","pad":"{}"}}"#, "x".repeat(4096));
     // default: over the limit is blocked with 413, never passed unread
-    let r = request(p, "POST", "/echo/strict", &[("content-type", "application/json")], Some(big.as_bytes())).unwrap_or_else(|e| panic!("{e}"));
+    let r = request(
+        p,
+        "POST",
+        "/echo/strict",
+        &[("content-type", "application/json")],
+        Some(big.as_bytes()),
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(r.status, 413);
     assert_eq!(r.json()["error"], "body_too_large_to_inspect");
-    let r = request_chunked(p, "POST", "/echo/strict", &[("content-type", "application/json")], big.as_bytes(), 500).unwrap_or_else(|e| panic!("{e}"));
+    let r = request_chunked(
+        p,
+        "POST",
+        "/echo/strict",
+        &[("content-type", "application/json")],
+        big.as_bytes(),
+        500,
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(r.status, 413);
     // opted in: it passes, and the audit says it was not inspected
-    let r = request(p, "POST", "/echo/big-ok", &[("content-type", "application/json")], Some(big.as_bytes())).unwrap_or_else(|e| panic!("{e}"));
+    let r = request(
+        p,
+        "POST",
+        "/echo/big-ok",
+        &[("content-type", "application/json")],
+        Some(big.as_bytes()),
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(r.status, 200);
     // an encoding piiguard cannot read: blocked where the route blocks, logged elsewhere
-    let r = request(p, "POST", "/echo/strict", &[("content-type", "application/json"), ("content-encoding", "br")], Some(b"\x1b\x03")).unwrap_or_else(|e| panic!("{e}"));
+    let r = request(
+        p,
+        "POST",
+        "/echo/strict",
+        &[("content-type", "application/json"), ("content-encoding", "br")],
+        Some(b"\x1b\x03"),
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(r.status, 415);
     assert_eq!(r.json()["error"], "content_not_inspectable");
-    let r = request(p, "POST", "/echo/lenient", &[("content-type", "application/json"), ("content-encoding", "br")], Some(b"\x1b\x03")).unwrap_or_else(|e| panic!("{e}"));
+    let r = request(
+        p,
+        "POST",
+        "/echo/lenient",
+        &[("content-type", "application/json"), ("content-encoding", "br")],
+        Some(b"\x1b\x03"),
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(r.status, 200);
     let audit = envoy.audit(5);
     assert_eq!(audit[2]["route"], "big-ok");
@@ -223,7 +384,10 @@ fn limits_and_uninspectable_content() {
 #[test]
 fn bad_config_is_rejected_by_envoy() {
     let cases = [
-        (r#"{"version":1,"routes":[{"name":"a","match":{"path_prefix":"/"},"request":{"actions":{"emial":"block"}}}]}"#, r#"$.routes[0].request.actions["emial"]: unknown detector or category"#),
+        (
+            r#"{"version":1,"routes":[{"name":"a","match":{"path_prefix":"/"},"request":{"actions":{"emial":"block"}}}]}"#,
+            r#"$.routes[0].request.actions["emial"]: unknown detector or category"#,
+        ),
         (r#"{"version":1,"unknown":true}"#, "$.unknown: unknown field `unknown`"),
         ("not json", "$: expected ident"),
     ];

