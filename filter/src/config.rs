@@ -261,6 +261,10 @@ pub struct SubjectConfig {
     /// Header that carries the pseudonym upstream.
     #[serde(default = "default_subject_header")]
     pub header: String,
+    /// `payload_in_metadata` of an Envoy `jwt_authn` filter placed before
+    /// piiguard: when set, `jwt_claim` reads the verified payload first.
+    #[serde(default)]
+    pub verified_payload_key: Option<String>,
 }
 
 fn default_subject_header() -> String {

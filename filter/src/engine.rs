@@ -231,6 +231,74 @@ impl Engine {
         self.hasher.as_ref()
     }
 
+    /// The keyed pseudonym of a data subject's raw identifier.
+    pub fn pseudonym(&self, raw: &str) -> Option<String> {
+        self.hasher
+            .as_ref()
+            .map(|h| h.token("subject", raw.trim().as_bytes(), 22))
+    }
+
+    /// The subject from the request headers (header, JWT claim, cookie,
+    /// query), following the configured order. `verified` reads a claim of
+    /// the payload `jwt_authn` verified, when the host has one.
+    pub fn subject_from_headers(
+        &self,
+        headers: &[(String, String)],
+        verified: &dyn Fn(&str) -> Option<String>,
+    ) -> Option<String> {
+        use crate::config::SubjectSource as S;
+        let cfg = self.policy.config.subject.as_ref()?;
+        let get = |n: &str| {
+            headers
+                .iter()
+                .find(|(k, _)| k.eq_ignore_ascii_case(n))
+                .map(|(_, v)| v.as_str())
+        };
+        for src in &cfg.sources {
+            let v = match src {
+                S::Header(h) => get(h).map(str::to_string),
+                S::JwtClaim(c) => verified(c).or_else(|| get("authorization").and_then(|a| jwt_claim(a, c))),
+                S::Cookie(name) => get("cookie").and_then(|c| {
+                    c.split(';').find_map(|kv| {
+                        let (k, v) = kv.trim().split_once('=')?;
+                        (k == name).then(|| String::from_utf8_lossy(&percent_decode(v.as_bytes(), false)).into_owned())
+                    })
+                }),
+                S::Query(name) => get(":path").and_then(|p| p.split_once('?')).and_then(|(_, q)| {
+                    q.split('&').find_map(|kv| {
+                        let (k, v) = kv.split_once('=')?;
+                        (percent_decode(k.as_bytes(), true).as_ref() == name.as_bytes())
+                            .then(|| String::from_utf8_lossy(&percent_decode(v.as_bytes(), true)).into_owned())
+                    })
+                }),
+                S::RequestBody(_) | S::ResponseBody(_) => None,
+            };
+            if let Some(v) = v.filter(|v| !v.trim().is_empty()) {
+                return Some(v);
+            }
+        }
+        None
+    }
+
+    /// The subject from a JSON body (`request_body` / `response_body` sources).
+    pub fn subject_from_body(&self, d: Direction, body: &[u8]) -> Option<String> {
+        use crate::config::SubjectSource as S;
+        let cfg = self.policy.config.subject.as_ref()?;
+        let paths: Vec<&String> = cfg
+            .sources
+            .iter()
+            .filter_map(|s| match (s, d) {
+                (S::RequestBody(p), Direction::Request) | (S::ResponseBody(p), Direction::Response) => Some(p),
+                _ => None,
+            })
+            .collect();
+        if paths.is_empty() {
+            return None;
+        }
+        let v: serde_json::Value = serde_json::from_slice(body).ok()?;
+        paths.iter().find_map(|p| json_path_scalar(&v, p))
+    }
+
     fn dir<'r>(&self, route: &'r Route, d: Direction) -> &'r DirPolicy {
         match d {
             Direction::Request => &route.request,
@@ -461,7 +529,7 @@ impl Engine {
             let Some(det) = class.and_then(|c| self.policy.field_detector(c)) else {
                 return ValueOutcome::Keep;
             };
-            if value.trim_ascii().is_empty() {
+            if value.trim_ascii().is_empty() || already_redacted(value) {
                 return ValueOutcome::Keep;
             }
             let r = &dp.resolved[det as usize];
@@ -656,6 +724,56 @@ impl Engine {
         };
         json::rewrite(body, &opts, &classify, &mut visit)
     }
+}
+
+/// Reads a claim from a bearer JWT without verifying it (verification is
+/// the job of Envoy's `jwt_authn` filter in front of piiguard).
+pub fn jwt_claim(authorization: &str, claim: &str) -> Option<String> {
+    use base64::Engine as _;
+    let (scheme, token) = authorization.trim().split_once(' ')?;
+    if !scheme.eq_ignore_ascii_case("bearer") {
+        return None;
+    }
+    let payload = token.trim().split('.').nth(1)?;
+    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(payload.trim_end_matches('='))
+        .ok()?;
+    let v: serde_json::Value = serde_json::from_slice(&bytes).ok()?;
+    scalar(v.get(claim)?)
+}
+
+fn scalar(v: &serde_json::Value) -> Option<String> {
+    match v {
+        serde_json::Value::String(s) => Some(s.clone()),
+        serde_json::Value::Number(n) => Some(n.to_string()),
+        _ => None,
+    }
+}
+
+/// A scalar at a simple JSON path (`$.a.b[0].c`).
+pub fn json_path_scalar(v: &serde_json::Value, path: &str) -> Option<String> {
+    let segs = crate::policy::parse_json_path(path).ok()?;
+    let mut cur = v;
+    for s in segs {
+        cur = match s {
+            PathSeg::Key(k) => cur.get(k.as_str())?,
+            PathSeg::Index(i) => cur.get(i as usize)?,
+            PathSeg::AnyKey | PathSeg::AnyIndex => return None,
+        };
+    }
+    scalar(cur)
+}
+
+/// A value that is one of our own replacements (`[EMAIL]`, `****`, `h:...`):
+/// a field holding it is not personal data any more.
+fn already_redacted(v: &[u8]) -> bool {
+    let v = v.trim_ascii();
+    (v.len() > 2
+        && v[0] == b'['
+        && v[v.len() - 1] == b']'
+        && v[1..v.len() - 1].iter().all(|c| c.is_ascii_uppercase() || *c == b'_'))
+        || v.iter().all(|c| *c == b'*')
+        || (v.len() == 18 && v.starts_with(b"h:"))
 }
 
 enum ValueOutcome {

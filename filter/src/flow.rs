@@ -29,6 +29,7 @@ pub trait Host {
     fn headers(&self, d: Direction) -> Vec<(String, String)>;
     fn set_headers(&mut self, d: Direction, headers: &[(String, String)]);
     fn remove_header(&mut self, d: Direction, name: &str);
+    fn set_header(&mut self, d: Direction, name: &str, value: &str);
     fn body(&self, d: Direction, size: usize) -> Vec<u8>;
     fn set_body(&mut self, d: Direction, size: usize, body: &[u8]);
     fn send_reply(&mut self, status: u32, headers: &[(&str, &str)], body: &[u8]);
@@ -38,6 +39,20 @@ pub trait Host {
     fn set_audit(&mut self, record: &[u8]);
     fn log_audit(&mut self, record: &[u8]);
     fn now_ms(&self) -> Option<u64>;
+    /// Adds `delta` to a counter (names carry their labels, see `metric_name`).
+    fn count(&mut self, name: &str, delta: u64);
+}
+
+/// A counter name with its labels as `name_label=.=value;.;label=.=value;.;`,
+/// the form Envoy's `stats_tags` (see envoy-config/envoy.yaml) turn into
+/// Prometheus labels. Label values come only from fixed lists and from names
+/// in the configuration, never from request data.
+pub fn metric_name(name: &str, labels: &[(&str, &str)]) -> String {
+    let mut s = String::from(name);
+    for (i, (k, v)) in labels.iter().enumerate() {
+        s.push_str(&format!("{}{k}=.={v};.;", if i == 0 { "_" } else { "" }));
+    }
+    s
 }
 
 #[derive(Default)]
@@ -61,6 +76,7 @@ pub struct Flow {
     request_id: Option<String>,
     scratch: Scratch,
     finished: bool,
+    subject: Option<String>,
 }
 
 /// Host names are not personal data, but the header is client-controlled:
@@ -102,6 +118,7 @@ impl Flow {
             request_id: None,
             scratch: Scratch::default(),
             finished: false,
+            subject: None,
         }
     }
 
@@ -139,6 +156,33 @@ impl Flow {
             .routes
             .iter()
             .position(|r| std::ptr::eq(r, policy.route(&self.info)));
+        // Data subject: a client can never claim one, so any incoming copy goes.
+        let mut headers = headers;
+        let engine = Rc::clone(&self.engine);
+        if let Some(cfg) = &engine.policy.config.subject {
+            let name = cfg.header.to_ascii_lowercase();
+            if headers.iter().any(|(k, _)| k.eq_ignore_ascii_case(&name)) {
+                host.remove_header(Direction::Request, &name);
+                headers.retain(|(k, _)| !k.eq_ignore_ascii_case(&name));
+            }
+            let verified = |claim: &str| -> Option<String> {
+                let key = cfg.verified_payload_key.as_deref()?;
+                let v = host.property(&[
+                    "metadata",
+                    "filter_metadata",
+                    "envoy.filters.http.jwt_authn",
+                    key,
+                    claim,
+                ])?;
+                Some(String::from_utf8_lossy(&v).into_owned()).filter(|s| !s.is_empty())
+            };
+            if let Some(raw) = engine.subject_from_headers(&headers, &verified) {
+                self.subject = engine.pseudonym(&raw);
+            }
+            if let Some(p) = &self.subject {
+                host.set_header(Direction::Request, &name, p);
+            }
+        }
         self.headers_phase(host, Direction::Request, headers, end_of_stream)
     }
 
@@ -268,6 +312,17 @@ impl Flow {
         let res: BodyResult = match coding {
             Ok(c) => match encoding::decode(c, &raw, limit) {
                 Ok(plain) => {
+                    if self.subject.is_none() {
+                        if let Some(raw) = engine.subject_from_body(d, &plain) {
+                            self.subject = engine.pseudonym(&raw);
+                            if let (Some(p), Direction::Request, Some(cfg)) =
+                                (&self.subject, d, &engine.policy.config.subject)
+                            {
+                                // The request headers are still held: the upstream gets it too.
+                                host.set_header(d, &cfg.header.to_ascii_lowercase(), p);
+                            }
+                        }
+                    }
                     let mut r = engine.inspect_body(route, d, ct.as_deref(), &plain, &mut self.scratch);
                     r.body = r.body.map(|b| encoding::encode(c, &b));
                     r
@@ -349,8 +404,11 @@ impl Flow {
             authority: safe_authority(&self.info.authority),
             path: self.engine.audit_path(&self.info.path),
             peer,
-            subject: None,
-            subject_key_id: None,
+            subject: self.subject.clone(),
+            subject_key_id: self
+                .subject
+                .as_ref()
+                .and_then(|_| self.engine.hasher().and_then(|h| h.key_id().map(str::to_string))),
             decision: audit::overall(req, resp).as_str(),
             request: DirectionRecord::from_inspection(&self.req.inspection, shadow),
             response: DirectionRecord::from_inspection(&self.resp.inspection, shadow),
@@ -390,5 +448,48 @@ impl Flow {
         }
         self.finished = true;
         self.publish(host, true);
+        self.metrics(host);
+    }
+
+    fn metrics(&self, host: &mut dyn Host) {
+        let route = self.route();
+        let shadow = route.shadow;
+        let decision = audit::overall(
+            self.req.inspection.decision(shadow),
+            self.resp.inspection.decision(shadow),
+        );
+        host.count(
+            &metric_name(
+                "piiguard_requests_total",
+                &[("route", &route.name), ("decision", decision.as_str())],
+            ),
+            1,
+        );
+        for (d, side) in [(Direction::Request, &self.req), (Direction::Response, &self.resp)] {
+            for f in &side.inspection.findings {
+                let action = if shadow && f.action > Action::Log {
+                    "shadow"
+                } else {
+                    f.action.as_str()
+                };
+                match f.detector.as_str() {
+                    "oversize" => host.count(&metric_name("piiguard_oversize_total", &[("direction", d.as_str())]), 1),
+                    "uninspectable" => host.count(
+                        &metric_name("piiguard_uninspectable_total", &[("direction", d.as_str())]),
+                        1,
+                    ),
+                    det => {
+                        let det = if det.starts_with("path:") { "path_rule" } else { det };
+                        host.count(
+                            &metric_name(
+                                "piiguard_findings_total",
+                                &[("detector", det), ("direction", d.as_str()), ("action", action)],
+                            ),
+                            f.count as u64,
+                        )
+                    }
+                }
+            }
+        }
     }
 }

@@ -9,8 +9,15 @@ use crate::policy::Policy;
 use crate::redact::Hasher;
 use proxy_wasm::hostcalls;
 use proxy_wasm::traits::{Context, HttpContext, RootContext};
-use proxy_wasm::types::{Action, BufferType, ContextType, LogLevel, MapType};
+use proxy_wasm::types::{Action, BufferType, ContextType, LogLevel, MapType, MetricType};
+use std::cell::RefCell;
+use std::collections::HashMap;
 use std::rc::Rc;
+
+thread_local! {
+    /// Metric ids by name (one VM per worker thread).
+    static METRICS: RefCell<HashMap<String, u32>> = RefCell::new(HashMap::new());
+}
 
 proxy_wasm::main! {{
     proxy_wasm::set_log_level(LogLevel::Info);
@@ -52,11 +59,20 @@ impl RootContext for Root {
         let policy = match Policy::from_json(&cfg) {
             Ok(p) => p,
             Err(e) => {
+                WasmHost.count("piiguard_config_errors_total", 1);
                 let _ = hostcalls::log(LogLevel::Critical, &format!("piiguard: invalid configuration at {e}"));
                 return false;
             }
         };
         let hasher = env_key("PIIGUARD_HASH_KEY").and_then(|k| Hasher::new(k.as_bytes(), env_key("PIIGUARD_KEY_ID")));
+        if policy.config.subject.is_some() && hasher.is_none() {
+            WasmHost.count("piiguard_config_errors_total", 1);
+            let _ = hostcalls::log(
+                LogLevel::Critical,
+                "piiguard: invalid configuration: `subject` needs the pseudonymisation key in the VM environment variable PIIGUARD_HASH_KEY",
+            );
+            return false;
+        }
         match Engine::new(policy, hasher) {
             Ok(e) => {
                 let _ = hostcalls::log(
@@ -67,6 +83,7 @@ impl RootContext for Root {
                 true
             }
             Err(e) => {
+                WasmHost.count("piiguard_config_errors_total", 1);
                 let _ = hostcalls::log(LogLevel::Critical, &format!("piiguard: invalid configuration: {e}"));
                 false
             }
@@ -123,6 +140,29 @@ impl Host for WasmHost {
 
     fn remove_header(&mut self, d: Direction, name: &str) {
         let _ = hostcalls::set_map_value(headers_map(d), name, None);
+    }
+
+    fn set_header(&mut self, d: Direction, name: &str, value: &str) {
+        let _ = hostcalls::set_map_value(headers_map(d), name, Some(value));
+    }
+
+    fn count(&mut self, name: &str, delta: u64) {
+        METRICS.with(|m| {
+            let mut m = m.borrow_mut();
+            let id = match m.get(name) {
+                Some(id) => Some(*id),
+                None => match hostcalls::define_metric(MetricType::Counter, name) {
+                    Ok(id) => {
+                        m.insert(name.to_string(), id);
+                        Some(id)
+                    }
+                    Err(_) => None,
+                },
+            };
+            if let Some(id) = id {
+                let _ = hostcalls::increment_metric(id, delta as i64);
+            }
+        });
     }
 
     fn body(&self, d: Direction, size: usize) -> Vec<u8> {
