@@ -12,7 +12,7 @@ ADMIN_PORT    ?= 9901
 UPSTREAM_PORT ?= 8081
 RUN_CONFIG    := target/envoy-run.yaml
 
-.PHONY: help setup wasm-target envoy wasm build test unit integration lint bench run clean
+.PHONY: help setup wasm-target envoy wasm build test unit integration lint bench run image clean
 
 help: ## Show this help
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  \033[36m%-12s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -67,6 +67,11 @@ run: build envoy ## Run the demo: Envoy on 127.0.0.1:$(PORT) in front of the dem
 	echo "  tail -f target/piiguard-audit.jsonl"; \
 	echo "Ctrl-C stops."; echo ""; \
 	$(ENVOY) -c $(RUN_CONFIG) --concurrency 1 --log-level warn --component-log-level wasm:info
+
+IMAGE ?= ghcr.io/your-org/piiguard:0.1.0
+image: wasm ## Build the Wasm OCI image Istio pulls (needs a Docker engine): IMAGE=...
+	docker build -f image/Dockerfile -t $(IMAGE) .
+	@echo "push with: docker push $(IMAGE); then put its digest in istio/*.yaml (sha256)"
 
 clean: ## Remove build output
 	cargo clean

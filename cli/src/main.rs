@@ -20,7 +20,7 @@ const USAGE: &str = "usage:
 
 options for scan/explain:
   --route NAME            use this config route (else matched from --path/--method/--host)
-  --path /x  --method M  --host H  --envoy-route NAME
+  --path /x  --method M  --host H  --envoy-route NAME  --peer spiffe://...
   --direction request|response   (default request)
   --content-type T        (default: sniffed)
   --json                  findings as JSON on stdout instead of the body
@@ -201,6 +201,7 @@ fn parse_opts(args: &[String]) -> Result<Opts, String> {
             authority: String::new(),
             path: "/".into(),
             method: "POST".into(),
+            peer: None,
         },
         direction: Direction::Request,
         content_type: None,
@@ -221,6 +222,7 @@ fn parse_opts(args: &[String]) -> Result<Opts, String> {
             "--path" => o.info.path = val()?,
             "--method" => o.info.method = val()?.to_ascii_uppercase(),
             "--host" => o.info.authority = val()?,
+            "--peer" => o.info.peer = Some(val()?),
             "--envoy-route" => o.info.route_name = Some(val()?),
             "--content-type" => o.content_type = Some(val()?),
             "--hash-key" => o.hash_key = Some(val()?),

@@ -39,7 +39,10 @@ fn shipped() -> Vec<String> {
         for f in files {
             let ext = f.extension().and_then(|e| e.to_str()).unwrap_or("");
             let name = f.file_name().and_then(|n| n.to_str()).unwrap_or("");
-            if matches!(ext, "json" | "yaml" | "yml") && name != "kustomization.yaml" {
+            let text = std::fs::read_to_string(&f).unwrap_or_default();
+            let embeds =
+                ext == "json" || text.contains("pluginConfig:") || text.contains("google.protobuf.StringValue");
+            if matches!(ext, "json" | "yaml" | "yml") && name != "kustomization.yaml" && embeds {
                 v.push(f.strip_prefix(root()).unwrap().display().to_string());
             }
         }

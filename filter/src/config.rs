@@ -129,6 +129,13 @@ pub struct MatchConfig {
     pub path_regex: Option<String>,
     #[serde(default)]
     pub methods: Vec<String>,
+    /// Caller identities (mTLS URI SAN, e.g. `spiffe://cluster.local/ns/crm/sa/web`),
+    /// exact or ending in `*` for a prefix.
+    #[serde(default)]
+    pub peers: Vec<String>,
+    /// Invert `peers`: match callers *not* listed.
+    #[serde(default)]
+    pub peers_not: bool,
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize)]

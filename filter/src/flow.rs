@@ -43,15 +43,17 @@ pub trait Host {
     fn count(&mut self, name: &str, delta: u64);
 }
 
-/// A counter name with its labels as `name_label=.=value;.;label=.=value;.;`,
-/// the form Envoy's `stats_tags` (see envoy-config/envoy.yaml) turn into
-/// Prometheus labels. Label values come only from fixed lists and from names
-/// in the configuration, never from request data.
+/// A counter name with its labels as `label=.=value;.;label=.=value;.;name`:
+/// Envoy's tag extraction (`stats_tags` in envoy-config/envoy.yaml, or
+/// Istio's `extraStatTags`, which use the regex `(label=\.=(.*?);\.;)`)
+/// turns them into Prometheus labels and leaves `name`. Label values come
+/// only from fixed lists and from names in the configuration.
 pub fn metric_name(name: &str, labels: &[(&str, &str)]) -> String {
-    let mut s = String::from(name);
-    for (i, (k, v)) in labels.iter().enumerate() {
-        s.push_str(&format!("{}{k}=.={v};.;", if i == 0 { "_" } else { "" }));
+    let mut s = String::new();
+    for (k, v) in labels {
+        s.push_str(&format!("{k}=.={v};.;"));
     }
+    s.push_str(name);
     s
 }
 
@@ -146,6 +148,10 @@ impl Flow {
                 .to_string(),
             path: path.split('?').next().unwrap_or("/").to_string(),
             method: header(&headers, ":method").unwrap_or("GET").to_string(),
+            peer: host
+                .property(&["connection", "uri_san_peer_certificate"])
+                .map(|b| String::from_utf8_lossy(&b).into_owned())
+                .filter(|s| !s.is_empty()),
         };
         self.request_id = host
             .property(&["request", "id"])
@@ -390,10 +396,7 @@ impl Flow {
         let shadow = route.shadow;
         let req = self.req.inspection.decision(shadow);
         let resp = self.resp.inspection.decision(shadow);
-        let peer = host
-            .property(&["connection", "uri_san_peer_certificate"])
-            .map(|b| String::from_utf8_lossy(&b).into_owned())
-            .filter(|s| !s.is_empty());
+        let peer = self.info.peer.clone();
         AuditRecord {
             piiguard: 1,
             ts_ms: host.now_ms(),

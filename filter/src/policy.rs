@@ -88,6 +88,8 @@ struct Matcher {
     hosts: Vec<String>,
     path: Option<PathMatch>,
     methods: Vec<String>,
+    peers: Vec<String>,
+    peers_not: bool,
 }
 
 #[derive(Debug)]
@@ -105,6 +107,8 @@ pub struct RequestInfo {
     /// Path without the query.
     pub path: String,
     pub method: String,
+    /// The caller's mTLS identity (URI SAN), when known.
+    pub peer: Option<String>,
 }
 
 pub struct Policy {
@@ -503,6 +507,8 @@ fn compile_matcher(m: &config::MatchConfig, p: &str) -> Result<Matcher, ConfigEr
         hosts: m.hosts.iter().map(|h| h.to_ascii_lowercase()).collect(),
         path,
         methods: m.methods.iter().map(|s| s.to_ascii_uppercase()).collect(),
+        peers: m.peers.clone(),
+        peers_not: m.peers_not,
     })
 }
 
@@ -550,6 +556,20 @@ impl Matcher {
                 return Some(format!("path {:?} does not match path_regex", req.path))
             }
             _ => {}
+        }
+        if !self.peers.is_empty() {
+            let peer = req.peer.as_deref().unwrap_or("");
+            let listed = self.peers.iter().any(|p| match p.strip_suffix('*') {
+                Some(prefix) => !peer.is_empty() && peer.starts_with(prefix),
+                None => peer == p,
+            });
+            if listed == self.peers_not {
+                return Some(format!(
+                    "peer {peer:?} {} {:?}",
+                    if self.peers_not { "is in" } else { "not in" },
+                    self.peers
+                ));
+            }
         }
         if !self.methods.is_empty() && !self.methods.iter().any(|m| m.eq_ignore_ascii_case(&req.method)) {
             return Some(format!("method {} not in {:?}", req.method, self.methods));
@@ -799,6 +819,7 @@ mod tests {
             authority: host.into(),
             path: path.into(),
             method: method.into(),
+            peer: None,
         }
     }
 
@@ -896,6 +917,16 @@ mod tests {
         assert_eq!(p.route(&req("/customers/42/x", "GET", "a", None)).name, "default");
         assert_eq!(p.route(&req("/", "GET", "api.example.com:8080", None)).name, "host");
         assert_eq!(p.route(&req("/", "GET", "example.com", None)).name, "default");
+        let p2 = ok(
+            r#"{"version":1,"routes":[{"name":"own","match":{"peers":["spiffe://cluster.local/ns/crm/*"]}},{"name":"others","match":{"peers":["spiffe://cluster.local/ns/crm/*"],"peers_not":true}}]}"#,
+        );
+        let mut r = req("/", "GET", "a", None);
+        r.peer = Some("spiffe://cluster.local/ns/crm/sa/web".into());
+        assert_eq!(p2.route(&r).name, "own");
+        r.peer = Some("spiffe://cluster.local/ns/shop/sa/web".into());
+        assert_eq!(p2.route(&r).name, "others");
+        r.peer = None;
+        assert_eq!(p2.route(&r).name, "others");
         let (_, why) = p.explain_route(&req("/payments/1", "GET", "a", None));
         assert!(why[1].1.contains("method GET"), "{why:?}");
     }
