@@ -326,6 +326,7 @@ fn route_policies_per_direction() {
         authority: "x".into(),
         path: "/payments".into(),
         method: "POST".into(),
+        peer: None,
     };
     let route = e.policy.route(&req);
     assert_eq!(route.name, "payments");
