@@ -144,6 +144,29 @@ fn serve(stream: TcpStream) -> std::io::Result<()> {
     let mut writer = stream.try_clone()?;
     let mut reader = BufReader::new(stream);
     while let Some(req) = read_request(&mut reader)? {
+        let path = req.path.split('?').next().unwrap_or("/").to_string();
+        if path == "/ws" && header(&req, "upgrade").is_some() {
+            // An upgraded connection that echoes raw bytes (enough to see that
+            // the proxy passes the stream through).
+            writer
+                .write_all(b"HTTP/1.1 101 Switching Protocols\r\nupgrade: websocket\r\nconnection: upgrade\r\n\r\n")?;
+            writer.flush()?;
+            let mut buf = [0u8; 4096];
+            loop {
+                let n = reader.read(&mut buf)?;
+                if n == 0 {
+                    return Ok(());
+                }
+                writer.write_all(&buf[..n])?;
+                writer.flush()?;
+            }
+        }
+        if path == "/events" {
+            return events(&req, &mut writer);
+        }
+        if path == "/release" {
+            release(&req);
+        }
         let (status, headers, body) = respond(&req);
         let reason = match status {
             200 => "OK",
@@ -163,6 +186,48 @@ fn serve(stream: TcpStream) -> std::io::Result<()> {
         }
     }
     Ok(())
+}
+
+static RELEASED: std::sync::Mutex<Vec<String>> = std::sync::Mutex::new(Vec::new());
+static RELEASE_CV: std::sync::Condvar = std::sync::Condvar::new();
+
+fn query_id(req: &Request) -> String {
+    req.path
+        .split_once("id=")
+        .map(|(_, v)| v.split('&').next().unwrap_or("").to_string())
+        .unwrap_or_default()
+}
+
+fn release(req: &Request) {
+    if let Ok(mut r) = RELEASED.lock() {
+        r.push(query_id(req));
+        RELEASE_CV.notify_all();
+    }
+}
+
+/// `GET /events?id=X`: a server-sent-event stream. It sends one event, then
+/// waits until `/release?id=X` is called (at most 10 s) before the last one,
+/// so a test can prove the proxy streams instead of buffering.
+fn events(req: &Request, w: &mut TcpStream) -> std::io::Result<()> {
+    let id = query_id(req);
+    w.write_all(b"HTTP/1.1 200 OK\r\ncontent-type: text/event-stream\r\ntransfer-encoding: chunked\r\n\r\n")?;
+    let chunk = |w: &mut TcpStream, s: &str| -> std::io::Result<()> {
+        w.write_all(format!("{:x}\r\n{s}\r\n", s.len()).as_bytes())?;
+        w.flush()
+    };
+    chunk(w, "data: {\"event\":\"first\",\"email\":\"jane.doe@example.com\"}\n\n")?;
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    if let Ok(mut r) = RELEASED.lock() {
+        while !r.contains(&id) && std::time::Instant::now() < deadline {
+            r = match RELEASE_CV.wait_timeout(r, std::time::Duration::from_millis(100)) {
+                Ok((g, _)) => g,
+                Err(_) => return Ok(()),
+            };
+        }
+    }
+    chunk(w, "data: {\"event\":\"last\"}\n\n")?;
+    w.write_all(b"0\r\n\r\n")?;
+    w.flush()
 }
 
 /// Serves connections from `listener` forever (one thread per connection).

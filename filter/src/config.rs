@@ -100,6 +100,10 @@ pub struct RouteConfig {
     /// nesting too deep). Default: block when the route blocks anything, else log.
     #[serde(default)]
     pub on_uninspectable: Option<OnUninspectable>,
+    /// Streams that are never buffered (WebSocket, CONNECT, SSE, gRPC):
+    /// `allow` (default: pass, headers inspected, the audit notes it) or `block`.
+    #[serde(default)]
+    pub on_stream: Option<OnStream>,
     /// HTTP status of a block (default 403).
     #[serde(default)]
     pub block_status: Option<u16>,
@@ -240,6 +244,13 @@ pub struct PathRule {
 pub enum OnOversize {
     Block,
     Allow,
+}
+
+#[derive(Debug, Clone, Copy, Deserialize, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum OnStream {
+    Allow,
+    Block,
 }
 
 #[derive(Debug, Clone, Copy, Deserialize, Serialize, PartialEq, Eq)]

@@ -79,6 +79,8 @@ pub struct Flow {
     scratch: Scratch,
     finished: bool,
     subject: Option<String>,
+    /// The request opened a stream (upgrade, CONNECT, gRPC): so is the response.
+    stream: Option<String>,
 }
 
 /// Host names are not personal data, but the header is client-controlled:
@@ -93,6 +95,32 @@ fn safe_authority(a: &str) -> String {
     } else {
         "*".into()
     }
+}
+
+/// Streams piiguard does not buffer: WebSocket and other upgrades, CONNECT,
+/// server-sent events, gRPC.
+fn stream_kind(d: Direction, h: &[(String, String)]) -> Option<String> {
+    let ct = header(h, "content-type").unwrap_or("").to_ascii_lowercase();
+    if d == Direction::Request {
+        if header(h, ":method").is_some_and(|m| m.eq_ignore_ascii_case("CONNECT")) {
+            return Some("connect".into());
+        }
+        if let Some(u) = header(h, "upgrade") {
+            let u = u.to_ascii_lowercase();
+            return Some(if u.contains("websocket") {
+                "websocket".into()
+            } else {
+                "upgrade".into()
+            });
+        }
+    }
+    if ct.starts_with("application/grpc") {
+        return Some("grpc".into());
+    }
+    if ct.starts_with("text/event-stream") {
+        return Some("sse".into());
+    }
+    None
 }
 
 fn route_at(engine: &Engine, idx: Option<usize>) -> &Route {
@@ -121,6 +149,7 @@ impl Flow {
             scratch: Scratch::default(),
             finished: false,
             subject: None,
+            stream: None,
         }
     }
 
@@ -209,13 +238,14 @@ impl Flow {
             Direction::Response => &route.response,
         };
         let body_inspected = dp.body;
-        let may_change = !route.shadow && dp.resolved.iter().any(|r| r.action == Action::Redact)
-            || dp.paths.iter().any(|p| p.action == Action::Redact);
+        let may_change = !route.shadow
+            && (dp.resolved.iter().any(|r| r.action == Action::Redact)
+                || dp.paths.iter().any(|p| p.action == Action::Redact));
         let side = self.side(d);
         side.inspection.merge(res.inspection);
         side.content_type = header(&headers, "content-type").map(str::to_string);
         side.coding = Some(encoding::parse(header(&headers, "content-encoding")));
-        side.may_change = may_change && !route.shadow;
+        side.may_change = may_change;
         if side.inspection.decision(route.shadow) == Decision::Blocked {
             self.block(host, d, route.block_status, "personal_data_blocked");
             return Step::Pause;
@@ -225,6 +255,40 @@ impl Flow {
         }
         if eos || !body_inspected {
             self.side(d).done = true;
+            self.publish(host, false);
+            return Step::Continue;
+        }
+        // Streams must not be buffered: they pass per the route's `on_stream`.
+        if let Some(kind) = stream_kind(d, &headers).or_else(|| {
+            if d == Direction::Response {
+                self.stream.clone()
+            } else {
+                None
+            }
+        }) {
+            if d == Direction::Request {
+                self.stream = Some(kind.clone());
+            }
+            let side = self.side(d);
+            side.done = true;
+            side.inspection.uninspected = Some(format!("stream:{kind}"));
+            let action = match route.on_stream {
+                crate::config::OnStream::Allow => Action::Log,
+                crate::config::OnStream::Block => Action::Block,
+            };
+            side.inspection.findings.push(crate::engine::Finding {
+                detector: "uninspectable".into(),
+                category: "uninspectable".into(),
+                location: format!("body:stream:{kind}"),
+                count: 1,
+                action,
+                rule: "on_stream".into(),
+            });
+            if action == Action::Block && !route.shadow {
+                let status = if d == Direction::Request { 415 } else { 502 };
+                self.block(host, d, status, "content_not_inspectable");
+                return Step::Pause;
+            }
             self.publish(host, false);
             return Step::Continue;
         }

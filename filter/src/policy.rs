@@ -76,6 +76,7 @@ pub struct Route {
     pub response: DirPolicy,
     pub on_oversize: OnOversize,
     pub on_uninspectable: OnUninspectable,
+    pub on_stream: config::OnStream,
     pub block_status: u16,
     pub purpose: Option<String>,
     pub legal_basis: Option<config::LegalBasis>,
@@ -609,6 +610,7 @@ fn compile_route(
         } else {
             OnUninspectable::Log
         }),
+        on_stream: r.on_stream.unwrap_or(config::OnStream::Allow),
         block_status,
         purpose: r.purpose.clone(),
         legal_basis: r.legal_basis,

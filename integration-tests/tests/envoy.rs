@@ -401,3 +401,79 @@ fn bad_config_is_rejected_by_envoy() {
     let (ok, out) = validate(&repo_root().join("envoy-config/envoy.yaml"));
     assert!(ok, "{out}");
 }
+
+/// Streams pass without being buffered (per `on_stream`), and the audit says
+/// they were not inspected.
+#[test]
+fn streams_are_not_buffered() {
+    use std::io::{BufRead, BufReader, Write};
+    let up = upstream();
+    let envoy = Envoy::start("streams-pass", Some(&redact_all("")), up);
+    let p = envoy.port;
+    // SSE: the first event arrives while the upstream still holds the stream
+    // open (it only finishes once we call /release): buffering would hang here.
+    let mut s = std::net::TcpStream::connect(("127.0.0.1", p)).unwrap_or_else(|e| panic!("{e}"));
+    s.set_read_timeout(Some(std::time::Duration::from_secs(10)))
+        .unwrap_or_else(|e| panic!("{e}"));
+    s.write_all(b"GET /events?id=sse1 HTTP/1.1\r\nhost: x\r\n\r\n")
+        .unwrap_or_else(|e| panic!("{e}"));
+    let mut r = BufReader::new(s);
+    let mut seen = String::new();
+    while !seen.contains("\"first\"") {
+        let mut line = String::new();
+        let n = r
+            .read_line(&mut line)
+            .unwrap_or_else(|e| panic!("no first event before the stream ended ({e}): {seen}"));
+        assert!(n > 0, "stream closed: {seen}");
+        seen.push_str(&line);
+    }
+    assert!(seen.contains("text/event-stream"), "{seen}");
+    let _ = get(up, "/release?id=sse1");
+    let mut rest = String::new();
+    while !rest.contains("\"last\"") {
+        let mut line = String::new();
+        if r.read_line(&mut line).unwrap_or(0) == 0 {
+            break;
+        }
+        rest.push_str(&line);
+    }
+    assert!(rest.contains("\"last\""), "{rest}");
+    // WebSocket upgrade: bytes flow both ways through Envoy
+    let mut ws = std::net::TcpStream::connect(("127.0.0.1", p)).unwrap_or_else(|e| panic!("{e}"));
+    ws.set_read_timeout(Some(std::time::Duration::from_secs(10)))
+        .unwrap_or_else(|e| panic!("{e}"));
+    ws.write_all(b"GET /ws HTTP/1.1\r\nhost: x\r\nconnection: upgrade\r\nupgrade: websocket\r\nsec-websocket-version: 13\r\nsec-websocket-key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n").unwrap_or_else(|e| panic!("{e}"));
+    let mut wr = BufReader::new(ws.try_clone().unwrap_or_else(|e| panic!("{e}")));
+    let mut status = String::new();
+    wr.read_line(&mut status).unwrap_or_else(|e| panic!("{e}"));
+    assert!(status.contains("101"), "{status}");
+    loop {
+        let mut l = String::new();
+        wr.read_line(&mut l).unwrap_or_else(|e| panic!("{e}"));
+        if l.trim().is_empty() {
+            break;
+        }
+    }
+    ws.write_all(b"ping-123\n").unwrap_or_else(|e| panic!("{e}"));
+    let mut echo = String::new();
+    wr.read_line(&mut echo).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(echo, "ping-123\n");
+    drop(ws);
+    drop(wr);
+    let audit = envoy.audit(2);
+    let notes: Vec<String> = audit
+        .iter()
+        .map(|a| {
+            format!(
+                "{} {}",
+                a["request"]["uninspected"].as_str().unwrap_or("-"),
+                a["response"]["uninspected"].as_str().unwrap_or("-")
+            )
+        })
+        .collect();
+    assert!(notes.contains(&"- stream:sse".to_string()), "{notes:?}");
+    assert!(
+        notes.contains(&"stream:websocket stream:websocket".to_string()),
+        "{notes:?}"
+    );
+}
