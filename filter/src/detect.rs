@@ -255,7 +255,7 @@ impl DetectorSet {
         let custom = if pats.is_empty() {
             None
         } else {
-            Some(builder(true).build_many(&pats).map_err(|e| BuildError(e.to_string()))?)
+            Some(builder(false).build_many(&pats).map_err(|e| BuildError(e.to_string()))?)
         };
         let enabled = vec![true; info.len()];
         let keywords = aho_corasick::AhoCorasick::builder()
@@ -275,7 +275,7 @@ impl DetectorSet {
 
     /// Checks one custom pattern alone (for precise config errors).
     pub fn check_pattern(pat: &str) -> Result<(), String> {
-        builder(true).build(pat).map(|_| ()).map_err(|e| e.to_string())
+        builder(false).build(pat).map(|_| ()).map_err(|e| e.to_string())
     }
 
     pub fn custom_base(&self) -> usize {

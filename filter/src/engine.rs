@@ -68,8 +68,17 @@ pub struct Inspection {
 }
 
 impl Inspection {
-    fn add(&mut self, policy: &Policy, det: u16, location: &str, r: &Resolved, n: u32) {
+        fn add(&mut self, policy: &Policy, det: u16, location: &str, r: &Resolved, n: u32) {
         let detector = policy.detector_id(det);
+        // Bounded: past MAX_FINDINGS distinct entries, locations fold to `kind:*`
+        // (keeps the audit record small and this search short).
+        let folded;
+        let location = if self.findings.len() >= MAX_FINDINGS {
+            folded = format!("{}:*", location.split(':').next().unwrap_or("body"));
+            folded.as_str()
+        } else {
+            location
+        };
         for f in &mut self.findings {
             if f.detector == detector && f.location == location && f.action == r.action {
                 f.count += n;
@@ -131,6 +140,9 @@ impl Inspection {
         c
     }
 }
+
+/// Distinct findings kept per inspection before locations are folded.
+pub const MAX_FINDINGS: usize = 64;
 
 /// Result of inspecting headers.
 #[derive(Debug, Default)]
@@ -676,6 +688,7 @@ impl Engine {
         };
         let classify = |w: &Words| self.policy.classify_field(w);
         let mut matches: Vec<RawMatch> = Vec::new();
+        let mut locs = LocCache::default();
         let mut visit = |v: &Visit, s: Scalar| -> Verdict {
             let val: &[u8] = match &s {
                 Scalar::Str(c) => c,
@@ -692,7 +705,7 @@ impl Engine {
                     if rule.action == Action::Allow {
                         return Verdict::Keep;
                     }
-                    let loc = format!("body:{}", safe_path(v));
+                    let loc = locs.get(v);
                     let r = &dp.resolved[rule.detector as usize];
                     insp.add(&self.policy, rule.detector, &loc, r, 1);
                     if rule.action != Action::Redact {
@@ -714,7 +727,7 @@ impl Engine {
             if matches.is_empty() && v.field.is_none() {
                 return Verdict::Keep;
             }
-            let loc = format!("body:{}", safe_path(v));
+            let loc = locs.get(v);
             match self.decide_value(dp, val, &matches, v.field, &loc, insp) {
                 ValueOutcome::Keep => Verdict::Keep,
                 ValueOutcome::Remove => Verdict::Remove,
@@ -811,6 +824,29 @@ pub fn safe_name(name: &str) -> String {
         name.to_string()
     } else {
         "*".to_string()
+    }
+}
+
+/// Rendered finding locations, by path shape (indexes are folded to `[*]`,
+/// so every element of an array shares one string).
+#[derive(Default)]
+struct LocCache {
+    map: std::collections::HashMap<u64, std::rc::Rc<str>>,
+}
+
+impl LocCache {
+    fn get(&mut self, v: &Visit) -> std::rc::Rc<str> {
+        let mut h = 0xcbf2_9ce4_8422_2325u64;
+        for seg in v.path {
+            let bytes: &[u8] = match *seg {
+                Seg::Key { start, end, .. } => &v.input[start..end],
+                Seg::Index(_) => b"[*]",
+            };
+            for &b in bytes.iter().chain(b"\x00") {
+                h = (h ^ b as u64).wrapping_mul(0x100_0000_01b3);
+            }
+        }
+        self.map.entry(h).or_insert_with(|| format!("body:{}", safe_path(v)).into()).clone()
     }
 }
 

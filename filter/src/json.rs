@@ -537,6 +537,13 @@ pub fn unescape(raw: &[u8]) -> Vec<u8> {
 /// Encodes bytes as a JSON string literal (with quotes). Invalid UTF-8 is
 /// replaced so that the output is always valid JSON.
 pub fn quote(s: &[u8]) -> Vec<u8> {
+    if s.iter().all(|&c| (0x20..0x7f).contains(&c) && c != b'"' && c != b'\\') {
+        let mut out = Vec::with_capacity(s.len() + 2);
+        out.push(b'"');
+        out.extend_from_slice(s);
+        out.push(b'"');
+        return out;
+    }
     let s = String::from_utf8_lossy(s);
     let mut out = Vec::with_capacity(s.len() + 2);
     out.push(b'"');

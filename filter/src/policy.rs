@@ -477,7 +477,9 @@ fn compile_matcher(m: &config::MatchConfig, p: &str) -> Result<Matcher, ConfigEr
     } else if let Some(pre) = &m.path_prefix {
         Some(PathMatch::Prefix(pre.clone()))
     } else if let Some(r) = &m.path_regex {
-        let re = Regex::new(&format!("^(?:{r})$")).map_err(|e| {
+        let re = Regex::builder()
+            .syntax(regex_automata::util::syntax::Config::new().unicode(false).utf8(false))
+            .build(&format!("^(?:{r})$")).map_err(|e| {
             ConfigError::at(
                 format!("{p}.path_regex"),
                 format!("invalid regular expression: {}", first_line(&e.to_string())),
