@@ -50,8 +50,11 @@ lint: wasm-target ## rustfmt check and clippy (native and wasm32) with -D warnin
 	cargo clippy --workspace --all-targets -- -D warnings
 	cargo clippy -p piiguard --target $(WASM_TARGET) -- -D warnings
 
-bench: ## Criterion benchmarks of the engine (never part of `make test`)
+bench: wasm envoy ## Benchmarks -> BENCHMARKS.md: criterion (engine) + Envoy side by side (never part of `make test`)
+	cargo build --release --target $(WASM_TARGET) -p empty-filter
 	cargo bench -p piiguard --bench engine
+	cargo build --release -p bench-e2e
+	taskset -c 1 target/release/bench-e2e
 
 run: build envoy ## Run the demo: Envoy on 127.0.0.1:$(PORT) in front of the demo upstream
 	@sed -e 's/port_value: 10000/port_value: $(PORT)/' -e 's/port_value: 9901/port_value: $(ADMIN_PORT)/' \

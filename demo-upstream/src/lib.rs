@@ -141,6 +141,7 @@ fn respond(req: &Request) -> (u16, Vec<(String, String)>, Vec<u8>) {
 }
 
 fn serve(stream: TcpStream) -> std::io::Result<()> {
+    stream.set_nodelay(true)?;
     let mut writer = stream.try_clone()?;
     let mut reader = BufReader::new(stream);
     while let Some(req) = read_request(&mut reader)? {
@@ -178,8 +179,9 @@ fn serve(stream: TcpStream) -> std::io::Result<()> {
             out.push_str(&format!("{k}: {v}\r\n"));
         }
         out.push_str("\r\n");
-        writer.write_all(out.as_bytes())?;
-        writer.write_all(&body)?;
+        let mut msg = out.into_bytes();
+        msg.extend_from_slice(&body);
+        writer.write_all(&msg)?;
         writer.flush()?;
         if header(&req, "connection").is_some_and(|v| v.eq_ignore_ascii_case("close")) {
             break;

@@ -255,7 +255,11 @@ impl DetectorSet {
         let custom = if pats.is_empty() {
             None
         } else {
-            Some(builder(false).build_many(&pats).map_err(|e| BuildError(e.to_string()))?)
+            Some(
+                builder(false)
+                    .build_many(&pats)
+                    .map_err(|e| BuildError(e.to_string()))?,
+            )
         };
         let enabled = vec![true; info.len()];
         let keywords = aho_corasick::AhoCorasick::builder()

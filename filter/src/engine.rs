@@ -68,7 +68,7 @@ pub struct Inspection {
 }
 
 impl Inspection {
-        fn add(&mut self, policy: &Policy, det: u16, location: &str, r: &Resolved, n: u32) {
+    fn add(&mut self, policy: &Policy, det: u16, location: &str, r: &Resolved, n: u32) {
         let detector = policy.detector_id(det);
         // Bounded: past MAX_FINDINGS distinct entries, locations fold to `kind:*`
         // (keeps the audit record small and this search short).
@@ -846,7 +846,10 @@ impl LocCache {
                 h = (h ^ b as u64).wrapping_mul(0x100_0000_01b3);
             }
         }
-        self.map.entry(h).or_insert_with(|| format!("body:{}", safe_path(v)).into()).clone()
+        self.map
+            .entry(h)
+            .or_insert_with(|| format!("body:{}", safe_path(v)).into())
+            .clone()
     }
 }
 

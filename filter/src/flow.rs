@@ -15,6 +15,7 @@ use crate::detect::Scratch;
 use crate::encoding::{self, Coding, DecodeError};
 use crate::engine::{BodyResult, Decision, Direction, Engine, Inspection};
 use crate::policy::{RequestInfo, Route};
+use std::cell::RefCell;
 use std::rc::Rc;
 
 /// What the flow asks the host to do with the current callback.
@@ -76,7 +77,8 @@ pub struct Flow {
     resp: Side,
     blocked: bool,
     request_id: Option<String>,
-    scratch: Scratch,
+    /// Shared by the flows of one VM: the automaton caches stay warm.
+    scratch: Rc<RefCell<Scratch>>,
     finished: bool,
     subject: Option<String>,
     /// The request opened a stream (upgrade, CONNECT, gRPC): so is the response.
@@ -137,7 +139,7 @@ fn header<'a>(h: &'a [(String, String)], name: &str) -> Option<&'a str> {
 }
 
 impl Flow {
-    pub fn new(engine: Rc<Engine>) -> Flow {
+    pub fn new(engine: Rc<Engine>, scratch: Rc<RefCell<Scratch>>) -> Flow {
         Flow {
             engine,
             route: None,
@@ -146,7 +148,7 @@ impl Flow {
             resp: Side::default(),
             blocked: false,
             request_id: None,
-            scratch: Scratch::default(),
+            scratch,
             finished: false,
             subject: None,
             stream: None,
@@ -232,7 +234,10 @@ impl Flow {
     fn headers_phase(&mut self, host: &mut dyn Host, d: Direction, headers: Vec<(String, String)>, eos: bool) -> Step {
         let engine = Rc::clone(&self.engine);
         let route = route_at(&engine, self.route);
-        let res = engine.inspect_headers(route, d, &headers, &mut self.scratch);
+        let res = match self.scratch.try_borrow_mut() {
+            Ok(mut s) => engine.inspect_headers(route, d, &headers, &mut s),
+            Err(_) => engine.inspect_headers(route, d, &headers, &mut Scratch::default()),
+        };
         let dp = match d {
             Direction::Request => &route.request,
             Direction::Response => &route.response,
@@ -393,7 +398,10 @@ impl Flow {
                             }
                         }
                     }
-                    let mut r = engine.inspect_body(route, d, ct.as_deref(), &plain, &mut self.scratch);
+                    let mut r = match self.scratch.try_borrow_mut() {
+                        Ok(mut s) => engine.inspect_body(route, d, ct.as_deref(), &plain, &mut s),
+                        Err(_) => engine.inspect_body(route, d, ct.as_deref(), &plain, &mut Scratch::default()),
+                    };
                     r.body = r.body.map(|b| encoding::encode(c, &b));
                     r
                 }

@@ -3,6 +3,7 @@
 //! through `proxy_wasm::hostcalls` (which return `Result`) rather than the
 //! trait helpers that unwrap.
 
+use crate::detect::Scratch;
 use crate::engine::{Direction, Engine};
 use crate::flow::{Flow, Host, Step};
 use crate::policy::Policy;
@@ -26,11 +27,12 @@ proxy_wasm::main! {{
         let at = info.location().map(|l| format!("{}:{}", l.file(), l.line())).unwrap_or_default();
         let _ = hostcalls::log(LogLevel::Critical, &format!("piiguard: panic at {at} (message withheld)"));
     }));
-    proxy_wasm::set_root_context(|_| -> Box<dyn RootContext> { Box::new(Root { engine: None }) });
+    proxy_wasm::set_root_context(|_| -> Box<dyn RootContext> { Box::new(Root { engine: None, scratch: Rc::new(RefCell::new(Scratch::default())) }) });
 }}
 
 struct Root {
     engine: Option<Rc<Engine>>,
+    scratch: Rc<RefCell<Scratch>>,
 }
 
 impl Context for Root {}
@@ -80,6 +82,8 @@ impl RootContext for Root {
                     &format!("piiguard: configuration loaded ({} routes)", e.policy.routes.len()),
                 );
                 self.engine = Some(Rc::new(e));
+                // caches belong to the compiled automata: start afresh
+                self.scratch = Rc::new(RefCell::new(Scratch::default()));
                 true
             }
             Err(e) => {
@@ -93,7 +97,7 @@ impl RootContext for Root {
     fn create_http_context(&self, _: u32) -> Option<Box<dyn HttpContext>> {
         let engine = self.engine.as_ref()?;
         Some(Box::new(Http {
-            flow: Flow::new(Rc::clone(engine)),
+            flow: Flow::new(Rc::clone(engine), Rc::clone(&self.scratch)),
         }))
     }
 

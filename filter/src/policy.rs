@@ -479,12 +479,13 @@ fn compile_matcher(m: &config::MatchConfig, p: &str) -> Result<Matcher, ConfigEr
     } else if let Some(r) = &m.path_regex {
         let re = Regex::builder()
             .syntax(regex_automata::util::syntax::Config::new().unicode(false).utf8(false))
-            .build(&format!("^(?:{r})$")).map_err(|e| {
-            ConfigError::at(
-                format!("{p}.path_regex"),
-                format!("invalid regular expression: {}", first_line(&e.to_string())),
-            )
-        })?;
+            .build(&format!("^(?:{r})$"))
+            .map_err(|e| {
+                ConfigError::at(
+                    format!("{p}.path_regex"),
+                    format!("invalid regular expression: {}", first_line(&e.to_string())),
+                )
+            })?;
         Some(PathMatch::Regex(re))
     } else {
         None

@@ -389,8 +389,18 @@ fn findings_never_hold_values() {
 fn findings_stay_bounded_on_huge_inputs() {
     let e = engine(REDACT_ALL);
     let form: String = (0..10_000).map(|i| format!("email{i}=a{i}%40example.com&")).collect();
-    let r = e.inspect_body(&e.policy.default, Direction::Request, Some("application/x-www-form-urlencoded"), form.as_bytes(), &mut Scratch::default());
-    assert!(r.inspection.findings.len() <= piiguard::engine::MAX_FINDINGS + 1, "{}", r.inspection.findings.len());
+    let r = e.inspect_body(
+        &e.policy.default,
+        Direction::Request,
+        Some("application/x-www-form-urlencoded"),
+        form.as_bytes(),
+        &mut Scratch::default(),
+    );
+    assert!(
+        r.inspection.findings.len() <= piiguard::engine::MAX_FINDINGS + 1,
+        "{}",
+        r.inspection.findings.len()
+    );
     assert_eq!(r.inspection.findings.iter().map(|f| f.count).sum::<u32>(), 10_000);
     assert!(!String::from_utf8_lossy(&r.body.unwrap_or_default()).contains("@example.com"));
     // 100,000 keys and a 900 KB string: bounded, and every value read
@@ -399,7 +409,13 @@ fn findings_stay_bounded_on_huge_inputs() {
         json.push_str(&format!("\"k{i}\":{i},"));
     }
     json.push_str(&format!("\"big\":\"{} jane@example.com\"}}", "x".repeat(900_000)));
-    let r = e.inspect_body(&e.policy.default, Direction::Request, Some("application/json"), json.as_bytes(), &mut Scratch::default());
+    let r = e.inspect_body(
+        &e.policy.default,
+        Direction::Request,
+        Some("application/json"),
+        json.as_bytes(),
+        &mut Scratch::default(),
+    );
     assert_eq!(r.inspection.findings.len(), 1);
     let out = String::from_utf8(r.body.unwrap_or_default()).unwrap_or_default();
     assert!(out.ends_with("x [EMAIL]\"}"));

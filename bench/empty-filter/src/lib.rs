@@ -1,0 +1,25 @@
+//! An empty Rust proxy-wasm HTTP filter: the cost of having a Wasm filter at all.
+#[cfg(target_arch = "wasm32")]
+mod filter {
+    use proxy_wasm::traits::{Context, HttpContext, RootContext};
+    use proxy_wasm::types::ContextType;
+
+    proxy_wasm::main! {{
+        proxy_wasm::set_root_context(|_| -> Box<dyn RootContext> { Box::new(Root) });
+    }}
+
+    struct Root;
+    impl Context for Root {}
+    impl RootContext for Root {
+        fn create_http_context(&self, _: u32) -> Option<Box<dyn HttpContext>> {
+            Some(Box::new(Http))
+        }
+        fn get_type(&self) -> Option<ContextType> {
+            Some(ContextType::HttpContext)
+        }
+    }
+
+    struct Http;
+    impl Context for Http {}
+    impl HttpContext for Http {}
+}
