@@ -12,7 +12,7 @@ ADMIN_PORT    ?= 9901
 UPSTREAM_PORT ?= 8081
 RUN_CONFIG    := target/envoy-run.yaml
 
-.PHONY: help setup wasm-target envoy wasm build test unit integration lint bench run image clean
+.PHONY: help setup wasm-target envoy wasm build test unit integration lint bench fuzz run image clean
 
 help: ## Show this help
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  \033[36m%-12s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -70,6 +70,14 @@ run: build envoy ## Run the demo: Envoy on 127.0.0.1:$(PORT) in front of the dem
 	echo "  tail -f target/piiguard-audit.jsonl"; \
 	echo "Ctrl-C stops."; echo ""; \
 	$(ENVOY) -c $(RUN_CONFIG) --concurrency 1 --log-level warn --component-log-level wasm:info
+
+FUZZ_SECS ?= 60
+FUZZ_TARGETS := config json form multipart decompress inspect
+fuzz: ## Run every fuzz target for FUZZ_SECS seconds (nightly toolchain + cargo-fuzz)
+	@command -v cargo-fuzz >/dev/null || cargo install cargo-fuzz --locked
+	cd fuzz && for t in $(FUZZ_TARGETS); do \
+	  cargo +nightly fuzz run $$t -- -max_total_time=$(FUZZ_SECS) -rss_limit_mb=2048 || exit 1; \
+	done
 
 IMAGE ?= ghcr.io/your-org/piiguard:0.1.0
 image: wasm ## Build the Wasm OCI image Istio pulls (needs a Docker engine): IMAGE=...

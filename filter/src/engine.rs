@@ -165,6 +165,7 @@ pub struct BodyResult {
 pub enum Format {
     Json,
     Form,
+    Multipart,
     Text,
 }
 
@@ -183,6 +184,9 @@ pub fn format_of(content_type: Option<&str>, body: &[u8]) -> Format {
     }
     if ct == "application/x-www-form-urlencoded" {
         return Format::Form;
+    }
+    if ct.starts_with("multipart/") {
+        return Format::Multipart;
     }
     match body.iter().find(|c| !c.is_ascii_whitespace()) {
         Some(b'{') | Some(b'[') => Format::Json,
@@ -219,6 +223,9 @@ impl std::fmt::Display for EngineError {
         f.write_str(&self.0)
     }
 }
+
+/// Headers whose value is a URL with a query to read.
+const URL_HEADERS: &[&str] = &["referer", "location", "content-location", "origin"];
 
 const HEADER_CREDENTIALS: &[&str] = &[
     "authorization",
@@ -364,6 +371,35 @@ impl Engine {
                         {
                             new_value = Some(format!("{p}?{}", String::from_utf8_lossy(&nq)));
                         }
+                    }
+                }
+            } else if dp.headers && URL_HEADERS.contains(&lname.as_str()) && value.contains('?') {
+                // URLs in headers (Referer, Location): their query values are read decoded.
+                if let Some((u, q)) = value.split_once('?') {
+                    let kind = format!("header:{lname}?query");
+                    let (q, frag) = match q.split_once('#') {
+                        Some((q, f)) => (q, Some(f)),
+                        None => (q, None),
+                    };
+                    let mut changed_q =
+                        self.inspect_pairs(dp, q.as_bytes(), b'&', &kind, &mut insp, scratch, redacting);
+                    // and whatever the raw URL shows (a path with an e-mail in it)
+                    let loc = format!("header:{lname}");
+                    if let ValueOutcome::Replace(v) =
+                        self.inspect_value(dp, u.as_bytes(), None, &loc, &mut insp, scratch)
+                    {
+                        let nq = changed_q.take().unwrap_or_else(|| q.as_bytes().to_vec());
+                        new_value = Some(format!(
+                            "{}?{}",
+                            String::from_utf8_lossy(&v),
+                            String::from_utf8_lossy(&nq)
+                        ));
+                    } else if let Some(nq) = changed_q {
+                        new_value = Some(format!("{u}?{}", String::from_utf8_lossy(&nq)));
+                    }
+                    if let (Some(nv), Some(f)) = (new_value.as_mut(), frag) {
+                        nv.push('#');
+                        nv.push_str(f);
                     }
                 }
             } else if dp.headers
@@ -631,6 +667,23 @@ impl Engine {
                 }
             },
             Format::Form => self.inspect_pairs(dp, body, b'&', "form", &mut insp, scratch, true),
+            Format::Multipart => {
+                let parts = crate::multipart::boundary(content_type.unwrap_or(""))
+                    .ok_or(crate::multipart::Malformed("no boundary"))
+                    .and_then(|b| crate::multipart::parse(body, &b));
+                match parts {
+                    Ok(parts) => self.inspect_multipart(dp, body, &parts, &mut insp, scratch),
+                    // Malformed multipart is never passed unread.
+                    Err(crate::multipart::Malformed(why)) => {
+                        let mut res = self.uninspectable(route, format!("multipart:{}", why.replace(' ', "_")));
+                        let text = self.scan_text(dp, body, &mut res.inspection, scratch);
+                        if res.inspection.max_action() < Some(Action::Block) {
+                            res.body = text.filter(|_| redacting);
+                        }
+                        return res;
+                    }
+                }
+            }
             Format::Text => self.scan_text(dp, body, &mut insp, scratch),
         };
         let body = if redacting && insp.max_action() != Some(Action::Block) {
@@ -639,6 +692,64 @@ impl Engine {
             None
         };
         BodyResult { inspection: insp, body }
+    }
+
+    /// Each text part is inspected by its field name (JSON parts as JSON);
+    /// files are read when their type is text-like, and noted otherwise.
+    fn inspect_multipart(
+        &self,
+        dp: &DirPolicy,
+        body: &[u8],
+        parts: &[crate::multipart::Part],
+        insp: &mut Inspection,
+        scratch: &mut Scratch,
+    ) -> Option<Vec<u8>> {
+        let mut out = Vec::new();
+        let mut at = 0;
+        let mut changed = false;
+        for p in parts {
+            let content = &body[p.body_start..p.body_end];
+            if p.filename && !crate::multipart::readable_file(p.content_type.as_deref()) {
+                insp.uninspected.get_or_insert_with(|| "multipart:binary_file".into());
+                continue;
+            }
+            let name = p.name.clone().unwrap_or_default();
+            let is_json = p
+                .content_type
+                .as_deref()
+                .is_some_and(|c| c.to_ascii_lowercase().contains("json"));
+            let new = if is_json || (p.filename && format_of(p.content_type.as_deref(), content) == Format::Json) {
+                let mut sub = Inspection::default();
+                let r = self
+                    .scan_json(dp, content, &mut sub, scratch)
+                    .unwrap_or_else(|_| self.scan_text(dp, content, &mut sub, scratch));
+                insp.merge(sub);
+                r
+            } else {
+                let class = if p.filename {
+                    None
+                } else {
+                    self.policy.classify_field(&Words::split(name.as_bytes()))
+                };
+                let loc = format!("multipart:{}", safe_name(&name));
+                match self.inspect_value(dp, content, class, &loc, insp, scratch) {
+                    ValueOutcome::Keep => None,
+                    ValueOutcome::Replace(v) => Some(v),
+                    ValueOutcome::Remove => Some(Vec::new()),
+                }
+            };
+            if let Some(n) = new {
+                out.extend_from_slice(&body[at..p.body_start]);
+                out.extend_from_slice(&n);
+                at = p.body_end;
+                changed = true;
+            }
+        }
+        if !changed {
+            return None;
+        }
+        out.extend_from_slice(&body[at..]);
+        Some(out)
     }
 
     /// The outcome for content that could not be read: the route's

@@ -7,6 +7,7 @@ pub mod engine;
 pub mod fields;
 pub mod flow;
 pub mod json;
+pub mod multipart;
 pub mod normalize;
 pub mod policy;
 pub mod redact;

@@ -421,3 +421,34 @@ fn findings_stay_bounded_on_huge_inputs() {
     assert!(out.ends_with("x [EMAIL]\"}"));
     assert!(serde_json::from_str::<serde_json::Value>(&out).is_ok());
 }
+
+#[test]
+fn multipart_parts_are_inspected() {
+    let e = engine(REDACT_ALL);
+    let ct = "multipart/form-data; boundary=----b42";
+    let body = "------b42\r\nContent-Disposition: form-data; name=\"email\"\r\n\r\njane@example.com\r\n------b42\r\nContent-Disposition: form-data; name=\"firstName\"\r\n\r\nJane\r\n------b42\r\nContent-Disposition: form-data; name=\"meta\"\r\nContent-Type: application/json\r\n\r\n{\"card\":\"4111 1111 1111 1111\"}\r\n------b42\r\nContent-Disposition: form-data; name=\"cv\"; filename=\"cv.txt\"\r\nContent-Type: text/plain\r\n\r\ncall +44 20 7946 0958\r\n------b42\r\nContent-Disposition: form-data; name=\"photo\"; filename=\"p.png\"\r\nContent-Type: image/png\r\n\r\n\x01\x02\r\n------b42--\r\n";
+    let (out, f, d) = body_of(&e, ct, body);
+    assert_eq!(d, Decision::Redacted);
+    assert!(
+        out.contains("\r\n\r\n[EMAIL]\r\n") && out.contains("\r\n\r\n[PERSON_NAME]\r\n"),
+        "{out}"
+    );
+    assert!(
+        out.contains(r#"{"card":"[PAYMENT_CARD]"}"#) && out.contains("call [PHONE]"),
+        "{out}"
+    );
+    assert!(out.ends_with("------b42--\r\n"));
+    assert_eq!(f.len(), 4, "{f:?}");
+    // malformed: never passed unread; blocked where the route blocks
+    let e = engine(r#"{"version":1,"default":{"request":{"actions":{"email":"block"}}}}"#);
+    let (_, _, d) = body_of(
+        &e,
+        ct,
+        "------b42\r\nContent-Disposition: form-data; name=\"x\"\r\n\r\nno end",
+    );
+    assert_eq!(d, Decision::Blocked);
+}
+
+fn body_of(e: &Engine, ct: &str, input: &str) -> (String, Vec<(String, String)>, Decision) {
+    body(e, ct, input)
+}

@@ -477,3 +477,195 @@ fn streams_are_not_buffered() {
         "{notes:?}"
     );
 }
+
+/// A bounded loop of mixed requests (small, large, compressed, malformed,
+/// blocked, over the limit) while watching Envoy's memory: it must level off.
+#[test]
+fn soak_memory_levels_off() {
+    let up = upstream();
+    let envoy = Envoy::start("soak", Some(&redact_all(r#""limits":{"max_body_bytes":65536},"#)), up);
+    let p = envoy.port;
+    let rss = || -> u64 {
+        let pid = envoy.pid();
+        std::fs::read_to_string(format!("/proc/{pid}/status"))
+            .ok()
+            .and_then(|s| {
+                s.lines()
+                    .find(|l| l.starts_with("VmRSS:"))
+                    .and_then(|l| l.split_whitespace().nth(1))
+                    .and_then(|v| v.parse().ok())
+            })
+            .unwrap_or(0)
+    };
+    let small = br#"{"email":"jane@example.com","n":1}"#.to_vec();
+    let large = format!(
+        r#"{{"rows":[{}]}}"#,
+        vec![r#"{"email":"a@example.com","card":"4111 1111 1111 1111"}"#; 600].join(",")
+    )
+    .into_bytes();
+    let gz = gzip(&large);
+    let over = vec![b'x'; 70_000];
+    let mut samples = Vec::new();
+    for batch in 0..6 {
+        for i in 0..120 {
+            let r = match i % 5 {
+                0 => request(
+                    p,
+                    "POST",
+                    "/echo",
+                    &[("content-type", "application/json")],
+                    Some(&small),
+                ),
+                1 => request(
+                    p,
+                    "POST",
+                    "/echo",
+                    &[("content-type", "application/json")],
+                    Some(&large),
+                ),
+                2 => request(
+                    p,
+                    "POST",
+                    "/echo",
+                    &[("content-type", "application/json"), ("content-encoding", "gzip")],
+                    Some(&gz),
+                ),
+                3 => request(
+                    p,
+                    "POST",
+                    "/echo",
+                    &[("content-type", "application/json")],
+                    Some(b"{\"e\":\"a@b.io\", ["),
+                ),
+                _ => request(p, "POST", "/echo", &[("content-type", "text/plain")], Some(&over)),
+            }
+            .unwrap_or_else(|e| panic!("batch {batch} request {i}: {e}"));
+            assert!(matches!(r.status, 200 | 413), "{}", r.status);
+        }
+        samples.push(rss());
+    }
+    // after warm-up, growth between the 2nd and the last sample stays small
+    let (warm, last) = (samples[1], samples[samples.len() - 1]);
+    assert!(
+        last <= warm + warm / 10 + 8 * 1024,
+        "Envoy RSS keeps growing (kB): {samples:?}"
+    );
+    eprintln!("soak RSS kB per batch: {samples:?}");
+}
+
+/// The known ways around proxy-side DLP, each with its safe outcome.
+#[test]
+fn evasion_attempts_fail_safe() {
+    let up = upstream();
+    let policy = r#"{"version":1,"audit":{"mode":"all"},"limits":{"max_json_depth":64},
+      "routes":[{"name":"strict","match":{"path_prefix":"/echo/strict"},"request":{"actions":{"*":"block"}}}],
+      "default":{"request":{"actions":{"*":"redact"}},"response":{"actions":{"*":"redact"}}}}"#;
+    let envoy = Envoy::start("evasion", Some(policy), up);
+    let p = envoy.port;
+    let post = |path: &str, ct: &str, body: &[u8], extra: &[(&str, &str)]| {
+        let mut h = vec![("content-type", ct)];
+        h.extend_from_slice(extra);
+        let h1 = request(p, "POST", path, &h, Some(body)).unwrap_or_else(|e| panic!("{e}"));
+        let h2 = h2_request(p, "POST", path, &h, &[body], &[]).unwrap_or_else(|e| panic!("{e}"));
+        (h1, h2)
+    };
+    // Unicode digits, NBSP, thin and zero-width spaces, soft hyphens, dots
+    for card in [
+        "４１１１ １１１１ １１１１ １１１１",
+        "4111\u{00A0}1111\u{00A0}1111\u{00A0}1111",
+        "4111\u{200B}1111\u{200B}1111\u{200B}1111",
+        "4111\u{00AD}1111\u{00AD}1111\u{00AD}1111",
+        "4111.1111.1111.1111",
+        "٤١١١١١١١١١١١١١١١",
+    ] {
+        let body = serde_json::json!({ "note": format!("pay with {card} today") }).to_string();
+        for r in <[_; 2]>::from(post("/echo", "application/json", body.as_bytes(), &[])) {
+            assert_eq!(r.status, 200);
+            assert_eq!(r.json()["note"], "pay with [PAYMENT_CARD] today", "{card:?}");
+        }
+    }
+    // JSON under other content types, escapes, duplicate keys
+    for (ct, body) in [
+        ("application/octet-stream", r#"{"e":"jane.doe@example.com"}"#),
+        ("text/plain", r#"{"e":"jane.doe@example.com"}"#),
+        ("application/vnd.api+json", r#"{"e":"jane.doe@example.com"}"#),
+        ("application/json", r#"{"e":"jane.doe\u0040example\u002Ecom"}"#),
+        ("application/json", r#"{"e":"x","e":"jane.doe@example.com"}"#),
+    ] {
+        let (r, _) = post("/echo", ct, body.as_bytes(), &[]);
+        assert!(
+            !r.text().contains("jane.doe") && r.text().contains("[EMAIL]"),
+            "{ct} {body}: {}",
+            r.text()
+        );
+    }
+    // form values encoded twice, multipart parts
+    let (r, _) = post(
+        "/echo",
+        "application/x-www-form-urlencoded",
+        b"a=jane.doe%2540example.com&b=1",
+        &[],
+    );
+    assert!(!r.text().contains("jane.doe"), "{}", r.text());
+    let mp = "--zz\r\nContent-Disposition: form-data; name=\"email\"\r\n\r\njane.doe@example.com\r\n--zz--\r\n";
+    let (r, _) = post("/echo", "multipart/form-data; boundary=zz", mp.as_bytes(), &[]);
+    assert_eq!(
+        r.text(),
+        "--zz\r\nContent-Disposition: form-data; name=\"email\"\r\n\r\n[EMAIL]\r\n--zz--\r\n"
+    );
+    // malformed multipart, UTF-16, nesting 10,000 deep, unknown encoding: blocked where the route blocks
+    let deep = format!("{}\"x\"{}", "[".repeat(10_000), "]".repeat(10_000));
+    let utf16: Vec<u8> = "{\"e\":\"jane.doe@example.com\"}"
+        .encode_utf16()
+        .flat_map(|u| u.to_le_bytes())
+        .collect();
+    for (ct, body, ce) in [
+        ("multipart/form-data; boundary=zz", b"--zz\r\nbroken".to_vec(), None),
+        ("application/json; charset=utf-16", utf16.clone(), None),
+        ("application/json", deep.clone().into_bytes(), None),
+        ("application/json", b"{}".to_vec(), Some("zstd")),
+    ] {
+        let extra: Vec<(&str, &str)> = ce.map(|c| vec![("content-encoding", c)]).unwrap_or_default();
+        let (h1, h2) = post("/echo/strict", ct, &body, &extra);
+        assert!(
+            matches!(h1.status, 403 | 415) && matches!(h2.status, 403 | 415),
+            "{ct} {ce:?}: {} {}",
+            h1.status,
+            h2.status
+        );
+    }
+    // ... and on a redacting route the deep document still passes, logged as uninspectable
+    let (r, _) = post("/echo", "application/json", deep.as_bytes(), &[]);
+    assert_eq!(r.status, 200);
+    // duplicate and comma-joined headers, Referer: every value is read
+    let r = request(
+        p,
+        "GET",
+        "/headers",
+        &[
+            ("x-user-email", "a@example.com"),
+            ("x-user-email", "jane.doe@example.com"),
+            ("x-contact", "x, jane.doe@example.com"),
+            ("referer", "https://shop.example/?email=jane.doe%40example.com"),
+        ],
+        None,
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    assert!(!r.text().contains("jane.doe"), "{}", r.text());
+    // compressed responses are inspected and re-compressed (gzip and deflate)
+    let gz = gzip(br#"{"email":"jane.doe@example.com"}"#);
+    let r = request(
+        p,
+        "POST",
+        "/echo",
+        &[
+            ("content-type", "application/json"),
+            ("x-echo-content-encoding", "gzip"),
+        ],
+        Some(&gz),
+    );
+    // (the request itself is not declared as gzip: the upstream labels its answer)
+    let r = r.unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(r.header("content-encoding"), Some("gzip"));
+    assert_eq!(gunzip(&r.body), br#"{"email":"[EMAIL]"}"#.to_vec());
+}

@@ -348,8 +348,8 @@ fn main() {
             let (p50, p99) = fixed_rate(v, &b, rate, secs);
             let delta = cpu[i] - cpu[0];
             table.push_str(&format!(
-                "| {} KB | {} {} | {:.1} | {} | {} | {:.0} | {:.0} | {:.0} | {:.0}/s |\n",
-                b.len() / 1024,
+                "| {:.1} KB | {} {} | {:.1} | {} | {} | {:.0} | {:.0} | {:.0} | {:.0}/s |\n",
+                b.len() as f64 / 1024.0,
                 v.key,
                 v.name,
                 cpu[i],
@@ -378,9 +378,9 @@ fn main() {
     let machine = format!(
         "- CPU: {} ({} cores)\n- kernel: {}\n- Envoy: {}\n- piiguard.wasm: {} bytes\n- rounds: {rounds} interleaved × {secs} s per variant and size; figures are medians\n",
         sh("grep -m1 'model name' /proc/cpuinfo | cut -d: -f2"),
-        sh("nproc"),
+        sh("grep -c ^processor /proc/cpuinfo"),
         sh("uname -r"),
-        sh(&format!("{} --version 2>/dev/null | cut -d' ' -f3", envoy_bin().display())),
+        sh(&format!("{} --version 2>/dev/null | awk '{{print $NF}}' | cut -d/ -f2", envoy_bin().display())),
         std::fs::metadata(wasm_path()).map(|m| m.len()).unwrap_or(0)
     );
     let report = format!(

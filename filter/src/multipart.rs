@@ -1,0 +1,135 @@
+//! `multipart/form-data` (RFC 7578): split into parts, so that each field is
+//! inspected by its name and content type, and put back together.
+
+/// One part: the byte range of its body in the whole message, and what its
+/// headers say.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Part {
+    pub body_start: usize,
+    pub body_end: usize,
+    pub name: Option<String>,
+    pub filename: bool,
+    pub content_type: Option<String>,
+}
+
+#[derive(Debug, PartialEq, Eq)]
+pub struct Malformed(pub &'static str);
+
+/// The `boundary` parameter of a multipart content type.
+pub fn boundary(content_type: &str) -> Option<String> {
+    let lower = content_type.to_ascii_lowercase();
+    if !lower.trim_start().starts_with("multipart/") {
+        return None;
+    }
+    content_type.split(';').skip(1).find_map(|p| {
+        let (k, v) = p.split_once('=')?;
+        (k.trim().eq_ignore_ascii_case("boundary")).then(|| v.trim().trim_matches('"').to_string())
+    })
+}
+
+fn find(hay: &[u8], needle: &[u8], from: usize) -> Option<usize> {
+    memchr::memmem::find(hay.get(from..)?, needle).map(|i| i + from)
+}
+
+/// Splits a multipart body. Anything that does not follow the grammar (no
+/// first delimiter, unterminated part or headers, no closing delimiter) is
+/// malformed: the caller treats the body as uninspectable.
+pub fn parse(body: &[u8], boundary: &str) -> Result<Vec<Part>, Malformed> {
+    if boundary.is_empty() || boundary.len() > 70 {
+        return Err(Malformed("boundary"));
+    }
+    let delim = format!("--{boundary}");
+    let delim = delim.as_bytes();
+    let mut pos = match find(body, delim, 0) {
+        Some(0) => 0,
+        Some(p) if body[..p].ends_with(b"\r\n") => p,
+        _ => return Err(Malformed("no first delimiter")),
+    };
+    let mut parts = Vec::new();
+    let mut next_delim = Vec::with_capacity(delim.len() + 2);
+    next_delim.extend_from_slice(b"\r\n");
+    next_delim.extend_from_slice(delim);
+    loop {
+        pos += delim.len();
+        if body.get(pos..pos + 2) == Some(b"--") {
+            return Ok(parts);
+        }
+        // transport padding, then CRLF
+        while body.get(pos).is_some_and(|c| *c == b' ' || *c == b'\t') {
+            pos += 1;
+        }
+        if body.get(pos..pos + 2) != Some(b"\r\n") {
+            return Err(Malformed("delimiter line"));
+        }
+        pos += 2;
+        let head_end = find(body, b"\r\n\r\n", pos).ok_or(Malformed("part headers"))?;
+        let headers = &body[pos..head_end];
+        let body_start = head_end + 4;
+        let body_end = find(body, &next_delim, body_start).ok_or(Malformed("unterminated part"))?;
+        let mut part = Part {
+            body_start,
+            body_end,
+            name: None,
+            filename: false,
+            content_type: None,
+        };
+        for line in headers.split(|c| *c == b'\n') {
+            let line = String::from_utf8_lossy(line);
+            let Some((k, v)) = line.trim_end_matches('\r').split_once(':') else {
+                continue;
+            };
+            if k.trim().eq_ignore_ascii_case("content-disposition") {
+                for p in v.split(';').skip(1) {
+                    if let Some((pk, pv)) = p.split_once('=') {
+                        let pk = pk.trim().to_ascii_lowercase();
+                        if pk == "name" {
+                            part.name = Some(pv.trim().trim_matches('"').to_string());
+                        } else if pk == "filename" || pk == "filename*" {
+                            part.filename = true;
+                        }
+                    }
+                }
+            } else if k.trim().eq_ignore_ascii_case("content-type") {
+                part.content_type = Some(v.trim().to_string());
+            }
+        }
+        parts.push(part);
+        pos = body_end + 2;
+    }
+}
+
+/// Whether a file part is read (text-like files) or left alone (binary).
+pub fn readable_file(content_type: Option<&str>) -> bool {
+    let ct = content_type.unwrap_or("application/octet-stream").to_ascii_lowercase();
+    ct.starts_with("text/")
+        || ct.contains("json")
+        || ct.contains("xml")
+        || ct.contains("csv")
+        || ct.contains("x-www-form-urlencoded")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parts_and_malformed() {
+        let b = "--XyZ\r\nContent-Disposition: form-data; name=\"email\"\r\n\r\njane@example.com\r\n--XyZ\r\nContent-Disposition: form-data; name=\"doc\"; filename=\"a.txt\"\r\nContent-Type: text/plain\r\n\r\nhello\r\n--XyZ--\r\n";
+        let parts = parse(b.as_bytes(), "XyZ").unwrap_or_default();
+        assert_eq!(parts.len(), 2);
+        assert_eq!(&b[parts[0].body_start..parts[0].body_end], "jane@example.com");
+        assert_eq!(parts[0].name.as_deref(), Some("email"));
+        assert!(parts[1].filename && parts[1].content_type.as_deref() == Some("text/plain"));
+        assert_eq!(
+            boundary("multipart/form-data; boundary=\"XyZ\"").as_deref(),
+            Some("XyZ")
+        );
+        for bad in [
+            "--XyZ\r\nContent-Disposition: form-data; name=\"a\"\r\n\r\nno end",
+            "garbage",
+            "--XyZ\r\nno headers end",
+        ] {
+            assert!(parse(bad.as_bytes(), "XyZ").is_err(), "{bad}");
+        }
+    }
+}
