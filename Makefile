@@ -40,6 +40,7 @@ unit: ## Native unit tests of the engine
 	cargo test -p piiguard
 
 integration: wasm envoy ## Integration tests in a real Envoy
+	cargo build -p piiguard-cli
 	cargo test -p integration-tests
 
 test: wasm envoy ## Everything CI runs: unit tests, the wasm build, integration tests

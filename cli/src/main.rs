@@ -10,6 +10,8 @@ use serde::Deserialize;
 use std::io::{Read, Write};
 use std::process::ExitCode;
 
+mod trail;
+
 const SCHEMA: &str = include_str!("../../schema/piiguard-config.schema.json");
 
 const USAGE: &str = "usage:
@@ -17,6 +19,10 @@ const USAGE: &str = "usage:
   piiguard scan --policy FILE [OPTIONS] [INPUT|-]
   piiguard explain --policy FILE [OPTIONS] [INPUT|-]
   piiguard schema                        print the JSON Schema of the configuration
+  piiguard trail (--subject PSEUDONYM | --id RAW [--key KEY]) [--json] AUDIT.jsonl...
+                                         one subject's record of processing (art. 15, 30)
+  piiguard breach [--route R] [--recipient CLUSTER] [--host H] [--since MS] [--until MS] [--json] AUDIT.jsonl...
+                                         which subjects and categories flowed there (arts. 33-34)
 
 options for scan/explain:
   --route NAME            use this config route (else matched from --path/--method/--host)
@@ -38,6 +44,8 @@ fn main() -> ExitCode {
         Some("check") => check(&args[1..]),
         Some("scan") => scan(&args[1..], false),
         Some("explain") => scan(&args[1..], true),
+        Some("trail") => trail::trail(&args[1..]),
+        Some("breach") => trail::breach(&args[1..]),
         Some("schema") => {
             println!("{SCHEMA}");
             Ok(0)
@@ -202,6 +210,7 @@ fn parse_opts(args: &[String]) -> Result<Opts, String> {
             path: "/".into(),
             method: "POST".into(),
             peer: None,
+            cluster: None,
         },
         direction: Direction::Request,
         content_type: None,

@@ -78,6 +78,15 @@ pub struct AuditRecord {
     pub retention: Option<String>,
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub shadow: bool,
+    /// Consent to the route's purpose: `given`, `missing`, `objected`, `restricted`, `not_required`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub consent: Option<String>,
+    /// The recipient's region label (third-country transfers).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub region: Option<String>,
+    /// The Envoy upstream cluster the request went to.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub recipient: Option<String>,
 }
 
 impl AuditRecord {

@@ -27,6 +27,8 @@ pub struct Config {
     pub subject: Option<SubjectConfig>,
     #[serde(default)]
     pub audit: AuditConfig,
+    #[serde(default)]
+    pub consent: ConsentConfig,
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize)]
@@ -114,6 +116,48 @@ pub struct RouteConfig {
     pub legal_basis: Option<LegalBasis>,
     #[serde(default)]
     pub retention: Option<String>,
+    /// When `legal_basis` is `consent` (or the subject objected to `purpose`,
+    /// or restricted processing): what applies without consent.
+    #[serde(default)]
+    pub without_consent: Option<WithoutConsent>,
+    /// Personal data may only leave over an encrypted channel (`https`):
+    /// a plaintext request carrying any is blocked.
+    #[serde(default)]
+    pub require_tls: bool,
+    /// Where the recipient is (`EU`, `US`, ...), shown in the audit record.
+    #[serde(default)]
+    pub region: Option<String>,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct WithoutConsent {
+    /// `block` the request, or `redact` the listed categories in both directions.
+    pub action: Action,
+    /// Categories or detectors to redact (default: everything, `*`).
+    #[serde(default)]
+    pub categories: Vec<String>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ConsentConfig {
+    /// JWT claim with the consented purposes (array, or space/comma separated).
+    pub jwt_claim: Option<String>,
+    /// Header with the consented purposes (comma separated), set by a consent service.
+    pub header: Option<String>,
+    /// Subjects (pseudonyms) who objected to purposes (GDPR art. 21).
+    pub objections: Vec<Objection>,
+    /// Subjects (pseudonyms) whose processing is restricted (art. 18): every
+    /// route except those with legal basis `legal_obligation` or `vital_interests`.
+    pub restricted: Vec<String>,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Objection {
+    pub subject: String,
+    pub purposes: Vec<String>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize, Serialize)]
@@ -140,6 +184,9 @@ pub struct MatchConfig {
     /// Invert `peers`: match callers *not* listed.
     #[serde(default)]
     pub peers_not: bool,
+    /// Envoy upstream cluster names (`xds.cluster_name`), for egress rules.
+    #[serde(default)]
+    pub clusters: Vec<String>,
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize)]

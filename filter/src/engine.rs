@@ -299,6 +299,61 @@ impl Engine {
         None
     }
 
+    /// Consent to `purpose` for this request: `given` (the consent claim or
+    /// header lists it), `objected` / `restricted` (the subject is on the
+    /// operator's lists), `missing`, or `not_required` (another legal basis).
+    pub fn consent_state(
+        &self,
+        route: &Route,
+        purpose: &str,
+        headers: &[(String, String)],
+        subject: Option<&str>,
+    ) -> &'static str {
+        use crate::config::LegalBasis as L;
+        let c = &self.policy.config.consent;
+        if let Some(s) = subject {
+            if c.restricted.iter().any(|r| r == s)
+                && !matches!(route.legal_basis, Some(L::LegalObligation | L::VitalInterests))
+            {
+                return "restricted";
+            }
+            if c.objections
+                .iter()
+                .any(|o| o.subject == s && o.purposes.iter().any(|p| p == purpose))
+            {
+                return "objected";
+            }
+        }
+        if route.legal_basis != Some(L::Consent) {
+            return "not_required";
+        }
+        let get = |n: &str| {
+            headers
+                .iter()
+                .find(|(k, _)| k.eq_ignore_ascii_case(n))
+                .map(|(_, v)| v.as_str())
+        };
+        let listed = |s: &str| s.split([',', ' ']).any(|p| p.trim() == purpose);
+        if let Some(h) = &c.header {
+            if get(h).is_some_and(listed) {
+                return "given";
+            }
+        }
+        if let Some(claim) = &c.jwt_claim {
+            if let Some(v) = get("authorization").and_then(|a| jwt_value(a, claim)) {
+                let ok = match v {
+                    serde_json::Value::Array(a) => a.iter().any(|x| x.as_str() == Some(purpose)),
+                    serde_json::Value::String(s) => listed(&s),
+                    _ => false,
+                };
+                if ok {
+                    return "given";
+                }
+            }
+        }
+        "missing"
+    }
+
     /// The subject from a JSON body (`request_body` / `response_body` sources).
     pub fn subject_from_body(&self, d: Direction, body: &[u8]) -> Option<String> {
         use crate::config::SubjectSource as S;
@@ -853,6 +908,10 @@ impl Engine {
 /// Reads a claim from a bearer JWT without verifying it (verification is
 /// the job of Envoy's `jwt_authn` filter in front of piiguard).
 pub fn jwt_claim(authorization: &str, claim: &str) -> Option<String> {
+    scalar(&jwt_value(authorization, claim)?)
+}
+
+fn jwt_value(authorization: &str, claim: &str) -> Option<serde_json::Value> {
     use base64::Engine as _;
     let (scheme, token) = authorization.trim().split_once(' ')?;
     if !scheme.eq_ignore_ascii_case("bearer") {
@@ -863,7 +922,7 @@ pub fn jwt_claim(authorization: &str, claim: &str) -> Option<String> {
         .decode(payload.trim_end_matches('='))
         .ok()?;
     let v: serde_json::Value = serde_json::from_slice(&bytes).ok()?;
-    scalar(v.get(claim)?)
+    v.get(claim).cloned()
 }
 
 fn scalar(v: &serde_json::Value) -> Option<String> {

@@ -14,7 +14,7 @@ use crate::config::{Action, OnOversize};
 use crate::detect::Scratch;
 use crate::encoding::{self, Coding, DecodeError};
 use crate::engine::{BodyResult, Decision, Direction, Engine, Inspection};
-use crate::policy::{RequestInfo, Route};
+use crate::policy::{RequestInfo, Route, WithoutConsent};
 use std::cell::RefCell;
 use std::rc::Rc;
 
@@ -83,6 +83,11 @@ pub struct Flow {
     subject: Option<String>,
     /// The request opened a stream (upgrade, CONNECT, gRPC): so is the response.
     stream: Option<String>,
+    /// The route's policy without consent applies.
+    consent_alt: bool,
+    /// `given`, `missing`, `objected`, `restricted`, `not_required`.
+    consent: Option<&'static str>,
+    plaintext: bool,
 }
 
 /// Host names are not personal data, but the header is client-controlled:
@@ -125,10 +130,14 @@ fn stream_kind(d: Direction, h: &[(String, String)]) -> Option<String> {
     None
 }
 
-fn route_at(engine: &Engine, idx: Option<usize>) -> &Route {
-    match idx {
+fn route_at(engine: &Engine, idx: Option<usize>, alt: bool) -> &Route {
+    let r = match idx {
         Some(i) => engine.policy.routes.get(i).unwrap_or(&engine.policy.default),
         None => &engine.policy.default,
+    };
+    match (&r.without_consent, alt) {
+        (Some(WithoutConsent::Redact(a)), true) => a,
+        _ => r,
     }
 }
 
@@ -152,11 +161,14 @@ impl Flow {
             finished: false,
             subject: None,
             stream: None,
+            consent_alt: false,
+            consent: None,
+            plaintext: false,
         }
     }
 
     fn route(&self) -> &Route {
-        route_at(&self.engine, self.route)
+        route_at(&self.engine, self.route, self.consent_alt)
     }
 
     fn side(&mut self, d: Direction) -> &mut Side {
@@ -183,7 +195,14 @@ impl Flow {
                 .property(&["connection", "uri_san_peer_certificate"])
                 .map(|b| String::from_utf8_lossy(&b).into_owned())
                 .filter(|s| !s.is_empty()),
+            cluster: host
+                .property(&["xds", "cluster_name"])
+                .map(|b| String::from_utf8_lossy(&b).into_owned()),
         };
+        let scheme = header(&headers, ":scheme")
+            .or_else(|| header(&headers, "x-forwarded-proto"))
+            .unwrap_or("http");
+        self.plaintext = !scheme.eq_ignore_ascii_case("https");
         self.request_id = host
             .property(&["request", "id"])
             .map(|b| String::from_utf8_lossy(&b).into_owned())
@@ -220,7 +239,35 @@ impl Flow {
                 host.set_header(Direction::Request, &name, p);
             }
         }
+        // Purpose and consent (GDPR arts. 6, 7, 18, 21)
+        let route = route_at(&engine, self.route, false);
+        if let (Some(purpose), Some(w)) = (&route.purpose, &route.without_consent) {
+            let state = engine.consent_state(route, purpose, &headers, self.subject.as_deref());
+            self.consent = Some(state);
+            if state != "given" && state != "not_required" {
+                match w {
+                    WithoutConsent::Block => {
+                        self.block(host, Direction::Request, route.block_status, "consent_required");
+                        return Step::Pause;
+                    }
+                    WithoutConsent::Redact(_) => self.consent_alt = true,
+                }
+            }
+        }
         self.headers_phase(host, Direction::Request, headers, end_of_stream)
+    }
+
+    /// A route that requires TLS blocks a plaintext request carrying personal data.
+    fn plaintext_violation(&self, d: Direction) -> bool {
+        d == Direction::Request
+            && self.plaintext
+            && self.route().require_tls
+            && self
+                .req
+                .inspection
+                .findings
+                .iter()
+                .any(|f| f.category != "uninspectable")
     }
 
     pub fn on_response_headers(&mut self, host: &mut dyn Host, end_of_stream: bool) -> Step {
@@ -233,7 +280,7 @@ impl Flow {
 
     fn headers_phase(&mut self, host: &mut dyn Host, d: Direction, headers: Vec<(String, String)>, eos: bool) -> Step {
         let engine = Rc::clone(&self.engine);
-        let route = route_at(&engine, self.route);
+        let route = route_at(&engine, self.route, self.consent_alt);
         let res = match self.scratch.try_borrow_mut() {
             Ok(mut s) => engine.inspect_headers(route, d, &headers, &mut s),
             Err(_) => engine.inspect_headers(route, d, &headers, &mut Scratch::default()),
@@ -253,6 +300,10 @@ impl Flow {
         side.may_change = may_change;
         if side.inspection.decision(route.shadow) == Decision::Blocked {
             self.block(host, d, route.block_status, "personal_data_blocked");
+            return Step::Pause;
+        }
+        if self.plaintext_violation(d) && !route.shadow {
+            self.block(host, d, route.block_status, "plaintext_transfer_blocked");
             return Step::Pause;
         }
         if let Some(h) = res.headers {
@@ -379,7 +430,7 @@ impl Flow {
     fn decide_body(&mut self, host: &mut dyn Host, d: Direction, size: usize) -> Step {
         self.side(d).done = true;
         let engine = Rc::clone(&self.engine);
-        let route = route_at(&engine, self.route);
+        let route = route_at(&engine, self.route, self.consent_alt);
         let raw = host.body(d, size);
         let limit = engine.policy.limits.max_body_bytes;
         let coding = self.side(d).coding.take().unwrap_or(Ok(Coding::Identity));
@@ -418,6 +469,11 @@ impl Flow {
             res.inspection.uninspected.is_some() && res.inspection.max_action() == Some(Action::Block);
         self.side(d).inspection.merge(res.inspection);
         let shadow = self.route().shadow;
+        if self.plaintext_violation(d) && !shadow {
+            let status = self.route().block_status;
+            self.block(host, d, status, "plaintext_transfer_blocked");
+            return Step::Pause;
+        }
         if self.side(d).inspection.decision(shadow) == Decision::Blocked {
             let status = if uninspectable_block {
                 if d == Direction::Request {
@@ -497,6 +553,9 @@ impl Flow {
             }),
             retention: route.retention.clone(),
             shadow,
+            consent: self.consent.map(str::to_string),
+            region: route.region.clone(),
+            recipient: self.info.cluster.clone(),
         }
     }
 

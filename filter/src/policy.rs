@@ -81,6 +81,17 @@ pub struct Route {
     pub purpose: Option<String>,
     pub legal_basis: Option<config::LegalBasis>,
     pub retention: Option<String>,
+    pub require_tls: bool,
+    pub region: Option<String>,
+    /// What applies without consent: `None` (nothing to check), block, or
+    /// this route's alternate policy.
+    pub without_consent: Option<WithoutConsent>,
+}
+
+#[derive(Debug)]
+pub enum WithoutConsent {
+    Block,
+    Redact(Box<Route>),
 }
 
 #[derive(Debug, Default)]
@@ -91,6 +102,7 @@ struct Matcher {
     methods: Vec<String>,
     peers: Vec<String>,
     peers_not: bool,
+    clusters: Vec<String>,
 }
 
 #[derive(Debug)]
@@ -110,6 +122,8 @@ pub struct RequestInfo {
     pub method: String,
     /// The caller's mTLS identity (URI SAN), when known.
     pub peer: Option<String>,
+    /// The upstream cluster (`xds.cluster_name`), when known.
+    pub cluster: Option<String>,
 }
 
 pub struct Policy {
@@ -513,6 +527,7 @@ fn compile_matcher(m: &config::MatchConfig, p: &str) -> Result<Matcher, ConfigEr
         methods: m.methods.iter().map(|s| s.to_ascii_uppercase()).collect(),
         peers: m.peers.clone(),
         peers_not: m.peers_not,
+        clusters: m.clusters.clone(),
     })
 }
 
@@ -561,6 +576,13 @@ impl Matcher {
             }
             _ => {}
         }
+        if !self.clusters.is_empty() && !self.clusters.iter().any(|c| Some(c.as_str()) == req.cluster.as_deref()) {
+            return Some(format!(
+                "cluster {:?} not in {:?}",
+                req.cluster.as_deref().unwrap_or(""),
+                self.clusters
+            ));
+        }
         if !self.peers.is_empty() {
             let peer = req.peer.as_deref().unwrap_or("");
             let listed = self.peers.iter().any(|p| match p.strip_suffix('*') {
@@ -601,6 +623,49 @@ fn compile_route(
             "must be an HTTP error status (400-599)",
         ));
     }
+    let without_consent = match &r.without_consent {
+        None => None,
+        Some(w) if w.action == Action::Block => Some(WithoutConsent::Block),
+        Some(w) if w.action == Action::Redact => {
+            let cats: Vec<String> = if w.categories.is_empty() {
+                vec!["*".into()]
+            } else {
+                w.categories.clone()
+            };
+            let mut alt = r.clone();
+            alt.without_consent = None;
+            for dir in [&mut alt.request, &mut alt.response] {
+                for c in &cats {
+                    check_key(c, &format!("{p}.without_consent.categories"), detectors, categories)?;
+                    dir.actions.insert(c.clone(), Action::Redact);
+                }
+                if cats.iter().any(|c| c == "*") {
+                    // everything that was allowed or only logged is now redacted
+                    for a in dir.actions.values_mut() {
+                        if *a < Action::Redact {
+                            *a = Action::Redact;
+                        }
+                    }
+                }
+            }
+            let m = Matcher::default();
+            Some(WithoutConsent::Redact(Box::new(compile_route(
+                name, m, &alt, p, detectors, categories, uses_hash,
+            )?)))
+        }
+        Some(_) => {
+            return Err(ConfigError::at(
+                format!("{p}.without_consent.action"),
+                "must be `block` or `redact`",
+            ));
+        }
+    };
+    if without_consent.is_some() && r.purpose.is_none() {
+        return Err(ConfigError::at(
+            format!("{p}.without_consent"),
+            "needs the route's `purpose`",
+        ));
+    }
     Ok(Route {
         name: name.to_string(),
         matcher,
@@ -618,6 +683,9 @@ fn compile_route(
         purpose: r.purpose.clone(),
         legal_basis: r.legal_basis,
         retention: r.retention.clone(),
+        require_tls: r.require_tls,
+        region: r.region.clone(),
+        without_consent,
     })
 }
 
@@ -825,6 +893,7 @@ mod tests {
             path: path.into(),
             method: method.into(),
             peer: None,
+            cluster: None,
         }
     }
 

@@ -50,6 +50,12 @@ impl Hasher {
     }
 }
 
+/// The pseudonym of a data subject's raw identifier (what the filter
+/// forwards in `x-piiguard-subject` and writes in the audit record).
+pub fn subject_pseudonym(h: &Hasher, raw: &str) -> String {
+    h.token("subject", raw.trim().as_bytes(), 22)
+}
+
 /// The canonical form hashed for a category, so that `4111 1111 ...` and
 /// `4111-1111-...` give the same pseudonym.
 fn canonical(category: &str, value: &[u8]) -> Vec<u8> {

@@ -327,6 +327,7 @@ fn route_policies_per_direction() {
         path: "/payments".into(),
         method: "POST".into(),
         peer: None,
+        cluster: None,
     };
     let route = e.policy.route(&req);
     assert_eq!(route.name, "payments");
