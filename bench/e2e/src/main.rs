@@ -311,7 +311,7 @@ fn main() {
         start("D", "Lua filter (e-mails + cards, Lua patterns)", up),
     ];
     let sizes = [1024usize, 16 * 1024, 256 * 1024];
-    let mut table = String::from("| body | variant | Envoy CPU µs/req | Δ vs A µs/req | Δ ns/byte | req/s (2 conns) | p50 µs | p99 µs | rate |\n|---|---|---|---|---|---|---|---|---|\n");
+    let mut table = String::from("| body | variant | Envoy CPU µs/req | ×A | Δ vs A µs/req | Δ ns/byte | Δ vs Lua Δ | req/s (2 conns) | p50 µs | p99 µs | fixed rate |\n|---|---|---|---|---|---|---|---|---|---|---|\n");
     for &size in &sizes {
         let b = body(size);
         // sanity: C and D really redact
@@ -348,11 +348,12 @@ fn main() {
             let (p50, p99) = fixed_rate(v, &b, rate, secs);
             let delta = cpu[i] - cpu[0];
             table.push_str(&format!(
-                "| {:.1} KB | {} {} | {:.1} | {} | {} | {:.0} | {:.0} | {:.0} | {:.0}/s |\n",
+                "| {:.1} KB | {} {} | {:.1} | {:.2} | {} | {} | {} | {:.0} | {:.0} | {:.0} | {:.0}/s |\n",
                 b.len() as f64 / 1024.0,
                 v.key,
                 v.name,
                 cpu[i],
+                cpu[i] / cpu[0],
                 if i == 0 { "—".into() } else { format!("{delta:+.1}") },
                 if i == 0 {
                     "—".into()
