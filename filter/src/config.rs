@@ -29,6 +29,13 @@ pub struct Config {
     pub audit: AuditConfig,
     #[serde(default)]
     pub consent: ConsentConfig,
+    /// Hold request/response headers until the body is decided, so that a
+    /// block is always a clean local reply. Needs the Wasm plugin setting
+    /// `allow_on_headers_stop_iteration: true` (Envoy config / EnvoyFilter);
+    /// leave it off under Istio's WasmPlugin, which cannot set it: headers then
+    /// go on at once and a response blocked after its headers resets the stream.
+    #[serde(default)]
+    pub hold_headers: bool,
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize)]

@@ -351,7 +351,13 @@ impl Flow {
         if may_change {
             host.remove_header(d, "content-length");
         }
-        Step::Pause
+        // Hold the headers while the body is decided (needs Envoy's
+        // `allow_on_headers_stop_iteration`), or let them go and pause the body.
+        if self.engine.policy.config.hold_headers {
+            Step::Pause
+        } else {
+            Step::Continue
+        }
     }
 
     pub fn on_body(&mut self, host: &mut dyn Host, d: Direction, size: usize, end_of_stream: bool) -> Step {

@@ -15,6 +15,21 @@ use std::cell::RefCell;
 use std::collections::HashMap;
 use std::rc::Rc;
 
+#[link(wasm_import_module = "env")]
+extern "C" {
+    fn proxy_send_local_response(
+        status_code: u32,
+        status_code_details_data: *const u8,
+        status_code_details_size: usize,
+        body_data: *const u8,
+        body_size: usize,
+        headers_data: *const u8,
+        headers_size: usize,
+        grpc_status: i32,
+    ) -> u32;
+    fn proxy_close_stream(stream_type: u32) -> u32;
+}
+
 thread_local! {
     /// Metric ids by name (one VM per worker thread).
     static METRICS: RefCell<HashMap<String, u32>> = RefCell::new(HashMap::new());
@@ -181,7 +196,44 @@ impl Host for WasmHost {
     }
 
     fn send_reply(&mut self, status: u32, headers: &[(&str, &str)], body: &[u8]) {
-        let _ = hostcalls::send_http_response(status, headers.to_vec(), Some(body));
+        // The raw ABI call: the SDK's wrapper panics when the host refuses
+        // (e.g. response headers already sent), and a panic would take the
+        // VM down. Refused, Envoy resets the stream: the body never leaves.
+        let mut map = Vec::new();
+        map.extend_from_slice(&(headers.len() as u32).to_le_bytes());
+        for (k, v) in headers {
+            map.extend_from_slice(&(k.len() as u32).to_le_bytes());
+            map.extend_from_slice(&(v.len() as u32).to_le_bytes());
+        }
+        for (k, v) in headers {
+            map.extend_from_slice(k.as_bytes());
+            map.push(0);
+            map.extend_from_slice(v.as_bytes());
+            map.push(0);
+        }
+        // SAFETY: pointers and lengths describe live buffers for the call's duration.
+        let status = unsafe {
+            proxy_send_local_response(
+                status,
+                std::ptr::null(),
+                0,
+                body.as_ptr(),
+                body.len(),
+                map.as_ptr(),
+                map.len(),
+                -1,
+            )
+        };
+        if status != 0 {
+            let _ = hostcalls::log(
+                LogLevel::Warn,
+                "piiguard: local reply refused (headers already sent); resetting",
+            );
+            // SAFETY: a plain ABI call without pointers.
+            unsafe {
+                proxy_close_stream(1); // StreamType::HttpResponse
+            }
+        }
     }
 
     fn property(&self, path: &[&str]) -> Option<Vec<u8>> {

@@ -120,6 +120,13 @@ pub fn write_config(
     let w = wasm_config(&mut cfg);
     w["vm_config"]["code"]["local"]["filename"] = wasm_path().display().to_string().into();
     if let Some(p) = policy {
+        // The shipped Envoy config holds headers (`allow_on_headers_stop_iteration`);
+        // a case's policy does too unless it says otherwise.
+        let p = if p.contains("\"hold_headers\"") {
+            p.to_string()
+        } else {
+            p.replacen('{', "{\"hold_headers\":true,", 1)
+        };
         w["configuration"]["value"] = p.into();
     }
     for (k, v) in env {

@@ -669,3 +669,55 @@ fn evasion_attempts_fail_safe() {
     assert_eq!(r.header("content-encoding"), Some("gzip"));
     assert_eq!(gunzip(&r.body), br#"{"email":"[EMAIL]"}"#.to_vec());
 }
+
+/// Istio's WasmPlugin cannot set `allow_on_headers_stop_iteration`: with
+/// `hold_headers: false` headers go on at once and bodies are still decided
+/// before a byte of them leaves. A response blocked after its headers went
+/// out is reset: the client never gets the original body.
+#[test]
+fn without_holding_headers_nothing_leaks() {
+    let up = upstream();
+    let policy = r#"{"version":1,"hold_headers":false,"routes":[
+        {"name":"req-block","match":{"path_prefix":"/echo/req-block"},"request":{"actions":{"*":"block"}}},
+        {"name":"resp-block","match":{"path_prefix":"/echo/resp-block"},"request":{"actions":{"*":"allow"}},"response":{"actions":{"*":"block"}}}],
+      "default":{"request":{"actions":{"*":"redact"}},"response":{"actions":{"*":"redact"}}}}"#;
+    let envoy = Envoy::start_with("no-hold", Some(policy), up, &[], &|cfg| {
+        let w = &mut cfg["static_resources"]["listeners"][0]["filter_chains"][0]["filters"][0]["typed_config"]
+            ["http_filters"][0]["typed_config"]["config"];
+        if let Some(m) = w.as_mapping_mut() {
+            m.remove("allow_on_headers_stop_iteration");
+        }
+    });
+    let p = envoy.port;
+    let body = format!(r#"{{"email":"{EMAIL}","note":"card {CARD}"}}"#);
+    let ct = [("content-type", "application/json")];
+    // redaction both ways, split chunks, HTTP/2 with trailers
+    let r = request(p, "POST", "/echo", &ct, Some(body.as_bytes())).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(
+        r.json(),
+        serde_json::json!({"email":"[EMAIL]","note":"card [PAYMENT_CARD]"})
+    );
+    let r = request_chunked(p, "POST", "/echo", &ct, body.as_bytes(), 3).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(r.json()["email"], "[EMAIL]");
+    let chunks: Vec<&[u8]> = body.as_bytes().chunks(5).collect();
+    let r = h2_request(p, "POST", "/echo", &ct, &chunks, &[("x-t", "1")]).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(r.json()["email"], "[EMAIL]");
+    // request block: a clean 403
+    let r = request(p, "POST", "/echo/req-block", &ct, Some(body.as_bytes())).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(r.status, 403);
+    assert!(!r.text().contains(EMAIL));
+    // response block after the headers went out: the stream is reset, the body never arrives
+    for proto in ["h1", "h2"] {
+        let got = if proto == "h1" {
+            request(p, "POST", "/echo/resp-block", &ct, Some(body.as_bytes()))
+                .map(|r| r.text())
+                .unwrap_or_else(|e| format!("error: {e}"))
+        } else {
+            h2_request(p, "POST", "/echo/resp-block", &ct, &[body.as_bytes()], &[])
+                .map(|r| r.text())
+                .unwrap_or_else(|e| format!("error: {e}"))
+        };
+        assert!(!got.contains(EMAIL) && !has_card_digits(&got), "{proto}: {got}");
+    }
+    assert!(!envoy.log().contains("panic"), "{}", envoy.log());
+}

@@ -360,6 +360,11 @@ fn main() {
                 } else {
                     format!("{:.2}", delta * 1000.0 / b.len() as f64)
                 },
+                if i == 0 {
+                    "—".into()
+                } else {
+                    format!("{:.2}×", delta / (cpu[3] - cpu[0]).max(0.001))
+                },
                 rps[i],
                 p50,
                 p99,
