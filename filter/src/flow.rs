@@ -360,17 +360,22 @@ impl Flow {
         }
     }
 
-    pub fn on_body(&mut self, host: &mut dyn Host, d: Direction, size: usize, end_of_stream: bool) -> Step {
+    /// The step for a direction that is already decided, if it is.
+    fn settled(&mut self, d: Direction) -> Option<Step> {
         if self.blocked {
             // Requests stay stopped; responses are then our own local reply.
-            return if d == Direction::Response {
+            return Some(if d == Direction::Response {
                 Step::Continue
             } else {
                 Step::Pause
-            };
+            });
         }
-        if self.side(d).done {
-            return Step::Continue;
+        self.side(d).done.then_some(Step::Continue)
+    }
+
+    pub fn on_body(&mut self, host: &mut dyn Host, d: Direction, size: usize, end_of_stream: bool) -> Step {
+        if let Some(step) = self.settled(d) {
+            return step;
         }
         self.side(d).last_size = size;
         let limit = self.engine.policy.limits.max_body_bytes;
@@ -384,15 +389,8 @@ impl Flow {
     }
 
     pub fn on_trailers(&mut self, host: &mut dyn Host, d: Direction) -> Step {
-        if self.blocked {
-            return if d == Direction::Response {
-                Step::Continue
-            } else {
-                Step::Pause
-            };
-        }
-        if self.side(d).done {
-            return Step::Continue;
+        if let Some(step) = self.settled(d) {
+            return step;
         }
         let size = self.side(d).last_size;
         self.decide_body(host, d, size)
@@ -631,5 +629,182 @@ impl Flow {
                 }
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    //! The state machine against a fake host: the same callbacks Envoy makes.
+    use super::*;
+    use crate::policy::Policy;
+
+    #[derive(Default)]
+    struct Fake {
+        req_headers: Vec<(String, String)>,
+        resp_headers: Vec<(String, String)>,
+        req_body: Vec<u8>,
+        resp_body: Vec<u8>,
+        reply: Option<(u32, Vec<u8>)>,
+        audit: Vec<u8>,
+        counters: Vec<(String, u64)>,
+    }
+
+    impl Host for Fake {
+        fn headers(&self, d: Direction) -> Vec<(String, String)> {
+            if d == Direction::Request {
+                self.req_headers.clone()
+            } else {
+                self.resp_headers.clone()
+            }
+        }
+        fn set_headers(&mut self, d: Direction, h: &[(String, String)]) {
+            *(if d == Direction::Request {
+                &mut self.req_headers
+            } else {
+                &mut self.resp_headers
+            }) = h.to_vec();
+        }
+        fn remove_header(&mut self, d: Direction, name: &str) {
+            let h = if d == Direction::Request {
+                &mut self.req_headers
+            } else {
+                &mut self.resp_headers
+            };
+            h.retain(|(k, _)| !k.eq_ignore_ascii_case(name));
+        }
+        fn set_header(&mut self, d: Direction, name: &str, value: &str) {
+            self.remove_header(d, name);
+            let h = if d == Direction::Request {
+                &mut self.req_headers
+            } else {
+                &mut self.resp_headers
+            };
+            h.push((name.into(), value.into()));
+        }
+        fn body(&self, d: Direction, size: usize) -> Vec<u8> {
+            let b = if d == Direction::Request {
+                &self.req_body
+            } else {
+                &self.resp_body
+            };
+            b[..size.min(b.len())].to_vec()
+        }
+        fn set_body(&mut self, d: Direction, _size: usize, body: &[u8]) {
+            *(if d == Direction::Request {
+                &mut self.req_body
+            } else {
+                &mut self.resp_body
+            }) = body.to_vec();
+        }
+        fn send_reply(&mut self, status: u32, _h: &[(&str, &str)], body: &[u8]) {
+            self.reply = Some((status, body.to_vec()));
+        }
+        fn property(&self, path: &[&str]) -> Option<Vec<u8>> {
+            (path == ["request", "id"]).then(|| b"rid-1".to_vec())
+        }
+        fn set_audit(&mut self, r: &[u8]) {
+            self.audit = r.to_vec();
+        }
+        fn log_audit(&mut self, _: &[u8]) {}
+        fn now_ms(&self) -> Option<u64> {
+            Some(1)
+        }
+        fn count(&mut self, name: &str, delta: u64) {
+            self.counters.push((name.to_string(), delta));
+        }
+    }
+
+    fn flow(cfg: &str) -> Flow {
+        let e = Engine::new(Policy::from_json(cfg.as_bytes()).unwrap(), None).unwrap();
+        Flow::new(Rc::new(e), Rc::new(RefCell::new(Scratch::default())))
+    }
+
+    fn h(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
+        pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+    }
+
+    #[test]
+    fn redacts_a_chunked_request_and_blocks_a_response() {
+        let mut f = flow(
+            r#"{"version":1,"hold_headers":true,"default":{"request":{"actions":{"*":"redact"}},"response":{"actions":{"email":"block"}}}}"#,
+        );
+        let mut host = Fake {
+            req_headers: h(&[
+                (":method", "POST"),
+                (":path", "/x"),
+                ("content-type", "application/json"),
+                ("content-length", "33"),
+            ]),
+            req_body: br#"{"e":"jane@example.com","n":1}"#.to_vec(),
+            ..Default::default()
+        };
+        assert_eq!(f.on_request_headers(&mut host, false), Step::Pause);
+        assert!(
+            !host.req_headers.iter().any(|(k, _)| k == "content-length"),
+            "framing: length dropped"
+        );
+        assert_eq!(f.on_body(&mut host, Direction::Request, 10, false), Step::Pause);
+        let n = host.req_body.len();
+        assert_eq!(f.on_body(&mut host, Direction::Request, n, true), Step::Continue);
+        assert_eq!(host.req_body, br#"{"e":"[EMAIL]","n":1}"#.to_vec());
+        host.resp_headers = h(&[(":status", "200"), ("content-type", "application/json")]);
+        host.resp_body = br#"{"owner":"jane@example.com"}"#.to_vec();
+        assert_eq!(f.on_response_headers(&mut host, false), Step::Pause);
+        let n = host.resp_body.len();
+        assert_eq!(f.on_body(&mut host, Direction::Response, n, true), Step::Pause);
+        let (status, body) = host.reply.clone().unwrap();
+        assert_eq!(status, 403);
+        assert!(!String::from_utf8_lossy(&body).contains("jane"));
+        f.on_done(&mut host);
+        let audit: serde_json::Value = serde_json::from_slice(&host.audit).unwrap();
+        assert_eq!(audit["decision"], "blocked");
+        assert_eq!(audit["request"]["decision"], "redacted");
+        assert!(host
+            .counters
+            .iter()
+            .any(|(n, _)| n == "route=.=default;.;decision=.=blocked;.;piiguard_requests_total"));
+    }
+
+    #[test]
+    fn trailers_end_the_body_and_oversize_blocks() {
+        let mut f =
+            flow(r#"{"version":1,"limits":{"max_body_bytes":64},"default":{"request":{"actions":{"*":"redact"}}}}"#);
+        let mut host = Fake {
+            req_headers: h(&[(":method", "POST"), (":path", "/x")]),
+            req_body: b"mail a@example.com".to_vec(),
+            ..Default::default()
+        };
+        assert_eq!(
+            f.on_request_headers(&mut host, false),
+            Step::Continue,
+            "headers go on without hold_headers"
+        );
+        let n = host.req_body.len();
+        assert_eq!(f.on_body(&mut host, Direction::Request, n, false), Step::Pause);
+        assert_eq!(f.on_trailers(&mut host, Direction::Request), Step::Continue);
+        assert_eq!(host.req_body, b"mail [EMAIL]".to_vec());
+        let mut f = flow(r#"{"version":1,"limits":{"max_body_bytes":64}}"#);
+        let mut host = Fake {
+            req_headers: h(&[(":method", "POST"), (":path", "/x")]),
+            req_body: vec![b'x'; 100],
+            ..Default::default()
+        };
+        f.on_request_headers(&mut host, false);
+        assert_eq!(f.on_body(&mut host, Direction::Request, 100, false), Step::Pause);
+        assert_eq!(host.reply.as_ref().map(|r| r.0), Some(413));
+    }
+
+    #[test]
+    fn websocket_passes_and_is_noted() {
+        let mut f = flow(r#"{"version":1,"audit":{"mode":"all"},"default":{"request":{"actions":{"*":"block"}}}}"#);
+        let mut host = Fake {
+            req_headers: h(&[(":method", "GET"), (":path", "/ws"), ("upgrade", "websocket")]),
+            ..Default::default()
+        };
+        assert_eq!(f.on_request_headers(&mut host, false), Step::Continue);
+        assert_eq!(f.on_body(&mut host, Direction::Request, 10, false), Step::Continue);
+        f.on_done(&mut host);
+        let audit: serde_json::Value = serde_json::from_slice(&host.audit).unwrap();
+        assert_eq!(audit["request"]["uninspected"], "stream:websocket");
     }
 }
