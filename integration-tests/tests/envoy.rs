@@ -668,6 +668,22 @@ fn evasion_attempts_fail_safe() {
     let r = r.unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(r.header("content-encoding"), Some("gzip"));
     assert_eq!(gunzip(&r.body), br#"{"email":"[EMAIL]"}"#.to_vec());
+    // and the counters moved for what was found and what could not be read
+    let stats = envoy.stats();
+    for want in [
+        r#"piiguard_findings_total{detector="payment_card",direction="request",action="redact"}"#,
+        r#"piiguard_findings_total{detector="email",direction="response",action="redact"}"#,
+        r#"piiguard_uninspectable_total{direction="request"}"#,
+        r#"piiguard_requests_total{route="strict",decision="blocked"}"#,
+    ] {
+        let n: u64 = stats
+            .lines()
+            .find(|l| l.starts_with(want))
+            .and_then(|l| l.rsplit(' ').next())
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(0);
+        assert!(n > 0, "{want} did not move:\n{stats}");
+    }
 }
 
 /// Istio's WasmPlugin cannot set `allow_on_headers_stop_iteration`: with
