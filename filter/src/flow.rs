@@ -311,7 +311,6 @@ impl Flow {
         }
         if eos || !body_inspected {
             self.side(d).done = true;
-            self.publish(host, false);
             return Step::Continue;
         }
         // Streams must not be buffered: they pass per the route's `on_stream`.
@@ -345,7 +344,6 @@ impl Flow {
                 self.block(host, d, status, "content_not_inspectable");
                 return Step::Pause;
             }
-            self.publish(host, false);
             return Step::Continue;
         }
         if may_change {
@@ -425,7 +423,6 @@ impl Flow {
                     action: Action::Log,
                     rule: "on_oversize".into(),
                 });
-                self.publish(host, false);
                 Step::Continue
             }
         }
@@ -499,7 +496,6 @@ impl Flow {
         if let Some(b) = res.body {
             host.set_body(d, size, &b);
         }
-        self.publish(host, false);
         Step::Continue
     }
 
@@ -519,7 +515,6 @@ impl Flow {
             &[("content-type", "application/json"), ("x-piiguard-decision", "blocked")],
             &body,
         );
-        self.publish(host, false);
     }
 
     /// Builds the audit record of what is known so far.
@@ -567,14 +562,16 @@ impl Flow {
         !self.req.inspection.findings.is_empty() || !self.resp.inspection.findings.is_empty()
     }
 
-    fn publish(&mut self, host: &mut dyn Host, last: bool) {
+    /// Writes the audit record once, at the end of the stream: Envoy calls
+    /// the filter's log callback before it writes its access logs.
+    fn publish(&mut self, host: &mut dyn Host) {
         let all = self.engine.policy.config.audit.mode == crate::config::AuditMode::All;
         if !(all || self.has_findings()) {
             return;
         }
         let rec = self.record(host).to_json();
         host.set_audit(&rec);
-        if last && self.engine.policy.config.audit.log {
+        if self.engine.policy.config.audit.log {
             host.log_audit(&rec);
         }
     }
@@ -585,7 +582,7 @@ impl Flow {
             return;
         }
         self.finished = true;
-        self.publish(host, true);
+        self.publish(host);
         self.metrics(host);
     }
 
