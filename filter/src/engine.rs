@@ -998,28 +998,35 @@ pub fn safe_name(name: &str) -> String {
 }
 
 /// Rendered finding locations, by path shape (indexes are folded to `[*]`,
-/// so every element of an array shares one string).
+/// so every element of an array shares one string). Few distinct shapes:
+/// a short list beats a hash map.
 #[derive(Default)]
 struct LocCache {
-    map: std::collections::HashMap<u64, std::rc::Rc<str>>,
+    entries: Vec<(u64, std::rc::Rc<str>)>,
 }
 
 impl LocCache {
     fn get(&mut self, v: &Visit) -> std::rc::Rc<str> {
         let mut h = 0xcbf2_9ce4_8422_2325u64;
         for seg in v.path {
-            let bytes: &[u8] = match *seg {
-                Seg::Key { start, end, .. } => &v.input[start..end],
-                Seg::Index(_) => b"[*]",
-            };
-            for &b in bytes.iter().chain(b"\x00") {
-                h = (h ^ b as u64).wrapping_mul(0x100_0000_01b3);
+            match *seg {
+                Seg::Key { start, end, .. } => {
+                    for &b in &v.input[start..end] {
+                        h = (h ^ b as u64).wrapping_mul(0x100_0000_01b3);
+                    }
+                }
+                Seg::Index(_) => h = (h ^ 0x5b).wrapping_mul(0x100_0000_01b3),
             }
+            h = (h ^ 0xff).wrapping_mul(0x100_0000_01b3);
         }
-        self.map
-            .entry(h)
-            .or_insert_with(|| format!("body:{}", safe_path(v)).into())
-            .clone()
+        if let Some((_, l)) = self.entries.iter().find(|(k, _)| *k == h) {
+            return l.clone();
+        }
+        let l: std::rc::Rc<str> = format!("body:{}", safe_path(v)).into();
+        if self.entries.len() < 256 {
+            self.entries.push((h, l.clone()));
+        }
+        l
     }
 }
 

@@ -77,7 +77,13 @@ fn chars(v: &[u8]) -> usize {
 /// Renders the replacement text of `value` (no quoting).
 pub fn render(strategy: &Strategy, category: &str, value: &[u8], hasher: Option<&Hasher>) -> Vec<u8> {
     match strategy {
-        Strategy::Tag => format!("[{}]", category.to_ascii_uppercase()).into_bytes(),
+        Strategy::Tag => {
+            let mut t = Vec::with_capacity(category.len() + 2);
+            t.push(b'[');
+            t.extend(category.bytes().map(|c| c.to_ascii_uppercase()));
+            t.push(b']');
+            t
+        }
         Strategy::Mask => vec![b'*'; chars(value).max(1)],
         Strategy::Partial(o) => partial(category, value, o.keep_last),
         Strategy::Hash => match hasher {
