@@ -845,6 +845,7 @@ mod tests {
             ("AB 12 34 56 C", "uk_nino"),
             ("86095742719", "de_steuer_id"),
             ("1 84 12 76 451 089 46", "fr_nir"),
+            ("1 84 05 2A 123 456 82", "fr_nir"),
             ("111222333", "nl_bsn"),
             ("RSSMRA85T10A562S", "it_codice_fiscale"),
             ("12345678Z", "es_dni"),
