@@ -478,15 +478,25 @@ impl DetectorSet {
                 if before.is_ascii_alphanumeric() || before == b':' || after.is_ascii_alphanumeric() {
                     return false;
                 }
-                let t = match text.iter().position(|&c| c == b'%') {
-                    Some(p) => &text[..p],
-                    None => text,
+                let valid = |t: &[u8]| {
+                    let t = match t.iter().position(|&c| c == b'%') {
+                        Some(p) => &t[..p],
+                        None => t,
+                    };
+                    std::str::from_utf8(t)
+                        .ok()
+                        .and_then(|t| t.parse::<std::net::Ipv6Addr>().ok())
+                        .is_some_and(|ip| !ip.is_unspecified() && !ip.is_loopback())
                 };
-                let ok = std::str::from_utf8(t)
-                    .ok()
-                    .and_then(|t| t.parse::<std::net::Ipv6Addr>().ok())
-                    .is_some_and(|ip| !ip.is_unspecified() && !ip.is_loopback());
-                ok && found(Builtin::Ipv6, s, e)
+                // an embedded IPv4 tail (`::ffff:192.0.2.1`) the automaton stopped short of
+                let mut z = e;
+                while z < hay.len() && (hay[z].is_ascii_digit() || hay[z] == b'.') {
+                    z += 1;
+                }
+                if z > e && !hay.get(z).is_some_and(|c| c.is_ascii_alphanumeric()) && valid(&hay[s..z]) {
+                    return found(Builtin::Ipv6, s, z);
+                }
+                valid(text) && found(Builtin::Ipv6, s, e)
             }
             P_IPV4 => {
                 let groups: Vec<&[u8]> = text.split(|&c| c == b'.').collect();
@@ -702,11 +712,24 @@ fn classify_numeric(win: &[Group], hay: &[u8], plus: bool, digits: &mut Vec<u8>,
     if intl {
         return phone_international(if plus { d } else { &d[2..] }).then_some(Builtin::Phone);
     }
+    let compact = n == 1;
+    let lens: Vec<usize> = win.iter().map(|g| g.end - g.start).collect();
+    // AAA-GG-SSSS is an SSN before it is anything else
+    let ssn_dashed = lens == [3, 2, 4]
+        && win[1..]
+            .iter()
+            .all(|g| matches!(g.sep, b'-' | b' ') && g.sep == win[1].sep);
+    if ssn_dashed && v::us_ssn(d) {
+        return Some(Builtin::UsSsn);
+    }
     let phone_like = n >= 2 && d[0] == b'0';
     if phone_like && phone_national(win, d, trunk_removed) {
         return Some(Builtin::Phone);
     }
-    let compact = n == 1;
+    // Bare 9-digit numbers are mostly order or account numbers: as SSN or BSN
+    // they need the word nearby ("SSN", "BSN", ...); under a field name the
+    // field detector finds them anyway.
+    let ctx = keyword_before(hay, win[0].start);
     match l {
         15 if !any_paren && v::fr_nir(d) => return Some(Builtin::FrNir),
         11 if !any_paren => {
@@ -718,17 +741,11 @@ fn classify_numeric(win: &[Group], hay: &[u8], plus: bool, digits: &mut Vec<u8>,
             }
         }
         9 if !any_paren => {
-            let dots_or_compact = compact || win[1..].iter().all(|g| matches!(g.sep, b'.' | b' '));
-            if dots_or_compact && v::nl_bsn(d) {
+            let dotted = !compact && win[1..].iter().all(|g| matches!(g.sep, b'.' | b' '));
+            if (dotted || (compact && ctx == Some(IdWord::Bsn))) && v::nl_bsn(d) {
                 return Some(Builtin::NlBsn);
             }
-            let lens: Vec<usize> = win.iter().map(|g| g.end - g.start).collect();
-            let ssn_shape = compact
-                || (lens == [3, 2, 4]
-                    && win[1..]
-                        .iter()
-                        .all(|g| matches!(g.sep, b'-' | b' ') && g.sep == win[1].sep));
-            if ssn_shape && v::us_ssn(d) {
+            if compact && ctx == Some(IdWord::Ssn) && v::us_ssn(d) {
                 return Some(Builtin::UsSsn);
             }
         }
@@ -737,13 +754,34 @@ fn classify_numeric(win: &[Group], hay: &[u8], plus: bool, digits: &mut Vec<u8>,
     phone_national(win, d, trunk_removed).then_some(Builtin::Phone)
 }
 
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum IdWord {
+    Ssn,
+    Bsn,
+}
+
+/// The identity-number word just before `at` (within 32 bytes), if any.
+fn keyword_before(hay: &[u8], at: usize) -> Option<IdWord> {
+    let from = at.saturating_sub(32);
+    let w: Vec<u8> = hay[from..at].iter().map(u8::to_ascii_lowercase).collect();
+    let has = |k: &[u8]| memchr::memmem::find(&w, k).is_some();
+    let word = |k: &[u8]| w.split(|c| !c.is_ascii_alphanumeric()).any(|t| t == k);
+    if word(b"ssn") || word(b"tin") || has(b"social security") || has(b"soc. sec") || has(b"soc sec") {
+        Some(IdWord::Ssn)
+    } else if word(b"bsn") || word(b"sofi") || has(b"burgerservice") {
+        Some(IdWord::Bsn)
+    } else {
+        None
+    }
+}
+
 fn phone_international(d: &[u8]) -> bool {
     let l = d.len();
     if !(8..=15).contains(&l) || d[0] == b'0' {
         return false;
     }
     match (d[0], d.get(1).copied().unwrap_or(0)) {
-        (b'1', _) => l == 11 && d[1] >= b'2' && d[4] >= b'2',
+        (b'1', _) => l == 11 && d[1] >= b'2',
         (b'4', b'4') => (11..=13).contains(&l),
         (b'4', b'9') => (9..=15).contains(&l),
         (b'3', b'3') => l == 11 && d[2] != b'0',
@@ -776,7 +814,8 @@ fn phone_national(win: &[Group], d: &[u8], trunk_removed: bool) -> bool {
     let lens_345 = |w: &[Group]| w.iter().map(|g| g.end - g.start).collect::<Vec<_>>();
     let lens = lens_345(win);
     // NANP: (212) 555-0123, 212-555-0123, 212.555.0123, 1-212-555-0123
-    let nanp = |x: &[u8]| x.len() == 10 && x[0] >= b'2' && x[3] >= b'2';
+    // area code 2-9; any exchange (555-123-4567 style numbers are common in real data)
+    let nanp = |x: &[u8]| x.len() == 10 && x[0] >= b'2';
     if (l == 10 && nanp(d) && (lens == [3, 3, 4])) || (l == 11 && d[0] == b'1' && nanp(&d[1..]) && lens == [1, 3, 3, 4])
     {
         return true;
@@ -842,11 +881,20 @@ mod tests {
             ("from 192.168.10.20 at", "ipv4"),
             ("2001:db8:85a3::8a2e:370:7334", "ipv6"),
             ("fe80:0:0:0:204:61ff:fe9d:f156", "ipv6"),
+            ("mapped ::ffff:192.0.2.33 here", "ipv6"),
+            ("2001:0db8:85a3:0000:0000:8a2e:0370:7334", "ipv6"),
+            ("555-123-4567", "phone"),
+            ("(555) 123-4567", "phone"),
+            ("+1-212-555-0123", "phone"),
+            ("+44 7911 123456", "phone"),
+            ("0151 23456789", "phone"),
+            ("+33 1 23 45 67 89", "phone"),
             ("AB 12 34 56 C", "uk_nino"),
             ("86095742719", "de_steuer_id"),
             ("1 84 12 76 451 089 46", "fr_nir"),
             ("1 84 05 2A 123 456 82", "fr_nir"),
-            ("111222333", "nl_bsn"),
+            ("BSN 111222333", "nl_bsn"),
+            ("1112.22.333", "nl_bsn"),
             ("RSSMRA85T10A562S", "it_codice_fiscale"),
             ("12345678Z", "es_dni"),
             ("X1234567L", "es_dni"),
@@ -919,6 +967,9 @@ mod tests {
             "the basic idea",
             "user@localhost",
             "item 12345678",
+            "order #100234567 shipped",
+            "account 123456782",
+            "meeting 123456789",
         ] {
             assert_eq!(found(text), vec![], "{text}");
         }
