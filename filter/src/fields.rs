@@ -283,7 +283,11 @@ pub fn classify(words: &Words) -> Option<FieldClass> {
         }
         b"firstname" | b"lastname" | b"fullname" | b"givenname" | b"familyname" | b"middlename" | b"surname"
         | b"forename" | b"maidenname" | b"nickname" | b"fname" | b"lname" | b"customername" | b"contactname"
-        | b"cardholdername" | b"holdername" | b"patientname" => strong(PersonName),
+        | b"cardholdername" | b"holdername" | b"patientname"
+        // de, fr, es, it, nl
+        | b"vorname" | b"nachname" | b"familienname" | b"prenom" | b"apellido" | b"apellidos" | b"cognome"
+        | b"voornaam" | b"achternaam" => strong(PersonName),
+        b"nom" | b"nombre" | b"nome" | b"naam" if single => weak(PersonName),
         b"first" | b"last" | b"given" | b"family" | b"middle" if prev == b"name" => strong(PersonName),
         b"address" | b"addr" => {
             if any(prev, &[b"email", b"mail"]) {
@@ -297,7 +301,18 @@ pub fn classify(words: &Words) -> Option<FieldClass> {
             }
         }
         b"street" | b"streetname" | b"streetaddress" | b"addressline" | b"housenumber" | b"postcode"
-        | b"postalcode" | b"zipcode" | b"zip" | b"plz" | b"apartment" | b"suburb" => strong(PostalAddress),
+        | b"postalcode" | b"zipcode" | b"zip" | b"plz" | b"apartment" | b"suburb"
+        // de, fr, es, it, nl
+        | b"anschrift" | b"strasse" | b"hausnummer" | b"postleitzahl" | b"wohnort" | b"rue" | b"calle"
+        | b"direccion" | b"indirizzo" | b"straat" | b"huisnummer" | b"woonplaats" => strong(PostalAddress),
+        b"adresse" | b"adres" => {
+            if single {
+                weak(PostalAddress)
+            } else {
+                strong(PostalAddress)
+            }
+        }
+        b"ort" | b"stadt" | b"ville" | b"ciudad" | b"citta" if single => weak(PostalAddress),
         b"line" if prev == b"address" || prev == b"street" => strong(PostalAddress),
         b"number" if prev == b"house" || prev == b"street" => strong(PostalAddress),
         b"code" if any(prev, &[b"post", b"postal", b"zip"]) => strong(PostalAddress),
@@ -312,7 +327,8 @@ pub fn classify(words: &Words) -> Option<FieldClass> {
                 None
             }
         }
-        b"dob" | b"birthdate" | b"birthday" | b"dateofbirth" | b"geburtsdatum" => strong(BirthDate),
+        b"dob" | b"birthdate" | b"birthday" | b"dateofbirth" | b"geburtsdatum" | b"geburtstag" | b"geboortedatum"
+        | b"naissance" | b"nacimiento" | b"nascita" => strong(BirthDate),
         b"birth" if prev == b"of" && prev2 == b"date" => strong(BirthDate),
         b"birth" if prev == b"date" || single => strong(BirthDate),
         b"date" if prev == b"birth" => strong(BirthDate),
@@ -322,7 +338,9 @@ pub fn classify(words: &Words) -> Option<FieldClass> {
             strong(Email)
         }
         b"phone" | b"phonenumber" | b"mobile" | b"telephone" | b"tel" | b"fax" | b"msisdn" | b"cellphone"
-        | b"mobilephone" | b"telefon" | b"handynummer" => strong(Phone),
+        | b"mobilephone" | b"telefon" | b"handynummer" | b"telefono" | b"telefoon" | b"mobil"
+        | b"cellulare" => strong(Phone),
+        b"correo" | b"courriel" => strong(Email),
         b"number" | b"no" | b"num"
             if any(
                 prev,
