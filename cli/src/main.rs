@@ -89,64 +89,21 @@ fn configs_in(path: &str) -> Result<Vec<Embedded>, String> {
     for (i, doc) in serde_yaml::Deserializer::from_str(&text).enumerate() {
         let v = serde_yaml::Value::deserialize(doc).map_err(|e| format!("{path}: YAML: {e}"))?;
         let kind = v.get("kind").and_then(|k| k.as_str()).unwrap_or("").to_string();
-        walk(
-            &v,
-            &format!(
-                "{path}[doc {i}{}]",
-                if kind.is_empty() {
-                    String::new()
-                } else {
-                    format!(" {kind}")
-                }
-            ),
-            "",
-            &mut out,
-        );
+        let origin = if kind.is_empty() {
+            format!("{path}[doc {i}]")
+        } else {
+            format!("{path}[doc {i} {kind}]")
+        };
+        let json = serde_json::to_value(&v).map_err(|e| format!("{path}: {e}"))?;
+        for (at, text) in piiguard::config::embedded_configs(&json) {
+            out.push(Embedded {
+                origin: format!("{origin} {at}"),
+                json: text,
+                whole_file: false,
+            });
+        }
     }
     Ok(out)
-}
-
-fn walk(v: &serde_yaml::Value, origin: &str, at: &str, out: &mut Vec<Embedded>) {
-    use serde_yaml::Value as Y;
-    match v {
-        Y::Mapping(m) => {
-            let ty = m.get("@type").and_then(|t| t.as_str()).unwrap_or("");
-            if ty.ends_with("google.protobuf.StringValue") {
-                if let Some(s) = m.get("value").and_then(|s| s.as_str()) {
-                    if s.contains("\"version\"") {
-                        out.push(Embedded {
-                            origin: format!("{origin} {at}.value"),
-                            json: s.to_string(),
-                            whole_file: false,
-                        });
-                    }
-                }
-            }
-            for (k, child) in m {
-                let k = k.as_str().unwrap_or("?");
-                if k == "pluginConfig" {
-                    let json = serde_json::to_string_pretty(&yaml_to_json(child)).unwrap_or_default();
-                    out.push(Embedded {
-                        origin: format!("{origin} {at}.pluginConfig"),
-                        json,
-                        whole_file: false,
-                    });
-                    continue;
-                }
-                walk(child, origin, &format!("{at}.{k}"), out);
-            }
-        }
-        Y::Sequence(s) => {
-            for (i, child) in s.iter().enumerate() {
-                walk(child, origin, &format!("{at}[{i}]"), out);
-            }
-        }
-        _ => {}
-    }
-}
-
-fn yaml_to_json(v: &serde_yaml::Value) -> serde_json::Value {
-    serde_json::to_value(v).unwrap_or(serde_json::Value::Null)
 }
 
 fn check(args: &[String]) -> Result<u8, String> {

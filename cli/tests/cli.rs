@@ -211,31 +211,9 @@ fn embedded(text: &str) -> Vec<serde_json::Value> {
     let mut out = Vec::new();
     for doc in serde_yaml::Deserializer::from_str(text) {
         let v: serde_yaml::Value = serde::Deserialize::deserialize(doc).unwrap();
-        collect(&v, &mut out);
+        for (_, c) in piiguard::config::embedded_configs(&serde_json::to_value(v).unwrap()) {
+            out.push(serde_json::from_str(&c).unwrap());
+        }
     }
     out
-}
-
-fn collect(v: &serde_yaml::Value, out: &mut Vec<serde_json::Value>) {
-    match v {
-        serde_yaml::Value::Mapping(m) => {
-            if m.get("@type")
-                .and_then(|t| t.as_str())
-                .is_some_and(|t| t.ends_with("StringValue"))
-            {
-                if let Some(s) = m.get("value").and_then(|s| s.as_str()) {
-                    out.push(serde_json::from_str(s).unwrap());
-                }
-            }
-            for (k, c) in m {
-                if k.as_str() == Some("pluginConfig") {
-                    out.push(serde_json::to_value(c).unwrap());
-                } else {
-                    collect(c, out);
-                }
-            }
-        }
-        serde_yaml::Value::Sequence(s) => s.iter().for_each(|c| collect(c, out)),
-        _ => {}
-    }
 }

@@ -412,6 +412,48 @@ impl fmt::Display for ConfigError {
 
 impl std::error::Error for ConfigError {}
 
+/// Every piiguard configuration embedded in a document (an Envoy config or
+/// an Istio manifest, as JSON values): Envoy `google.protobuf.StringValue`
+/// configurations holding a versioned JSON, and Istio `pluginConfig` objects.
+/// Returns (where it was found, the configuration's JSON text).
+pub fn embedded_configs(doc: &serde_json::Value) -> Vec<(String, String)> {
+    fn walk(v: &serde_json::Value, at: &str, out: &mut Vec<(String, String)>) {
+        match v {
+            serde_json::Value::Object(m) => {
+                let ty = m.get("@type").and_then(|t| t.as_str()).unwrap_or("");
+                if ty.ends_with("google.protobuf.StringValue") {
+                    if let Some(s) = m
+                        .get("value")
+                        .and_then(|s| s.as_str())
+                        .filter(|s| s.contains("\"version\""))
+                    {
+                        out.push((format!("{at}.value"), s.to_string()));
+                    }
+                }
+                for (k, child) in m {
+                    if k == "pluginConfig" {
+                        out.push((
+                            format!("{at}.pluginConfig"),
+                            serde_json::to_string_pretty(child).unwrap_or_default(),
+                        ));
+                    } else {
+                        walk(child, &format!("{at}.{k}"), out);
+                    }
+                }
+            }
+            serde_json::Value::Array(a) => {
+                for (i, child) in a.iter().enumerate() {
+                    walk(child, &format!("{at}[{i}]"), out);
+                }
+            }
+            _ => {}
+        }
+    }
+    let mut out = Vec::new();
+    walk(doc, "", &mut out);
+    out
+}
+
 /// Parses the JSON text of a configuration.
 pub fn parse(text: &[u8]) -> Result<Config, ConfigError> {
     let de = &mut serde_json::Deserializer::from_slice(text);

@@ -395,37 +395,24 @@ impl Flow {
     }
 
     fn oversize(&mut self, host: &mut dyn Host, d: Direction) -> Step {
-        let route = self.route();
-        let on = route.on_oversize;
-        self.side(d).done = true;
-        let insp = &mut self.side(d).inspection;
-        insp.uninspected = Some("oversize".into());
-        match on {
-            OnOversize::Block => {
-                insp.findings.push(crate::engine::Finding {
-                    detector: "oversize".into(),
-                    category: "uninspectable".into(),
-                    location: "body".into(),
-                    count: 1,
-                    action: Action::Block,
-                    rule: "on_oversize".into(),
-                });
-                let status = if d == Direction::Request { 413 } else { 502 };
-                self.block(host, d, status, "body_too_large_to_inspect");
-                Step::Pause
-            }
-            OnOversize::Allow => {
-                insp.findings.push(crate::engine::Finding {
-                    detector: "oversize".into(),
-                    category: "uninspectable".into(),
-                    location: "body".into(),
-                    count: 1,
-                    action: Action::Log,
-                    rule: "on_oversize".into(),
-                });
-                Step::Continue
-            }
+        let block = self.route().on_oversize == OnOversize::Block;
+        let side = self.side(d);
+        side.done = true;
+        side.inspection.uninspected = Some("oversize".into());
+        side.inspection.findings.push(crate::engine::Finding {
+            detector: "oversize".into(),
+            category: "uninspectable".into(),
+            location: "body".into(),
+            count: 1,
+            action: if block { Action::Block } else { Action::Log },
+            rule: "on_oversize".into(),
+        });
+        if !block {
+            return Step::Continue;
         }
+        let status = if d == Direction::Request { 413 } else { 502 };
+        self.block(host, d, status, "body_too_large_to_inspect");
+        Step::Pause
     }
 
     fn decide_body(&mut self, host: &mut dyn Host, d: Direction, size: usize) -> Step {

@@ -86,27 +86,7 @@ fn manifests() -> Vec<String> {
 
 /// Plugin configurations embedded in a manifest.
 fn embedded(v: &Y, out: &mut Vec<String>) {
-    match v {
-        Y::Mapping(m) => {
-            if m.get("@type")
-                .and_then(|t| t.as_str())
-                .is_some_and(|t| t.ends_with("StringValue"))
-            {
-                if let Some(s) = m.get("value").and_then(|s| s.as_str()) {
-                    out.push(s.to_string());
-                }
-            }
-            for (k, c) in m {
-                if k.as_str() == Some("pluginConfig") {
-                    out.push(serde_json::to_string(&json(c)).unwrap_or_default());
-                } else {
-                    embedded(c, out);
-                }
-            }
-        }
-        Y::Sequence(s) => s.iter().for_each(|c| embedded(c, out)),
-        _ => {}
-    }
+    out.extend(piiguard::config::embedded_configs(&json(v)).into_iter().map(|(_, c)| c));
 }
 
 #[test]
