@@ -10,6 +10,7 @@ pub mod json;
 pub mod multipart;
 pub mod normalize;
 pub mod policy;
+pub mod prose;
 pub mod redact;
 pub mod validate;
 

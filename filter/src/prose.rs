@@ -1,0 +1,2045 @@
+//! Personal data written in prose: person names, postal addresses and dates
+//! of birth in support tickets, messages, logs and e-mail bodies.
+//!
+//! Recognition is cue-based, in English, German, French, Spanish, Italian and
+//! Dutch. One case-insensitive Aho-Corasick automaton (built once) finds the
+//! cues; text without any cue costs one automaton pass and nothing else.
+//! Each cue then checks the shape of what follows it:
+//! - names: titles (`Mr`, `Frau`, `Mme`, `Sra.`, `Dhr.`...), salutations
+//!   (`Dear X`, `Hi X,`), self-introductions (`my name is`, `ich heiße`,
+//!   `je m'appelle`...), labels at a line start (`Name:`, `From:`) and closing
+//!   formulas followed by a signature (`Regards,\nJane Doe`); a name is one to
+//!   three capitalised words (particles such as `van der`, `de la` allowed),
+//!   never a word of the stop list (months, weekdays, `Team`, `Support`,
+//!   company suffixes...). No list of first names is used.
+//! - dates of birth: `born on`, `DOB`, `geboren am`, `né le`, `nacido el`,
+//!   `nato il`, `geboren op`... followed by a valid calendar date (numeric
+//!   day-month-year, month-day-year or ISO, or with a month name).
+//! - postal addresses: a street-type word with a house number on the side the
+//!   language puts it (`221B Baker Street`, `Hauptstraße 5`, `12 rue de la
+//!   Paix`, `Calle Mayor, 5`, `Via Roma 10`, `Kalverstraat 92`), extended by a
+//!   postcode and locality when one follows (US state + ZIP/ZIP+4, UK
+//!   postcodes, 5-digit DE/FR/ES/IT with a city word, NL `1234 AB`), or an
+//!   address label (`Address:`, `Anschrift:`, `I live at`) followed by a line
+//!   holding a number.
+//!
+//! Pure: no allocation on text without cues, no host calls, no panics.
+
+use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
+
+/// What a span holds.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Kind {
+    Name,
+    Address,
+    BirthDate,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Cue {
+    /// Courtesy title; a name follows.
+    Title,
+    /// Salutation that may stand anywhere (`Dear`, `Liebe`).
+    Salute,
+    /// Salutation only at a line start (`Hi`, `Hello`, `Hola`).
+    SaluteLine,
+    /// `my name is`: a name follows.
+    Intro,
+    /// `I am`, `ich bin`: two or more name words, then punctuation.
+    IntroWeak,
+    /// `Name:` at a line start or after a field separator.
+    Label,
+    /// `From:`/`To:` at a line start.
+    Header,
+    /// Closing formula; a signature follows.
+    Closing,
+    /// `born on`, `DOB`: a date follows.
+    Birth,
+    /// English street type after the street name (`Baker Street`).
+    StreetAfter,
+    /// Street type before the name (`rue`, `Calle`, `Via`, `avenue`).
+    StreetBefore,
+    /// Street word ending a compound (`Hauptstraße`, `Kalverstraat`).
+    StreetSuffix,
+    /// `Address:`, `I live at`: the rest of the line if it holds a number.
+    AddressLabel,
+    /// `my wife`, `meine Frau`: a name follows.
+    Relation,
+    /// `customer`, `spoke with`, `filed by`: a name of two or three words
+    /// follows.
+    Role,
+    /// `reported`, `said`: a name of two or three words comes before.
+    VerbAfter,
+}
+
+const CUES: &[(&str, Cue)] = &[
+    // courtesy titles
+    ("mr", Cue::Title),
+    ("mrs", Cue::Title),
+    ("ms", Cue::Title),
+    ("miss", Cue::Title),
+    ("mx", Cue::Title),
+    ("dr", Cue::Title),
+    ("prof", Cue::Title),
+    ("herr", Cue::Title),
+    ("herrn", Cue::Title),
+    ("heer", Cue::Title),
+    ("frau", Cue::Title),
+    ("m.", Cue::Title),
+    ("mme", Cue::Title),
+    ("mlle", Cue::Title),
+    ("monsieur", Cue::Title),
+    ("madame", Cue::Title),
+    ("mademoiselle", Cue::Title),
+    ("sr", Cue::Title),
+    ("sra", Cue::Title),
+    ("srta", Cue::Title),
+    ("señor", Cue::Title),
+    ("señora", Cue::Title),
+    ("señorita", Cue::Title),
+    ("don", Cue::Title),
+    ("doña", Cue::Title),
+    ("sig", Cue::Title),
+    ("sig.ra", Cue::Title),
+    ("sig.na", Cue::Title),
+    ("signor", Cue::Title),
+    ("signora", Cue::Title),
+    ("signorina", Cue::Title),
+    ("dott", Cue::Title),
+    ("dott.ssa", Cue::Title),
+    ("dhr", Cue::Title),
+    ("mevr", Cue::Title),
+    ("mevrouw", Cue::Title),
+    ("meneer", Cue::Title),
+    ("mw", Cue::Title),
+    // salutations
+    ("dear", Cue::Salute),
+    ("liebe", Cue::Salute),
+    ("lieber", Cue::Salute),
+    ("sehr geehrte", Cue::Salute),
+    ("sehr geehrter", Cue::Salute),
+    ("cher", Cue::Salute),
+    ("chère", Cue::Salute),
+    ("querido", Cue::Salute),
+    ("querida", Cue::Salute),
+    ("estimado", Cue::Salute),
+    ("estimada", Cue::Salute),
+    ("gentile", Cue::Salute),
+    ("gentilissima", Cue::Salute),
+    ("gentilissimo", Cue::Salute),
+    ("caro", Cue::Salute),
+    ("cara", Cue::Salute),
+    ("geachte", Cue::Salute),
+    ("hi", Cue::SaluteLine),
+    ("hello", Cue::SaluteLine),
+    ("hey", Cue::SaluteLine),
+    ("good morning", Cue::SaluteLine),
+    ("good afternoon", Cue::SaluteLine),
+    ("good evening", Cue::SaluteLine),
+    ("hallo", Cue::SaluteLine),
+    ("guten tag", Cue::SaluteLine),
+    ("moin", Cue::SaluteLine),
+    ("bonjour", Cue::SaluteLine),
+    ("bonsoir", Cue::SaluteLine),
+    ("salut", Cue::SaluteLine),
+    ("hola", Cue::SaluteLine),
+    ("buenos días", Cue::SaluteLine),
+    ("buenas tardes", Cue::SaluteLine),
+    ("ciao", Cue::SaluteLine),
+    ("buongiorno", Cue::SaluteLine),
+    ("buonasera", Cue::SaluteLine),
+    ("salve", Cue::SaluteLine),
+    ("beste", Cue::SaluteLine),
+    ("hoi", Cue::SaluteLine),
+    ("goedemorgen", Cue::SaluteLine),
+    ("goedemiddag", Cue::SaluteLine),
+    // self-introductions
+    ("my name is", Cue::Intro),
+    ("my name's", Cue::Intro),
+    ("my full name is", Cue::Intro),
+    ("mein name ist", Cue::Intro),
+    ("ich heiße", Cue::Intro),
+    ("ich heisse", Cue::Intro),
+    ("je m'appelle", Cue::Intro),
+    ("je m’appelle", Cue::Intro),
+    ("mon nom est", Cue::Intro),
+    ("me llamo", Cue::Intro),
+    ("mi nombre es", Cue::Intro),
+    ("mi chiamo", Cue::Intro),
+    ("il mio nome è", Cue::Intro),
+    ("mijn naam is", Cue::Intro),
+    ("ik heet", Cue::Intro),
+    ("i am", Cue::IntroWeak),
+    ("i'm", Cue::IntroWeak),
+    ("this is", Cue::IntroWeak),
+    ("ich bin", Cue::IntroWeak),
+    ("je suis", Cue::IntroWeak),
+    ("soy", Cue::IntroWeak),
+    ("sono", Cue::IntroWeak),
+    ("ik ben", Cue::IntroWeak),
+    // labels (a colon must follow)
+    ("name", Cue::Label),
+    ("full name", Cue::Label),
+    ("customer name", Cue::Label),
+    ("contact name", Cue::Label),
+    ("contact person", Cue::Label),
+    ("account holder", Cue::Label),
+    ("cardholder", Cue::Label),
+    ("patient", Cue::Label),
+    ("customer", Cue::Label),
+    ("client", Cue::Label),
+    ("nom", Cue::Label),
+    ("nom complet", Cue::Label),
+    ("prénom", Cue::Label),
+    ("nombre", Cue::Label),
+    ("nombre completo", Cue::Label),
+    ("nome", Cue::Label),
+    ("nome completo", Cue::Label),
+    ("naam", Cue::Label),
+    ("volledige naam", Cue::Label),
+    ("vollständiger name", Cue::Label),
+    ("kunde", Cue::Label),
+    ("ansprechpartner", Cue::Label),
+    ("klant", Cue::Label),
+    ("cliente", Cue::Label),
+    ("paciente", Cue::Label),
+    ("paziente", Cue::Label),
+    ("attn", Cue::Label),
+    ("signed", Cue::Label),
+    ("from", Cue::Header),
+    ("to", Cue::Header),
+    ("cc", Cue::Header),
+    ("reply-to", Cue::Header),
+    ("von", Cue::Header),
+    ("an", Cue::Header),
+    ("de", Cue::Header),
+    ("para", Cue::Header),
+    ("da", Cue::Header),
+    ("van", Cue::Header),
+    ("aan", Cue::Header),
+    // closing formulas
+    ("regards", Cue::Closing),
+    ("best regards", Cue::Closing),
+    ("kind regards", Cue::Closing),
+    ("warm regards", Cue::Closing),
+    ("warmest regards", Cue::Closing),
+    ("best wishes", Cue::Closing),
+    ("best", Cue::Closing),
+    ("thanks", Cue::Closing),
+    ("thank you", Cue::Closing),
+    ("many thanks", Cue::Closing),
+    ("cheers", Cue::Closing),
+    ("sincerely", Cue::Closing),
+    ("yours sincerely", Cue::Closing),
+    ("yours faithfully", Cue::Closing),
+    ("yours truly", Cue::Closing),
+    ("respectfully", Cue::Closing),
+    ("mit freundlichen grüßen", Cue::Closing),
+    ("mit freundlichen grüssen", Cue::Closing),
+    ("mit freundlichen gruessen", Cue::Closing),
+    ("freundliche grüße", Cue::Closing),
+    ("viele grüße", Cue::Closing),
+    ("beste grüße", Cue::Closing),
+    ("liebe grüße", Cue::Closing),
+    ("herzliche grüße", Cue::Closing),
+    ("gruß", Cue::Closing),
+    ("grüße", Cue::Closing),
+    ("mfg", Cue::Closing),
+    ("danke", Cue::Closing),
+    ("cordialement", Cue::Closing),
+    ("bien cordialement", Cue::Closing),
+    ("bien à vous", Cue::Closing),
+    ("salutations", Cue::Closing),
+    ("amicalement", Cue::Closing),
+    ("merci", Cue::Closing),
+    ("saludos", Cue::Closing),
+    ("un saludo", Cue::Closing),
+    ("saludos cordiales", Cue::Closing),
+    ("atentamente", Cue::Closing),
+    ("gracias", Cue::Closing),
+    ("cordiali saluti", Cue::Closing),
+    ("distinti saluti", Cue::Closing),
+    ("saluti", Cue::Closing),
+    ("un saluto", Cue::Closing),
+    ("grazie", Cue::Closing),
+    ("met vriendelijke groet", Cue::Closing),
+    ("met vriendelijke groeten", Cue::Closing),
+    ("vriendelijke groet", Cue::Closing),
+    ("hartelijke groet", Cue::Closing),
+    ("groeten", Cue::Closing),
+    ("groetjes", Cue::Closing),
+    ("mvg", Cue::Closing),
+    ("bedankt", Cue::Closing),
+    // dates of birth
+    ("born", Cue::Birth),
+    ("born on", Cue::Birth),
+    ("date of birth", Cue::Birth),
+    ("birth date", Cue::Birth),
+    ("birthdate", Cue::Birth),
+    ("birthday", Cue::Birth),
+    ("dob", Cue::Birth),
+    ("d.o.b.", Cue::Birth),
+    ("geboren", Cue::Birth),
+    ("geboren am", Cue::Birth),
+    ("geburtsdatum", Cue::Birth),
+    ("geburtstag", Cue::Birth),
+    ("geb.", Cue::Birth),
+    ("né", Cue::Birth),
+    ("née", Cue::Birth),
+    ("né le", Cue::Birth),
+    ("née le", Cue::Birth),
+    ("date de naissance", Cue::Birth),
+    ("nacido", Cue::Birth),
+    ("nacida", Cue::Birth),
+    ("nacido el", Cue::Birth),
+    ("nacida el", Cue::Birth),
+    ("fecha de nacimiento", Cue::Birth),
+    ("nato", Cue::Birth),
+    ("nata", Cue::Birth),
+    ("nato il", Cue::Birth),
+    ("nata il", Cue::Birth),
+    ("data di nascita", Cue::Birth),
+    ("geboren op", Cue::Birth),
+    ("geboortedatum", Cue::Birth),
+    // street types after the name (English)
+    ("street", Cue::StreetAfter),
+    ("st", Cue::StreetAfter),
+    ("road", Cue::StreetAfter),
+    ("rd", Cue::StreetAfter),
+    ("avenue", Cue::StreetAfter),
+    ("ave", Cue::StreetAfter),
+    ("lane", Cue::StreetAfter),
+    ("ln", Cue::StreetAfter),
+    ("drive", Cue::StreetAfter),
+    ("boulevard", Cue::StreetAfter),
+    ("blvd", Cue::StreetAfter),
+    ("court", Cue::StreetAfter),
+    ("ct", Cue::StreetAfter),
+    ("place", Cue::StreetAfter),
+    ("way", Cue::StreetAfter),
+    ("close", Cue::StreetAfter),
+    ("crescent", Cue::StreetAfter),
+    ("terrace", Cue::StreetAfter),
+    ("square", Cue::StreetAfter),
+    ("highway", Cue::StreetAfter),
+    ("hwy", Cue::StreetAfter),
+    ("parkway", Cue::StreetAfter),
+    ("pkwy", Cue::StreetAfter),
+    ("circle", Cue::StreetAfter),
+    ("gardens", Cue::StreetAfter),
+    ("grove", Cue::StreetAfter),
+    ("mews", Cue::StreetAfter),
+    // street types before the name (FR/ES/IT; EN avenue handled both ways)
+    ("rue", Cue::StreetBefore),
+    ("avenue", Cue::StreetBefore),
+    ("boulevard", Cue::StreetBefore),
+    ("bd", Cue::StreetBefore),
+    ("allée", Cue::StreetBefore),
+    ("impasse", Cue::StreetBefore),
+    ("chemin", Cue::StreetBefore),
+    ("quai", Cue::StreetBefore),
+    ("route", Cue::StreetBefore),
+    ("calle", Cue::StreetBefore),
+    ("c/", Cue::StreetBefore),
+    ("avenida", Cue::StreetBefore),
+    ("avda", Cue::StreetBefore),
+    ("paseo", Cue::StreetBefore),
+    ("plaza", Cue::StreetBefore),
+    ("camino", Cue::StreetBefore),
+    ("carrer", Cue::StreetBefore),
+    ("ronda", Cue::StreetBefore),
+    ("via", Cue::StreetBefore),
+    ("viale", Cue::StreetBefore),
+    ("piazza", Cue::StreetBefore),
+    ("piazzale", Cue::StreetBefore),
+    ("corso", Cue::StreetBefore),
+    ("largo", Cue::StreetBefore),
+    ("vicolo", Cue::StreetBefore),
+    // compound endings (DE/NL), also standalone (`Berliner Straße`)
+    ("straße", Cue::StreetSuffix),
+    ("strasse", Cue::StreetSuffix),
+    ("str.", Cue::StreetSuffix),
+    ("str", Cue::StreetSuffix),
+    ("weg", Cue::StreetSuffix),
+    ("platz", Cue::StreetSuffix),
+    ("allee", Cue::StreetSuffix),
+    ("gasse", Cue::StreetSuffix),
+    ("damm", Cue::StreetSuffix),
+    ("ufer", Cue::StreetSuffix),
+    ("chaussee", Cue::StreetSuffix),
+    ("steig", Cue::StreetSuffix),
+    ("straat", Cue::StreetSuffix),
+    ("laan", Cue::StreetSuffix),
+    ("plein", Cue::StreetSuffix),
+    ("gracht", Cue::StreetSuffix),
+    ("kade", Cue::StreetSuffix),
+    ("singel", Cue::StreetSuffix),
+    ("dreef", Cue::StreetSuffix),
+    ("dijk", Cue::StreetSuffix),
+    // address labels
+    ("address", Cue::AddressLabel),
+    ("home address", Cue::AddressLabel),
+    ("postal address", Cue::AddressLabel),
+    ("shipping address", Cue::AddressLabel),
+    ("billing address", Cue::AddressLabel),
+    ("my address is", Cue::AddressLabel),
+    ("i live at", Cue::AddressLabel),
+    ("lives at", Cue::AddressLabel),
+    ("adresse", Cue::AddressLabel),
+    ("anschrift", Cue::AddressLabel),
+    ("wohnhaft in", Cue::AddressLabel),
+    ("ich wohne in der", Cue::AddressLabel),
+    ("j'habite au", Cue::AddressLabel),
+    ("dirección", Cue::AddressLabel),
+    ("direccion", Cue::AddressLabel),
+    ("domicilio", Cue::AddressLabel),
+    ("vivo en", Cue::AddressLabel),
+    ("indirizzo", Cue::AddressLabel),
+    ("abito in", Cue::AddressLabel),
+    ("adres", Cue::AddressLabel),
+    ("woonadres", Cue::AddressLabel),
+    ("ik woon op", Cue::AddressLabel),
+    // relations
+    ("my wife", Cue::Relation),
+    ("my husband", Cue::Relation),
+    ("my partner", Cue::Relation),
+    ("my son", Cue::Relation),
+    ("my daughter", Cue::Relation),
+    ("my mother", Cue::Relation),
+    ("my father", Cue::Relation),
+    ("my brother", Cue::Relation),
+    ("my sister", Cue::Relation),
+    ("my colleague", Cue::Relation),
+    ("my manager", Cue::Relation),
+    ("meine frau", Cue::Relation),
+    ("mein mann", Cue::Relation),
+    ("meine tochter", Cue::Relation),
+    ("mein sohn", Cue::Relation),
+    ("meine mutter", Cue::Relation),
+    ("mein vater", Cue::Relation),
+    ("mein kollege", Cue::Relation),
+    ("meine kollegin", Cue::Relation),
+    ("ma femme", Cue::Relation),
+    ("mon mari", Cue::Relation),
+    ("ma fille", Cue::Relation),
+    ("mon fils", Cue::Relation),
+    ("ma mère", Cue::Relation),
+    ("mon père", Cue::Relation),
+    ("mon collègue", Cue::Relation),
+    ("ma collègue", Cue::Relation),
+    ("mi esposa", Cue::Relation),
+    ("mi marido", Cue::Relation),
+    ("mi mujer", Cue::Relation),
+    ("mi hija", Cue::Relation),
+    ("mi hijo", Cue::Relation),
+    ("mi madre", Cue::Relation),
+    ("mi padre", Cue::Relation),
+    ("mia moglie", Cue::Relation),
+    ("mio marito", Cue::Relation),
+    ("mia figlia", Cue::Relation),
+    ("mio figlio", Cue::Relation),
+    ("mia madre", Cue::Relation),
+    ("mio padre", Cue::Relation),
+    ("mijn vrouw", Cue::Relation),
+    ("mijn man", Cue::Relation),
+    ("mijn dochter", Cue::Relation),
+    ("mijn zoon", Cue::Relation),
+    ("mijn moeder", Cue::Relation),
+    ("mijn vader", Cue::Relation),
+    ("mijn collega", Cue::Relation),
+    // roles and verbs of contact (two- or three-word names only)
+    ("customer", Cue::Role),
+    ("user", Cue::Role),
+    ("patient", Cue::Role),
+    ("tenant", Cue::Role),
+    ("employee", Cue::Role),
+    ("client", Cue::Role),
+    ("applicant", Cue::Role),
+    ("caller", Cue::Role),
+    ("kunde", Cue::Role),
+    ("kundin", Cue::Role),
+    ("mieter", Cue::Role),
+    ("mitarbeiter", Cue::Role),
+    ("cliente", Cue::Role),
+    ("paciente", Cue::Role),
+    ("paziente", Cue::Role),
+    ("klant", Cue::Role),
+    ("spoke with", Cue::Role),
+    ("spoke to", Cue::Role),
+    ("talked to", Cue::Role),
+    ("speak to", Cue::Role),
+    ("speak with", Cue::Role),
+    ("call", Cue::Role),
+    ("called", Cue::Role),
+    ("contact", Cue::Role),
+    ("contacted", Cue::Role),
+    ("ask", Cue::Role),
+    ("asked", Cue::Role),
+    ("email", Cue::Role),
+    ("emailed", Cue::Role),
+    ("filed by", Cue::Role),
+    ("submitted by", Cue::Role),
+    ("reported by", Cue::Role),
+    ("requested by", Cue::Role),
+    ("created by", Cue::Role),
+    ("approved by", Cue::Role),
+    ("assigned to", Cue::Role),
+    ("on behalf of", Cue::Role),
+    ("im auftrag von", Cue::Role),
+    ("de la part de", Cue::Role),
+    ("en nombre de", Cue::Role),
+    ("per conto di", Cue::Role),
+    ("namens", Cue::Role),
+    // verbs after a name
+    ("reported", Cue::VerbAfter),
+    ("said", Cue::VerbAfter),
+    ("says", Cue::VerbAfter),
+    ("wrote", Cue::VerbAfter),
+    ("asked", Cue::VerbAfter),
+    ("requested", Cue::VerbAfter),
+    ("complained", Cue::VerbAfter),
+    ("mentioned", Cue::VerbAfter),
+    ("confirmed", Cue::VerbAfter),
+    ("explained", Cue::VerbAfter),
+    ("called", Cue::VerbAfter),
+    ("phoned", Cue::VerbAfter),
+    ("emailed", Cue::VerbAfter),
+    ("wants", Cue::VerbAfter),
+    ("needs", Cue::VerbAfter),
+    ("schreibt", Cue::VerbAfter),
+    ("sagt", Cue::VerbAfter),
+    ("hat angerufen", Cue::VerbAfter),
+    ("a appelé", Cue::VerbAfter),
+    ("a écrit", Cue::VerbAfter),
+    ("dice", Cue::VerbAfter),
+    ("ha llamado", Cue::VerbAfter),
+    ("ha chiamato", Cue::VerbAfter),
+    ("heeft gebeld", Cue::VerbAfter),
+    ("schrijft", Cue::VerbAfter),
+];
+
+/// Capitalised words that are never (part of) a person's name after a cue.
+#[rustfmt::skip]
+const STOP: &[&str] = &[
+    // months and weekdays, six languages (lowercase)
+    "january", "february", "march", "april", "may", "june", "july", "august", "september", "october", "november",
+    "december", "januar", "februar", "märz", "mai", "juni", "juli", "oktober", "dezember", "janvier", "février",
+    "mars", "avril", "juin", "juillet", "août", "septembre", "octobre", "novembre", "décembre", "enero", "febrero",
+    "marzo", "abril", "mayo", "junio", "julio", "agosto", "septiembre", "octubre", "noviembre", "diciembre",
+    "gennaio", "febbraio", "aprile", "maggio", "giugno", "luglio", "settembre", "ottobre", "dicembre", "januari",
+    "februari", "maart", "mei", "augustus", "monday", "tuesday", "wednesday", "thursday", "friday", "saturday",
+    "sunday", "montag", "dienstag", "mittwoch", "donnerstag", "freitag", "samstag", "sonntag", "lundi", "mardi",
+    "mercredi", "jeudi", "vendredi", "samedi", "dimanche", "lunes", "martes", "miércoles", "jueves", "viernes",
+    "sábado", "domingo", "lunedì", "martedì", "mercoledì", "giovedì", "venerdì", "sabato", "maandag", "dinsdag",
+    "woensdag", "donderdag", "vrijdag", "zaterdag", "zondag", "today", "tomorrow", "yesterday",
+    // group addressees and roles
+    "team", "all", "everyone", "everybody", "there", "sir", "sirs", "madam", "customer", "customers", "support",
+    "colleagues", "colleague", "friends", "friend", "folks", "guys", "sales", "service", "services", "user",
+    "users", "admin", "administrator", "manager", "management", "staff", "member", "members", "partner", "partners",
+    "client", "clients", "sender", "recipient", "owner", "hiring", "applicant", "candidate", "reader", "readers",
+    "world", "damen", "herren", "kunde", "kundin", "kunden", "kollegen", "kolleginnen", "allen", "alle", "zusammen",
+    "mesdames", "messieurs", "monsieur", "madame", "tous", "toutes", "cliente", "clientes", "clienti", "todos",
+    "todas", "señores", "tutti", "signori", "klant", "klanten", "allemaal", "iedereen", "heer", "heren", "mevrouw",
+    "dames", "collega", "collega's", "doctor", "doktor", "professor", "patient", "reception", "front", "desk",
+    "helpdesk", "office", "hr", "it", "billing", "accounts", "account", "operations", "engineer", "developer",
+    "director", "consultant", "analyst", "architect", "designer", "specialist", "officer", "assistant", "associate",
+    "vice", "president", "executive", "lead", "agent", "representative",
+    // pronouns, articles and sentence words
+    "i", "we", "you", "he", "she", "they", "it", "the", "a", "an", "this", "that", "these", "those", "my", "our",
+    "your", "his", "her", "their", "and", "or", "but", "not", "no", "yes", "please", "thanks", "thank", "hello",
+    "hi", "dear", "regards", "best", "kind", "good", "great", "happy", "here", "again", "also", "just", "so",
+    "very", "sure", "ok", "okay", "sorry", "welcome", "new", "der", "die", "das", "ein", "eine", "ich", "wir",
+    "sie", "le", "la", "les", "un", "une", "je", "nous", "vous", "el", "los", "las", "una", "yo", "il", "lo", "gli",
+    "io", "noi", "het", "een", "ik", "wij", "jullie", "u", "hier", "ici", "aquí", "qui", "danke", "merci",
+    "gracias", "grazie", "bedankt", "grüße", "gruß", "grüsse", "wünsche", "salutations", "saludos", "saluti",
+    "groeten", "groet", "wishes", "luck", "morning", "afternoon", "evening", "night", "day", "week", "weekend",
+    "year", "christmas", "easter", "again", "everything", "anything", "nothing", "ihr", "ihre", "euer", "eure",
+    "dein", "deine", "votre", "vos", "ton", "ta", "su", "sus", "tu", "vostro", "vostra", "uw", "jouw", "je",
+    "someone", "somebody", "anyone", "nobody", "who", "what", "why", "how", "when", "where",
+    // organisations and products
+    "inc", "ltd", "llc", "corp", "corporation", "company", "co", "gmbh", "ag", "kg", "sa", "sas", "sarl", "srl",
+    "spa", "bv", "nv", "plc", "group", "bank", "shop", "store", "online", "app", "apps", "cloud", "software",
+    "systems", "solutions", "technologies", "labs", "pro", "plus", "plan", "plans", "tier", "package", "bundle",
+    "premium", "basic", "standard", "enterprise", "free", "trial", "mini", "ultra", "edition", "version", "update",
+    "order", "orders", "invoice", "ticket", "case", "request", "issue", "product", "products", "delivery",
+    "shipping", "payment", "refund", "return", "returns", "subscription", "street", "road", "avenue", "city",
+    "hotel", "restaurant", "airport", "station", "university", "school", "hospital", "department",
+];
+
+/// US state and territory codes (for `City, ST 12345`).
+#[rustfmt::skip]
+const US_STATES: &[&[u8; 2]] = &[
+    b"AL", b"AK", b"AZ", b"AR", b"CA", b"CO", b"CT", b"DE", b"DC", b"FL", b"GA", b"HI", b"ID", b"IL", b"IN", b"IA",
+    b"KS", b"KY", b"LA", b"ME", b"MD", b"MA", b"MI", b"MN", b"MS", b"MO", b"MT", b"NE", b"NV", b"NH", b"NJ", b"NM",
+    b"NY", b"NC", b"ND", b"OH", b"OK", b"OR", b"PA", b"RI", b"SC", b"SD", b"TN", b"TX", b"UT", b"VT", b"VA", b"WA",
+    b"WV", b"WI", b"WY", b"PR", b"GU", b"VI",
+];
+
+/// Month names and abbreviations in the six languages (lowercase) → month.
+#[rustfmt::skip]
+const MONTHS: &[(&str, u8)] = &[
+    ("january", 1), ("jan", 1), ("januar", 1), ("janvier", 1), ("janv", 1), ("enero", 1), ("ene", 1),
+    ("gennaio", 1), ("gen", 1), ("januari", 1), ("jänner", 1), ("february", 2), ("feb", 2), ("februar", 2),
+    ("février", 2), ("fevrier", 2), ("févr", 2), ("febrero", 2), ("febbraio", 2), ("februari", 2), ("march", 3),
+    ("mar", 3), ("märz", 3), ("maerz", 3), ("mär", 3), ("mars", 3), ("marzo", 3), ("maart", 3), ("mrt", 3),
+    ("april", 4), ("apr", 4), ("avril", 4), ("avr", 4), ("abril", 4), ("abr", 4), ("aprile", 4), ("may", 5),
+    ("mai", 5), ("mayo", 5), ("maggio", 5), ("mag", 5), ("mei", 5), ("june", 6), ("jun", 6), ("juni", 6),
+    ("juin", 6), ("junio", 6), ("giugno", 6), ("giu", 6), ("july", 7), ("jul", 7), ("juli", 7), ("juillet", 7),
+    ("juil", 7), ("julio", 7), ("luglio", 7), ("lug", 7), ("august", 8), ("aug", 8), ("août", 8), ("aout", 8),
+    ("agosto", 8), ("ago", 8), ("augustus", 8), ("september", 9), ("sep", 9), ("sept", 9), ("septembre", 9),
+    ("septiembre", 9), ("settembre", 9), ("set", 9), ("october", 10), ("oct", 10), ("oktober", 10), ("okt", 10),
+    ("octobre", 10), ("octubre", 10), ("ottobre", 10), ("ott", 10), ("november", 11), ("nov", 11), ("novembre", 11),
+    ("noviembre", 11), ("december", 12), ("dec", 12), ("dezember", 12), ("dez", 12), ("décembre", 12),
+    ("decembre", 12), ("déc", 12), ("diciembre", 12), ("dic", 12), ("dicembre", 12),
+];
+
+/// Lowercase particles allowed inside a name (`Ludwig van Beethoven`).
+#[rustfmt::skip]
+const PARTICLES: &[&str] = &[
+    "van", "von", "der", "den", "de", "da", "di", "del", "della", "des", "du", "le", "la", "ter", "ten", "zu", "y",
+    "dos", "das", "af", "bin", "al", "el", "vom", "zum", "zur", "het", "'t",
+];
+
+/// Lowercase words inside a street name (`rue de la Paix`, `Calle de Alcalá`).
+#[rustfmt::skip]
+const STREET_PARTICLES: &[&str] = &[
+
+    "de", "la", "le", "les", "du", "des", "del", "della", "dei", "degli", "delle", "di", "da", "dal", "y", "e", "l'",
+    "d'", "of", "the", "van", "der", "den", "am", "an", "der", "sur", "en", "los", "las", "el", "lo",
+];
+
+/// Cue-based finder, built once and immutable.
+pub struct Prose {
+    cues: AhoCorasick,
+    /// Cue kinds of each automaton pattern (a spelling may have several).
+    kinds: Vec<Vec<Cue>>,
+}
+
+impl Prose {
+    /// Builds the cue automaton. Infallible in practice (the patterns are
+    /// constants); `None` only if the automaton cannot be built.
+    pub fn new() -> Option<Prose> {
+        let mut pats: Vec<&str> = Vec::new();
+        let mut kinds: Vec<Vec<Cue>> = Vec::new();
+        for (p, c) in CUES {
+            match pats.iter().position(|q| q.eq_ignore_ascii_case(p)) {
+                Some(i) => kinds[i].push(*c),
+                None => {
+                    pats.push(p);
+                    kinds.push(vec![*c]);
+                }
+            }
+        }
+        let cues = AhoCorasickBuilder::new()
+            .ascii_case_insensitive(true)
+            .match_kind(MatchKind::LeftmostLongest)
+            .build(&pats)
+            .ok()?;
+        Some(Prose { cues, kinds })
+    }
+
+    /// Appends the spans found in `text` to `out` (ordered, non-overlapping
+    /// among themselves).
+    pub fn find(&self, text: &[u8], out: &mut Vec<(Kind, usize, usize)>) {
+        if text.len() < 4 {
+            return;
+        }
+        let first = out.len();
+        for m in self.cues.find_iter(text) {
+            let (s, e) = (m.start(), m.end());
+            // several cues share a spelling (`avenue`); try each kind
+            let Some(kinds) = self.kinds.get(m.pattern().as_usize()) else {
+                continue;
+            };
+            for cue in kinds {
+                if let Some((k, a, b)) = self.at(text, s, e, *cue) {
+                    out.push((k, a, b));
+                    break;
+                }
+            }
+        }
+        if out.len() - first > 1 {
+            let tail = &mut out[first..];
+            tail.sort_by(|a, b| a.1.cmp(&b.1).then(b.2.cmp(&a.2)));
+            let mut keep = first;
+            for i in first..out.len() {
+                if keep > first && out[i].1 < out[keep - 1].2 {
+                    if out[i].0 == out[keep - 1].0 && out[i].2 > out[keep - 1].2 {
+                        out[keep - 1].2 = out[i].2;
+                    }
+                    continue;
+                }
+                out[keep] = out[i];
+                keep += 1;
+            }
+            out.truncate(keep);
+        }
+    }
+
+    fn at(&self, t: &[u8], s: usize, e: usize, cue: Cue) -> Option<(Kind, usize, usize)> {
+        let suffix = cue == Cue::StreetSuffix;
+        if !suffix && !boundary_before(t, s) {
+            return None;
+        }
+        let last = t[e - 1];
+        if last.is_ascii_alphanumeric() && !boundary_after(t, e) {
+            return None;
+        }
+        match cue {
+            Cue::Title => title(t, s, e),
+            Cue::Salute => salute(t, s, e, false),
+            Cue::SaluteLine => salute(t, s, e, true),
+            Cue::Intro => intro(t, s, e, false),
+            Cue::IntroWeak => intro(t, s, e, true),
+            Cue::Label => label(t, s, e, false),
+            Cue::Header => label(t, s, e, true),
+            Cue::Closing => closing(t, s, e),
+            Cue::Birth => birth(t, s, e),
+            Cue::StreetAfter => street_after(t, s, e),
+            Cue::StreetBefore => street_before(t, s, e),
+            Cue::StreetSuffix => street_suffix(t, s, e),
+            Cue::AddressLabel => address_label(t, s, e),
+            Cue::Relation => {
+                let i = skip_spaces(t, e);
+                let i = if t.get(i) == Some(&b',') {
+                    skip_spaces(t, i + 1)
+                } else {
+                    i
+                };
+                (i > e || t.get(e) == Some(&b',')).then_some(())?;
+                name_run(t, i, 3).map(|(a, b, _)| (Kind::Name, a, b))
+            }
+            Cue::Role => role(t, s, e),
+            Cue::VerbAfter => verb_after(t, s),
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------
+// characters
+
+/// Decodes the UTF-8 character at `i`: (char, length).
+fn char_at(t: &[u8], i: usize) -> Option<(char, usize)> {
+    let b = *t.get(i)?;
+    let len = match b {
+        0x00..=0x7F => 1,
+        0xC2..=0xDF => 2,
+        0xE0..=0xEF => 3,
+        0xF0..=0xF4 => 4,
+        _ => return None,
+    };
+    let s = std::str::from_utf8(t.get(i..i + len)?).ok()?;
+    s.chars().next().map(|c| (c, len))
+}
+
+/// The character ending at `i` (exclusive): (char, its start).
+fn char_before(t: &[u8], i: usize) -> Option<(char, usize)> {
+    if i == 0 {
+        return None;
+    }
+    let mut j = i - 1;
+    while j > 0 && i - j < 4 && (t[j] & 0xC0) == 0x80 {
+        j -= 1;
+    }
+    char_at(t, j).filter(|(_, l)| j + l == i).map(|(c, _)| (c, j))
+}
+
+fn is_word_char(c: char) -> bool {
+    c.is_alphanumeric()
+}
+
+fn boundary_before(t: &[u8], s: usize) -> bool {
+    !matches!(char_before(t, s), Some((c, _)) if is_word_char(c) || c == '_' || c == '@' || c == '/' || c == '.' && s >= 2 && t[s-2].is_ascii_alphanumeric())
+}
+
+fn boundary_after(t: &[u8], e: usize) -> bool {
+    !matches!(char_at(t, e), Some((c, _)) if is_word_char(c) || c == '_' || c == '@')
+}
+
+/// Skips spaces and tabs (not line breaks).
+fn skip_spaces(t: &[u8], mut i: usize) -> usize {
+    while i < t.len() && (t[i] == b' ' || t[i] == b'\t') {
+        i += 1;
+    }
+    i
+}
+
+/// Skips all whitespace, counting line breaks (literal or escaped `\n`).
+fn skip_ws(t: &[u8], mut i: usize) -> (usize, usize) {
+    let mut lines = 0;
+    loop {
+        match t.get(i) {
+            Some(b' ' | b'\t' | b'\r') => i += 1,
+            Some(b'\n') => {
+                lines += 1;
+                i += 1;
+            }
+            Some(b'\\') if matches!(t.get(i + 1), Some(b'n' | b'r')) => {
+                lines += (t[i + 1] == b'n') as usize;
+                i += 2;
+            }
+            _ => return (i, lines),
+        }
+    }
+}
+
+/// True when `s` starts a line: only whitespace, quotes, bullets or `>`
+/// between the previous line break (or the text start) and `s`.
+fn line_start(t: &[u8], s: usize) -> bool {
+    let mut j = s;
+    while j > 0 {
+        let c = t[j - 1];
+        match c {
+            b'\n' => return true,
+            b'n' if j >= 2 && t[j - 2] == b'\\' => return true,
+            b' ' | b'\t' | b'\r' | b'>' | b'-' | b'*' | b'"' | b'\'' | b'(' => j -= 1,
+            _ => return false,
+        }
+    }
+    true
+}
+
+/// True when `s` starts a sentence or a line (also after `. ` or `! `).
+fn sentence_start(t: &[u8], s: usize) -> bool {
+    if line_start(t, s) {
+        return true;
+    }
+    let j = {
+        let mut j = s;
+        while j > 0 && matches!(t[j - 1], b' ' | b'\t') {
+            j -= 1;
+        }
+        j
+    };
+    j < s && j > 0 && matches!(t[j - 1], b'.' | b'!' | b'?' | b';' | b'|')
+}
+
+fn lower_eq_any(word: &[u8], list: &[&str]) -> bool {
+    list.iter()
+        .any(|w| w.len() == word.len() && w.as_bytes().eq_ignore_ascii_case(word))
+}
+
+/// Endings of words for groups and departments (`Kundenservice`,
+/// `Service-Team`).
+#[rustfmt::skip]
+const STOP_ENDINGS: &[&str] = &[
+    "service", "team", "support", "dienst", "desk", "center", "centre", "abteilung",
+];
+
+fn is_stop(word: &[u8]) -> bool {
+    let w = word.strip_suffix(b".").unwrap_or(word);
+    if w.split(|&c| c == b'-').any(|p| lower_eq_any(p, STOP)) {
+        return true;
+    }
+    STOP_ENDINGS
+        .iter()
+        .any(|e| w.len() >= e.len() && w[w.len() - e.len()..].eq_ignore_ascii_case(e.as_bytes()))
+}
+
+// ---------------------------------------------------------------------------
+// names
+
+/// A capitalised name word at `i`: end offset. `Jane`, `O'Brien`,
+/// `Jean-Pierre`, `McDonald`, `Éloïse`, `Müller`. Not `iPhone`, `PayPal`,
+/// `NASA`, words with digits, or stop words.
+fn name_word(t: &[u8], i: usize) -> Option<usize> {
+    let (c, l) = char_at(t, i)?;
+    if !c.is_uppercase() {
+        return None;
+    }
+    let mut j = i + l;
+    let mut lowers = 0usize;
+    let mut uppers_inside = 0usize;
+    let mut seg_start = i;
+    loop {
+        match char_at(t, j) {
+            Some((c, l)) if c.is_lowercase() => {
+                lowers += 1;
+                j += l;
+            }
+            Some((c, l)) if c.is_uppercase() => {
+                // McDonald, MacArthur, DeVito, LaToya
+                let seg = &t[seg_start..j];
+                let ok = lowers > 0
+                    && uppers_inside == 0
+                    && (seg == b"Mc" || seg == b"Mac" || seg == b"De" || seg == b"Di" || seg == b"La" || seg == b"Le");
+                if !ok {
+                    return None;
+                }
+                uppers_inside += 1;
+                j += l;
+            }
+            Some(('-', 1)) | Some(('\'', 1)) | Some(('’', 3)) => {
+                let sep = char_at(t, j).map(|x| x.1).unwrap_or(1);
+                match char_at(t, j + sep) {
+                    Some((c2, _)) if c2.is_uppercase() => {
+                        seg_start = j + sep;
+                        j += sep;
+                        // the next segment starts with its capital
+                        let (_, l2) = char_at(t, j)?;
+                        j += l2;
+                    }
+                    _ => break,
+                }
+            }
+            Some((c, _)) if c.is_alphanumeric() => return None,
+            _ => break,
+        }
+    }
+    if lowers == 0 {
+        return None;
+    }
+    let w = &t[i..j];
+    if is_stop(w) {
+        return None;
+    }
+    Some(j)
+}
+
+/// An initial at `i` (`J.`): end offset.
+fn initial(t: &[u8], i: usize) -> Option<usize> {
+    let (c, l) = char_at(t, i)?;
+    (c.is_uppercase() && t.get(i + l) == Some(&b'.')).then_some(i + l + 1)
+}
+
+/// A run of name words starting at `i` (after spaces): (start, end, words).
+/// Single spaces between words; particles and initials allowed inside.
+fn name_run(t: &[u8], i: usize, max: usize) -> Option<(usize, usize, usize)> {
+    let start = skip_spaces(t, i);
+    let mut end = start;
+    let mut words = 0usize;
+    let mut j = start;
+    // `van den Berg`, `de Vries` after a cue
+    for _ in 0..2 {
+        let w = word_end(t, j);
+        if w > j && lower_eq_any(&t[j..w], PARTICLES) && t.get(w) == Some(&b' ') && t[j].is_ascii_lowercase() {
+            let n = w + 1;
+            if name_word(t, n).is_some() || word_end(t, n) > n && lower_eq_any(&t[n..word_end(t, n)], PARTICLES) {
+                j = n;
+                continue;
+            }
+        }
+        break;
+    }
+    loop {
+        if let Some(k) = name_word(t, j) {
+            words += 1;
+            end = k;
+        } else if let Some(k) = initial(t, j) {
+            // an initial must be followed by a name word
+            let n = skip_spaces(t, k);
+            if n == k || (name_word(t, n).is_none() && initial(t, n).is_none()) {
+                break;
+            }
+            end = k;
+        } else {
+            break;
+        }
+        if words >= max {
+            break;
+        }
+        // next word: one space, maybe a particle
+        let Some(mut n) = j_after_space(t, end) else {
+            break;
+        };
+        let mut particles = 0;
+        while particles < 2 {
+            let w = word_end(t, n);
+            if w > n && lower_eq_any(&t[n..w], PARTICLES) && t.get(w) == Some(&b' ') {
+                n = w + 1;
+                particles += 1;
+            } else {
+                break;
+            }
+        }
+        if name_word(t, n).is_none() && initial(t, n).is_none() {
+            break;
+        }
+        j = n;
+    }
+    // a name word directly followed by another capitalised word beyond `max`
+    // is a longer proper noun (a product, an organisation): refuse
+    if words == 0 {
+        return None;
+    }
+    if words >= max {
+        if let Some(n) = j_after_space(t, end) {
+            if name_word(t, n).is_some() {
+                return None;
+            }
+        }
+    }
+    Some((start, end, words))
+}
+
+fn j_after_space(t: &[u8], i: usize) -> Option<usize> {
+    (t.get(i) == Some(&b' ')).then_some(i + 1)
+}
+
+/// End of the run of letters (and `'`) at `i`.
+fn word_end(t: &[u8], mut i: usize) -> usize {
+    while let Some((c, l)) = char_at(t, i) {
+        if c.is_alphabetic() || c == '\'' {
+            i += l;
+        } else {
+            break;
+        }
+    }
+    i
+}
+
+/// True when a name ends here: end of text, line break or punctuation.
+fn name_terminated(t: &[u8], e: usize) -> bool {
+    let i = skip_spaces(t, e);
+    match t.get(i) {
+        None => true,
+        Some(b',' | b'.' | b'!' | b'?' | b';' | b':' | b')' | b'\n' | b'\r' | b'<' | b'|' | b'"' | b'(' | b'-') => true,
+        Some(b'\\') => matches!(t.get(i + 1), Some(b'n' | b'r' | b'"')),
+        _ => false,
+    }
+}
+
+/// Words that may follow a name introduced by a weak cue (`This is Jane
+/// Doe from …`).
+#[rustfmt::skip]
+const INTRO_NEXT: &[&str] = &[
+
+    "from", "of", "at", "here", "and", "speaking", "calling", "with", "von", "aus", "und", "de", "et", "y", "e", "di",
+    "en", "van", "uit",
+];
+
+fn followed_by(t: &[u8], e: usize, words: &[&str]) -> bool {
+    let i = skip_spaces(t, e);
+    let w = word_end(t, i);
+    i > e && w > i && lower_eq_any(&t[i..w], words)
+}
+
+fn title(t: &[u8], s: usize, e: usize) -> Option<(Kind, usize, usize)> {
+    let cue = &t[s..e];
+    // Capitalised, not shouting: `Mr`, `Frau`; not `MS Word`, `mr.`. Titles
+    // written in lowercase inside French, Spanish, Italian and Dutch
+    // sentences (`madame Roux`, `el señor Ruiz`, `il sig. Conti`, `de heer
+    // Smit`) may be lowercase.
+    let lower_ok = [
+        "monsieur",
+        "madame",
+        "mademoiselle",
+        "señor",
+        "señora",
+        "señorita",
+        "signor",
+        "signora",
+        "signorina",
+        "sig",
+        "sig.ra",
+        "sig.na",
+        "dott",
+        "dott.ssa",
+        "heer",
+        "mevrouw",
+        "meneer",
+        "mevr",
+        "dhr",
+        "sra",
+        "srta",
+    ]
+    .iter()
+    .any(|w| w.as_bytes().eq_ignore_ascii_case(cue));
+    if !lower_ok
+        && !cue[0].is_ascii_uppercase()
+        && !cue.starts_with("Señ".as_bytes())
+        && !cue.starts_with("Doñ".as_bytes())
+    {
+        return None;
+    }
+    if cue.len() > 1
+        && cue[1..]
+            .iter()
+            .filter(|c| c.is_ascii_alphabetic())
+            .any(u8::is_ascii_uppercase)
+    {
+        return None;
+    }
+    let mut i = e;
+    if t.get(i) == Some(&b'.') {
+        i += 1;
+    }
+    let spaced = skip_spaces(t, i);
+    if spaced == i {
+        return None;
+    }
+    i = spaced;
+    // more titles: `Frau Dr. Weber`, `Herr Prof. Dr. Keller`
+    for _ in 0..3 {
+        let w = word_end(t, i);
+        let wd = &t[i..w];
+        let is_title = w > i
+            && CUES
+                .iter()
+                .any(|(p, c)| *c == Cue::Title && p.as_bytes().eq_ignore_ascii_case(wd))
+            && matches!(t.get(w), Some(b'.' | b' '));
+        if !is_title {
+            break;
+        }
+        let mut k = w;
+        if t.get(k) == Some(&b'.') {
+            k += 1;
+        }
+        i = skip_spaces(t, k);
+    }
+    let (a, b, _) = name_run(t, i, 3)?;
+    // `Don` and `M.` are weaker: the name must end cleanly
+    if cue.eq_ignore_ascii_case(b"don") && !name_terminated(t, b) {
+        return None;
+    }
+    Some((Kind::Name, a, b))
+}
+
+fn salute(t: &[u8], s: usize, e: usize, line_only: bool) -> Option<(Kind, usize, usize)> {
+    if line_only && !line_start(t, s) {
+        return None;
+    }
+    if !t[s].is_ascii_uppercase() && !line_start(t, s) {
+        return None;
+    }
+    let mut i = skip_spaces(t, e);
+    if i == e {
+        return None;
+    }
+    // `Dear Mr Smith`: the title cue finds it
+    let w = word_end(t, i);
+    if CUES
+        .iter()
+        .any(|(p, c)| *c == Cue::Title && p.as_bytes().eq_ignore_ascii_case(&t[i..w]))
+    {
+        let mut k = w;
+        if t.get(k) == Some(&b'.') {
+            k += 1;
+        }
+        i = skip_spaces(t, k);
+    }
+    let (a, b, _) = name_run(t, i, 3)?;
+    name_terminated(t, b).then_some((Kind::Name, a, b))
+}
+
+fn intro(t: &[u8], s: usize, e: usize, weak: bool) -> Option<(Kind, usize, usize)> {
+    let cue = &t[s..e];
+    if (cue.eq_ignore_ascii_case(b"i am") || cue.eq_ignore_ascii_case(b"i'm")) && cue[0] != b'I' {
+        return None;
+    }
+    let i = skip_spaces(t, e);
+    if i == e {
+        return None;
+    }
+    let (a, b, n) = name_run(t, i, 3)?;
+    if weak && (n < 2 || !(name_terminated(t, b) || followed_by(t, b, INTRO_NEXT))) {
+        return None;
+    }
+    Some((Kind::Name, a, b))
+}
+
+/// `Name: Jane Doe`, `From: Jane Doe <jane@…>`.
+fn label(t: &[u8], s: usize, e: usize, header: bool) -> Option<(Kind, usize, usize)> {
+    let mut i = skip_spaces(t, e);
+    if t.get(i) != Some(&b':') {
+        return None;
+    }
+    i += 1;
+    let field_start = sentence_start(t, s) || {
+        // after a field separator: `…, name: X`, `| Name: X`
+        let mut j = s;
+        while j > 0 && t[j - 1] == b' ' {
+            j -= 1;
+        }
+        j > 0 && matches!(t[j - 1], b',' | b';' | b'|' | b'{' | b'[')
+    };
+    if !field_start {
+        return None;
+    }
+    let (a, b, n) = name_run(t, i, 4)?;
+    if header {
+        // `From: Jane Doe <…>` or a two-word name alone on its line
+        let k = skip_spaces(t, b);
+        let ok = t.get(k) == Some(&b'<') || (n >= 2 && name_terminated(t, b));
+        return ok.then_some((Kind::Name, a, b));
+    }
+    name_terminated(t, b).then_some((Kind::Name, a, b))
+}
+
+/// `customer James Wilson`, `spoke with Robert Chen`: two or three words.
+fn role(t: &[u8], s: usize, e: usize) -> Option<(Kind, usize, usize)> {
+    if t[s].is_ascii_uppercase() && t[s + 1..e].iter().any(u8::is_ascii_uppercase) {
+        return None;
+    }
+    let mut i = skip_spaces(t, e);
+    if t.get(i) == Some(&b',') {
+        i = skip_spaces(t, i + 1);
+    }
+    if i == e {
+        return None;
+    }
+    let (a, b, n) = name_run(t, i, 3)?;
+    (n >= 2).then_some((Kind::Name, a, b))
+}
+
+/// `Olivia Brown reported …`: a two- or three-word name right before the
+/// verb, not the tail of a longer capitalised phrase.
+fn verb_after(t: &[u8], s: usize) -> Option<(Kind, usize, usize)> {
+    if !t[s].is_ascii_lowercase() || s < 2 || t[s - 1] != b' ' {
+        return None;
+    }
+    let end = s - 1;
+    // candidate starts: up to three words back
+    let mut starts = Vec::new();
+    let mut b = end;
+    for _ in 0..4 {
+        let mut k = b;
+        while let Some((c, j)) = char_before(t, k) {
+            if c.is_alphabetic() || c == '-' || c == '\'' || c == '.' {
+                k = j;
+            } else {
+                break;
+            }
+        }
+        if k == b {
+            break;
+        }
+        starts.push(k);
+        if k < 1 || t[k - 1] != b' ' {
+            break;
+        }
+        b = k - 1;
+    }
+    for &a in starts.iter().rev() {
+        if let Some((ra, rb, n)) = name_run(t, a, 3) {
+            if rb == end && n >= 2 {
+                // the word before must not be capitalised (`New York Times`)
+                let prev_cap = a >= 2
+                    && t[a - 1] == b' '
+                    && char_before(t, a - 1).is_some_and(|(c, j)| {
+                        c.is_alphabetic() && {
+                            let mut k = j;
+                            while let Some((c2, j2)) = char_before(t, k) {
+                                if c2.is_alphabetic() {
+                                    k = j2;
+                                } else {
+                                    break;
+                                }
+                            }
+                            char_at(t, k).is_some_and(|(c3, _)| c3.is_uppercase())
+                        }
+                    });
+                if !prev_cap {
+                    return Some((Kind::Name, ra, rb));
+                }
+            }
+        }
+    }
+    None
+}
+
+fn closing(t: &[u8], s: usize, e: usize) -> Option<(Kind, usize, usize)> {
+    if !sentence_start(t, s) || !t[s].is_ascii_uppercase() {
+        return None;
+    }
+    let mut i = e;
+    if matches!(t.get(i), Some(b',' | b'!' | b'.')) {
+        i += 1;
+    }
+    let (k, lines) = skip_ws(t, i);
+    if k == i {
+        return None;
+    }
+    // same line only after a comma (`Thanks, Jane`); otherwise the next line
+    if lines == 0 && t.get(e) != Some(&b',') {
+        return None;
+    }
+    if lines > 2 {
+        return None;
+    }
+    let mut k = k;
+    if t.get(k) == Some(&b'-') {
+        k = skip_spaces(t, k + 1 + (t.get(k + 1) == Some(&b'-')) as usize);
+    }
+    let (a, b, _) = name_run(t, k, 3)?;
+    let ok = {
+        let j = skip_spaces(t, b);
+        match t.get(j) {
+            None | Some(b'\n' | b'\r' | b',' | b'|' | b'(' | b'<') => true,
+            Some(b'\\') => matches!(t.get(j + 1), Some(b'n' | b'r' | b'"')),
+            Some(b'.') => j + 1 >= t.len() || matches!(t.get(j + 1), Some(b'\n' | b' ')),
+            _ => false,
+        }
+    };
+    ok.then_some((Kind::Name, a, b))
+}
+
+// ---------------------------------------------------------------------------
+// dates of birth
+
+fn birth(t: &[u8], s: usize, e: usize) -> Option<(Kind, usize, usize)> {
+    birth_after(t, e).or_else(|| birth_before(t, s))
+}
+
+/// `am 14.02.1988 geboren`, `op 22-01-1991 geboren`: a date right before.
+fn birth_before(t: &[u8], s: usize) -> Option<(Kind, usize, usize)> {
+    let mut end = s;
+    while end > 0 && t[end - 1] == b' ' {
+        end -= 1;
+    }
+    if end == s {
+        return None;
+    }
+    for back in 6..=20 {
+        let Some(a) = end.checked_sub(back) else {
+            break;
+        };
+        if (a == 0 || !t[a - 1].is_ascii_alphanumeric()) && date(t, a) == Some(end) {
+            return Some((Kind::BirthDate, a, end));
+        }
+    }
+    None
+}
+
+fn birth_after(t: &[u8], e: usize) -> Option<(Kind, usize, usize)> {
+    // skip `:`, `-`, `is`, `on`, `am`, `le`, `el`, `il`, `op`, `the`, `in`
+    let mut i = e;
+    for _ in 0..4 {
+        let j = skip_spaces(t, i);
+        let j = if matches!(t.get(j), Some(b':' | b'-' | b'=' | b'(' | b')')) {
+            skip_spaces(t, j + 1)
+        } else {
+            j
+        };
+        let w = word_end(t, j);
+        if w > j
+            && lower_eq_any(
+                &t[j..w],
+                &[
+                    "is", "was", "on", "am", "le", "el", "il", "op", "the", "ist", "est", "es", "è", "al", "in", "den",
+                ],
+            )
+        {
+            i = w;
+            continue;
+        }
+        i = j;
+        break;
+    }
+    let end = date(t, i).or_else(|| date_month_first(t, i))?;
+    Some((Kind::BirthDate, i, end))
+}
+
+/// Digits at `i` (at most `max`): (value, end).
+fn digits(t: &[u8], i: usize, max: usize) -> Option<(u32, usize)> {
+    let mut j = i;
+    let mut v = 0u32;
+    while j < t.len() && j - i < max && t[j].is_ascii_digit() {
+        v = v * 10 + (t[j] - b'0') as u32;
+        j += 1;
+    }
+    if j == i || t.get(j).is_some_and(u8::is_ascii_digit) {
+        return None;
+    }
+    Some((v, j))
+}
+
+fn valid_date(y: u32, m: u32, d: u32) -> bool {
+    if !(1..=12).contains(&m) || d == 0 {
+        return false;
+    }
+    let leap = (y.is_multiple_of(4) && !y.is_multiple_of(100)) || y.is_multiple_of(400);
+    let days = match m {
+        2 if leap => 29,
+        2 => 28,
+        4 | 6 | 9 | 11 => 30,
+        _ => 31,
+    };
+    d <= days
+}
+
+fn plausible_year(y: u32, width: usize) -> Option<u32> {
+    match width {
+        4 if (1900..=2030).contains(&y) => Some(y),
+        2 => Some(if y <= 30 { 2000 + y } else { 1900 + y }),
+        _ => None,
+    }
+}
+
+fn month(w: &[u8]) -> Option<u8> {
+    let w = w.strip_suffix(b".").unwrap_or(w);
+    MONTHS
+        .iter()
+        .find(|(n, _)| n.len() == w.len() && n.as_bytes().eq_ignore_ascii_case(w))
+        .map(|m| m.1)
+}
+
+/// A calendar date at `i`: its end. Numeric D/M/Y, M/D/Y (either valid),
+/// Y-M-D, or with a month name (`3 March 1985`, `March 3, 1985`,
+/// `3. März 1985`, `5 de marzo de 1990`, `1er mars 1985`).
+fn date(t: &[u8], i: usize) -> Option<usize> {
+    let (a, j) = digits(t, i, 4)?;
+    let aw = j - i;
+    let sep = *t.get(j)?;
+    if aw == 4 && matches!(sep, b'-' | b'/' | b'.') {
+        let (m, k) = digits(t, j + 1, 2)?;
+        if t.get(k) != Some(&sep) {
+            return None;
+        }
+        let (d, l) = digits(t, k + 1, 2)?;
+        return (plausible_year(a, 4).is_some() && valid_date(a, m, d)).then_some(l);
+    }
+    if aw <= 2 && matches!(sep, b'-' | b'/' | b'.') && t.get(j + 1).is_some_and(u8::is_ascii_digit) {
+        let (b, k) = digits(t, j + 1, 2)?;
+        if t.get(k) != Some(&sep) {
+            return None;
+        }
+        let (y, l) = digits(t, k + 1, 4)?;
+        let y = plausible_year(y, l - k - 1)?;
+        return (valid_date(y, b, a) || valid_date(y, a, b)).then_some(l);
+    }
+    if aw <= 2 {
+        // day then month name
+        let mut k = j;
+        for suf in ["st", "nd", "rd", "th", "er", "º", "°", "."] {
+            if t[k..].starts_with(suf.as_bytes()) {
+                k += suf.len();
+                break;
+            }
+        }
+        k = skip_spaces(t, k);
+        k = skip_word(t, k, &["de", "di", "of"]);
+        let w = word_end(t, k);
+        let mo = month(&t[k..w])? as u32;
+        let mut l = w;
+        if t.get(l) == Some(&b'.') {
+            l += 1;
+        }
+        l = skip_spaces(t, l);
+        l = skip_word(t, l, &["de", "del"]);
+        if t.get(l) == Some(&b',') {
+            l = skip_spaces(t, l + 1);
+        }
+        let (y, m) = digits(t, l, 4)?;
+        let y = plausible_year(y, m - l).filter(|_| m - l == 4)?;
+        return valid_date(y, mo, a).then_some(m);
+    }
+    None
+}
+
+fn skip_word(t: &[u8], i: usize, words: &[&str]) -> usize {
+    let w = word_end(t, i);
+    if w > i && lower_eq_any(&t[i..w], words) && t.get(w) == Some(&b' ') {
+        w + 1
+    } else {
+        i
+    }
+}
+
+/// `March 3, 1985` after a birth cue (the month word first).
+fn date_month_first(t: &[u8], i: usize) -> Option<usize> {
+    let w = word_end(t, i);
+    let mo = month(&t[i..w])? as u32;
+    let mut k = w;
+    if t.get(k) == Some(&b'.') {
+        k += 1;
+    }
+    k = skip_spaces(t, k);
+    let (d, mut l) = digits(t, k, 2)?;
+    for suf in ["st", "nd", "rd", "th"] {
+        if t[l..].starts_with(suf.as_bytes()) {
+            l += 2;
+            break;
+        }
+    }
+    if t.get(l) == Some(&b',') {
+        l += 1;
+    }
+    l = skip_spaces(t, l);
+    let (y, m) = digits(t, l, 4)?;
+    (m - l == 4 && plausible_year(y, 4).is_some() && valid_date(y, mo, d)).then_some(m)
+}
+
+// ---------------------------------------------------------------------------
+// addresses
+
+/// A house number at `i`: `12`, `12a`, `221B`, `12-14`, `3 bis`: end.
+fn house_number(t: &[u8], i: usize) -> Option<usize> {
+    let (_, mut j) = digits(t, i, 5)?;
+    if j - i > 5 {
+        return None;
+    }
+    if t.get(j) == Some(&b'-') && t.get(j + 1).is_some_and(u8::is_ascii_digit) {
+        j = digits(t, j + 1, 5)?.1;
+    }
+    // one letter suffix: 12a, 221B (not `12th`, `5km`)
+    if t.get(j).is_some_and(u8::is_ascii_alphabetic) {
+        if boundary_after(t, j + 1) {
+            j += 1;
+        } else {
+            for s in ["bis", "ter"] {
+                if t[j..].starts_with(s.as_bytes()) && boundary_after(t, j + 3) {
+                    return Some(j + 3);
+                }
+            }
+            return None;
+        }
+    }
+    Some(j)
+}
+
+/// After a street: unit, postcode and locality. Returns the new end.
+fn locality(t: &[u8], e: usize) -> usize {
+    let mut end = e;
+    // `, Apt 4B`, `, Suite 100`
+    let mut i = e;
+    if t.get(i) == Some(&b',') {
+        i += 1;
+    }
+    let (j, lines) = skip_ws(t, i);
+    if lines > 1 || j == e {
+        return end;
+    }
+    let mut j = j;
+    let w = word_end(t, j);
+    if w > j
+        && lower_eq_any(
+            &t[j..w],
+            &[
+                "apt",
+                "apartment",
+                "suite",
+                "ste",
+                "unit",
+                "flat",
+                "floor",
+                "piso",
+                "etage",
+                "bus",
+            ],
+        )
+    {
+        let mut k = w;
+        if t.get(k) == Some(&b'.') {
+            k += 1;
+        }
+        k = skip_spaces(t, k);
+        let ke = alnum_end(t, k);
+        if ke > k && ke - k <= 5 {
+            end = ke;
+            let mut n = ke;
+            if t.get(n) == Some(&b',') {
+                n += 1;
+            }
+            let (n2, l2) = skip_ws(t, n);
+            if l2 > 1 || n2 == n {
+                return end;
+            }
+            j = n2;
+        } else {
+            return end;
+        }
+    }
+    // 5-digit postcode + city (DE, FR, ES, IT), `D-10115 Berlin`
+    let mut p = j;
+    if t.get(p).is_some_and(u8::is_ascii_uppercase) && t.get(p + 1) == Some(&b'-') {
+        p += 2;
+    }
+    if let Some((_, q)) = digits(t, p, 5) {
+        if q - p == 5 {
+            if let Some((_, ce, _)) = city(t, q) {
+                return ce;
+            }
+        }
+        // NL: 1234 AB [City]
+        if q - p == 4 {
+            let mut r = q;
+            if t.get(r) == Some(&b' ') {
+                r += 1;
+            }
+            if t.get(r).is_some_and(u8::is_ascii_uppercase)
+                && t.get(r + 1).is_some_and(u8::is_ascii_uppercase)
+                && boundary_after(t, r + 2)
+            {
+                let pc = r + 2;
+                return city(t, pc).map(|c| c.1).unwrap_or(pc);
+            }
+            // BE/CH/AT/DK 4-digit with a city word
+            if let Some((_, ce, _)) = city(t, q) {
+                return ce;
+            }
+        }
+    }
+    // UK postcode right away
+    if let Some(pe) = uk_postcode(t, j) {
+        return pe;
+    }
+    // City [,] (US state ZIP | UK postcode)
+    if let Some((_, ce, _)) = city_at(t, j) {
+        let mut k = ce;
+        if t.get(k) == Some(&b',') {
+            k += 1;
+        }
+        let k2 = skip_spaces(t, k);
+        if k2 > ce || k > ce {
+            if let Some(z) = us_state_zip(t, k2) {
+                return z;
+            }
+            if let Some(pe) = uk_postcode(t, k2) {
+                return pe;
+            }
+        }
+    }
+    end
+}
+
+fn alnum_end(t: &[u8], mut i: usize) -> usize {
+    while i < t.len() && (t[i].is_ascii_alphanumeric() || t[i] == b'-') {
+        i += 1;
+    }
+    i
+}
+
+/// A locality after a space at `i`: one to three capitalised words.
+fn city(t: &[u8], i: usize) -> Option<(usize, usize, usize)> {
+    city_at(t, j_after_space(t, i)?)
+}
+
+/// A locality starting at `s`.
+fn city_at(t: &[u8], s: usize) -> Option<(usize, usize, usize)> {
+    let mut end = s;
+    let mut n = 0;
+    let mut j = s;
+    while n < 3 {
+        let (c, _) = char_at(t, j)?;
+        if !c.is_uppercase() {
+            break;
+        }
+        let w = city_word_end(t, j);
+        if w == j || !boundary_after(t, w) || !t[j..w].iter().any(u8::is_ascii_lowercase) {
+            break;
+        }
+        end = w;
+        n += 1;
+        match j_after_space(t, w) {
+            Some(k) if char_at(t, k).is_some_and(|(c, _)| c.is_uppercase()) => j = k,
+            Some(k) => {
+                // `Frankfurt am Main`, `Saint-Denis`
+                let we = word_end(t, k);
+                if lower_eq_any(&t[k..we], &["am", "an", "im", "upon", "on", "sur", "de", "del"])
+                    && t.get(we) == Some(&b' ')
+                {
+                    j = we + 1;
+                } else {
+                    break;
+                }
+            }
+            None => break,
+        }
+    }
+    (n > 0).then_some((s, end, n))
+}
+
+fn city_word_end(t: &[u8], mut i: usize) -> usize {
+    while let Some((c, l)) = char_at(t, i) {
+        if c.is_alphabetic()
+            || ((c == '-' || c == '\'' || c == '.') && char_at(t, i + 1).is_some_and(|(d, _)| d.is_alphabetic()))
+        {
+            i += l;
+        } else {
+            break;
+        }
+    }
+    i
+}
+
+/// `IL 62704`, `NY 10001-1234`: end.
+fn us_state_zip(t: &[u8], i: usize) -> Option<usize> {
+    let st = t.get(i..i + 2)?;
+    if !US_STATES.iter().any(|s| s[..] == *st) || t.get(i + 2) != Some(&b' ') {
+        return None;
+    }
+    let (_, j) = digits(t, i + 3, 5)?;
+    if j - i - 3 != 5 {
+        return None;
+    }
+    if t.get(j) == Some(&b'-') {
+        if let Some((_, k)) = digits(t, j + 1, 4) {
+            if k - j - 1 == 4 {
+                return Some(k);
+            }
+        }
+    }
+    Some(j)
+}
+
+/// UK postcode at `i` (`SW1A 1AA`, `M1 1AE`, `EC1A 1BB`): end.
+fn uk_postcode(t: &[u8], i: usize) -> Option<usize> {
+    let up = |k: usize| t.get(k).is_some_and(u8::is_ascii_uppercase);
+    let dg = |k: usize| t.get(k).is_some_and(u8::is_ascii_digit);
+    if !up(i) {
+        return None;
+    }
+    // outward code: A9, A99, A9A, AA9, AA99, AA9A
+    let mut j = i + 1;
+    if up(j) {
+        j += 1;
+    }
+    if !dg(j) {
+        return None;
+    }
+    j += 1;
+    if dg(j) || up(j) {
+        j += 1;
+    }
+    if t.get(j) != Some(&b' ') {
+        return None;
+    }
+    j += 1;
+    // inward code: 9AA
+    (dg(j) && up(j + 1) && up(j + 2) && boundary_after(t, j + 3)).then_some(j + 3)
+}
+
+/// Capitalised street-name words ending right before `s` (at most `max`):
+/// the start of the first one.
+fn street_name_before(t: &[u8], s: usize, max: usize) -> Option<usize> {
+    let mut start = s;
+    let mut n = 0;
+    while n < max {
+        if start < 2 || t[start - 1] != b' ' {
+            break;
+        }
+        let end = start - 1;
+        let mut b = end;
+        while let Some((c, j)) = char_before(t, b) {
+            if c.is_alphanumeric() || c == '\'' || c == '-' || c == '.' {
+                b = j;
+            } else {
+                break;
+            }
+        }
+        if b == end {
+            break;
+        }
+        let w = &t[b..end];
+        let cap = char_at(t, b).is_some_and(|(c, _)| c.is_uppercase());
+        // ordinals are street names too: 5th Avenue, 42nd Street
+        let ordinal = w.first().is_some_and(u8::is_ascii_digit)
+            && [&b"st"[..], b"nd", b"rd", b"th"].iter().any(|x| w.ends_with(x));
+        if !ordinal && (!cap || w.iter().any(u8::is_ascii_digit)) {
+            break;
+        }
+        start = b;
+        n += 1;
+    }
+    (n > 0).then_some(start)
+}
+
+/// `221B Baker Street`, `1600 Pennsylvania Avenue NW`, `10 Downing St`.
+fn street_after(t: &[u8], s: usize, e: usize) -> Option<(Kind, usize, usize)> {
+    if !t[s].is_ascii_uppercase() {
+        return None;
+    }
+    let name = street_name_before(t, s, 4)?;
+    // a house number before the name
+    if name < 2 || t[name - 1] != b' ' {
+        return None;
+    }
+    let ne = name - 1;
+    let mut b = ne;
+    while b > 0 && (t[b - 1].is_ascii_alphanumeric() || t[b - 1] == b'-') {
+        b -= 1;
+    }
+    if b == ne || house_number(t, b) != Some(ne) || !boundary_before(t, b) {
+        return None;
+    }
+    let mut end = e;
+    if t.get(end) == Some(&b'.') && matches!(t.get(end + 1), Some(b' ' | b',' | b'\n')) && e - s <= 4 {
+        end += 1;
+    }
+    // direction suffix: NW, SE, N
+    if let Some(k) = j_after_space(t, end) {
+        let w = alnum_end(t, k);
+        if matches!(&t[k..w], b"N" | b"S" | b"E" | b"W" | b"NE" | b"NW" | b"SE" | b"SW") {
+            end = w;
+        }
+    }
+    Some((Kind::Address, b, locality(t, end)))
+}
+
+/// `12 rue de la Paix`, `Calle Mayor, 5`, `Via Roma 10`, `Avenida de
+/// América 32`.
+fn street_before(t: &[u8], s: usize, e: usize) -> Option<(Kind, usize, usize)> {
+    let cue = &t[s..e];
+    let weak =
+        cue.eq_ignore_ascii_case(b"via") || cue.eq_ignore_ascii_case(b"route") || cue.eq_ignore_ascii_case(b"largo");
+    if weak && !t[s].is_ascii_uppercase() && !(s >= 1 && t[s - 1] == b' ' && s >= 2 && t[s - 2].is_ascii_digit()) {
+        return None;
+    }
+    let mut i = e;
+    if t.get(i) == Some(&b'.') {
+        i += 1;
+    }
+    let i0 = skip_spaces(t, i);
+    if i0 == i && cue != b"c/" && cue != b"C/" {
+        return None;
+    }
+    // the street name: capitalised words and particles, at least one
+    // capitalised word
+    let mut j = i0;
+    let mut end = j;
+    let mut caps = 0;
+    for _ in 0..6 {
+        let (c, _) = match char_at(t, j) {
+            Some(x) => x,
+            None => break,
+        };
+        let w = city_word_end(t, j);
+        if w == j {
+            break;
+        }
+        let wd = &t[j..w];
+        if c.is_uppercase() {
+            caps += 1;
+            end = w;
+        } else if lower_eq_any(wd, STREET_PARTICLES) || wd.ends_with(b"'") {
+            // particle: must be followed by more name
+        } else {
+            break;
+        }
+        // `l'Église`, `d'Italia`
+        let mut n = w;
+        if n < t.len() && (t[n] == b'\'' || t[n] == b' ') {
+            n += 1;
+        } else {
+            break;
+        }
+        j = n;
+    }
+    if caps == 0 {
+        return None;
+    }
+    // house number before the cue (FR): `12 rue …`, `12, rue …`, `12 bis rue`
+    let before = {
+        let mut k = s;
+        while k > 0 && matches!(t[k - 1], b' ' | b',') {
+            k -= 1;
+        }
+        let mut b = k;
+        while b > 0 && (t[b - 1].is_ascii_alphanumeric() || t[b - 1] == b'-') {
+            b -= 1;
+        }
+        // `12 bis`
+        if b < k && matches!(&t[b..k], b"bis" | b"ter") {
+            let mut k2 = b;
+            while k2 > 0 && t[k2 - 1] == b' ' {
+                k2 -= 1;
+            }
+            let mut b2 = k2;
+            while b2 > 0 && t[b2 - 1].is_ascii_digit() {
+                b2 -= 1;
+            }
+            (b2 < k2 && k < s && boundary_before(t, b2)).then_some(b2)
+        } else {
+            (b < k && k < s && house_number(t, b) == Some(k) && boundary_before(t, b)).then_some(b)
+        }
+    };
+    // house number after the name (ES/IT): `Mayor 5`, `Mayor, 5`, `nº 5`
+    let after = {
+        let mut k = end;
+        if t.get(k) == Some(&b',') {
+            k += 1;
+        }
+        k = skip_spaces(t, k);
+        let w = word_end(t, k);
+        if w > k && lower_eq_any(&t[k..w], &["n", "nº", "no", "nr", "num", "número", "numero", "n°"]) {
+            let mut q = w;
+            if matches!(t.get(q), Some(b'.' | b'\xc2')) {
+                q += if t[q] == b'.' { 1 } else { 0 };
+            }
+            if t[q..].starts_with("º".as_bytes()) || t[q..].starts_with("°".as_bytes()) {
+                q += 2;
+            }
+            if t.get(q) == Some(&b'.') {
+                q += 1;
+            }
+            k = skip_spaces(t, q);
+        }
+        if k > end {
+            house_number(t, k).filter(|&h| {
+                // a number followed by a word is a quantity (`via Amazon 2 days`)
+                let n = skip_spaces(t, h);
+                !(n > h && t.get(n).is_some_and(u8::is_ascii_lowercase) && !t[n..].starts_with(b"bis"))
+            })
+        } else {
+            None
+        }
+    };
+    match (before, after) {
+        (Some(b), _) if !weak || t[s].is_ascii_lowercase() => Some((Kind::Address, b, locality(t, end))),
+        (_, Some(h)) => {
+            let mut h = h;
+            // `3º B`, `2° piano`
+            for x in ["º", "°", "ª"] {
+                if t[h..].starts_with(x.as_bytes()) {
+                    h += x.len();
+                }
+            }
+            Some((Kind::Address, s, locality(t, h)))
+        }
+        _ => None,
+    }
+}
+
+/// `Hauptstraße 5`, `Berliner Str. 12a`, `Kalverstraat 92`, `Am Stadtweg 3`.
+fn street_suffix(t: &[u8], s: usize, e: usize) -> Option<(Kind, usize, usize)> {
+    if !boundary_after(t, e) && t[e - 1] != b'.' {
+        return None;
+    }
+    // the word containing the suffix
+    let mut b = s;
+    while let Some((c, j)) = char_before(t, b) {
+        if c.is_alphabetic() || c == '-' {
+            b = j;
+        } else {
+            break;
+        }
+    }
+    let cap = char_at(t, b).is_some_and(|(c, _)| c.is_uppercase());
+    if !cap {
+        return None;
+    }
+    let weak = {
+        let suf = &t[s..e];
+        ["weg", "damm", "ufer", "steig", "dijk", "kade", "str"]
+            .iter()
+            .any(|w| w.as_bytes().eq_ignore_ascii_case(suf))
+    };
+    let mut start = b;
+    if b == s {
+        // standalone: `Berliner Straße`, `Lange Straße`
+        start = street_name_before(t, s, 2)?;
+    } else if b + 3 > s {
+        return None;
+    }
+    // `Am`, `An der`, `Auf dem` before: part of the address
+    let mut i = e;
+    let i2 = skip_spaces(t, i);
+    if i2 == i && t[e - 1] != b'.' {
+        return None;
+    }
+    i = i2;
+    let h = house_number(t, i)?;
+    if h - i > 4 {
+        return None;
+    }
+    if weak {
+        // a weak ending needs the address to stop after the number
+        let n = skip_spaces(t, h);
+        let ok = matches!(t.get(n), None | Some(b',' | b'\n' | b'.' | b';' | b')' | b'\r' | b'\\'))
+            || (n > h && t.get(n).is_some_and(u8::is_ascii_digit))
+            || (t.get(n).is_some_and(u8::is_ascii_lowercase)
+                && lower_eq_any(&t[n..word_end(t, n)], &["in", "im", "te", "in", "en", "a", "à"]));
+        if !ok {
+            return None;
+        }
+        let numlen = h - i;
+        if numlen > 3 {
+            return None;
+        }
+    }
+    let _ = start;
+    Some((Kind::Address, start, locality(t, h)))
+}
+
+/// `Address: 12 Main St, Springfield` — the rest of the line when it holds a
+/// number and a capitalised word.
+fn address_label(t: &[u8], s: usize, e: usize) -> Option<(Kind, usize, usize)> {
+    let cue = &t[s..e];
+    let is_phrase = cue.contains(&b' ');
+    let mut i = skip_spaces(t, e);
+    if t.get(i) == Some(&b':') {
+        i = skip_spaces(t, i + 1);
+    } else if !is_phrase || cue.ends_with(b"address") {
+        return None;
+    }
+    if !is_phrase && !line_start(t, s) {
+        let mut j = s;
+        while j > 0 && t[j - 1] == b' ' {
+            j -= 1;
+        }
+        if !(j > 0 && matches!(t[j - 1], b',' | b';' | b'|')) {
+            // `billing address:` etc. are phrases; a bare `address:` needs a field start
+            return None;
+        }
+    }
+    let mut end = i;
+    let mut j = i;
+    let mut has_digit = false;
+    let mut has_cap = false;
+    while j < t.len() && j - i < 160 {
+        match t[j] {
+            b'\n' | b'\r' | b';' | b'|' | b'"' => break,
+            b'\\' if matches!(t.get(j + 1), Some(b'n' | b'r' | b'"')) => break,
+            b'.' if j + 1 >= t.len()
+                || (t[j + 1] == b' ' && t.get(j + 2).is_some_and(u8::is_ascii_uppercase) && !abbrev_before(t, j)) =>
+            {
+                break
+            }
+            c => {
+                has_digit |= c.is_ascii_digit();
+                has_cap |= c.is_ascii_uppercase();
+                if !c.is_ascii_whitespace() && c != b',' {
+                    end = j + 1;
+                }
+            }
+        }
+        j += 1;
+    }
+    (has_digit && has_cap && end > i + 4).then_some((Kind::Address, i, end))
+}
+
+/// `St.`, `Str.`, `Ave.`, `Rd.`, `Nr.` just before a dot at `j`.
+fn abbrev_before(t: &[u8], j: usize) -> bool {
+    let mut b = j;
+    while b > 0 && t[b - 1].is_ascii_alphabetic() {
+        b -= 1;
+    }
+    lower_eq_any(
+        &t[b..j],
+        &[
+            "st", "str", "ave", "rd", "nr", "no", "apt", "dr", "blvd", "ln", "av", "avda", "pl",
+        ],
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn spans(text: &str) -> Vec<(Kind, String)> {
+        let p = Prose::new().unwrap();
+        let mut out = Vec::new();
+        p.find(text.as_bytes(), &mut out);
+        out.into_iter().map(|(k, a, b)| (k, text[a..b].to_string())).collect()
+    }
+
+    #[test]
+    fn dates() {
+        assert_eq!(date(b"03/04/1985", 0), Some(10));
+        assert_eq!(date(b"31.02.1985", 0), None);
+        assert_eq!(date(b"1985-02-29", 0), None);
+        assert_eq!(date(b"1984-02-29", 0), Some(10));
+        assert_eq!(date(b"3 March 1985", 0), Some(12));
+        assert_eq!(date(b"5 de marzo de 1990", 0), Some(18));
+        assert_eq!(date(b"13/13/1985", 0), None);
+        assert_eq!(date_month_first(b"March 3, 1985", 0), Some(13));
+    }
+
+    #[test]
+    fn names_need_a_cue_and_a_shape() {
+        assert_eq!(spans("Dear Jane Doe,\nthanks"), vec![(Kind::Name, "Jane Doe".into())]);
+        assert_eq!(spans("Dear Customer,"), vec![]);
+        assert_eq!(spans("I bought an iPhone from Apple in Paris."), vec![]);
+    }
+}

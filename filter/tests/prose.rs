@@ -1,0 +1,293 @@
+//! Free-text detection (names, postal addresses, dates of birth in prose),
+//! measured on the documents under `tests/data/prose/`: recall per kind on
+//! the marked values, precision on everything found, and the share of clean
+//! documents with a false positive. The figures are printed
+//! (`cargo test -p piiguard --test prose -- --nocapture`) and held to floors.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use piiguard::prose::{Kind, Prose};
+
+struct Doc {
+    text: String,
+    gold: Vec<(Kind, usize, usize)>,
+}
+
+/// Splits a data file into documents and strips the `[[kind:value]]` marks.
+fn parse(file: &str) -> Vec<Doc> {
+    let mut docs = Vec::new();
+    let body = file.split_once("\n===\n").map(|x| x.1).unwrap_or(file);
+    for raw in body.split("\n===\n") {
+        let mut text = String::new();
+        let mut gold = Vec::new();
+        let mut rest = raw;
+        while let Some(i) = rest.find("[[") {
+            text.push_str(&rest[..i]);
+            let after = &rest[i + 2..];
+            let j = after.find("]]").expect("unclosed mark");
+            let (kind, value) = after[..j].split_once(':').expect("mark without kind");
+            let kind = match kind {
+                "name" => Kind::Name,
+                "addr" => Kind::Address,
+                "dob" => Kind::BirthDate,
+                k => panic!("unknown kind {k}"),
+            };
+            gold.push((kind, text.len(), text.len() + value.len()));
+            text.push_str(value);
+            rest = &after[j + 2..];
+        }
+        text.push_str(rest);
+        docs.push(Doc { text, gold });
+    }
+    docs
+}
+
+#[derive(Default, Clone, Copy)]
+struct Count {
+    gold: usize,
+    hit: usize,
+    found: usize,
+    correct: usize,
+}
+
+fn overlaps(a: (usize, usize), b: (usize, usize)) -> bool {
+    a.0 < b.1 && b.0 < a.1
+}
+
+fn idx(k: Kind) -> usize {
+    match k {
+        Kind::Name => 0,
+        Kind::Address => 1,
+        Kind::BirthDate => 2,
+    }
+}
+
+/// Recall: a marked value counts as found when a span of the same kind
+/// overlaps it. Precision: a span is correct when it overlaps a marked value
+/// of its kind.
+fn measure(docs: &[Doc], p: &Prose, c: &mut [Count; 3], show: bool) -> usize {
+    let mut docs_with_fp = 0;
+    for d in docs {
+        let mut out = Vec::new();
+        p.find(d.text.as_bytes(), &mut out);
+        let mut fp = false;
+        for &(k, a, b) in &d.gold {
+            c[idx(k)].gold += 1;
+            if out.iter().any(|&(k2, s, e)| k2 == k && overlaps((a, b), (s, e))) {
+                c[idx(k)].hit += 1;
+            } else if show {
+                println!("  miss {k:?}: {:?}", &d.text[a..b]);
+            }
+        }
+        for &(k, s, e) in &out {
+            c[idx(k)].found += 1;
+            if d.gold.iter().any(|&(k2, a, b)| k2 == k && overlaps((a, b), (s, e))) {
+                c[idx(k)].correct += 1;
+            } else {
+                fp = true;
+                if show {
+                    println!("  false {k:?}: {:?}", &d.text[s..e]);
+                }
+            }
+        }
+        docs_with_fp += fp as usize;
+    }
+    docs_with_fp
+}
+
+fn pct(a: usize, b: usize) -> f64 {
+    if b == 0 {
+        100.0
+    } else {
+        100.0 * a as f64 / b as f64
+    }
+}
+
+struct Figures {
+    recall: f64,
+    precision: f64,
+    per_kind: [f64; 3],
+    clean_flagged: f64,
+}
+
+fn report(label: &str, positives: &str, negatives: &str) -> Figures {
+    let p = Prose::new().unwrap();
+    let pos = parse(positives);
+    let neg = parse(negatives);
+    assert!(pos.len() >= 40 && neg.len() >= 40, "data files truncated");
+    assert!(neg.iter().all(|d| d.gold.is_empty()), "negatives must not be marked");
+    let show = std::env::var_os("PROSE_SHOW").is_some();
+    let mut c = [Count::default(); 3];
+    let _ = measure(&pos, &p, &mut c, show);
+    let mut n = [Count::default(); 3];
+    let neg_fp = measure(&neg, &p, &mut n, show);
+    let names = ["person_name", "postal_address", "birth_date"];
+    println!(
+        "{label}: {} documents with {} marked values, {} clean documents",
+        pos.len(),
+        c.iter().map(|x| x.gold).sum::<usize>(),
+        neg.len()
+    );
+    println!("| category | marked | recall | precision (positives + clean) | false spans on clean text |");
+    println!("|---|---|---|---|---|");
+    let mut total = Count::default();
+    let mut per_kind = [0.0; 3];
+    for i in 0..3 {
+        let found = c[i].found + n[i].found;
+        per_kind[i] = pct(c[i].hit, c[i].gold);
+        println!(
+            "| {} | {} | {:.1} % | {:.1} % | {} |",
+            names[i],
+            c[i].gold,
+            per_kind[i],
+            pct(c[i].correct, found),
+            n[i].found
+        );
+        total.gold += c[i].gold;
+        total.hit += c[i].hit;
+        total.found += found;
+        total.correct += c[i].correct;
+    }
+    let recall = pct(total.hit, total.gold);
+    let precision = pct(total.correct, total.found);
+    println!(
+        "| all | {} | {recall:.1} % | {precision:.1} % | {} |",
+        total.gold,
+        n.iter().map(|x| x.found).sum::<usize>()
+    );
+    let clean_flagged = pct(neg_fp, neg.len());
+    println!(
+        "clean documents with any finding: {neg_fp}/{} ({clean_flagged:.1} %)\n",
+        neg.len()
+    );
+    Figures {
+        recall,
+        precision,
+        per_kind,
+        clean_flagged,
+    }
+}
+
+/// The development set: the rules were written against it, so its figures
+/// are optimistic; the floors only catch regressions.
+#[test]
+fn free_text_development_set() {
+    let f = report(
+        "development set",
+        include_str!("data/prose/positives.txt"),
+        include_str!("data/prose/negatives.txt"),
+    );
+    assert!(f.recall >= 85.0, "recall {:.1} %", f.recall);
+    for (i, floor) in [(0, 80.0), (1, 85.0), (2, 85.0)] {
+        assert!(
+            f.per_kind[i] >= floor,
+            "kind {i}: recall {:.1} % < {floor} %",
+            f.per_kind[i]
+        );
+    }
+    assert!(f.precision >= 90.0, "precision {:.1} %", f.precision);
+    assert!(
+        f.clean_flagged <= 8.0,
+        "{:.1} % of clean documents flagged",
+        f.clean_flagged
+    );
+}
+
+/// The held-out set: written after the rules and never used to tune them.
+/// Floors set before it was first measured: the 60 % recall goal,
+/// 80 % precision, at most 15 % of clean documents flagged.
+#[test]
+fn free_text_held_out_set() {
+    let f = report(
+        "held-out set",
+        include_str!("data/prose/heldout_positives.txt"),
+        include_str!("data/prose/heldout_negatives.txt"),
+    );
+    assert!(f.recall >= 60.0, "recall {:.1} % < 60 %", f.recall);
+    assert!(f.precision >= 80.0, "precision {:.1} % < 80 %", f.precision);
+    assert!(
+        f.clean_flagged <= 15.0,
+        "{:.1} % of clean documents flagged",
+        f.clean_flagged
+    );
+}
+
+/// Table of single cases per cue family: what must be found, exactly.
+#[test]
+fn cue_table() {
+    let p = Prose::new().unwrap();
+    let cases: &[(&str, &[(Kind, &str)])] = &[
+        ("Dear Mrs. Smith-Jones,", &[(Kind::Name, "Smith-Jones")]),
+        ("Herr Prof. Dr. Keller kommt morgen.", &[(Kind::Name, "Keller")]),
+        ("Dhr. van der Berg belde.", &[(Kind::Name, "van der Berg")]),
+        ("my name is Seán O'Brien", &[(Kind::Name, "Seán O'Brien")]),
+        ("Regards,\nJ. R. Hartley", &[(Kind::Name, "J. R. Hartley")]),
+        ("DOB: 29/02/1988", &[(Kind::BirthDate, "29/02/1988")]),
+        ("DOB: 29/02/1987", &[]),
+        ("geboren am 31.04.1980", &[]),
+        (
+            "born on the 3rd of March 1985",
+            &[(Kind::BirthDate, "3rd of March 1985")],
+        ),
+        (
+            "nacido el 5 de marzo de 1990",
+            &[(Kind::BirthDate, "5 de marzo de 1990")],
+        ),
+        ("Hauptstraße 5", &[(Kind::Address, "Hauptstraße 5")]),
+        ("Hauptstraße", &[]),
+        (
+            "10 Downing St, London SW1A 2AA",
+            &[(Kind::Address, "10 Downing St, London SW1A 2AA")],
+        ),
+        (
+            "12 Main Street, Springfield, OR 97477-1234",
+            &[(Kind::Address, "12 Main Street, Springfield, OR 97477-1234")],
+        ),
+        (
+            "Kalverstraat 92, 1012 PH",
+            &[(Kind::Address, "Kalverstraat 92, 1012 PH")],
+        ),
+        ("Via Roma 10, 00184 Roma", &[(Kind::Address, "Via Roma 10, 00184 Roma")]),
+        ("Calle Mayor nº 5", &[(Kind::Address, "Calle Mayor nº 5")]),
+        ("12, rue des Lilas", &[(Kind::Address, "12, rue des Lilas")]),
+        ("We ship via Amazon 2 days later", &[]),
+        ("MS Word crashed", &[]),
+        ("Hi Team,", &[]),
+        ("Thanks, Support Team", &[]),
+    ];
+    for (text, want) in cases {
+        let mut out = Vec::new();
+        p.find(text.as_bytes(), &mut out);
+        let got: Vec<(Kind, &str)> = out.iter().map(|&(k, a, b)| (k, &text[a..b])).collect();
+        assert_eq!(&got[..], *want, "{text:?}");
+    }
+}
+
+/// Arbitrary bytes never panic and spans stay inside the text.
+#[test]
+fn arbitrary_bytes() {
+    let p = Prose::new().unwrap();
+    let seeds: &[&[u8]] = &[
+        b"Dear \xff\xfe",
+        b"Mr \xc3",
+        b"born on 3",
+        b"12 rue",
+        b"Str.",
+        b"\\n\\nRegards,\\n",
+    ];
+    let mut x: u64 = 0x9E37_79B9_7F4A_7C15;
+    for seed in seeds {
+        for n in 0..300 {
+            let mut t = seed.to_vec();
+            for _ in 0..(n % 40) {
+                x ^= x << 13;
+                x ^= x >> 7;
+                x ^= x << 17;
+                let alphabet = b" aZ9.,:-\n\xc3\xa9";
+                t.push(alphabet[(x % alphabet.len() as u64) as usize]);
+            }
+            let mut out = Vec::new();
+            p.find(&t, &mut out);
+            assert!(out.iter().all(|&(_, a, b)| a < b && b <= t.len()));
+        }
+    }
+}
