@@ -1,60 +1,254 @@
 //! `piiguard`: check a policy, scan a payload, explain each decision —
 //! with the same engine the filter runs in Envoy.
 
-use piiguard::config::{Action, ConfigError};
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use piiguard::config::Action;
 use piiguard::detect::Scratch;
 use piiguard::engine::{Decision, Direction, Engine};
 use piiguard::policy::{Policy, RequestInfo};
 use piiguard::redact::Hasher;
-use serde::Deserialize;
 use std::io::{Read, Write};
 use std::process::ExitCode;
 
+mod check;
+mod time;
 mod trail;
 
-const SCHEMA: &str = include_str!("../../schema/piiguard-config.schema.json");
+/// Prints a line on stdout; a closed pipe (`piiguard ... | head`) ends the
+/// program quietly instead of panicking.
+macro_rules! outln {
+    ($($arg:tt)*) => {
+        $crate::emit(format_args!($($arg)*))
+    };
+}
+pub(crate) use outln;
 
-const USAGE: &str = "usage:
-  piiguard check FILE...                 validate policies (JSON, or YAML manifests with embedded configs)
-  piiguard scan --policy FILE [OPTIONS] [INPUT|-]
-  piiguard explain --policy FILE [OPTIONS] [INPUT|-]
-  piiguard schema                        print the JSON Schema of the configuration
-  piiguard trail (--subject PSEUDONYM | --id RAW [--key KEY]) [--json] AUDIT.jsonl...
-                                         one subject's record of processing (art. 15, 30)
-  piiguard breach [--route R] [--recipient CLUSTER] [--host H] [--since MS] [--until MS] [--json] AUDIT.jsonl...
-                                         which subjects and categories flowed there (arts. 33-34)
-
-options for scan/explain:
-  --route NAME            use this config route (else matched from --path/--method/--host)
-  --path /x  --method M  --host H  --envoy-route NAME  --peer spiffe://...
-  --direction request|response   (default request)
-  --content-type T        (default: sniffed)
-  --json                  findings as JSON on stdout instead of the body
-  --hash-key KEY          key for the `hash` strategy (else PIIGUARD_HASH_KEY)
-
-exit codes: 0 allowed/logged/shadow, 2 redacted, 3 blocked, 4 invalid policy, 1 usage or I/O error";
+pub(crate) fn emit(args: std::fmt::Arguments) {
+    let mut out = std::io::stdout().lock();
+    if out.write_fmt(args).and_then(|_| out.write_all(b"\n")).is_err() {
+        std::process::exit(0);
+    }
+}
 
 const EXIT_REDACTED: u8 = 2;
 const EXIT_BLOCKED: u8 = 3;
 const EXIT_INVALID: u8 = 4;
 
+/// The JSON Schema's stable address (`$id`), also used in the shipped YAML's
+/// `yaml-language-server` modelines.
+pub const SCHEMA_ID: &str =
+    "https://raw.githubusercontent.com/piiguard/piiguard/main/schema/piiguard-config.schema.json";
+
+#[derive(Parser)]
+#[command(
+    name = "piiguard",
+    version,
+    about = "GDPR personal-data policy for Envoy and Istio, on the command line",
+    long_about = "Check piiguard policies, scan a payload and explain each decision with the same engine the filter \
+                  runs in Envoy, and read the audit trail back (a subject's record of processing, breach scoping).",
+    after_help = "Exit codes: 0 allowed/logged/shadow (check: all valid), 2 redacted, 3 blocked, 4 invalid policy, \
+                  1 usage or I/O error.\nRun `piiguard <command> --help` for each command's options and examples."
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Validate policies: JSON or YAML policies, Envoy configs and Istio manifests
+    #[command(after_help = "Examples:
+  piiguard check examples/payments.json
+  piiguard check istio/                      # every .json/.yaml/.yml below; files without piiguard config are skipped
+  piiguard check istio/*.yaml envoy-config/envoy.yaml
+  kubectl get wasmplugin -A -o yaml | piiguard check -
+
+Errors name the JSON path and the line and column in the file as written (the YAML line for manifests).
+A policy that pseudonymises (subject, `hash`) warns when the file does not set PIIGUARD_HASH_KEY.")]
+    Check {
+        /// Files or directories; `-` reads stdin
+        #[arg(required = true, value_name = "FILE|DIR|-")]
+        inputs: Vec<String>,
+    },
+    /// Run a payload through a policy: print the body as the upstream would see it
+    #[command(after_help = "Examples:
+  echo '{\"email\":\"jane@example.com\"}' | piiguard scan --policy envoy-config/envoy.yaml --route echo
+  piiguard scan --policy examples/payments.json --path /payments --method POST body.json
+  piiguard scan --policy=examples/payments.json --direction=response --json response.json
+
+The findings go to stderr (detector, category, location, count, action); the body to stdout.")]
+    Scan(ScanArgs),
+    /// Like scan, but say which route matched, why, and which rule decided each finding
+    #[command(after_help = "Examples:
+  piiguard explain --policy examples/payments.json --path /payments --method GET body.json
+  echo '{\"card\":\"4111111111111111\"}' | piiguard explain --policy examples/payments.json --path /payments")]
+    Explain(ScanArgs),
+    /// Print the JSON Schema of the configuration (generated from the parser's types)
+    #[command(after_help = "Examples:
+  piiguard schema > schema/piiguard-config.schema.json
+  # editors (YAML language server): first line of a policy file
+  # yaml-language-server: $schema=https://raw.githubusercontent.com/piiguard/piiguard/main/schema/piiguard-config.schema.json")]
+    Schema,
+    /// One subject's record of processing from the audit trail (GDPR arts. 15, 30)
+    #[command(after_help = "Examples:
+  piiguard trail --subject 3f9c0a1b2c3d4e5f audit.jsonl
+  PIIGUARD_HASH_KEY=... piiguard trail --id jane@example.com --since 2026-11-01 audit.jsonl
+  kubectl logs deploy/crm -c istio-proxy | piiguard trail --subject 3f9c0a1b2c3d4e5f --since 72h -
+
+Times: --since/--until take a date (2026-11-01), a date and time (2026-11-01T08:30:00Z, any offset),
+a duration back from now (72h, 7d, 90m) or epoch milliseconds. Output times are ISO-8601 UTC.")]
+    Trail(TrailArgs),
+    /// Which subjects and categories flowed through a route or to a recipient (GDPR arts. 33-34)
+    #[command(after_help = "Examples:
+  piiguard breach --recipient outbound|443||api.partner.example --since 2026-11-01 --until 2026-11-08 audit.jsonl
+  piiguard breach --route payments --since 72h --json audit.jsonl
+
+Times as for `trail`: a date, a date and time, a duration back from now (72h) or epoch milliseconds.")]
+    Breach(BreachArgs),
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum Dir {
+    Request,
+    Response,
+}
+
+#[derive(Args)]
+struct ScanArgs {
+    /// Policy file (JSON or YAML policy, Envoy config, Istio manifest)
+    #[arg(long, value_name = "FILE")]
+    policy: String,
+    /// Use this policy route (else matched from --path/--method/--host/--peer/--envoy-route)
+    #[arg(long)]
+    route: Option<String>,
+    /// Request path (with query)
+    #[arg(long, default_value = "/")]
+    path: String,
+    #[arg(long, default_value = "POST")]
+    method: String,
+    /// Host/authority
+    #[arg(long, default_value = "")]
+    host: String,
+    /// Envoy route name (`xds.route_name`)
+    #[arg(long, value_name = "NAME")]
+    envoy_route: Option<String>,
+    /// Caller identity (mTLS URI SAN, spiffe://...)
+    #[arg(long)]
+    peer: Option<String>,
+    /// Upstream cluster name (`xds.cluster_name`)
+    #[arg(long)]
+    cluster: Option<String>,
+    #[arg(long, value_enum, default_value = "request")]
+    direction: Dir,
+    /// Content type (default: sniffed)
+    #[arg(long)]
+    content_type: Option<String>,
+    /// Findings as JSON on stdout instead of the body
+    #[arg(long)]
+    json: bool,
+    /// Key for the `hash` strategy and subject pseudonyms
+    #[arg(long, env = "PIIGUARD_HASH_KEY", hide_env_values = true)]
+    hash_key: Option<String>,
+    /// Payload file; `-` or nothing reads stdin
+    #[arg(value_name = "INPUT|-")]
+    input: Option<String>,
+}
+
+#[derive(Args)]
+#[command(group(clap::ArgGroup::new("who").required(true).args(["subject", "id"])))]
+struct TrailArgs {
+    /// The subject's pseudonym, as in the audit record
+    #[arg(long)]
+    subject: Option<String>,
+    /// The subject's raw identifier (hashed with --key into the pseudonym)
+    #[arg(long)]
+    id: Option<String>,
+    /// Pseudonymisation key for --id
+    #[arg(long, env = "PIIGUARD_HASH_KEY", hide_env_values = true)]
+    key: Option<String>,
+    #[command(flatten)]
+    window: Window,
+    /// JSON output
+    #[arg(long)]
+    json: bool,
+    /// Audit trail files (JSON lines, or Envoy logs with `piiguard-audit:` lines); `-` reads stdin
+    #[arg(required = true, value_name = "AUDIT.jsonl|-")]
+    files: Vec<String>,
+}
+
+#[derive(Args)]
+struct Window {
+    /// From: 2026-11-01, 2026-11-01T08:30:00Z, 72h (back from now), or epoch ms
+    #[arg(long, value_name = "WHEN")]
+    since: Option<String>,
+    /// Until (inclusive), same forms as --since
+    #[arg(long, value_name = "WHEN")]
+    until: Option<String>,
+}
+
+impl Window {
+    fn bounds(&self) -> Result<(u64, u64), String> {
+        let now = time::now_ms();
+        let since = match &self.since {
+            Some(s) => time::instant_ms(s, now).map_err(|e| format!("--since {e}"))?,
+            None => 0,
+        };
+        let until = match &self.until {
+            Some(s) => time::instant_ms(s, now).map_err(|e| format!("--until {e}"))?,
+            None => u64::MAX,
+        };
+        if since > until {
+            return Err(format!(
+                "--since ({}) is after --until ({})",
+                time::iso(since),
+                time::iso(until)
+            ));
+        }
+        Ok((since, until))
+    }
+}
+
+#[derive(Args)]
+struct BreachArgs {
+    /// Policy route name
+    #[arg(long)]
+    route: Option<String>,
+    /// Recipient: the upstream cluster the data went to
+    #[arg(long)]
+    recipient: Option<String>,
+    /// Service (authority)
+    #[arg(long)]
+    host: Option<String>,
+    #[command(flatten)]
+    window: Window,
+    /// JSON output
+    #[arg(long)]
+    json: bool,
+    /// Audit trail files; `-` reads stdin
+    #[arg(required = true, value_name = "AUDIT.jsonl|-")]
+    files: Vec<String>,
+}
+
 fn main() -> ExitCode {
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    let res = match args.first().map(String::as_str) {
-        Some("check") => check(&args[1..]),
-        Some("scan") => scan(&args[1..], false),
-        Some("explain") => scan(&args[1..], true),
-        Some("trail") => trail::trail(&args[1..]),
-        Some("breach") => trail::breach(&args[1..]),
-        Some("schema") => {
-            println!("{SCHEMA}");
+    let cli = match Cli::try_parse() {
+        Ok(c) => c,
+        Err(e) => {
+            // help and version go to stdout (a closed pipe is not an error)
+            let code = if e.use_stderr() { 1 } else { 0 };
+            let _ = e.print();
+            return ExitCode::from(code);
+        }
+    };
+    let res = match cli.command {
+        Command::Check { inputs } => run_check(&inputs),
+        Command::Scan(a) => scan(&a, false),
+        Command::Explain(a) => scan(&a, true),
+        Command::Schema => {
+            outln!("{}", schema_text());
             Ok(0)
         }
-        Some("-h") | Some("--help") | Some("help") => {
-            println!("{USAGE}");
-            Ok(0)
-        }
-        _ => Err(format!("unknown command\n{USAGE}")),
+        Command::Trail(a) => trail::trail(&a),
+        Command::Breach(a) => trail::breach(&a),
     };
     match res {
         Ok(code) => ExitCode::from(code),
@@ -65,180 +259,99 @@ fn main() -> ExitCode {
     }
 }
 
-/// A plugin configuration found in a file, with where it was found.
-struct Embedded {
-    origin: String,
-    json: String,
-    /// True when `json` is the whole file (line/column refer to it).
-    whole_file: bool,
-}
-
-/// Finds plugin configurations: the file itself when it is JSON, else every
-/// embedded one in YAML (Envoy `StringValue` configurations, Istio
-/// WasmPlugin/TrafficExtension `pluginConfig`).
-fn configs_in(path: &str) -> Result<Vec<Embedded>, String> {
-    let text = std::fs::read_to_string(path).map_err(|e| format!("{path}: {e}"))?;
-    if path.ends_with(".json") || text.trim_start().starts_with('{') {
-        return Ok(vec![Embedded {
-            origin: path.to_string(),
-            json: text,
-            whole_file: true,
-        }]);
-    }
-    let mut out = Vec::new();
-    for (i, doc) in serde_yaml::Deserializer::from_str(&text).enumerate() {
-        let v = serde_yaml::Value::deserialize(doc).map_err(|e| format!("{path}: YAML: {e}"))?;
-        let kind = v.get("kind").and_then(|k| k.as_str()).unwrap_or("").to_string();
-        let origin = if kind.is_empty() {
-            format!("{path}[doc {i}]")
-        } else {
-            format!("{path}[doc {i} {kind}]")
-        };
-        let json = serde_json::to_value(&v).map_err(|e| format!("{path}: {e}"))?;
-        for (at, text) in piiguard::config::embedded_configs(&json) {
-            out.push(Embedded {
-                origin: format!("{origin} {at}"),
-                json: text,
-                whole_file: false,
-            });
-        }
-    }
-    Ok(out)
-}
-
-fn check(args: &[String]) -> Result<u8, String> {
-    if args.is_empty() {
-        return Err(format!("check needs a file\n{USAGE}"));
-    }
-    let mut bad = 0;
-    for path in args {
-        let found = configs_in(path)?;
-        if found.is_empty() {
-            eprintln!("{path}: no piiguard configuration found");
-            bad += 1;
-        }
-        for e in found {
-            match Policy::from_json(e.json.as_bytes()) {
-                Ok(p) => println!(
-                    "{}: ok ({} routes{})",
-                    e.origin,
-                    p.routes.len(),
-                    p.version
-                        .as_ref()
-                        .map(|v| format!(", policy_version {v}"))
-                        .unwrap_or_default()
-                ),
-                Err(err) => {
-                    bad += 1;
-                    println!("{}: error: {}", e.origin, describe(&err, e.whole_file));
-                }
+/// The JSON Schema of [`piiguard::config::Config`], with its stable `$id`.
+fn schema_text() -> String {
+    let mut schema = serde_json::to_value(schemars::schema_for!(piiguard::config::Config)).unwrap_or_default();
+    if let Some(o) = schema.as_object_mut() {
+        let mut out = serde_json::Map::new();
+        for k in ["$schema"] {
+            if let Some(v) = o.remove(k) {
+                out.insert(k.into(), v);
             }
         }
+        out.insert("$id".into(), SCHEMA_ID.into());
+        out.insert("title".into(), "piiguard plugin configuration (version 1)".into());
+        o.remove("title");
+        out.extend(std::mem::take(o));
+        schema = serde_json::Value::Object(out);
+    }
+    serde_json::to_string_pretty(&schema).unwrap_or_default()
+}
+
+fn run_check(paths: &[String]) -> Result<u8, String> {
+    let inputs = check::read_inputs(paths)?;
+    let (mut bad, mut checked) = (0, 0);
+    for input in &inputs {
+        let scan = match check::configs_in(input) {
+            Ok(s) => s,
+            Err(e) => {
+                outln!("{e}");
+                bad += 1;
+                continue;
+            }
+        };
+        if scan.found.is_empty() {
+            outln!("{}: skipped (no piiguard configuration in it)", input.name);
+        }
+        for f in &scan.found {
+            checked += 1;
+            let v = check::verdict(input, f);
+            outln!("{}", v.line);
+            for w in v.warnings {
+                eprintln!("{w}");
+            }
+            if !v.ok {
+                bad += 1;
+            }
+        }
+    }
+    if checked == 0 && bad == 0 {
+        return Err("no piiguard configuration found in the input(s)".into());
     }
     Ok(if bad > 0 { EXIT_INVALID } else { 0 })
 }
 
-fn describe(e: &ConfigError, whole_file: bool) -> String {
-    match (e.line, e.column) {
-        (Some(l), Some(c)) if whole_file => format!("{}: {} (line {l}, column {c})", e.path, e.message),
-        (Some(l), Some(c)) => format!("{}: {} (line {l}, column {c} of the embedded JSON)", e.path, e.message),
-        _ => format!("{}: {}", e.path, e.message),
-    }
-}
-
-struct Opts {
-    policy: Option<String>,
-    route: Option<String>,
-    info: RequestInfo,
-    direction: Direction,
-    content_type: Option<String>,
-    json: bool,
-    hash_key: Option<String>,
-    input: Option<String>,
-}
-
-fn parse_opts(args: &[String]) -> Result<Opts, String> {
-    let mut o = Opts {
-        policy: None,
-        route: None,
-        info: RequestInfo {
-            route_name: None,
-            authority: String::new(),
-            path: "/".into(),
-            method: "POST".into(),
-            peer: None,
-            cluster: None,
-        },
-        direction: Direction::Request,
-        content_type: None,
-        json: false,
-        hash_key: std::env::var("PIIGUARD_HASH_KEY").ok(),
-        input: None,
-    };
-    let mut i = 0;
-    while i < args.len() {
-        let a = args[i].as_str();
-        let mut val = || -> Result<String, String> {
-            i += 1;
-            args.get(i).cloned().ok_or_else(|| format!("{a} needs a value"))
-        };
-        match a {
-            "--policy" => o.policy = Some(val()?),
-            "--route" => o.route = Some(val()?),
-            "--path" => o.info.path = val()?,
-            "--method" => o.info.method = val()?.to_ascii_uppercase(),
-            "--host" => o.info.authority = val()?,
-            "--peer" => o.info.peer = Some(val()?),
-            "--envoy-route" => o.info.route_name = Some(val()?),
-            "--content-type" => o.content_type = Some(val()?),
-            "--hash-key" => o.hash_key = Some(val()?),
-            "--direction" => {
-                o.direction = match val()?.as_str() {
-                    "request" => Direction::Request,
-                    "response" => Direction::Response,
-                    d => return Err(format!("--direction must be request or response, not {d:?}")),
-                }
-            }
-            "--json" => o.json = true,
-            "-" => o.input = None,
-            s if s.starts_with("--") => return Err(format!("unknown option {s}\n{USAGE}")),
-            s => o.input = Some(s.to_string()),
-        }
-        i += 1;
-    }
-    Ok(o)
-}
-
-fn scan(args: &[String], explain: bool) -> Result<u8, String> {
-    let o = parse_opts(args)?;
-    let policy_path = o
-        .policy
-        .clone()
-        .ok_or_else(|| format!("--policy is required\n{USAGE}"))?;
-    let found = configs_in(&policy_path)?;
-    let e = found
+fn scan(o: &ScanArgs, explain: bool) -> Result<u8, String> {
+    let input = check::read_inputs(std::slice::from_ref(&o.policy))?
         .into_iter()
         .next()
-        .ok_or_else(|| format!("{policy_path}: no piiguard configuration found"))?;
+        .ok_or("no policy")?;
+    let e = check::configs_in(&input)?
+        .found
+        .into_iter()
+        .next()
+        .ok_or_else(|| format!("{}: no piiguard configuration found", o.policy))?;
     let policy = match Policy::from_json(e.json.as_bytes()) {
         Ok(p) => p,
         Err(err) => {
-            eprintln!("{}: error: {}", e.origin, describe(&err, e.whole_file));
+            eprintln!("{}", check::describe(&input, &e, &err));
             return Ok(EXIT_INVALID);
         }
     };
     let hasher = o.hash_key.as_deref().and_then(|k| Hasher::new(k.as_bytes(), None));
     let engine = Engine::new(policy, hasher).map_err(|e| e.to_string())?;
     let mut body = Vec::new();
-    match &o.input {
-        Some(p) => body = std::fs::read(p).map_err(|e| format!("{p}: {e}"))?,
-        None => {
+    match o.input.as_deref() {
+        Some(p) if p != "-" => body = std::fs::read(p).map_err(|e| format!("{p}: {e}"))?,
+        _ => {
             std::io::stdin()
                 .lock()
                 .read_to_end(&mut body)
                 .map_err(|e| format!("stdin: {e}"))?;
         }
     }
+    let info = RequestInfo {
+        route_name: o.envoy_route.clone(),
+        authority: o.host.clone(),
+        path: o.path.clone(),
+        method: o.method.to_ascii_uppercase(),
+        peer: o.peer.clone(),
+        cluster: o.cluster.clone(),
+    };
+    let direction = match o.direction {
+        Dir::Request => Direction::Request,
+        Dir::Response => Direction::Response,
+    };
     let (route, why) = match &o.route {
         Some(name) => (
             engine
@@ -247,48 +360,40 @@ fn scan(args: &[String], explain: bool) -> Result<u8, String> {
                 .ok_or_else(|| format!("no route named {name:?}"))?,
             vec![],
         ),
-        None => engine.policy.explain_route(&o.info),
+        None => engine.policy.explain_route(&info),
     };
     let res = engine.inspect_body(
         route,
-        o.direction,
+        direction,
         o.content_type.as_deref(),
         &body,
         &mut Scratch::default(),
     );
     let decision = res.inspection.decision(route.shadow);
-    let mut out = std::io::stdout().lock();
     if explain {
-        let _ = writeln!(out, "route: {}", route.name);
+        outln!("route: {}", route.name);
         match &o.route {
-            Some(_) => {
-                let _ = writeln!(out, "  chosen with --route");
-            }
+            Some(_) => outln!("  chosen with --route"),
             None => {
                 for (name, reason) in &why {
-                    let _ = writeln!(out, "  skipped {name}: {reason}");
+                    outln!("  skipped {name}: {reason}");
                 }
-                let _ = writeln!(
-                    out,
-                    "  {}",
-                    if route.name == engine.policy.default.name {
-                        "no route matched: default".to_string()
-                    } else {
-                        format!("matched {}", route.name)
-                    }
-                );
+                if route.name == engine.policy.default.name {
+                    outln!("  no route matched: default");
+                } else {
+                    outln!("  matched {}", route.name);
+                }
             }
         }
         if route.shadow {
-            let _ = writeln!(out, "  shadow: actions are reported, only logged");
+            outln!("  shadow: actions are reported, only logged");
         }
-        let _ = writeln!(out, "direction: {}", o.direction.as_str());
+        outln!("direction: {}", direction.as_str());
         if res.inspection.findings.is_empty() {
-            let _ = writeln!(out, "findings: none");
+            outln!("findings: none");
         }
         for f in &res.inspection.findings {
-            let _ = writeln!(
-                out,
+            outln!(
                 "finding: {} ({}) at {} x{} -> {} by {}",
                 f.detector,
                 f.category,
@@ -299,9 +404,9 @@ fn scan(args: &[String], explain: bool) -> Result<u8, String> {
             );
         }
         if let Some(u) = &res.inspection.uninspected {
-            let _ = writeln!(out, "not inspected: {u}");
+            outln!("not inspected: {u}");
         }
-        let _ = writeln!(out, "decision: {}", decision.as_str());
+        outln!("decision: {}", decision.as_str());
     } else if o.json {
         let findings: Vec<serde_json::Value> = res
             .inspection
@@ -309,14 +414,17 @@ fn scan(args: &[String], explain: bool) -> Result<u8, String> {
             .iter()
             .map(|f| serde_json::json!({"detector": f.detector, "category": f.category, "location": f.location, "count": f.count, "action": f.action.as_str(), "rule": f.rule}))
             .collect();
-        let v = serde_json::json!({"route": route.name, "direction": o.direction.as_str(), "decision": decision.as_str(), "findings": findings, "uninspected": res.inspection.uninspected});
-        let _ = writeln!(out, "{}", serde_json::to_string_pretty(&v).unwrap_or_default());
+        let v = serde_json::json!({"route": route.name, "direction": direction.as_str(), "decision": decision.as_str(), "findings": findings, "uninspected": res.inspection.uninspected});
+        outln!("{}", serde_json::to_string_pretty(&v).unwrap_or_default());
     } else {
         if decision == Decision::Blocked {
-            let v = serde_json::json!({"error": "personal_data_blocked", "direction": o.direction.as_str(), "categories": res.inspection.categories(Action::Block), "status": route.block_status});
-            let _ = writeln!(out, "{v}");
+            let v = serde_json::json!({"error": "personal_data_blocked", "direction": direction.as_str(), "categories": res.inspection.categories(Action::Block), "status": route.block_status});
+            outln!("{v}");
         } else {
-            let _ = out.write_all(res.body.as_deref().unwrap_or(&body));
+            let mut out = std::io::stdout().lock();
+            if out.write_all(res.body.as_deref().unwrap_or(&body)).is_err() {
+                std::process::exit(0);
+            }
         }
         for f in &res.inspection.findings {
             eprintln!(

@@ -2,6 +2,8 @@
 //! breach scoping. Input: JSON lines as the access log writes them (lines of
 //! Envoy's own log with `piiguard-audit: {...}` work too).
 
+use crate::time::iso;
+use crate::{outln, BreachArgs, TrailArgs};
 use piiguard::redact::{subject_pseudonym, Hasher};
 use std::collections::BTreeMap;
 
@@ -27,41 +29,6 @@ fn records(files: &[String]) -> Result<Vec<serde_json::Value>, String> {
     Ok(out)
 }
 
-struct Args {
-    flags: BTreeMap<String, String>,
-    json: bool,
-    files: Vec<String>,
-}
-
-fn parse(args: &[String], with_value: &[&str]) -> Result<Args, String> {
-    let mut a = Args {
-        flags: BTreeMap::new(),
-        json: false,
-        files: Vec::new(),
-    };
-    let mut i = 0;
-    while i < args.len() {
-        let s = args[i].as_str();
-        if s == "--json" {
-            a.json = true;
-        } else if let Some(name) = s.strip_prefix("--") {
-            if !with_value.contains(&name) {
-                return Err(format!("unknown option {s}"));
-            }
-            i += 1;
-            let v = args.get(i).ok_or_else(|| format!("{s} needs a value"))?;
-            a.flags.insert(name.to_string(), v.clone());
-        } else {
-            a.files.push(s.to_string());
-        }
-        i += 1;
-    }
-    if a.files.is_empty() {
-        return Err("give the audit trail file(s) (JSON lines), or - for stdin".into());
-    }
-    Ok(a)
-}
-
 #[derive(Default)]
 struct Flow {
     requests: u64,
@@ -77,17 +44,12 @@ fn s(v: &serde_json::Value, k: &str) -> String {
 
 /// One subject's record: grouped by service (authority), route, purpose,
 /// recipient and category.
-pub fn trail(args: &[String]) -> Result<u8, String> {
-    let a = parse(args, &["subject", "id", "key"])?;
-    let subject = match (a.flags.get("subject"), a.flags.get("id")) {
+pub fn trail(a: &TrailArgs) -> Result<u8, String> {
+    let (since, until) = a.window.bounds()?;
+    let subject = match (&a.subject, &a.id) {
         (Some(p), _) => p.clone(),
         (None, Some(raw)) => {
-            let key = a
-                .flags
-                .get("key")
-                .cloned()
-                .or_else(|| std::env::var("PIIGUARD_HASH_KEY").ok())
-                .ok_or("--id needs --key (or PIIGUARD_HASH_KEY)")?;
+            let key = a.key.clone().ok_or("--id needs --key (or PIIGUARD_HASH_KEY)")?;
             let h = Hasher::new(key.as_bytes(), None).ok_or("empty key")?;
             subject_pseudonym(&h, raw)
         }
@@ -99,8 +61,11 @@ pub fn trail(args: &[String]) -> Result<u8, String> {
         .iter()
         .filter(|r| r.get("subject").and_then(|s| s.as_str()) == Some(subject.as_str()))
     {
-        n += 1;
         let ts = r.get("ts_ms").and_then(|t| t.as_u64()).unwrap_or(0);
+        if ts < since || ts > until {
+            continue;
+        }
+        n += 1;
         let base = (
             s(r, "authority"),
             s(r, "route"),
@@ -132,18 +97,19 @@ pub fn trail(args: &[String]) -> Result<u8, String> {
             .iter()
             .map(|((svc, route, purpose, rcpt, dir, cat), f)| {
                 serde_json::json!({"service": svc, "route": route, "purpose": purpose, "recipient": rcpt, "direction": dir,
-                    "category": cat, "requests": f.requests, "values": f.values, "first_ms": f.first, "last_ms": f.last, "decisions": f.decisions})
+                    "category": cat, "requests": f.requests, "values": f.values, "first": iso(f.first), "last": iso(f.last),
+                    "first_ms": f.first, "last_ms": f.last, "decisions": f.decisions})
             })
             .collect();
-        println!(
+        outln!(
             "{}",
             serde_json::to_string_pretty(&serde_json::json!({"subject": subject, "requests": n, "flows": list}))
                 .unwrap_or_default()
         );
     } else {
-        println!("subject {subject}: {n} requests");
-        println!(
-            "{:<22} {:<16} {:<16} {:<18} {:<9} {:<15} {:>5} {:>6}  {:<13} {:<13}  decisions",
+        outln!("subject {subject}: {n} requests");
+        outln!(
+            "{:<22} {:<16} {:<16} {:<18} {:<9} {:<15} {:>5} {:>6}  {:<24} {:<24}  decisions",
             "service",
             "route",
             "purpose",
@@ -152,17 +118,17 @@ pub fn trail(args: &[String]) -> Result<u8, String> {
             "category",
             "reqs",
             "values",
-            "first_ms",
-            "last_ms"
+            "first",
+            "last"
         );
         for ((svc, route, purpose, rcpt, dir, cat), f) in &flows {
             let d: Vec<String> = f.decisions.iter().map(|(k, v)| format!("{k}:{v}")).collect();
-            println!(
-                "{svc:<22} {route:<16} {purpose:<16} {rcpt:<18} {dir:<9} {cat:<15} {:>5} {:>6}  {:<13} {:<13}  {}",
+            outln!(
+                "{svc:<22} {route:<16} {purpose:<16} {rcpt:<18} {dir:<9} {cat:<15} {:>5} {:>6}  {:<24} {:<24}  {}",
                 f.requests,
                 f.values,
-                f.first,
-                f.last,
+                iso(f.first),
+                iso(f.last),
                 d.join(",")
             );
         }
@@ -172,29 +138,25 @@ pub fn trail(args: &[String]) -> Result<u8, String> {
 
 /// Which subjects and categories flowed through a route or to a recipient in
 /// a time window.
-pub fn breach(args: &[String]) -> Result<u8, String> {
-    let a = parse(args, &["route", "recipient", "host", "since", "until"])?;
-    let since: u64 = a
-        .flags
-        .get("since")
-        .map(|v| v.parse().map_err(|_| "--since: milliseconds since the epoch"))
-        .transpose()?
-        .unwrap_or(0);
-    let until: u64 = a
-        .flags
-        .get("until")
-        .map(|v| v.parse().map_err(|_| "--until: milliseconds since the epoch"))
-        .transpose()?
-        .unwrap_or(u64::MAX);
+pub fn breach(a: &BreachArgs) -> Result<u8, String> {
+    let (since, until) = a.window.bounds()?;
+    let want = |r: &serde_json::Value, k: &str, flag: &Option<String>| flag.as_ref().is_none_or(|w| s(r, k) == *w);
     let mut subjects: BTreeMap<String, BTreeMap<String, u64>> = BTreeMap::new();
     let mut requests = 0;
+    let (mut first, mut last) = (None, None);
     for r in records(&a.files)? {
         let ts = r.get("ts_ms").and_then(|t| t.as_u64()).unwrap_or(0);
-        let m = |k: &str, flag: &str| a.flags.get(flag).is_none_or(|want| s(&r, k) == *want);
-        if ts < since || ts > until || !m("route", "route") || !m("recipient", "recipient") || !m("authority", "host") {
+        if ts < since
+            || ts > until
+            || !want(&r, "route", &a.route)
+            || !want(&r, "recipient", &a.recipient)
+            || !want(&r, "authority", &a.host)
+        {
             continue;
         }
         requests += 1;
+        first = Some(first.map_or(ts, |f: u64| f.min(ts)));
+        last = Some(last.map_or(ts, |l: u64| l.max(ts)));
         let subject = r
             .get("subject")
             .and_then(|x| x.as_str())
@@ -210,16 +172,20 @@ pub fn breach(args: &[String]) -> Result<u8, String> {
         }
     }
     if a.json {
-        println!(
+        outln!(
             "{}",
-            serde_json::to_string_pretty(&serde_json::json!({"requests": requests, "subjects": subjects}))
-                .unwrap_or_default()
+            serde_json::to_string_pretty(&serde_json::json!({"requests": requests, "subjects": subjects,
+                "first": first.map(iso), "last": last.map(iso)}))
+            .unwrap_or_default()
         );
     } else {
-        println!("{requests} requests, {} subjects", subjects.len());
+        outln!("{requests} requests, {} subjects", subjects.len());
+        if let (Some(f), Some(l)) = (first, last) {
+            outln!("from {} to {}", iso(f), iso(l));
+        }
         for (subj, cats) in &subjects {
             let c: Vec<String> = cats.iter().map(|(k, v)| format!("{k}:{v}")).collect();
-            println!("{subj:<24} {}", c.join(", "));
+            outln!("{subj:<24} {}", c.join(", "));
         }
     }
     Ok(0)

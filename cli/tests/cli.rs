@@ -209,8 +209,8 @@ fn schema_validates_every_shipped_policy() {
 
 fn embedded(text: &str) -> Vec<serde_json::Value> {
     let mut out = Vec::new();
-    for doc in serde_yaml::Deserializer::from_str(text) {
-        let v: serde_yaml::Value = serde::Deserialize::deserialize(doc).unwrap();
+    for doc in serde_norway::Deserializer::from_str(text) {
+        let v: serde_norway::Value = serde::Deserialize::deserialize(doc).unwrap();
         for (_, c) in piiguard::config::embedded_configs(&serde_json::to_value(v).unwrap()) {
             out.push(serde_json::from_str(&c).unwrap());
         }

@@ -7,9 +7,14 @@ use std::collections::BTreeMap;
 use std::fmt;
 
 #[derive(Debug, Clone, Deserialize, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct Config {
+    /// The JSON Schema this document follows (for editors); ignored.
+    #[serde(default, rename = "$schema", skip_serializing)]
+    pub schema: Option<String>,
     /// Schema version of this document; must be 1.
+    #[cfg_attr(feature = "schema", schemars(range(min = 1, max = 1)))]
     pub version: u32,
     /// Free label of the policy (shown in the audit record).
     #[serde(default)]
@@ -39,11 +44,14 @@ pub struct Config {
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields, default)]
 pub struct Limits {
     /// Largest body inspected, in bytes (default 1 MiB, Envoy's default buffer).
+    #[cfg_attr(feature = "schema", schemars(range(min = 1)))]
     pub max_body_bytes: usize,
     /// Deepest JSON nesting inspected (default 128).
+    #[cfg_attr(feature = "schema", schemars(range(min = 1)))]
     pub max_json_depth: usize,
 }
 
@@ -57,6 +65,7 @@ impl Default for Limits {
 }
 
 #[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields, default)]
 pub struct DetectorsConfig {
     /// Built-in detector ids (or categories) that never run.
@@ -65,6 +74,7 @@ pub struct DetectorsConfig {
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct CustomDetectorConfig {
     pub id: String,
@@ -79,6 +89,7 @@ pub struct CustomDetectorConfig {
 }
 
 #[derive(Debug, Clone, Copy, Default, Deserialize, Serialize, PartialEq, Eq)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum ValidatorName {
     #[default]
@@ -88,6 +99,7 @@ pub enum ValidatorName {
 }
 
 #[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct RouteConfig {
     /// Route name (required in `routes`, unused in `default`).
@@ -115,6 +127,7 @@ pub struct RouteConfig {
     pub on_stream: Option<OnStream>,
     /// HTTP status of a block (default 403).
     #[serde(default)]
+    #[cfg_attr(feature = "schema", schemars(range(min = 400, max = 599)))]
     pub block_status: Option<u16>,
     /// Records of processing (GDPR art. 30): what the route is for.
     #[serde(default)]
@@ -137,6 +150,7 @@ pub struct RouteConfig {
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct WithoutConsent {
     /// `block` the request, or `redact` the listed categories in both directions.
@@ -147,6 +161,7 @@ pub struct WithoutConsent {
 }
 
 #[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields, default)]
 pub struct ConsentConfig {
     /// JWT claim with the consented purposes (array, or space/comma separated).
@@ -161,6 +176,7 @@ pub struct ConsentConfig {
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct Objection {
     pub subject: String,
@@ -168,6 +184,7 @@ pub struct Objection {
 }
 
 #[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct MatchConfig {
     /// Envoy route name (`xds.route_name`).
@@ -197,6 +214,7 @@ pub struct MatchConfig {
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields, default)]
 pub struct DirectionConfig {
     /// Action per detector id, category or `*`.
@@ -230,6 +248,7 @@ impl Default for DirectionConfig {
 }
 
 #[derive(Debug, Clone, Copy, Deserialize, Serialize, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Action {
     Allow,
@@ -250,6 +269,7 @@ impl Action {
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize, PartialEq, Eq)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case", deny_unknown_fields)]
 pub enum Strategy {
     /// `[EMAIL]`
@@ -265,6 +285,7 @@ pub enum Strategy {
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize, PartialEq, Eq)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct PartialOpts {
     #[serde(default = "default_keep")]
@@ -276,6 +297,7 @@ fn default_keep() -> usize {
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(untagged)]
 pub enum PathRuleConfig {
     Action(Action),
@@ -283,6 +305,7 @@ pub enum PathRuleConfig {
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct PathRule {
     pub action: Action,
@@ -294,6 +317,7 @@ pub struct PathRule {
 }
 
 #[derive(Debug, Clone, Copy, Deserialize, Serialize, PartialEq, Eq)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum OnOversize {
     Block,
@@ -301,6 +325,7 @@ pub enum OnOversize {
 }
 
 #[derive(Debug, Clone, Copy, Deserialize, Serialize, PartialEq, Eq)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum OnStream {
     Allow,
@@ -308,6 +333,7 @@ pub enum OnStream {
 }
 
 #[derive(Debug, Clone, Copy, Deserialize, Serialize, PartialEq, Eq)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum OnUninspectable {
     Block,
@@ -315,6 +341,7 @@ pub enum OnUninspectable {
 }
 
 #[derive(Debug, Clone, Copy, Deserialize, Serialize, PartialEq, Eq)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum LegalBasis {
     Consent,
@@ -326,6 +353,7 @@ pub enum LegalBasis {
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct SubjectConfig {
     /// Ordered sources; the first that yields a value wins.
@@ -344,6 +372,7 @@ fn default_subject_header() -> String {
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize, PartialEq, Eq)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case", deny_unknown_fields)]
 pub enum SubjectSource {
     Header(String),
@@ -356,6 +385,7 @@ pub enum SubjectSource {
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields, default)]
 pub struct AuditConfig {
     /// `findings` (default): only requests with findings; `all`: every request.
@@ -374,6 +404,7 @@ impl Default for AuditConfig {
 }
 
 #[derive(Debug, Clone, Copy, Deserialize, Serialize, PartialEq, Eq)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum AuditMode {
     Findings,
