@@ -12,6 +12,8 @@ pub mod normalize;
 pub mod policy;
 pub mod prose;
 pub mod redact;
+#[cfg(feature = "testing")]
+pub mod testing;
 pub mod validate;
 
 #[cfg(target_arch = "wasm32")]

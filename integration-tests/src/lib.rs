@@ -4,6 +4,8 @@
 //! `envoy-config/envoy.yaml`, then speak raw HTTP/1.1 or h2c to it.
 //! A missing Envoy or wasm is a failure, never a skip.
 
+pub mod recording;
+
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::path::{Path, PathBuf};

@@ -1,0 +1,1070 @@
+//! Test support (the `testing` feature): an in-memory [`Host`] that records
+//! everything the filter does, a driver that plays one HTTP exchange
+//! through [`Flow`] the way Envoy does, and the case table shared by the
+//! native runner (`filter/tests/cases.rs`) and the Envoy runner
+//! (`integration-tests/tests/cases.rs`). The format is documented in
+//! `filter/tests/cases/README.md`.
+//!
+//! Never compiled into the wasm: nothing here is part of the data path.
+
+use crate::detect::Scratch;
+use crate::engine::{Direction, Engine};
+use crate::flow::{Flow, Host, Step};
+use crate::policy::Policy;
+use crate::redact::Hasher;
+use serde::Deserialize;
+use std::cell::RefCell;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::rc::Rc;
+
+/// The kinds of host call, for counting calls and bytes per kind.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Call {
+    Headers,
+    SetHeaders,
+    RemoveHeader,
+    SetHeader,
+    Body,
+    SetBody,
+    SendReply,
+    Property,
+    SetAudit,
+    LogAudit,
+    NowMs,
+    Count,
+}
+
+/// Calls made and bytes copied across the host boundary for one kind.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct CallStat {
+    pub calls: u64,
+    pub bytes: u64,
+}
+
+/// One direction of the exchange as the host holds it.
+#[derive(Clone, Debug, Default)]
+pub struct Message {
+    /// The live header map (pseudo-headers included), as the filter sees it.
+    pub headers: Vec<(String, String)>,
+    /// Bytes buffered by the host and not yet forwarded.
+    pub buffer: Vec<u8>,
+    pub trailers: Vec<(String, String)>,
+}
+
+/// A local reply the filter sent.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Reply {
+    pub status: u32,
+    pub headers: Vec<(String, String)>,
+    pub body: Vec<u8>,
+}
+
+/// An in-memory host: holds both directions, records every write, and
+/// counts calls and bytes per [`Call`].
+#[derive(Debug, Default)]
+pub struct MemoryHost {
+    pub request: Message,
+    pub response: Message,
+    /// Properties by path (`["xds", "route_name"]` -> bytes).
+    pub properties: BTreeMap<Vec<String>, Vec<u8>>,
+    pub now_ms: Option<u64>,
+    /// Every local reply requested, in order.
+    pub replies: Vec<Reply>,
+    /// Every audit record stored (`set_audit`), in order.
+    pub audits: Vec<Vec<u8>>,
+    /// Every line the filter logged.
+    pub logs: Vec<String>,
+    pub counters: BTreeMap<String, u64>,
+    /// Header writes in order: `(direction, name, Some(value))` or `None` for a removal.
+    pub header_writes: Vec<(Direction, String, Option<String>)>,
+    /// Bodies written with `set_body`, in order.
+    pub body_writes: Vec<(Direction, Vec<u8>)>,
+    stats: RefCell<BTreeMap<Call, CallStat>>,
+}
+
+fn header_bytes(h: &[(String, String)]) -> u64 {
+    h.iter().map(|(k, v)| (k.len() + v.len()) as u64).sum()
+}
+
+impl MemoryHost {
+    pub fn new() -> MemoryHost {
+        MemoryHost {
+            now_ms: Some(1_700_000_000_000),
+            ..MemoryHost::default()
+        }
+    }
+
+    pub fn with_property(mut self, path: &[&str], value: &[u8]) -> MemoryHost {
+        self.properties
+            .insert(path.iter().map(|s| s.to_string()).collect(), value.to_vec());
+        self
+    }
+
+    pub fn message(&self, d: Direction) -> &Message {
+        match d {
+            Direction::Request => &self.request,
+            Direction::Response => &self.response,
+        }
+    }
+
+    pub fn message_mut(&mut self, d: Direction) -> &mut Message {
+        match d {
+            Direction::Request => &mut self.request,
+            Direction::Response => &mut self.response,
+        }
+    }
+
+    fn note(&self, call: Call, bytes: u64) {
+        let mut s = self.stats.borrow_mut();
+        let e = s.entry(call).or_default();
+        e.calls += 1;
+        e.bytes += bytes;
+    }
+
+    /// Calls and bytes for one kind of call.
+    pub fn stat(&self, call: Call) -> CallStat {
+        self.stats.borrow().get(&call).copied().unwrap_or_default()
+    }
+
+    /// Calls and bytes for every kind of call made.
+    pub fn stats(&self) -> BTreeMap<Call, CallStat> {
+        self.stats.borrow().clone()
+    }
+
+    /// Total host calls of any kind.
+    pub fn total_calls(&self) -> u64 {
+        self.stats.borrow().values().map(|s| s.calls).sum()
+    }
+
+    /// Total bytes copied across the boundary in either direction.
+    pub fn total_bytes(&self) -> u64 {
+        self.stats.borrow().values().map(|s| s.bytes).sum()
+    }
+
+    pub fn reset_stats(&mut self) {
+        self.stats.borrow_mut().clear();
+    }
+
+    /// The last audit record, parsed.
+    pub fn audit(&self) -> Option<serde_json::Value> {
+        self.audits.last().and_then(|a| serde_json::from_slice(a).ok())
+    }
+
+    pub fn header(&self, d: Direction, name: &str) -> Option<&str> {
+        self.message(d)
+            .headers
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+}
+
+impl Host for MemoryHost {
+    fn headers(&self, d: Direction) -> Vec<(String, String)> {
+        let h = self.message(d).headers.clone();
+        self.note(Call::Headers, header_bytes(&h));
+        h
+    }
+
+    fn set_headers(&mut self, d: Direction, headers: &[(String, String)]) {
+        self.note(Call::SetHeaders, header_bytes(headers));
+        for (k, v) in headers {
+            self.header_writes.push((d, k.clone(), Some(v.clone())));
+        }
+        self.message_mut(d).headers = headers.to_vec();
+    }
+
+    fn remove_header(&mut self, d: Direction, name: &str) {
+        self.note(Call::RemoveHeader, name.len() as u64);
+        self.header_writes.push((d, name.to_string(), None));
+        self.message_mut(d)
+            .headers
+            .retain(|(k, _)| !k.eq_ignore_ascii_case(name));
+    }
+
+    fn set_header(&mut self, d: Direction, name: &str, value: &str) {
+        self.note(Call::SetHeader, (name.len() + value.len()) as u64);
+        self.header_writes.push((d, name.to_string(), Some(value.to_string())));
+        let h = &mut self.message_mut(d).headers;
+        h.retain(|(k, _)| !k.eq_ignore_ascii_case(name));
+        h.push((name.to_string(), value.to_string()));
+    }
+
+    fn body(&self, d: Direction, size: usize) -> Vec<u8> {
+        let b = &self.message(d).buffer;
+        let out = b[..size.min(b.len())].to_vec();
+        self.note(Call::Body, out.len() as u64);
+        out
+    }
+
+    fn set_body(&mut self, d: Direction, size: usize, body: &[u8]) {
+        self.note(Call::SetBody, body.len() as u64);
+        self.body_writes.push((d, body.to_vec()));
+        let b = &mut self.message_mut(d).buffer;
+        let size = size.min(b.len());
+        b.splice(..size, body.iter().copied());
+    }
+
+    fn send_reply(&mut self, status: u32, headers: &[(&str, &str)], body: &[u8]) {
+        let hb: u64 = headers.iter().map(|(k, v)| (k.len() + v.len()) as u64).sum();
+        self.note(Call::SendReply, hb + body.len() as u64);
+        self.replies.push(Reply {
+            status,
+            headers: headers.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect(),
+            body: body.to_vec(),
+        });
+    }
+
+    fn property(&self, path: &[&str]) -> Option<Vec<u8>> {
+        let key: Vec<String> = path.iter().map(|s| s.to_string()).collect();
+        let v = self.properties.get(&key).cloned();
+        self.note(Call::Property, v.as_ref().map_or(0, |v| v.len() as u64));
+        v
+    }
+
+    fn set_audit(&mut self, record: &[u8]) {
+        self.note(Call::SetAudit, record.len() as u64);
+        self.audits.push(record.to_vec());
+    }
+
+    fn log_audit(&mut self, record: &[u8]) {
+        self.note(Call::LogAudit, record.len() as u64);
+        self.logs
+            .push(format!("piiguard-audit: {}", String::from_utf8_lossy(record)));
+    }
+
+    fn now_ms(&self) -> Option<u64> {
+        self.note(Call::NowMs, 8);
+        self.now_ms
+    }
+
+    fn count(&mut self, name: &str, delta: u64) {
+        self.note(Call::Count, name.len() as u64 + 8);
+        *self.counters.entry(name.to_string()).or_default() += delta;
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Playing an exchange the way Envoy does.
+
+/// An HTTP message as a client or upstream sends it.
+#[derive(Clone, Debug, Default)]
+pub struct Sent {
+    /// Headers, pseudo-headers included (`:method`, `:path`, `:status`, ...).
+    pub headers: Vec<(String, String)>,
+    /// The body, in the pieces the host delivers (each is one body callback).
+    pub chunks: Vec<Vec<u8>>,
+    /// Trailers; when present, the body ends with the trailers callback.
+    pub trailers: Vec<(String, String)>,
+}
+
+impl Sent {
+    pub fn new(headers: Vec<(String, String)>, body: &[u8], chunk: Option<usize>) -> Sent {
+        let chunks = match chunk {
+            _ if body.is_empty() => Vec::new(),
+            Some(n) => body.chunks(n.max(1)).map(<[u8]>::to_vec).collect(),
+            None => vec![body.to_vec()],
+        };
+        Sent {
+            headers,
+            chunks,
+            trailers: Vec::new(),
+        }
+    }
+}
+
+/// What left the filter in one direction.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Forwarded {
+    /// Headers as they were when the filter released them.
+    pub headers: Vec<(String, String)>,
+    pub body: Vec<u8>,
+    pub trailers: Vec<(String, String)>,
+    /// The filter still held the message when the exchange ended (a hang in Envoy).
+    pub stalled: bool,
+}
+
+impl Forwarded {
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+}
+
+/// The outcome of one exchange.
+#[derive(Debug, Default)]
+pub struct Exchange {
+    /// What the upstream received (None: the request never reached it).
+    pub upstream: Option<Forwarded>,
+    /// The response the client saw: the local reply if the filter sent one,
+    /// else the upstream's response as the filter released it.
+    pub client_status: u32,
+    pub client: Forwarded,
+    /// The filter sent a local reply.
+    pub replied: bool,
+}
+
+/// Plays one direction through the flow. Returns what was forwarded, or
+/// None when the filter sent a local reply during it.
+fn play(flow: &mut Flow, host: &mut MemoryHost, d: Direction, sent: &Sent) -> Option<Forwarded> {
+    let replies = host.replies.len();
+    let replied = |h: &MemoryHost| h.replies.len() > replies;
+    *host.message_mut(d) = Message {
+        headers: sent.headers.clone(),
+        buffer: Vec::new(),
+        trailers: Vec::new(),
+    };
+    let no_body = sent.chunks.is_empty() && sent.trailers.is_empty();
+    let step = match d {
+        Direction::Request => flow.on_request_headers(host, no_body),
+        Direction::Response => flow.on_response_headers(host, no_body),
+    };
+    if replied(host) {
+        return None;
+    }
+    let mut out = Forwarded::default();
+    let mut released = false;
+    let release = |host: &mut MemoryHost, out: &mut Forwarded, released: &mut bool| {
+        if !*released {
+            out.headers = host.message(d).headers.clone();
+            *released = true;
+        }
+        out.body.append(&mut host.message_mut(d).buffer);
+    };
+    let mut last = step;
+    if step == Step::Continue {
+        release(host, &mut out, &mut released);
+    }
+    let n = sent.chunks.len();
+    for (i, c) in sent.chunks.iter().enumerate() {
+        let eos = i + 1 == n && sent.trailers.is_empty();
+        host.message_mut(d).buffer.extend_from_slice(c);
+        let size = host.message(d).buffer.len();
+        last = flow.on_body(host, d, size, eos);
+        if replied(host) {
+            return None;
+        }
+        if last == Step::Continue {
+            release(host, &mut out, &mut released);
+        }
+    }
+    if !sent.trailers.is_empty() {
+        host.message_mut(d).trailers = sent.trailers.clone();
+        last = flow.on_trailers(host, d);
+        if replied(host) {
+            return None;
+        }
+        if last == Step::Continue {
+            release(host, &mut out, &mut released);
+            out.trailers = host.message(d).trailers.clone();
+        }
+    }
+    out.stalled = last == Step::Pause;
+    Some(out)
+}
+
+/// A flow over `engine`, with a fresh scratch.
+pub fn flow(engine: &Rc<Engine>) -> Flow {
+    Flow::new(Rc::clone(engine), Rc::new(RefCell::new(Scratch::default())))
+}
+
+/// Plays a request and, if it reached the upstream, `response` (built from
+/// what the upstream received), then ends the stream.
+pub fn exchange(
+    flow: &mut Flow,
+    host: &mut MemoryHost,
+    request: &Sent,
+    response: &dyn Fn(&Forwarded) -> Sent,
+) -> Exchange {
+    let mut ex = Exchange::default();
+    match play(flow, host, Direction::Request, request) {
+        None => {
+            ex.replied = true;
+        }
+        Some(up) if up.stalled => {
+            // Envoy would wait for the body forever; nothing reached the upstream.
+            ex.client_status = 0;
+            ex.client.stalled = true;
+        }
+        Some(up) => {
+            let resp = response(&up);
+            ex.upstream = Some(up);
+            match play(flow, host, Direction::Response, &resp) {
+                None => ex.replied = true,
+                Some(down) => {
+                    ex.client_status = down.header(":status").and_then(|s| s.parse().ok()).unwrap_or(0);
+                    ex.client = down;
+                }
+            }
+        }
+    }
+    if ex.replied {
+        if let Some(r) = host.replies.last() {
+            ex.client_status = r.status;
+            ex.client = Forwarded {
+                headers: r.headers.clone(),
+                body: r.body.clone(),
+                trailers: Vec::new(),
+                stalled: false,
+            };
+        }
+    }
+    flow.on_done(host);
+    ex
+}
+
+// ---------------------------------------------------------------------------
+// The case table.
+
+/// Headers as a JSON object (`{"name": "value"}`) or a list of pairs
+/// (`[["name", "value"], ...]`, for repeated names).
+#[derive(Clone, Debug, Deserialize)]
+#[serde(untagged)]
+pub enum Headers {
+    Map(BTreeMap<String, String>),
+    List(Vec<(String, String)>),
+}
+
+impl Default for Headers {
+    fn default() -> Self {
+        Headers::List(Vec::new())
+    }
+}
+
+impl Headers {
+    pub fn pairs(&self) -> Vec<(String, String)> {
+        match self {
+            Headers::Map(m) => m.iter().map(|(k, v)| (k.clone(), v.clone())).collect(),
+            Headers::List(l) => l.clone(),
+        }
+    }
+}
+
+/// A policy inline or by the name of a file in `cases/policies/`.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(untagged)]
+pub enum PolicyRef {
+    Name(String),
+    Inline(serde_json::Value),
+}
+
+#[derive(Clone, Copy, Debug, Deserialize, PartialEq, Eq, PartialOrd, Ord)]
+#[serde(rename_all = "lowercase")]
+pub enum Protocol {
+    Http1,
+    H2,
+}
+
+#[derive(Clone, Copy, Debug, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum Runner {
+    Native,
+    Envoy,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CaseRequest {
+    #[serde(default = "get")]
+    pub method: String,
+    #[serde(default = "slash")]
+    pub path: String,
+    #[serde(default)]
+    pub headers: Headers,
+    /// The body as text ...
+    #[serde(default)]
+    pub body: Option<String>,
+    /// ... or as base64.
+    #[serde(default)]
+    pub body_base64: Option<String>,
+    /// Send the body in pieces of this many bytes (HTTP/1.1 chunked; h2 DATA frames).
+    #[serde(default)]
+    pub chunk: Option<usize>,
+    /// Trailers end the body (sent over h2 in Envoy).
+    #[serde(default)]
+    pub trailers: Headers,
+}
+
+fn get() -> String {
+    "GET".into()
+}
+
+fn slash() -> String {
+    "/".into()
+}
+
+fn ok() -> u16 {
+    200
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CaseResponse {
+    #[serde(default = "ok")]
+    pub status: u16,
+    #[serde(default)]
+    pub headers: Headers,
+    #[serde(default)]
+    pub body: Option<String>,
+    #[serde(default)]
+    pub body_base64: Option<String>,
+    /// Send the body in pieces of this many bytes (chunked encoding).
+    #[serde(default)]
+    pub chunk: Option<usize>,
+}
+
+impl Default for CaseResponse {
+    fn default() -> Self {
+        CaseResponse {
+            status: 200,
+            headers: Headers::Map(BTreeMap::from([("content-type".to_string(), "text/plain".to_string())])),
+            body: Some("ok".into()),
+            body_base64: None,
+            chunk: None,
+        }
+    }
+}
+
+fn decode_body(text: &Option<String>, b64: &Option<String>) -> Result<Vec<u8>, String> {
+    use base64::Engine as _;
+    match (text, b64) {
+        (Some(_), Some(_)) => Err("both body and body_base64".into()),
+        (Some(t), None) => Ok(t.as_bytes().to_vec()),
+        (None, Some(b)) => base64::engine::general_purpose::STANDARD
+            .decode(b)
+            .map_err(|e| format!("body_base64: {e}")),
+        (None, None) => Ok(Vec::new()),
+    }
+}
+
+impl CaseRequest {
+    pub fn body(&self) -> Result<Vec<u8>, String> {
+        decode_body(&self.body, &self.body_base64)
+    }
+}
+
+impl CaseResponse {
+    pub fn body(&self) -> Result<Vec<u8>, String> {
+        decode_body(&self.body, &self.body_base64)
+    }
+}
+
+/// Expectations on a message (what the upstream received, or what the client saw).
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MessageExpect {
+    /// For the upstream: whether the request reached it (default: when `status` is not a local reply... see README).
+    #[serde(default)]
+    pub reached: Option<bool>,
+    /// The request path as received (upstream only).
+    #[serde(default)]
+    pub path: Option<String>,
+    /// The body is gzip: the body checks apply to it decompressed.
+    #[serde(default)]
+    pub gzip: bool,
+    /// The body exactly, as text.
+    #[serde(default)]
+    pub body: Option<String>,
+    /// The body parsed as JSON equals this.
+    #[serde(default)]
+    pub json: Option<serde_json::Value>,
+    /// JSON fields by pointer (`/contact/email`) equal these.
+    #[serde(default)]
+    pub json_fields: BTreeMap<String, serde_json::Value>,
+    #[serde(default)]
+    pub contains: Vec<String>,
+    #[serde(default)]
+    pub not_contains: Vec<String>,
+    /// Header values (`null`: the header is absent).
+    #[serde(default)]
+    pub headers: BTreeMap<String, Option<String>>,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Expect {
+    /// The status the client sees.
+    pub status: u16,
+    #[serde(default)]
+    pub upstream: Option<MessageExpect>,
+    #[serde(default)]
+    pub client: Option<MessageExpect>,
+    /// Audit record fields by dotted path (`decision`, `request.uninspected`);
+    /// `request.categories` / `response.categories` (sorted, distinct) and
+    /// `request.detectors` / `response.detectors` are derived from the findings.
+    /// `null`: the field is absent. Present: a record must have been written.
+    #[serde(default)]
+    pub audit: Option<BTreeMap<String, serde_json::Value>>,
+    /// `false`: no audit record may be written.
+    #[serde(default)]
+    pub audit_written: Option<bool>,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Case {
+    pub name: String,
+    #[serde(default)]
+    pub description: Option<String>,
+    pub policy: PolicyRef,
+    /// VM environment (`PIIGUARD_HASH_KEY`, `PIIGUARD_KEY_ID`).
+    #[serde(default)]
+    pub env: BTreeMap<String, String>,
+    pub request: CaseRequest,
+    #[serde(default)]
+    pub response: Option<CaseResponse>,
+    pub expect: Expect,
+    /// Strings that must not reach the upstream, the client, the audit record or any log.
+    #[serde(default)]
+    pub canaries: Vec<String>,
+    /// Envoy runs the case over these (default `["http1"]`; trailers imply `h2`).
+    #[serde(default)]
+    pub protocols: Vec<Protocol>,
+    /// Run by one runner only (with a reason in `description`).
+    #[serde(default)]
+    pub only: Option<Runner>,
+}
+
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CaseFile {
+    #[serde(default)]
+    pub description: Option<String>,
+    pub cases: Vec<Case>,
+}
+
+/// A case ready to run: its file, its resolved policy text and the id that
+/// groups cases sharing one Envoy.
+#[derive(Clone, Debug)]
+pub struct Loaded {
+    pub file: String,
+    pub case: Case,
+    /// The policy JSON as the filter receives it.
+    pub policy: String,
+    /// Cases with equal `group` share a policy and environment.
+    pub group: String,
+    /// A request id unique to this case (a well-formed UUID).
+    pub request_id: String,
+}
+
+impl Loaded {
+    pub fn id(&self) -> String {
+        format!("{}::{}", self.file, self.case.name)
+    }
+
+    pub fn protocols(&self) -> Vec<Protocol> {
+        let mut p = if self.case.protocols.is_empty() {
+            vec![Protocol::Http1]
+        } else {
+            self.case.protocols.clone()
+        };
+        if !self.case.request.trailers.pairs().is_empty() {
+            // HTTP/1.1 trailers are dropped by Envoy's codec unless enabled: use h2.
+            p = vec![Protocol::H2];
+        }
+        p.sort();
+        p.dedup();
+        p
+    }
+
+    /// The request headers as the filter sees them (pseudo-headers first).
+    pub fn request_headers(&self, protocol: Protocol) -> Vec<(String, String)> {
+        let r = &self.case.request;
+        let mut h = vec![
+            (":authority".to_string(), "localhost".to_string()),
+            (":path".to_string(), r.path.clone()),
+            (":method".to_string(), r.method.clone()),
+            (":scheme".to_string(), "http".to_string()),
+        ];
+        let user = r.headers.pairs();
+        if !user.iter().any(|(k, _)| k.eq_ignore_ascii_case("x-request-id")) {
+            h.push(("x-request-id".into(), self.request_id.clone()));
+        }
+        h.extend(user);
+        let body_len = r.body().map(|b| b.len()).unwrap_or(0);
+        if protocol == Protocol::Http1 && body_len > 0 && !h.iter().any(|(k, _)| k == "content-length") {
+            if r.chunk.is_some() {
+                h.push(("transfer-encoding".into(), "chunked".into()));
+            } else {
+                h.push(("content-length".into(), body_len.to_string()));
+            }
+        }
+        h
+    }
+}
+
+/// The directory of the case table (`filter/tests/cases`).
+pub fn cases_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/cases")
+}
+
+/// Loads every `*.json` in `dir` (not `policies/`), sorted by file name.
+pub fn load_cases(dir: &Path) -> Result<Vec<Loaded>, String> {
+    let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
+        .map_err(|e| format!("{}: {e}", dir.display()))?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == "json"))
+        .collect();
+    files.sort();
+    let mut out = Vec::new();
+    let mut names = std::collections::BTreeSet::new();
+    for f in files {
+        let file = f
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let text = std::fs::read_to_string(&f).map_err(|e| format!("{file}: {e}"))?;
+        let cf: CaseFile = serde_json::from_str(&text).map_err(|e| format!("{file}: {e}"))?;
+        for case in cf.cases {
+            let (policy, group_name) = match &case.policy {
+                PolicyRef::Name(n) => {
+                    let p = dir.join("policies").join(format!("{n}.json"));
+                    let t =
+                        std::fs::read_to_string(&p).map_err(|e| format!("{file}: {}: policy {n}: {e}", case.name))?;
+                    (t, format!("policy:{n}"))
+                }
+                PolicyRef::Inline(v) => {
+                    let t = serde_json::to_string(v).map_err(|e| format!("{file}: {e}"))?;
+                    (t.clone(), format!("inline:{t}"))
+                }
+            };
+            let policy = with_hold_headers(&policy)?;
+            let env: Vec<String> = case.env.iter().map(|(k, v)| format!("{k}={v}")).collect();
+            let group = format!("{group_name}|{}", env.join(","));
+            let n = out.len();
+            let l = Loaded {
+                file: file.clone(),
+                case,
+                policy,
+                group,
+                request_id: format!("00000000-0000-4000-8000-{:012x}", n + 1),
+            };
+            if !names.insert(l.id()) {
+                return Err(format!("duplicate case name {}", l.id()));
+            }
+            out.push(l);
+        }
+    }
+    Ok(out)
+}
+
+/// Like the shipped Envoy config (`allow_on_headers_stop_iteration`), a
+/// case's policy holds headers unless it says otherwise.
+fn with_hold_headers(policy: &str) -> Result<String, String> {
+    let mut v: serde_json::Value = serde_json::from_str(policy).map_err(|e| format!("policy: {e}"))?;
+    if let Some(o) = v.as_object_mut() {
+        o.entry("hold_headers").or_insert(serde_json::Value::Bool(true));
+    }
+    serde_json::to_string(&v).map_err(|e| e.to_string())
+}
+
+/// The engine a case's Envoy would build (policy and VM environment).
+pub fn engine_for(l: &Loaded) -> Result<Engine, String> {
+    let policy = Policy::from_json(l.policy.as_bytes()).map_err(|e| format!("policy: {e}"))?;
+    let hasher = l
+        .case
+        .env
+        .get("PIIGUARD_HASH_KEY")
+        .and_then(|k| Hasher::new(k.as_bytes(), l.case.env.get("PIIGUARD_KEY_ID").cloned()));
+    Engine::new(policy, hasher).map_err(|e| format!("engine: {}", e.0))
+}
+
+/// A request as the upstream received it (header names lower-case, no pseudo-headers).
+#[derive(Clone, Debug, Default)]
+pub struct Seen {
+    pub path: String,
+    pub headers: Vec<(String, String)>,
+    pub body: Vec<u8>,
+}
+
+/// The upstream's answer for a case.
+#[derive(Clone, Debug, Default)]
+pub struct Answer {
+    pub status: u16,
+    pub headers: Vec<(String, String)>,
+    pub body: Vec<u8>,
+    pub chunk: Option<usize>,
+}
+
+/// What a runner observed for one case, in one protocol.
+#[derive(Clone, Debug, Default)]
+pub struct Observed {
+    pub status: u16,
+    pub client_headers: Vec<(String, String)>,
+    pub client_body: Vec<u8>,
+    /// What the upstream received: path, headers (lower-case names, no pseudo-headers), body.
+    pub upstream: Option<Seen>,
+    /// The case's audit record, if one was written.
+    pub audit: Option<serde_json::Value>,
+    /// Everything the filter logged (native) or the proxy's log (Envoy).
+    pub logs: String,
+}
+
+/// The upstream's response for a case.
+pub fn upstream_response(l: &Loaded) -> Result<Answer, String> {
+    let r = l.case.response.clone().unwrap_or_default();
+    Ok(Answer {
+        status: r.status,
+        headers: r.headers.pairs(),
+        body: r.body()?,
+        chunk: r.chunk,
+    })
+}
+
+/// Runs a case natively through `Flow` and the in-memory host.
+pub fn run_native(l: &Loaded, engine: &Rc<Engine>) -> Result<(Observed, MemoryHost), String> {
+    let body = l.case.request.body()?;
+    let mut req = Sent::new(l.request_headers(Protocol::Http1), &body, l.case.request.chunk);
+    req.trailers = l.case.request.trailers.pairs();
+    let Answer {
+        status,
+        headers: rh,
+        body: rbody,
+        chunk: rchunk,
+    } = upstream_response(l)?;
+    let mut host = MemoryHost::new()
+        .with_property(&["request", "id"], l.request_id.as_bytes())
+        .with_property(&["xds", "route_name"], b"demo-all")
+        .with_property(&["xds", "cluster_name"], b"demo_upstream");
+    let mut f = flow(engine);
+    let respond = |_: &Forwarded| {
+        let mut h = vec![(":status".to_string(), status.to_string())];
+        h.extend(rh.iter().cloned());
+        if !rbody.is_empty() && !h.iter().any(|(k, _)| k.eq_ignore_ascii_case("content-length")) {
+            if rchunk.is_some() {
+                h.push(("transfer-encoding".into(), "chunked".into()));
+            } else {
+                h.push(("content-length".into(), rbody.len().to_string()));
+            }
+        }
+        Sent::new(h, &rbody, rchunk)
+    };
+    let ex = exchange(&mut f, &mut host, &req, &respond);
+    if ex.client.stalled {
+        return Err("the filter stalled (held a message without deciding)".into());
+    }
+    let upstream = ex.upstream.as_ref().map(|u| {
+        let path = u.header(":path").unwrap_or("").to_string();
+        let headers = u
+            .headers
+            .iter()
+            .filter_map(|(k, v)| {
+                if k == ":authority" {
+                    Some(("host".to_string(), v.clone()))
+                } else if k.starts_with(':') {
+                    None
+                } else {
+                    Some((k.to_ascii_lowercase(), v.clone()))
+                }
+            })
+            .collect();
+        Seen {
+            path,
+            headers,
+            body: u.body.clone(),
+        }
+    });
+    let obs = Observed {
+        status: ex.client_status as u16,
+        client_headers: ex
+            .client
+            .headers
+            .iter()
+            .filter(|(k, _)| !k.starts_with(':'))
+            .map(|(k, v)| (k.to_ascii_lowercase(), v.clone()))
+            .collect(),
+        client_body: ex.client.body.clone(),
+        upstream,
+        audit: host.audit(),
+        logs: host.logs.join("\n"),
+    };
+    Ok((obs, host))
+}
+
+fn lookup<'a>(v: &'a serde_json::Value, dotted: &str) -> Option<&'a serde_json::Value> {
+    let mut cur = v;
+    for part in dotted.split('.') {
+        cur = cur.get(part)?;
+    }
+    Some(cur)
+}
+
+fn derived(audit: &serde_json::Value, key: &str) -> Option<serde_json::Value> {
+    let (dir, what) = key.rsplit_once('.')?;
+    let field = match what {
+        "categories" => "category",
+        "detectors" => "detector",
+        _ => return None,
+    };
+    if dir != "request" && dir != "response" {
+        return None;
+    }
+    let mut names: Vec<String> = audit[dir]["findings"]
+        .as_array()
+        .map(|a| a.iter().filter_map(|f| f[field].as_str().map(str::to_string)).collect())
+        .unwrap_or_default();
+    names.sort();
+    names.dedup();
+    Some(serde_json::json!(names))
+}
+
+fn header_of<'a>(h: &'a [(String, String)], name: &str) -> Option<&'a str> {
+    h.iter()
+        .find(|(k, _)| k.eq_ignore_ascii_case(name))
+        .map(|(_, v)| v.as_str())
+}
+
+/// A body decompressed when its headers say gzip (for checks and canaries).
+fn plain_body(headers: &[(String, String)], body: &[u8]) -> Vec<u8> {
+    use std::io::Read;
+    if header_of(headers, "content-encoding").is_some_and(|c| c.eq_ignore_ascii_case("gzip")) {
+        let mut out = Vec::new();
+        if flate2::read::MultiGzDecoder::new(body).read_to_end(&mut out).is_ok() {
+            return out;
+        }
+    }
+    body.to_vec()
+}
+
+fn check_message(
+    what: &str,
+    e: &MessageExpect,
+    path: Option<&str>,
+    headers: &[(String, String)],
+    body: &[u8],
+    errs: &mut Vec<String>,
+) {
+    let plain;
+    let body = if e.gzip {
+        if header_of(headers, "content-encoding") != Some("gzip") {
+            errs.push(format!("{what}: not gzip"));
+        }
+        plain = plain_body(headers, body);
+        plain.as_slice()
+    } else {
+        body
+    };
+    let text = String::from_utf8_lossy(body);
+    if let (Some(want), Some(got)) = (&e.path, path) {
+        if want != got {
+            errs.push(format!("{what} path: want {want:?}, got {got:?}"));
+        }
+    }
+    if let Some(want) = &e.body {
+        if *want != text {
+            errs.push(format!("{what} body: want {want:?}, got {text:?}"));
+        }
+    }
+    if e.json.is_some() || !e.json_fields.is_empty() {
+        match serde_json::from_slice::<serde_json::Value>(body) {
+            Err(err) => errs.push(format!("{what} body is not JSON ({err}): {text:?}")),
+            Ok(v) => {
+                if let Some(want) = &e.json {
+                    if *want != v {
+                        errs.push(format!("{what} JSON: want {want}, got {v}"));
+                    }
+                }
+                for (ptr, want) in &e.json_fields {
+                    let got = v.pointer(ptr).cloned().unwrap_or(serde_json::Value::Null);
+                    if got != *want {
+                        errs.push(format!("{what} JSON {ptr}: want {want}, got {got}"));
+                    }
+                }
+            }
+        }
+    }
+    for s in &e.contains {
+        if !text.contains(s.as_str()) {
+            errs.push(format!("{what} body lacks {s:?}: {text:?}"));
+        }
+    }
+    for s in &e.not_contains {
+        if text.contains(s.as_str()) {
+            errs.push(format!("{what} body contains {s:?}"));
+        }
+    }
+    for (name, want) in &e.headers {
+        let got = header_of(headers, name);
+        if got != want.as_deref() {
+            errs.push(format!("{what} header {name}: want {want:?}, got {got:?}"));
+        }
+    }
+}
+
+/// Checks an observation against the case; returns the failures.
+pub fn check(l: &Loaded, o: &Observed) -> Vec<String> {
+    let e = &l.case.expect;
+    let mut errs = Vec::new();
+    if o.status != e.status {
+        errs.push(format!(
+            "status: want {}, got {} (client body {:?})",
+            e.status,
+            o.status,
+            String::from_utf8_lossy(&o.client_body)
+        ));
+    }
+    if let Some(u) = &e.upstream {
+        match (&o.upstream, u.reached) {
+            (None, Some(false)) => {}
+            (None, _) => errs.push("upstream: the request never reached it".into()),
+            (Some(_), Some(false)) => errs.push("upstream: the request reached it".into()),
+            (Some(s), _) => check_message("upstream", u, Some(&s.path), &s.headers, &s.body, &mut errs),
+        }
+    }
+    if let Some(c) = &e.client {
+        check_message("client", c, None, &o.client_headers, &o.client_body, &mut errs);
+    }
+    match (&e.audit, &o.audit, e.audit_written) {
+        (_, Some(_), Some(false)) => errs.push("audit: a record was written".into()),
+        (Some(_), None, _) | (None, None, Some(true)) => errs.push("audit: no record".into()),
+        (Some(want), Some(rec), _) => {
+            for (k, w) in want {
+                let got = derived(rec, k)
+                    .or_else(|| lookup(rec, k).cloned())
+                    .unwrap_or(serde_json::Value::Null);
+                if got != *w {
+                    errs.push(format!("audit {k}: want {w}, got {got} (record {rec})"));
+                }
+            }
+        }
+        _ => {}
+    }
+    for c in &l.case.canaries {
+        let mut places = Vec::new();
+        if let Some(Seen {
+            path,
+            headers: h,
+            body: b,
+        }) = &o.upstream
+        {
+            if path.contains(c.as_str())
+                || h.iter().any(|(k, v)| k.contains(c.as_str()) || v.contains(c.as_str()))
+                || String::from_utf8_lossy(b).contains(c.as_str())
+                || String::from_utf8_lossy(&plain_body(h, b)).contains(c.as_str())
+            {
+                places.push("upstream");
+            }
+        }
+        if o.client_headers
+            .iter()
+            .any(|(k, v)| k.contains(c.as_str()) || v.contains(c.as_str()))
+            || String::from_utf8_lossy(&o.client_body).contains(c.as_str())
+            || String::from_utf8_lossy(&plain_body(&o.client_headers, &o.client_body)).contains(c.as_str())
+        {
+            places.push("client");
+        }
+        if o.audit.as_ref().is_some_and(|a| a.to_string().contains(c.as_str())) {
+            places.push("audit");
+        }
+        if o.logs.contains(c.as_str()) {
+            places.push("logs");
+        }
+        if !places.is_empty() {
+            errs.push(format!("canary {c:?} reached {}", places.join(", ")));
+        }
+    }
+    errs
+}
