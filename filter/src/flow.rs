@@ -589,15 +589,26 @@ impl Flow {
         );
         for (d, side) in [(Direction::Request, &self.req), (Direction::Response, &self.resp)] {
             for f in &side.inspection.findings {
-                let action = if shadow && f.action > Action::Log {
-                    "shadow"
-                } else {
-                    f.action.as_str()
+                // on a shadow route: what would have been done (`shadow_block`, `shadow_redact`)
+                let action = match (shadow, f.action) {
+                    (true, Action::Block) => "shadow_block",
+                    (true, Action::Redact) => "shadow_redact",
+                    (_, a) => a.as_str(),
                 };
+                let (route, dir) = (route.name.as_str(), d.as_str());
                 match f.detector.as_str() {
-                    "oversize" => host.count(&metric_name("piiguard_oversize_total", &[("direction", d.as_str())]), 1),
+                    "oversize" => host.count(
+                        &metric_name(
+                            "piiguard_oversize_total",
+                            &[("route", route), ("direction", dir), ("action", action)],
+                        ),
+                        1,
+                    ),
                     "uninspectable" => host.count(
-                        &metric_name("piiguard_uninspectable_total", &[("direction", d.as_str())]),
+                        &metric_name(
+                            "piiguard_uninspectable_total",
+                            &[("route", route), ("direction", dir), ("action", action)],
+                        ),
                         1,
                     ),
                     det => {
@@ -605,7 +616,13 @@ impl Flow {
                         host.count(
                             &metric_name(
                                 "piiguard_findings_total",
-                                &[("detector", det), ("direction", d.as_str()), ("action", action)],
+                                &[
+                                    ("route", route),
+                                    ("category", &f.category),
+                                    ("detector", det),
+                                    ("direction", dir),
+                                    ("action", action),
+                                ],
                             ),
                             f.count as u64,
                         )

@@ -63,6 +63,8 @@ impl RootContext for Root {
     }
 
     fn on_configure(&mut self, _: usize) -> bool {
+        // defined at 0 up front: dashboards and alerts see the series before any error
+        WasmHost.count("piiguard_config_errors_total", 0);
         let cfg = match hostcalls::get_buffer(BufferType::PluginConfiguration, 0, usize::MAX) {
             Ok(Some(c)) => c,
             _ => {
@@ -70,6 +72,7 @@ impl RootContext for Root {
                     LogLevel::Critical,
                     "piiguard: no plugin configuration; rejecting the plugin",
                 );
+                WasmHost.count("piiguard_config_errors_total", 1);
                 return false;
             }
         };

@@ -120,7 +120,7 @@ fn subjects_audit_records_and_metrics() {
         "{stats}"
     );
     assert!(
-        stats.contains(r#"piiguard_findings_total{detector="email",direction="request",action="redact"} 1"#),
+        stats.contains(r#"piiguard_findings_total{route="echo",category="email",detector="email",direction="request",action="redact"} 1"#),
         "{stats}"
     );
     assert!(

@@ -671,9 +671,9 @@ fn evasion_attempts_fail_safe() {
     // and the counters moved for what was found and what could not be read
     let stats = envoy.stats();
     for want in [
-        r#"piiguard_findings_total{detector="payment_card",direction="request",action="redact"}"#,
-        r#"piiguard_findings_total{detector="email",direction="response",action="redact"}"#,
-        r#"piiguard_uninspectable_total{direction="request"}"#,
+        r#"piiguard_findings_total{route="default",category="payment_card",detector="payment_card",direction="request",action="redact"}"#,
+        r#"piiguard_findings_total{route="default",category="email",detector="email",direction="response",action="redact"}"#,
+        r#"piiguard_uninspectable_total{route="strict",direction="request",action="block"}"#,
         r#"piiguard_requests_total{route="strict",decision="blocked"}"#,
     ] {
         let n: u64 = stats
