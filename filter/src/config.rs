@@ -140,13 +140,106 @@ pub struct RouteConfig {
     /// or restricted processing): what applies without consent.
     #[serde(default)]
     pub without_consent: Option<WithoutConsent>,
-    /// Personal data may only leave over an encrypted channel (`https`):
-    /// a plaintext request carrying any is blocked.
+    /// Personal data may only cross an encrypted hop: a request carrying any
+    /// over a hop that is not encrypted is blocked (`plaintext_transfer_blocked`).
+    /// `{"on": "downstream"}`, `{"on": "mesh"}` or `{"on": "upstream", ...}`
+    /// (see [`RequireTls`]); `false` (the default) turns it off.
     #[serde(default)]
-    pub require_tls: bool,
+    pub require_tls: RequireTls,
     /// Where the recipient is (`EU`, `US`, ...), shown in the audit record.
     #[serde(default)]
     pub region: Option<String>,
+}
+
+/// Which hop `require_tls` judges. Every one is read from what Envoy saw on
+/// the connection, never from a header the client sends (`:scheme` and
+/// `x-forwarded-proto` are the client's word on a plaintext hop).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub enum RequireTls {
+    /// `false`: no requirement.
+    #[default]
+    Off,
+    On(RequireTlsOn),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(deny_unknown_fields)]
+pub struct RequireTlsOn {
+    pub on: TlsHop,
+    /// `upstream` only: clusters known to use TLS (Istio `ISTIO_MUTUAL`
+    /// DestinationRules, the HBONE tunnel of a waypoint), exact names or
+    /// globs with `*` (e.g. `outbound|*||*.svc.cluster.local`,
+    /// `inbound-vip|*`). Clusters Istio originates TLS to (DestinationRule
+    /// `SIMPLE`/`MUTUAL`) and clusters whose metadata says `piiguard.tls: true`
+    /// count without being listed.
+    #[serde(default)]
+    pub clusters: Vec<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum TlsHop {
+    /// The connection the request arrived on is TLS (`connection.tls_version`):
+    /// an edge gateway that terminates TLS.
+    Downstream,
+    /// The connection the request arrived on is mutual TLS (`connection.mtls`):
+    /// a sidecar's inbound side (WasmPlugin `mode: SERVER`) under mesh mTLS.
+    Mesh,
+    /// The cluster the request is routed to uses TLS (cluster name and
+    /// metadata before the request leaves; `upstream.tls_version` checked on
+    /// the response): a sidecar's outbound side (`mode: CLIENT`), a waypoint,
+    /// egress.
+    Upstream,
+}
+
+#[cfg(feature = "schema")]
+impl schemars::JsonSchema for RequireTls {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "RequireTls".into()
+    }
+    fn json_schema(generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        let on = generator.subschema_for::<RequireTlsOn>();
+        schemars::json_schema!({
+            "description": "Which hop must be encrypted for personal data to pass; `false`: off.",
+            "oneOf": [{ "const": false }, on]
+        })
+    }
+}
+
+impl Serialize for RequireTls {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self {
+            RequireTls::Off => s.serialize_bool(false),
+            RequireTls::On(on) => on.serialize(s),
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for RequireTls {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> serde::de::Visitor<'de> for V {
+            type Value = RequireTls;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str(r#"false or {"on": "downstream" | "mesh" | "upstream"}"#)
+            }
+            fn visit_bool<E: serde::de::Error>(self, b: bool) -> Result<RequireTls, E> {
+                if b {
+                    Err(E::custom(
+                        r#"`true` does not say which hop must be encrypted: use {"on": "downstream"} (edge gateway), {"on": "mesh"} (inbound mTLS) or {"on": "upstream"} (outbound cluster)"#,
+                    ))
+                } else {
+                    Ok(RequireTls::Off)
+                }
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(self, m: A) -> Result<RequireTls, A::Error> {
+                RequireTlsOn::deserialize(serde::de::value::MapAccessDeserializer::new(m)).map(RequireTls::On)
+            }
+        }
+        d.deserialize_any(V)
+    }
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize)]

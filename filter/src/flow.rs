@@ -15,6 +15,7 @@ use crate::detect::Scratch;
 use crate::encoding::{self, Coding, DecodeError};
 use crate::engine::{BodyResult, Decision, Direction, Engine, Inspection};
 use crate::policy::{RequestInfo, Route, WithoutConsent};
+use crate::transport;
 use std::cell::RefCell;
 use std::rc::Rc;
 
@@ -199,10 +200,6 @@ impl Flow {
                 .property(&["xds", "cluster_name"])
                 .map(|b| String::from_utf8_lossy(&b).into_owned()),
         };
-        let scheme = header(&headers, ":scheme")
-            .or_else(|| header(&headers, "x-forwarded-proto"))
-            .unwrap_or("http");
-        self.plaintext = !scheme.eq_ignore_ascii_case("https");
         self.request_id = host
             .property(&["request", "id"])
             .map(|b| String::from_utf8_lossy(&b).into_owned())
@@ -212,6 +209,11 @@ impl Flow {
             .routes
             .iter()
             .position(|r| std::ptr::eq(r, policy.route(&self.info)));
+        // require_tls: judged on the hop the route names, from the connection
+        self.plaintext = route_at(&self.engine, self.route, false)
+            .require_tls
+            .as_ref()
+            .is_some_and(|req| !transport::encrypted(req, &|p| host.property(p)));
         // Data subject: a client can never claim one, so any incoming copy goes.
         let mut headers = headers;
         let engine = Rc::clone(&self.engine);
@@ -261,7 +263,22 @@ impl Flow {
     fn plaintext_violation(&self, d: Direction) -> bool {
         d == Direction::Request
             && self.plaintext
-            && self.route().require_tls
+            && self.route().require_tls.is_some()
+            && self
+                .req
+                .inspection
+                .findings
+                .iter()
+                .any(|f| f.category != "uninspectable")
+    }
+
+    fn plaintext_upstream(&self, host: &dyn Host) -> bool {
+        let route = self.route();
+        !route.shadow
+            && route
+                .require_tls
+                .as_ref()
+                .is_some_and(|req| transport::upstream_was_plaintext(req, &|p| host.property(p)))
             && self
                 .req
                 .inspection
@@ -273,6 +290,12 @@ impl Flow {
     pub fn on_response_headers(&mut self, host: &mut dyn Host, end_of_stream: bool) -> Step {
         if self.blocked {
             return Step::Continue; // our own local reply
+        }
+        // require_tls upstream: the cluster was vouched for, but the request
+        // went out over plaintext. The data has left; the response does not.
+        if self.plaintext_upstream(host) {
+            self.block_plaintext(host, Direction::Response, 502, "upstream");
+            return Step::Pause;
         }
         let headers = host.headers(Direction::Response);
         self.headers_phase(host, Direction::Response, headers, end_of_stream)
@@ -303,7 +326,7 @@ impl Flow {
             return Step::Pause;
         }
         if self.plaintext_violation(d) && !route.shadow {
-            self.block(host, d, route.block_status, "plaintext_transfer_blocked");
+            self.block_plaintext(host, d, route.block_status, "connection");
             return Step::Pause;
         }
         if let Some(h) = res.headers {
@@ -459,7 +482,7 @@ impl Flow {
         let shadow = self.route().shadow;
         if self.plaintext_violation(d) && !shadow {
             let status = self.route().block_status;
-            self.block(host, d, status, "plaintext_transfer_blocked");
+            self.block_plaintext(host, d, status, "connection");
             return Step::Pause;
         }
         if self.side(d).inspection.decision(shadow) == Decision::Blocked {
@@ -487,6 +510,27 @@ impl Flow {
     }
 
     /// Sends the JSON error. It names categories, never values.
+    /// Blocks for `require_tls`, with a finding that says so in the audit
+    /// record and the metrics (`detector: plaintext_transfer`). `at`:
+    /// `connection` (caught before the data left) or `upstream` (the request
+    /// went out over plaintext; the response is refused).
+    fn block_plaintext(&mut self, host: &mut dyn Host, d: Direction, status: u16, at: &str) {
+        self.side(d).inspection.findings.push(crate::engine::Finding {
+            detector: "plaintext_transfer".into(),
+            category: "transport".into(),
+            location: format!("transport:{at}"),
+            count: 1,
+            action: Action::Block,
+            rule: "require_tls".into(),
+        });
+        let error = if at == "upstream" {
+            "plaintext_transfer_detected"
+        } else {
+            "plaintext_transfer_blocked"
+        };
+        self.block(host, d, status, error);
+    }
+
     fn block(&mut self, host: &mut dyn Host, d: Direction, status: u16, error: &str) {
         self.blocked = true;
         let cats = self.side(d).inspection.categories(Action::Block);
@@ -648,6 +692,8 @@ mod tests {
         reply: Option<(u32, Vec<u8>)>,
         audit: Vec<u8>,
         counters: Vec<(String, u64)>,
+        /// Host properties by dotted path (`connection.mtls`, ...).
+        props: Vec<(&'static str, Vec<u8>)>,
     }
 
     impl Host for Fake {
@@ -701,7 +747,11 @@ mod tests {
             self.reply = Some((status, body.to_vec()));
         }
         fn property(&self, path: &[&str]) -> Option<Vec<u8>> {
-            (path == ["request", "id"]).then(|| b"rid-1".to_vec())
+            if path == ["request", "id"] {
+                return Some(b"rid-1".to_vec());
+            }
+            let key = path.join(".");
+            self.props.iter().find(|(k, _)| *k == key).map(|(_, v)| v.clone())
         }
         fn set_audit(&mut self, r: &[u8]) {
             self.audit = r.to_vec();
@@ -807,5 +857,85 @@ mod tests {
         f.on_done(&mut host);
         let audit: serde_json::Value = serde_json::from_slice(&host.audit).unwrap();
         assert_eq!(audit["request"]["uninspected"], "stream:websocket");
+    }
+
+    #[test]
+    fn require_tls_judges_the_hop_from_the_connection() {
+        let cfg = |on: &str| {
+            format!(
+                r#"{{"version":1,"hold_headers":true,"audit":{{"mode":"all"}},"default":{{"require_tls":{on},"request":{{"actions":{{"*":"log"}}}}}}}}"#
+            )
+        };
+        let req = |props: Vec<(&'static str, Vec<u8>)>, scheme: &str| Fake {
+            req_headers: h(&[
+                (":method", "POST"),
+                (":path", "/x"),
+                (":scheme", scheme),
+                ("x-forwarded-proto", scheme),
+                ("content-type", "application/json"),
+            ]),
+            req_body: br#"{"e":"jane@example.com"}"#.to_vec(),
+            props,
+            ..Default::default()
+        };
+        let run = |cfg: &str, host: &mut Fake| {
+            let mut f = flow(cfg);
+            f.on_request_headers(host, false);
+            let n = host.req_body.len();
+            f.on_body(host, Direction::Request, n, true);
+            f
+        };
+        // the client's word (`:scheme`/`x-forwarded-proto: https`) on a plaintext connection proves nothing
+        for on in [r#"{"on":"downstream"}"#, r#"{"on":"mesh"}"#, r#"{"on":"upstream"}"#] {
+            let mut host = req(vec![("xds.cluster_name", b"outbound|80||partner".to_vec())], "https");
+            let mut f = run(&cfg(on), &mut host);
+            let (status, body) = host.reply.clone().unwrap_or_else(|| panic!("{on}: not blocked"));
+            assert_eq!(status, 403);
+            assert!(String::from_utf8_lossy(&body).contains("plaintext_transfer_blocked"));
+            assert!(!String::from_utf8_lossy(&body).contains("jane"));
+            f.on_done(&mut host);
+            let audit: serde_json::Value = serde_json::from_slice(&host.audit).unwrap();
+            assert_eq!(audit["request"]["decision"], "blocked", "{on}: {audit}");
+        }
+        // downstream TLS passes `downstream` but not `mesh` (no client certificate)
+        let tls = || {
+            vec![
+                ("connection.tls_version", b"TLSv1.3".to_vec()),
+                ("connection.mtls", vec![0]),
+            ]
+        };
+        let mut host = req(tls(), "http");
+        run(&cfg(r#"{"on":"downstream"}"#), &mut host);
+        assert_eq!(host.reply, None);
+        let mut host = req(tls(), "http");
+        run(&cfg(r#"{"on":"mesh"}"#), &mut host);
+        assert_eq!(host.reply.as_ref().map(|r| r.0), Some(403));
+        let mut host = req(
+            vec![
+                ("connection.tls_version", b"TLSv1.3".to_vec()),
+                ("connection.mtls", vec![1]),
+            ],
+            "http",
+        );
+        run(&cfg(r#"{"on":"mesh"}"#), &mut host);
+        assert_eq!(host.reply, None);
+        // upstream: a listed cluster passes; if it then turns out plaintext, the response is refused
+        let mut host = req(vec![("xds.cluster_name", b"outbound|80||partner".to_vec())], "http");
+        let mut f = run(
+            &cfg(r#"{"on":"upstream","clusters":["outbound|*||partner"]}"#),
+            &mut host,
+        );
+        assert_eq!(host.reply, None);
+        host.props.push(("upstream.address", b"10.0.0.9:80".to_vec()));
+        host.resp_headers = h(&[(":status", "200")]);
+        assert_eq!(f.on_response_headers(&mut host, true), Step::Pause);
+        let (status, body) = host.reply.clone().unwrap();
+        assert_eq!(status, 502);
+        assert!(String::from_utf8_lossy(&body).contains("plaintext_transfer_detected"));
+        // no personal data: no requirement
+        let mut host = req(vec![], "http");
+        host.req_body = br#"{"qty":1}"#.to_vec();
+        run(&cfg(r#"{"on":"mesh"}"#), &mut host);
+        assert_eq!(host.reply, None);
     }
 }

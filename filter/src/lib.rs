@@ -14,6 +14,7 @@ pub mod prose;
 pub mod redact;
 #[cfg(feature = "testing")]
 pub mod testing;
+pub mod transport;
 pub mod validate;
 
 #[cfg(target_arch = "wasm32")]

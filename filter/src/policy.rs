@@ -81,7 +81,8 @@ pub struct Route {
     pub purpose: Option<String>,
     pub legal_basis: Option<config::LegalBasis>,
     pub retention: Option<String>,
-    pub require_tls: bool,
+    /// Which hop must be encrypted for personal data to pass (`require_tls`).
+    pub require_tls: Option<crate::transport::TlsRequirement>,
     pub region: Option<String>,
     /// What applies without consent: `None` (nothing to check), block, or
     /// this route's alternate policy.
@@ -683,7 +684,7 @@ fn compile_route(
         purpose: r.purpose.clone(),
         legal_basis: r.legal_basis,
         retention: r.retention.clone(),
-        require_tls: r.require_tls,
+        require_tls: crate::transport::compile(&r.require_tls, p)?,
         region: r.region.clone(),
         without_consent,
     })

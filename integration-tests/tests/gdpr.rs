@@ -37,7 +37,7 @@ fn consent_objections_egress_plaintext_and_trail() {
           "without_consent":{{"action":"redact","categories":["email","phone","person_name"]}},"request":{{"actions":{{"*":"log"}}}}}},
         {{"name":"newsletter","match":{{"path_prefix":"/echo/newsletter"}},"purpose":"newsletter","legal_basis":"consent","without_consent":{{"action":"block"}}}},
         {{"name":"to-card-processor","match":{{"clusters":["card_processor"]}},"request":{{"actions":{{"payment_card":"allow","*":"log"}}}},"purpose":"billing","legal_basis":"contract","region":"EU"}},
-        {{"name":"partner","match":{{"path_prefix":"/echo/partner"}},"require_tls":true,"region":"US","request":{{"actions":{{"*":"log"}}}}}},
+        {{"name":"partner","match":{{"path_prefix":"/echo/partner"}},"require_tls":{{"on":"upstream"}},"region":"US","request":{{"actions":{{"*":"log"}}}}}},
         {{"name":"egress","match":{{"path_prefix":"/echo/"}},"request":{{"actions":{{"payment_card":"block","*":"log"}}}}}}
       ]}}"#,
         pseudonym("u-obj")
