@@ -245,6 +245,10 @@ impl Host for WasmHost {
 
     fn set_audit(&mut self, record: &[u8]) {
         let _ = hostcalls::set_property(vec!["piiguard_audit"], Some(record));
+        // one key per field, for loggers that take one value per attribute (OpenTelemetry)
+        for (k, v) in crate::audit_fields::flatten(record) {
+            let _ = hostcalls::set_property(vec![k.as_str()], Some(v.as_bytes()));
+        }
     }
 
     fn log_audit(&mut self, record: &[u8]) {

@@ -1,5 +1,6 @@
 //! piiguard: personal-data (GDPR) policy enforcement at layer 7.
 pub mod audit;
+pub mod audit_fields;
 pub mod config;
 pub mod detect;
 pub mod encoding;
