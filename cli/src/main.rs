@@ -62,10 +62,14 @@ enum Command {
   piiguard check istio/                      # every .json/.yaml/.yml below; files without piiguard config are skipped
   piiguard check istio/*.yaml envoy-config/envoy.yaml
   kubectl get wasmplugin -A -o yaml | piiguard check -
+  piiguard check --allow-none $(git diff --name-only main)   # in a hook: files without config are fine
 
 Errors name the JSON path and the line and column in the file as written (the YAML line for manifests).
 A policy that pseudonymises (subject, `hash`) warns when the file does not set PIIGUARD_HASH_KEY.")]
     Check {
+        /// Exit 0 even when no input holds a piiguard configuration (hooks over changed files)
+        #[arg(long)]
+        allow_none: bool,
         /// Files or directories; `-` reads stdin
         #[arg(required = true, value_name = "FILE|DIR|-")]
         inputs: Vec<String>,
@@ -240,7 +244,7 @@ fn main() -> ExitCode {
         }
     };
     let res = match cli.command {
-        Command::Check { inputs } => run_check(&inputs),
+        Command::Check { inputs, allow_none } => run_check(&inputs, allow_none),
         Command::Scan(a) => scan(&a, false),
         Command::Explain(a) => scan(&a, true),
         Command::Schema => {
@@ -278,7 +282,7 @@ fn schema_text() -> String {
     serde_json::to_string_pretty(&schema).unwrap_or_default()
 }
 
-fn run_check(paths: &[String]) -> Result<u8, String> {
+fn run_check(paths: &[String], allow_none: bool) -> Result<u8, String> {
     let inputs = check::read_inputs(paths)?;
     let (mut bad, mut checked) = (0, 0);
     for input in &inputs {
@@ -305,7 +309,7 @@ fn run_check(paths: &[String]) -> Result<u8, String> {
             }
         }
     }
-    if checked == 0 && bad == 0 {
+    if checked == 0 && bad == 0 && !allow_none {
         return Err("no piiguard configuration found in the input(s)".into());
     }
     Ok(if bad > 0 { EXIT_INVALID } else { 0 })

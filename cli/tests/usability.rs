@@ -370,3 +370,82 @@ fn shipped_schema_is_the_generated_one() {
     }
     assert_eq!(v["additionalProperties"], false);
 }
+
+#[test]
+fn the_pre_commit_hook_checks_what_is_staged() {
+    let d = tmp("hook");
+    let git = |args: &[&str]| {
+        let out = Command::new("git")
+            .args(args)
+            .current_dir(&d)
+            .env("GIT_AUTHOR_NAME", "t")
+            .env("GIT_AUTHOR_EMAIL", "t@example.invalid")
+            .env("GIT_COMMITTER_NAME", "t")
+            .env("GIT_COMMITTER_EMAIL", "t@example.invalid")
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "git {args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    };
+    let hook = root().join("examples/ci/pre-commit");
+    let run_hook = || {
+        let out = Command::new("bash")
+            .arg(&hook)
+            .current_dir(&d)
+            .env("PIIGUARD", env!("CARGO_BIN_EXE_piiguard"))
+            .output()
+            .unwrap();
+        (
+            out.status.code().unwrap_or(-1),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    };
+    git(&["init", "-q"]);
+    std::fs::create_dir_all(d.join("policies")).unwrap();
+    // nothing staged, or only files without piiguard configuration: passes
+    assert_eq!(run_hook().0, 0);
+    std::fs::write(d.join("policies/ci.yaml"), "name: ci\non: push\n").unwrap();
+    git(&["add", "policies/ci.yaml"]);
+    let (code, err) = run_hook();
+    assert_eq!(code, 0, "{err}");
+    // a bad policy staged: fails, naming the repository path and the YAML line
+    std::fs::write(
+        d.join("policies/p.yaml"),
+        "version: 1\ndefault:\n  request:\n    actions:\n      email: blok\n",
+    )
+    .unwrap();
+    git(&["add", "policies/p.yaml"]);
+    let (code, err) = run_hook();
+    assert_eq!(code, 4, "{err}");
+    assert!(
+        err.contains("policies/p.yaml: error: $.default.request.actions.email"),
+        "{err}"
+    );
+    assert!(err.contains("(line 5, column 7)"), "{err}");
+    assert!(!err.contains("/tmp"), "{err}");
+    // fixed in the working tree but not staged: still fails (the staged version is checked)
+    std::fs::write(d.join("policies/p.yaml"), "version: 1\n").unwrap();
+    assert_eq!(run_hook().0, 4);
+    git(&["add", "policies/p.yaml"]);
+    let (code, err) = run_hook();
+    assert_eq!(code, 0, "{err}");
+}
+
+#[test]
+fn the_ci_snippet_command_passes_on_the_repository() {
+    // what examples/ci/github-actions.yaml runs, on this repository's own directories
+    let ci = std::fs::read_to_string(root().join("examples/ci/github-actions.yaml")).unwrap();
+    assert!(ci.contains("piiguard check "), "{ci}");
+    let (code, out, err) = run(&["check", "istio", "envoy-config", "examples"], "");
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(out.contains(": ok ("), "{out}");
+    assert!(out.contains("skipped"), "{out}");
+    // --allow-none: a change with no policy in it passes, without it nothing was checked
+    let (code, _, _) = run(&["check", "--allow-none", "istio/kustomization.yaml"], "");
+    assert_eq!(code, 0);
+    let (code, _, _) = run(&["check", "istio/kustomization.yaml"], "");
+    assert_eq!(code, 1);
+}
