@@ -41,6 +41,9 @@ pub enum Builtin {
     PaymentCardField,
     CredentialField,
     IpAddressField,
+    NameText,
+    AddressText,
+    BirthDateText,
 }
 
 /// (id, category) of every built-in detector, in [`Builtin`] order.
@@ -73,6 +76,9 @@ pub const BUILTINS: &[(&str, &str)] = &[
     ("payment_card_field", "payment_card"),
     ("credential_field", "credential"),
     ("ip_address_field", "ip_address"),
+    ("name_text", "person_name"),
+    ("address_text", "postal_address"),
+    ("birth_date_text", "birth_date"),
 ];
 
 /// Built-in categories (custom detectors may add more).
@@ -191,6 +197,8 @@ pub struct DetectorSet {
     singles: Vec<Regex>,
     custom: Option<Regex>,
     customs: Vec<CustomDetector>,
+    /// Names, addresses and dates of birth written in prose.
+    prose: crate::prose::Prose,
     pub info: Vec<DetectorInfo>,
     /// Enabled flag per detector (index as in `info`).
     pub enabled: Vec<bool>,
@@ -272,9 +280,42 @@ impl DetectorSet {
             singles,
             custom,
             customs,
+            prose: crate::prose::Prose::new().ok_or_else(|| BuildError("prose cue automaton".into()))?,
             info,
             enabled,
         })
+    }
+
+    /// [`scan`](Self::scan) for text-like values (JSON strings, text
+    /// bodies): also finds names, addresses and dates of birth written in
+    /// prose. Only text gets this pass: numbers and tokens never hold prose.
+    pub fn scan_text(&self, text: &[u8], scratch: &mut Scratch, out: &mut Vec<RawMatch>) {
+        let first = out.len();
+        self.scan(text, scratch, out);
+        let ids = [Builtin::NameText, Builtin::AddressText, Builtin::BirthDateText];
+        if !ids.iter().any(|&b| self.is_enabled(b as u16)) {
+            return;
+        }
+        let mut spans = Vec::new();
+        self.prose.find(text, &mut spans);
+        if spans.is_empty() {
+            return;
+        }
+        for (kind, start, end) in spans {
+            let d = match kind {
+                crate::prose::Kind::Name => Builtin::NameText,
+                crate::prose::Kind::Address => Builtin::AddressText,
+                crate::prose::Kind::BirthDate => Builtin::BirthDateText,
+            } as u16;
+            if self.is_enabled(d) {
+                out.push(RawMatch {
+                    detector: d,
+                    start,
+                    end,
+                });
+            }
+        }
+        order(out, first);
     }
 
     /// Checks one custom pattern alone (for precise config errors).
@@ -340,20 +381,7 @@ impl DetectorSet {
                 pos = if e > s { e } else { s + 1 };
             }
         }
-        // Keep matches ordered and non-overlapping: the earliest, then the longest wins.
-        if out.len() - first > 1 {
-            let tail = &mut out[first..];
-            tail.sort_by(|a, b| a.start.cmp(&b.start).then(b.end.cmp(&a.end)));
-            let mut keep = first;
-            for i in first..out.len() {
-                if keep > first && out[i].start < out[keep - 1].end {
-                    continue;
-                }
-                out[keep] = out[i];
-                keep += 1;
-            }
-            out.truncate(keep);
-        }
+        order(out, first);
     }
 
     /// Cheap check before the automaton: every built-in detector needs at
@@ -594,6 +622,24 @@ impl DetectorSet {
             }
         }
         any_found
+    }
+}
+
+/// Keeps `out[first..]` ordered and non-overlapping: the earliest, then the
+/// longest match wins.
+fn order(out: &mut Vec<RawMatch>, first: usize) {
+    if out.len() - first > 1 {
+        let tail = &mut out[first..];
+        tail.sort_by(|a, b| a.start.cmp(&b.start).then(b.end.cmp(&a.end)));
+        let mut keep = first;
+        for i in first..out.len() {
+            if keep > first && out[i].start < out[keep - 1].end {
+                continue;
+            }
+            out[keep] = out[i];
+            keep += 1;
+        }
+        out.truncate(keep);
     }
 }
 

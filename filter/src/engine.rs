@@ -833,7 +833,7 @@ impl Engine {
 
     fn scan_text(&self, dp: &DirPolicy, body: &[u8], insp: &mut Inspection, scratch: &mut Scratch) -> Option<Vec<u8>> {
         let mut matches = Vec::new();
-        self.policy.detectors.scan(body, scratch, &mut matches);
+        self.policy.detectors.scan_text(body, scratch, &mut matches);
         match self.decide_value(dp, body, &matches, None, "body", insp) {
             ValueOutcome::Replace(v) => Some(v),
             ValueOutcome::Remove => Some(Vec::new()),
@@ -889,7 +889,10 @@ impl Engine {
                 }
             }
             matches.clear();
-            self.policy.detectors.scan(val, scratch, &mut matches);
+            match &s {
+                Scalar::Str(_) => self.policy.detectors.scan_text(val, scratch, &mut matches),
+                Scalar::Num(_) => self.policy.detectors.scan(val, scratch, &mut matches),
+            }
             if matches.is_empty() && v.field.is_none() {
                 return Verdict::Keep;
             }

@@ -291,3 +291,90 @@ fn arbitrary_bytes() {
         }
     }
 }
+
+mod engine_hook {
+    use piiguard::detect::Scratch;
+    use piiguard::engine::{Direction, Engine};
+    use piiguard::policy::Policy;
+
+    fn engine(extra: &str) -> Engine {
+        let cfg = format!(r#"{{"version":1,{extra}"default":{{"request":{{"actions":{{"*":"redact"}}}}}}}}"#);
+        Engine::new(Policy::from_json(cfg.as_bytes()).unwrap(), None).unwrap()
+    }
+
+    /// (rewritten body, detector ids found)
+    fn run(e: &Engine, ct: &str, input: &str) -> (String, Vec<String>) {
+        let r = e.inspect_body(
+            &e.policy.default,
+            Direction::Request,
+            Some(ct),
+            input.as_bytes(),
+            &mut Scratch::default(),
+        );
+        let out = r
+            .body
+            .map(|b| String::from_utf8_lossy(&b).into_owned())
+            .unwrap_or_else(|| input.to_string());
+        (out, r.inspection.findings.iter().map(|f| f.detector.clone()).collect())
+    }
+
+    #[test]
+    fn json_string_values_are_read_as_prose() {
+        let e = engine("");
+        let input = r#"{"ticket":42,"body":"Dear Mr. Okafor,\nyour parcel for 221B Baker Street, London NW1 6XE left today.\nRegards,\nTom Becker","dob_note":"born on 12 March 1979"}"#;
+        let (out, found) = run(&e, "application/json", input);
+        for d in ["name_text", "address_text", "birth_date_text"] {
+            assert!(found.iter().any(|f| f == d), "{d} not in {found:?}");
+        }
+        for v in ["Okafor", "Baker Street", "NW1 6XE", "Tom Becker", "1979"] {
+            assert!(!out.contains(v), "{v} left in {out}");
+        }
+        assert!(serde_json::from_str::<serde_json::Value>(&out).is_ok(), "{out}");
+        assert!(out.contains(r#""ticket":42"#));
+    }
+
+    #[test]
+    fn text_bodies_are_read_as_prose() {
+        let e = engine("");
+        let (out, found) = run(
+            &e,
+            "text/plain",
+            "Hallo Jonas, die Lieferung an Hauptstraße 12, 10115 Berlin ist unterwegs.",
+        );
+        assert_eq!(found, vec!["name_text".to_string(), "address_text".to_string()]);
+        assert!(!out.contains("Jonas") && !out.contains("Hauptstraße 12"), "{out}");
+    }
+
+    #[test]
+    fn clean_prose_is_left_alone() {
+        let e = engine("");
+        let input = r#"{"note":"Hi team, the iPhone 15 Pro ships from Paris on Monday. Thanks, Release Management","tags":["Paris","London"]}"#;
+        let (out, found) = run(&e, "application/json", input);
+        assert!(found.is_empty(), "{found:?}");
+        assert_eq!(out, input);
+    }
+
+    #[test]
+    fn each_text_detector_can_be_disabled() {
+        let text = "Dear Jane Doe, you live at 12 Main Street and were born on 03/04/1985.";
+        let all = run(&engine(""), "text/plain", text).1;
+        assert_eq!(all.len(), 3, "{all:?}");
+        for d in ["name_text", "address_text", "birth_date_text"] {
+            let e = engine(&format!(r#""detectors":{{"disabled":["{d}"]}},"#));
+            let found = run(&e, "text/plain", text).1;
+            assert!(!found.iter().any(|f| f == d), "{d} still runs: {found:?}");
+            assert_eq!(found.len(), 2, "{d}: {found:?}");
+        }
+        // disabling the category disables the field detector and the text one
+        let e = engine(r#""detectors":{"disabled":["person_name"]},"#);
+        assert!(!run(&e, "text/plain", text).1.iter().any(|f| f == "name_text"));
+    }
+
+    #[test]
+    fn headers_and_numbers_are_not_prose() {
+        // a JSON number never goes through the prose pass; a JSON string does
+        let e = engine("");
+        let (_, found) = run(&e, "application/json", r#"{"a":"Dear Jane Doe,","b":12}"#);
+        assert_eq!(found, vec!["name_text".to_string()]);
+    }
+}
