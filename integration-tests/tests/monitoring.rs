@@ -393,3 +393,113 @@ fn a_real_prometheus_sees_every_dashboard_query_and_the_alerts_fire() {
         );
     }
 }
+
+/// A configuration pushed later (LDS from a file, as xDS would) and rejected by
+/// the plugin moves `piiguard_config_errors_total` on the running proxy, which
+/// keeps serving with the configuration it had: what PiiguardConfigErrors
+/// watches.
+#[test]
+fn a_rejected_configuration_update_counts_a_config_error() {
+    let up = upstream();
+    let lds = std::sync::Mutex::new(PathBuf::new());
+    let envoy = Envoy::start_with("mon-lds", None, up, &[], &|cfg| {
+        let listener = cfg["static_resources"]["listeners"][0].clone();
+        let mut listener: serde_json::Value = serde_json::to_value(&listener).unwrap_or_default();
+        listener["@type"] = "type.googleapis.com/envoy.config.listener.v3.Listener".into();
+        let path = PathBuf::from(
+            listener["filter_chains"][0]["filters"][0]["typed_config"]["access_log"][0]["typed_config"]["path"]
+                .as_str()
+                .unwrap_or(""),
+        )
+        .with_file_name("lds.json");
+        let text = serde_json::json!({ "resources": [listener] }).to_string();
+        std::fs::write(&path, text).unwrap_or_else(|e| panic!("{e}"));
+        if let Some(seq) = cfg["static_resources"]["listeners"].as_sequence_mut() {
+            seq.clear();
+        }
+        cfg["node"] = value(serde_json::json!({"id": "mon-lds", "cluster": "mon"}));
+        cfg["dynamic_resources"] = value(serde_json::json!({
+            "lds_config": {"path_config_source": {"path": path.display().to_string()}, "resource_api_version": "V3"}
+        }));
+        if let Ok(mut l) = lds.lock() {
+            *l = path;
+        }
+    });
+    let lds = lds.lock().map(|l| l.clone()).unwrap_or_default();
+    let errors = || -> Option<u64> {
+        envoy
+            .stats()
+            .lines()
+            .find(|l| l.starts_with("piiguard_config_errors_total"))
+            .and_then(|l| l.rsplit(' ').next())
+            .and_then(|v| v.parse().ok())
+    };
+    // the listener comes up from LDS, with the plugin configured
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while get(envoy.port, "/headers").map(|r| r.status).ok() != Some(200) {
+        assert!(Instant::now() < deadline, "listener not up from LDS:\n{}", envoy.log());
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    assert_eq!(errors(), Some(0), "{}", envoy.stats());
+    // Prometheus sees the counter at 0 first
+    let prom = Prometheus::start(&envoy.dir, &[(envoy.admin, "crm", "api")]);
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while prom.query("piiguard_config_errors_total").is_empty() {
+        assert!(Instant::now() < deadline, "not scraped:\n{}", prom.log());
+        std::thread::sleep(Duration::from_millis(300));
+    }
+    std::thread::sleep(Duration::from_secs(2));
+    // push a bad policy: an unknown field
+    let good = std::fs::read_to_string(&lds).unwrap_or_default();
+    let mut v: serde_json::Value = serde_json::from_str(&good).unwrap_or_default();
+    let w = &mut v["resources"][0]["filter_chains"][0]["filters"][0]["typed_config"]["http_filters"][0]["typed_config"]
+        ["config"]["configuration"]["value"];
+    *w = r#"{"version":1,"routs":[]}"#.into();
+    let tmp = lds.with_file_name("lds.json.new");
+    std::fs::write(&tmp, v.to_string()).unwrap_or_else(|e| panic!("{e}"));
+    std::fs::rename(&tmp, &lds).unwrap_or_else(|e| panic!("{e}"));
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while errors().unwrap_or(0) < 1 {
+        assert!(
+            Instant::now() < deadline,
+            "piiguard_config_errors_total did not move:\n{}\n{}",
+            envoy
+                .stats()
+                .lines()
+                .filter(|l| l.contains("piiguard") || l.contains("lds"))
+                .collect::<Vec<_>>()
+                .join("\n"),
+            envoy.log()
+        );
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    assert!(
+        envoy.log().contains("piiguard: invalid configuration"),
+        "{}",
+        envoy.log()
+    );
+    // the proxy still serves, with the policy it had
+    assert_eq!(get(envoy.port, "/headers").map(|r| r.status).ok(), Some(200));
+    // and the alert fires for that workload
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let firing = prom.firing();
+        if firing
+            .iter()
+            .any(|a| a["alertname"] == "PiiguardConfigErrors" && a["workload"] == "api" && a["namespace"] == "crm")
+        {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "PiiguardConfigErrors not firing: {firing:#?}\n{}",
+            prom.log()
+        );
+        std::thread::sleep(Duration::from_millis(500));
+    }
+}
+
+/// A JSON value into whatever value type the harness edits configs with.
+fn value<T: serde::de::DeserializeOwned>(v: serde_json::Value) -> T {
+    serde_json::from_value(v).unwrap_or_else(|e| panic!("{e}"))
+}
