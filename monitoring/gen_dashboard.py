@@ -1,6 +1,8 @@
 #!/usr/bin/env python3
-"""Writes grafana/piiguard-dashboard.json (run from monitoring/; the JSON is what ships)."""
+"""Writes grafana/piiguard-dashboard.json (run from monitoring/; the JSON is what ships).
+An argument writes elsewhere (the test compares its output with the shipped file)."""
 import json
+import sys
 
 SEL = 'namespace=~"$namespace", workload=~"$workload"'
 RI = "$__rate_interval"
@@ -120,6 +122,6 @@ dash = {
     ]},
     "panels": panels,
 }
-with open("grafana/piiguard-dashboard.json", "w") as f:
+with open(sys.argv[1] if len(sys.argv) > 1 else "grafana/piiguard-dashboard.json", "w") as f:
     json.dump(dash, f, indent=2)
     f.write("\n")

@@ -135,6 +135,19 @@ fn dashboard_is_provisioning_ready() {
     ] {
         assert!(all.contains(by), "no panel {by}");
     }
+    // the shipped JSON is what the generator writes
+    let out = std::env::temp_dir().join(format!("piiguard-dashboard-{}.json", std::process::id()));
+    let status = Command::new("python3")
+        .arg("gen_dashboard.py")
+        .arg(&out)
+        .current_dir(monitoring())
+        .status()
+        .unwrap_or_else(|e| panic!("python3: {e}"));
+    assert!(status.success());
+    let generated = std::fs::read_to_string(&out).unwrap_or_default();
+    let _ = std::fs::remove_file(&out);
+    let shipped = std::fs::read_to_string(monitoring().join("grafana/piiguard-dashboard.json")).unwrap_or_default();
+    assert!(generated == shipped, "run `cd monitoring && python3 gen_dashboard.py`");
     let prov =
         std::fs::read_to_string(monitoring().join("grafana/provisioning/dashboards/piiguard.yaml")).unwrap_or_default();
     assert!(prov.contains("apiVersion: 1") && prov.contains("type: file"), "{prov}");
