@@ -26,20 +26,47 @@ pub enum Step {
     Pause,
 }
 
-/// The host operations the flow needs.
+/// A host call that failed. The flow never proceeds on a failed call as if
+/// it had succeeded: it fails closed (see [`Flow`]'s host-error handling).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum HostError {
+    /// The data is not available (e.g. a body buffer the host cannot give).
+    Unavailable,
+    /// The host refused the call in this state (e.g. a local reply after the
+    /// response headers left).
+    Refused,
+    /// Any other failure status.
+    Failed,
+}
+
+impl HostError {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            HostError::Unavailable => "unavailable",
+            HostError::Refused => "refused",
+            HostError::Failed => "failed",
+        }
+    }
+}
+
+/// The host operations the flow needs. Every call that reads or changes
+/// the exchange can fail; the flow then fails closed.
 pub trait Host {
-    fn headers(&self, d: Direction) -> Vec<(String, String)>;
-    fn set_headers(&mut self, d: Direction, headers: &[(String, String)]);
-    fn remove_header(&mut self, d: Direction, name: &str);
-    fn set_header(&mut self, d: Direction, name: &str, value: &str);
-    fn body(&self, d: Direction, size: usize) -> Vec<u8>;
-    fn set_body(&mut self, d: Direction, size: usize, body: &[u8]);
-    fn send_reply(&mut self, status: u32, headers: &[(&str, &str)], body: &[u8]);
-    /// A property (`["xds", "route_name"]`, `["request", "id"]`, ...).
-    fn property(&self, path: &[&str]) -> Option<Vec<u8>>;
+    fn headers(&self, d: Direction) -> Result<Vec<(String, String)>, HostError>;
+    fn set_headers(&mut self, d: Direction, headers: &[(String, String)]) -> Result<(), HostError>;
+    fn remove_header(&mut self, d: Direction, name: &str) -> Result<(), HostError>;
+    fn set_header(&mut self, d: Direction, name: &str, value: &str) -> Result<(), HostError>;
+    /// The first `size` bytes of the buffered body (all of them, or an error).
+    fn body(&self, d: Direction, size: usize) -> Result<Vec<u8>, HostError>;
+    fn set_body(&mut self, d: Direction, size: usize, body: &[u8]) -> Result<(), HostError>;
+    fn send_reply(&mut self, status: u32, headers: &[(&str, &str)], body: &[u8]) -> Result<(), HostError>;
+    /// Resets the stream (when a local reply is refused).
+    fn reset(&mut self) -> Result<(), HostError>;
+    /// A property (`["xds", "route_name"]`, `["request", "id"]`, ...); `Ok(None)` when absent.
+    fn property(&self, path: &[&str]) -> Result<Option<Vec<u8>>, HostError>;
     /// Stores the audit record where the access log can read it.
-    fn set_audit(&mut self, record: &[u8]);
-    fn log_audit(&mut self, record: &[u8]);
+    fn set_audit(&mut self, record: &[u8]) -> Result<(), HostError>;
+    fn log_audit(&mut self, record: &[u8]) -> Result<(), HostError>;
     fn now_ms(&self) -> Option<u64>;
     /// Adds `delta` to a counter (names carry their labels, see `metric_name`).
     fn count(&mut self, name: &str, delta: u64);
@@ -180,28 +207,38 @@ impl Flow {
     }
 
     pub fn on_request_headers(&mut self, host: &mut dyn Host, end_of_stream: bool) -> Step {
-        let headers = host.headers(Direction::Request);
+        let d = Direction::Request;
+        let headers = match host.headers(d) {
+            Ok(h) => h,
+            Err(e) => return self.host_error(host, d, "headers", e),
+        };
+        // Route identity and recipient decide the policy: unreadable, nothing is decided.
+        let text = |b: Vec<u8>| String::from_utf8_lossy(&b).into_owned();
+        let (route_name, peer, cluster) = match (
+            host.property(&["xds", "route_name"]),
+            host.property(&["connection", "uri_san_peer_certificate"]),
+            host.property(&["xds", "cluster_name"]),
+        ) {
+            (Ok(r), Ok(p), Ok(c)) => (r.map(text), p.map(text), c.map(text)),
+            (Err(e), _, _) | (_, Err(e), _) | (_, _, Err(e)) => return self.host_error(host, d, "property", e),
+        };
         let path = header(&headers, ":path").unwrap_or("/").to_string();
         self.info = RequestInfo {
-            route_name: host
-                .property(&["xds", "route_name"])
-                .map(|b| String::from_utf8_lossy(&b).into_owned()),
+            route_name,
             authority: header(&headers, ":authority")
                 .or_else(|| header(&headers, "host"))
                 .unwrap_or("")
                 .to_string(),
             path: path.split('?').next().unwrap_or("/").to_string(),
             method: header(&headers, ":method").unwrap_or("GET").to_string(),
-            peer: host
-                .property(&["connection", "uri_san_peer_certificate"])
-                .map(|b| String::from_utf8_lossy(&b).into_owned())
-                .filter(|s| !s.is_empty()),
-            cluster: host
-                .property(&["xds", "cluster_name"])
-                .map(|b| String::from_utf8_lossy(&b).into_owned()),
+            peer: peer.filter(|s| !s.is_empty()),
+            cluster,
         };
+        // Only a label for the audit: unreadable, the header stands in.
         self.request_id = host
             .property(&["request", "id"])
+            .ok()
+            .flatten()
             .map(|b| String::from_utf8_lossy(&b).into_owned())
             .or_else(|| header(&headers, "x-request-id").map(str::to_string));
         let policy = &self.engine.policy;
@@ -213,32 +250,40 @@ impl Flow {
         self.plaintext = route_at(&self.engine, self.route, false)
             .require_tls
             .as_ref()
-            .is_some_and(|req| !transport::encrypted(req, &|p| host.property(p)));
+            .is_some_and(|req| !transport::encrypted(req, &|p| host.property(p).ok().flatten()));
         // Data subject: a client can never claim one, so any incoming copy goes.
         let mut headers = headers;
         let engine = Rc::clone(&self.engine);
         if let Some(cfg) = &engine.policy.config.subject {
             let name = cfg.header.to_ascii_lowercase();
             if headers.iter().any(|(k, _)| k.eq_ignore_ascii_case(&name)) {
-                host.remove_header(Direction::Request, &name);
+                if let Err(e) = host.remove_header(Direction::Request, &name) {
+                    return self.host_error(host, Direction::Request, "remove_header", e);
+                }
                 headers.retain(|(k, _)| !k.eq_ignore_ascii_case(&name));
             }
             let verified = |claim: &str| -> Option<String> {
                 let key = cfg.verified_payload_key.as_deref()?;
-                let v = host.property(&[
-                    "metadata",
-                    "filter_metadata",
-                    "envoy.filters.http.jwt_authn",
-                    key,
-                    claim,
-                ])?;
+                // Unreadable, the claim is absent: no subject, no consent.
+                let v = host
+                    .property(&[
+                        "metadata",
+                        "filter_metadata",
+                        "envoy.filters.http.jwt_authn",
+                        key,
+                        claim,
+                    ])
+                    .ok()
+                    .flatten()?;
                 Some(String::from_utf8_lossy(&v).into_owned()).filter(|s| !s.is_empty())
             };
             if let Some(raw) = engine.subject_from_headers(&headers, &verified) {
                 self.subject = engine.pseudonym(&raw);
             }
             if let Some(p) = &self.subject {
-                host.set_header(Direction::Request, &name, p);
+                if let Err(e) = host.set_header(Direction::Request, &name, p) {
+                    return self.host_error(host, Direction::Request, "set_header", e);
+                }
             }
         }
         // Purpose and consent (GDPR arts. 6, 7, 18, 21)
@@ -278,7 +323,7 @@ impl Flow {
             && route
                 .require_tls
                 .as_ref()
-                .is_some_and(|req| transport::upstream_was_plaintext(req, &|p| host.property(p)))
+                .is_some_and(|req| transport::upstream_was_plaintext(req, &|p| host.property(p).ok().flatten()))
             && self
                 .req
                 .inspection
@@ -297,7 +342,10 @@ impl Flow {
             self.block_plaintext(host, Direction::Response, 502, "upstream");
             return Step::Pause;
         }
-        let headers = host.headers(Direction::Response);
+        let headers = match host.headers(Direction::Response) {
+            Ok(h) => h,
+            Err(e) => return self.host_error(host, Direction::Response, "headers", e),
+        };
         self.headers_phase(host, Direction::Response, headers, end_of_stream)
     }
 
@@ -330,7 +378,9 @@ impl Flow {
             return Step::Pause;
         }
         if let Some(h) = res.headers {
-            host.set_headers(d, &h);
+            if let Err(e) = host.set_headers(d, &h) {
+                return self.host_error(host, d, "set_headers", e);
+            }
         }
         if eos || !body_inspected {
             self.side(d).done = true;
@@ -370,7 +420,9 @@ impl Flow {
             return Step::Continue;
         }
         if may_change {
-            host.remove_header(d, "content-length");
+            if let Err(e) = host.remove_header(d, "content-length") {
+                return self.host_error(host, d, "remove_header", e);
+            }
         }
         // Hold the headers while the body is decided (needs Envoy's
         // `allow_on_headers_stop_iteration`), or let them go and pause the body.
@@ -442,7 +494,10 @@ impl Flow {
         self.side(d).done = true;
         let engine = Rc::clone(&self.engine);
         let route = route_at(&engine, self.route, self.consent_alt);
-        let raw = host.body(d, size);
+        let raw = match host.body(d, size) {
+            Ok(b) => b,
+            Err(e) => return self.host_error(host, d, "body", e),
+        };
         let limit = engine.policy.limits.max_body_bytes;
         let coding = self.side(d).coding.take().unwrap_or(Ok(Coding::Identity));
         let ct = self.side(d).content_type.clone();
@@ -456,7 +511,9 @@ impl Flow {
                                 (&self.subject, d, &engine.policy.config.subject)
                             {
                                 // The request headers are still held: the upstream gets it too.
-                                host.set_header(d, &cfg.header.to_ascii_lowercase(), p);
+                                if let Err(e) = host.set_header(d, &cfg.header.to_ascii_lowercase(), p) {
+                                    return self.host_error(host, d, "set_header", e);
+                                }
                             }
                         }
                     }
@@ -504,9 +561,33 @@ impl Flow {
             return Step::Pause;
         }
         if let Some(b) = res.body {
-            host.set_body(d, size, &b);
+            if let Err(e) = host.set_body(d, size, &b) {
+                return self.host_error(host, d, "set_body", e);
+            }
         }
         Step::Continue
+    }
+
+    /// A host call failed: this direction cannot be trusted (an unread or
+    /// unrewritten body, headers that kept what they should have lost), so
+    /// the exchange stops here — a local reply, or a reset if that is
+    /// refused — audited as a host error.
+    fn host_error(&mut self, host: &mut dyn Host, d: Direction, call: &'static str, _e: HostError) -> Step {
+        let side = self.side(d);
+        side.done = true;
+        side.inspection.uninspected = Some(format!("host_error:{call}"));
+        side.inspection.findings.push(crate::engine::Finding {
+            detector: "host_error".into(),
+            category: "uninspectable".into(),
+            location: format!("host:{call}"),
+            count: 1,
+            action: Action::Block,
+            rule: "host_error".into(),
+        });
+        if !self.blocked {
+            self.block(host, d, 503, "host_error");
+        }
+        Step::Pause
     }
 
     /// Sends the JSON error. It names categories, never values.
@@ -541,11 +622,17 @@ impl Flow {
             "request_id": self.request_id,
         });
         let body = serde_json::to_vec(&body).unwrap_or_default();
-        host.send_reply(
+        let sent = host.send_reply(
             status as u32,
             &[("content-type", "application/json"), ("x-piiguard-decision", "blocked")],
             &body,
         );
+        if sent.is_err() {
+            // Refused (e.g. the response headers already left): the stream is
+            // reset so the body never leaves. If even that fails, the
+            // direction stays paused.
+            let _ = host.reset();
+        }
     }
 
     /// Builds the audit record of what is known so far.
@@ -601,9 +688,12 @@ impl Flow {
             return;
         }
         let rec = self.record(host).to_json();
-        host.set_audit(&rec);
+        let mut failed = host.set_audit(&rec).is_err();
         if self.engine.policy.config.audit.log {
-            host.log_audit(&rec);
+            failed |= host.log_audit(&rec).is_err();
+        }
+        if failed {
+            host.count("piiguard_audit_errors_total", 1);
         }
     }
 
@@ -646,6 +736,10 @@ impl Flow {
                             "piiguard_oversize_total",
                             &[("route", route), ("direction", dir), ("action", action)],
                         ),
+                        1,
+                    ),
+                    "host_error" => host.count(
+                        &metric_name("piiguard_host_errors_total", &[("route", route), ("direction", dir)]),
                         1,
                     ),
                     "uninspectable" => host.count(
@@ -697,66 +791,77 @@ mod tests {
     }
 
     impl Host for Fake {
-        fn headers(&self, d: Direction) -> Vec<(String, String)> {
-            if d == Direction::Request {
+        fn headers(&self, d: Direction) -> Result<Vec<(String, String)>, HostError> {
+            Ok(if d == Direction::Request {
                 self.req_headers.clone()
             } else {
                 self.resp_headers.clone()
-            }
+            })
         }
-        fn set_headers(&mut self, d: Direction, h: &[(String, String)]) {
+        fn set_headers(&mut self, d: Direction, h: &[(String, String)]) -> Result<(), HostError> {
             *(if d == Direction::Request {
                 &mut self.req_headers
             } else {
                 &mut self.resp_headers
             }) = h.to_vec();
+            Ok(())
         }
-        fn remove_header(&mut self, d: Direction, name: &str) {
+        fn remove_header(&mut self, d: Direction, name: &str) -> Result<(), HostError> {
             let h = if d == Direction::Request {
                 &mut self.req_headers
             } else {
                 &mut self.resp_headers
             };
             h.retain(|(k, _)| !k.eq_ignore_ascii_case(name));
+            Ok(())
         }
-        fn set_header(&mut self, d: Direction, name: &str, value: &str) {
-            self.remove_header(d, name);
+        fn set_header(&mut self, d: Direction, name: &str, value: &str) -> Result<(), HostError> {
+            self.remove_header(d, name)?;
             let h = if d == Direction::Request {
                 &mut self.req_headers
             } else {
                 &mut self.resp_headers
             };
             h.push((name.into(), value.into()));
+            Ok(())
         }
-        fn body(&self, d: Direction, size: usize) -> Vec<u8> {
+        fn body(&self, d: Direction, size: usize) -> Result<Vec<u8>, HostError> {
             let b = if d == Direction::Request {
                 &self.req_body
             } else {
                 &self.resp_body
             };
-            b[..size.min(b.len())].to_vec()
+            Ok(b[..size.min(b.len())].to_vec())
         }
-        fn set_body(&mut self, d: Direction, _size: usize, body: &[u8]) {
+        fn set_body(&mut self, d: Direction, _size: usize, body: &[u8]) -> Result<(), HostError> {
             *(if d == Direction::Request {
                 &mut self.req_body
             } else {
                 &mut self.resp_body
             }) = body.to_vec();
+            Ok(())
         }
-        fn send_reply(&mut self, status: u32, _h: &[(&str, &str)], body: &[u8]) {
+        fn send_reply(&mut self, status: u32, _h: &[(&str, &str)], body: &[u8]) -> Result<(), HostError> {
             self.reply = Some((status, body.to_vec()));
+            Ok(())
         }
-        fn property(&self, path: &[&str]) -> Option<Vec<u8>> {
+        fn reset(&mut self) -> Result<(), HostError> {
+            Ok(())
+        }
+        fn property(&self, path: &[&str]) -> Result<Option<Vec<u8>>, HostError> {
             if path == ["request", "id"] {
-                return Some(b"rid-1".to_vec());
+                return Ok(Some(b"rid-1".to_vec()));
             }
             let key = path.join(".");
-            self.props.iter().find(|(k, _)| *k == key).map(|(_, v)| v.clone())
+            Ok(self.props.iter().find(|(k, _)| *k == key).map(|(_, v)| v.clone()))
         }
-        fn set_audit(&mut self, r: &[u8]) {
+        fn set_audit(&mut self, r: &[u8]) -> Result<(), HostError> {
             self.audit = r.to_vec();
+            Ok(())
         }
-        fn log_audit(&mut self, _: &[u8]) {}
+        fn log_audit(&mut self, _: &[u8]) -> Result<(), HostError> {
+            Ok(())
+        }
         fn now_ms(&self) -> Option<u64> {
             Some(1)
         }

@@ -5,12 +5,12 @@
 
 use crate::detect::Scratch;
 use crate::engine::{Direction, Engine};
-use crate::flow::{Flow, Host, Step};
+use crate::flow::{Flow, Host, HostError, Step};
 use crate::policy::Policy;
 use crate::redact::Hasher;
 use proxy_wasm::hostcalls;
 use proxy_wasm::traits::{Context, HttpContext, RootContext};
-use proxy_wasm::types::{Action, BufferType, ContextType, LogLevel, MapType, MetricType};
+use proxy_wasm::types::{Action, BufferType, ContextType, LogLevel, MapType, MetricType, Status};
 use std::cell::RefCell;
 use std::collections::HashMap;
 use std::rc::Rc;
@@ -144,28 +144,44 @@ fn body_buffer(d: Direction) -> BufferType {
     }
 }
 
+/// Host statuses as the flow sees them.
+fn host_error(s: Status) -> HostError {
+    match s {
+        Status::NotFound | Status::Empty => HostError::Unavailable,
+        Status::BadArgument => HostError::Refused,
+        _ => HostError::Failed,
+    }
+}
+
+/// The raw status of an ABI call made without the SDK.
+fn abi_status(code: u32) -> Result<(), HostError> {
+    match code {
+        0 => Ok(()),
+        1 | 7 => Err(HostError::Unavailable), // NotFound, Empty
+        2 => Err(HostError::Refused),         // BadArgument
+        _ => Err(HostError::Failed),
+    }
+}
+
 impl Host for WasmHost {
-    fn headers(&self, d: Direction) -> Vec<(String, String)> {
-        match hostcalls::get_map_bytes(headers_map(d)) {
-            Ok(m) => m
-                .into_iter()
-                .map(|(k, v)| (k, String::from_utf8_lossy(&v).into_owned()))
-                .collect(),
-            Err(_) => Vec::new(),
-        }
+    fn headers(&self, d: Direction) -> Result<Vec<(String, String)>, HostError> {
+        let m = hostcalls::get_map_bytes(headers_map(d)).map_err(host_error)?;
+        Ok(m.into_iter()
+            .map(|(k, v)| (k, String::from_utf8_lossy(&v).into_owned()))
+            .collect())
     }
 
-    fn set_headers(&mut self, d: Direction, headers: &[(String, String)]) {
+    fn set_headers(&mut self, d: Direction, headers: &[(String, String)]) -> Result<(), HostError> {
         let m: Vec<(&str, &str)> = headers.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
-        let _ = hostcalls::set_map(headers_map(d), m);
+        hostcalls::set_map(headers_map(d), m).map_err(host_error)
     }
 
-    fn remove_header(&mut self, d: Direction, name: &str) {
-        let _ = hostcalls::set_map_value(headers_map(d), name, None);
+    fn remove_header(&mut self, d: Direction, name: &str) -> Result<(), HostError> {
+        hostcalls::set_map_value(headers_map(d), name, None).map_err(host_error)
     }
 
-    fn set_header(&mut self, d: Direction, name: &str, value: &str) {
-        let _ = hostcalls::set_map_value(headers_map(d), name, Some(value));
+    fn set_header(&mut self, d: Direction, name: &str, value: &str) -> Result<(), HostError> {
+        hostcalls::set_map_value(headers_map(d), name, Some(value)).map_err(host_error)
     }
 
     fn count(&mut self, name: &str, delta: u64) {
@@ -187,21 +203,25 @@ impl Host for WasmHost {
         });
     }
 
-    fn body(&self, d: Direction, size: usize) -> Vec<u8> {
-        hostcalls::get_buffer(body_buffer(d), 0, size)
-            .ok()
-            .flatten()
-            .unwrap_or_default()
+    fn body(&self, d: Direction, size: usize) -> Result<Vec<u8>, HostError> {
+        if size == 0 {
+            return Ok(Vec::new());
+        }
+        // A body that cannot be read whole is not a clean body.
+        match hostcalls::get_buffer(body_buffer(d), 0, size).map_err(host_error)? {
+            Some(b) if b.len() == size => Ok(b),
+            _ => Err(HostError::Unavailable),
+        }
     }
 
-    fn set_body(&mut self, d: Direction, size: usize, body: &[u8]) {
-        let _ = hostcalls::set_buffer(body_buffer(d), 0, size, body);
+    fn set_body(&mut self, d: Direction, size: usize, body: &[u8]) -> Result<(), HostError> {
+        hostcalls::set_buffer(body_buffer(d), 0, size, body).map_err(host_error)
     }
 
-    fn send_reply(&mut self, status: u32, headers: &[(&str, &str)], body: &[u8]) {
+    fn send_reply(&mut self, status: u32, headers: &[(&str, &str)], body: &[u8]) -> Result<(), HostError> {
         // The raw ABI call: the SDK's wrapper panics when the host refuses
         // (e.g. response headers already sent), and a panic would take the
-        // VM down. Refused, Envoy resets the stream: the body never leaves.
+        // VM down. Refused, the flow resets the stream.
         let mut map = Vec::new();
         map.extend_from_slice(&(headers.len() as u32).to_le_bytes());
         for (k, v) in headers {
@@ -227,35 +247,40 @@ impl Host for WasmHost {
                 -1,
             )
         };
-        if status != 0 {
+        let r = abi_status(status);
+        if r.is_err() {
             let _ = hostcalls::log(
                 LogLevel::Warn,
                 "piiguard: local reply refused (headers already sent); resetting",
             );
-            // SAFETY: a plain ABI call without pointers.
-            unsafe {
-                proxy_close_stream(1); // StreamType::HttpResponse
-            }
         }
+        r
     }
 
-    fn property(&self, path: &[&str]) -> Option<Vec<u8>> {
-        hostcalls::get_property(path.to_vec()).ok().flatten()
+    fn reset(&mut self) -> Result<(), HostError> {
+        // SAFETY: a plain ABI call without pointers.
+        abi_status(unsafe { proxy_close_stream(1) }) // StreamType::HttpResponse
     }
 
-    fn set_audit(&mut self, record: &[u8]) {
-        let _ = hostcalls::set_property(vec!["piiguard_audit"], Some(record));
+    fn property(&self, path: &[&str]) -> Result<Option<Vec<u8>>, HostError> {
+        hostcalls::get_property(path.to_vec()).map_err(host_error)
+    }
+
+    fn set_audit(&mut self, record: &[u8]) -> Result<(), HostError> {
+        hostcalls::set_property(vec!["piiguard_audit"], Some(record)).map_err(host_error)?;
         // one key per field, for loggers that take one value per attribute (OpenTelemetry)
         for (k, v) in crate::audit_fields::flatten(record) {
-            let _ = hostcalls::set_property(vec![k.as_str()], Some(v.as_bytes()));
+            hostcalls::set_property(vec![k.as_str()], Some(v.as_bytes())).map_err(host_error)?;
         }
+        Ok(())
     }
 
-    fn log_audit(&mut self, record: &[u8]) {
-        let _ = hostcalls::log(
+    fn log_audit(&mut self, record: &[u8]) -> Result<(), HostError> {
+        hostcalls::log(
             LogLevel::Info,
             &format!("piiguard-audit: {}", String::from_utf8_lossy(record)),
-        );
+        )
+        .map_err(host_error)
     }
 
     fn now_ms(&self) -> Option<u64> {

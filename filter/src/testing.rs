@@ -9,12 +9,12 @@
 
 use crate::detect::Scratch;
 use crate::engine::{Direction, Engine};
-use crate::flow::{Flow, Host, Step};
+use crate::flow::{Flow, Host, HostError, Step};
 use crate::policy::Policy;
 use crate::redact::Hasher;
 use serde::Deserialize;
 use std::cell::RefCell;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::rc::Rc;
 
@@ -28,6 +28,7 @@ pub enum Call {
     Body,
     SetBody,
     SendReply,
+    Reset,
     Property,
     SetAudit,
     LogAudit,
@@ -80,6 +81,13 @@ pub struct MemoryHost {
     pub header_writes: Vec<(Direction, String, Option<String>)>,
     /// Bodies written with `set_body`, in order.
     pub body_writes: Vec<(Direction, Vec<u8>)>,
+    /// Stream resets requested.
+    pub resets: u32,
+    /// Calls that fail (fault injection), with `fail_with`.
+    pub fail: BTreeSet<Call>,
+    pub fail_with: Option<HostError>,
+    /// The response headers left (set by the driver): a local reply is refused, as in Envoy.
+    pub response_headers_sent: bool,
     stats: RefCell<BTreeMap<Call, CallStat>>,
 }
 
@@ -115,11 +123,27 @@ impl MemoryHost {
         }
     }
 
+    /// Makes `call` fail from now on.
+    pub fn failing(mut self, call: Call) -> MemoryHost {
+        self.fail.insert(call);
+        self
+    }
+
     fn note(&self, call: Call, bytes: u64) {
         let mut s = self.stats.borrow_mut();
         let e = s.entry(call).or_default();
         e.calls += 1;
         e.bytes += bytes;
+    }
+
+    /// Counts the call; the injected error if it is set to fail.
+    fn enter(&self, call: Call, bytes: u64) -> Result<(), HostError> {
+        self.note(call, bytes);
+        if self.fail.contains(&call) {
+            Err(self.fail_with.unwrap_or(HostError::Failed))
+        } else {
+            Ok(())
+        }
     }
 
     /// Calls and bytes for one kind of call.
@@ -161,77 +185,93 @@ impl MemoryHost {
 }
 
 impl Host for MemoryHost {
-    fn headers(&self, d: Direction) -> Vec<(String, String)> {
+    fn headers(&self, d: Direction) -> Result<Vec<(String, String)>, HostError> {
         let h = self.message(d).headers.clone();
-        self.note(Call::Headers, header_bytes(&h));
-        h
+        self.enter(Call::Headers, header_bytes(&h))?;
+        Ok(h)
     }
 
-    fn set_headers(&mut self, d: Direction, headers: &[(String, String)]) {
-        self.note(Call::SetHeaders, header_bytes(headers));
+    fn set_headers(&mut self, d: Direction, headers: &[(String, String)]) -> Result<(), HostError> {
+        self.enter(Call::SetHeaders, header_bytes(headers))?;
         for (k, v) in headers {
             self.header_writes.push((d, k.clone(), Some(v.clone())));
         }
         self.message_mut(d).headers = headers.to_vec();
+        Ok(())
     }
 
-    fn remove_header(&mut self, d: Direction, name: &str) {
-        self.note(Call::RemoveHeader, name.len() as u64);
+    fn remove_header(&mut self, d: Direction, name: &str) -> Result<(), HostError> {
+        self.enter(Call::RemoveHeader, name.len() as u64)?;
         self.header_writes.push((d, name.to_string(), None));
         self.message_mut(d)
             .headers
             .retain(|(k, _)| !k.eq_ignore_ascii_case(name));
+        Ok(())
     }
 
-    fn set_header(&mut self, d: Direction, name: &str, value: &str) {
-        self.note(Call::SetHeader, (name.len() + value.len()) as u64);
+    fn set_header(&mut self, d: Direction, name: &str, value: &str) -> Result<(), HostError> {
+        self.enter(Call::SetHeader, (name.len() + value.len()) as u64)?;
         self.header_writes.push((d, name.to_string(), Some(value.to_string())));
         let h = &mut self.message_mut(d).headers;
         h.retain(|(k, _)| !k.eq_ignore_ascii_case(name));
         h.push((name.to_string(), value.to_string()));
+        Ok(())
     }
 
-    fn body(&self, d: Direction, size: usize) -> Vec<u8> {
+    fn body(&self, d: Direction, size: usize) -> Result<Vec<u8>, HostError> {
         let b = &self.message(d).buffer;
         let out = b[..size.min(b.len())].to_vec();
-        self.note(Call::Body, out.len() as u64);
-        out
+        self.enter(Call::Body, out.len() as u64)?;
+        Ok(out)
     }
 
-    fn set_body(&mut self, d: Direction, size: usize, body: &[u8]) {
-        self.note(Call::SetBody, body.len() as u64);
+    fn set_body(&mut self, d: Direction, size: usize, body: &[u8]) -> Result<(), HostError> {
+        self.enter(Call::SetBody, body.len() as u64)?;
         self.body_writes.push((d, body.to_vec()));
         let b = &mut self.message_mut(d).buffer;
         let size = size.min(b.len());
         b.splice(..size, body.iter().copied());
+        Ok(())
     }
 
-    fn send_reply(&mut self, status: u32, headers: &[(&str, &str)], body: &[u8]) {
+    fn send_reply(&mut self, status: u32, headers: &[(&str, &str)], body: &[u8]) -> Result<(), HostError> {
         let hb: u64 = headers.iter().map(|(k, v)| (k.len() + v.len()) as u64).sum();
-        self.note(Call::SendReply, hb + body.len() as u64);
+        self.enter(Call::SendReply, hb + body.len() as u64)?;
+        if self.response_headers_sent {
+            return Err(HostError::Refused);
+        }
         self.replies.push(Reply {
             status,
             headers: headers.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect(),
             body: body.to_vec(),
         });
+        Ok(())
     }
 
-    fn property(&self, path: &[&str]) -> Option<Vec<u8>> {
+    fn reset(&mut self) -> Result<(), HostError> {
+        self.enter(Call::Reset, 0)?;
+        self.resets += 1;
+        Ok(())
+    }
+
+    fn property(&self, path: &[&str]) -> Result<Option<Vec<u8>>, HostError> {
         let key: Vec<String> = path.iter().map(|s| s.to_string()).collect();
         let v = self.properties.get(&key).cloned();
-        self.note(Call::Property, v.as_ref().map_or(0, |v| v.len() as u64));
-        v
+        self.enter(Call::Property, v.as_ref().map_or(0, |v| v.len() as u64))?;
+        Ok(v)
     }
 
-    fn set_audit(&mut self, record: &[u8]) {
-        self.note(Call::SetAudit, record.len() as u64);
+    fn set_audit(&mut self, record: &[u8]) -> Result<(), HostError> {
+        self.enter(Call::SetAudit, record.len() as u64)?;
         self.audits.push(record.to_vec());
+        Ok(())
     }
 
-    fn log_audit(&mut self, record: &[u8]) {
-        self.note(Call::LogAudit, record.len() as u64);
+    fn log_audit(&mut self, record: &[u8]) -> Result<(), HostError> {
+        self.enter(Call::LogAudit, record.len() as u64)?;
         self.logs
             .push(format!("piiguard-audit: {}", String::from_utf8_lossy(record)));
+        Ok(())
     }
 
     fn now_ms(&self) -> Option<u64> {
@@ -283,6 +323,8 @@ pub struct Forwarded {
     pub trailers: Vec<(String, String)>,
     /// The filter still held the message when the exchange ended (a hang in Envoy).
     pub stalled: bool,
+    /// The filter reset the stream after this much had left.
+    pub reset: bool,
 }
 
 impl Forwarded {
@@ -303,64 +345,84 @@ pub struct Exchange {
     /// else the upstream's response as the filter released it.
     pub client_status: u32,
     pub client: Forwarded,
-    /// The filter sent a local reply.
+    /// The filter sent a local reply (or reset the stream).
     pub replied: bool,
+    /// The filter reset the stream: the client got no response.
+    pub reset: bool,
 }
 
 /// Plays one direction through the flow. Returns what was forwarded, or
-/// None when the filter sent a local reply during it.
+/// None when the filter sent a local reply during it. A reset returns what
+/// had left before it, marked `reset`.
 fn play(flow: &mut Flow, host: &mut MemoryHost, d: Direction, sent: &Sent) -> Option<Forwarded> {
-    let replies = host.replies.len();
-    let replied = |h: &MemoryHost| h.replies.len() > replies;
+    let (replies, resets) = (host.replies.len(), host.resets);
     *host.message_mut(d) = Message {
         headers: sent.headers.clone(),
         buffer: Vec::new(),
         trailers: Vec::new(),
     };
-    let no_body = sent.chunks.is_empty() && sent.trailers.is_empty();
-    let step = match d {
-        Direction::Request => flow.on_request_headers(host, no_body),
-        Direction::Response => flow.on_response_headers(host, no_body),
-    };
-    if replied(host) {
-        return None;
-    }
     let mut out = Forwarded::default();
     let mut released = false;
     let release = |host: &mut MemoryHost, out: &mut Forwarded, released: &mut bool| {
         if !*released {
             out.headers = host.message(d).headers.clone();
             *released = true;
+            if d == Direction::Response {
+                host.response_headers_sent = true;
+            }
         }
         out.body.append(&mut host.message_mut(d).buffer);
     };
-    let mut last = step;
-    if step == Step::Continue {
-        release(host, &mut out, &mut released);
+    // After each callback: a local reply ends the exchange, a reset too.
+    enum After {
+        Reply,
+        Reset,
+        Go,
     }
+    let after = |host: &MemoryHost| {
+        if host.resets > resets {
+            After::Reset
+        } else if host.replies.len() > replies {
+            After::Reply
+        } else {
+            After::Go
+        }
+    };
+    let no_body = sent.chunks.is_empty() && sent.trailers.is_empty();
+    let mut last = match d {
+        Direction::Request => flow.on_request_headers(host, no_body),
+        Direction::Response => flow.on_response_headers(host, no_body),
+    };
     let n = sent.chunks.len();
-    for (i, c) in sent.chunks.iter().enumerate() {
-        let eos = i + 1 == n && sent.trailers.is_empty();
-        host.message_mut(d).buffer.extend_from_slice(c);
-        let size = host.message(d).buffer.len();
-        last = flow.on_body(host, d, size, eos);
-        if replied(host) {
-            return None;
+    let mut i = 0;
+    loop {
+        match after(host) {
+            After::Reply => return None,
+            After::Reset => {
+                out.reset = true;
+                return Some(out);
+            }
+            After::Go => {}
         }
         if last == Step::Continue {
             release(host, &mut out, &mut released);
+        }
+        if i < n {
+            let eos = i + 1 == n && sent.trailers.is_empty();
+            host.message_mut(d).buffer.extend_from_slice(&sent.chunks[i]);
+            let size = host.message(d).buffer.len();
+            last = flow.on_body(host, d, size, eos);
+            i += 1;
+        } else if i == n && !sent.trailers.is_empty() {
+            host.message_mut(d).trailers = sent.trailers.clone();
+            last = flow.on_trailers(host, d);
+            i += 1;
+        } else {
+            break;
         }
     }
-    if !sent.trailers.is_empty() {
-        host.message_mut(d).trailers = sent.trailers.clone();
-        last = flow.on_trailers(host, d);
-        if replied(host) {
-            return None;
-        }
-        if last == Step::Continue {
-            release(host, &mut out, &mut released);
-            out.trailers = host.message(d).trailers.clone();
-        }
+    if released && last == Step::Continue {
+        out.trailers = host.message(d).trailers.clone();
     }
     out.stalled = last == Step::Pause;
     Some(out)
@@ -384,6 +446,12 @@ pub fn exchange(
         None => {
             ex.replied = true;
         }
+        Some(up) if up.reset => {
+            // What left before the reset (if the headers did) reached the upstream.
+            if !up.headers.is_empty() {
+                ex.upstream = Some(up);
+            }
+        }
         Some(up) if up.stalled => {
             // Envoy would wait for the body forever; nothing reached the upstream.
             ex.client_status = 0;
@@ -401,14 +469,17 @@ pub fn exchange(
             }
         }
     }
-    if ex.replied {
+    if host.resets > 0 {
+        // No status reaches the client; what left before the reset stays in `client`/`upstream`.
+        ex.reset = true;
+        ex.client_status = 0;
+    } else if ex.replied {
         if let Some(r) = host.replies.last() {
             ex.client_status = r.status;
             ex.client = Forwarded {
                 headers: r.headers.clone(),
                 body: r.body.clone(),
-                trailers: Vec::new(),
-                stalled: false,
+                ..Forwarded::default()
             };
         }
     }

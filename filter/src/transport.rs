@@ -27,7 +27,7 @@ pub enum TlsRequirement {
     Upstream { clusters: Vec<String> },
 }
 
-/// Property lookups, e.g. `&|p| host.property(p)`.
+/// Property lookups, e.g. `&|p| host.property(p).ok().flatten()` (unreadable counts as absent).
 pub type Props<'a> = &'a dyn Fn(&[&str]) -> Option<Vec<u8>>;
 
 pub fn compile(r: &RequireTls, p: &str) -> Result<Option<TlsRequirement>, ConfigError> {
