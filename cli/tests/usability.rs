@@ -117,18 +117,18 @@ fn check_reads_stdin_directories_and_plain_yaml_and_skips_other_manifests() {
     let (code, out, err) = run(&["check", "istio"], "");
     assert_eq!(code, 0, "{out}{err}");
     assert!(
-        out.contains("istio/kustomization.yaml: skipped (no piiguard configuration in it)"),
+        out.contains("istio/base/kustomization.yaml: skipped (no piiguard configuration in it)"),
         "{out}"
     );
-    assert!(out.contains("istio/telemetry.yaml: skipped"), "{out}");
+    assert!(out.contains("istio/overlays/sidecar/telemetry.yaml: skipped"), "{out}");
     assert!(out.contains("istio/crds/wasmplugin.yaml: skipped"), "{out}");
     assert!(
-        out.contains("istio/wasmplugin.yaml[doc 0 WasmPlugin] .spec.pluginConfig: ok"),
+        out.contains("istio/base/wasmplugin.yaml[doc 0 WasmPlugin] .spec.pluginConfig: ok"),
         "{out}"
     );
     assert!(!out.contains("error"), "{out}");
     // a file with no configuration alone is an error: nothing was checked
-    let (code, _, err) = run(&["check", "istio/kustomization.yaml"], "");
+    let (code, _, err) = run(&["check", "istio/base/kustomization.yaml"], "");
     assert_eq!(code, 1);
     assert!(err.contains("no piiguard configuration found"), "{err}");
 }
@@ -249,7 +249,7 @@ fn warns_when_a_policy_needs_the_key() {
         "{err}"
     );
     // a manifest that sets it for the VM: no warning
-    let (code, _, err) = run(&["check", "istio/wasmplugin.yaml"], "");
+    let (code, _, err) = run(&["check", "istio/base/wasmplugin.yaml"], "");
     assert_eq!(code, 0);
     assert!(!err.contains("warning"), "{err}");
     // a policy without hashing or subject: no warning

@@ -16,87 +16,10 @@
 //!   `/echo/in/mesh/` and `{"on": "downstream"}` on `/echo/in/downstream/`,
 //!   then the demo upstream.
 
+use integration_tests::tls::*;
 use integration_tests::*;
 use serde_yaml::Value as Y;
-use std::path::{Path, PathBuf};
-use std::process::Command;
-
-fn openssl(dir: &Path, args: &[&str]) {
-    let out = Command::new("openssl")
-        .args(args)
-        .current_dir(dir)
-        .output()
-        .unwrap_or_else(|e| panic!("openssl CLI needed for the TLS tests (apt-get install openssl): {e}"));
-    assert!(
-        out.status.success(),
-        "openssl {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-}
-
-/// A CA, a server certificate (localhost, 127.0.0.1) and a client
-/// certificate with a SPIFFE URI SAN, as the mesh would issue.
-fn certs() -> PathBuf {
-    let dir = repo_root()
-        .join("target/integration")
-        .join(format!("{}-certs", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap_or_else(|e| panic!("{e}"));
-    let ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes"];
-    let mut a = vec!["req", "-x509"];
-    a.extend(ec);
-    a.extend([
-        "-keyout",
-        "ca.key",
-        "-out",
-        "ca.crt",
-        "-days",
-        "2",
-        "-subj",
-        "/CN=piiguard-test-ca",
-    ]);
-    openssl(&dir, &a);
-    for (name, san) in [
-        ("srv", "subjectAltName=DNS:localhost,IP:127.0.0.1"),
-        ("cli", "subjectAltName=URI:spiffe://cluster.local/ns/shop/sa/web"),
-    ] {
-        let (key, csr, crt, ext) = (
-            format!("{name}.key"),
-            format!("{name}.csr"),
-            format!("{name}.crt"),
-            format!("{name}.ext"),
-        );
-        std::fs::write(dir.join(&ext), format!("{san}\n")).unwrap_or_else(|e| panic!("{e}"));
-        let mut a = vec!["req"];
-        a.extend(ec);
-        a.extend(["-keyout", &key, "-out", &csr, "-subj", "/CN=piiguard-test"]);
-        openssl(&dir, &a);
-        openssl(
-            &dir,
-            &[
-                "x509",
-                "-req",
-                "-in",
-                &csr,
-                "-CA",
-                "ca.crt",
-                "-CAkey",
-                "ca.key",
-                "-CAcreateserial",
-                "-out",
-                &crt,
-                "-days",
-                "2",
-                "-extfile",
-                &ext,
-            ],
-        );
-    }
-    dir
-}
-
-fn y(text: &str) -> Y {
-    serde_yaml::from_str(text).unwrap_or_else(|e| panic!("{e}: {text}"))
-}
+use std::path::Path;
 
 const INBOUND_POLICY: &str = r#"{"version":1,"hold_headers":true,"audit":{"mode":"findings"},
   "routes":[
@@ -112,58 +35,6 @@ const FRONT_POLICY: &str = r#"{"version":1,"audit":{"mode":"all"},
      "request":{"actions":{"*":"log"}}}
   ],
   "default":{"request":{"actions":{"*":"log"}}}}"#;
-
-fn tls_cluster(name: &str, port: u16, certs: &Path, client_cert: bool, metadata: &str) -> Y {
-    let c = certs.display();
-    let cert = if client_cert {
-        format!("tls_certificates: [{{certificate_chain: {{filename: {c}/cli.crt}}, private_key: {{filename: {c}/cli.key}}}}]")
-    } else {
-        String::new()
-    };
-    y(&format!(
-        r#"
-name: "{name}"
-connect_timeout: 2s
-{metadata}
-load_assignment: {{cluster_name: "{name}", endpoints: [{{lb_endpoints: [{{endpoint: {{address: {{socket_address: {{address: 127.0.0.1, port_value: {port}}}}}}}}}]}}]}}
-transport_socket:
-  name: envoy.transport_sockets.tls
-  typed_config:
-    "@type": type.googleapis.com/envoy.extensions.transport_sockets.tls.v3.UpstreamTlsContext
-    sni: localhost
-    common_tls_context:
-      {cert}
-      validation_context: {{trusted_ca: {{filename: {c}/ca.crt}}}}
-"#
-    ))
-}
-
-fn plain_cluster(name: &str, port: u16) -> Y {
-    y(&format!(
-        r#"{{name: "{name}", connect_timeout: 2s, load_assignment: {{cluster_name: "{name}", endpoints: [{{lb_endpoints: [{{endpoint: {{address: {{socket_address: {{address: 127.0.0.1, port_value: {port}}}}}}}}}]}}]}}}}"#
-    ))
-}
-
-fn downstream_tls(certs: &Path, require_client: bool) -> Y {
-    let c = certs.display();
-    y(&format!(
-        r#"
-name: envoy.transport_sockets.tls
-typed_config:
-  "@type": type.googleapis.com/envoy.extensions.transport_sockets.tls.v3.DownstreamTlsContext
-  require_client_certificate: {require_client}
-  common_tls_context:
-    tls_certificates: [{{certificate_chain: {{filename: {c}/srv.crt}}, private_key: {{filename: {c}/srv.key}}}}]
-    validation_context: {{trusted_ca: {{filename: {c}/ca.crt}}}}
-"#
-    ))
-}
-
-fn route(regex: &str, cluster: &str) -> Y {
-    y(&format!(
-        r#"{{match: {{safe_regex: {{regex: "{regex}"}}}}, route: {{cluster: "{cluster}", timeout: 10s}}}}"#
-    ))
-}
 
 struct Ports {
     mtls_in: u16,
@@ -258,7 +129,7 @@ fn assert_blocked(r: &Response, path: &str, status: u16, error: &str) {
 
 #[test]
 fn each_hop_is_judged_from_the_connection() {
-    let certs = certs();
+    let certs = certs("require-tls");
     let up = upstream();
     let (envoy, ports) = start(up, &certs);
     let _ = (ports.mtls_in, ports.tls_in, ports.plain_in);
