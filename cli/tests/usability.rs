@@ -444,8 +444,8 @@ fn the_ci_snippet_command_passes_on_the_repository() {
     assert!(out.contains(": ok ("), "{out}");
     assert!(out.contains("skipped"), "{out}");
     // --allow-none: a change with no policy in it passes, without it nothing was checked
-    let (code, _, _) = run(&["check", "--allow-none", "istio/kustomization.yaml"], "");
+    let (code, _, _) = run(&["check", "--allow-none", "istio/base/kustomization.yaml"], "");
     assert_eq!(code, 0);
-    let (code, _, _) = run(&["check", "istio/kustomization.yaml"], "");
+    let (code, _, _) = run(&["check", "istio/base/kustomization.yaml"], "");
     assert_eq!(code, 1);
 }
