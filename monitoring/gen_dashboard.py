@@ -77,6 +77,8 @@ panel("Oversize bodies", "Bodies larger than limits.max_body_bytes, by route, di
       [f'sum by (route, direction, action) (rate(piiguard_oversize_total{{{SEL}}}[{RI}]))'], legend=["{{route}} {{direction}} {{action}}"])
 panel("Uninspectable bodies", "Bodies piiguard could not read (unknown content-encoding, nesting deeper than limits.max_json_depth, broken compression), by route, direction and on_uninspectable action.",
       [f'sum by (route, direction, action) (rate(piiguard_uninspectable_total{{{SEL}}}[{RI}]))'], legend=["{{route}} {{direction}} {{action}}"])
+panel("Host errors (failed closed)", "Host calls that failed (reading or writing headers or a body), by route and direction: piiguard refused those requests (503) or reset them, and audited them as host_error.",
+      [f'sum by (route, direction) (rate(piiguard_host_errors_total{{{SEL}}}[{RI}]))'], legend=["{{route}} {{direction}}"])
 panel("Configuration errors by workload", "Rejected configurations per workload (counter since each proxy started).",
       [f'sum by (namespace, workload) (piiguard_config_errors_total{{{SEL}}})'], unit="short", legend=["{{namespace}}/{{workload}}"])
 panel("Requests by workload", "piiguard's traffic per workload (namespace/workload target labels) and decision.",
