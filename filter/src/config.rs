@@ -117,12 +117,17 @@ pub struct RouteConfig {
     /// What to do with a body larger than `limits.max_body_bytes`.
     #[serde(default)]
     pub on_oversize: Option<OnOversize>,
-    /// What to do with a body that cannot be inspected (unknown encoding,
-    /// nesting too deep). Default: block when the route blocks anything, else log.
+    /// What to do with a body that cannot be inspected (unknown or stacked
+    /// encoding, corrupt gzip, unknown charset, nesting too deep, compressed
+    /// gRPC it cannot read). Default: `block` when the route redacts or
+    /// blocks anything, else `log`; `log`/`allow` only when set explicitly.
     #[serde(default)]
     pub on_uninspectable: Option<OnUninspectable>,
-    /// Streams that are never buffered (WebSocket, CONNECT, SSE, gRPC):
-    /// `allow` (default: pass, headers inspected, the audit notes it) or `block`.
+    /// Streams that cannot be buffered (WebSocket/upgrades, CONNECT,
+    /// `text/event-stream`): `block` (default when the route redacts or
+    /// blocks anything) or `allow` (pass unread, headers inspected, the
+    /// audit notes it; default on routes that only log). gRPC is buffered
+    /// and inspected unless the route sets `allow`.
     #[serde(default)]
     pub on_stream: Option<OnStream>,
     /// HTTP status of a block (default 403).
@@ -431,6 +436,7 @@ pub enum OnStream {
 pub enum OnUninspectable {
     Block,
     Log,
+    Allow,
 }
 
 #[derive(Debug, Clone, Copy, Deserialize, Serialize, PartialEq, Eq)]

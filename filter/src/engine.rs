@@ -7,6 +7,7 @@ use crate::fields::{FieldClass, FieldKind, Strength, Words};
 use crate::json::{self, Scalar, Seg, Verdict, Visit};
 use crate::policy::{DirPolicy, PathSeg, Policy, Resolved, Route};
 use crate::redact::{self, Hasher};
+use crate::{grpc, textcode};
 use std::borrow::Cow;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -628,7 +629,27 @@ impl Engine {
         loc: &str,
         insp: &mut Inspection,
     ) -> ValueOutcome {
-        if matches.is_empty() {
+        let hits: Vec<Hit> = matches
+            .iter()
+            .map(|m| Hit {
+                start: m.start,
+                end: m.end,
+                kind: HitKind::Det(m.detector, None),
+            })
+            .collect();
+        self.decide_hits(dp, value, &hits, class, loc, insp)
+    }
+
+    fn decide_hits(
+        &self,
+        dp: &DirPolicy,
+        value: &[u8],
+        hits: &[Hit],
+        class: Option<FieldClass>,
+        loc: &str,
+        insp: &mut Inspection,
+    ) -> ValueOutcome {
+        if hits.is_empty() {
             let Some(det) = class.and_then(|c| self.policy.field_detector(c)) else {
                 return ValueOutcome::Keep;
             };
@@ -654,25 +675,37 @@ impl Engine {
         let mut at = 0;
         let mut changed = false;
         let mut remove = false;
-        for m in matches {
-            let r = &dp.resolved[m.detector as usize];
-            insp.add(&self.policy, m.detector, loc, r, 1);
-            if r.action == Action::Redact {
-                if r.strategy == Strategy::Remove && m.start == 0 && m.end == value.len() {
-                    remove = true;
-                }
-                out.extend_from_slice(&value[at..m.start]);
-                out.extend_from_slice(&redact::render(
-                    &r.strategy,
-                    self.policy.category(m.detector),
-                    &value[m.start..m.end],
-                    self.hasher.as_ref(),
-                ));
-                at = m.end;
-                changed = true;
+        for h in hits {
+            if h.start < at || h.end > value.len() {
+                continue;
             }
+            let rep = match &h.kind {
+                HitKind::Det(det, plain) => {
+                    let r = &dp.resolved[*det as usize];
+                    insp.add(&self.policy, *det, loc, r, 1);
+                    if r.action != Action::Redact {
+                        continue;
+                    }
+                    if r.strategy == Strategy::Remove && h.start == 0 && h.end == value.len() {
+                        remove = true;
+                    }
+                    let shown = plain.as_deref().unwrap_or(&value[h.start..h.end]);
+                    redact::render(&r.strategy, self.policy.category(*det), shown, self.hasher.as_ref())
+                }
+                // an encoded token whose content was inspected (and recorded) on its own
+                HitKind::Whole { category, action } => {
+                    if *action != Action::Redact {
+                        continue;
+                    }
+                    redact::render(&Strategy::Tag, category, b"", None)
+                }
+            };
+            out.extend_from_slice(&value[at..h.start]);
+            out.extend_from_slice(&rep);
+            at = h.end;
+            changed = true;
         }
-        if remove && matches.len() == 1 {
+        if remove && hits.len() == 1 {
             return ValueOutcome::Remove;
         }
         if !changed {
@@ -680,6 +713,127 @@ impl Engine {
         }
         out.extend_from_slice(&value[at..]);
         ValueOutcome::Replace(out)
+    }
+
+    /// Where detectors match in `value`, read as written and through the
+    /// encodings a client can wrap text in (escapes, character references,
+    /// percent-encoding, XML comments/CDATA when `xml`, base64 tokens), in
+    /// `value`'s coordinates. Findings inside a base64 token are recorded
+    /// here; the token comes back as one `Whole` hit.
+    #[allow(clippy::too_many_arguments)]
+    fn value_hits(
+        &self,
+        dp: &DirPolicy,
+        value: &[u8],
+        loc: &str,
+        insp: &mut Inspection,
+        scratch: &mut Scratch,
+        depth: u8,
+        xml: bool,
+    ) -> Vec<Hit> {
+        let mut raw: Vec<RawMatch> = Vec::new();
+        self.policy.detectors.scan_text(value, scratch, &mut raw);
+        let mut hits: Vec<Hit> = raw
+            .iter()
+            .map(|m| Hit {
+                start: m.start,
+                end: m.end,
+                kind: HitKind::Det(m.detector, None),
+            })
+            .collect();
+        if depth >= MAX_NEST {
+            return hits;
+        }
+        let view = textcode::view(value, xml);
+        if let Some(v) = &view {
+            raw.clear();
+            self.policy.detectors.scan_text(&v.text, scratch, &mut raw);
+            for m in &raw {
+                let (a, b) = v.span(m.start, m.end);
+                if a < b {
+                    hits.push(Hit {
+                        start: a,
+                        end: b,
+                        kind: HitKind::Det(m.detector, Some(v.text[m.start..m.end].to_vec())),
+                    });
+                }
+            }
+        }
+        let text: &[u8] = view.as_ref().map(|v| v.text.as_slice()).unwrap_or(value);
+        if text.len() >= textcode::MIN_B64 {
+            for (s, e) in textcode::base64_tokens(text) {
+                let Some(dec) = textcode::base64_text(&text[s..e]) else {
+                    continue;
+                };
+                let mut sub = Inspection::default();
+                let _ = self.inspect_value_d(dp, &dec, None, loc, &mut sub, scratch, depth + 1, false);
+                let strongest = sub
+                    .findings
+                    .iter()
+                    .max_by_key(|f| f.action)
+                    .map(|f| (f.category.clone(), f.action));
+                insp.merge(sub);
+                if let Some((category, action)) = strongest {
+                    let (a, b) = match &view {
+                        Some(v) => v.span(s, e),
+                        None => (s, e),
+                    };
+                    hits.push(Hit {
+                        start: a,
+                        end: b,
+                        kind: HitKind::Whole { category, action },
+                    });
+                }
+            }
+        }
+        if hits.len() > 1 {
+            hits.sort_by(|x, y| x.start.cmp(&y.start).then(y.end.cmp(&x.end)));
+            // overlapping hits (the same value seen raw and decoded): one, widened
+            let mut merged: Vec<Hit> = Vec::with_capacity(hits.len());
+            for h in hits {
+                match merged.last_mut() {
+                    Some(last) if h.start < last.end => {
+                        if h.end > last.end {
+                            last.end = h.end;
+                            if let HitKind::Det(_, plain) = &mut last.kind {
+                                *plain = None;
+                            }
+                        }
+                    }
+                    _ => merged.push(h),
+                }
+            }
+            hits = merged;
+        }
+        hits
+    }
+
+    /// One value of a body: embedded JSON is read as JSON (bounded), then
+    /// its text through every decoding `value_hits` knows.
+    #[allow(clippy::too_many_arguments)]
+    fn inspect_value_d(
+        &self,
+        dp: &DirPolicy,
+        value: &[u8],
+        class: Option<FieldClass>,
+        loc: &str,
+        insp: &mut Inspection,
+        scratch: &mut Scratch,
+        depth: u8,
+        xml: bool,
+    ) -> ValueOutcome {
+        if depth < MAX_NEST && looks_json(value) {
+            let mut sub = Inspection::default();
+            if let Ok(r) = self.scan_json_d(dp, value, &mut sub, scratch, depth + 1) {
+                insp.merge(sub);
+                return match r {
+                    Some(v) => ValueOutcome::Replace(v),
+                    None => ValueOutcome::Keep,
+                };
+            }
+        }
+        let hits = self.value_hits(dp, value, loc, insp, scratch, depth, xml);
+        self.decide_hits(dp, value, &hits, class, loc, insp)
     }
 
     /// Inspects a whole body.
@@ -691,37 +845,128 @@ impl Engine {
         body: &[u8],
         scratch: &mut Scratch,
     ) -> BodyResult {
+        self.inspect_body_with(route, d, content_type, None, body, scratch)
+    }
+
+    /// Inspects a whole body (after its `Content-Encoding` is undone), with
+    /// the `grpc-encoding` of its gRPC messages when there is one.
+    pub fn inspect_body_with(
+        &self,
+        route: &Route,
+        d: Direction,
+        content_type: Option<&str>,
+        grpc_encoding: Option<&str>,
+        body: &[u8],
+        scratch: &mut Scratch,
+    ) -> BodyResult {
+        let dp = self.dir(route, d);
+        if !dp.body || body.is_empty() {
+            return BodyResult::default();
+        }
+        let media = media_type(content_type);
+        if media.starts_with("application/grpc") {
+            return self.inspect_grpc(route, d, &media, grpc_encoding, body, scratch);
+        }
+        if media.starts_with("multipart/") {
+            return self.inspect_plain(route, d, content_type, body, scratch);
+        }
+        // Which characters the bytes are: a BOM or the zero-byte pattern
+        // (RFC 8259) wins over the label; a label that does not fit the
+        // bytes is read both ways.
+        let declared = textcode::declared_charset(content_type);
+        let sniffed = textcode::sniff_unicode(body).or_else(|| {
+            memchr::memchr(0, body)
+                .is_some()
+                .then(|| textcode::sniff_wide(body).map(|c| (c, 0)))
+                .flatten()
+        });
+        use textcode::Charset as C;
+        let (cs, bom, second) = match (declared, sniffed) {
+            (_, Some((cs, bom))) => (cs, bom, None),
+            (Ok(None), None) => return self.inspect_plain(route, d, content_type, body, scratch),
+            (Ok(Some(c @ (C::Latin1 | C::Windows1252))), None) => {
+                if body.is_ascii() {
+                    return self.inspect_plain(route, d, content_type, body, scratch);
+                }
+                (c, 0, None)
+            }
+            // a wide label on bytes without a zero: read as written, and as labelled
+            (Ok(Some(c)), None) => (C::Utf8, 0, Some(c)),
+            (Err(name), None) => {
+                let mut res = self.uninspectable(route, format!("charset:{name}"));
+                self.text_fallback(route, dp, body, &mut res, scratch);
+                return res;
+            }
+        };
+        let Some(text) = textcode::decode(cs, &body[bom..]) else {
+            let mut res = self.uninspectable(route, "charset:invalid".into());
+            self.text_fallback(route, dp, body, &mut res, scratch);
+            return res;
+        };
+        let mut res = self.inspect_plain(route, d, content_type, text.as_bytes(), scratch);
+        if let Some(other) = second.and_then(|c| textcode::decode(c, body)) {
+            let alt = self.inspect_plain(route, d, content_type, other.as_bytes(), scratch);
+            if alt.inspection.max_action() >= Some(Action::Redact) {
+                // the two readings differ: nothing can be rewritten for both
+                let mut u = self.uninspectable(route, "charset:ambiguous".into());
+                u.inspection.merge(alt.inspection);
+                u.inspection.merge(res.inspection);
+                return u;
+            }
+        }
+        res.body = res.body.map(|b| {
+            let mut out = body[..bom].to_vec();
+            out.extend_from_slice(&textcode::encode(cs, &String::from_utf8_lossy(&b)));
+            out
+        });
+        res
+    }
+
+    /// Scans a body that could not be read properly as text, adding its
+    /// findings to `res` (rewritten only when nothing blocks).
+    fn text_fallback(&self, route: &Route, dp: &DirPolicy, body: &[u8], res: &mut BodyResult, scratch: &mut Scratch) {
+        let text = self.scan_text(dp, body, &mut res.inspection, scratch, false);
+        if res.inspection.max_action() < Some(Action::Block) {
+            res.body = text.filter(|_| !route.shadow);
+        }
+    }
+
+    /// A UTF-8 body by its format.
+    fn inspect_plain(
+        &self,
+        route: &Route,
+        d: Direction,
+        content_type: Option<&str>,
+        body: &[u8],
+        scratch: &mut Scratch,
+    ) -> BodyResult {
         let dp = self.dir(route, d);
         let mut insp = Inspection::default();
-        if !dp.body || body.is_empty() {
-            return BodyResult {
-                inspection: insp,
-                body: None,
-            };
-        }
-        if let Some(cs) = unreadable_charset(content_type) {
-            return self.uninspectable(route, format!("charset:{cs}"));
-        }
         let redacting = !route.shadow;
+        let media = media_type(content_type);
+        let xml = media.contains("xml") || media.contains("html") || body.trim_ascii_start().starts_with(b"<");
         let rewritten = match format_of(content_type, body) {
-            Format::Json => match self.scan_json(dp, body, &mut insp, scratch) {
+            Format::Json => match self.scan_json_d(dp, body, &mut insp, scratch, 0) {
                 Ok(r) => r,
                 Err(json::JsonError::TooDeep) => {
                     let mut res = self.uninspectable(route, "json_depth".into());
-                    let text = self.scan_text(dp, body, &mut res.inspection, scratch);
-                    if res.inspection.max_action() < Some(Action::Block) {
-                        res.body = text.filter(|_| redacting);
-                    }
+                    self.text_fallback(route, dp, body, &mut res, scratch);
                     return res;
                 }
-                // Not JSON after all: read it as text, never let it pass unread.
+                // Not one JSON document: JSON lines, else text (never unread).
                 Err(json::JsonError::Syntax(_)) => {
-                    // Findings of the partial parse are dropped: the text scan reads it all.
+                    // Findings of the partial parse are dropped: the next reading reads it all.
                     insp = Inspection::default();
-                    self.scan_text(dp, body, &mut insp, scratch)
+                    match self.scan_ndjson(dp, body, &mut insp, scratch) {
+                        Some(r) => r,
+                        None => {
+                            insp = Inspection::default();
+                            self.scan_text(dp, body, &mut insp, scratch, xml)
+                        }
+                    }
                 }
             },
-            Format::Form => self.inspect_pairs(dp, body, b'&', "form", &mut insp, scratch, true),
+            Format::Form => self.inspect_form(dp, body, &mut insp, scratch),
             Format::Multipart => {
                 let parts = crate::multipart::boundary(content_type.unwrap_or(""))
                     .ok_or(crate::multipart::Malformed("no boundary"))
@@ -731,15 +976,12 @@ impl Engine {
                     // Malformed multipart is never passed unread.
                     Err(crate::multipart::Malformed(why)) => {
                         let mut res = self.uninspectable(route, format!("multipart:{}", why.replace(' ', "_")));
-                        let text = self.scan_text(dp, body, &mut res.inspection, scratch);
-                        if res.inspection.max_action() < Some(Action::Block) {
-                            res.body = text.filter(|_| redacting);
-                        }
+                        self.text_fallback(route, dp, body, &mut res, scratch);
                         return res;
                     }
                 }
             }
-            Format::Text => self.scan_text(dp, body, &mut insp, scratch),
+            Format::Text => self.scan_text(dp, body, &mut insp, scratch, xml),
         };
         let body = if redacting && insp.max_action() != Some(Action::Block) {
             rewritten
@@ -749,8 +991,220 @@ impl Engine {
         BodyResult { inspection: insp, body }
     }
 
-    /// Each text part is inspected by its field name (JSON parts as JSON);
-    /// files are read when their type is text-like, and noted otherwise.
+    /// JSON lines: every non-empty line one JSON value. `Some` (the rewrite
+    /// or not) when they all are, `None` when this is not NDJSON.
+    fn scan_ndjson(
+        &self,
+        dp: &DirPolicy,
+        body: &[u8],
+        insp: &mut Inspection,
+        scratch: &mut Scratch,
+    ) -> Option<Option<Vec<u8>>> {
+        memchr::memchr(b'\n', body)?;
+        let mut out = Vec::with_capacity(body.len());
+        let mut changed = false;
+        for (i, line) in body.split(|c| *c == b'\n').enumerate() {
+            if i > 0 {
+                out.push(b'\n');
+            }
+            if line.trim_ascii().is_empty() {
+                out.extend_from_slice(line);
+                continue;
+            }
+            match self.scan_json_d(dp, line, insp, scratch, 0) {
+                Ok(Some(n)) => {
+                    out.extend_from_slice(&n);
+                    changed = true;
+                }
+                Ok(None) => out.extend_from_slice(line),
+                Err(_) => return None,
+            }
+        }
+        Some(changed.then_some(out))
+    }
+
+    /// `application/x-www-form-urlencoded`: every key, value and value-less
+    /// parameter, percent-decoded (until stable, bounded) before detection.
+    fn inspect_form(
+        &self,
+        dp: &DirPolicy,
+        raw: &[u8],
+        insp: &mut Inspection,
+        scratch: &mut Scratch,
+    ) -> Option<Vec<u8>> {
+        let mut out = Vec::with_capacity(raw.len());
+        let mut changed = false;
+        for (i, part) in raw.split(|&c| c == b'&').enumerate() {
+            if i > 0 {
+                out.push(b'&');
+            }
+            let (k, v) = match memchr::memchr(b'=', part) {
+                Some(p) => (&part[..p], Some(&part[p + 1..])),
+                None => (part, None),
+            };
+            let key = percent_decode(k, true);
+            let kname = String::from_utf8_lossy(&key).into_owned();
+            let loc = format!("form:{}", safe_name(&kname));
+            // the key (or the whole value-less parameter) is text too
+            let key_out = match self.inspect_value_d(dp, &key, None, "form:*", insp, scratch, 0, false) {
+                ValueOutcome::Keep => None,
+                ValueOutcome::Replace(n) => Some(percent_encode(&n)),
+                ValueOutcome::Remove => Some(Vec::new()),
+            };
+            let val_out = v.and_then(|v| {
+                let val = percent_decode(v, true);
+                let class = self.policy.classify_field(&Words::split(&key));
+                match self.inspect_value_d(dp, &val, class, &loc, insp, scratch, 0, false) {
+                    ValueOutcome::Keep => None,
+                    ValueOutcome::Replace(n) => Some(percent_encode(&n)),
+                    ValueOutcome::Remove => Some(Vec::new()),
+                }
+            });
+            if key_out.is_none() && val_out.is_none() {
+                out.extend_from_slice(part);
+                continue;
+            }
+            changed = true;
+            out.extend_from_slice(key_out.as_deref().unwrap_or(k));
+            if let Some(v) = v {
+                out.push(b'=');
+                out.extend_from_slice(val_out.as_deref().unwrap_or(v));
+            }
+        }
+        changed.then_some(out)
+    }
+
+    /// gRPC and gRPC-Web: every message of the body, its length-delimited
+    /// fields read as text (and as nested messages); compressed messages
+    /// when `grpc-encoding` is one we read. A body that is not gRPC framing
+    /// is read as whatever it is.
+    fn inspect_grpc(
+        &self,
+        route: &Route,
+        d: Direction,
+        media: &str,
+        grpc_encoding: Option<&str>,
+        body: &[u8],
+        scratch: &mut Scratch,
+    ) -> BodyResult {
+        let dp = self.dir(route, d);
+        let web_text = media.starts_with("application/grpc-web-text");
+        let decoded;
+        let raw: &[u8] = if web_text {
+            match grpc::decode_web_text(body) {
+                Some(b) => {
+                    decoded = b;
+                    &decoded
+                }
+                None => return self.inspect_plain(route, d, None, body, scratch),
+            }
+        } else {
+            body
+        };
+        let Ok(frames) = grpc::frames(raw) else {
+            // not gRPC framing: an upstream that ignores the label reads it as it is
+            return self.inspect_plain(route, d, None, raw, scratch);
+        };
+        let json_payload = media.contains("+json");
+        let coding = grpc_encoding
+            .map(|e| e.trim().to_ascii_lowercase())
+            .filter(|e| !e.is_empty() && e != "identity");
+        let limit = self.policy.limits.max_body_bytes;
+        let mut insp = Inspection::default();
+        let mut out = Vec::with_capacity(raw.len());
+        let mut changed = false;
+        for f in &frames {
+            let mut payload = std::borrow::Cow::Borrowed(&raw[f.start..f.end]);
+            let compressed = f.flag & 1 == 1;
+            let mut layer = None;
+            if compressed {
+                let c = match coding.as_deref() {
+                    Some("gzip") => crate::encoding::Coding::Gzip,
+                    Some("deflate") => crate::encoding::Coding::Deflate,
+                    other => {
+                        let name = other.filter(|n| n.len() <= 16 && n.bytes().all(|c| c.is_ascii_alphanumeric()));
+                        return self.uninspectable(route, format!("grpc:compressed:{}", name.unwrap_or("unknown")));
+                    }
+                };
+                match crate::encoding::decode(c, &payload, limit) {
+                    Ok(p) => payload = std::borrow::Cow::Owned(p),
+                    Err(crate::encoding::DecodeError::TooLarge) => {
+                        return self.uninspectable(route, "grpc:oversize".into())
+                    }
+                    Err(_) => return self.uninspectable(route, "grpc:corrupt".into()),
+                }
+                layer = Some(c);
+            }
+            let new = if f.flag & 0x80 != 0 {
+                // gRPC-Web trailers: header lines
+                self.scan_text(dp, &payload, &mut insp, scratch, false)
+            } else if json_payload || looks_json(&payload) {
+                match self.scan_json_d(dp, &payload, &mut insp, scratch, 0) {
+                    Ok(r) => r,
+                    Err(_) => self.scan_text(dp, &payload, &mut insp, scratch, false),
+                }
+            } else {
+                self.scan_protobuf(dp, &payload, &mut insp, scratch)
+            };
+            match new {
+                Some(n) => {
+                    let n = match layer {
+                        Some(c) => crate::encoding::encode(c, &n),
+                        None => n,
+                    };
+                    grpc::put_frame(&mut out, f.flag, &n);
+                    changed = true;
+                }
+                None => out.extend_from_slice(&raw[f.start - 5..f.end]),
+            }
+        }
+        let body = if changed && !route.shadow && insp.max_action() != Some(Action::Block) {
+            Some(if web_text { grpc::encode_web_text(&out) } else { out })
+        } else {
+            None
+        };
+        BodyResult { inspection: insp, body }
+    }
+
+    /// One protobuf message without its schema: every length-delimited
+    /// field as text (and as a nested message); a message that does not
+    /// parse is read as text.
+    fn scan_protobuf(
+        &self,
+        dp: &DirPolicy,
+        msg: &[u8],
+        insp: &mut Inspection,
+        scratch: &mut Scratch,
+    ) -> Option<Vec<u8>> {
+        if !grpc::is_message(msg) {
+            return match self.inspect_value_d(dp, msg, None, "body:grpc", insp, scratch, 0, false) {
+                ValueOutcome::Keep => None,
+                ValueOutcome::Replace(v) => Some(v),
+                ValueOutcome::Remove => Some(Vec::new()),
+            };
+        }
+        let mut found = false;
+        grpc::rewrite(msg, &mut Vec::new(), &mut found, &mut |path, bytes, found| {
+            let before: u32 = insp.findings.iter().map(|f| f.count).sum();
+            let loc = format!(
+                "body:grpc.{}",
+                path.iter().map(|n| n.to_string()).collect::<Vec<_>>().join(".")
+            );
+            let r = self.inspect_value_d(dp, bytes, None, &loc, insp, scratch, 0, false);
+            if insp.findings.iter().map(|f| f.count).sum::<u32>() != before {
+                *found = true;
+            }
+            match r {
+                ValueOutcome::Keep => grpc::Leaf::Keep,
+                ValueOutcome::Replace(v) => grpc::Leaf::Replace(v),
+                ValueOutcome::Remove => grpc::Leaf::Replace(Vec::new()),
+            }
+        })
+    }
+
+    /// Each part is inspected: its headers (names, file names), then its
+    /// content by its field name (JSON parts as JSON). Files are read when
+    /// their type is text-like or their bytes are text whatever the label.
     fn inspect_multipart(
         &self,
         dp: &DirPolicy,
@@ -763,8 +1217,21 @@ impl Engine {
         let mut at = 0;
         let mut changed = false;
         for p in parts {
+            // part headers: the field name, the file name, any other header
+            let head = &body[p.head_start..p.head_end];
+            if let ValueOutcome::Replace(n) =
+                self.inspect_value_d(dp, head, None, "multipart:headers", insp, scratch, 0, false)
+            {
+                out.extend_from_slice(&body[at..p.head_start]);
+                out.extend_from_slice(&n);
+                at = p.head_end;
+                changed = true;
+            }
             let content = &body[p.body_start..p.body_end];
-            if p.filename && !crate::multipart::readable_file(p.content_type.as_deref()) {
+            if p.filename
+                && !crate::multipart::readable_file(p.content_type.as_deref())
+                && !crate::multipart::sniff_text(content)
+            {
                 insp.uninspected.get_or_insert_with(|| "multipart:binary_file".into());
                 continue;
             }
@@ -775,9 +1242,13 @@ impl Engine {
                 .is_some_and(|c| c.to_ascii_lowercase().contains("json"));
             let new = if is_json || (p.filename && format_of(p.content_type.as_deref(), content) == Format::Json) {
                 let mut sub = Inspection::default();
-                let r = self
-                    .scan_json(dp, content, &mut sub, scratch)
-                    .unwrap_or_else(|_| self.scan_text(dp, content, &mut sub, scratch));
+                let r = match self.scan_json_d(dp, content, &mut sub, scratch, 0) {
+                    Ok(r) => r,
+                    Err(_) => {
+                        sub = Inspection::default();
+                        self.scan_text(dp, content, &mut sub, scratch, false)
+                    }
+                };
                 insp.merge(sub);
                 r
             } else {
@@ -787,7 +1258,11 @@ impl Engine {
                     self.policy.classify_field(&Words::split(name.as_bytes()))
                 };
                 let loc = format!("multipart:{}", safe_name(&name));
-                match self.inspect_value(dp, content, class, &loc, insp, scratch) {
+                let xml = p
+                    .content_type
+                    .as_deref()
+                    .is_some_and(|c| c.to_ascii_lowercase().contains("xml") || c.to_ascii_lowercase().contains("html"));
+                match self.inspect_value_d(dp, content, class, &loc, insp, scratch, 0, xml) {
                     ValueOutcome::Keep => None,
                     ValueOutcome::Replace(v) => Some(v),
                     ValueOutcome::Remove => Some(Vec::new()),
@@ -813,6 +1288,7 @@ impl Engine {
         let action = match route.on_uninspectable {
             OnUninspectable::Block => Action::Block,
             OnUninspectable::Log => Action::Log,
+            OnUninspectable::Allow => Action::Allow,
         };
         let insp = Inspection {
             findings: vec![Finding {
@@ -831,34 +1307,69 @@ impl Engine {
         }
     }
 
-    fn scan_text(&self, dp: &DirPolicy, body: &[u8], insp: &mut Inspection, scratch: &mut Scratch) -> Option<Vec<u8>> {
-        let mut matches = Vec::new();
-        self.policy.detectors.scan_text(body, scratch, &mut matches);
-        match self.decide_value(dp, body, &matches, None, "body", insp) {
+    fn scan_text(
+        &self,
+        dp: &DirPolicy,
+        body: &[u8],
+        insp: &mut Inspection,
+        scratch: &mut Scratch,
+        xml: bool,
+    ) -> Option<Vec<u8>> {
+        let hits = self.value_hits(dp, body, "body", insp, scratch, 0, xml);
+        match self.decide_hits(dp, body, &hits, None, "body", insp) {
             ValueOutcome::Replace(v) => Some(v),
             ValueOutcome::Remove => Some(Vec::new()),
             ValueOutcome::Keep => None,
         }
     }
 
-    fn scan_json(
+    fn scan_json_d(
         &self,
         dp: &DirPolicy,
         body: &[u8],
         insp: &mut Inspection,
         scratch: &mut Scratch,
+        depth: u8,
     ) -> Result<Option<Vec<u8>>, json::JsonError> {
         let opts = json::Options {
             max_depth: self.policy.limits.max_json_depth,
             track_members: dp.has_remove,
+            keys: true,
         };
         let classify = |w: &Words| self.policy.classify_field(w);
         let mut matches: Vec<RawMatch> = Vec::new();
         let mut locs = LocCache::default();
+        // keys repeat (arrays of objects): the ones already found clean
+        let mut clean_keys: Vec<u64> = Vec::new();
         let mut visit = |v: &Visit, s: Scalar| -> Verdict {
+            if let Scalar::Key(k) = &s {
+                let h = fnv(k);
+                if clean_keys.contains(&h) {
+                    return Verdict::Keep;
+                }
+                let before: u32 = insp.findings.iter().map(|f| f.count).sum();
+                let loc = format!(
+                    "body:{}.*",
+                    safe_path(&Visit {
+                        input: v.input,
+                        path: &v.path[..v.path.len().saturating_sub(1)],
+                        field: None
+                    })
+                );
+                let r = self.inspect_value_d(dp, k, None, &loc, insp, scratch, depth.max(MAX_NEST - 1), false);
+                if insp.findings.iter().map(|f| f.count).sum::<u32>() == before && clean_keys.len() < 256 {
+                    clean_keys.push(h);
+                }
+                return match r {
+                    ValueOutcome::Keep => Verdict::Keep,
+                    ValueOutcome::Replace(n) => Verdict::Replace(json::quote(&n)),
+                    ValueOutcome::Remove => Verdict::Replace(b"\"\"".to_vec()),
+                };
+            }
             let val: &[u8] = match &s {
                 Scalar::Str(c) => c,
                 Scalar::Num(n) => n,
+                Scalar::Key(k) => k,
             };
             // Path rules first: they force or exempt a value whatever it holds.
             if !dp.paths.is_empty() {
@@ -888,16 +1399,28 @@ impl Engine {
                     };
                 }
             }
-            matches.clear();
-            match &s {
-                Scalar::Str(_) => self.policy.detectors.scan_text(val, scratch, &mut matches),
-                Scalar::Num(_) => self.policy.detectors.scan(val, scratch, &mut matches),
-            }
-            if matches.is_empty() && v.field.is_none() {
-                return Verdict::Keep;
-            }
-            let loc = locs.get(v);
-            match self.decide_value(dp, val, &matches, v.field, &loc, insp) {
+            let outcome = if let Scalar::Str(_) = &s {
+                if depth < MAX_NEST && looks_json(val) {
+                    let loc = locs.get(v);
+                    self.inspect_value_d(dp, val, v.field, &loc, insp, scratch, depth, false)
+                } else {
+                    let hits = self.value_hits(dp, val, "body", insp, scratch, depth, false);
+                    if hits.is_empty() && v.field.is_none() {
+                        return Verdict::Keep;
+                    }
+                    let loc = locs.get(v);
+                    self.decide_hits(dp, val, &hits, v.field, &loc, insp)
+                }
+            } else {
+                matches.clear();
+                self.policy.detectors.scan(val, scratch, &mut matches);
+                if matches.is_empty() && v.field.is_none() {
+                    return Verdict::Keep;
+                }
+                let loc = locs.get(v);
+                self.decide_value(dp, val, &matches, v.field, &loc, insp)
+            };
+            match outcome {
                 ValueOutcome::Keep => Verdict::Keep,
                 ValueOutcome::Remove => Verdict::Remove,
                 // numbers become strings: the redacted value is no longer a number
@@ -906,6 +1429,48 @@ impl Engine {
         };
         json::rewrite(body, &opts, &classify, &mut visit)
     }
+}
+
+/// Deepest nesting of encodings read inside one another (base64 holding
+/// JSON holding a percent-encoded value, ...).
+const MAX_NEST: u8 = 3;
+
+/// A place to rewrite in a value.
+struct Hit {
+    start: usize,
+    end: usize,
+    kind: HitKind,
+}
+
+enum HitKind {
+    /// A detector's match, with the decoded text it matched when it was
+    /// found through an encoding (what the redaction renders from).
+    Det(u16, Option<Vec<u8>>),
+    /// An encoded token (base64) whose content was inspected on its own:
+    /// replaced whole by the tag of its strongest category.
+    Whole { category: String, action: Action },
+}
+
+fn looks_json(v: &[u8]) -> bool {
+    let t = v.trim_ascii();
+    t.len() >= 2 && matches!((t[0], t[t.len() - 1]), (b'{', b'}') | (b'[', b']'))
+}
+
+fn fnv(b: &[u8]) -> u64 {
+    b.iter().fold(0xcbf2_9ce4_8422_2325u64, |h, &c| {
+        (h ^ c as u64).wrapping_mul(0x100_0000_01b3)
+    })
+}
+
+/// The media type of a content type, lowercased, without parameters.
+fn media_type(content_type: Option<&str>) -> String {
+    content_type
+        .unwrap_or("")
+        .split(';')
+        .next()
+        .unwrap_or("")
+        .trim()
+        .to_ascii_lowercase()
 }
 
 /// Reads a claim from a bearer JWT without verifying it (verification is

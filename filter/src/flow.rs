@@ -90,7 +90,10 @@ pub fn metric_name(name: &str, labels: &[(&str, &str)]) -> String {
 struct Side {
     inspection: Inspection,
     content_type: Option<String>,
-    coding: Option<Result<Coding, DecodeError>>,
+    /// Every `Content-Encoding` layer, in the order applied.
+    coding: Option<Result<Vec<Coding>, DecodeError>>,
+    /// `grpc-encoding` of compressed gRPC messages.
+    grpc_encoding: Option<String>,
     /// Body decided (or not inspected): later callbacks just continue.
     done: bool,
     last_size: usize,
@@ -367,7 +370,15 @@ impl Flow {
         let side = self.side(d);
         side.inspection.merge(res.inspection);
         side.content_type = header(&headers, "content-type").map(str::to_string);
-        side.coding = Some(encoding::parse(header(&headers, "content-encoding")));
+        // Every content-encoding header (a repeated one is one more layer).
+        let codings = headers
+            .iter()
+            .filter(|(k, _)| k.eq_ignore_ascii_case("content-encoding"))
+            .map(|(_, v)| v.as_str())
+            .collect::<Vec<_>>()
+            .join(",");
+        side.coding = Some(encoding::parse_all(Some(&codings)));
+        side.grpc_encoding = header(&headers, "grpc-encoding").map(str::to_string);
         side.may_change = may_change;
         if side.inspection.decision(route.shadow) == Decision::Blocked {
             self.block(host, d, route.block_status, "personal_data_blocked");
@@ -386,14 +397,20 @@ impl Flow {
             self.side(d).done = true;
             return Step::Continue;
         }
-        // Streams must not be buffered: they pass per the route's `on_stream`.
-        if let Some(kind) = stream_kind(d, &headers).or_else(|| {
-            if d == Direction::Response {
-                self.stream.clone()
-            } else {
-                None
-            }
-        }) {
+        // Streams cannot be buffered: they pass or stop per the route's
+        // `on_stream` (default: stop where the route enforces). gRPC is
+        // buffered and inspected like any body unless the route lets
+        // streams pass.
+        let kind = stream_kind(d, &headers)
+            .or_else(|| {
+                if d == Direction::Response {
+                    self.stream.clone()
+                } else {
+                    None
+                }
+            })
+            .filter(|k| k != "grpc" || route.on_stream == crate::config::OnStream::Allow);
+        if let Some(kind) = kind {
             if d == Direction::Request {
                 self.stream = Some(kind.clone());
             }
@@ -499,10 +516,11 @@ impl Flow {
             Err(e) => return self.host_error(host, d, "body", e),
         };
         let limit = engine.policy.limits.max_body_bytes;
-        let coding = self.side(d).coding.take().unwrap_or(Ok(Coding::Identity));
+        let coding = self.side(d).coding.take().unwrap_or(Ok(Vec::new()));
         let ct = self.side(d).content_type.clone();
+        let grpc_enc = self.side(d).grpc_encoding.clone();
         let res: BodyResult = match coding {
-            Ok(c) => match encoding::decode(c, &raw, limit) {
+            Ok(c) => match encoding::decode_all(&c, &raw, limit) {
                 Ok(plain) => {
                     if self.subject.is_none() {
                         if let Some(raw) = engine.subject_from_body(d, &plain) {
@@ -517,11 +535,12 @@ impl Flow {
                             }
                         }
                     }
+                    let (ct, ge) = (ct.as_deref(), grpc_enc.as_deref());
                     let mut r = match self.scratch.try_borrow_mut() {
-                        Ok(mut s) => engine.inspect_body(route, d, ct.as_deref(), &plain, &mut s),
-                        Err(_) => engine.inspect_body(route, d, ct.as_deref(), &plain, &mut Scratch::default()),
+                        Ok(mut s) => engine.inspect_body_with(route, d, ct, ge, &plain, &mut s),
+                        Err(_) => engine.inspect_body_with(route, d, ct, ge, &plain, &mut Scratch::default()),
                     };
-                    r.body = r.body.map(|b| encoding::encode(c, &b));
+                    r.body = r.body.map(|b| encoding::encode_all(&c, &b));
                     r
                 }
                 Err(DecodeError::TooLarge) => {
@@ -952,7 +971,9 @@ mod tests {
 
     #[test]
     fn websocket_passes_and_is_noted() {
-        let mut f = flow(r#"{"version":1,"audit":{"mode":"all"},"default":{"request":{"actions":{"*":"block"}}}}"#);
+        let mut f = flow(
+            r#"{"version":1,"audit":{"mode":"all"},"default":{"on_stream":"allow","request":{"actions":{"*":"block"}}}}"#,
+        );
         let mut host = Fake {
             req_headers: h(&[(":method", "GET"), (":path", "/ws"), ("upgrade", "websocket")]),
             ..Default::default()

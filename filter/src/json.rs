@@ -31,6 +31,10 @@ pub enum Scalar<'a> {
     Str(Cow<'a, [u8]>),
     /// The number's text.
     Num(&'a [u8]),
+    /// An object key (decoded), visited when `Options::keys` is set; the
+    /// visit's path ends with this key. `Replace` rewrites the key (a JSON
+    /// string); `Remove` is read as `Keep`.
+    Key(Cow<'a, [u8]>),
 }
 
 /// What to do with a scalar.
@@ -123,6 +127,8 @@ pub struct Options {
     pub max_depth: usize,
     /// Track member spans so that `Verdict::Remove` can drop members.
     pub track_members: bool,
+    /// Visit object keys too (`Scalar::Key`).
+    pub keys: bool,
 }
 
 /// Scans `input`, calling `visit` for each string and number. Returns the
@@ -198,6 +204,9 @@ pub fn rewrite(
                 } else {
                     if is_obj {
                         pos = read_key(input, pos, &mut stack, &mut path, classify_key, &mut key_cache)?;
+                        if opts.keys {
+                            visit_key(input, &path, visit, &mut edits);
+                        }
                     } else {
                         path.push(Seg::Index(0));
                         if let Some(f) = stack.last_mut() {
@@ -273,6 +282,9 @@ pub fn rewrite(
                     path.pop();
                     if frame.is_obj {
                         pos = read_key(input, pos, &mut stack, &mut path, classify_key, &mut key_cache)?;
+                        if opts.keys {
+                            visit_key(input, &path, visit, &mut edits);
+                        }
                     } else {
                         frame.index += 1;
                         frame.member_start = pos;
@@ -436,6 +448,27 @@ fn read_key(
     Ok(skip_ws(input, p + 1))
 }
 
+/// Visits the key that ends `path` (the last segment).
+fn visit_key(
+    input: &[u8],
+    path: &[Seg],
+    visit: &mut dyn FnMut(&Visit, Scalar) -> Verdict,
+    edits: &mut Vec<(usize, usize, Vec<u8>)>,
+) {
+    let Some(&Seg::Key { start, end, escaped }) = path.last() else {
+        return;
+    };
+    let v = Visit {
+        input,
+        path,
+        field: None,
+    };
+    if let Verdict::Replace(r) = visit(&v, Scalar::Key(key_bytes(input, start, end, escaped))) {
+        // the key token, quotes included
+        edits.push((start - 1, end + 1, r));
+    }
+}
+
 #[inline]
 fn skip_ws(input: &[u8], mut pos: usize) -> usize {
     while pos < input.len() && matches!(input[pos], b' ' | b'\t' | b'\n' | b'\r') {
@@ -577,6 +610,7 @@ mod tests {
         let opts = Options {
             max_depth: 64,
             track_members: true,
+            keys: false,
         };
         rewrite(input.as_bytes(), &opts, &no_fields, f).map(|o| o.map(|v| String::from_utf8_lossy(&v).into_owned()))
     }
@@ -590,6 +624,7 @@ mod tests {
                 let val = match s {
                     Scalar::Str(c) => String::from_utf8_lossy(&c).into_owned(),
                     Scalar::Num(n) => String::from_utf8_lossy(n).into_owned(),
+                    Scalar::Key(k) => String::from_utf8_lossy(&k).into_owned(),
                 };
                 seen.push((v.render_path(false), val));
                 Verdict::Keep

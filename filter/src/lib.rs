@@ -7,6 +7,7 @@ pub mod encoding;
 pub mod engine;
 pub mod fields;
 pub mod flow;
+pub mod grpc;
 pub mod json;
 pub mod multipart;
 pub mod normalize;
@@ -16,6 +17,7 @@ pub mod redact;
 #[cfg(feature = "testing")]
 pub mod testing;
 pub mod transport;
+pub mod textcode;
 pub mod validate;
 
 #[cfg(target_arch = "wasm32")]

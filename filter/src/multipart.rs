@@ -5,6 +5,9 @@
 /// headers say.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Part {
+    /// The part's header block (without the blank line that ends it).
+    pub head_start: usize,
+    pub head_end: usize,
     pub body_start: usize,
     pub body_end: usize,
     pub name: Option<String>,
@@ -67,6 +70,8 @@ pub fn parse(body: &[u8], boundary: &str) -> Result<Vec<Part>, Malformed> {
         let body_start = head_end + 4;
         let body_end = find(body, &next_delim, body_start).ok_or(Malformed("unterminated part"))?;
         let mut part = Part {
+            head_start: pos,
+            head_end,
             body_start,
             body_end,
             name: None,
@@ -106,6 +111,30 @@ pub fn readable_file(content_type: Option<&str>) -> bool {
         || ct.contains("xml")
         || ct.contains("csv")
         || ct.contains("x-www-form-urlencoded")
+}
+
+/// Whether a part's bytes are text whatever its label says: UTF-8 (or a
+/// UTF-16/32 BOM) without control characters other than white space.
+pub fn sniff_text(content: &[u8]) -> bool {
+    if content.is_empty() {
+        return false;
+    }
+    if crate::textcode::sniff_unicode(content).is_some_and(|(_, bom)| bom > 0) {
+        return true;
+    }
+    let head = &content[..content.len().min(8192)];
+    let valid = match std::str::from_utf8(head) {
+        Ok(_) => true,
+        // a UTF-8 sequence cut at the end of the sample is fine
+        Err(e) => e.error_len().is_none(),
+    };
+    valid
+        && head
+            .iter()
+            .filter(|&&c| c < 0x20 && !matches!(c, b'\t' | b'\n' | b'\r' | 0x0c))
+            .count()
+            * 20
+            <= head.len()
 }
 
 #[cfg(test)]

@@ -617,6 +617,10 @@ fn compile_route(
     let request = compile_dir(&r.request, &format!("{p}.request"), detectors, categories, uses_hash)?;
     let response = compile_dir(&r.response, &format!("{p}.response"), detectors, categories, uses_hash)?;
     let blocks = request.blocks || response.blocks;
+    let redacts = |d: &DirPolicy| {
+        d.resolved.iter().any(|r| r.action == Action::Redact) || d.paths.iter().any(|p| p.action == Action::Redact)
+    };
+    let enforces = blocks || redacts(&request) || redacts(&response) || r.without_consent.is_some();
     let block_status = r.block_status.unwrap_or(403);
     if !(400..=599).contains(&block_status) {
         return Err(ConfigError::at(
@@ -674,12 +678,18 @@ fn compile_route(
         request,
         response,
         on_oversize: r.on_oversize.unwrap_or(OnOversize::Block),
-        on_uninspectable: r.on_uninspectable.unwrap_or(if blocks {
+        // A client-chosen label must never switch enforcement off: where the
+        // route could change or stop a body, what cannot be read is stopped.
+        on_uninspectable: r.on_uninspectable.unwrap_or(if enforces {
             OnUninspectable::Block
         } else {
             OnUninspectable::Log
         }),
-        on_stream: r.on_stream.unwrap_or(config::OnStream::Allow),
+        on_stream: r.on_stream.unwrap_or(if enforces {
+            config::OnStream::Block
+        } else {
+            config::OnStream::Allow
+        }),
         block_status,
         purpose: r.purpose.clone(),
         legal_basis: r.legal_basis,

@@ -241,13 +241,31 @@ fn depth_limit_is_uninspectable() {
 }
 
 #[test]
-fn utf16_is_uninspectable() {
+fn utf16_is_read_not_passed() {
     let e = engine(r#"{"version":1,"default":{"request":{"actions":{"email":"block"}}}}"#);
+    let run = |b: &[u8]| {
+        e.inspect_body(
+            &e.policy.default,
+            Direction::Request,
+            Some("text/plain; charset=utf-16"),
+            b,
+            &mut Scratch::default(),
+        )
+        .inspection
+        .decision(false)
+    };
+    assert_eq!(run(b"\xff\xfea\x00"), Decision::Allowed);
+    let mail: Vec<u8> = "\u{feff}mail jane@example.com"
+        .encode_utf16()
+        .flat_map(u16::to_le_bytes)
+        .collect();
+    assert_eq!(run(&mail), Decision::Blocked);
+    // an unknown charset is not read: blocked where the route enforces
     let r = e.inspect_body(
         &e.policy.default,
         Direction::Request,
-        Some("text/plain; charset=utf-16"),
-        b"\xff\xfea\x00",
+        Some("text/plain; charset=utf-7"),
+        b"+AGo-ane+AEA-example.com",
         &mut Scratch::default(),
     );
     assert_eq!(r.inspection.decision(false), Decision::Blocked);

@@ -1,0 +1,714 @@
+//! Text encodings a client can wrap personal data in, decoded for
+//! inspection with a map back to the original bytes so that a redaction
+//! covers exactly what was written:
+//! - character sets: RFC 8259 detection (BOM, zero-byte pattern) of
+//!   UTF-16/32, and declared `charset=` labels (UTF-16/32, Latin-1,
+//!   windows-1252), decoded to UTF-8 and encoded back after a rewrite;
+//! - escapes inside text: `\uXXXX` / `\xXX`, HTML/XML character references
+//!   (`&#64;`, `&#x40;`, `&commat;`), percent-encoding (until stable, bounded),
+//!   XML comments and CDATA markers between the pieces of one value;
+//! - base64 tokens that decode to text.
+//!
+//! Pure and bounded: nothing here allocates more than a small multiple of
+//! its input, and nothing runs unless its marker byte is present.
+
+/// A character set the engine decodes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Charset {
+    Utf8,
+    Latin1,
+    Windows1252,
+    Utf16Le,
+    Utf16Be,
+    Utf32Le,
+    Utf32Be,
+}
+
+/// The charset a `content-type` declares: `Ok(None)` when none (or UTF-8/ASCII),
+/// `Err(name)` for one this build cannot read (a safe token, never the raw value).
+pub fn declared_charset(content_type: Option<&str>) -> Result<Option<Charset>, String> {
+    let Some(ct) = content_type else {
+        return Ok(None);
+    };
+    let mut found = None;
+    for p in ct.split(';').skip(1) {
+        let Some((k, v)) = p.split_once('=') else {
+            continue;
+        };
+        if !k.trim().eq_ignore_ascii_case("charset") {
+            continue;
+        }
+        let v = v
+            .trim()
+            .trim_matches(|c| c == '"' || c == '\'')
+            .trim()
+            .to_ascii_lowercase();
+        let cs = match v.as_str() {
+            "utf-8" | "utf8" | "us-ascii" | "ascii" | "" => None,
+            "iso-8859-1" | "latin1" | "latin-1" | "iso8859-1" | "iso_8859-1" | "l1" | "iso-8859-15" | "latin9" => {
+                Some(Charset::Latin1)
+            }
+            "windows-1252" | "cp1252" | "x-cp1252" => Some(Charset::Windows1252),
+            "utf-16" | "utf16" | "utf-16be" | "unicodefffe" => Some(Charset::Utf16Be),
+            "utf-16le" | "unicode" | "ucs-2" | "ucs2" => Some(Charset::Utf16Le),
+            "utf-32" | "utf32" | "utf-32be" => Some(Charset::Utf32Be),
+            "utf-32le" => Some(Charset::Utf32Le),
+            other => {
+                let safe = other.len() <= 24
+                    && other
+                        .bytes()
+                        .all(|c| c.is_ascii_alphanumeric() || c == b'-' || c == b'_');
+                return Err(if safe { other.to_string() } else { "unknown".into() });
+            }
+        };
+        // Two different labels: which one the upstream reads is anyone's guess.
+        if found.is_some() && found != Some(cs) {
+            return Err("conflicting".into());
+        }
+        found = Some(cs);
+    }
+    Ok(found.flatten())
+}
+
+/// RFC 8259 §8.1 / RFC 4627 §3 detection: a byte order mark, or the pattern
+/// of zero bytes in the first four. Returns the charset and the BOM length.
+pub fn sniff_unicode(b: &[u8]) -> Option<(Charset, usize)> {
+    match b {
+        [0, 0, 0xFE, 0xFF, ..] => Some((Charset::Utf32Be, 4)),
+        [0xFF, 0xFE, 0, 0, ..] => Some((Charset::Utf32Le, 4)),
+        [0xFE, 0xFF, ..] => Some((Charset::Utf16Be, 2)),
+        [0xFF, 0xFE, ..] => Some((Charset::Utf16Le, 2)),
+        [0xEF, 0xBB, 0xBF, ..] => Some((Charset::Utf8, 3)),
+        [0, 0, 0, x, ..] if *x != 0 => Some((Charset::Utf32Be, 0)),
+        [x, 0, 0, 0, ..] if *x != 0 => Some((Charset::Utf32Le, 0)),
+        [0, x, ..] if *x != 0 => Some((Charset::Utf16Be, 0)),
+        [x, 0, ..] if *x != 0 => Some((Charset::Utf16Le, 0)),
+        _ => None,
+    }
+}
+
+/// Zero bytes spread through a body: text in a 16/32-bit encoding without a
+/// BOM, whatever its first bytes. Only called when a zero byte is present.
+pub fn sniff_wide(b: &[u8]) -> Option<Charset> {
+    let n = b.len().min(4096) & !3;
+    if n < 8 {
+        return None;
+    }
+    let zeros = |m: usize, r: usize| b[..n].iter().skip(r).step_by(m).filter(|c| **c == 0).count();
+    let q = n / 4;
+    let (z0, z1, z2, z3) = (zeros(4, 0), zeros(4, 1), zeros(4, 2), zeros(4, 3));
+    if z1 * 10 > q * 9 && z2 * 10 > q * 9 && z3 * 10 > q * 9 {
+        return Some(Charset::Utf32Le);
+    }
+    if z0 * 10 > q * 9 && z1 * 10 > q * 9 && z2 * 10 > q * 9 {
+        return Some(Charset::Utf32Be);
+    }
+    let (even, odd) = (z0 + z2, z1 + z3);
+    let half = n / 2;
+    if odd * 10 > half * 6 && even * 10 < half {
+        return Some(Charset::Utf16Le);
+    }
+    if even * 10 > half * 6 && odd * 10 < half {
+        return Some(Charset::Utf16Be);
+    }
+    None
+}
+
+const W1252: [u16; 32] = [
+    0x20AC, 0x81, 0x201A, 0x0192, 0x201E, 0x2026, 0x2020, 0x2021, 0x02C6, 0x2030, 0x0160, 0x2039, 0x0152, 0x8D, 0x017D,
+    0x8F, 0x90, 0x2018, 0x2019, 0x201C, 0x201D, 0x2022, 0x2013, 0x2014, 0x02DC, 0x2122, 0x0161, 0x203A, 0x0153, 0x9D,
+    0x017E, 0x0178,
+];
+
+/// Decodes `b` (without its BOM) to UTF-8. `None` when it is not valid in
+/// that charset (odd length, lone surrogate, code point out of range).
+pub fn decode(cs: Charset, b: &[u8]) -> Option<String> {
+    match cs {
+        Charset::Utf8 => String::from_utf8(b.to_vec()).ok(),
+        Charset::Latin1 => Some(b.iter().map(|&c| c as char).collect()),
+        Charset::Windows1252 => Some(
+            b.iter()
+                .map(|&c| match c {
+                    0x80..=0x9F => char::from_u32(W1252[(c - 0x80) as usize] as u32).unwrap_or('\u{FFFD}'),
+                    c => c as char,
+                })
+                .collect(),
+        ),
+        Charset::Utf16Le | Charset::Utf16Be => {
+            if !b.len().is_multiple_of(2) {
+                return None;
+            }
+            let units = b.chunks_exact(2).map(|p| {
+                if cs == Charset::Utf16Le {
+                    u16::from_le_bytes([p[0], p[1]])
+                } else {
+                    u16::from_be_bytes([p[0], p[1]])
+                }
+            });
+            char::decode_utf16(units).collect::<Result<String, _>>().ok()
+        }
+        Charset::Utf32Le | Charset::Utf32Be => {
+            if !b.len().is_multiple_of(4) {
+                return None;
+            }
+            b.chunks_exact(4)
+                .map(|p| {
+                    let v = if cs == Charset::Utf32Le {
+                        u32::from_le_bytes([p[0], p[1], p[2], p[3]])
+                    } else {
+                        u32::from_be_bytes([p[0], p[1], p[2], p[3]])
+                    };
+                    char::from_u32(v)
+                })
+                .collect()
+        }
+    }
+}
+
+/// Encodes UTF-8 text back into `cs` (characters Latin-1 cannot hold become `?`).
+pub fn encode(cs: Charset, s: &str) -> Vec<u8> {
+    match cs {
+        Charset::Utf8 => s.as_bytes().to_vec(),
+        Charset::Latin1 => s
+            .chars()
+            .map(|c| if (c as u32) < 256 { c as u8 } else { b'?' })
+            .collect(),
+        Charset::Windows1252 => s
+            .chars()
+            .map(|c| {
+                let u = c as u32;
+                if u < 0x80 || (0xA0..0x100).contains(&u) {
+                    u as u8
+                } else {
+                    W1252
+                        .iter()
+                        .position(|&w| w as u32 == u)
+                        .map(|i| 0x80 + i as u8)
+                        .unwrap_or(b'?')
+                }
+            })
+            .collect(),
+        Charset::Utf16Le => s.encode_utf16().flat_map(u16::to_le_bytes).collect(),
+        Charset::Utf16Be => s.encode_utf16().flat_map(u16::to_be_bytes).collect(),
+        Charset::Utf32Le => s.chars().flat_map(|c| (c as u32).to_le_bytes()).collect(),
+        Charset::Utf32Be => s.chars().flat_map(|c| (c as u32).to_be_bytes()).collect(),
+    }
+}
+
+/// A decoded view of some text: `src[i]` is the original byte range that
+/// produced `text[i]`.
+#[derive(Debug, Clone)]
+pub struct View {
+    pub text: Vec<u8>,
+    src: Vec<(u32, u32)>,
+    /// CDATA sections (whole, markers included): a redaction that touches
+    /// one takes all of it, so that the markup stays balanced.
+    cdata: Vec<(usize, usize)>,
+}
+
+impl View {
+    /// The original byte range of the decoded range `start..end`.
+    pub fn span(&self, start: usize, end: usize) -> (usize, usize) {
+        if start >= end || end > self.src.len() {
+            return (0, 0);
+        }
+        let (mut a, mut b) = (self.src[start].0 as usize, self.src[end - 1].1 as usize);
+        for &(cs, ce) in &self.cdata {
+            if cs < b && a < ce {
+                a = a.min(cs);
+                b = b.max(ce);
+            }
+        }
+        (a, b)
+    }
+}
+
+/// Bytes that start an escape the view decodes.
+#[inline]
+pub fn has_markers(b: &[u8], xml: bool) -> bool {
+    memchr::memchr3(b'\\', b'&', b'%', b).is_some() || (xml && memchr::memchr(b'<', b).is_some())
+}
+
+const ROUNDS: usize = 4;
+
+/// Decoded bytes and, per byte, the original range it came from.
+type Decoded = (Vec<u8>, Vec<(u32, u32)>);
+
+/// The decoded view of `input` (escapes decoded until stable, at most four
+/// rounds; XML comments and CDATA markers dropped when `xml`), or `None`
+/// when there is nothing to decode.
+pub fn view(input: &[u8], xml: bool) -> Option<View> {
+    if !has_markers(input, xml) || input.len() >= u32::MAX as usize {
+        return None;
+    }
+    let mut cur: Option<View> = None;
+    let mut cdata = Vec::new();
+    if xml {
+        if let Some((t, s)) = strip_markup(input, &mut cdata) {
+            cur = Some(View {
+                text: t,
+                src: s,
+                cdata: Vec::new(),
+            });
+        }
+    }
+    for _ in 0..ROUNDS {
+        let base: &[u8] = cur.as_ref().map(|v| v.text.as_slice()).unwrap_or(input);
+        let Some((t, s)) = decode_escapes(base) else {
+            break;
+        };
+        cur = Some(match cur {
+            None => View {
+                text: t,
+                src: s,
+                cdata: Vec::new(),
+            },
+            Some(prev) => {
+                let src = s
+                    .iter()
+                    .map(|&(a, b)| {
+                        (
+                            prev.src[a as usize].0,
+                            prev.src[(b as usize).saturating_sub(1).max(a as usize)].1,
+                        )
+                    })
+                    .collect();
+                View {
+                    text: t,
+                    src,
+                    cdata: Vec::new(),
+                }
+            }
+        });
+    }
+    let mut v = cur?;
+    v.cdata = cdata;
+    Some(v)
+}
+
+fn push(out: &mut Vec<u8>, src: &mut Vec<(u32, u32)>, bytes: &[u8], a: usize, b: usize) {
+    for &c in bytes {
+        out.push(c);
+        src.push((a as u32, b as u32));
+    }
+}
+
+fn push_char(out: &mut Vec<u8>, src: &mut Vec<(u32, u32)>, cp: u32, a: usize, b: usize) {
+    let ch = char::from_u32(cp).unwrap_or('\u{FFFD}');
+    let mut buf = [0u8; 4];
+    push(out, src, ch.encode_utf8(&mut buf).as_bytes(), a, b);
+}
+
+/// Drops `<!-- ... -->`, `<?...?>` and the CDATA markers, recording CDATA sections.
+fn strip_markup(input: &[u8], cdata: &mut Vec<(usize, usize)>) -> Option<Decoded> {
+    let finder = memchr::memmem::Finder::new(b"<!");
+    let pi = memchr::memmem::find(input, b"<?").is_some();
+    if finder.find(input).is_none() && !pi {
+        return None;
+    }
+    let mut out = Vec::with_capacity(input.len());
+    let mut src = Vec::with_capacity(input.len());
+    let mut i = 0;
+    let mut changed = false;
+    while i < input.len() {
+        let rest = &input[i..];
+        if rest.starts_with(b"<!--") {
+            if let Some(e) = memchr::memmem::find(&rest[4..], b"-->") {
+                i += 4 + e + 3;
+                changed = true;
+                continue;
+            }
+        } else if rest.starts_with(b"<![CDATA[") {
+            if let Some(e) = memchr::memmem::find(&rest[9..], b"]]>") {
+                let start = i;
+                for k in 0..e {
+                    let p = i + 9 + k;
+                    out.push(input[p]);
+                    src.push((p as u32, p as u32 + 1));
+                }
+                i += 9 + e + 3;
+                cdata.push((start, i));
+                changed = true;
+                continue;
+            }
+        } else if rest.starts_with(b"<?") {
+            if let Some(e) = memchr::memmem::find(&rest[2..], b"?>") {
+                i += 2 + e + 2;
+                changed = true;
+                continue;
+            }
+        }
+        out.push(input[i]);
+        src.push((i as u32, i as u32 + 1));
+        i += 1;
+    }
+    changed.then_some((out, src))
+}
+
+fn hex_val(c: u8) -> Option<u32> {
+    (c as char).to_digit(16)
+}
+
+fn hex_n(b: &[u8], n: usize) -> Option<u32> {
+    if b.len() < n {
+        return None;
+    }
+    b[..n].iter().try_fold(0u32, |v, &c| Some(v * 16 + hex_val(c)?))
+}
+
+/// Named character references that matter for detection (and the common
+/// ones of markup). Case-sensitive, as in HTML.
+const NAMED: &[(&[u8], u32)] = &[
+    (b"commat", 0x40),
+    (b"period", 0x2E),
+    (b"amp", 0x26),
+    (b"AMP", 0x26),
+    (b"lt", 0x3C),
+    (b"gt", 0x3E),
+    (b"quot", 0x22),
+    (b"apos", 0x27),
+    (b"nbsp", 0xA0),
+    (b"hyphen", 0x2010),
+    (b"dash", 0x2010),
+    (b"minus", 0x2212),
+    (b"ndash", 0x2013),
+    (b"mdash", 0x2014),
+    (b"lowbar", 0x5F),
+    (b"UnderBar", 0x5F),
+    (b"plus", 0x2B),
+    (b"num", 0x23),
+    (b"lpar", 0x28),
+    (b"rpar", 0x29),
+    (b"sol", 0x2F),
+    (b"bsol", 0x5C),
+    (b"colon", 0x3A),
+    (b"comma", 0x2C),
+    (b"semi", 0x3B),
+    (b"excl", 0x21),
+    (b"quest", 0x3F),
+    (b"percnt", 0x25),
+    (b"dollar", 0x24),
+    (b"ast", 0x2A),
+    (b"midast", 0x2A),
+    (b"equals", 0x3D),
+    (b"lsqb", 0x5B),
+    (b"rsqb", 0x5D),
+    (b"lcub", 0x7B),
+    (b"rcub", 0x7D),
+    (b"verbar", 0x7C),
+    (b"Tab", 0x09),
+    (b"NewLine", 0x0A),
+    (b"sp", 0x20),
+    (b"ensp", 0x2002),
+    (b"emsp", 0x2003),
+    (b"thinsp", 0x2009),
+    (b"zwnj", 0x200C),
+    (b"zwj", 0x200D),
+    (b"shy", 0xAD),
+];
+
+/// One round of `\u`/`\x` escapes, character references and percent-escapes.
+fn decode_escapes(input: &[u8]) -> Option<Decoded> {
+    memchr::memchr3(b'\\', b'&', b'%', input)?;
+    let mut out = Vec::with_capacity(input.len());
+    let mut src: Vec<(u32, u32)> = Vec::with_capacity(input.len());
+    let mut i = 0;
+    let mut changed = false;
+    let n = input.len();
+    while i < n {
+        let c = input[i];
+        match c {
+            b'\\' if i + 1 < n => {
+                let e = input[i + 1];
+                if (e == b'u' || e == b'U') && input.get(i + 2) == Some(&b'{') {
+                    // \u{1F600}
+                    if let Some(close) = input[i + 3..].iter().take(9).position(|&c| c == b'}') {
+                        if let Some(cp) = hex_n(&input[i + 3..], close).filter(|_| close > 0) {
+                            push_char(&mut out, &mut src, cp, i, i + 4 + close);
+                            i += 4 + close;
+                            changed = true;
+                            continue;
+                        }
+                    }
+                } else if e == b'u' {
+                    if let Some(hi) = hex_n(&input[i + 2..], 4) {
+                        let mut end = i + 6;
+                        let mut cp = hi;
+                        if (0xD800..0xDC00).contains(&hi) && input.get(end..end + 2) == Some(b"\\u") {
+                            if let Some(lo) = hex_n(&input[end + 2..], 4).filter(|l| (0xDC00..0xE000).contains(l)) {
+                                cp = 0x10000 + ((hi - 0xD800) << 10) + (lo - 0xDC00);
+                                end += 6;
+                            }
+                        }
+                        push_char(&mut out, &mut src, cp, i, end);
+                        i = end;
+                        changed = true;
+                        continue;
+                    }
+                } else if e == b'x' {
+                    if let Some(v) = hex_n(&input[i + 2..], 2) {
+                        if v < 0x80 {
+                            push(&mut out, &mut src, &[v as u8], i, i + 4);
+                            i += 4;
+                            changed = true;
+                            continue;
+                        }
+                    }
+                } else if e == b'/' || e == b'@' || e == b'.' || e == b'-' {
+                    push(&mut out, &mut src, &[e], i, i + 2);
+                    i += 2;
+                    changed = true;
+                    continue;
+                }
+            }
+            b'&' => {
+                if let Some((cp, len)) = char_ref(&input[i..]) {
+                    push_char(&mut out, &mut src, cp, i, i + len);
+                    i += len;
+                    changed = true;
+                    continue;
+                }
+            }
+            b'%' => {
+                if let Some(v) = hex_n(&input[i + 1..], 2) {
+                    push(&mut out, &mut src, &[v as u8], i, i + 3);
+                    i += 3;
+                    changed = true;
+                    continue;
+                }
+                if matches!(input.get(i + 1), Some(b'u') | Some(b'U')) {
+                    if let Some(v) = hex_n(&input[i + 2..], 4) {
+                        push_char(&mut out, &mut src, v, i, i + 6);
+                        i += 6;
+                        changed = true;
+                        continue;
+                    }
+                }
+            }
+            _ => {}
+        }
+        out.push(c);
+        src.push((i as u32, i as u32 + 1));
+        i += 1;
+    }
+    changed.then_some((out, src))
+}
+
+/// `&#64;`, `&#x40;`, `&commat;` at the start of `b`: (code point, length).
+/// Numeric references are read without their `;` too, as browsers do.
+fn char_ref(b: &[u8]) -> Option<(u32, usize)> {
+    if b.get(1) == Some(&b'#') {
+        let (hex, start) = match b.get(2) {
+            Some(b'x') | Some(b'X') => (true, 3),
+            _ => (false, 2),
+        };
+        let mut v: u32 = 0;
+        let mut k = start;
+        while k < b.len() && k < start + 8 {
+            let d = if hex {
+                hex_val(b[k])
+            } else {
+                (b[k] as char).to_digit(10)
+            };
+            match d {
+                Some(d) => v = v.saturating_mul(if hex { 16 } else { 10 }).saturating_add(d),
+                None => break,
+            }
+            k += 1;
+        }
+        if k == start {
+            return None;
+        }
+        if b.get(k) == Some(&b';') {
+            k += 1;
+        }
+        let v = if v == 0 || v > 0x10FFFF || (0xD800..0xE000).contains(&v) {
+            0xFFFD
+        } else {
+            v
+        };
+        return Some((v, k));
+    }
+    let end = b.iter().skip(1).take(12).position(|&c| c == b';')? + 1;
+    let name = &b[1..end];
+    NAMED.iter().find(|(n, _)| *n == name).map(|&(_, cp)| (cp, end + 1))
+}
+
+/// Base64 alphabet (standard and URL-safe).
+#[inline]
+fn b64(c: u8) -> bool {
+    c.is_ascii_alphanumeric() || matches!(c, b'+' | b'/' | b'-' | b'_')
+}
+
+/// Shortest token read as base64 (12 bytes of text).
+pub const MIN_B64: usize = 16;
+
+/// Decodes a base64 token (standard or URL-safe, padded or not) when what it
+/// holds is text; `None` for binary data or anything that is not base64.
+pub fn base64_text(tok: &[u8]) -> Option<Vec<u8>> {
+    use base64::Engine as _;
+    let t = tok.trim_ascii();
+    let core = t.strip_suffix(b"==").or_else(|| t.strip_suffix(b"=")).unwrap_or(t);
+    if core.len() < MIN_B64 || core.len() % 4 == 1 || !core.iter().all(|&c| b64(c)) {
+        return None;
+    }
+    // mixed case or digits: a plain word is not base64
+    if core.iter().all(|c| c.is_ascii_lowercase()) || core.iter().all(|c| c.is_ascii_uppercase()) {
+        return None;
+    }
+    let url = core.iter().any(|&c| c == b'-' || c == b'_');
+    let std = core.iter().any(|&c| c == b'+' || c == b'/');
+    if url && std {
+        return None;
+    }
+    let engine = if url {
+        &base64::engine::general_purpose::URL_SAFE_NO_PAD
+    } else {
+        &base64::engine::general_purpose::STANDARD_NO_PAD
+    };
+    let out = engine.decode(core).ok()?;
+    is_text(&out).then_some(out)
+}
+
+/// Printable UTF-8 (or UTF-16 text): what a base64 token must decode to, to be read.
+pub fn is_text(b: &[u8]) -> bool {
+    let Ok(s) = std::str::from_utf8(b) else {
+        return false;
+    };
+    let bad = s
+        .chars()
+        .filter(|c| c.is_control() && !matches!(c, '\t' | '\n' | '\r'))
+        .count();
+    !s.is_empty() && bad * 20 <= s.chars().count()
+}
+
+/// Runs of the base64 alphabet long enough to hold text: (start, end),
+/// padding included. One pass; tokens must stand alone (not inside a word).
+pub fn base64_tokens(b: &[u8]) -> Vec<(usize, usize)> {
+    let mut out = Vec::new();
+    let mut i = 0;
+    let n = b.len();
+    while i < n {
+        if !b64(b[i]) {
+            i += 1;
+            continue;
+        }
+        let s = i;
+        while i < n && b64(b[i]) {
+            i += 1;
+        }
+        let mut e = i;
+        while e < n && e - i < 2 && b[e] == b'=' {
+            e += 1;
+        }
+        if e - s >= MIN_B64 {
+            out.push((s, e));
+        }
+        i = e.max(i);
+        if out.len() >= 256 {
+            break;
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn dec(s: &str, xml: bool) -> String {
+        view(s.as_bytes(), xml)
+            .map(|v| String::from_utf8_lossy(&v.text).into_owned())
+            .unwrap_or_else(|| s.to_string())
+    }
+
+    #[test]
+    fn escapes_decode_with_spans() {
+        let cases = [
+            ("jane&#64;example.com", "jane@example.com"),
+            ("jane&#x40;example&period;com", "jane@example.com"),
+            ("jane&commat;example.com", "jane@example.com"),
+            ("jane&amp;#64;example.com", "jane@example.com"),
+            ("jane\\u0040example.com", "jane@example.com"),
+            ("jane%40example.com", "jane@example.com"),
+            ("jane%252540example.com", "jane@example.com"),
+            ("jane%2525252540example.com", "jane%40example.com"),
+            ("a\\ud83d\\ude00b", "a😀b"),
+            ("jane&#64example.com", "jane@example.com"),
+            ("plain", "plain"),
+        ];
+        for (i, o) in cases {
+            assert_eq!(dec(i, false), o, "{i}");
+        }
+        let s = b"x jane&#64;example.com y";
+        let v = view(s, false).unwrap();
+        let at = memchr::memmem::find(&v.text, b"jane@example.com").unwrap();
+        assert_eq!(v.span(at, at + 16), (2, 22));
+    }
+
+    #[test]
+    fn xml_comments_and_cdata() {
+        assert_eq!(
+            dec("<e>jane<!-- x -->@example.com</e>", true),
+            "<e>jane@example.com</e>"
+        );
+        let s = "<e><![CDATA[jane]]>@example.com</e>";
+        let v = view(s.as_bytes(), true).unwrap();
+        assert_eq!(String::from_utf8_lossy(&v.text), "<e>jane@example.com</e>");
+        let (a, b) = v.span(3, 19);
+        assert_eq!(&s[a..b], "<![CDATA[jane]]>@example.com");
+        assert_eq!(dec("<e>a<!-- x -->b</e>", false), "<e>a<!-- x -->b</e>");
+    }
+
+    #[test]
+    fn charsets() {
+        for cs in [
+            Charset::Utf16Le,
+            Charset::Utf16Be,
+            Charset::Utf32Le,
+            Charset::Utf32Be,
+            Charset::Latin1,
+            Charset::Windows1252,
+        ] {
+            let s = "{\"e\":\"jane@example.com\",\"n\":\"Zoë €\"}";
+            let b = encode(cs, s);
+            let want = if cs == Charset::Latin1 {
+                s.replace('€', "?")
+            } else {
+                s.to_string()
+            };
+            assert_eq!(decode(cs, &b).as_deref(), Some(want.as_str()), "{cs:?}");
+            if !matches!(cs, Charset::Latin1 | Charset::Windows1252) {
+                assert_eq!(sniff_unicode(&b).map(|x| x.0), Some(cs), "{cs:?}");
+                assert_eq!(sniff_wide(&b), Some(cs), "{cs:?}");
+            }
+        }
+        assert_eq!(
+            declared_charset(Some("application/json; charset=UTF-16")),
+            Ok(Some(Charset::Utf16Be))
+        );
+        assert_eq!(declared_charset(Some("text/plain; charset=\"utf-8\"")), Ok(None));
+        assert_eq!(
+            declared_charset(Some("text/plain; charset=koi8-r")),
+            Err("koi8-r".into())
+        );
+        assert!(declared_charset(Some("text/plain; charset=utf-8; charset=utf-16")).is_err());
+        assert_eq!(sniff_unicode(b"{\"a\":1}"), None);
+    }
+
+    #[test]
+    fn base64_values() {
+        use base64::Engine as _;
+        let t = base64::engine::general_purpose::STANDARD.encode(b"{\"email\":\"jane@example.com\"}");
+        assert_eq!(
+            base64_text(t.as_bytes()).as_deref(),
+            Some(&b"{\"email\":\"jane@example.com\"}"[..])
+        );
+        assert_eq!(base64_text(b"123e4567-e89b-12d3-a456-426614174000"), None);
+        assert_eq!(base64_text(b"abcdefghijklmnopqrstuvwxyz"), None);
+        let body = format!("note: {t} end");
+        let toks = base64_tokens(body.as_bytes());
+        assert_eq!(toks.len(), 1);
+        assert_eq!(&body[toks[0].0..toks[0].1], t);
+    }
+}
