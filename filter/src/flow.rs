@@ -552,8 +552,15 @@ impl Flow {
             Err(DecodeError::Unsupported(n)) => engine.uninspectable(route, format!("encoding:{n}")),
             Err(_) => engine.uninspectable(route, "encoding:unknown".into()),
         };
-        let uninspectable_block =
-            res.inspection.uninspected.is_some() && res.inspection.max_action() == Some(Action::Block);
+        // Refused because it could not be read (not because of what was read in it).
+        let uninspectable_block = res.inspection.uninspected.is_some()
+            && res.inspection.max_action() == Some(Action::Block)
+            && res
+                .inspection
+                .findings
+                .iter()
+                .filter(|f| f.action == Action::Block)
+                .all(|f| f.category == "uninspectable");
         self.side(d).inspection.merge(res.inspection);
         let shadow = self.route().shadow;
         if self.plaintext_violation(d) && !shadow {

@@ -408,7 +408,9 @@ fn bad_config_is_rejected_by_envoy() {
 fn streams_are_not_buffered() {
     use std::io::{BufRead, BufReader, Write};
     let up = upstream();
-    let envoy = Envoy::start("streams-pass", Some(&redact_all("")), up);
+    // Enforcing routes stop streams by default (`on_stream`); this one opts in.
+    let policy = redact_all("").replacen("\"default\":{", "\"default\":{\"on_stream\":\"allow\",", 1);
+    let envoy = Envoy::start("streams-pass", Some(&policy), up);
     let p = envoy.port;
     // SSE: the first event arrives while the upstream still holds the stream
     // open (it only finishes once we call /release): buffering would hang here.
