@@ -870,10 +870,33 @@ impl Engine {
         if media.starts_with("multipart/") {
             return self.inspect_plain(route, d, content_type, body, scratch);
         }
+        if matches!(
+            media.as_str(),
+            "application/protobuf" | "application/x-protobuf" | "application/vnd.google.protobuf"
+        ) {
+            // one message without gRPC framing
+            let mut insp = Inspection::default();
+            let r = self.scan_protobuf(dp, body, &mut insp, scratch);
+            let body = r.filter(|_| !route.shadow && insp.max_action() != Some(Action::Block));
+            return BodyResult { inspection: insp, body };
+        }
+        // gzip bytes without a `Content-Encoding` label: an upstream that
+        // sniffs them reads the text inside
+        if body.starts_with(&[0x1f, 0x8b, 0x08]) {
+            let limit = self.policy.limits.max_body_bytes;
+            if let Ok(plain) = crate::encoding::decode(crate::encoding::Coding::Gzip, body, limit) {
+                let mut r = self.inspect_body_with(route, d, content_type, grpc_encoding, &plain, scratch);
+                r.body = r
+                    .body
+                    .map(|b| crate::encoding::encode(crate::encoding::Coding::Gzip, &b));
+                return r;
+            }
+        }
         // Which characters the bytes are: a BOM or the zero-byte pattern
         // (RFC 8259) wins over the label; a label that does not fit the
         // bytes is read both ways.
         let declared = textcode::declared_charset(content_type);
+        let declared_copy = declared.clone();
         let sniffed = textcode::sniff_unicode(body).or_else(|| {
             memchr::memchr(0, body)
                 .is_some()
@@ -881,7 +904,7 @@ impl Engine {
                 .flatten()
         });
         use textcode::Charset as C;
-        let (cs, bom, second) = match (declared, sniffed) {
+        let (cs, bom, second) = match (declared_copy, sniffed) {
             (_, Some((cs, bom))) => (cs, bom, None),
             (Ok(None), None) => return self.inspect_plain(route, d, content_type, body, scratch),
             (Ok(Some(c @ (C::Latin1 | C::Windows1252))), None) => {
@@ -899,6 +922,10 @@ impl Engine {
             }
         };
         let Some(text) = textcode::decode(cs, &body[bom..]) else {
+            if bom == 0 && matches!(declared, Ok(None)) {
+                // a guess from zero bytes that does not decode: binary, read as it is
+                return self.inspect_plain(route, d, content_type, body, scratch);
+            }
             let mut res = self.uninspectable(route, "charset:invalid".into());
             self.text_fallback(route, dp, body, &mut res, scratch);
             return res;

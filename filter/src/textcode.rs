@@ -81,8 +81,9 @@ pub fn sniff_unicode(b: &[u8]) -> Option<(Charset, usize)> {
         [0xEF, 0xBB, 0xBF, ..] => Some((Charset::Utf8, 3)),
         [0, 0, 0, x, ..] if *x != 0 => Some((Charset::Utf32Be, 0)),
         [x, 0, 0, 0, ..] if *x != 0 => Some((Charset::Utf32Le, 0)),
-        [0, x, ..] if *x != 0 => Some((Charset::Utf16Be, 0)),
-        [x, 0, ..] if *x != 0 => Some((Charset::Utf16Le, 0)),
+        // two characters of text, as a JSON or text body starts
+        [0, x, 0, y, ..] if *x != 0 && *y != 0 => Some((Charset::Utf16Be, 0)),
+        [x, 0, y, 0, ..] if *x != 0 && *y != 0 => Some((Charset::Utf16Le, 0)),
         _ => None,
     }
 }
@@ -547,7 +548,13 @@ pub const MIN_B64: usize = 16;
 /// holds is text; `None` for binary data or anything that is not base64.
 pub fn base64_text(tok: &[u8]) -> Option<Vec<u8>> {
     use base64::Engine as _;
-    let t = tok.trim_ascii();
+    let joined: Vec<u8>;
+    let t = if tok.contains(&b'\n') {
+        joined = tok.iter().copied().filter(|c| !c.is_ascii_whitespace()).collect();
+        &joined[..]
+    } else {
+        tok.trim_ascii()
+    };
     let core = t.strip_suffix(b"==").or_else(|| t.strip_suffix(b"=")).unwrap_or(t);
     if core.len() < MIN_B64 || core.len() % 4 == 1 || !core.iter().all(|&c| b64(c)) {
         return None;
@@ -594,8 +601,25 @@ pub fn base64_tokens(b: &[u8]) -> Vec<(usize, usize)> {
             continue;
         }
         let s = i;
-        while i < n && b64(b[i]) {
-            i += 1;
+        let mut first_len = None;
+        loop {
+            let line = i;
+            while i < n && b64(b[i]) {
+                i += 1;
+            }
+            // MIME wraps base64 in lines (76 characters): a full line goes on
+            let len = i - line;
+            let nl = match (b.get(i), b.get(i + 1)) {
+                (Some(b'\r'), Some(b'\n')) => 2,
+                (Some(b'\n'), _) => 1,
+                _ => 0,
+            };
+            let full = *first_len.get_or_insert(len) == len;
+            if nl > 0 && full && len >= MIN_B64 && len % 4 == 0 && b.get(i + nl).is_some_and(|c| b64(*c)) {
+                i += nl;
+                continue;
+            }
+            break;
         }
         let mut e = i;
         while e < n && e - i < 2 && b[e] == b'=' {
@@ -710,5 +734,17 @@ mod tests {
         let toks = base64_tokens(body.as_bytes());
         assert_eq!(toks.len(), 1);
         assert_eq!(&body[toks[0].0..toks[0].1], t);
+        // wrapped as MIME wraps it, the e-mail across the line break
+        let long = base64::engine::general_purpose::STANDARD.encode(b"a longer note, written to jane@example.com");
+        let lines: Vec<&str> = long
+            .as_bytes()
+            .chunks(16)
+            .filter_map(|c| std::str::from_utf8(c).ok())
+            .collect();
+        let wrapped = format!("x\r\n{}\r\ny", lines.join("\r\n"));
+        let toks = base64_tokens(wrapped.as_bytes());
+        assert_eq!(toks.len(), 1);
+        let dec = base64_text(&wrapped.as_bytes()[toks[0].0..toks[0].1]).unwrap();
+        assert_eq!(dec, b"a longer note, written to jane@example.com".to_vec());
     }
 }

@@ -219,6 +219,12 @@ fn cases() -> Vec<Case> {
             grpc_encoding: Some("snappy"),
             body: frame(1, &pb),
         },
+        case("raw protobuf", "application/x-protobuf", pb.clone()),
+        case(
+            "gzip bytes without a coding label",
+            "application/json",
+            gz(json.as_bytes()),
+        ),
         case(
             "charset=utf-16 with BOM",
             "application/json; charset=utf-16",
@@ -537,6 +543,12 @@ fn clean_bodies_pass_unchanged() {
         ("text/html", "<p>Tom &amp; Jerry &#169; 2024 &mdash; 50%25 off</p>"),
         ("application/x-www-form-urlencoded", "q=hello%20world&page=2&flag"),
         ("application/xml", "<a><!-- note --><![CDATA[x < y]]></a>"),
+        // zero bytes that are not wide text: binary, not blocked as an undecodable charset
+        (
+            "application/octet-stream",
+            "\u{1}\u{0}\u{2}\u{0}\u{3}\u{0}\u{0}\u{0}\u{d8}",
+        ),
+        ("application/octet-stream", "\u{1}\u{0}\u{0}\u{d8}\u{1}"),
     ] {
         let (d, out) = run(&e, &case("clean", ct, body));
         assert_eq!((d, out), (Decision::Allowed, None), "{body}");

@@ -114,7 +114,10 @@ fn frame(flag: u8, m: &[u8]) -> Vec<u8> {
 }
 
 fn utf16le(s: &str) -> Vec<u8> {
-    format!("\u{feff}{s}").encode_utf16().flat_map(u16::to_le_bytes).collect()
+    format!("\u{feff}{s}")
+        .encode_utf16()
+        .flat_map(u16::to_le_bytes)
+        .collect()
 }
 
 fn utf16be_nobom(s: &str) -> Vec<u8> {
@@ -226,48 +229,140 @@ fn cases() -> Vec<Case> {
         ),
         case("charset=utf-16", "application/json; charset=utf-16", utf16le(&json)),
         case("utf-16 without label", "application/json", utf16be_nobom(&json)),
-        case("utf-16 label on ASCII", "application/json; charset=utf-16", json.clone()),
-        with(case("multi-member gzip", "application/json", [gzip(b"{\"a\":"), gzip(format!("\"{c}\"}}").as_bytes())].concat()), "content-encoding", "gzip"),
-        with(case("gzip, gzip", "application/json", gzip(&gz)), "content-encoding", "gzip, gzip"),
-        with(case("identity,gzip", "application/json", gz.clone()), "content-encoding", "identity,gzip"),
-        with(case("x-gzip", "application/json", gz.clone()), "content-encoding", "x-gzip"),
-        with(case("br label on plain", "application/json", json.clone()), "content-encoding", "br"),
-        with(case("zstd label on plain", "application/json", json.clone()), "content-encoding", "zstd"),
-        with(case("gzip label on plain", "application/json", json.clone()), "content-encoding", "gzip"),
+        case(
+            "utf-16 label on ASCII",
+            "application/json; charset=utf-16",
+            json.clone(),
+        ),
         with(
-            case("gzip then plain bytes", "application/json", [gz.clone(), json.clone().into_bytes()].concat()),
+            case(
+                "multi-member gzip",
+                "application/json",
+                [gzip(b"{\"a\":"), gzip(format!("\"{c}\"}}").as_bytes())].concat(),
+            ),
+            "content-encoding",
+            "gzip",
+        ),
+        with(
+            case("gzip, gzip", "application/json", gzip(&gz)),
+            "content-encoding",
+            "gzip, gzip",
+        ),
+        with(
+            case("identity,gzip", "application/json", gz.clone()),
+            "content-encoding",
+            "identity,gzip",
+        ),
+        with(
+            case("x-gzip", "application/json", gz.clone()),
+            "content-encoding",
+            "x-gzip",
+        ),
+        with(
+            case("br label on plain", "application/json", json.clone()),
+            "content-encoding",
+            "br",
+        ),
+        with(
+            case("zstd label on plain", "application/json", json.clone()),
+            "content-encoding",
+            "zstd",
+        ),
+        with(
+            case("gzip label on plain", "application/json", json.clone()),
+            "content-encoding",
+            "gzip",
+        ),
+        with(
+            case(
+                "gzip then plain bytes",
+                "application/json",
+                [gz.clone(), json.clone().into_bytes()].concat(),
+            ),
             "content-encoding",
             "gzip",
         ),
         // class 4: decoders
         case("UTF-8 BOM", "application/json", format!("\u{feff}{json}")),
         case("NDJSON", "application/json", format!("{{\"a\":1}}\n{json}\n")),
-        case("JSON in a JSON string", "application/json", serde_json::json!({"p": json}).to_string()),
-        case("\\u escape in text fallback", "application/json", format!(r#"{{"m":"{LOCAL}\u0040{DOMAIN}""#)),
-        case("character reference", "text/html", format!("<p>{LOCAL}&#64;{DOMAIN}</p>")),
-        case("named reference", "application/xml", format!("<m>{LOCAL}&commat;{DOMAIN}</m>")),
-        case("XML comment", "application/xml", format!("<m>{LOCAL}<!--x-->@{DOMAIN}</m>")),
-        case("CDATA", "application/xml", format!("<m><![CDATA[{LOCAL}]]>@{DOMAIN}</m>")),
-        case("base64 JSON value", "application/json", format!(r#"{{"b":"{}"}}"#, b64(json.as_bytes()))),
-        case("triple percent form", "application/x-www-form-urlencoded", format!("m={LOCAL}%252540{DOMAIN}")),
+        case(
+            "JSON in a JSON string",
+            "application/json",
+            serde_json::json!({"p": json}).to_string(),
+        ),
+        case(
+            "\\u escape in text fallback",
+            "application/json",
+            format!(r#"{{"m":"{LOCAL}\u0040{DOMAIN}""#),
+        ),
+        case(
+            "character reference",
+            "text/html",
+            format!("<p>{LOCAL}&#64;{DOMAIN}</p>"),
+        ),
+        case(
+            "named reference",
+            "application/xml",
+            format!("<m>{LOCAL}&commat;{DOMAIN}</m>"),
+        ),
+        case(
+            "XML comment",
+            "application/xml",
+            format!("<m>{LOCAL}<!--x-->@{DOMAIN}</m>"),
+        ),
+        case(
+            "CDATA",
+            "application/xml",
+            format!("<m><![CDATA[{LOCAL}]]>@{DOMAIN}</m>"),
+        ),
+        case(
+            "base64 JSON value",
+            "application/json",
+            format!(r#"{{"b":"{}"}}"#, b64(json.as_bytes())),
+        ),
+        case(
+            "triple percent form",
+            "application/x-www-form-urlencoded",
+            format!("m={LOCAL}%252540{DOMAIN}"),
+        ),
         // class 5: places
         case("JSON key", "application/json", format!(r#"{{"{c}":true}}"#)),
-        case("form key", "application/x-www-form-urlencoded", format!("{}=1", c.replace('@', "%40"))),
-        case("form value-less", "application/x-www-form-urlencoded", format!("a=1&{}", c.replace('@', "%40"))),
+        case(
+            "form key",
+            "application/x-www-form-urlencoded",
+            format!("{}=1", c.replace('@', "%40")),
+        ),
+        case(
+            "form value-less",
+            "application/x-www-form-urlencoded",
+            format!("a=1&{}", c.replace('@', "%40")),
+        ),
         case(
             "multipart file name",
             "multipart/form-data; boundary=XB",
-            mp(&format!("Content-Disposition: form-data; name=\"f\"; filename=\"{c}\""), "image/png", "\u{1}\u{0}x"),
+            mp(
+                &format!("Content-Disposition: form-data; name=\"f\"; filename=\"{c}\""),
+                "image/png",
+                "\u{1}\u{0}x",
+            ),
         ),
         case(
             "multipart part header",
             "multipart/form-data; boundary=XB",
-            mp(&format!("Content-Disposition: form-data; name=\"a\"\r\nX-Note: {c}"), "text/plain", "x"),
+            mp(
+                &format!("Content-Disposition: form-data; name=\"a\"\r\nX-Note: {c}"),
+                "text/plain",
+                "x",
+            ),
         ),
         case(
             "multipart octet-stream text",
             "multipart/form-data; boundary=XB",
-            mp("Content-Disposition: form-data; name=\"f\"; filename=\"a.bin\"", "application/octet-stream", &format!("to {c}")),
+            mp(
+                "Content-Disposition: form-data; name=\"f\"; filename=\"a.bin\"",
+                "application/octet-stream",
+                &format!("to {c}"),
+            ),
         ),
     ]
 }
@@ -286,7 +381,11 @@ fn body_attacks_in_envoy() {
     let mut replies = String::new();
     for (i, c) in cases().iter().enumerate() {
         // the attack is real: the canary is readable in what is sent
-        assert!(readings(&c.body).contains(CANARY), "{}: canary not in the input", c.name);
+        assert!(
+            readings(&c.body).contains(CANARY),
+            "{}: canary not in the input",
+            c.name
+        );
         for route in ["r", "b"] {
             for proto in ["h1", "h2"] {
                 let path = format!("/{route}/{i}/{proto}");
@@ -332,7 +431,10 @@ fn body_attacks_in_envoy() {
     let audit = envoy.audit(cases().len() * 4);
     assert!(audit.len() >= cases().len() * 4, "audit records: {}", audit.len());
     let audit_text = envoy.audit_text();
-    assert!(!audit_text.contains(CANARY) && !audit_text.contains(LOCAL), "canary in the audit trail");
+    assert!(
+        !audit_text.contains(CANARY) && !audit_text.contains(LOCAL),
+        "canary in the audit trail"
+    );
     let log = envoy.log();
     assert!(!log.contains(CANARY) && !log.contains(LOCAL), "canary in Envoy's log");
     assert!(failures.is_empty(), "{}", failures.join("\n"));
