@@ -16,8 +16,8 @@ pub mod prose;
 pub mod redact;
 #[cfg(feature = "testing")]
 pub mod testing;
-pub mod transport;
 pub mod textcode;
+pub mod transport;
 pub mod validate;
 
 #[cfg(target_arch = "wasm32")]
