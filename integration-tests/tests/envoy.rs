@@ -560,7 +560,8 @@ fn soak_memory_levels_off() {
 fn evasion_attempts_fail_safe() {
     let up = upstream();
     let policy = r#"{"version":1,"audit":{"mode":"all"},"limits":{"max_json_depth":64},
-      "routes":[{"name":"strict","match":{"path_prefix":"/echo/strict"},"request":{"actions":{"*":"block"}}}],
+      "routes":[{"name":"strict","match":{"path_prefix":"/echo/strict"},"request":{"actions":{"*":"block"}}},
+        {"name":"resp","match":{"path_prefix":"/echo/resp"},"request":{"body":false},"response":{"actions":{"*":"redact"}}}],
       "default":{"request":{"actions":{"*":"redact"}},"response":{"actions":{"*":"redact"}}}}"#;
     let envoy = Envoy::start("evasion", Some(policy), up);
     let p = envoy.port;
@@ -660,14 +661,15 @@ fn evasion_attempts_fail_safe() {
     let r = request(
         p,
         "POST",
-        "/echo",
+        "/echo/resp",
         &[
             ("content-type", "application/json"),
             ("x-echo-content-encoding", "gzip"),
         ],
         Some(&gz),
     );
-    // (the request itself is not declared as gzip: the upstream labels its answer)
+    // (the request itself is not declared as gzip: the upstream labels its answer;
+    // this route does not read request bodies, which would find the gzip bytes too)
     let r = r.unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(r.header("content-encoding"), Some("gzip"));
     assert_eq!(gunzip(&r.body), br#"{"email":"[EMAIL]"}"#.to_vec());
@@ -675,7 +677,7 @@ fn evasion_attempts_fail_safe() {
     let stats = envoy.stats();
     for want in [
         r#"piiguard_findings_total{route="default",category="payment_card",detector="payment_card",direction="request",action="redact"}"#,
-        r#"piiguard_findings_total{route="default",category="email",detector="email",direction="response",action="redact"}"#,
+        r#"piiguard_findings_total{route="resp",category="email",detector="email",direction="response",action="redact"}"#,
         r#"piiguard_uninspectable_total{route="strict",direction="request",action="block"}"#,
         r#"piiguard_requests_total{route="strict",decision="blocked"}"#,
     ] {
