@@ -61,6 +61,8 @@ test: wasm envoy prometheus kube-tools ## Everything CI runs: unit tests, the wa
 	cargo test --workspace
 
 lint: wasm-target ## rustfmt check and clippy (native and wasm32) with -D warnings
+	@rustup component list --installed | grep -q '^clippy' || rustup component add clippy
+	@rustup component list --installed | grep -q '^rustfmt' || rustup component add rustfmt
 	cargo fmt --all -- --check
 	cargo clippy --workspace --all-targets -- -D warnings
 	cargo clippy -p piiguard --target $(WASM_TARGET) -- -D warnings
@@ -84,7 +86,7 @@ run: build envoy ## Run the demo: Envoy on 127.0.0.1:$(PORT) in front of the dem
 	echo "  curl -s -i -H 'content-type: application/json' -d '{\"amount\":10,\"card\":\"4111 1111 1111 1111\"}' localhost:$(PORT)/payments"; \
 	echo "  tail -f target/piiguard-audit.jsonl"; \
 	echo "Ctrl-C stops."; echo ""; \
-	$(ENVOY) -c $(RUN_CONFIG) --concurrency 1 --log-level warn --component-log-level wasm:info
+	$(ENVOY) -c $(RUN_CONFIG) --base-id $(PORT) --concurrency 1 --log-level warn --component-log-level wasm:info
 
 FUZZ_SECS ?= 60
 FUZZ_TARGETS := config json form multipart decompress inspect

@@ -56,13 +56,13 @@ pub fn upstream() -> u16 {
 }
 
 /// The demo Envoy config, as YAML.
-pub fn demo_config() -> serde_yaml::Value {
+pub fn demo_config() -> serde_norway::Value {
     let text = std::fs::read_to_string(repo_root().join("envoy-config/envoy.yaml"))
         .unwrap_or_else(|e| panic!("read envoy.yaml: {e}"));
-    serde_yaml::from_str(&text).unwrap_or_else(|e| panic!("parse envoy.yaml: {e}"))
+    serde_norway::from_str(&text).unwrap_or_else(|e| panic!("parse envoy.yaml: {e}"))
 }
 
-fn wasm_config(cfg: &mut serde_yaml::Value) -> &mut serde_yaml::Value {
+fn wasm_config(cfg: &mut serde_norway::Value) -> &mut serde_norway::Value {
     &mut cfg["static_resources"]["listeners"][0]["filter_chains"][0]["filters"][0]["typed_config"]["http_filters"][0]
         ["typed_config"]["config"]
 }
@@ -109,7 +109,7 @@ pub fn write_config(
     policy: Option<&str>,
     up: u16,
     env: &[(&str, &str)],
-    edit: &dyn Fn(&mut serde_yaml::Value),
+    edit: &dyn Fn(&mut serde_norway::Value),
 ) -> (PathBuf, u16, u16) {
     let dir = case_dir(name);
     let (port, admin) = (free_port(), free_port());
@@ -138,7 +138,7 @@ pub fn write_config(
     }
     edit(&mut cfg);
     let path = dir.join("envoy.yaml");
-    std::fs::write(&path, serde_yaml::to_string(&cfg).unwrap_or_default())
+    std::fs::write(&path, serde_norway::to_string(&cfg).unwrap_or_default())
         .unwrap_or_else(|e| panic!("write config: {e}"));
     (path, port, admin)
 }
@@ -153,7 +153,7 @@ impl Envoy {
         policy: Option<&str>,
         up: u16,
         env: &[(&str, &str)],
-        edit: &dyn Fn(&mut serde_yaml::Value),
+        edit: &dyn Fn(&mut serde_norway::Value),
     ) -> Envoy {
         let (path, port, admin) = write_config(name, policy, up, env, edit);
         let dir = path.parent().map(Path::to_path_buf).unwrap_or_default();

@@ -3,7 +3,7 @@
 //! 127.0.0.1, a client certificate with a SPIFFE URI SAN as the mesh would
 //! issue), and Envoy config fragments for TLS listeners and clusters.
 
-use serde_yaml::Value as Y;
+use serde_norway::Value as Y;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -82,7 +82,7 @@ pub fn certs(name: &str) -> PathBuf {
 }
 
 pub fn y(text: &str) -> Y {
-    serde_yaml::from_str(text).unwrap_or_else(|e| panic!("{e}: {text}"))
+    serde_norway::from_str(text).unwrap_or_else(|e| panic!("{e}: {text}"))
 }
 
 /// A cluster to 127.0.0.1:`port` over TLS (with the client certificate when

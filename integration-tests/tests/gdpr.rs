@@ -58,9 +58,10 @@ fn consent_objections_egress_plaintext_and_trail() {
             }
             let routes = &mut cfg["static_resources"]["listeners"][0]["filter_chains"][0]["filters"][0]["typed_config"]
                 ["route_config"]["virtual_hosts"][0]["routes"];
-            let r: serde_yaml::Value =
-                serde_yaml::from_str("name: cards\nmatch: { prefix: /echo/cards }\nroute: { cluster: card_processor }")
-                    .unwrap_or(serde_yaml::Value::Null);
+            let r: serde_norway::Value = serde_norway::from_str(
+                "name: cards\nmatch: { prefix: /echo/cards }\nroute: { cluster: card_processor }",
+            )
+            .unwrap_or(serde_norway::Value::Null);
             if let Some(s) = routes.as_sequence_mut() {
                 s.insert(0, r);
             }

@@ -12,13 +12,13 @@
 use integration_tests::tls::*;
 use integration_tests::*;
 use serde_json::{json, Value as J};
-use serde_yaml::Value as Y;
+use serde_norway::Value as Y;
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
 fn docs_of(text: &str, what: &str) -> Vec<Y> {
-    serde_yaml::Deserializer::from_str(text)
+    serde_norway::Deserializer::from_str(text)
         .map(|d| serde::Deserialize::deserialize(d).unwrap_or_else(|e| panic!("{what}: {e}")))
         .filter(|d: &Y| !d.is_null())
         .collect()
@@ -335,7 +335,7 @@ fn every_kustomization_renders_and_matches_the_schemas() {
                         .iter()
                         .find(|o| o["kind"] == "ConfigMap" && o["metadata"]["name"] == params["name"])
                         .unwrap_or_else(|| panic!("{what}: parametersRef {params} not rendered with it"));
-                    let patch: Y = serde_yaml::from_str(cm["data"]["deployment"].as_str().unwrap_or(""))
+                    let patch: Y = serde_norway::from_str(cm["data"]["deployment"].as_str().unwrap_or(""))
                         .unwrap_or_else(|e| panic!("{what}: deployment patch: {e}"));
                     check_proxy_patch(&json(&patch), &format!("{what} deployment patch"));
                 }
@@ -652,7 +652,7 @@ fn envoy_filters() -> Vec<J> {
 }
 
 fn yv(j: &J) -> Y {
-    serde_yaml::to_value(j).unwrap_or(Y::Null)
+    serde_norway::to_value(j).unwrap_or(Y::Null)
 }
 
 /// Each EnvoyFilter HTTP_FILTER patch passes `envoy --mode validate` in the

@@ -18,7 +18,7 @@
 
 use integration_tests::tls::*;
 use integration_tests::*;
-use serde_yaml::Value as Y;
+use serde_norway::Value as Y;
 use std::path::Path;
 
 const INBOUND_POLICY: &str = r#"{"version":1,"hold_headers":true,"audit":{"mode":"findings"},

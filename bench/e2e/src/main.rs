@@ -75,7 +75,7 @@ fn start(key: &'static str, name: &'static str, up: u16) -> Variant {
                 }
             }
             "D" => {
-                seq[0] = serde_yaml::from_str(&format!(
+                seq[0] = serde_norway::from_str(&format!(
                     "name: envoy.filters.http.lua\ntyped_config:\n  \"@type\": type.googleapis.com/envoy.extensions.filters.http.lua.v3.Lua\n  default_source_code:\n    inline_string: {}\n",
                     serde_json::to_string(LUA).unwrap_or_default()
                 ))
@@ -85,7 +85,7 @@ fn start(key: &'static str, name: &'static str, up: u16) -> Variant {
         }
         // no access log in the measurement
         cfg["static_resources"]["listeners"][0]["filter_chains"][0]["filters"][0]["typed_config"]["access_log"] =
-            serde_yaml::Value::Sequence(vec![]);
+            serde_norway::Value::Sequence(vec![]);
     });
     let _ = wasm_path();
     let child = Command::new("taskset")
