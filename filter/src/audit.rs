@@ -65,7 +65,13 @@ pub struct AuditRecord {
     pub subject: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub subject_key_id: Option<String>,
+    /// `allowed`, `logged`, `shadow`, `redacted`, `blocked`, or `incomplete`
+    /// (the exchange ended before every part was decided; see `incomplete`).
     pub decision: &'static str,
+    /// Why the exchange is incomplete: `request_aborted`, `upstream_failure`,
+    /// `no_response`, `response_aborted`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub incomplete: Option<String>,
     pub request: DirectionRecord,
     pub response: DirectionRecord,
     #[serde(skip_serializing_if = "Option::is_none")]

@@ -281,7 +281,7 @@ pub struct Objection {
     pub purposes: Vec<String>,
 }
 
-#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct MatchConfig {
@@ -291,12 +291,24 @@ pub struct MatchConfig {
     /// Host/authority, exact or `*.suffix` (port ignored, case-insensitive).
     #[serde(default)]
     pub hosts: Vec<String>,
+    /// The whole path, after normalisation (see the README's security model:
+    /// dot segments, merged slashes, percent-decoding, matrix parameters and
+    /// a trailing slash do not change what matches).
     #[serde(default)]
     pub path_exact: Option<String>,
+    /// A prefix of the normalised path; a prefix ending in `/` matches that
+    /// path itself too (`/api/` matches `/api` and `/api/x`, not `/apix`).
     #[serde(default)]
     pub path_prefix: Option<String>,
+    /// A regular expression for the whole normalised path (anchored).
     #[serde(default)]
     pub path_regex: Option<String>,
+    /// Compare paths ignoring ASCII case (default true: `/PAYMENTS` is
+    /// `/payments`, as case-insensitive upstreams see it). Set `false` only
+    /// where the upstream is known to be case-sensitive and a differently
+    /// cased path must not fall under this rule.
+    #[serde(default = "default_true")]
+    pub ignore_case: bool,
     #[serde(default)]
     pub methods: Vec<String>,
     /// Caller identities (mTLS URI SAN, e.g. `spiffe://cluster.local/ns/crm/sa/web`),
@@ -388,6 +400,27 @@ pub enum Strategy {
 pub struct PartialOpts {
     #[serde(default = "default_keep")]
     pub keep_last: usize,
+}
+
+fn default_true() -> bool {
+    true
+}
+
+impl Default for MatchConfig {
+    fn default() -> Self {
+        MatchConfig {
+            route_name: None,
+            hosts: Vec::new(),
+            path_exact: None,
+            path_prefix: None,
+            path_regex: None,
+            ignore_case: true,
+            methods: Vec::new(),
+            peers: Vec::new(),
+            peers_not: false,
+            clusters: Vec::new(),
+        }
+    }
 }
 
 fn default_keep() -> usize {

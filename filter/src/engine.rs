@@ -381,29 +381,56 @@ impl Engine {
         }
     }
 
-    /// The request path for the audit record: query values dropped, any
-    /// personal data in the path itself replaced by its tag.
+    /// The request path for the audit record: each segment percent-decoded
+    /// (until stable) and replaced by its tag when a detector finds
+    /// personal data in it, re-encoded otherwise; matrix parameter and query
+    /// values dropped, their names kept only when they are plain names.
     pub fn audit_path(&self, path: &str) -> String {
-        let p = crate::audit::path_without_query_values(path);
-        let mut m = Vec::new();
-        self.policy
-            .detectors
-            .scan(p.as_bytes(), &mut Scratch::default(), &mut m);
-        if m.is_empty() {
-            return p;
-        }
+        let p = crate::urlpath::path_part(path);
         let mut out = String::new();
-        let mut at = 0;
-        for x in &m {
-            out.push_str(&p[at..x.start]);
-            out.push_str(&format!("[{}]", self.policy.category(x.detector).to_ascii_uppercase()));
-            at = x.end;
+        for (i, seg) in p.split('/').enumerate() {
+            if i > 0 {
+                out.push('/');
+            }
+            let (name, params) = match seg.find(';') {
+                Some(j) => (&seg[..j], Some(&seg[j + 1..])),
+                None => (seg, None),
+            };
+            let decoded = crate::urlpath::decode_until_stable(name.as_bytes());
+            let mut m = Vec::new();
+            self.policy.detectors.scan(&decoded, &mut Scratch::default(), &mut m);
+            match m.first() {
+                Some(x) => {
+                    out.push_str(&format!("[{}]", self.policy.category(x.detector).to_ascii_uppercase()));
+                }
+                None => out.push_str(&String::from_utf8_lossy(&percent_encode(&decoded))),
+            }
+            if let Some(params) = params {
+                for kv in params.split(';') {
+                    let k = kv.split('=').next().unwrap_or("");
+                    let k = crate::urlpath::decode_until_stable(k.as_bytes());
+                    out.push(';');
+                    out.push_str(&safe_name(&String::from_utf8_lossy(&k)));
+                    out.push('=');
+                }
+            }
         }
-        out.push_str(&p[at..]);
+        if out.is_empty() {
+            out.push('/');
+        }
+        let full = path.split('#').next().unwrap_or("");
+        if let Some((_, q)) = full.split_once('?') {
+            out.push_str(&crate::audit::path_without_query_values(&format!("?{q}")));
+        }
         out
     }
 
-    /// Inspects headers (with cookies and, for requests, the query of `:path`).
+    /// Inspects headers: names and values (cookies pair by pair), and for
+    /// requests the URL in `:path` (each path segment percent-decoded, its
+    /// matrix parameters, query names and values) and the authority.
+    /// Headers are skipped only when their value has the fixed syntax Envoy
+    /// or the mesh writes ([`structured_header_ok`]) or the route lists them
+    /// in `skip_headers`.
     pub fn inspect_headers(
         &self,
         route: &Route,
@@ -418,88 +445,110 @@ impl Engine {
         let redacting = !route.shadow;
         for (name, value) in headers {
             let lname = name.to_ascii_lowercase();
+            let pseudo = lname.starts_with(':');
+            let skipped = dp.skip_headers.contains(&lname);
+            // The name itself: a header named after a value carries it.
+            if dp.headers && !pseudo && !skipped {
+                // read as backends fold it (`_` is `-` to CGI, WSGI, nginx)
+                let folded = lname.replace('_', "-");
+                match self.inspect_value(dp, folded.as_bytes(), None, "header-name", &mut insp, scratch) {
+                    ValueOutcome::Keep => {}
+                    _ if redacting => {
+                        changed = true;
+                        continue; // the name is the data: the header goes
+                    }
+                    _ => {}
+                }
+            }
             let mut new_value: Option<String> = None;
             if lname == ":path" {
                 if dp.query {
-                    if let Some((p, q)) = value.split_once('?') {
-                        if let Some(nq) =
-                            self.inspect_pairs(dp, q.as_bytes(), b'&', "query", &mut insp, scratch, redacting)
-                        {
-                            new_value = Some(format!("{p}?{}", String::from_utf8_lossy(&nq)));
+                    new_value = self.inspect_url(dp, value, "path", "query", &mut insp, scratch, redacting);
+                }
+            } else if lname == ":authority" || lname == "host" {
+                if dp.headers && !skipped {
+                    new_value = self.inspect_authority(dp, value, &mut insp, scratch);
+                }
+            } else if !dp.headers || skipped || structured_header_ok(&lname, value) {
+                // not inspected
+            } else if URL_HEADERS.contains(&lname.as_str()) {
+                // URLs in headers (Referer, Location): path segments and query read decoded.
+                let loc = format!("header:{lname}");
+                let qloc = format!("header:{lname}?query");
+                new_value = self.inspect_url(dp, value, &loc, &qloc, &mut insp, scratch, redacting);
+            } else if lname == "cookie" {
+                if let Some(nc) =
+                    self.inspect_pairs(dp, value.as_bytes(), b';', "cookie", &mut insp, scratch, redacting)
+                {
+                    new_value = Some(String::from_utf8_lossy(&nc).into_owned());
+                }
+            } else if lname == "set-cookie" {
+                let (first, rest) = match value.find(';') {
+                    Some(i) => (&value[..i], &value[i..]),
+                    None => (value.as_str(), ""),
+                };
+                let nc = self.inspect_pairs(dp, first.as_bytes(), b';', "cookie", &mut insp, scratch, redacting);
+                // the attributes (Path, Domain) too
+                let nr = match self.inspect_value(dp, rest.as_bytes(), None, "header:set-cookie", &mut insp, scratch) {
+                    ValueOutcome::Replace(v) => Some(String::from_utf8_lossy(&v).into_owned()),
+                    _ => None,
+                };
+                if nc.is_some() || nr.is_some() {
+                    let head = nc.map(|c| String::from_utf8_lossy(&c).into_owned());
+                    new_value = Some(format!(
+                        "{}{}",
+                        head.as_deref().unwrap_or(first),
+                        nr.as_deref().unwrap_or(rest)
+                    ));
+                }
+            } else {
+                let class = if HEADER_CREDENTIALS.contains(&lname.as_str()) {
+                    Some(FieldClass {
+                        kind: FieldKind::Credential,
+                        strength: Strength::Strong,
+                    })
+                } else if pseudo {
+                    None
+                } else {
+                    self.policy.classify_field(&Words::split(lname.as_bytes()))
+                };
+                let loc = format!("header:{}", safe_name(&lname));
+                // The value as sent, then percent-decoded if that reads differently.
+                let decoded = crate::urlpath::decode_until_stable(value.as_bytes());
+                let outcome = if *decoded != *value.as_bytes() {
+                    let mut probe = Inspection::default();
+                    let o = self.inspect_value(dp, &decoded, class, &loc, &mut probe, scratch);
+                    if probe.findings.is_empty() {
+                        self.inspect_value(dp, value.as_bytes(), class, &loc, &mut insp, scratch)
+                    } else {
+                        insp.merge(probe);
+                        match o {
+                            ValueOutcome::Replace(v) => ValueOutcome::Replace(percent_encode(&v)),
+                            o => o,
                         }
-                    }
-                }
-            } else if dp.headers && URL_HEADERS.contains(&lname.as_str()) && value.contains('?') {
-                // URLs in headers (Referer, Location): their query values are read decoded.
-                if let Some((u, q)) = value.split_once('?') {
-                    let kind = format!("header:{lname}?query");
-                    let (q, frag) = match q.split_once('#') {
-                        Some((q, f)) => (q, Some(f)),
-                        None => (q, None),
-                    };
-                    let mut changed_q =
-                        self.inspect_pairs(dp, q.as_bytes(), b'&', &kind, &mut insp, scratch, redacting);
-                    // and whatever the raw URL shows (a path with an e-mail in it)
-                    let loc = format!("header:{lname}");
-                    if let ValueOutcome::Replace(v) =
-                        self.inspect_value(dp, u.as_bytes(), None, &loc, &mut insp, scratch)
-                    {
-                        let nq = changed_q.take().unwrap_or_else(|| q.as_bytes().to_vec());
-                        new_value = Some(format!(
-                            "{}?{}",
-                            String::from_utf8_lossy(&v),
-                            String::from_utf8_lossy(&nq)
-                        ));
-                    } else if let Some(nq) = changed_q {
-                        new_value = Some(format!("{u}?{}", String::from_utf8_lossy(&nq)));
-                    }
-                    if let (Some(nv), Some(f)) = (new_value.as_mut(), frag) {
-                        nv.push('#');
-                        nv.push_str(f);
-                    }
-                }
-            } else if dp.headers
-                && !dp.skip_headers.contains(&lname)
-                && !lname.starts_with(":")
-                && !lname.starts_with("x-envoy-")
-            {
-                if lname == "cookie" {
-                    if let Some(nc) =
-                        self.inspect_pairs(dp, value.as_bytes(), b';', "cookie", &mut insp, scratch, redacting)
-                    {
-                        new_value = Some(String::from_utf8_lossy(&nc).into_owned());
-                    }
-                } else if lname == "set-cookie" {
-                    let (first, rest) = match value.find(';') {
-                        Some(i) => (&value[..i], &value[i..]),
-                        None => (value.as_str(), ""),
-                    };
-                    if let Some(nc) =
-                        self.inspect_pairs(dp, first.as_bytes(), b';', "cookie", &mut insp, scratch, redacting)
-                    {
-                        new_value = Some(format!("{}{rest}", String::from_utf8_lossy(&nc)));
                     }
                 } else {
-                    let class = if HEADER_CREDENTIALS.contains(&lname.as_str()) {
-                        Some(FieldClass {
-                            kind: FieldKind::Credential,
-                            strength: Strength::Strong,
-                        })
-                    } else {
-                        self.policy.classify_field(&Words::split(lname.as_bytes()))
-                    };
-                    let loc = format!("header:{}", safe_name(&lname));
-                    match self.inspect_value(dp, value.as_bytes(), class, &loc, &mut insp, scratch) {
-                        ValueOutcome::Keep => {}
-                        ValueOutcome::Replace(v) if redacting => {
-                            new_value = Some(String::from_utf8_lossy(&v).into_owned())
-                        }
-                        ValueOutcome::Remove if redacting => {
-                            changed = true;
-                            continue;
-                        }
-                        _ => {}
+                    self.inspect_value(dp, value.as_bytes(), class, &loc, &mut insp, scratch)
+                };
+                match outcome {
+                    ValueOutcome::Keep => {}
+                    // `:method`, `:scheme`, `:protocol` cannot be rewritten: what
+                    // a route would redact there blocks instead.
+                    _ if pseudo && redacting => insp.findings.push(Finding {
+                        detector: "unrewritable".into(),
+                        category: "uninspectable".into(),
+                        location: loc.clone(),
+                        count: 1,
+                        action: Action::Block,
+                        rule: "header".into(),
+                    }),
+                    _ if pseudo => {}
+                    ValueOutcome::Replace(v) if redacting => new_value = Some(String::from_utf8_lossy(&v).into_owned()),
+                    ValueOutcome::Remove if redacting => {
+                        changed = true;
+                        continue;
                     }
+                    _ => {}
                 }
             }
             match new_value {
@@ -516,8 +565,116 @@ impl Engine {
         }
     }
 
-    /// Inspects `k=v` pairs (query, form, cookies). Returns the rewritten
-    /// bytes when a value changed.
+    /// Inspects a URL or a `:path`: every path segment percent-decoded (until
+    /// stable) with its matrix parameters, then the query (names, values,
+    /// value-less parameters). Returns the rewritten URL when something
+    /// changed: a redacted segment is replaced by its percent-encoded
+    /// replacement, so the request stays valid and routes alike.
+    #[allow(clippy::too_many_arguments)]
+    fn inspect_url(
+        &self,
+        dp: &DirPolicy,
+        url: &str,
+        loc: &str,
+        query_kind: &str,
+        insp: &mut Inspection,
+        scratch: &mut Scratch,
+        redacting: bool,
+    ) -> Option<String> {
+        let path = crate::urlpath::path_part(url);
+        let rest = &url[path.len()..];
+        let (query, frag) = match rest.strip_prefix('?') {
+            Some(q) => match q.split_once('#') {
+                Some((q, f)) => (Some(q), Some(f)),
+                None => (Some(q), None),
+            },
+            None => (None, rest.strip_prefix('#')),
+        };
+        let mut changed = false;
+        let mut new_path = String::with_capacity(path.len());
+        let param_kind = format!("{loc}-param");
+        for (i, seg) in path.split('/').enumerate() {
+            if i > 0 {
+                new_path.push('/');
+            }
+            let (name, params) = match seg.find(';') {
+                Some(j) => (&seg[..j], Some(&seg[j + 1..])),
+                None => (seg, None),
+            };
+            let decoded = crate::urlpath::decode_until_stable(name.as_bytes());
+            match self.inspect_value(dp, &decoded, None, loc, insp, scratch) {
+                ValueOutcome::Keep => new_path.push_str(name),
+                ValueOutcome::Replace(v) if redacting => {
+                    changed = true;
+                    new_path.push_str(&String::from_utf8_lossy(&percent_encode(&v)));
+                }
+                ValueOutcome::Remove if redacting => {
+                    changed = true;
+                    new_path.push_str("%5BREDACTED%5D");
+                }
+                _ => new_path.push_str(name),
+            }
+            if let Some(params) = params {
+                new_path.push(';');
+                match self.inspect_pairs(dp, params.as_bytes(), b';', &param_kind, insp, scratch, redacting) {
+                    Some(np) => {
+                        changed = true;
+                        new_path.push_str(&String::from_utf8_lossy(&np));
+                    }
+                    None => new_path.push_str(params),
+                }
+            }
+        }
+        let mut new_query = None;
+        if let Some(q) = query {
+            if let Some(nq) = self.inspect_pairs(dp, q.as_bytes(), b'&', query_kind, insp, scratch, redacting) {
+                changed = true;
+                new_query = Some(String::from_utf8_lossy(&nq).into_owned());
+            }
+        }
+        if !changed || !redacting {
+            return None;
+        }
+        let mut out = new_path;
+        if let Some(q) = query {
+            out.push('?');
+            out.push_str(new_query.as_deref().unwrap_or(q));
+        }
+        if let Some(f) = frag {
+            out.push('#');
+            out.push_str(f);
+        }
+        Some(out)
+    }
+
+    /// Inspects the authority (`:authority`, `Host`). The server's own IP
+    /// address is not a finding; anything else a detector finds is, and a
+    /// redaction keeps the value a valid host name (`payment-card.example`).
+    fn inspect_authority(
+        &self,
+        dp: &DirPolicy,
+        value: &str,
+        insp: &mut Inspection,
+        scratch: &mut Scratch,
+    ) -> Option<String> {
+        let decoded = crate::urlpath::decode_until_stable(value.as_bytes());
+        let mut matches: Vec<RawMatch> = Vec::new();
+        self.policy.detectors.scan(&decoded, scratch, &mut matches);
+        matches.retain(|m| self.policy.category(m.detector) != "ip_address");
+        if matches.is_empty() {
+            return None;
+        }
+        match self.decide_value(dp, &decoded, &matches, None, "header:authority", insp) {
+            ValueOutcome::Keep => None,
+            ValueOutcome::Replace(v) => Some(host_safe(&v)),
+            ValueOutcome::Remove => Some("redacted.invalid".into()),
+        }
+    }
+
+    /// Inspects `k=v` pairs (query, form, cookies, matrix parameters): the
+    /// names too (a value-less parameter or cookie is all name), each read
+    /// percent-decoded until stable. Returns the rewritten bytes when
+    /// something changed.
     #[allow(clippy::too_many_arguments)]
     fn inspect_pairs(
         &self,
@@ -533,6 +690,14 @@ impl Engine {
         let mut changed = false;
         let mut first = true;
         let url_encoded = sep == b'&';
+        let name_loc = format!("{kind}-name");
+        let decode = |b: &[u8]| -> Vec<u8> {
+            if url_encoded {
+                crate::urlpath::decode_form_until_stable(b).into_owned()
+            } else {
+                crate::urlpath::decode_until_stable(b).into_owned()
+            }
+        };
         for part in raw.split(|&c| c == sep) {
             let (lead, trimmed) = if sep == b';' {
                 let n = part.iter().take_while(|c| **c == b' ').count();
@@ -544,62 +709,52 @@ impl Engine {
                 Some(i) => (&trimmed[..i], Some(&trimmed[i + 1..])),
                 None => (trimmed, None),
             };
-            let mut replacement: Option<Option<Vec<u8>>> = None; // Some(None) = drop the pair
+            let key = decode(k);
+            let mut drop = false;
+            let mut new_key: Option<Vec<u8>> = None;
+            match self.inspect_value(dp, &key, None, &name_loc, insp, scratch) {
+                ValueOutcome::Keep => {}
+                ValueOutcome::Replace(nk) => new_key = Some(percent_encode(&nk)),
+                ValueOutcome::Remove => drop = true,
+            }
+            let mut new_val: Option<Vec<u8>> = None;
             if let Some(v) = v {
-                let key = if url_encoded {
-                    percent_decode(k, true)
-                } else {
-                    Cow::Borrowed(k)
-                };
-                let mut val = if url_encoded {
-                    percent_decode(v, true)
-                } else {
-                    percent_decode(v, false)
-                };
-                // Values encoded twice are read through both layers.
-                let twice = val
-                    .windows(3)
-                    .any(|w| w[0] == b'%' && w[1].is_ascii_hexdigit() && w[2].is_ascii_hexdigit());
-                if twice {
-                    val = Cow::Owned(percent_decode(&val, false).into_owned());
-                }
+                let val = decode(v);
                 let class = self.policy.classify_field(&Words::split(&key));
                 let loc = format!("{kind}:{}", safe_name(&String::from_utf8_lossy(&key)));
                 match self.inspect_value(dp, &val, class, &loc, insp, scratch) {
                     ValueOutcome::Keep => {}
                     ValueOutcome::Replace(nv) => {
-                        let enc = if url_encoded || sep == b';' {
+                        new_val = Some(if url_encoded || sep == b';' {
                             percent_encode(&nv)
                         } else {
                             nv
-                        };
-                        replacement = Some(Some(enc));
+                        })
                     }
-                    ValueOutcome::Remove => replacement = Some(None),
+                    ValueOutcome::Remove => drop = true,
                 }
             }
-            match replacement {
-                Some(rep) if redacting => {
-                    changed = true;
-                    if let Some(rep) = rep {
-                        if !first {
-                            out.push(sep);
-                        }
-                        out.extend_from_slice(lead);
-                        out.extend_from_slice(k);
-                        out.push(b'=');
-                        out.extend_from_slice(&rep);
-                        first = false;
-                    }
+            if redacting && (drop || new_key.is_some() || new_val.is_some()) {
+                changed = true;
+                if drop {
+                    continue;
                 }
-                _ => {
-                    if !first {
-                        out.push(sep);
-                    }
-                    out.extend_from_slice(part);
-                    first = false;
+                if !first {
+                    out.push(sep);
                 }
+                out.extend_from_slice(lead);
+                out.extend_from_slice(new_key.as_deref().unwrap_or(k));
+                if let Some(v) = v {
+                    out.push(b'=');
+                    out.extend_from_slice(new_val.as_deref().unwrap_or(v));
+                }
+            } else {
+                if !first {
+                    out.push(sep);
+                }
+                out.extend_from_slice(part);
             }
+            first = false;
         }
         changed.then_some(out)
     }
@@ -1573,6 +1728,137 @@ fn path_matches(rule: &[PathSeg], input: &[u8], path: &[Seg]) -> bool {
         }
         _ => false,
     })
+}
+
+/// HTTP methods whose `:method` needs no inspection.
+const METHODS: &[&str] = &[
+    "GET",
+    "HEAD",
+    "POST",
+    "PUT",
+    "DELETE",
+    "CONNECT",
+    "OPTIONS",
+    "TRACE",
+    "PATCH",
+    "PROPFIND",
+    "PROPPATCH",
+    "MKCOL",
+    "COPY",
+    "MOVE",
+    "LOCK",
+    "UNLOCK",
+    "REPORT",
+    "SEARCH",
+    "PURGE",
+];
+
+/// Headers left uninspected, each only while its value has the fixed syntax
+/// that Envoy or the mesh writes there; any other value is inspected like
+/// every header (a client can send any of these names):
+/// - `:method` a standard method, `:scheme` / `x-forwarded-proto` `http` or
+///   `https`, `:status` three digits: nothing else fits in them;
+/// - `content-length` and Envoy's numeric headers (`x-envoy-attempt-count`,
+///   `x-envoy-expected-rq-timeout-ms`, `x-envoy-upstream-service-time`): at
+///   most 8 digits, too short for any identifier the detectors know;
+/// - `x-forwarded-for`, `x-envoy-external-address`, `x-real-ip`: a list of
+///   IP addresses the proxies append (the client's own address, which every
+///   request carries at layer 3 anyway);
+/// - `x-forwarded-client-cert`: Envoy's default `forward_client_cert_details:
+///   SANITIZE` removes a client's copy, so the value is the proxy's own;
+/// - trace and request ids in their exact formats (`x-request-id` and
+///   `x-client-trace-id` UUIDs, W3C `traceparent`, B3, Sentry, Google Cloud,
+///   Datadog): random hex and decimal ids look like card and phone numbers
+///   to the detectors (measured: about 1 random `traceparent` in 1,200), so
+///   scanning them would block ordinary traffic. These fixed formats hold no
+///   text (no `@`, no spaces, no letters beyond hex); a number hidden in one
+///   is a deliberate limit, like any value a client encodes before sending.
+pub fn structured_header_ok(name: &str, value: &str) -> bool {
+    let digits = |max: usize| !value.is_empty() && value.len() <= max && value.bytes().all(|c| c.is_ascii_digit());
+    match name {
+        ":method" => METHODS.contains(&value),
+        ":scheme" | "x-forwarded-proto" => value.eq_ignore_ascii_case("http") || value.eq_ignore_ascii_case("https"),
+        ":status" => value.len() == 3 && digits(3),
+        "content-length"
+        | "x-envoy-attempt-count"
+        | "x-envoy-expected-rq-timeout-ms"
+        | "x-envoy-upstream-service-time" => digits(8),
+        "x-forwarded-for" | "x-envoy-external-address" | "x-real-ip" => {
+            value.split(',').all(|ip| ip.trim().parse::<std::net::IpAddr>().is_ok())
+        }
+        "x-forwarded-client-cert" => true,
+        "x-request-id" | "x-client-trace-id" => is_uuid(value),
+        "traceparent" => {
+            let p: Vec<&str> = value.split('-').collect();
+            p.len() == 4 && is_hex(p[0], &[2]) && is_hex(p[1], &[32]) && is_hex(p[2], &[16]) && is_hex(p[3], &[2])
+        }
+        "sentry-trace" => {
+            let p: Vec<&str> = value.split('-').collect();
+            (2..=3).contains(&p.len())
+                && is_hex(p[0], &[32])
+                && is_hex(p[1], &[16])
+                && p.get(2).is_none_or(|s| *s == "0" || *s == "1")
+        }
+        "x-b3-traceid" => is_hex(value, &[16, 32]),
+        "x-b3-spanid" | "x-b3-parentspanid" => is_hex(value, &[16]),
+        "x-b3-sampled" => matches!(value, "0" | "1" | "d" | "true" | "false"),
+        "x-b3-flags" => value == "1",
+        "b3" => {
+            let p: Vec<&str> = value.split('-').collect();
+            match p.len() {
+                1 => matches!(value, "0" | "1" | "d"),
+                2..=4 => {
+                    is_hex(p[0], &[16, 32])
+                        && is_hex(p[1], &[16])
+                        && p.get(2).is_none_or(|s| matches!(*s, "0" | "1" | "d"))
+                        && p.get(3).is_none_or(|s| is_hex(s, &[16]))
+                }
+                _ => false,
+            }
+        }
+        "x-cloud-trace-context" => {
+            let (id, rest) = value.split_once('/').unwrap_or((value, ""));
+            let (span, opt) = rest.split_once(';').unwrap_or((rest, ""));
+            is_hex(id, &[32])
+                && span.len() <= 20
+                && span.bytes().all(|c| c.is_ascii_digit())
+                && matches!(opt, "" | "o=0" | "o=1")
+        }
+        "x-datadog-trace-id" | "x-datadog-parent-id" => digits(20),
+        "x-datadog-sampling-priority" => matches!(value, "-1" | "0" | "1" | "2"),
+        _ => false,
+    }
+}
+
+/// Lower- or upper-case hex of one of the lengths.
+fn is_hex(s: &str, lens: &[usize]) -> bool {
+    lens.contains(&s.len()) && s.bytes().all(|c| c.is_ascii_hexdigit())
+}
+
+/// `8-4-4-4-12` hex digits.
+pub fn is_uuid(s: &str) -> bool {
+    let p: Vec<&str> = s.split('-').collect();
+    p.len() == 5 && p.iter().zip([8, 4, 4, 4, 12]).all(|(g, n)| is_hex(g, &[n]))
+}
+
+/// A redacted authority as a valid host name: `[PAYMENT_CARD].example.com`
+/// becomes `payment-card.example.com`.
+fn host_safe(v: &[u8]) -> String {
+    let s: String = v
+        .iter()
+        .filter_map(|&c| match c {
+            b'a'..=b'z' | b'0'..=b'9' | b'.' | b'-' | b':' => Some(c as char),
+            b'A'..=b'Z' => Some(c.to_ascii_lowercase() as char),
+            b'_' => Some('-'),
+            b'[' | b']' => None,
+            _ => Some('x'),
+        })
+        .collect();
+    if s.is_empty() {
+        "redacted.invalid".into()
+    } else {
+        s
+    }
 }
 
 /// A name from the request (header, parameter, cookie, JSON key) as it may

@@ -98,6 +98,8 @@ struct Side {
     done: bool,
     last_size: usize,
     may_change: bool,
+    /// The headers of this direction went through the filter.
+    seen: bool,
 }
 
 pub struct Flow {
@@ -119,20 +121,96 @@ pub struct Flow {
     /// `given`, `missing`, `objected`, `restricted`, `not_required`.
     consent: Option<&'static str>,
     plaintext: bool,
+    /// `:path` as the client sent it (with the query).
+    raw_path: String,
+}
+
+/// The header that carries the subject pseudonym unless configured otherwise.
+pub const DEFAULT_SUBJECT_HEADER: &str = "x-piiguard-subject";
+
+/// A header name as backends may fold it: CGI/WSGI, nginx and many
+/// frameworks read `_` (and some `.`) as `-`, and names are case-insensitive.
+fn folded_header_name(name: &str) -> String {
+    name.bytes()
+        .map(|c| match c {
+            b'_' | b'.' => '-',
+            c => c.to_ascii_lowercase() as char,
+        })
+        .collect()
+}
+
+/// A request id fit to be copied into a reply or the audit record: a
+/// UUID-like token (letters, digits, `-`, `_`, `.`), 8 to 64 characters,
+/// without a long run of digits and with nothing the detectors find.
+fn well_formed_request_id(engine: &Engine, id: &str) -> bool {
+    let clean = || {
+        let mut m = Vec::new();
+        engine
+            .policy
+            .detectors
+            .scan(id.as_bytes(), &mut Scratch::default(), &mut m);
+        m.is_empty()
+    };
+    if crate::engine::is_uuid(id) {
+        return clean();
+    }
+    let mut run = 0;
+    let mut longest = 0;
+    for c in id.bytes() {
+        if c.is_ascii_digit() {
+            run += 1;
+            longest = longest.max(run);
+        } else {
+            run = 0;
+        }
+    }
+    (8..=64).contains(&id.len())
+        && id
+            .bytes()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, b'-' | b'_' | b'.'))
+        && longest < 9
+        && clean()
+}
+
+static GENERATED_IDS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+
+/// The request id piiguard writes: the proxy's id when well formed, else a
+/// keyed digest of it (the same id always maps to the same digest), else
+/// (no key) a locally generated one. Never the client's bytes unchecked.
+fn checked_request_id(engine: &Engine, raw: Option<String>, now_ms: Option<u64>) -> Option<String> {
+    let raw = raw.filter(|r| !r.is_empty())?;
+    if well_formed_request_id(engine, &raw) {
+        return Some(raw);
+    }
+    Some(match engine.hasher() {
+        Some(h) => format!("h-{}", h.token("request_id", raw.as_bytes(), 22)),
+        None => {
+            let n = GENERATED_IDS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            format!("piiguard-{:x}-{n:x}", now_ms.unwrap_or(0))
+        }
+    })
 }
 
 /// Host names are not personal data, but the header is client-controlled:
-/// keep it only when it looks like a host.
-fn safe_authority(a: &str) -> String {
-    if !a.is_empty()
+/// keep it only when it looks like a host and no detector finds anything in
+/// it but an IP address (the server's).
+fn safe_authority(engine: &Engine, a: &str) -> String {
+    let looks_like_host = !a.is_empty()
         && a.len() <= 255
         && a.bytes()
-            .all(|c| c.is_ascii_alphanumeric() || matches!(c, b'.' | b'-' | b':' | b'[' | b']' | b'_'))
-    {
-        a.to_ascii_lowercase()
-    } else {
-        "*".into()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, b'.' | b'-' | b':' | b'[' | b']' | b'_'));
+    if !looks_like_host {
+        return "*".into();
     }
+    let mut m = Vec::new();
+    engine
+        .policy
+        .detectors
+        .scan(a.as_bytes(), &mut Scratch::default(), &mut m);
+    if m.iter().any(|x| engine.policy.category(x.detector) != "ip_address") {
+        return "*".into();
+    }
+    a.to_ascii_lowercase()
 }
 
 /// Streams piiguard does not buffer: WebSocket and other upgrades, CONNECT,
@@ -195,6 +273,7 @@ impl Flow {
             consent_alt: false,
             consent: None,
             plaintext: false,
+            raw_path: String::new(),
         }
     }
 
@@ -226,45 +305,71 @@ impl Flow {
             (Err(e), _, _) | (_, Err(e), _) | (_, _, Err(e)) => return self.host_error(host, d, "property", e),
         };
         let path = header(&headers, ":path").unwrap_or("/").to_string();
+        self.raw_path = path.clone();
         self.info = RequestInfo {
             route_name,
             authority: header(&headers, ":authority")
                 .or_else(|| header(&headers, "host"))
                 .unwrap_or("")
                 .to_string(),
-            path: path.split('?').next().unwrap_or("/").to_string(),
+            path: crate::urlpath::path_part(&path).to_string(),
             method: header(&headers, ":method").unwrap_or("GET").to_string(),
             peer: peer.filter(|s| !s.is_empty()),
             cluster,
         };
-        // Only a label for the audit: unreadable, the header stands in.
-        self.request_id = host
+        let raw_id = host
             .property(&["request", "id"])
             .ok()
             .flatten()
             .map(|b| String::from_utf8_lossy(&b).into_owned())
             .or_else(|| header(&headers, "x-request-id").map(str::to_string));
-        let policy = &self.engine.policy;
-        self.route = policy
-            .routes
-            .iter()
-            .position(|r| std::ptr::eq(r, policy.route(&self.info)));
+        self.request_id = checked_request_id(&self.engine, raw_id, host.now_ms());
+        let resolution = self.engine.policy.resolve(&self.info);
+        self.route = resolution.index;
         // require_tls: judged on the hop the route names, from the connection
         self.plaintext = route_at(&self.engine, self.route, false)
             .require_tls
             .as_ref()
             .is_some_and(|req| !transport::encrypted(req, &|p| host.property(p).ok().flatten()));
-        // Data subject: a client can never claim one, so any incoming copy goes.
-        let mut headers = headers;
         let engine = Rc::clone(&self.engine);
+        // Data subject: a client can never claim one, so any incoming copy
+        // goes, in every spelling a backend could fold to the subject header
+        // (configured or default, with or without a `subject` section).
+        let mut headers = headers;
+        let subject_names: Vec<String> = [
+            Some(DEFAULT_SUBJECT_HEADER),
+            engine.policy.config.subject.as_ref().map(|c| c.header.as_str()),
+        ]
+        .into_iter()
+        .flatten()
+        .map(folded_header_name)
+        .collect();
+        let forged: Vec<String> = headers
+            .iter()
+            .filter(|(k, _)| subject_names.contains(&folded_header_name(k)))
+            .map(|(k, _)| k.clone())
+            .collect();
+        for k in &forged {
+            if let Err(e) = host.remove_header(Direction::Request, k) {
+                return self.host_error(host, Direction::Request, "remove_header", e);
+            }
+        }
+        headers.retain(|(k, _)| !subject_names.contains(&folded_header_name(k)));
+        if resolution.ambiguous {
+            // `%2F` read as a separator and as data lead to different routes.
+            self.req.inspection.findings.push(crate::engine::Finding {
+                detector: "ambiguous_path".into(),
+                category: "uninspectable".into(),
+                location: "path".into(),
+                count: 1,
+                action: Action::Block,
+                rule: "path".into(),
+            });
+            self.block(host, Direction::Request, 400, "ambiguous_path");
+            return Step::Pause;
+        }
         if let Some(cfg) = &engine.policy.config.subject {
             let name = cfg.header.to_ascii_lowercase();
-            if headers.iter().any(|(k, _)| k.eq_ignore_ascii_case(&name)) {
-                if let Err(e) = host.remove_header(Direction::Request, &name) {
-                    return self.host_error(host, Direction::Request, "remove_header", e);
-                }
-                headers.retain(|(k, _)| !k.eq_ignore_ascii_case(&name));
-            }
             let verified = |claim: &str| -> Option<String> {
                 let key = cfg.verified_payload_key.as_deref()?;
                 // Unreadable, the claim is absent: no subject, no consent.
@@ -368,6 +473,7 @@ impl Flow {
             && (dp.resolved.iter().any(|r| r.action == Action::Redact)
                 || dp.paths.iter().any(|p| p.action == Action::Redact));
         let side = self.side(d);
+        side.seen = true;
         side.inspection.merge(res.inspection);
         side.content_type = header(&headers, "content-type").map(str::to_string);
         // Every content-encoding header (a repeated one is one more layer).
@@ -391,6 +497,12 @@ impl Flow {
         if let Some(h) = res.headers {
             if let Err(e) = host.set_headers(d, &h) {
                 return self.host_error(host, d, "set_headers", e);
+            }
+            // The rewrite replaces the whole map: the pseudonym goes back on.
+            if let (Direction::Request, Some(p), Some(cfg)) = (d, &self.subject, &engine.policy.config.subject) {
+                if let Err(e) = host.set_header(d, &cfg.header.to_ascii_lowercase(), p) {
+                    return self.host_error(host, d, "set_header", e);
+                }
             }
         }
         if eos || !body_inspected {
@@ -661,13 +773,64 @@ impl Flow {
         }
     }
 
+    /// Why the exchange ended before piiguard decided every part of it:
+    /// `request_aborted` (the request body never ended), `upstream_failure`
+    /// (Envoy flagged the response: connection failure, reset, timeout,
+    /// downstream disconnect...), `no_response`, `response_aborted`.
+    fn incomplete(&self, host: &dyn Host) -> Option<&'static str> {
+        if self.blocked {
+            return None;
+        }
+        if self.req.seen && !self.req.done {
+            return Some("request_aborted");
+        }
+        let flags = host
+            .property(&["response", "flags"])
+            .ok()
+            .flatten()
+            .and_then(|b| b.get(..8).and_then(|b| b.try_into().ok()).map(u64::from_le_bytes))
+            .unwrap_or(0);
+        if flags != 0 {
+            return Some("upstream_failure");
+        }
+        if !self.resp.seen {
+            return Some("no_response");
+        }
+        if !self.resp.done {
+            return Some("response_aborted");
+        }
+        None
+    }
+
+    /// The overall decision written to the audit record and the metrics.
+    fn overall(&self, host: &dyn Host) -> &'static str {
+        let shadow = self.route().shadow;
+        if self.blocked && !shadow {
+            return "blocked";
+        }
+        if self.incomplete(host).is_some() {
+            return "incomplete";
+        }
+        audit::overall(
+            self.req.inspection.decision(shadow),
+            self.resp.inspection.decision(shadow),
+        )
+        .as_str()
+    }
+
     /// Builds the audit record of what is known so far.
     pub fn record(&self, host: &dyn Host) -> AuditRecord {
         let route = self.route();
         let shadow = route.shadow;
-        let req = self.req.inspection.decision(shadow);
-        let resp = self.resp.inspection.decision(shadow);
         let peer = self.info.peer.clone();
+        let incomplete = self.incomplete(host);
+        let mut request = DirectionRecord::from_inspection(&self.req.inspection, shadow);
+        let mut response = DirectionRecord::from_inspection(&self.resp.inspection, shadow);
+        match incomplete {
+            Some("request_aborted") => request.decision = "incomplete",
+            Some(_) => response.decision = "incomplete",
+            None => {}
+        }
         AuditRecord {
             piiguard: 1,
             ts_ms: host.now_ms(),
@@ -675,17 +838,18 @@ impl Flow {
             route: route.name.clone(),
             envoy_route: self.info.route_name.clone(),
             method: crate::engine::safe_name(&self.info.method),
-            authority: safe_authority(&self.info.authority),
-            path: self.engine.audit_path(&self.info.path),
+            authority: safe_authority(&self.engine, &self.info.authority),
+            path: self.engine.audit_path(&self.raw_path),
             peer,
             subject: self.subject.clone(),
             subject_key_id: self
                 .subject
                 .as_ref()
                 .and_then(|_| self.engine.hasher().and_then(|h| h.key_id().map(str::to_string))),
-            decision: audit::overall(req, resp).as_str(),
-            request: DirectionRecord::from_inspection(&self.req.inspection, shadow),
-            response: DirectionRecord::from_inspection(&self.resp.inspection, shadow),
+            decision: self.overall(host),
+            incomplete: incomplete.map(str::to_string),
+            request,
+            response,
             policy_version: self.engine.policy.version.clone(),
             purpose: route.purpose.clone(),
             legal_basis: route.legal_basis.map(|b| {
@@ -710,7 +874,7 @@ impl Flow {
     /// the filter's log callback before it writes its access logs.
     fn publish(&mut self, host: &mut dyn Host) {
         let all = self.engine.policy.config.audit.mode == crate::config::AuditMode::All;
-        if !(all || self.has_findings()) {
+        if !(all || self.has_findings() || self.incomplete(host).is_some()) {
             return;
         }
         let rec = self.record(host).to_json();
@@ -736,14 +900,11 @@ impl Flow {
     fn metrics(&self, host: &mut dyn Host) {
         let route = self.route();
         let shadow = route.shadow;
-        let decision = audit::overall(
-            self.req.inspection.decision(shadow),
-            self.resp.inspection.decision(shadow),
-        );
+        let decision = self.overall(host);
         host.count(
             &metric_name(
                 "piiguard_requests_total",
-                &[("route", &route.name), ("decision", decision.as_str())],
+                &[("route", &route.name), ("decision", decision)],
             ),
             1,
         );

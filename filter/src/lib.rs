@@ -18,6 +18,7 @@ pub mod redact;
 pub mod testing;
 pub mod textcode;
 pub mod transport;
+pub mod urlpath;
 pub mod validate;
 
 #[cfg(target_arch = "wasm32")]

@@ -4,6 +4,7 @@
 use crate::config::{self, Action, Config, ConfigError, OnOversize, OnUninspectable, PathRuleConfig, Strategy};
 use crate::detect::{self, DetectorSet, Validator, BUILTINS, CATEGORIES};
 use crate::fields::{self, FieldClass, FieldKind, Strength, Words};
+use crate::urlpath;
 use regex_automata::meta::Regex;
 use std::collections::BTreeSet;
 
@@ -104,13 +105,34 @@ struct Matcher {
     peers: Vec<String>,
     peers_not: bool,
     clusters: Vec<String>,
+    /// Paths compare ignoring ASCII case (`match.ignore_case`).
+    ignore_case: bool,
 }
 
+/// Path rules hold normalised text (see [`crate::urlpath`]), lower-cased
+/// when the rule ignores case.
 #[derive(Debug)]
 enum PathMatch {
     Exact(String),
-    Prefix(String),
+    /// `dir`: the rule ended in `/`, so only whole segments match.
+    Prefix {
+        text: String,
+        dir: bool,
+    },
     Regex(Regex),
+}
+
+/// The route a request resolves to.
+#[derive(Debug)]
+pub struct Resolution<'a> {
+    pub route: &'a Route,
+    /// Index in `Policy::routes` (`None`: the default route).
+    pub index: Option<usize>,
+    /// The path reads differently with encoded slashes (`%2F`, `%5C`) taken
+    /// as separators or not, and the two readings select different routes:
+    /// the request must be refused, as either reading could be the
+    /// upstream's.
+    pub ambiguous: bool,
 }
 
 /// What a request looks like to route matching.
@@ -146,60 +168,11 @@ impl std::fmt::Debug for Policy {
     }
 }
 
-/// Built-in header names never inspected (framing, negotiation, tracing,
-/// and the addresses the mesh itself adds).
-pub const SKIP_HEADERS: &[&str] = &[
-    ":method",
-    ":scheme",
-    ":authority",
-    ":status",
-    ":protocol",
-    "host",
-    "content-length",
-    "content-type",
-    "content-encoding",
-    "transfer-encoding",
-    "accept",
-    "accept-encoding",
-    "accept-language",
-    "connection",
-    "upgrade",
-    "te",
-    "trailer",
-    "keep-alive",
-    "date",
-    "server",
-    "via",
-    "expect",
-    "x-request-id",
-    "x-forwarded-proto",
-    "x-forwarded-for",
-    "x-forwarded-client-cert",
-    "x-real-ip",
-    "traceparent",
-    "tracestate",
-    "x-b3-traceid",
-    "x-b3-spanid",
-    "x-b3-parentspanid",
-    "x-b3-sampled",
-    "x-b3-flags",
-    "b3",
-    "x-envoy-attempt-count",
-    "x-envoy-upstream-service-time",
-    "x-envoy-expected-rq-timeout-ms",
-    "x-envoy-internal",
-    "x-envoy-decorator-operation",
-    "x-envoy-peer-metadata",
-    "x-envoy-peer-metadata-id",
-    "cache-control",
-    "pragma",
-    "etag",
-    "last-modified",
-    "if-none-match",
-    "if-modified-since",
-    "vary",
-    "x-piiguard-subject",
-];
+/// Built-in header names never inspected: none. Every header a client can
+/// send is inspected unless its value has the fixed syntax Envoy or the
+/// mesh writes there (see `engine::structured_header_ok`); a route adds its
+/// own exceptions with `skip_headers`.
+pub const SKIP_HEADERS: &[&str] = &[];
 
 impl Policy {
     /// Parses and compiles a configuration in one step.
@@ -391,19 +364,35 @@ impl Policy {
         })
     }
 
-    /// First matching route, else the default.
+    /// First matching route, else the default. Paths match in their
+    /// normalised form ([`crate::urlpath::normalize`]).
     pub fn route(&self, req: &RequestInfo) -> &Route {
-        self.routes
-            .iter()
-            .find(|r| r.matcher.matches(req))
-            .unwrap_or(&self.default)
+        self.resolve(req).route
+    }
+
+    fn first_match(&self, req: &RequestInfo, path: &str) -> Option<usize> {
+        self.routes.iter().position(|r| r.matcher.mismatch(req, path).is_none())
+    }
+
+    /// The route of a request, under both readings of encoded slashes.
+    pub fn resolve(&self, req: &RequestInfo) -> Resolution<'_> {
+        let path = urlpath::normalize(&req.path, true);
+        let index = self.first_match(req, &path);
+        let ambiguous = urlpath::has_encoded_separator(&req.path)
+            && self.first_match(req, &urlpath::normalize(&req.path, false)) != index;
+        Resolution {
+            route: index.and_then(|i| self.routes.get(i)).unwrap_or(&self.default),
+            index,
+            ambiguous,
+        }
     }
 
     /// Explains route matching: (route, reasons the earlier routes did not match).
     pub fn explain_route(&self, req: &RequestInfo) -> (&Route, Vec<(String, String)>) {
+        let path = urlpath::normalize(&req.path, true);
         let mut skipped = Vec::new();
         for r in &self.routes {
-            match r.matcher.mismatch(req) {
+            match r.matcher.mismatch(req, &path) {
                 None => return (r, skipped),
                 Some(why) => skipped.push((r.name.clone(), why)),
             }
@@ -487,13 +476,20 @@ fn compile_matcher(m: &config::MatchConfig, p: &str) -> Result<Matcher, ConfigEr
             "use at most one of `path_exact`, `path_prefix`, `path_regex`",
         ));
     }
+    let fold = |s: String| if m.ignore_case { s.to_ascii_lowercase() } else { s };
     let path = if let Some(e) = &m.path_exact {
-        Some(PathMatch::Exact(e.clone()))
+        Some(PathMatch::Exact(fold(urlpath::normalize_rule(e).0)))
     } else if let Some(pre) = &m.path_prefix {
-        Some(PathMatch::Prefix(pre.clone()))
+        let (text, dir) = urlpath::normalize_rule(pre);
+        Some(PathMatch::Prefix { text: fold(text), dir })
     } else if let Some(r) = &m.path_regex {
         let re = Regex::builder()
-            .syntax(regex_automata::util::syntax::Config::new().unicode(false).utf8(false))
+            .syntax(
+                regex_automata::util::syntax::Config::new()
+                    .unicode(false)
+                    .utf8(false)
+                    .case_insensitive(m.ignore_case),
+            )
             .build(&format!("^(?:{r})$"))
             .map_err(|e| {
                 ConfigError::at(
@@ -529,15 +525,14 @@ fn compile_matcher(m: &config::MatchConfig, p: &str) -> Result<Matcher, ConfigEr
         peers: m.peers.clone(),
         peers_not: m.peers_not,
         clusters: m.clusters.clone(),
+        ignore_case: m.ignore_case,
     })
 }
 
 impl Matcher {
-    fn matches(&self, req: &RequestInfo) -> bool {
-        self.mismatch(req).is_none()
-    }
-
-    fn mismatch(&self, req: &RequestInfo) -> Option<String> {
+    /// Why this matcher does not match (`None`: it matches). `path` is the
+    /// request's normalised path.
+    fn mismatch(&self, req: &RequestInfo, path: &str) -> Option<String> {
         if let Some(rn) = &self.route_name {
             if req.route_name.as_deref() != Some(rn.as_str()) {
                 return Some(format!(
@@ -554,7 +549,7 @@ impl Matcher {
                 .filter(|(_, p)| p.bytes().all(|c| c.is_ascii_digit()))
                 .map(|(h, _)| h)
                 .unwrap_or(&req.authority);
-            let host = host.to_ascii_lowercase();
+            let host = host.trim_end_matches('.').to_ascii_lowercase();
             let ok = self.hosts.iter().any(|h| match h.strip_prefix("*.") {
                 Some(suffix) => {
                     host.ends_with(suffix)
@@ -567,13 +562,28 @@ impl Matcher {
                 return Some(format!("host {host:?} not in {:?}", self.hosts));
             }
         }
+        let folded;
+        let p = if self.ignore_case {
+            folded = path.to_ascii_lowercase();
+            folded.as_str()
+        } else {
+            path
+        };
         match &self.path {
-            Some(PathMatch::Exact(e)) if req.path != *e => return Some(format!("path {:?} != {e:?}", req.path)),
-            Some(PathMatch::Prefix(p)) if !req.path.starts_with(p.as_str()) => {
-                return Some(format!("path {:?} does not start with {p:?}", req.path))
+            Some(PathMatch::Exact(e)) if p != e => return Some(format!("path {path:?} != {e:?}")),
+            Some(PathMatch::Prefix { text, dir }) => {
+                let ok = text == "/"
+                    || if *dir {
+                        p == text || p.strip_prefix(text.as_str()).is_some_and(|rest| rest.starts_with('/'))
+                    } else {
+                        p.starts_with(text.as_str())
+                    };
+                if !ok {
+                    return Some(format!("path {path:?} does not start with {text:?}"));
+                }
             }
-            Some(PathMatch::Regex(r)) if !r.is_match(req.path.as_bytes()) => {
-                return Some(format!("path {:?} does not match path_regex", req.path))
+            Some(PathMatch::Regex(r)) if !r.is_match(path.as_bytes()) && !r.is_match(format!("{path}/").as_bytes()) => {
+                return Some(format!("path {path:?} does not match path_regex"))
             }
             _ => {}
         }

@@ -302,7 +302,8 @@ fn headers_cookies_and_query() {
     assert_eq!(get("authorization"), "[CREDENTIAL]");
     assert_eq!(get("x-user-email"), "[EMAIL]");
     assert_eq!(get("cookie"), "sid=abc; email=%5BEMAIL%5D");
-    assert_eq!(get("x-request-id"), "4111111111111111");
+    // a client-chosen id is not trusted to be an id: inspected like any header
+    assert_eq!(get("x-request-id"), "[PAYMENT_CARD]");
     let locs: Vec<&str> = r.inspection.findings.iter().map(|f| f.location.as_str()).collect();
     assert_eq!(
         locs,
@@ -311,7 +312,8 @@ fn headers_cookies_and_query() {
             "query:phone",
             "header:authorization",
             "header:x-user-email",
-            "cookie:email"
+            "cookie:email",
+            "header:x-request-id"
         ]
     );
 }

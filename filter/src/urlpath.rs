@@ -1,0 +1,207 @@
+//! Request paths as routes see them, and as inspection reads them.
+//!
+//! A client may spell one resource many ways (`/payments/`, `//payments`,
+//! `/./payments`, `/x/../payments`, `/payments;x=1`, `/%70ayments`,
+//! `/PAYMENTS`), and upstreams commonly fold them back into one. Route
+//! matching therefore runs on a normalised path ([`normalize`]):
+//!
+//! 1. the query and fragment are cut off;
+//! 2. percent-encodings are decoded until the text is stable (at most
+//!    [`MAX_DECODE_ROUNDS`] rounds: double and triple encodings fold too);
+//!    encoded slashes `%2F` and backslashes `%5C` are decoded only when asked
+//!    (see below);
+//! 3. a backslash is a slash (as in WHATWG URL parsing, IIS and many
+//!    frameworks);
+//! 4. each segment loses its matrix parameters (`;x=1`, also `..;`);
+//! 5. empty segments are merged and dot segments removed (RFC 3986 5.2.4);
+//! 6. the trailing slash is dropped (`/payments/` is `/payments`).
+//!
+//! Encoded slashes are ambiguous: some upstreams decode `%2F` into a
+//! separator, others keep it inside a segment. The route is resolved under
+//! both readings and a request whose readings land on different routes is
+//! refused (see `Policy::resolve`): neither reading can then be used to step
+//! around a rule. With Envoy's `path_with_escaped_slashes_action:
+//! UNESCAPE_AND_FORWARD` (Istio `pathNormalization: DECODE_AND_MERGE_SLASHES`)
+//! the proxy decodes them before piiguard sees the path and the two agree.
+
+use std::borrow::Cow;
+
+/// Rounds of percent-decoding before a value is taken as it is.
+pub const MAX_DECODE_ROUNDS: usize = 4;
+
+fn hexval(c: u8) -> Option<u8> {
+    (c as char).to_digit(16).map(|d| d as u8)
+}
+
+/// One round of percent-decoding. With `keep_slashes`, `%2F` and `%5C` stay
+/// encoded (written in upper case so that the next round leaves them alone).
+fn decode_round(s: &[u8], keep_slashes: bool) -> Option<Vec<u8>> {
+    if !s.contains(&b'%') {
+        return None;
+    }
+    let mut out = Vec::with_capacity(s.len());
+    let mut changed = false;
+    let mut i = 0;
+    while i < s.len() {
+        if s[i] == b'%' && i + 2 < s.len() {
+            if let (Some(a), Some(b)) = (hexval(s[i + 1]), hexval(s[i + 2])) {
+                let c = a * 16 + b;
+                if keep_slashes && (c == b'/' || c == b'\\') {
+                    let enc: &[u8] = if c == b'/' { b"%2F" } else { b"%5C" };
+                    changed |= &s[i..i + 3] != enc;
+                    out.extend_from_slice(enc);
+                } else {
+                    out.push(c);
+                    changed = true;
+                }
+                i += 3;
+                continue;
+            }
+        }
+        out.push(s[i]);
+        i += 1;
+    }
+    changed.then_some(out)
+}
+
+/// Percent-decodes until stable (bounded). `+` is not a space here: this is
+/// for paths; query values use [`decode_form_until_stable`].
+pub fn decode_until_stable(s: &[u8]) -> Cow<'_, [u8]> {
+    decode_bounded(s, false)
+}
+
+fn decode_bounded(s: &[u8], keep_slashes: bool) -> Cow<'_, [u8]> {
+    let mut cur: Cow<'_, [u8]> = Cow::Borrowed(s);
+    for _ in 0..MAX_DECODE_ROUNDS {
+        match decode_round(&cur, keep_slashes) {
+            Some(next) => cur = Cow::Owned(next),
+            None => break,
+        }
+    }
+    cur
+}
+
+/// Form/query decoding: `+` is a space in the first round, then
+/// percent-decoding until stable.
+pub fn decode_form_until_stable(s: &[u8]) -> Cow<'_, [u8]> {
+    let first = crate::engine::percent_decode(s, true);
+    match first {
+        Cow::Borrowed(b) => decode_until_stable(b),
+        Cow::Owned(v) => Cow::Owned(decode_until_stable(&v).into_owned()),
+    }
+}
+
+/// The path part of a `:path` (query and fragment cut off).
+pub fn path_part(raw: &str) -> &str {
+    let end = raw.find(['?', '#']).unwrap_or(raw.len());
+    &raw[..end]
+}
+
+/// The normalised path used for route matching (see the module docs).
+/// `decode_slashes`: whether `%2F`/`%5C` are path separators.
+pub fn normalize(raw: &str, decode_slashes: bool) -> String {
+    let p = path_part(raw);
+    let decoded = decode_bounded(p.as_bytes(), !decode_slashes);
+    let mut segs: Vec<&[u8]> = Vec::new();
+    for seg in decoded.split(|&c| c == b'/' || c == b'\\') {
+        let seg = match seg.iter().position(|&c| c == b';') {
+            Some(i) => &seg[..i],
+            None => seg,
+        };
+        match seg {
+            b"" | b"." => {}
+            b".." => {
+                segs.pop();
+            }
+            s => segs.push(s),
+        }
+    }
+    let mut out = Vec::with_capacity(decoded.len() + 1);
+    for s in &segs {
+        out.push(b'/');
+        out.extend_from_slice(s);
+    }
+    if out.is_empty() {
+        out.push(b'/');
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// Whether the path holds an encoded slash or backslash at any depth of
+/// encoding (so that its two readings may differ).
+pub fn has_encoded_separator(raw: &str) -> bool {
+    let p = path_part(raw);
+    if !p.contains('%') {
+        return false;
+    }
+    normalize(raw, true) != normalize(raw, false)
+}
+
+/// A normalised configured path (`path_exact`, `path_prefix`): the same
+/// steps as a request path, so `/payments/` in a rule is `/payments`.
+/// Returns the normalised text and whether the rule ended in `/`.
+pub fn normalize_rule(rule: &str) -> (String, bool) {
+    let trailing = rule.len() > 1 && (rule.ends_with('/') || rule.ends_with('\\'));
+    (normalize(rule, true), trailing)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn spellings_of_one_path_normalise_alike() {
+        for p in [
+            "/payments",
+            "/payments/",
+            "//payments",
+            "/./payments",
+            "/x/../payments",
+            "/x/y/../../payments",
+            "/../payments",
+            "/payments;x=1",
+            "/payments;",
+            "/payments/;x=1",
+            "/x/..;/payments",
+            "/%70ayments",
+            "/%2570ayments",
+            "/%252570ayments",
+            "/%2e/payments",
+            "/x/%2e%2e/payments",
+            "/x/%252e%252e/payments",
+            "\\payments",
+            "/payments?card=1",
+            "/payments#frag",
+            "/payments//",
+            "/pay%6dents",
+        ] {
+            assert_eq!(normalize(p, true), "/payments", "{p}");
+        }
+        assert_eq!(normalize("", true), "/");
+        assert_eq!(normalize("/", true), "/");
+        assert_eq!(normalize("/a/b/", true), "/a/b");
+        assert_eq!(normalize("/a%2Fb", true), "/a/b");
+        assert_eq!(normalize("/a%2Fb", false), "/a%2Fb");
+        assert_eq!(normalize("/a%252fb", false), "/a%2Fb");
+        assert_eq!(normalize("/a%5cb", true), "/a/b");
+        assert_eq!(normalize("/echo%2F..%2Fpayments", true), "/payments");
+        assert_eq!(normalize("/echo%2F..%2Fpayments", false), "/echo%2F..%2Fpayments");
+        assert!(has_encoded_separator("/echo%2F..%2Fpayments"));
+        assert!(!has_encoded_separator("/echo/%41"));
+        assert_eq!(normalize_rule("/payments/"), ("/payments".to_string(), true));
+        assert_eq!(normalize_rule("/"), ("/".to_string(), false));
+    }
+
+    #[test]
+    fn decoding_is_bounded_and_total() {
+        let mut s = "%41".to_string();
+        for _ in 0..10 {
+            s = s.replace('%', "%25");
+        }
+        // deeper than the bound: left partly encoded, never looping
+        assert!(decode_until_stable(s.as_bytes()).contains(&b'%'));
+        assert_eq!(&*decode_until_stable(b"%25%"), b"%%");
+        assert_eq!(&*decode_until_stable(b"%zz%4"), b"%zz%4");
+        assert_eq!(&*decode_form_until_stable(b"a+b%2540"), b"a b@");
+    }
+}
