@@ -57,7 +57,9 @@ pub struct AuditRecord {
     pub envoy_route: Option<String>,
     pub method: String,
     pub authority: String,
-    /// Path with query values removed (`/search?q=&page=`).
+    /// The path without its query and matrix parameters, each segment
+    /// percent-decoded and replaced by its tag (`[EMAIL]`) when a detector
+    /// finds personal data in it.
     pub path: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub peer: Option<String>,

@@ -382,9 +382,9 @@ impl Engine {
     }
 
     /// The request path for the audit record: each segment percent-decoded
-    /// (until stable) and replaced by its tag when a detector finds
-    /// personal data in it, re-encoded otherwise; matrix parameter and query
-    /// values dropped, their names kept only when they are plain names.
+    /// (until stable) and replaced by its tag when a detector finds personal
+    /// data in it, re-encoded otherwise; matrix parameters, the query and the
+    /// fragment left out (client-chosen names and values).
     pub fn audit_path(&self, path: &str) -> String {
         let p = crate::urlpath::path_part(path);
         let mut out = String::new();
@@ -392,10 +392,7 @@ impl Engine {
             if i > 0 {
                 out.push('/');
             }
-            let (name, params) = match seg.find(';') {
-                Some(j) => (&seg[..j], Some(&seg[j + 1..])),
-                None => (seg, None),
-            };
+            let name = seg.split(';').next().unwrap_or("");
             let decoded = crate::urlpath::decode_until_stable(name.as_bytes());
             let mut m = Vec::new();
             self.policy.detectors.scan(&decoded, &mut Scratch::default(), &mut m);
@@ -405,22 +402,9 @@ impl Engine {
                 }
                 None => out.push_str(&String::from_utf8_lossy(&percent_encode(&decoded))),
             }
-            if let Some(params) = params {
-                for kv in params.split(';') {
-                    let k = kv.split('=').next().unwrap_or("");
-                    let k = crate::urlpath::decode_until_stable(k.as_bytes());
-                    out.push(';');
-                    out.push_str(&safe_name(&String::from_utf8_lossy(&k)));
-                    out.push('=');
-                }
-            }
         }
         if out.is_empty() {
             out.push('/');
-        }
-        let full = path.split('#').next().unwrap_or("");
-        if let Some((_, q)) = full.split_once('?') {
-            out.push_str(&crate::audit::path_without_query_values(&format!("?{q}")));
         }
         out
     }
