@@ -128,21 +128,23 @@ const P_NIR_2AB: usize = 9;
 const P_IPV6: usize = 10;
 const P_IPV4: usize = 11;
 const P_NUMERIC: usize = 12;
+// the numeric pattern is the last one (`others` is every pattern before it)
+const _: () = assert!(P_NUMERIC + 1 == PATTERNS.len());
 
 const PATTERNS: &[&str] = &[
     r"-----BEGIN[ A-Z0-9]*PRIVATE KEY-----[^\-]*(?:-----END[ A-Z0-9]*PRIVATE KEY-----)?",
     r"\beyJ[A-Za-z0-9_\-]{4,}\.eyJ[A-Za-z0-9_\-]{4,}\.[A-Za-z0-9_\-]*",
     r"\b(?i:bearer|basic)[ \t]+[A-Za-z0-9._~+/=\-]{8,}",
     r"\b(?:AKIA|ASIA|ABIA|ACCA|AIDA|AROA|AIPA|ANPA|ANVA|APKA)[A-Z0-9]{16}\b",
-    r"[A-Za-z0-9_%+\-\x80-\xFF]+(?:\.[A-Za-z0-9_%+\-\x80-\xFF]+)*@(?:[A-Za-z0-9\x80-\xFF](?:[A-Za-z0-9\-\x80-\xFF]*[A-Za-z0-9\x80-\xFF])?\.)+[A-Za-z\x80-\xFF][A-Za-z0-9\-\x80-\xFF]+",
-    r"\b[A-Za-z]{2}[0-9]{2}(?:[ \-]?[A-Za-z0-9]){11,32}",
+    r"[A-Za-z0-9_%+\-\x80-\xFF][A-Za-z0-9_%+\-.\x80-\xFF]{0,63}@(?:[A-Za-z0-9\x80-\xFF](?:[A-Za-z0-9\-\x80-\xFF]*[A-Za-z0-9\x80-\xFF])?\.)+[A-Za-z\x80-\xFF][A-Za-z0-9\-\x80-\xFF]+",
+    r"\b[A-Za-z]{2}[0-9]{2}(?:[ \-._,\t]?[A-Za-z0-9]){11,32}",
     r"\b[A-Za-z]{2}[ \-]?[0-9]{2}[ \-]?[0-9]{2}[ \-]?[0-9]{2}[ \-]?[A-Da-d]\b",
     r"\b[A-Za-z]{6}[0-9LMNPQRSTUVlmnpqrstuv]{2}[A-Za-z][0-9LMNPQRSTUVlmnpqrstuv]{2}[A-Za-z][0-9LMNPQRSTUVlmnpqrstuv]{3}[A-Za-z]\b",
     r"\b(?:[0-9]{8}|[XYZxyz][ \-]?[0-9]{7})[ \-]?[A-Za-z]\b",
     r"\b[1-478][ ]?[0-9]{2}[ ]?[0-9]{2}[ ]?2[ABab][ ]?[0-9]{3}[ ]?[0-9]{3}[ ]?[0-9]{2}\b",
     r"[0-9A-Fa-f]{0,4}(?::[0-9A-Fa-f]{0,4}){2,7}(?:[0-9]{1,3}(?:\.[0-9]{1,3}){3})?(?:%[0-9A-Za-z]{1,16})?",
     r"\b(?:[0-9]{1,3}\.){3}[0-9]{1,3}\b",
-    r"\+?(?:\([0-9]{1,5}\)[ .\-]{0,2})?[0-9](?:[ .\-/]{0,3}(?:\((?:0|[0-9]{1,5})\)[ .\-]{0,2})?[0-9]){6,}",
+    r"\+?(?:\([0-9]{1,5}\)[ .\-]{0,2})?[0-9](?:[ .\-/\t_,]{0,3}(?:\((?:0|[0-9]{1,5})\)[ .\-]{0,2})?[0-9]){6,}",
 ];
 
 /// Literals of the token detectors (JWT, PEM, bearer/basic, AWS key ids).
@@ -193,6 +195,8 @@ pub struct DetectorInfo {
 /// All detectors, compiled once and immutable.
 pub struct DetectorSet {
     all: Regex,
+    /// Every pattern but the numeric one (for restarts inside a run of digits).
+    others: Regex,
     keywords: aho_corasick::AhoCorasick,
     singles: Vec<Regex>,
     custom: Option<Regex>,
@@ -211,6 +215,38 @@ pub struct Scratch {
     groups: Vec<Group>,
     alnum: Vec<u8>,
     cache: Option<meta::Cache>,
+    others_cache: Option<meta::Cache>,
+    validations: u64,
+    work: u64,
+}
+
+impl Scratch {
+    /// Candidates validated so far and bytes the scanner examined (searched
+    /// or validated) so far: the scan's cost, for tests that bound it.
+    pub fn cost(&self) -> (u64, u64) {
+        (self.validations, self.work)
+    }
+}
+
+/// The last search for a non-numeric pattern: `(from, leftmost match at or after from)`.
+type Memo = Option<(usize, Option<(usize, usize, usize)>)>;
+
+/// Where scanning resumes after a value found at `s..z`: at its end, unless
+/// the value runs into an `@` (a token or number that is also the local part
+/// of an e-mail address): then at that local part, so the address is found.
+fn resume_after(hay: &[u8], s: usize, z: usize) -> usize {
+    if hay.get(z) != Some(&b'@') {
+        return z.max(s + 1);
+    }
+    let mut p = z;
+    while p > s + 1 && is_local_part(hay[p - 1]) {
+        p -= 1;
+    }
+    p.max(s + 1)
+}
+
+fn is_local_part(c: u8) -> bool {
+    c.is_ascii_alphanumeric() || matches!(c, b'.' | b'_' | b'%' | b'+' | b'-') || c >= 0x80
 }
 
 #[derive(Clone, Copy, Debug)]
@@ -238,6 +274,9 @@ impl DetectorSet {
     pub fn new(custom: &[(String, String, String, Validator)]) -> Result<DetectorSet, BuildError> {
         let all = builder(false)
             .build_many(PATTERNS)
+            .map_err(|e| BuildError(e.to_string()))?;
+        let others = builder(false)
+            .build_many(&PATTERNS[..P_NUMERIC])
             .map_err(|e| BuildError(e.to_string()))?;
         let mut singles = Vec::with_capacity(PATTERNS.len());
         for p in PATTERNS {
@@ -277,6 +316,7 @@ impl DetectorSet {
         Ok(DetectorSet {
             keywords,
             all,
+            others,
             singles,
             custom,
             customs,
@@ -378,7 +418,16 @@ impl DetectorSet {
                         end: b,
                     });
                 }
-                pos = if e > s { e } else { s + 1 };
+                // After a value, go on at its end; after a rejected candidate, go on
+                // inside it (a short one from the next byte, a long one from its next
+                // word, so a long run of digits is not searched again and again).
+                pos = if ok {
+                    e.max(s + 1)
+                } else if e - s <= 64 {
+                    s + 1
+                } else {
+                    next_word(hay, s)
+                };
             }
         }
         order(out, first);
@@ -411,30 +460,126 @@ impl DetectorSet {
 
     fn scan_builtin(&self, hay: &[u8], scratch: &mut Scratch, emit: &mut dyn FnMut(u16, usize, usize)) {
         let mut pos = 0;
+        let mut memo = None;
         while pos < hay.len() {
             let cache = scratch.cache.get_or_insert_with(|| self.all.create_cache());
             let Some(m) = self.all.search_with(cache, &Input::new(hay).range(pos..)) else {
+                scratch.work += (hay.len() - pos) as u64;
                 break;
             };
-            let (s, mut e) = (m.start(), m.end());
+            let (s, e) = (m.start(), m.end());
+            scratch.work += (e - pos) as u64;
             if e == s {
                 pos = s + 1;
                 continue;
             }
-            let pid = m.pattern().as_usize();
-            if !self.candidate(pid, hay, s, e, scratch, emit) {
-                for q in pid + 1..PATTERNS.len() {
-                    let input = Input::new(hay).range(s..).anchored(Anchored::Yes);
-                    if let Some(m2) = self.singles[q].search(&input) {
-                        if m2.end() > m2.start() && self.candidate(q, hay, m2.start(), m2.end(), scratch, emit) {
-                            e = e.max(m2.end());
+            pos = self.process(m.pattern().as_usize(), hay, s, e, scratch, &mut memo, emit);
+        }
+    }
+
+    /// Validates the candidate of pattern `pid` at `s..e` and, if it fails, the
+    /// later patterns anchored at `s`. Returns where scanning resumes: never
+    /// past text that was not examined (class "a failed candidate hides what
+    /// follows it"), always after `s`.
+    #[allow(clippy::too_many_arguments)]
+    fn process(
+        &self,
+        pid: usize,
+        hay: &[u8],
+        s: usize,
+        e: usize,
+        scratch: &mut Scratch,
+        memo: &mut Memo,
+        emit: &mut dyn FnMut(u16, usize, usize),
+    ) -> usize {
+        let mut last: Option<usize> = None;
+        let mut rec = |d: u16, a: usize, z: usize| {
+            last = Some(last.map_or(z, |l| l.max(z)));
+            emit(d, a, z);
+        };
+        let mut run_end = (pid == P_NUMERIC).then_some(e);
+        if !self.candidate(pid, hay, s, e, scratch, &mut rec) {
+            for q in pid + 1..PATTERNS.len() {
+                let input = Input::new(hay).range(s..).anchored(Anchored::Yes);
+                if let Some(m2) = self.singles[q].search(&input) {
+                    if m2.end() > m2.start() {
+                        if q == P_NUMERIC {
+                            run_end = Some(m2.end());
+                        }
+                        if self.candidate(q, hay, m2.start(), m2.end(), scratch, &mut rec) {
                             break;
                         }
                     }
                 }
             }
-            pos = e.max(s + 1);
         }
+        let Some(run_end) = run_end else {
+            return match last {
+                Some(z) => resume_after(hay, s, z),
+                None => s + 1,
+            };
+        };
+        // `numeric` examined every window of this run of digit groups; inside
+        // it only the other detectors remain (an e-mail whose local part is
+        // digits, a DNI, an IPv6 address starting at a later group...).
+        let mut q = s + 1;
+        while q < run_end {
+            let Some((ms, me, mpid)) = self.next_other(hay, q, scratch, memo) else {
+                break;
+            };
+            if ms >= run_end {
+                break;
+            }
+            let mut found_end: Option<usize> = None;
+            let mut rec2 = |d: u16, a: usize, z: usize| {
+                found_end = Some(found_end.map_or(z, |l| l.max(z)));
+                rec(d, a, z);
+            };
+            if !self.candidate(mpid, hay, ms, me, scratch, &mut rec2) {
+                for k in mpid + 1..P_NUMERIC {
+                    let input = Input::new(hay).range(ms..).anchored(Anchored::Yes);
+                    if let Some(m2) = self.singles[k].search(&input) {
+                        if m2.end() > m2.start() && self.candidate(k, hay, m2.start(), m2.end(), scratch, &mut rec2) {
+                            break;
+                        }
+                    }
+                }
+            }
+            q = match found_end {
+                Some(z) => resume_after(hay, ms, z),
+                None => ms + 1,
+            };
+        }
+        let mut resume = run_end.max(q);
+        if let Some(z) = last {
+            resume = resume.max(resume_after(hay, s, z));
+        }
+        resume
+    }
+
+    /// The leftmost match of a non-numeric pattern at or after `q`, remembered
+    /// so that many restarts inside one long run of digits cost one search.
+    fn next_other(
+        &self,
+        hay: &[u8],
+        q: usize,
+        scratch: &mut Scratch,
+        memo: &mut Memo,
+    ) -> Option<(usize, usize, usize)> {
+        if let Some((from, hit)) = *memo {
+            if from <= q && hit.is_none_or(|h| q <= h.0) {
+                return hit;
+            }
+        }
+        let cache = scratch.others_cache.get_or_insert_with(|| self.others.create_cache());
+        let hit = self
+            .others
+            .search_with(cache, &Input::new(hay).range(q..))
+            .filter(|m| m.end() > m.start())
+            .map(|m| (m.start(), m.end(), m.pattern().as_usize()));
+        scratch.work += (hit.map_or(hay.len(), |h| h.1) - q) as u64;
+        *memo = Some((q, hit));
+        hit
     }
 
     /// Validates one candidate; emits what it finds. True if anything was found.
@@ -448,6 +593,8 @@ impl DetectorSet {
         emit: &mut dyn FnMut(u16, usize, usize),
     ) -> bool {
         let text = &hay[s..e];
+        scratch.validations += 1;
+        scratch.work += text.len() as u64;
         let before = if s > 0 { hay[s - 1] } else { b' ' };
         let after = hay.get(e).copied().unwrap_or(b' ');
         let mut found = |b: Builtin, a: usize, z: usize| -> bool {
@@ -516,6 +663,10 @@ impl DetectorSet {
                         .and_then(|t| t.parse::<std::net::Ipv6Addr>().ok())
                         .is_some_and(|ip| !ip.is_unspecified() && !ip.is_loopback())
                 };
+                // a colon that ends the address's sentence ("... 7334: down")
+                if text.ends_with(b":") && !text.ends_with(b"::") {
+                    return self.candidate(pid, hay, s, e - 1, scratch, emit);
+                }
                 // an embedded IPv4 tail (`::ffff:192.0.2.1`) the automaton stopped short of
                 let mut z = e;
                 while z < hay.len() && (hay[z].is_ascii_digit() || hay[z] == b'.') {
@@ -577,6 +728,12 @@ impl DetectorSet {
                 b')' => sep = if sep == 0 { b')' } else { sep },
                 b'+' => {}
                 _ => {
+                    // a tab is a space, an underscore a dash
+                    let c = match c {
+                        b'\t' => b' ',
+                        b'_' => b'-',
+                        c => c,
+                    };
                     if sep == 0 || sep == b' ' {
                         sep = c;
                     }
@@ -589,10 +746,15 @@ impl DetectorSet {
         let mut any_found = false;
         let n = groups.len();
         let mut gi = 0;
+        // Group index up to which a value was found: a later window must run
+        // past it (so "4- 5555-5555-5555-4444" finds the card after the 13-digit
+        // look-alike that took its first groups).
+        let mut upto: Option<usize> = None;
         while gi < n {
             let mut matched = None;
+            let min_end = upto.map_or(gi, |u| (u + 1).max(gi));
             let max_end = (gi + 8).min(n);
-            for gj in (gi..max_end).rev() {
+            for gj in (min_end..max_end).rev() {
                 let win = &scratch.groups[gi..=gj];
                 let win_plus = plus && gi == 0;
                 let a = if gi == 0 {
@@ -612,35 +774,48 @@ impl DetectorSet {
                     }
                 }
             }
-            match matched {
-                Some((b, a, z, gj)) => {
-                    emit(b as u16, a, z);
-                    any_found = true;
-                    gi = gj + 1;
-                }
-                None => gi += 1,
+            if let Some((b, a, z, gj)) = matched {
+                emit(b as u16, a, z);
+                any_found = true;
+                upto = Some(gj);
             }
+            gi += 1;
         }
         any_found
     }
 }
 
 /// Keeps `out[first..]` ordered and non-overlapping: the earliest, then the
-/// longest match wins.
+/// longest match wins; a later match that runs past it keeps its tail (so
+/// that, e.g., the domain of an e-mail address glued to a token is covered).
 fn order(out: &mut Vec<RawMatch>, first: usize) {
     if out.len() - first > 1 {
         let tail = &mut out[first..];
         tail.sort_by(|a, b| a.start.cmp(&b.start).then(b.end.cmp(&a.end)));
         let mut keep = first;
         for i in first..out.len() {
-            if keep > first && out[i].start < out[keep - 1].end {
-                continue;
+            let mut m = out[i];
+            if keep > first {
+                let prev_end = out[keep - 1].end;
+                if m.end <= prev_end {
+                    continue;
+                }
+                m.start = m.start.max(prev_end);
             }
-            out[keep] = out[i];
+            out[keep] = m;
             keep += 1;
         }
         out.truncate(keep);
     }
+}
+
+/// The start of the next word after `s` (a byte that follows a non-alphanumeric one).
+fn next_word(hay: &[u8], s: usize) -> usize {
+    let mut p = s + 1;
+    while p < hay.len() && hay[p - 1].is_ascii_alphanumeric() {
+        p += 1;
+    }
+    p
 }
 
 fn is_compact(t: &[u8]) -> bool {
@@ -679,6 +854,13 @@ fn auth_ok(t: &[u8]) -> bool {
         return base64::engine::general_purpose::STANDARD
             .decode(cred)
             .is_ok_and(|d| d.contains(&b':'));
+    }
+    // digits alone are a number the text is about ("basic 4111..."), not a token
+    if cred
+        .iter()
+        .all(|c| c.is_ascii_digit() || matches!(c, b'-' | b'.' | b'/'))
+    {
+        return false;
     }
     let has_digit = cred.iter().any(u8::is_ascii_digit);
     let has_upper = cred.iter().any(u8::is_ascii_uppercase);
@@ -736,8 +918,22 @@ fn classify_numeric(win: &[Group], hay: &[u8], plus: bool, digits: &mut Vec<u8>,
         return None;
     }
     let n = win.len();
-    let seps_dot = n == 4 && win[1..].iter().all(|g| g.sep == b'.');
     let any_paren = win.iter().any(|g| g.paren);
+    // Commas separate thousands (1,234,567) and list items far more often
+    // than they group a personal number: a comma-grouped window is a card
+    // only in a card's grouping, a phone only with its `+`.
+    if win[1..].iter().any(|g| g.sep == b',') {
+        let lens: Vec<usize> = win.iter().map(|g| g.end - g.start).collect();
+        let card_grouping = matches!(lens.as_slice(), [4, 6, 5] | [4, 6, 4])
+            || (lens.len() >= 3
+                && lens[..lens.len() - 1].iter().all(|&x| x == 4)
+                && (1..=4).contains(&lens[lens.len() - 1]));
+        if !plus && !any_paren && card_grouping && v::payment_card(d) {
+            return Some(Builtin::PaymentCard);
+        }
+        return (plus && bounded && phone_international(d)).then_some(Builtin::Phone);
+    }
+    let seps_dot = n == 4 && win[1..].iter().all(|g| g.sep == b'.');
     if seps_dot && !plus && !any_paren {
         let groups: Vec<&[u8]> = win.iter().map(|g| &hay[g.start..g.end]).collect();
         if v::ipv4(&groups) {
