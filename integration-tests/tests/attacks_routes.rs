@@ -51,7 +51,7 @@ fn send(port: u16, h2: bool, method: &str, path: &str, headers: &[(&str, &str)],
 
 /// Removes Envoy's own path normalisation from the demo config: piiguard
 /// must hold on its own (an operator may not have set it).
-fn without_envoy_normalisation(cfg: &mut serde_yaml::Value) {
+fn without_envoy_normalisation(cfg: &mut serde_norway::Value) {
     let hcm = &mut cfg["static_resources"]["listeners"][0]["filter_chains"][0]["filters"][0]["typed_config"];
     if let Some(m) = hcm.as_mapping_mut() {
         for k in ["normalize_path", "merge_slashes", "path_with_escaped_slashes_action"] {
@@ -90,7 +90,7 @@ fn demo_payments_route_holds_under_every_spelling() {
     for (label, edit) in [
         (
             "shipped",
-            (|_: &mut serde_yaml::Value| {}) as fn(&mut serde_yaml::Value),
+            (|_: &mut serde_norway::Value| {}) as fn(&mut serde_norway::Value),
         ),
         ("no-envoy-normalisation", without_envoy_normalisation),
     ] {
