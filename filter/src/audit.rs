@@ -2,7 +2,8 @@
 //! access log through filter state. It names what was found where and what
 //! was done — never a value.
 
-use crate::engine::{Decision, Finding, Inspection};
+use crate::config::LegalBasis;
+use crate::engine::{ConsentState, Decision, Direction, Finding, Inspection};
 use serde::Serialize;
 
 #[derive(Debug, Serialize, Default)]
@@ -81,14 +82,14 @@ pub struct AuditRecord {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub purpose: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub legal_basis: Option<String>,
+    pub legal_basis: Option<LegalBasis>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub retention: Option<String>,
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub shadow: bool,
     /// Consent to the route's purpose: `given`, `missing`, `objected`, `restricted`, `not_required`.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub consent: Option<String>,
+    pub consent: Option<ConsentState>,
     /// The recipient's region label (third-country transfers).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub region: Option<String>,
@@ -101,6 +102,18 @@ impl AuditRecord {
     pub fn to_json(&self) -> Vec<u8> {
         serde_json::to_vec(self).unwrap_or_else(|_| b"{}".to_vec())
     }
+}
+
+/// The body of piiguard's block reply (JSON): why, which direction, which
+/// categories, and the request id — never a value. The CLI prints the same.
+pub fn block_reply(error: &str, direction: Direction, categories: &[String], request_id: Option<&str>) -> Vec<u8> {
+    let body = serde_json::json!({
+        "error": error,
+        "direction": direction.as_str(),
+        "categories": categories,
+        "request_id": request_id,
+    });
+    serde_json::to_vec(&body).unwrap_or_default()
 }
 
 /// The final decision of a request from both directions.

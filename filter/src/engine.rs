@@ -47,6 +47,34 @@ impl Decision {
     }
 }
 
+/// Consent to a route's purpose (GDPR arts. 6, 7, 18, 21), as the audit record names it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ConsentState {
+    Given,
+    Missing,
+    Objected,
+    Restricted,
+    NotRequired,
+}
+
+impl ConsentState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ConsentState::Given => "given",
+            ConsentState::Missing => "missing",
+            ConsentState::Objected => "objected",
+            ConsentState::Restricted => "restricted",
+            ConsentState::NotRequired => "not_required",
+        }
+    }
+
+    /// Whether the route's policy with consent applies.
+    pub fn permits(self) -> bool {
+        matches!(self, ConsentState::Given | ConsentState::NotRequired)
+    }
+}
+
 /// One kind of personal data found at one place. Never holds the value.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Finding {
@@ -59,6 +87,40 @@ pub struct Finding {
     pub action: Action,
     /// Which rule decided the action.
     pub rule: String,
+}
+
+/// Findings that record what was not inspected, and why: one constructor per kind.
+impl Finding {
+    fn note(detector: &str, location: String, action: Action, rule: &str) -> Finding {
+        Finding {
+            detector: detector.into(),
+            category: "uninspectable".into(),
+            location,
+            count: 1,
+            action,
+            rule: rule.into(),
+        }
+    }
+
+    /// A body piiguard cannot read (`what`: `encoding:br`, `charset:utf-32`, ...), per `on_uninspectable`.
+    pub fn uninspectable(what: &str, action: Action) -> Finding {
+        Finding::note("uninspectable", format!("body:{what}"), action, "on_uninspectable")
+    }
+
+    /// A body over `limits.max_body_bytes`, per `on_oversize`.
+    pub fn oversize(action: Action) -> Finding {
+        Finding::note("oversize", "body".into(), action, "on_oversize")
+    }
+
+    /// A stream (`kind`: `websocket`, `sse`, `grpc`, ...) passed unbuffered or blocked, per `on_stream`.
+    pub fn stream(kind: &str, action: Action) -> Finding {
+        Finding::note("uninspectable", format!("body:stream:{kind}"), action, "on_stream")
+    }
+
+    /// A host call (`call`) failed: the exchange was stopped.
+    pub fn host_error(call: &str) -> Finding {
+        Finding::note("host_error", format!("host:{call}"), Action::Block, "host_error")
+    }
 }
 
 #[derive(Clone, Debug, Default)]
@@ -253,9 +315,7 @@ impl Engine {
 
     /// The keyed pseudonym of a data subject's raw identifier.
     pub fn pseudonym(&self, raw: &str) -> Option<String> {
-        self.hasher
-            .as_ref()
-            .map(|h| h.token("subject", raw.trim().as_bytes(), 22))
+        self.hasher.as_ref().map(|h| redact::subject_pseudonym(h, raw))
     }
 
     /// The subject from the request headers (header, JWT claim, cookie,
@@ -309,24 +369,24 @@ impl Engine {
         purpose: &str,
         headers: &[(String, String)],
         subject: Option<&str>,
-    ) -> &'static str {
+    ) -> ConsentState {
         use crate::config::LegalBasis as L;
         let c = &self.policy.config.consent;
         if let Some(s) = subject {
             if c.restricted.iter().any(|r| r == s)
                 && !matches!(route.legal_basis, Some(L::LegalObligation | L::VitalInterests))
             {
-                return "restricted";
+                return ConsentState::Restricted;
             }
             if c.objections
                 .iter()
                 .any(|o| o.subject == s && o.purposes.iter().any(|p| p == purpose))
             {
-                return "objected";
+                return ConsentState::Objected;
             }
         }
         if route.legal_basis != Some(L::Consent) {
-            return "not_required";
+            return ConsentState::NotRequired;
         }
         let get = |n: &str| {
             headers
@@ -337,7 +397,7 @@ impl Engine {
         let listed = |s: &str| s.split([',', ' ']).any(|p| p.trim() == purpose);
         if let Some(h) = &c.header {
             if get(h).is_some_and(listed) {
-                return "given";
+                return ConsentState::Given;
             }
         }
         if let Some(claim) = &c.jwt_claim {
@@ -348,11 +408,11 @@ impl Engine {
                     _ => false,
                 };
                 if ok {
-                    return "given";
+                    return ConsentState::Given;
                 }
             }
         }
-        "missing"
+        ConsentState::Missing
     }
 
     /// The subject from a JSON body (`request_body` / `response_body` sources).
@@ -1457,14 +1517,7 @@ impl Engine {
             OnUninspectable::Allow => Action::Allow,
         };
         let insp = Inspection {
-            findings: vec![Finding {
-                detector: "uninspectable".into(),
-                category: "uninspectable".into(),
-                location: format!("body:{what}"),
-                count: 1,
-                action,
-                rule: "on_uninspectable".into(),
-            }],
+            findings: vec![Finding::uninspectable(&what, action)],
             uninspected: Some(what),
         };
         BodyResult {

@@ -13,7 +13,7 @@ use crate::audit::{self, AuditRecord, DirectionRecord};
 use crate::config::{Action, OnOversize};
 use crate::detect::Scratch;
 use crate::encoding::{self, Coding, DecodeError};
-use crate::engine::{BodyResult, Decision, Direction, Engine, Inspection};
+use crate::engine::{BodyResult, ConsentState, Decision, Direction, Engine, Finding, Inspection};
 use crate::policy::{RequestInfo, Route, WithoutConsent};
 use crate::transport;
 use std::cell::RefCell;
@@ -118,8 +118,8 @@ pub struct Flow {
     stream: Option<String>,
     /// The route's policy without consent applies.
     consent_alt: bool,
-    /// `given`, `missing`, `objected`, `restricted`, `not_required`.
-    consent: Option<&'static str>,
+    /// Consent to the route's purpose, when it has one.
+    consent: Option<ConsentState>,
     plaintext: bool,
     /// `:path` as the client sent it (with the query).
     raw_path: String,
@@ -399,7 +399,7 @@ impl Flow {
         if let (Some(purpose), Some(w)) = (&route.purpose, &route.without_consent) {
             let state = engine.consent_state(route, purpose, &headers, self.subject.as_deref());
             self.consent = Some(state);
-            if state != "given" && state != "not_required" {
+            if !state.permits() {
                 match w {
                     WithoutConsent::Block => {
                         self.block(host, Direction::Request, route.block_status, "consent_required");
@@ -533,14 +533,7 @@ impl Flow {
                 crate::config::OnStream::Allow => Action::Log,
                 crate::config::OnStream::Block => Action::Block,
             };
-            side.inspection.findings.push(crate::engine::Finding {
-                detector: "uninspectable".into(),
-                category: "uninspectable".into(),
-                location: format!("body:stream:{kind}"),
-                count: 1,
-                action,
-                rule: "on_stream".into(),
-            });
+            side.inspection.findings.push(Finding::stream(&kind, action));
             if action == Action::Block && !route.shadow {
                 let status = if d == Direction::Request { 415 } else { 502 };
                 self.block(host, d, status, "content_not_inspectable");
@@ -555,7 +548,7 @@ impl Flow {
         }
         // Hold the headers while the body is decided (needs Envoy's
         // `allow_on_headers_stop_iteration`), or let them go and pause the body.
-        if self.engine.policy.config.hold_headers {
+        if self.engine.policy.hold_headers {
             Step::Pause
         } else {
             Step::Continue
@@ -603,14 +596,9 @@ impl Flow {
         let side = self.side(d);
         side.done = true;
         side.inspection.uninspected = Some("oversize".into());
-        side.inspection.findings.push(crate::engine::Finding {
-            detector: "oversize".into(),
-            category: "uninspectable".into(),
-            location: "body".into(),
-            count: 1,
-            action: if block { Action::Block } else { Action::Log },
-            rule: "on_oversize".into(),
-        });
+        side.inspection
+            .findings
+            .push(Finding::oversize(if block { Action::Block } else { Action::Log }));
         if !block {
             return Step::Continue;
         }
@@ -714,21 +702,13 @@ impl Flow {
         let side = self.side(d);
         side.done = true;
         side.inspection.uninspected = Some(format!("host_error:{call}"));
-        side.inspection.findings.push(crate::engine::Finding {
-            detector: "host_error".into(),
-            category: "uninspectable".into(),
-            location: format!("host:{call}"),
-            count: 1,
-            action: Action::Block,
-            rule: "host_error".into(),
-        });
+        side.inspection.findings.push(Finding::host_error(call));
         if !self.blocked {
             self.block(host, d, 503, "host_error");
         }
         Step::Pause
     }
 
-    /// Sends the JSON error. It names categories, never values.
     /// Blocks for `require_tls`, with a finding that says so in the audit
     /// record and the metrics (`detector: plaintext_transfer`). `at`:
     /// `connection` (caught before the data left) or `upstream` (the request
@@ -750,16 +730,11 @@ impl Flow {
         self.block(host, d, status, error);
     }
 
+    /// Sends the JSON error. It names categories, never values.
     fn block(&mut self, host: &mut dyn Host, d: Direction, status: u16, error: &str) {
         self.blocked = true;
         let cats = self.side(d).inspection.categories(Action::Block);
-        let body = serde_json::json!({
-            "error": error,
-            "direction": d.as_str(),
-            "categories": cats,
-            "request_id": self.request_id,
-        });
-        let body = serde_json::to_vec(&body).unwrap_or_default();
+        let body = audit::block_reply(error, d, &cats, self.request_id.as_deref());
         let sent = host.send_reply(
             status as u32,
             &[("content-type", "application/json"), ("x-piiguard-decision", "blocked")],
@@ -852,15 +827,10 @@ impl Flow {
             response,
             policy_version: self.engine.policy.version.clone(),
             purpose: route.purpose.clone(),
-            legal_basis: route.legal_basis.map(|b| {
-                serde_json::to_value(b)
-                    .ok()
-                    .and_then(|v| v.as_str().map(str::to_string))
-                    .unwrap_or_default()
-            }),
+            legal_basis: route.legal_basis,
             retention: route.retention.clone(),
             shadow,
-            consent: self.consent.map(str::to_string),
+            consent: self.consent,
             region: route.region.clone(),
             recipient: self.info.cluster.clone(),
         }
@@ -873,13 +843,13 @@ impl Flow {
     /// Writes the audit record once, at the end of the stream: Envoy calls
     /// the filter's log callback before it writes its access logs.
     fn publish(&mut self, host: &mut dyn Host) {
-        let all = self.engine.policy.config.audit.mode == crate::config::AuditMode::All;
+        let all = self.engine.policy.audit_all;
         if !(all || self.has_findings() || self.incomplete(host).is_some()) {
             return;
         }
         let rec = self.record(host).to_json();
         let mut failed = host.set_audit(&rec).is_err();
-        if self.engine.policy.config.audit.log {
+        if self.engine.policy.audit_log {
             failed |= host.log_audit(&rec).is_err();
         }
         if failed {

@@ -159,6 +159,12 @@ pub struct Policy {
     custom_fields: Vec<(Vec<u8>, u16)>,
     /// Extra detector entries for path rules' categories.
     pub uses_hash: bool,
+    /// Hold headers while the body is decided (`hold_headers`).
+    pub hold_headers: bool,
+    /// Audit every request, not only those with findings (`audit.mode: all`).
+    pub audit_all: bool,
+    /// Also write the audit record to the proxy log (`audit.log`).
+    pub audit_log: bool,
     pub config: Config,
 }
 
@@ -360,6 +366,9 @@ impl Policy {
             default,
             custom_fields,
             uses_hash,
+            hold_headers: cfg.hold_headers,
+            audit_all: cfg.audit.mode == config::AuditMode::All,
+            audit_log: cfg.audit.log,
             config: cfg,
         })
     }
