@@ -121,6 +121,24 @@ impl Finding {
     pub fn host_error(call: &str) -> Finding {
         Finding::note("host_error", format!("host:{call}"), Action::Block, "host_error")
     }
+
+    /// A path whose `%2F` read as a separator and as data leads to different routes.
+    pub fn ambiguous_path() -> Finding {
+        Finding::note("ambiguous_path", "path".into(), Action::Block, "path")
+    }
+
+    /// `require_tls`: personal data on a plaintext hop (`at`: `connection` or `upstream`).
+    pub fn plaintext_transfer(at: &str) -> Finding {
+        Finding {
+            category: "transport".into(),
+            ..Finding::note(
+                "plaintext_transfer",
+                format!("transport:{at}"),
+                Action::Block,
+                "require_tls",
+            )
+        }
+    }
 }
 
 #[derive(Clone, Debug, Default)]

@@ -336,14 +336,11 @@ impl Flow {
         // goes, in every spelling a backend could fold to the subject header
         // (configured or default, with or without a `subject` section).
         let mut headers = headers;
-        let subject_names: Vec<String> = [
-            Some(DEFAULT_SUBJECT_HEADER),
-            engine.policy.config.subject.as_ref().map(|c| c.header.as_str()),
-        ]
-        .into_iter()
-        .flatten()
-        .map(folded_header_name)
-        .collect();
+        let subject_names: Vec<String> = [Some(DEFAULT_SUBJECT_HEADER), engine.policy.subject_header.as_deref()]
+            .into_iter()
+            .flatten()
+            .map(folded_header_name)
+            .collect();
         let forged: Vec<String> = headers
             .iter()
             .filter(|(k, _)| subject_names.contains(&folded_header_name(k)))
@@ -357,21 +354,13 @@ impl Flow {
         headers.retain(|(k, _)| !subject_names.contains(&folded_header_name(k)));
         if resolution.ambiguous {
             // `%2F` read as a separator and as data lead to different routes.
-            self.req.inspection.findings.push(crate::engine::Finding {
-                detector: "ambiguous_path".into(),
-                category: "uninspectable".into(),
-                location: "path".into(),
-                count: 1,
-                action: Action::Block,
-                rule: "path".into(),
-            });
+            self.req.inspection.findings.push(Finding::ambiguous_path());
             self.block(host, Direction::Request, 400, "ambiguous_path");
             return Step::Pause;
         }
-        if let Some(cfg) = &engine.policy.config.subject {
-            let name = cfg.header.to_ascii_lowercase();
+        if let Some(name) = &engine.policy.subject_header {
             let verified = |claim: &str| -> Option<String> {
-                let key = cfg.verified_payload_key.as_deref()?;
+                let key = engine.policy.verified_payload_key.as_deref()?;
                 // Unreadable, the claim is absent: no subject, no consent.
                 let v = host
                     .property(&[
@@ -389,7 +378,7 @@ impl Flow {
                 self.subject = engine.pseudonym(&raw);
             }
             if let Some(p) = &self.subject {
-                if let Err(e) = host.set_header(Direction::Request, &name, p) {
+                if let Err(e) = host.set_header(Direction::Request, name, p) {
                     return self.host_error(host, Direction::Request, "set_header", e);
                 }
             }
@@ -499,8 +488,8 @@ impl Flow {
                 return self.host_error(host, d, "set_headers", e);
             }
             // The rewrite replaces the whole map: the pseudonym goes back on.
-            if let (Direction::Request, Some(p), Some(cfg)) = (d, &self.subject, &engine.policy.config.subject) {
-                if let Err(e) = host.set_header(d, &cfg.header.to_ascii_lowercase(), p) {
+            if let (Direction::Request, Some(p), Some(name)) = (d, &self.subject, &engine.policy.subject_header) {
+                if let Err(e) = host.set_header(d, name, p) {
                     return self.host_error(host, d, "set_header", e);
                 }
             }
@@ -625,11 +614,11 @@ impl Flow {
                     if self.subject.is_none() {
                         if let Some(raw) = engine.subject_from_body(d, &plain) {
                             self.subject = engine.pseudonym(&raw);
-                            if let (Some(p), Direction::Request, Some(cfg)) =
-                                (&self.subject, d, &engine.policy.config.subject)
+                            if let (Some(p), Direction::Request, Some(name)) =
+                                (&self.subject, d, &engine.policy.subject_header)
                             {
                                 // The request headers are still held: the upstream gets it too.
-                                if let Err(e) = host.set_header(d, &cfg.header.to_ascii_lowercase(), p) {
+                                if let Err(e) = host.set_header(d, name, p) {
                                     return self.host_error(host, d, "set_header", e);
                                 }
                             }
@@ -714,14 +703,7 @@ impl Flow {
     /// `connection` (caught before the data left) or `upstream` (the request
     /// went out over plaintext; the response is refused).
     fn block_plaintext(&mut self, host: &mut dyn Host, d: Direction, status: u16, at: &str) {
-        self.side(d).inspection.findings.push(crate::engine::Finding {
-            detector: "plaintext_transfer".into(),
-            category: "transport".into(),
-            location: format!("transport:{at}"),
-            count: 1,
-            action: Action::Block,
-            rule: "require_tls".into(),
-        });
+        self.side(d).inspection.findings.push(Finding::plaintext_transfer(at));
         let error = if at == "upstream" {
             "plaintext_transfer_detected"
         } else {

@@ -165,6 +165,10 @@ pub struct Policy {
     pub audit_all: bool,
     /// Also write the audit record to the proxy log (`audit.log`).
     pub audit_log: bool,
+    /// The header that carries the subject pseudonym, lower-case (`subject.header`), when subjects are on.
+    pub subject_header: Option<String>,
+    /// The `jwt_authn` payload key whose verified claims name the subject (`subject.verified_payload_key`).
+    pub verified_payload_key: Option<String>,
     pub config: Config,
 }
 
@@ -369,6 +373,8 @@ impl Policy {
             hold_headers: cfg.hold_headers,
             audit_all: cfg.audit.mode == config::AuditMode::All,
             audit_log: cfg.audit.log,
+            subject_header: cfg.subject.as_ref().map(|s| s.header.to_ascii_lowercase()),
+            verified_payload_key: cfg.subject.as_ref().and_then(|s| s.verified_payload_key.clone()),
             config: cfg,
         })
     }
