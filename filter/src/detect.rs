@@ -1,169 +1,18 @@
 //! Value detectors: one pass of a multi-pattern automaton over folded text,
 //! then structure and check-digit validation of every candidate.
 
-use crate::fields::FieldKind;
 use crate::normalize::normalize;
 use crate::validate as v;
 use regex_automata::meta::{self, Regex};
 use regex_automata::util::syntax;
 use regex_automata::{Anchored, Input, MatchKind};
 
-/// Built-in detectors. The discriminant is the detector's index in
-/// [`DetectorSet::info`].
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-#[repr(u16)]
-pub enum Builtin {
-    Email,
-    Phone,
-    PaymentCard,
-    Iban,
-    UsSsn,
-    Ipv4,
-    Ipv6,
-    UkNino,
-    DeSteuerId,
-    FrNir,
-    NlBsn,
-    ItCodiceFiscale,
-    EsDni,
-    PlPesel,
-    Jwt,
-    AuthCredential,
-    AwsAccessKey,
-    PrivateKey,
-    NameField,
-    AddressField,
-    BirthDateField,
-    EmailField,
-    PhoneField,
-    NationalIdField,
-    BankAccountField,
-    PaymentCardField,
-    CredentialField,
-    IpAddressField,
-    NameText,
-    AddressText,
-    BirthDateText,
-}
+pub use crate::registry::{field_detector, Builtin, BUILTINS, CATEGORIES};
 
-/// (id, category) of every built-in detector, in [`Builtin`] order.
-pub const BUILTINS: &[(&str, &str)] = &[
-    ("email", "email"),
-    ("phone", "phone"),
-    ("payment_card", "payment_card"),
-    ("iban", "bank_account"),
-    ("us_ssn", "national_id"),
-    ("ipv4", "ip_address"),
-    ("ipv6", "ip_address"),
-    ("uk_nino", "national_id"),
-    ("de_steuer_id", "national_id"),
-    ("fr_nir", "national_id"),
-    ("nl_bsn", "national_id"),
-    ("it_codice_fiscale", "national_id"),
-    ("es_dni", "national_id"),
-    ("pl_pesel", "national_id"),
-    ("jwt", "credential"),
-    ("auth_credential", "credential"),
-    ("aws_access_key", "credential"),
-    ("private_key", "credential"),
-    ("name_field", "person_name"),
-    ("address_field", "postal_address"),
-    ("birth_date_field", "birth_date"),
-    ("email_field", "email"),
-    ("phone_field", "phone"),
-    ("national_id_field", "national_id"),
-    ("bank_account_field", "bank_account"),
-    ("payment_card_field", "payment_card"),
-    ("credential_field", "credential"),
-    ("ip_address_field", "ip_address"),
-    ("name_text", "person_name"),
-    ("address_text", "postal_address"),
-    ("birth_date_text", "birth_date"),
-];
-
-/// Built-in categories (custom detectors may add more).
-pub const CATEGORIES: &[&str] = &[
-    "email",
-    "phone",
-    "payment_card",
-    "bank_account",
-    "national_id",
-    "ip_address",
-    "credential",
-    "person_name",
-    "postal_address",
-    "birth_date",
-];
-
-pub fn field_detector(kind: FieldKind, custom_base: usize) -> u16 {
-    let b = match kind {
-        FieldKind::PersonName => Builtin::NameField,
-        FieldKind::PostalAddress => Builtin::AddressField,
-        FieldKind::BirthDate => Builtin::BirthDateField,
-        FieldKind::Email => Builtin::EmailField,
-        FieldKind::Phone => Builtin::PhoneField,
-        FieldKind::NationalId => Builtin::NationalIdField,
-        FieldKind::BankAccount => Builtin::BankAccountField,
-        FieldKind::PaymentCard => Builtin::PaymentCardField,
-        FieldKind::Credential => Builtin::CredentialField,
-        FieldKind::IpAddress => Builtin::IpAddressField,
-        FieldKind::Custom(i) => return (custom_base + i as usize) as u16,
-    };
-    b as u16
-}
-
-// Scanner patterns, in priority order (leftmost-first: at the same start the
-// earlier pattern wins; a candidate that fails validation lets the later
-// patterns try the same start).
-const P_PRIVATE_KEY: usize = 0;
-const P_JWT: usize = 1;
-const P_AUTH: usize = 2;
-const P_AWS: usize = 3;
-const P_EMAIL: usize = 4;
-const P_IBAN: usize = 5;
-const P_NINO: usize = 6;
-const P_CF: usize = 7;
-const P_DNI: usize = 8;
-const P_NIR_2AB: usize = 9;
-const P_IPV6: usize = 10;
-const P_IPV4: usize = 11;
-const P_NUMERIC: usize = 12;
-// the numeric pattern is the last one (`others` is every pattern before it)
-const _: () = assert!(P_NUMERIC + 1 == PATTERNS.len());
-
-const PATTERNS: &[&str] = &[
-    r"-----BEGIN[ A-Z0-9]*PRIVATE KEY-----[^\-]*(?:-----END[ A-Z0-9]*PRIVATE KEY-----)?",
-    r"\beyJ[A-Za-z0-9_\-]{4,}\.eyJ[A-Za-z0-9_\-]{4,}\.[A-Za-z0-9_\-]*",
-    r"\b(?i:bearer|basic)[ \t]+[A-Za-z0-9._~+/=\-]{8,}",
-    r"\b(?:AKIA|ASIA|ABIA|ACCA|AIDA|AROA|AIPA|ANPA|ANVA|APKA)[A-Z0-9]{16}\b",
-    r"[A-Za-z0-9_%+\-\x80-\xFF][A-Za-z0-9_%+\-.\x80-\xFF]{0,63}@(?:[A-Za-z0-9\x80-\xFF](?:[A-Za-z0-9\-\x80-\xFF]*[A-Za-z0-9\x80-\xFF])?\.)+[A-Za-z\x80-\xFF][A-Za-z0-9\-\x80-\xFF]+",
-    r"\b[A-Za-z]{2}[0-9]{2}(?:[ \-._,\t]?[A-Za-z0-9]){11,32}",
-    r"\b[A-Za-z]{2}[ \-]?[0-9]{2}[ \-]?[0-9]{2}[ \-]?[0-9]{2}[ \-]?[A-Da-d]\b",
-    r"\b[A-Za-z]{6}[0-9LMNPQRSTUVlmnpqrstuv]{2}[A-Za-z][0-9LMNPQRSTUVlmnpqrstuv]{2}[A-Za-z][0-9LMNPQRSTUVlmnpqrstuv]{3}[A-Za-z]\b",
-    r"\b(?:[0-9]{8}|[XYZxyz][ \-]?[0-9]{7})[ \-]?[A-Za-z]\b",
-    r"\b[1-478][ ]?[0-9]{2}[ ]?[0-9]{2}[ ]?2[ABab][ ]?[0-9]{3}[ ]?[0-9]{3}[ ]?[0-9]{2}\b",
-    r"[0-9A-Fa-f]{0,4}(?::[0-9A-Fa-f]{0,4}){2,7}(?:[0-9]{1,3}(?:\.[0-9]{1,3}){3})?(?:%[0-9A-Za-z]{1,16})?",
-    r"\b(?:[0-9]{1,3}\.){3}[0-9]{1,3}\b",
-    r"\+?(?:\([0-9]{1,5}\)[ .\-]{0,2})?[0-9](?:[ .\-/\t_,]{0,3}(?:\((?:0|[0-9]{1,5})\)[ .\-]{0,2})?[0-9]){6,}",
-];
-
-/// Literals of the token detectors (JWT, PEM, bearer/basic, AWS key ids).
-const KEYWORDS: &[&str] = &[
-    "eyJ",
-    "-----BEGIN",
-    "bearer",
-    "basic",
-    "AKIA",
-    "ASIA",
-    "ABIA",
-    "ACCA",
-    "AIDA",
-    "AROA",
-    "AIPA",
-    "ANPA",
-    "ANVA",
-    "APKA",
-];
+/// Validates one candidate `hay[s..e]` of a detector's pattern and emits what
+/// it finds (detector, start, end); true if anything was found. Each
+/// detector's check is named in [`crate::registry`].
+pub type Check = fn(&DetectorSet, &[u8], usize, usize, &mut Scratch, &mut dyn FnMut(u16, usize, usize)) -> bool;
 
 /// A custom detector compiled from the configuration.
 pub struct CustomDetector {
@@ -197,6 +46,10 @@ pub struct DetectorSet {
     all: Regex,
     /// Every pattern but the numeric one (for restarts inside a run of digits).
     others: Regex,
+    /// The validator of each pattern (pattern index = automaton pattern id).
+    checks: Vec<Check>,
+    /// The pattern id of the numeric runs (the last pattern).
+    numeric_pid: usize,
     keywords: aho_corasick::AhoCorasick,
     singles: Vec<Regex>,
     custom: Option<Regex>,
@@ -272,14 +125,20 @@ fn builder(unicode: bool) -> meta::Builder {
 impl DetectorSet {
     /// Compiles the built-in detectors plus `custom` = (id, category, regex, validator).
     pub fn new(custom: &[(String, String, String, Validator)]) -> Result<DetectorSet, BuildError> {
+        let scanners = crate::registry::scanners();
+        let patterns: Vec<&str> = scanners.iter().map(|s| s.pattern).collect();
+        let checks: Vec<Check> = scanners.iter().map(|s| s.check).collect();
+        let keywords: Vec<&str> = scanners.iter().flat_map(|s| s.keywords.iter().copied()).collect();
+        // the numeric runs are scanned last (`others` is every pattern before them)
+        let numeric_pid = patterns.len().saturating_sub(1);
         let all = builder(false)
-            .build_many(PATTERNS)
+            .build_many(&patterns)
             .map_err(|e| BuildError(e.to_string()))?;
         let others = builder(false)
-            .build_many(&PATTERNS[..P_NUMERIC])
+            .build_many(&patterns[..numeric_pid])
             .map_err(|e| BuildError(e.to_string()))?;
-        let mut singles = Vec::with_capacity(PATTERNS.len());
-        for p in PATTERNS {
+        let mut singles = Vec::with_capacity(patterns.len());
+        for p in &patterns {
             singles.push(builder(false).build(p).map_err(|e| BuildError(e.to_string()))?);
         }
         let mut info: Vec<DetectorInfo> = BUILTINS
@@ -311,12 +170,14 @@ impl DetectorSet {
         let enabled = vec![true; info.len()];
         let keywords = aho_corasick::AhoCorasick::builder()
             .ascii_case_insensitive(true)
-            .build(KEYWORDS)
+            .build(&keywords)
             .map_err(|e| BuildError(e.to_string()))?;
         Ok(DetectorSet {
             keywords,
             all,
             others,
+            checks,
+            numeric_pid,
             singles,
             custom,
             customs,
@@ -497,13 +358,13 @@ impl DetectorSet {
             last = Some(last.map_or(z, |l| l.max(z)));
             emit(d, a, z);
         };
-        let mut run_end = (pid == P_NUMERIC).then_some(e);
+        let mut run_end = (pid == self.numeric_pid).then_some(e);
         if !self.candidate(pid, hay, s, e, scratch, &mut rec) {
-            for q in pid + 1..PATTERNS.len() {
+            for q in pid + 1..self.checks.len() {
                 let input = Input::new(hay).range(s..).anchored(Anchored::Yes);
                 if let Some(m2) = self.singles[q].search(&input) {
                     if m2.end() > m2.start() {
-                        if q == P_NUMERIC {
+                        if q == self.numeric_pid {
                             run_end = Some(m2.end());
                         }
                         if self.candidate(q, hay, m2.start(), m2.end(), scratch, &mut rec) {
@@ -536,7 +397,7 @@ impl DetectorSet {
                 rec(d, a, z);
             };
             if !self.candidate(mpid, hay, ms, me, scratch, &mut rec2) {
-                for k in mpid + 1..P_NUMERIC {
+                for k in mpid + 1..self.numeric_pid {
                     let input = Input::new(hay).range(ms..).anchored(Anchored::Yes);
                     if let Some(m2) = self.singles[k].search(&input) {
                         if m2.end() > m2.start() && self.candidate(k, hay, m2.start(), m2.end(), scratch, &mut rec2) {
@@ -595,99 +456,24 @@ impl DetectorSet {
         let text = &hay[s..e];
         scratch.validations += 1;
         scratch.work += text.len() as u64;
-        let before = if s > 0 { hay[s - 1] } else { b' ' };
-        let after = hay.get(e).copied().unwrap_or(b' ');
-        let mut found = |b: Builtin, a: usize, z: usize| -> bool {
-            if self.is_enabled(b as u16) {
-                emit(b as u16, a, z);
-                true
-            } else {
-                false
-            }
-        };
-        match pid {
-            P_PRIVATE_KEY => found(Builtin::PrivateKey, s, e),
-            P_JWT => jwt_header_ok(text) && found(Builtin::Jwt, s, e),
-            P_AUTH => auth_ok(text) && found(Builtin::AuthCredential, s, e),
-            P_AWS => found(Builtin::AwsAccessKey, s, e),
-            P_EMAIL => found(Builtin::Email, s, e),
-            P_IBAN => {
-                let alnum = &mut scratch.alnum;
-                alnum.clear();
-                let cc = [text[0].to_ascii_uppercase(), text[1].to_ascii_uppercase()];
-                let Some(len) = v::iban_length(&cc) else { return false };
-                let mut end = s;
-                for (i, &c) in text.iter().enumerate() {
-                    if c.is_ascii_alphanumeric() {
-                        alnum.push(c.to_ascii_uppercase());
-                        if alnum.len() == len {
-                            end = s + i + 1;
-                            break;
-                        }
-                    }
-                }
-                if alnum.len() != len
-                    || hay.get(end).is_some_and(|c| c.is_ascii_alphanumeric()) && is_compact(&hay[s..end])
-                {
-                    return false;
-                }
-                v::iban_mod97(alnum) && found(Builtin::Iban, s, end)
-            }
-            P_NINO => {
-                let a = upper_alnum(text, &mut scratch.alnum);
-                v::uk_nino(a) && found(Builtin::UkNino, s, e)
-            }
-            P_CF => {
-                let a = upper_alnum(text, &mut scratch.alnum);
-                v::it_codice_fiscale(a) && found(Builtin::ItCodiceFiscale, s, e)
-            }
-            P_DNI => {
-                let a = upper_alnum(text, &mut scratch.alnum);
-                v::es_dni_nie(a) && found(Builtin::EsDni, s, e)
-            }
-            P_NIR_2AB => {
-                let a = upper_alnum(text, &mut scratch.alnum);
-                v::fr_nir_corsica(a) && found(Builtin::FrNir, s, e)
-            }
-            P_IPV6 => {
-                if before.is_ascii_alphanumeric() || before == b':' || after.is_ascii_alphanumeric() {
-                    return false;
-                }
-                let valid = |t: &[u8]| {
-                    let t = match t.iter().position(|&c| c == b'%') {
-                        Some(p) => &t[..p],
-                        None => t,
-                    };
-                    std::str::from_utf8(t)
-                        .ok()
-                        .and_then(|t| t.parse::<std::net::Ipv6Addr>().ok())
-                        .is_some_and(|ip| !ip.is_unspecified() && !ip.is_loopback())
-                };
-                // a colon that ends the address's sentence ("... 7334: down")
-                if text.ends_with(b":") && !text.ends_with(b"::") {
-                    return self.candidate(pid, hay, s, e - 1, scratch, emit);
-                }
-                // an embedded IPv4 tail (`::ffff:192.0.2.1`) the automaton stopped short of
-                let mut z = e;
-                while z < hay.len() && (hay[z].is_ascii_digit() || hay[z] == b'.') {
-                    z += 1;
-                }
-                if z > e && !hay.get(z).is_some_and(|c| c.is_ascii_alphanumeric()) && valid(&hay[s..z]) {
-                    return found(Builtin::Ipv6, s, z);
-                }
-                valid(text) && found(Builtin::Ipv6, s, e)
-            }
-            P_IPV4 => {
-                let groups: Vec<&[u8]> = text.split(|&c| c == b'.').collect();
-                v::ipv4(&groups) && found(Builtin::Ipv4, s, e)
-            }
-            P_NUMERIC => self.numeric(hay, s, e, scratch, emit),
-            _ => false,
+        match self.checks.get(pid) {
+            Some(check) => check(self, hay, s, e, scratch, emit),
+            None => false,
+        }
+    }
+
+    /// Emits `b` at `a..z` if it is enabled.
+    fn found(&self, b: Builtin, a: usize, z: usize, emit: &mut dyn FnMut(u16, usize, usize)) -> bool {
+        if self.is_enabled(b as u16) {
+            emit(b as u16, a, z);
+            true
+        } else {
+            false
         }
     }
 
     /// Splits a run of digit groups and classifies the longest valid windows.
-    fn numeric(
+    pub(crate) fn numeric(
         &self,
         hay: &[u8],
         s: usize,
@@ -783,6 +569,132 @@ impl DetectorSet {
         }
         any_found
     }
+}
+
+// ----- candidate validators, one per scanner (named in `registry`) -----
+
+type Emit<'a> = &'a mut dyn FnMut(u16, usize, usize);
+
+pub(crate) fn check_private_key(d: &DetectorSet, _: &[u8], s: usize, e: usize, _: &mut Scratch, emit: Emit) -> bool {
+    d.found(Builtin::PrivateKey, s, e, emit)
+}
+
+pub(crate) fn check_jwt(d: &DetectorSet, hay: &[u8], s: usize, e: usize, _: &mut Scratch, emit: Emit) -> bool {
+    jwt_header_ok(&hay[s..e]) && d.found(Builtin::Jwt, s, e, emit)
+}
+
+pub(crate) fn check_auth(d: &DetectorSet, hay: &[u8], s: usize, e: usize, _: &mut Scratch, emit: Emit) -> bool {
+    auth_ok(&hay[s..e]) && d.found(Builtin::AuthCredential, s, e, emit)
+}
+
+pub(crate) fn check_aws(d: &DetectorSet, _: &[u8], s: usize, e: usize, _: &mut Scratch, emit: Emit) -> bool {
+    d.found(Builtin::AwsAccessKey, s, e, emit)
+}
+
+pub(crate) fn check_email(d: &DetectorSet, _: &[u8], s: usize, e: usize, _: &mut Scratch, emit: Emit) -> bool {
+    d.found(Builtin::Email, s, e, emit)
+}
+
+pub(crate) fn check_iban(d: &DetectorSet, hay: &[u8], s: usize, e: usize, scratch: &mut Scratch, emit: Emit) -> bool {
+    let text = &hay[s..e];
+    let alnum = &mut scratch.alnum;
+    alnum.clear();
+    let cc = [text[0].to_ascii_uppercase(), text[1].to_ascii_uppercase()];
+    let Some(len) = v::iban_length(&cc) else { return false };
+    let mut end = s;
+    for (i, &c) in text.iter().enumerate() {
+        if c.is_ascii_alphanumeric() {
+            alnum.push(c.to_ascii_uppercase());
+            if alnum.len() == len {
+                end = s + i + 1;
+                break;
+            }
+        }
+    }
+    if alnum.len() != len || hay.get(end).is_some_and(|c| c.is_ascii_alphanumeric()) && is_compact(&hay[s..end]) {
+        return false;
+    }
+    v::iban_mod97(alnum) && d.found(Builtin::Iban, s, end, emit)
+}
+
+pub(crate) fn check_nino(d: &DetectorSet, hay: &[u8], s: usize, e: usize, scratch: &mut Scratch, emit: Emit) -> bool {
+    v::uk_nino(upper_alnum(&hay[s..e], &mut scratch.alnum)) && d.found(Builtin::UkNino, s, e, emit)
+}
+
+pub(crate) fn check_codice_fiscale(
+    d: &DetectorSet,
+    hay: &[u8],
+    s: usize,
+    e: usize,
+    scratch: &mut Scratch,
+    emit: Emit,
+) -> bool {
+    v::it_codice_fiscale(upper_alnum(&hay[s..e], &mut scratch.alnum)) && d.found(Builtin::ItCodiceFiscale, s, e, emit)
+}
+
+pub(crate) fn check_dni(d: &DetectorSet, hay: &[u8], s: usize, e: usize, scratch: &mut Scratch, emit: Emit) -> bool {
+    v::es_dni_nie(upper_alnum(&hay[s..e], &mut scratch.alnum)) && d.found(Builtin::EsDni, s, e, emit)
+}
+
+pub(crate) fn check_nir_corsica(
+    d: &DetectorSet,
+    hay: &[u8],
+    s: usize,
+    e: usize,
+    scratch: &mut Scratch,
+    emit: Emit,
+) -> bool {
+    v::fr_nir_corsica(upper_alnum(&hay[s..e], &mut scratch.alnum)) && d.found(Builtin::FrNir, s, e, emit)
+}
+
+pub(crate) fn check_ipv6(d: &DetectorSet, hay: &[u8], s: usize, e: usize, _: &mut Scratch, emit: Emit) -> bool {
+    // a colon that ends the address's sentence ("... 7334: down")
+    let e = if hay[s..e].ends_with(b":") && !hay[s..e].ends_with(b"::") {
+        e - 1
+    } else {
+        e
+    };
+    let text = &hay[s..e];
+    let before = if s > 0 { hay[s - 1] } else { b' ' };
+    let after = hay.get(e).copied().unwrap_or(b' ');
+    if before.is_ascii_alphanumeric() || before == b':' || after.is_ascii_alphanumeric() {
+        return false;
+    }
+    let valid = |t: &[u8]| {
+        let t = match t.iter().position(|&c| c == b'%') {
+            Some(p) => &t[..p],
+            None => t,
+        };
+        std::str::from_utf8(t)
+            .ok()
+            .and_then(|t| t.parse::<std::net::Ipv6Addr>().ok())
+            .is_some_and(|ip| !ip.is_unspecified() && !ip.is_loopback())
+    };
+    // an embedded IPv4 tail (`::ffff:192.0.2.1`) the automaton stopped short of
+    let mut z = e;
+    while z < hay.len() && (hay[z].is_ascii_digit() || hay[z] == b'.') {
+        z += 1;
+    }
+    if z > e && !hay.get(z).is_some_and(|c| c.is_ascii_alphanumeric()) && valid(&hay[s..z]) {
+        return d.found(Builtin::Ipv6, s, z, emit);
+    }
+    valid(text) && d.found(Builtin::Ipv6, s, e, emit)
+}
+
+pub(crate) fn check_ipv4(d: &DetectorSet, hay: &[u8], s: usize, e: usize, _: &mut Scratch, emit: Emit) -> bool {
+    let groups: Vec<&[u8]> = hay[s..e].split(|&c| c == b'.').collect();
+    v::ipv4(&groups) && d.found(Builtin::Ipv4, s, e, emit)
+}
+
+pub(crate) fn check_numeric(
+    d: &DetectorSet,
+    hay: &[u8],
+    s: usize,
+    e: usize,
+    scratch: &mut Scratch,
+    emit: Emit,
+) -> bool {
+    d.numeric(hay, s, e, scratch, emit)
 }
 
 /// Keeps `out[first..]` ordered and non-overlapping: the earliest, then the

@@ -14,6 +14,7 @@ pub mod normalize;
 pub mod policy;
 pub mod prose;
 pub mod redact;
+pub mod registry;
 #[cfg(feature = "testing")]
 pub mod testing;
 pub mod textcode;

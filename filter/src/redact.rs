@@ -56,18 +56,9 @@ pub fn subject_pseudonym(h: &Hasher, raw: &str) -> String {
     h.token("subject", raw.trim().as_bytes(), 22)
 }
 
-/// The canonical form hashed for a category, so that `4111 1111 ...` and
-/// `4111-1111-...` give the same pseudonym.
+/// The canonical form hashed for a category (defined per detector in the registry).
 fn canonical(category: &str, value: &[u8]) -> Vec<u8> {
-    match category {
-        "payment_card" | "phone" | "bank_account" | "national_id" => value
-            .iter()
-            .filter(|c| c.is_ascii_alphanumeric())
-            .map(u8::to_ascii_uppercase)
-            .collect(),
-        "email" => value.trim_ascii().to_ascii_lowercase(),
-        _ => value.trim_ascii().to_vec(),
-    }
+    crate::registry::canonical(category, value)
 }
 
 fn chars(v: &[u8]) -> usize {
