@@ -89,7 +89,7 @@ run: build envoy ## Run the demo: Envoy on 127.0.0.1:$(PORT) in front of the dem
 	$(ENVOY) -c $(RUN_CONFIG) --base-id $(PORT) --concurrency 1 --log-level warn --component-log-level wasm:info
 
 FUZZ_SECS ?= 60
-FUZZ_TARGETS := config json form multipart decompress inspect
+FUZZ_TARGETS := config json form multipart decompress inspect flow
 fuzz: ## Run every fuzz target for FUZZ_SECS seconds (nightly toolchain + cargo-fuzz)
 	@command -v cargo-fuzz >/dev/null || cargo install cargo-fuzz --locked
 	cd fuzz && for t in $(FUZZ_TARGETS); do \
