@@ -3,7 +3,7 @@
 //! was done — never a value.
 
 use crate::config::LegalBasis;
-use crate::engine::{ConsentState, Decision, Direction, Finding, Inspection};
+use crate::model::{ConsentState, Decision, Direction, Finding, Inspection};
 use serde::Serialize;
 
 #[derive(Debug, Serialize, Default)]
@@ -132,8 +132,8 @@ pub fn path_without_query_values(path: &str) -> String {
                 .filter(|s| !s.is_empty())
                 .map(|kv| {
                     let k = kv.split('=').next().unwrap_or("");
-                    let k = crate::engine::percent_decode(k.as_bytes(), true);
-                    format!("{}=", crate::engine::safe_name(&String::from_utf8_lossy(&k)))
+                    let k = crate::http::percent_decode(k.as_bytes(), true);
+                    format!("{}=", crate::http::safe_name(&String::from_utf8_lossy(&k)))
                 })
                 .collect();
             format!("{p}?{}", names.join("&"))

@@ -8,13 +8,16 @@ pub mod engine;
 pub mod fields;
 pub mod flow;
 pub mod grpc;
+pub mod http;
 pub mod json;
+pub mod model;
 pub mod multipart;
 pub mod normalize;
 pub mod policy;
 pub mod prose;
 pub mod redact;
 pub mod registry;
+pub mod subject;
 #[cfg(feature = "testing")]
 pub mod testing;
 pub mod textcode;

@@ -1,0 +1,236 @@
+//! The model: directions, decisions, findings and what an inspection
+//! produced. Plain data; never a value.
+
+use crate::config::Action;
+use crate::policy::{Policy, Resolved};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Direction {
+    Request,
+    Response,
+}
+
+impl Direction {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Direction::Request => "request",
+            Direction::Response => "response",
+        }
+    }
+}
+
+/// The outcome for one direction (or the whole request).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Decision {
+    Allowed,
+    Logged,
+    Shadow,
+    Redacted,
+    Blocked,
+}
+
+impl Decision {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Decision::Allowed => "allowed",
+            Decision::Logged => "logged",
+            Decision::Shadow => "shadow",
+            Decision::Redacted => "redacted",
+            Decision::Blocked => "blocked",
+        }
+    }
+}
+
+/// Consent to a route's purpose (GDPR arts. 6, 7, 18, 21), as the audit record names it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ConsentState {
+    Given,
+    Missing,
+    Objected,
+    Restricted,
+    NotRequired,
+}
+
+impl ConsentState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ConsentState::Given => "given",
+            ConsentState::Missing => "missing",
+            ConsentState::Objected => "objected",
+            ConsentState::Restricted => "restricted",
+            ConsentState::NotRequired => "not_required",
+        }
+    }
+
+    /// Whether the route's policy with consent applies.
+    pub fn permits(self) -> bool {
+        matches!(self, ConsentState::Given | ConsentState::NotRequired)
+    }
+}
+
+/// One kind of personal data found at one place. Never holds the value.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Finding {
+    pub detector: String,
+    pub category: String,
+    /// `header:NAME`, `query:NAME`, `cookie:NAME`, `form:NAME`, `body:$.json.path`, `body`.
+    pub location: String,
+    pub count: u32,
+    /// The action the policy gives (in shadow mode: what would have happened).
+    pub action: Action,
+    /// Which rule decided the action.
+    pub rule: String,
+}
+
+/// Findings that record what was not inspected, and why: one constructor per kind.
+impl Finding {
+    fn note(detector: &str, location: String, action: Action, rule: &str) -> Finding {
+        Finding {
+            detector: detector.into(),
+            category: "uninspectable".into(),
+            location,
+            count: 1,
+            action,
+            rule: rule.into(),
+        }
+    }
+
+    /// A body piiguard cannot read (`what`: `encoding:br`, `charset:utf-32`, ...), per `on_uninspectable`.
+    pub fn uninspectable(what: &str, action: Action) -> Finding {
+        Finding::note("uninspectable", format!("body:{what}"), action, "on_uninspectable")
+    }
+
+    /// A body over `limits.max_body_bytes`, per `on_oversize`.
+    pub fn oversize(action: Action) -> Finding {
+        Finding::note("oversize", "body".into(), action, "on_oversize")
+    }
+
+    /// A stream (`kind`: `websocket`, `sse`, `grpc`, ...) passed unbuffered or blocked, per `on_stream`.
+    pub fn stream(kind: &str, action: Action) -> Finding {
+        Finding::note("uninspectable", format!("body:stream:{kind}"), action, "on_stream")
+    }
+
+    /// A host call (`call`) failed: the exchange was stopped.
+    pub fn host_error(call: &str) -> Finding {
+        Finding::note("host_error", format!("host:{call}"), Action::Block, "host_error")
+    }
+
+    /// A path whose `%2F` read as a separator and as data leads to different routes.
+    pub fn ambiguous_path() -> Finding {
+        Finding::note("ambiguous_path", "path".into(), Action::Block, "path")
+    }
+
+    /// `require_tls`: personal data on a plaintext hop (`at`: `connection` or `upstream`).
+    pub fn plaintext_transfer(at: &str) -> Finding {
+        Finding {
+            category: "transport".into(),
+            ..Finding::note(
+                "plaintext_transfer",
+                format!("transport:{at}"),
+                Action::Block,
+                "require_tls",
+            )
+        }
+    }
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct Inspection {
+    pub findings: Vec<Finding>,
+    /// A note on what could not be inspected (`oversize`, `encoding:br`, `json_depth`, ...).
+    pub uninspected: Option<String>,
+}
+
+impl Inspection {
+    pub(crate) fn add(&mut self, policy: &Policy, det: u16, location: &str, r: &Resolved, n: u32) {
+        let detector = policy.detector_id(det);
+        // Bounded: past MAX_FINDINGS distinct entries, locations fold to `kind:*`
+        // (keeps the audit record small and this search short).
+        let folded;
+        let location = if self.findings.len() >= MAX_FINDINGS {
+            folded = format!("{}:*", location.split(':').next().unwrap_or("body"));
+            folded.as_str()
+        } else {
+            location
+        };
+        for f in &mut self.findings {
+            if f.detector == detector && f.location == location && f.action == r.action {
+                f.count += n;
+                return;
+            }
+        }
+        self.findings.push(Finding {
+            detector: detector.to_string(),
+            category: policy.category(det).to_string(),
+            location: location.to_string(),
+            count: n,
+            action: r.action,
+            rule: r.source.to_string(),
+        });
+    }
+
+    /// Merges another inspection into this one.
+    pub fn merge(&mut self, other: Inspection) {
+        for f in other.findings {
+            match self
+                .findings
+                .iter_mut()
+                .find(|g| g.detector == f.detector && g.location == f.location && g.action == f.action)
+            {
+                Some(g) => g.count += f.count,
+                None => self.findings.push(f),
+            }
+        }
+        if self.uninspected.is_none() {
+            self.uninspected = other.uninspected;
+        }
+    }
+
+    /// The strongest action found.
+    pub fn max_action(&self) -> Option<Action> {
+        self.findings.iter().map(|f| f.action).max()
+    }
+
+    /// Decision under `shadow`: block/redact become `Shadow`.
+    pub fn decision(&self, shadow: bool) -> Decision {
+        match self.max_action() {
+            None | Some(Action::Allow) => Decision::Allowed,
+            Some(Action::Log) => Decision::Logged,
+            Some(_) if shadow => Decision::Shadow,
+            Some(Action::Redact) => Decision::Redacted,
+            Some(Action::Block) => Decision::Blocked,
+        }
+    }
+
+    pub fn categories(&self, min: Action) -> Vec<String> {
+        let mut c: Vec<String> = self
+            .findings
+            .iter()
+            .filter(|f| f.action >= min)
+            .map(|f| f.category.clone())
+            .collect();
+        c.sort();
+        c.dedup();
+        c
+    }
+}
+
+/// Distinct findings kept per inspection before locations are folded.
+pub const MAX_FINDINGS: usize = 64;
+
+/// Result of inspecting headers.
+#[derive(Debug, Default)]
+pub struct HeaderResult {
+    pub inspection: Inspection,
+    /// The full new header list when something was rewritten.
+    pub headers: Option<Vec<(String, String)>>,
+}
+
+/// Result of inspecting a body.
+#[derive(Debug, Default)]
+pub struct BodyResult {
+    pub inspection: Inspection,
+    /// The rewritten body, when it changed (never in shadow mode or on block).
+    pub body: Option<Vec<u8>>,
+}

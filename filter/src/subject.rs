@@ -1,0 +1,174 @@
+//! Data subjects and consent: who a request is about (header, JWT claim,
+//! cookie, query, body path), their keyed pseudonym, and consent to a
+//! route's purpose (GDPR arts. 6, 7, 18, 21).
+
+use crate::engine::Engine;
+use crate::http::percent_decode;
+use crate::model::{ConsentState, Direction};
+use crate::policy::{PathSeg, Route};
+use crate::redact;
+
+impl Engine {
+    /// The keyed pseudonym of a data subject's raw identifier.
+    pub fn pseudonym(&self, raw: &str) -> Option<String> {
+        self.hasher().map(|h| redact::subject_pseudonym(h, raw))
+    }
+
+    /// The subject from the request headers (header, JWT claim, cookie,
+    /// query), following the configured order. `verified` reads a claim of
+    /// the payload `jwt_authn` verified, when the host has one.
+    pub fn subject_from_headers(
+        &self,
+        headers: &[(String, String)],
+        verified: &dyn Fn(&str) -> Option<String>,
+    ) -> Option<String> {
+        use crate::config::SubjectSource as S;
+        let cfg = self.policy.config.subject.as_ref()?;
+        let get = |n: &str| {
+            headers
+                .iter()
+                .find(|(k, _)| k.eq_ignore_ascii_case(n))
+                .map(|(_, v)| v.as_str())
+        };
+        for src in &cfg.sources {
+            let v = match src {
+                S::Header(h) => get(h).map(str::to_string),
+                S::JwtClaim(c) => verified(c).or_else(|| get("authorization").and_then(|a| jwt_claim(a, c))),
+                S::Cookie(name) => get("cookie").and_then(|c| {
+                    c.split(';').find_map(|kv| {
+                        let (k, v) = kv.trim().split_once('=')?;
+                        (k == name).then(|| String::from_utf8_lossy(&percent_decode(v.as_bytes(), false)).into_owned())
+                    })
+                }),
+                S::Query(name) => get(":path").and_then(|p| p.split_once('?')).and_then(|(_, q)| {
+                    q.split('&').find_map(|kv| {
+                        let (k, v) = kv.split_once('=')?;
+                        (percent_decode(k.as_bytes(), true).as_ref() == name.as_bytes())
+                            .then(|| String::from_utf8_lossy(&percent_decode(v.as_bytes(), true)).into_owned())
+                    })
+                }),
+                S::RequestBody(_) | S::ResponseBody(_) => None,
+            };
+            if let Some(v) = v.filter(|v| !v.trim().is_empty()) {
+                return Some(v);
+            }
+        }
+        None
+    }
+
+    /// Consent to `purpose` for this request: `given` (the consent claim or
+    /// header lists it), `objected` / `restricted` (the subject is on the
+    /// operator's lists), `missing`, or `not_required` (another legal basis).
+    pub fn consent_state(
+        &self,
+        route: &Route,
+        purpose: &str,
+        headers: &[(String, String)],
+        subject: Option<&str>,
+    ) -> ConsentState {
+        use crate::config::LegalBasis as L;
+        let c = &self.policy.config.consent;
+        if let Some(s) = subject {
+            if c.restricted.iter().any(|r| r == s)
+                && !matches!(route.legal_basis, Some(L::LegalObligation | L::VitalInterests))
+            {
+                return ConsentState::Restricted;
+            }
+            if c.objections
+                .iter()
+                .any(|o| o.subject == s && o.purposes.iter().any(|p| p == purpose))
+            {
+                return ConsentState::Objected;
+            }
+        }
+        if route.legal_basis != Some(L::Consent) {
+            return ConsentState::NotRequired;
+        }
+        let get = |n: &str| {
+            headers
+                .iter()
+                .find(|(k, _)| k.eq_ignore_ascii_case(n))
+                .map(|(_, v)| v.as_str())
+        };
+        let listed = |s: &str| s.split([',', ' ']).any(|p| p.trim() == purpose);
+        if let Some(h) = &c.header {
+            if get(h).is_some_and(listed) {
+                return ConsentState::Given;
+            }
+        }
+        if let Some(claim) = &c.jwt_claim {
+            if let Some(v) = get("authorization").and_then(|a| jwt_value(a, claim)) {
+                let ok = match v {
+                    serde_json::Value::Array(a) => a.iter().any(|x| x.as_str() == Some(purpose)),
+                    serde_json::Value::String(s) => listed(&s),
+                    _ => false,
+                };
+                if ok {
+                    return ConsentState::Given;
+                }
+            }
+        }
+        ConsentState::Missing
+    }
+
+    /// The subject from a JSON body (`request_body` / `response_body` sources).
+    pub fn subject_from_body(&self, d: Direction, body: &[u8]) -> Option<String> {
+        use crate::config::SubjectSource as S;
+        let cfg = self.policy.config.subject.as_ref()?;
+        let paths: Vec<&String> = cfg
+            .sources
+            .iter()
+            .filter_map(|s| match (s, d) {
+                (S::RequestBody(p), Direction::Request) | (S::ResponseBody(p), Direction::Response) => Some(p),
+                _ => None,
+            })
+            .collect();
+        if paths.is_empty() {
+            return None;
+        }
+        let v: serde_json::Value = serde_json::from_slice(body).ok()?;
+        paths.iter().find_map(|p| json_path_scalar(&v, p))
+    }
+}
+
+/// Reads a claim from a bearer JWT without verifying it (verification is
+/// the job of Envoy's `jwt_authn` filter in front of piiguard).
+pub fn jwt_claim(authorization: &str, claim: &str) -> Option<String> {
+    scalar(&jwt_value(authorization, claim)?)
+}
+
+fn jwt_value(authorization: &str, claim: &str) -> Option<serde_json::Value> {
+    use base64::Engine as _;
+    let (scheme, token) = authorization.trim().split_once(' ')?;
+    if !scheme.eq_ignore_ascii_case("bearer") {
+        return None;
+    }
+    let payload = token.trim().split('.').nth(1)?;
+    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(payload.trim_end_matches('='))
+        .ok()?;
+    let v: serde_json::Value = serde_json::from_slice(&bytes).ok()?;
+    v.get(claim).cloned()
+}
+
+fn scalar(v: &serde_json::Value) -> Option<String> {
+    match v {
+        serde_json::Value::String(s) => Some(s.clone()),
+        serde_json::Value::Number(n) => Some(n.to_string()),
+        _ => None,
+    }
+}
+
+/// A scalar at a simple JSON path (`$.a.b[0].c`).
+pub fn json_path_scalar(v: &serde_json::Value, path: &str) -> Option<String> {
+    let segs = crate::policy::parse_json_path(path).ok()?;
+    let mut cur = v;
+    for s in segs {
+        cur = match s {
+            PathSeg::Key(k) => cur.get(k.as_str())?,
+            PathSeg::Index(i) => cur.get(i as usize)?,
+            PathSeg::AnyKey | PathSeg::AnyIndex => return None,
+        };
+    }
+    scalar(cur)
+}
