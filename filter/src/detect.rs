@@ -575,8 +575,21 @@ impl DetectorSet {
 
 type Emit<'a> = &'a mut dyn FnMut(u16, usize, usize);
 
-pub(crate) fn check_private_key(d: &DetectorSet, _: &[u8], s: usize, e: usize, _: &mut Scratch, emit: Emit) -> bool {
-    d.found(Builtin::PrivateKey, s, e, emit)
+pub(crate) fn check_private_key(d: &DetectorSet, hay: &[u8], s: usize, e: usize, _: &mut Scratch, emit: Emit) -> bool {
+    // armour lines alone (documentation, a template) are not a key: the body
+    // must carry key material
+    let body = hay[s..e]
+        .split(|&c| c == b'\n')
+        .skip(1)
+        .filter(|l| !l.contains(&b':') && !l.starts_with(b"-----"));
+    let material: usize = body
+        .map(|l| {
+            l.iter()
+                .filter(|c| c.is_ascii_alphanumeric() || matches!(c, b'+' | b'/'))
+                .count()
+        })
+        .sum();
+    material >= 16 && d.found(Builtin::PrivateKey, s, e, emit)
 }
 
 pub(crate) fn check_jwt(d: &DetectorSet, hay: &[u8], s: usize, e: usize, _: &mut Scratch, emit: Emit) -> bool {
@@ -584,11 +597,25 @@ pub(crate) fn check_jwt(d: &DetectorSet, hay: &[u8], s: usize, e: usize, _: &mut
 }
 
 pub(crate) fn check_auth(d: &DetectorSet, hay: &[u8], s: usize, e: usize, _: &mut Scratch, emit: Emit) -> bool {
-    auth_ok(&hay[s..e]) && d.found(Builtin::AuthCredential, s, e, emit)
+    let t = &hay[s..e];
+    let lead = t.iter().take_while(|c| matches!(c, b' ' | b'\t')).count();
+    if t[lead..].starts_with(b"-u") || t[lead..].starts_with(b"--user") {
+        // `curl -u user:password`: the password must not be empty or a placeholder
+        let Some(colon) = t.iter().position(|&c| c == b':') else {
+            return false;
+        };
+        let pass = &t[colon + 1..];
+        return !pass.is_empty()
+            && pass[0] != b'$'
+            && pass[0] != b'<'
+            && d.found(Builtin::AuthCredential, s + lead, e, emit);
+    }
+    auth_ok(t) && d.found(Builtin::AuthCredential, s, e, emit)
 }
 
-pub(crate) fn check_aws(d: &DetectorSet, _: &[u8], s: usize, e: usize, _: &mut Scratch, emit: Emit) -> bool {
-    d.found(Builtin::AwsAccessKey, s, e, emit)
+pub(crate) fn check_aws(d: &DetectorSet, hay: &[u8], s: usize, e: usize, _: &mut Scratch, emit: Emit) -> bool {
+    // AWS documentation placeholders (AKIAIOSFODNN7EXAMPLE) are not keys
+    !hay[s..e].ends_with(b"EXAMPLE") && d.found(Builtin::AwsAccessKey, s, e, emit)
 }
 
 pub(crate) fn check_email(d: &DetectorSet, _: &[u8], s: usize, e: usize, _: &mut Scratch, emit: Emit) -> bool {
@@ -614,7 +641,7 @@ pub(crate) fn check_iban(d: &DetectorSet, hay: &[u8], s: usize, e: usize, scratc
     if alnum.len() != len || hay.get(end).is_some_and(|c| c.is_ascii_alphanumeric()) && is_compact(&hay[s..end]) {
         return false;
     }
-    v::iban_mod97(alnum) && d.found(Builtin::Iban, s, end, emit)
+    v::iban_mod97(alnum) && v::iban_bban(alnum) && d.found(Builtin::Iban, s, end, emit)
 }
 
 pub(crate) fn check_nino(d: &DetectorSet, hay: &[u8], s: usize, e: usize, scratch: &mut Scratch, emit: Emit) -> bool {
@@ -762,6 +789,14 @@ fn auth_ok(t: &[u8]) -> bool {
     let scheme = parts.next().unwrap_or(b"");
     let cred = parts.next().unwrap_or(b"");
     let cred = cred.trim_ascii_start();
+    if scheme.eq_ignore_ascii_case(b"token") || scheme.eq_ignore_ascii_case(b"digest") {
+        // ordinary words follow these in prose: demand a token-like value
+        let digits = cred.iter().filter(|c| c.is_ascii_digit()).count();
+        let letters = cred.iter().filter(|c| c.is_ascii_alphabetic()).count();
+        if cred.len() < 16 || digits < 2 || letters < 2 {
+            return false;
+        }
+    }
     if scheme.eq_ignore_ascii_case(b"basic") {
         return base64::engine::general_purpose::STANDARD
             .decode(cred)
@@ -872,7 +907,7 @@ fn classify_numeric(win: &[Group], hay: &[u8], plus: bool, digits: &mut Vec<u8>,
     let ssn_dashed = lens == [3, 2, 4]
         && win[1..]
             .iter()
-            .all(|g| matches!(g.sep, b'-' | b' ') && g.sep == win[1].sep);
+            .all(|g| matches!(g.sep, b'-' | b' ' | b'.') && g.sep == win[1].sep);
     if ssn_dashed && v::us_ssn(d) {
         return Some(Builtin::UsSsn);
     }
@@ -887,7 +922,8 @@ fn classify_numeric(win: &[Group], hay: &[u8], plus: bool, digits: &mut Vec<u8>,
     match l {
         15 if !any_paren && v::fr_nir(d) => return Some(Builtin::FrNir),
         11 if !any_paren => {
-            if v::pl_pesel(d) {
+            // PESEL is written in one piece
+            if compact && v::pl_pesel(d) {
                 return Some(Builtin::PlPesel);
             }
             if v::de_steuer_id(d) {
@@ -957,7 +993,8 @@ fn phone_national(win: &[Group], d: &[u8], trunk_removed: bool) -> bool {
             return false;
         }
         return if n == 1 {
-            (10..=11).contains(&l)
+            // German mobiles (015x, 016x, 017x) have 12 digits written compact
+            (10..=11).contains(&l) || (l == 12 && d[1] == b'1' && matches!(d[2], b'5'..=b'7'))
         } else {
             (9..=12).contains(&l)
         };
@@ -1073,7 +1110,7 @@ mod tests {
             ("+39 06 6982 1234", "phone"),
             ("312 345 6789", "phone"),
             ("+4915112345678", "phone"),
-            ("AKIAIOSFODNN7EXAMPLE", "aws_access_key"),
+            ("AKIA2E0A8F3B244C9986", "aws_access_key"),
             ("Bearer abcDEF123456ghiJKL", "auth_credential"),
             ("Basic dXNlcjpwYXNzd29yZA==", "auth_credential"),
             (
@@ -1124,6 +1161,8 @@ mod tests {
             "order #100234567 shipped",
             "account 123456782",
             "meeting 123456789",
+            "AKIAIOSFODNN7EXAMPLE",
+            "-----BEGIN PRIVATE KEY-----\n-----END PRIVATE KEY-----",
         ] {
             assert_eq!(found(text), vec![], "{text}");
         }

@@ -193,6 +193,14 @@ fn person_qualifiers(w: &[u8]) -> bool {
     )
 }
 
+/// Words before `ip_address` that make it a machine's, not a person's.
+fn ip_of_infrastructure(w: &[u8]) -> bool {
+    matches!(
+        w,
+        b"server" | b"host" | b"proxy" | b"gateway" | b"bind" | b"listen" | b"local" | b"node" | b"upstream" | b"dns"
+    )
+}
+
 fn non_address_qualifiers(w: &[u8]) -> bool {
     matches!(
         w,
@@ -292,6 +300,8 @@ pub fn classify(words: &Words) -> Option<FieldClass> {
         b"address" | b"addr" => {
             if any(prev, &[b"email", b"mail"]) {
                 strong(Email)
+            } else if any(prev, &[b"ip", b"ipv4", b"ipv6"]) && !ip_of_infrastructure(prev2) {
+                strong(IpAddress)
             } else if non_address_qualifiers(prev) {
                 None
             } else if single {
@@ -385,6 +395,9 @@ pub fn classify(words: &Words) -> Option<FieldClass> {
                     b"fiscal",
                     b"personal",
                     b"id",
+                    b"taxpayer",
+                    b"steuer",
+                    b"vat",
                 ],
             ) =>
         {
@@ -413,6 +426,24 @@ pub fn classify(words: &Words) -> Option<FieldClass> {
         }
         b"key" if any(prev, &[b"api", b"private", b"secret", b"access", b"signing"]) => strong(Credential),
         b"credential" | b"credentials" => strong(Credential),
+        // aws_access_key_id, api_key_id, secret_key_id
+        b"id" if prev == b"key" && any(prev2, &[b"access", b"api", b"secret"]) => strong(Credential),
+        b"ip" | b"ipaddress" | b"ipv4" | b"ipv6" | b"ipaddr"
+            if single
+                || any(
+                    prev,
+                    &[
+                        b"client", b"user", b"remote", b"source", b"customer", b"visitor", b"origin", b"real",
+                        b"forwarded", b"caller", b"device", b"login", b"signup", b"last",
+                    ],
+                ) =>
+        {
+            strong(IpAddress)
+        }
+        // account_holder, cardHolder
+        b"holder" if any(prev, &[b"account", b"card", b"policy", b"license", b"licence"]) => strong(PersonName),
+        // nameOnCard, name_on_account
+        b"card" | b"account" if prev == b"on" && prev2 == b"name" => strong(PersonName),
         _ => None,
     }
 }
@@ -696,7 +727,7 @@ mod tests {
             "hostname",
             "host_name",
             "serviceName",
-            "ipAddress",
+            "server_ip_address",
             "remote_addr",
             "id",
             "count",

@@ -97,12 +97,12 @@ use FieldKind as F;
 registry! {
     // value detectors
     Email => "email", "email", Lower, None, scan(4,
-        r"[A-Za-z0-9_%+\-\x80-\xFF][A-Za-z0-9_%+\-.\x80-\xFF]{0,63}@(?:[A-Za-z0-9\x80-\xFF](?:[A-Za-z0-9\-\x80-\xFF]*[A-Za-z0-9\x80-\xFF])?\.)+[A-Za-z\x80-\xFF][A-Za-z0-9\-\x80-\xFF]+",
+        r#"(?:"[^"\\\r\n]{1,64}"|[A-Za-z0-9_%+\-\x80-\xFF][A-Za-z0-9_%+\-.\x80-\xFF]{0,63})@(?:[A-Za-z0-9\x80-\xFF](?:[A-Za-z0-9\-\x80-\xFF]*[A-Za-z0-9\x80-\xFF])?\.)+[A-Za-z\x80-\xFF][A-Za-z0-9\-\x80-\xFF]+"#,
         &[], d::check_email);
     Phone => "phone", "phone", Alnum, None, scan(u8::MAX, NUMERIC, &[], d::check_numeric);
     PaymentCard => "payment_card", "payment_card", Alnum, None, None;
     Iban => "iban", "bank_account", Alnum, None, scan(5,
-        r"\b[A-Za-z]{2}[0-9]{2}(?:[ \-._,\t]?[A-Za-z0-9]){11,32}", &[], d::check_iban);
+        r"\b[A-Za-z]{2}[ ]?[0-9]{2}(?:[ \-._,\t]?[A-Za-z0-9]){11,32}", &[], d::check_iban);
     UsSsn => "us_ssn", "national_id", Alnum, None, None;
     Ipv4 => "ipv4", "ip_address", Trim, None, scan(11, r"\b(?:[0-9]{1,3}\.){3}[0-9]{1,3}\b", &[], d::check_ipv4);
     Ipv6 => "ipv6", "ip_address", Trim, None, scan(10,
@@ -118,16 +118,17 @@ registry! {
         r"\b[A-Za-z]{6}[0-9LMNPQRSTUVlmnpqrstuv]{2}[A-Za-z][0-9LMNPQRSTUVlmnpqrstuv]{2}[A-Za-z][0-9LMNPQRSTUVlmnpqrstuv]{3}[A-Za-z]\b",
         &[], d::check_codice_fiscale);
     EsDni => "es_dni", "national_id", Alnum, None, scan(8,
-        r"\b(?:[0-9]{8}|[XYZxyz][ \-]?[0-9]{7})[ \-]?[A-Za-z]\b", &[], d::check_dni);
+        r"\b(?:[0-9]{7,8}|[XYZKLMxyzklm][ \-]?[0-9]{7})[ \-]?[A-Za-z]\b", &[], d::check_dni);
     PlPesel => "pl_pesel", "national_id", Alnum, None, None;
     Jwt => "jwt", "credential", Trim, None, scan(1,
         r"\beyJ[A-Za-z0-9_\-]{4,}\.eyJ[A-Za-z0-9_\-]{4,}\.[A-Za-z0-9_\-]*", &["eyJ"], d::check_jwt);
     AuthCredential => "auth_credential", "credential", Trim, None, scan(2,
-        r"\b(?i:bearer|basic)[ \t]+[A-Za-z0-9._~+/=\-]{8,}", &["bearer", "basic"], d::check_auth);
+        r"\b(?i:bearer|basic|token|apikey|api-key|digest)[ \t]+[A-Za-z0-9._~+/=\-]{8,}|(?:^|[ \t])(?:-u|--user)[ =]+[^\s:'\x22]{1,64}:[^\s'\x22]{1,128}",
+        &["bearer", "basic", "token", "apikey", "api-key", "digest", "-u ", "--user"], d::check_auth);
     AwsAccessKey => "aws_access_key", "credential", Trim, None, scan(3,
         r"\b(?:AKIA|ASIA|ABIA|ACCA|AIDA|AROA|AIPA|ANPA|ANVA|APKA)[A-Z0-9]{16}\b", AWS_PREFIXES, d::check_aws);
     PrivateKey => "private_key", "credential", Trim, None, scan(0,
-        r"-----BEGIN[ A-Z0-9]*PRIVATE KEY-----[^\-]*(?:-----END[ A-Z0-9]*PRIVATE KEY-----)?",
+        r"-----BEGIN[ A-Z0-9]*PRIVATE KEY(?: BLOCK)?-----[^\-]*(?:-----END[ A-Z0-9]*PRIVATE KEY(?: BLOCK)?-----)?",
         &["-----BEGIN"], d::check_private_key);
     // values under a field name that says what they are (`fields::classify`)
     NameField => "name_field", "person_name", Trim, Some(F::PersonName), None;

@@ -145,6 +145,75 @@ pub fn iban_length(cc: &[u8]) -> Option<usize> {
     Some(n)
 }
 
+/// The BBAN structure of a country's IBAN (SWIFT IBAN registry), as
+/// (count, kind) runs: `n` digits, `a` upper-case letters, `c` alphanumerics.
+/// Countries not listed are checked by length and mod-97 only.
+fn bban_format(cc: &[u8]) -> Option<&'static [(u8, u8)]> {
+    Some(match cc {
+        b"AT" => &[(16, b'n')],
+        b"BE" => &[(12, b'n')],
+        b"BG" => &[(4, b'a'), (6, b'n'), (8, b'c')],
+        b"CH" | b"LI" => &[(5, b'n'), (12, b'c')],
+        b"CY" => &[(8, b'n'), (16, b'c')],
+        b"CZ" | b"SK" | b"ES" | b"SE" => &[(20, b'n')],
+        b"DE" => &[(18, b'n')],
+        b"DK" | b"FI" | b"FO" | b"GL" => &[(14, b'n')],
+        b"EE" | b"LT" => &[(16, b'n')],
+        b"FR" | b"MC" => &[(10, b'n'), (11, b'c'), (2, b'n')],
+        b"GB" | b"IE" => &[(4, b'a'), (14, b'n')],
+        b"GR" => &[(7, b'n'), (16, b'c')],
+        b"HR" => &[(17, b'n')],
+        b"HU" | b"PL" => &[(24, b'n')],
+        b"IS" => &[(22, b'n')],
+        b"IT" | b"SM" => &[(1, b'a'), (10, b'n'), (12, b'c')],
+        b"LU" => &[(3, b'n'), (13, b'c')],
+        b"LV" => &[(4, b'a'), (13, b'c')],
+        b"MT" => &[(4, b'a'), (5, b'n'), (18, b'c')],
+        b"NL" => &[(4, b'a'), (10, b'n')],
+        b"NO" => &[(11, b'n')],
+        b"PT" => &[(21, b'n')],
+        b"RO" => &[(4, b'a'), (16, b'c')],
+        b"SI" => &[(15, b'n')],
+        _ => return None,
+    })
+}
+
+/// The IBAN's BBAN (after the 4 leading characters) has its country's
+/// structure, and Belgium's national check digits hold.
+pub fn iban_bban(iban: &[u8]) -> bool {
+    if iban.len() < 5 {
+        return false;
+    }
+    let (cc, bban) = (&iban[..2], &iban[4..]);
+    if let Some(fmt) = bban_format(cc) {
+        let mut i = 0;
+        for &(n, kind) in fmt {
+            let n = n as usize;
+            let Some(part) = bban.get(i..i + n) else { return false };
+            let ok = match kind {
+                b'n' => part.iter().all(u8::is_ascii_digit),
+                b'a' => part.iter().all(u8::is_ascii_uppercase),
+                _ => part.iter().all(|c| c.is_ascii_digit() || c.is_ascii_uppercase()),
+            };
+            if !ok {
+                return false;
+            }
+            i += n;
+        }
+        if i != bban.len() {
+            return false;
+        }
+    }
+    if cc == b"BE" {
+        // account number: the first 10 digits mod 97 give the last 2 (97 for 0)
+        let n = bban[..10].iter().fold(0u64, |a, &c| a * 10 + (c - b'0') as u64);
+        let check = prefix_num(&bban[10..], 2) as u64;
+        let r = n % 97;
+        return check == if r == 0 { 97 } else { r };
+    }
+    true
+}
+
 /// ISO 13616 mod-97 check over an IBAN given as uppercase alphanumerics.
 pub fn iban_mod97(iban: &[u8]) -> bool {
     if iban.len() < 15 || iban.len() > 34 {
@@ -227,12 +296,33 @@ pub fn pl_pesel(d: &[u8]) -> bool {
     let month = prefix_num(&d[2..], 2);
     let day = prefix_num(&d[4..], 2);
     let m = month % 20;
-    if !(1..=12).contains(&m) || month / 20 > 4 || !(1..=31).contains(&day) {
+    // months 81-92: 1800s, 01-12: 1900s, 21-32: 2000s, 41-52: 2100s, 61-72: 2200s
+    let century = match month / 20 {
+        4 => 1800,
+        0 => 1900,
+        1 => 2000,
+        2 => 2100,
+        3 => 2200,
+        _ => return false,
+    };
+    let year = century + prefix_num(d, 2);
+    if !(1..=12).contains(&m) || day == 0 || day > days_in_month(year, m) {
         return false;
     }
     const W: [u32; 10] = [1, 3, 7, 9, 1, 3, 7, 9, 1, 3];
     let sum: u32 = d[..10].iter().zip(W).map(|(&c, w)| (c - b'0') as u32 * w).sum();
     (10 - sum % 10) % 10 == (d[10] - b'0') as u32
+}
+
+/// Days in `month` (1-12) of `year` (Gregorian).
+pub fn days_in_month(year: u32, month: u32) -> u32 {
+    match month {
+        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
+        4 | 6 | 9 | 11 => 30,
+        2 if year.is_multiple_of(4) && (!year.is_multiple_of(100) || year.is_multiple_of(400)) => 29,
+        2 => 28,
+        _ => 0,
+    }
 }
 
 /// French NIR (numéro de sécurité sociale): 13 digits + 2-digit key
@@ -298,11 +388,18 @@ pub fn uk_nino(s: &[u8]) -> bool {
 /// Spanish DNI (8 digits + letter) or NIE (X/Y/Z + 7 digits + letter).
 pub fn es_dni_nie(s: &[u8]) -> bool {
     const LETTERS: &[u8; 23] = b"TRWAGMYFPDXBNJZSQVHLCKE";
+    // a DNI written without its leading zero
+    if s.len() == 8 && s[..7].iter().all(u8::is_ascii_digit) {
+        let mut p = [b'0'; 9];
+        p[1..].copy_from_slice(s);
+        return es_dni_nie(&p);
+    }
     if s.len() != 9 {
         return false;
     }
     let first = match s[0] {
-        b'X' => 0,
+        // K (under 14), L (non-resident Spaniards), M (foreigners without NIE) count as 0
+        b'X' | b'K' | b'L' | b'M' => 0,
         b'Y' => 1,
         b'Z' => 2,
         c if c.is_ascii_digit() => (c - b'0') as u32,
@@ -321,6 +418,30 @@ pub fn it_codice_fiscale(s: &[u8]) -> bool {
         1, 0, 5, 7, 9, 13, 15, 17, 19, 21, 2, 4, 18, 20, 11, 3, 6, 8, 12, 14, 16, 10, 22, 25, 24, 23,
     ];
     if s.len() != 16 || !s.iter().all(u8::is_ascii_alphanumeric) {
+        return false;
+    }
+    // omocodia: digits of the number may be replaced by L M N P Q R S T U V
+    let digit = |c: u8| -> Option<u32> {
+        match c.to_ascii_uppercase() {
+            c @ b'0'..=b'9' => Some((c - b'0') as u32),
+            c => b"LMNPQRSTUV".iter().position(|&x| x == c).map(|p| p as u32),
+        }
+    };
+    // birth month letter and day (1-31, women 41-71) must exist
+    let month = match b"ABCDEHLMPRST".iter().position(|&x| x == s[8].to_ascii_uppercase()) {
+        Some(m) => m as u32 + 1,
+        None => return false,
+    };
+    let (Some(d1), Some(d2), Some(y1), Some(y2)) = (digit(s[9]), digit(s[10]), digit(s[6]), digit(s[7])) else {
+        return false;
+    };
+    let day = (d1 * 10 + d2) % 40;
+    // the century is not encoded: 29 February is possible in any year ending 00/04/...
+    if day == 0
+        || day > days_in_month(2000 + y1 * 10 + y2, month)
+        || d1 * 10 + d2 > 71
+        || (32..41).contains(&(d1 * 10 + d2))
+    {
         return false;
     }
     let mut sum = 0u32;

@@ -17,7 +17,7 @@ const SAMPLES: &[&str] = &[
     "123-45-6789",
     "192.168.10.20",
     "AB 12 34 56 C",
-    "AKIAIOSFODNN7EXAMPLE",
+    "AKIA2E0A8F3B244C9986",
     "４１１１１１１１１１１１１１１１",
     "jane\u{200B}@example.com",
 ];
