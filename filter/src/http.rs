@@ -94,9 +94,13 @@ const METHODS: &[&str] = &[
 /// - `content-length` and Envoy's numeric headers (`x-envoy-attempt-count`,
 ///   `x-envoy-expected-rq-timeout-ms`, `x-envoy-upstream-service-time`): at
 ///   most 8 digits, too short for any identifier the detectors know;
-/// - `x-forwarded-for`, `x-envoy-external-address`, `x-real-ip`: a list of
-///   IP addresses the proxies append (the client's own address, which every
-///   request carries at layer 3 anyway);
+/// - `x-forwarded-for`, `x-envoy-external-address`, `x-real-ip` and the CDN
+///   client-address headers (`true-client-ip`, `cf-connecting-ip`, ...): a
+///   list of IP addresses the proxies append (the client's own address,
+///   which every request carries at layer 3 anyway); `forwarded` when it
+///   holds only `for`/`by` addresses and `proto`;
+/// - `x-envoy-peer-metadata-id`: Istio's `sidecar~IP~pod.ns~ns.svc.domain`
+///   (pod names and a pod IP, the mesh's own);
 /// - `x-forwarded-client-cert`: Envoy's default `forward_client_cert_details:
 ///   SANITIZE` removes a client's copy, so the value is the proxy's own;
 /// - trace and request ids in their exact formats (`x-request-id` and
@@ -116,8 +120,60 @@ pub fn structured_header_ok(name: &str, value: &str) -> bool {
         | "x-envoy-attempt-count"
         | "x-envoy-expected-rq-timeout-ms"
         | "x-envoy-upstream-service-time" => digits(8),
-        "x-forwarded-for" | "x-envoy-external-address" | "x-real-ip" => {
-            value.split(',').all(|ip| ip.trim().parse::<std::net::IpAddr>().is_ok())
+        "x-forwarded-for"
+        | "x-envoy-external-address"
+        | "x-real-ip"
+        | "x-client-ip"
+        | "true-client-ip"
+        | "cf-connecting-ip"
+        | "fastly-client-ip"
+        | "x-cluster-client-ip" => value.split(',').all(|ip| ip.trim().parse::<std::net::IpAddr>().is_ok()),
+        // RFC 7239: only `for`/`by` addresses (or `unknown`/obfuscated `_x`) and `proto`.
+        "forwarded" => {
+            value.split([',', ';']).all(|pair| {
+                let Some((k, v)) = pair.trim().split_once('=') else {
+                    return false;
+                };
+                let v = v.trim_matches('"');
+                match k.trim().to_ascii_lowercase().as_str() {
+                    "proto" => v.eq_ignore_ascii_case("http") || v.eq_ignore_ascii_case("https"),
+                    "for" | "by" => {
+                        let host =
+                            match v.strip_prefix('[') {
+                                Some(r) => r.split(']').next().unwrap_or(""),
+                                None => v.rsplit_once(':').map_or(v, |(h, p)| {
+                                    if p.bytes().all(|c| c.is_ascii_digit()) {
+                                        h
+                                    } else {
+                                        v
+                                    }
+                                }),
+                            };
+                        host == "unknown"
+                            || host.parse::<std::net::IpAddr>().is_ok()
+                            || (host.starts_with('_')
+                                && host.len() <= 32
+                                && host
+                                    .bytes()
+                                    .skip(1)
+                                    .all(|c| c.is_ascii_alphanumeric() || c == b'.' || c == b'-' || c == b'_')
+                                && host.bytes().filter(u8::is_ascii_digit).count() < 4)
+                    }
+                    _ => false,
+                }
+            })
+        }
+        // Istio's metadata exchange: `sidecar~10.0.0.7~pod.ns~ns.svc.cluster.local`.
+        "x-envoy-peer-metadata-id" => {
+            let p: Vec<&str> = value.split('~').collect();
+            p.len() == 4
+                && matches!(p[0], "sidecar" | "router" | "ingress" | "waypoint")
+                && p[1].parse::<std::net::IpAddr>().is_ok()
+                && p[2..].iter().all(|s| {
+                    !s.is_empty()
+                        && s.bytes()
+                            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == b'.' || c == b'-')
+                })
         }
         "x-forwarded-client-cert" => true,
         "x-request-id" | "x-client-trace-id" => is_uuid(value),

@@ -12,7 +12,9 @@
 //!    (see below);
 //! 3. a backslash is a slash (as in WHATWG URL parsing, IIS and many
 //!    frameworks);
-//! 4. each segment loses its matrix parameters (`;x=1`, also `..;`);
+//! 4. each segment loses its matrix parameters (`;x=1`, also `..;`),
+//!    anything after a NUL byte, and trailing whitespace and dots (which
+//!    C string handling, Windows/IIS and some frameworks drop);
 //! 5. empty segments are merged and dot segments removed (RFC 3986 5.2.4);
 //! 6. the trailing slash is dropped (`/payments/` is `/payments`).
 //!
@@ -104,9 +106,19 @@ pub fn normalize(raw: &str, decode_slashes: bool) -> String {
     let decoded = decode_bounded(p.as_bytes(), !decode_slashes);
     let mut segs: Vec<&[u8]> = Vec::new();
     for seg in decoded.split(|&c| c == b'/' || c == b'\\') {
-        let seg = match seg.iter().position(|&c| c == b';') {
+        let seg = match seg.iter().position(|&c| c == b';' || c == 0) {
             Some(i) => &seg[..i],
             None => seg,
+        };
+        // Trailing whitespace and dots: Windows/IIS and some frameworks drop them.
+        let seg = if seg == b"." || seg == b".." {
+            seg
+        } else {
+            let end = seg
+                .iter()
+                .rposition(|&c| !(c.is_ascii_whitespace() || c == b'.'))
+                .map_or(0, |i| i + 1);
+            &seg[..end]
         };
         match seg {
             b"" | b"." => {}
@@ -174,6 +186,12 @@ mod tests {
             "/payments#frag",
             "/payments//",
             "/pay%6dents",
+            "/payments%00.png",
+            "/payments%20",
+            "/payments.",
+            "/payments%09/",
+            "/x/.../../payments",
+            "/x/...;/../payments",
         ] {
             assert_eq!(normalize(p, true), "/payments", "{p}");
         }

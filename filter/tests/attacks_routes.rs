@@ -313,6 +313,10 @@ fn route_spellings_reach_their_route() {
         "/echo%2F..%2Fcharge",
         "/echo/..%2Fcharge",
         "/echo%5C..%5Ccharge",
+        "/charge%00.png",
+        "/charge%20",
+        "/charge.",
+        "/x/.../../charge",
     ] {
         cases.push(case("exact", p, &[], &card_body(), CARD, Expect::Block));
     }
@@ -454,6 +458,25 @@ fn values_outside_the_body_are_inspected() {
             ),
             c("percent-encoded header value", at("x"), &[("x-note", EMAIL_ENC)], EMAIL),
             c(
+                "forwarded host",
+                at("x"),
+                &[("forwarded", &format!("for=1.2.3.4;host={EMAIL}"))],
+                EMAIL,
+            ),
+            c(
+                "forwarded obfuscated",
+                at("x"),
+                &[("forwarded", "for=_4111111111111111")],
+                CARD,
+            ),
+            c("cdn client ip", at("x"), &[("true-client-ip", EMAIL)], EMAIL),
+            c(
+                "peer metadata id",
+                at("x"),
+                &[("x-envoy-peer-metadata-id", &format!("sidecar~1.2.3.4~{EMAIL}~x"))],
+                EMAIL,
+            ),
+            c(
                 "referer path",
                 at("x"),
                 &[("referer", &format!("https://a.example/u/{EMAIL_ENC}"))],
@@ -492,6 +515,15 @@ fn well_formed_protocol_headers_pass_untouched() {
         ("x-request-id", "03738346-3315-4663-a4ad-4dd82a34289b"),
         ("x-b3-spanid", "4111111111111111"),
         ("x-forwarded-for", "203.0.113.7, 10.0.0.1"),
+        (
+            "forwarded",
+            "for=203.0.113.7;proto=https, for=\"[2001:db8::1]:443\";by=_gw1",
+        ),
+        ("cf-connecting-ip", "203.0.113.7"),
+        (
+            "x-envoy-peer-metadata-id",
+            "sidecar~10.0.0.7~web-7d9f.shop~shop.svc.cluster.local",
+        ),
         ("content-length", "0"),
         ("accept-language", "en-US,en;q=0.9"),
         ("date", "Sun, 06 Nov 1994 08:49:37 GMT"),
@@ -573,7 +605,22 @@ fn reply_and_audit_hold_only_checked_values() {
         // stable: the same id maps to the same digest
         assert!(id.starts_with("h-"), "{id}");
     }
-    // a proper id is kept
+    // a proper id is kept, even when its digits would read as a card
+    for id in [
+        "868eb468-f3d5-4fd5-a0cc-c2541bc54cf1",
+        "00000000-0000-4000-8001-00000000006a",
+    ] {
+        let mut host = Fake {
+            req_headers: vec![(":path".into(), "/payments".into()), (":method".into(), "GET".into())],
+            request_id: Some(id.into()),
+            ..Default::default()
+        };
+        let mut f = Flow::new(Rc::clone(&e), Rc::new(RefCell::new(Scratch::default())));
+        f.on_request_headers(&mut host, true);
+        f.on_done(&mut host);
+        let audit: serde_json::Value = serde_json::from_slice(&host.audit).unwrap_or_default();
+        assert_eq!(audit["request_id"], id);
+    }
     let mut host = Fake {
         req_headers: vec![(":path".into(), "/payments".into()), (":method".into(), "GET".into())],
         request_id: Some("868eb468-f3d5-4fd5-a0cc-c2541bc54cf1".into()),

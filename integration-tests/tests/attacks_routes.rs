@@ -84,6 +84,9 @@ fn demo_payments_route_holds_under_every_spelling() {
         "/echo/..%2Fpayments",
         "/echo%5C..%5Cpayments",
         "/payments?x=1",
+        "/payments%00.png",
+        "/payments%20",
+        "/payments.",
     ];
     let h1_only = ["\\payments", "/echo\\..\\payments"];
     spellings.extend(h1_only);
