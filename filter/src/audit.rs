@@ -3,7 +3,7 @@
 //! was done — never a value.
 
 use crate::config::LegalBasis;
-use crate::model::{ConsentState, Decision, Direction, Finding, Inspection};
+use crate::model::{ConsentState, Decision, Direction, Finding, Inspection, Uninspected};
 use serde::Serialize;
 
 #[derive(Debug, Serialize, Default)]
@@ -12,7 +12,7 @@ pub struct DirectionRecord {
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub findings: Vec<FindingRecord>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub uninspected: Option<String>,
+    pub uninspected: Option<Uninspected>,
 }
 
 #[derive(Debug, Serialize)]

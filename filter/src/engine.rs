@@ -14,7 +14,7 @@ pub use crate::http::{
 };
 use crate::http::{host_safe, media_type};
 pub use crate::model::{
-    BodyResult, ConsentState, Decision, Direction, Finding, HeaderResult, Inspection, MAX_FINDINGS,
+    BodyResult, ConsentState, Decision, Direction, Finding, HeaderResult, Inspection, Uninspected, MAX_FINDINGS,
 };
 pub use crate::subject::{json_path_scalar, jwt_claim};
 
@@ -1083,7 +1083,8 @@ impl Engine {
                 && !crate::multipart::readable_file(p.content_type.as_deref())
                 && !crate::multipart::sniff_text(content)
             {
-                insp.uninspected.get_or_insert_with(|| "multipart:binary_file".into());
+                insp.uninspected
+                    .get_or_insert_with(|| Uninspected::Content("multipart:binary_file".into()));
                 continue;
             }
             let name = p.name.clone().unwrap_or_default();
@@ -1143,7 +1144,7 @@ impl Engine {
         };
         let insp = Inspection {
             findings: vec![Finding::uninspectable(&what, action)],
-            uninspected: Some(what),
+            uninspected: Some(Uninspected::Content(what)),
         };
         BodyResult {
             inspection: insp,

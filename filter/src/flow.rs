@@ -13,7 +13,7 @@ use crate::audit::{self, AuditRecord, DirectionRecord};
 use crate::config::{Action, OnOversize};
 use crate::detect::Scratch;
 use crate::encoding::{self, Coding, DecodeError};
-use crate::engine::{BodyResult, ConsentState, Decision, Direction, Engine, Finding, Inspection};
+use crate::engine::{BodyResult, ConsentState, Decision, Direction, Engine, Finding, Inspection, Uninspected};
 use crate::policy::{RequestInfo, Route, WithoutConsent};
 use crate::transport;
 use std::cell::RefCell;
@@ -525,7 +525,7 @@ impl Flow {
             }
             let side = self.side(d);
             side.done = true;
-            side.inspection.uninspected = Some(format!("stream:{kind}"));
+            side.inspection.uninspected = Some(Uninspected::Stream(kind.clone()));
             let action = match route.on_stream {
                 crate::config::OnStream::Allow => Action::Log,
                 crate::config::OnStream::Block => Action::Block,
@@ -592,7 +592,7 @@ impl Flow {
         let block = self.route().on_oversize == OnOversize::Block;
         let side = self.side(d);
         side.done = true;
-        side.inspection.uninspected = Some("oversize".into());
+        side.inspection.uninspected = Some(Uninspected::Oversize);
         side.inspection
             .findings
             .push(Finding::oversize(if block { Action::Block } else { Action::Log }));
@@ -698,7 +698,7 @@ impl Flow {
     fn host_error(&mut self, host: &mut dyn Host, d: Direction, call: &'static str, _e: HostError) -> Step {
         let side = self.side(d);
         side.done = true;
-        side.inspection.uninspected = Some(format!("host_error:{call}"));
+        side.inspection.uninspected = Some(Uninspected::HostError(call));
         side.inspection.findings.push(Finding::host_error(call));
         if !self.blocked {
             self.block(host, d, 503, "host_error");

@@ -135,11 +135,42 @@ impl Finding {
     }
 }
 
+/// What could not be inspected, written in the audit record as one string
+/// (`oversize`, `stream:sse`, `host_error:body`, `encoding:br`, ...).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Uninspected {
+    /// Over `limits.max_body_bytes`.
+    Oversize,
+    /// A stream (`websocket`, `sse`, `grpc`, `connect`, ...) that passed or was blocked unbuffered.
+    Stream(String),
+    /// A host call that failed.
+    HostError(&'static str),
+    /// Content the engine cannot read: `encoding:br`, `charset:utf-32`, `json_depth`, `multipart:...`, `grpc:...`.
+    Content(String),
+}
+
+impl std::fmt::Display for Uninspected {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Uninspected::Oversize => f.write_str("oversize"),
+            Uninspected::Stream(kind) => write!(f, "stream:{kind}"),
+            Uninspected::HostError(call) => write!(f, "host_error:{call}"),
+            Uninspected::Content(what) => f.write_str(what),
+        }
+    }
+}
+
+impl serde::Serialize for Uninspected {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
 #[derive(Clone, Debug, Default)]
 pub struct Inspection {
     pub findings: Vec<Finding>,
-    /// A note on what could not be inspected (`oversize`, `encoding:br`, `json_depth`, ...).
-    pub uninspected: Option<String>,
+    /// What could not be inspected (the first reason noted).
+    pub uninspected: Option<Uninspected>,
 }
 
 impl Inspection {

@@ -228,7 +228,10 @@ fn depth_limit_is_uninspectable() {
         &mut Scratch::default(),
     );
     assert_eq!(r.inspection.decision(false), Decision::Blocked);
-    assert_eq!(r.inspection.uninspected.as_deref(), Some("json_depth"));
+    assert_eq!(
+        r.inspection.uninspected.map(|u| u.to_string()).as_deref(),
+        Some("json_depth")
+    );
     let e = engine(r#"{"version":1,"limits":{"max_json_depth":16}}"#);
     let r = e.inspect_body(
         &e.policy.default,
