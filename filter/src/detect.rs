@@ -115,10 +115,17 @@ struct Group {
 #[derive(Debug)]
 pub struct BuildError(pub String);
 
-fn builder(unicode: bool) -> meta::Builder {
+/// `prefilter`: off for the built-in patterns, whose only inner literals
+/// (`:`, `.`, `@`) JSON and prose are full of: every hit would cost a
+/// reverse search, where the plain lazy DFA reads each byte once.
+fn builder(prefilter: bool) -> meta::Builder {
     let mut b = Regex::builder();
-    b.syntax(syntax::Config::new().unicode(unicode).utf8(false))
-        .configure(Regex::config().match_kind(MatchKind::LeftmostFirst).utf8_empty(false));
+    b.syntax(syntax::Config::new().unicode(false).utf8(false)).configure(
+        Regex::config()
+            .match_kind(MatchKind::LeftmostFirst)
+            .utf8_empty(false)
+            .auto_prefilter(prefilter),
+    );
     b
 }
 
@@ -161,11 +168,7 @@ impl DetectorSet {
         let custom = if pats.is_empty() {
             None
         } else {
-            Some(
-                builder(false)
-                    .build_many(&pats)
-                    .map_err(|e| BuildError(e.to_string()))?,
-            )
+            Some(builder(true).build_many(&pats).map_err(|e| BuildError(e.to_string()))?)
         };
         let enabled = vec![true; info.len()];
         let keywords = aho_corasick::AhoCorasick::builder()
@@ -221,7 +224,7 @@ impl DetectorSet {
 
     /// Checks one custom pattern alone (for precise config errors).
     pub fn check_pattern(pat: &str) -> Result<(), String> {
-        builder(false).build(pat).map(|_| ()).map_err(|e| e.to_string())
+        builder(true).build(pat).map(|_| ()).map_err(|e| e.to_string())
     }
 
     pub fn custom_base(&self) -> usize {
@@ -294,25 +297,15 @@ impl DetectorSet {
         order(out, first);
     }
 
-    /// Cheap check before the automaton: every built-in detector needs at
-    /// least 7 digits, or 4 digits and 3 dots (IPv4), two colons (IPv6), an
-    /// `@`, or one of the token keywords.
+    /// Cheap check before the automaton: false only when no built-in
+    /// detector can match anywhere in `hay`. Every condition is necessary
+    /// for one family of patterns (see [`shapes`]); `tests::prefilter_is_sound`
+    /// checks that whatever the automaton finds passes it.
     fn might_match_builtin(&self, hay: &[u8]) -> bool {
         if hay.len() < 6 {
             return false;
         }
-        let (mut digits, mut colons, mut dots, mut at) = (0usize, 0usize, 0usize, false);
-        for &c in hay {
-            digits += c.is_ascii_digit() as usize;
-            colons += (c == b':') as usize;
-            dots += (c == b'.') as usize;
-            at |= c == b'@';
-        }
-        digits >= 6
-            || at
-            || colons >= 2
-            || (digits >= 4 && dots >= 3)
-            || (hay.len() >= 15 && self.keywords.is_match(hay))
+        shapes(hay) || (hay.len() >= 15 && self.keywords.is_match(hay))
     }
 
     fn is_enabled(&self, d: u16) -> bool {
@@ -757,6 +750,184 @@ fn next_word(hay: &[u8], s: usize) -> usize {
     p
 }
 
+#[inline]
+fn is_word(c: u8) -> bool {
+    c.is_ascii_alphanumeric() || c == b'_'
+}
+
+/// `[0-9LMNPQRSTUV]`: a digit of an Italian codice fiscale (omocodia letters too).
+#[inline]
+fn cf_digit(c: u8) -> bool {
+    c.is_ascii_digit() || matches!(c.to_ascii_uppercase(), b'L' | b'M' | b'N' | b'P'..=b'V')
+}
+
+/// The shape of a codice fiscale at `i` (a word start): 6 letters, then
+/// XX L XX L XXX L with X a digit or an omocodia letter, ending a word.
+fn cf_shape(hay: &[u8], i: usize) -> bool {
+    let Some(t) = hay.get(i..i + 16) else { return false };
+    t[..6].iter().all(u8::is_ascii_alphabetic)
+        && [6, 7, 9, 10, 12, 13, 14].iter().all(|&k| cf_digit(t[k]))
+        && [8, 11, 15].iter().all(|&k| t[k].is_ascii_alphabetic())
+        && !hay.get(i + 16).is_some_and(|&c| is_word(c))
+}
+
+/// One pass over `hay` for the shapes the non-keyword detectors need;
+/// false means none of them can match:
+/// - e-mail: an `@`;
+/// - IBAN: a known country code then two digits at a word start;
+/// - codice fiscale: its 16-character shape at a word start;
+/// - IPv6: a run of hex digits and colons with two colons or more, not
+///   preceded by a letter, digit or colon (the validator rejects those);
+/// - every numeric detector (phones, cards, SSN/BSN/NIR/PESEL/Steuer-ID,
+///   DNI, UK NINO, IPv4): a run of digits joined by gaps of at most four
+///   of ` .-/()`, tab, `_`, `,` (a superset of the numeric pattern's separators) with
+///   three dots (IPv4), or six digits between two letters at a word start
+///   and a letter A-D (NINO), or seven digits or more unless the run is
+///   nothing but a date (which the classifier rejects) or has 7-8 digits
+///   and is neither `+`-prefixed (international phone), next to a DNI
+///   letter nor after a Corsican `2A`/`2B` (every other numeric detector
+///   needs nine digits or more).
+pub(crate) fn shapes(hay: &[u8]) -> bool {
+    numeric_or_word_shapes(hay) || (memchr::memchr_iter(b':', hay).nth(1).is_some() && ipv6_shape(hay))
+}
+
+fn ipv6_shape(hay: &[u8]) -> bool {
+    let n = hay.len();
+    let mut i = 0;
+    while i < n {
+        let c = hay[i];
+        let prev = if i > 0 { hay[i - 1] } else { b' ' };
+        if (c == b':' || c.is_ascii_hexdigit()) && !prev.is_ascii_alphanumeric() && prev != b':' {
+            let mut colons = 0;
+            let mut k = i;
+            while k < n && (hay[k] == b':' || hay[k].is_ascii_hexdigit()) {
+                colons += (hay[k] == b':') as usize;
+                k += 1;
+            }
+            if colons >= 2 {
+                return true;
+            }
+            i = k.max(i + 1);
+            continue;
+        }
+        i += 1;
+    }
+    false
+}
+
+fn numeric_or_word_shapes(hay: &[u8]) -> bool {
+    let n = hay.len();
+    let letter = |k: usize| hay.get(k).is_some_and(|c| c.is_ascii_alphabetic());
+    let mut i = 0;
+    while i < n {
+        let c = hay[i];
+        let prev = if i > 0 { hay[i - 1] } else { b' ' };
+        if c.is_ascii_digit() {
+            let start = i;
+            let (mut digits, mut groups, mut dots) = (0usize, 0usize, 0usize);
+            let mut lens = [0usize; 3];
+            let mut gaps_date = true;
+            let mut j = i;
+            loop {
+                let g = j;
+                while j < n && hay[j].is_ascii_digit() {
+                    j += 1;
+                }
+                if groups < 3 {
+                    lens[groups] = j - g;
+                }
+                groups += 1;
+                digits += j - g;
+                let mut k = j;
+                while k < n
+                    && k - j < 5
+                    && matches!(hay[k], b' ' | b'.' | b'-' | b'/' | b'(' | b')' | b'\t' | b'_' | b',')
+                {
+                    k += 1;
+                }
+                if k > j && k - j <= 4 && k < n && hay[k].is_ascii_digit() {
+                    let gap = &hay[j..k];
+                    dots += gap.iter().filter(|&&c| c == b'.').count();
+                    gaps_date &= gap.len() == 1 && matches!(gap[0], b'-' | b'.' | b'/');
+                    j = k;
+                    continue;
+                }
+                break;
+            }
+            let end = j;
+            // IBAN: two letters and two digits at a word start
+            if start >= 2
+                && lens[0] >= 2
+                && letter(start - 1)
+                && letter(start - 2)
+                && (start == 2 || !is_word(hay[start - 3]))
+                && v::iban_length(&[hay[start - 2].to_ascii_uppercase(), hay[start - 1].to_ascii_uppercase()]).is_some()
+            {
+                return true;
+            }
+            if dots >= 3 {
+                return true;
+            }
+            // NINO: two letters at a word start, then six digits
+            let p = if start > 0 && matches!(prev, b' ' | b'-') {
+                start - 1
+            } else {
+                start
+            };
+            let nino_before = p >= 2 && letter(p - 1) && letter(p - 2) && (p == 2 || !is_word(hay[p - 3]));
+            let q = if matches!(hay.get(end), Some(b' ' | b'-')) {
+                end + 1
+            } else {
+                end
+            };
+            let nino_after =
+                matches!(hay.get(q), Some(b'A'..=b'D' | b'a'..=b'd')) && !hay.get(q + 1).is_some_and(|&c| is_word(c));
+            if digits == 6 && nino_before && nino_after {
+                return true;
+            }
+            if digits >= 7 {
+                let date = groups == 3 && gaps_date && {
+                    let g: Vec<&[u8]> = hay[start..end].split(|c| !c.is_ascii_digit()).collect();
+                    let (y, m, d) = match (lens[0], lens[1], lens[2]) {
+                        (4, 1..=2, 1..=2) => (num(g[0]), num(g[1]), num(g[2])),
+                        (1..=2, 1..=2, 4) => (num(g[2]), num(g[1]), num(g[0])),
+                        _ => (0, 0, 0),
+                    };
+                    (1800..=2200).contains(&y)
+                        && ((1..=12).contains(&m) && (1..=31).contains(&d)
+                            || (1..=12).contains(&d) && (1..=31).contains(&m))
+                };
+                // 7-8 digits: only a `+` phone or a DNI (the other numbers are longer)
+                let short = digits <= 8 && {
+                    let next = hay.get(end).copied().unwrap_or(b' ');
+                    let dni_after = next.is_ascii_alphabetic() || (matches!(next, b' ' | b'-') && letter(end + 1));
+                    let dni_before = matches!(prev, b'X' | b'Y' | b'Z' | b'x' | b'y' | b'z')
+                        || (matches!(prev, b' ' | b'-')
+                            && start >= 2
+                            && matches!(hay[start - 2], b'X' | b'Y' | b'Z' | b'x' | b'y' | b'z'));
+                    let plus = prev == b'+' || (prev == b'(' && start >= 2 && hay[start - 2] == b'+');
+                    // DNI: 8 digits and a letter, or X/Y/Z, 7 digits and a letter
+                    let dni = groups == 1 && dni_after && (digits == 8 || dni_before);
+                    // Corsican NIR: the 8 digits after `2A`/`2B`
+                    let a = if start > 0 && prev == b' ' { start - 1 } else { start };
+                    let nir = a >= 2 && matches!(hay[a - 1], b'A' | b'B' | b'a' | b'b') && hay[a - 2] == b'2';
+                    !(plus || dni || nir)
+                };
+                if !date && !short {
+                    return true;
+                }
+            }
+            i = end.max(i + 1);
+            continue;
+        }
+        if c == b'@' || (c.is_ascii_alphabetic() && !is_word(prev) && cf_shape(hay, i)) {
+            return true;
+        }
+        i += 1;
+    }
+    false
+}
+
 fn is_compact(t: &[u8]) -> bool {
     t.iter().all(u8::is_ascii_alphanumeric)
 }
@@ -1042,6 +1213,160 @@ mod tests {
         out.iter()
             .map(|m| (s.info[m.detector as usize].id.clone(), text[m.start..m.end].to_string()))
             .collect()
+    }
+
+    /// What the automaton and the validators find with no prefilter.
+    fn unfiltered(s: &DetectorSet, text: &[u8]) -> usize {
+        let norm = normalize(text);
+        let mut n = 0;
+        s.scan_builtin(&norm.text, &mut Scratch::default(), &mut |_, _, _| n += 1);
+        n
+    }
+
+    const PIECES: &[&str] = &[
+        "0",
+        "1",
+        "2",
+        "4",
+        "5",
+        "7",
+        "9",
+        "00",
+        "12",
+        "44",
+        "85",
+        "123",
+        "2026",
+        "4111",
+        "1111",
+        "0958",
+        "7946",
+        "536225438",
+        "86095742719",
+        "44051401359",
+        "111222333",
+        "12345678",
+        "1234567",
+        "4111111111111111",
+        " ",
+        " ",
+        "-",
+        ".",
+        "/",
+        "(",
+        ")",
+        "+",
+        ":",
+        "::",
+        "_",
+        ",",
+        "\"",
+        "'",
+        "@",
+        "T",
+        "Z",
+        "X",
+        "L",
+        "A",
+        "B",
+        "C",
+        "a",
+        "e",
+        "f",
+        "x",
+        "DE",
+        "GB",
+        "AB",
+        "gb",
+        "ssn ",
+        "BSN ",
+        "tin: ",
+        "RSSMRA",
+        "MRA",
+        "ffff",
+        "db8",
+        "fe80",
+        "2A",
+        "é",
+        "\u{ff10}",
+        "\u{a0}",
+        "\u{2011}",
+        "eyJ",
+        "AKIA",
+        "bearer ",
+        "-----BEGIN",
+        "Q",
+        "SKU-",
+    ];
+
+    const FOUND: &[&str] = &[
+        "jane.doe+x@example.co.uk",
+        "4111 1111 1111 1111",
+        "4111-1111-1111-1111",
+        "3782 822463 10005",
+        "DE89 3704 0044 0532 0130 00",
+        "gb82 west 1234 5698 7654 32",
+        "FR14 2004 1010 0505 0001 3M02 606",
+        "123-45-6789",
+        "ssn 536225438",
+        "192.168.10.20",
+        "2001:db8:85a3::8a2e:370:7334",
+        "::ffff:192.0.2.33",
+        "fe80:0:0:0:204:61ff:fe9d:f156",
+        "(555) 123-4567",
+        "+1-212-555-0123",
+        "+44 7911 123456",
+        "AB 12 34 56 C",
+        "86095742719",
+        "1 84 12 76 451 089 46",
+        "1 84 05 2A 123 456 82",
+        "BSN 111222333",
+        "1112.22.333",
+        "RSSMRA85T10A562S",
+        "12345678Z",
+        "X1234567L",
+        "44051401359",
+        "+49 (0)30 1234 5678",
+        "0049 30 12345678",
+        "212.555.0123",
+        "020 7946 0958",
+        "+33 6 12 34 56 78",
+        "06 12 34 56 78",
+        "+12125550123",
+    ];
+
+    #[test]
+    fn prefilter_passes_every_known_value() {
+        let s = set();
+        for v in FOUND {
+            for t in [v.to_string(), format!("x {v} y"), format!("\"{v}\""), format!("T{v}Z")] {
+                if unfiltered(&s, t.as_bytes()) > 0 {
+                    assert!(
+                        s.might_match_builtin(&normalize(t.as_bytes()).text),
+                        "prefilter drops {t:?}"
+                    );
+                }
+            }
+            assert!(unfiltered(&s, v.as_bytes()) > 0, "{v} is found");
+        }
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(800))]
+        /// Soundness: whatever the automaton and validators find, the
+        /// prefilter lets through.
+        #[test]
+        fn prefilter_is_sound(parts in proptest::collection::vec(0..PIECES.len() + FOUND.len(), 1..24)) {
+            let s = set();
+            let text: String = parts
+                .iter()
+                .map(|&i| if i < PIECES.len() { PIECES[i] } else { FOUND[i - PIECES.len()] })
+                .collect();
+            let norm = normalize(text.as_bytes());
+            if unfiltered(&s, text.as_bytes()) > 0 {
+                proptest::prop_assert!(s.might_match_builtin(&norm.text), "prefilter drops {:?}", text);
+            }
+        }
     }
 
     fn one(text: &str) -> Option<String> {
