@@ -6,75 +6,12 @@
 
 use piiguard::detect::Scratch;
 use piiguard::engine::{Direction, Engine};
-use piiguard::flow::{Flow, Host};
+use piiguard::flow::Flow;
 use piiguard::policy::Policy;
+use piiguard::testing::{exchange, MemoryHost, Sent};
 use std::cell::RefCell;
 use std::rc::Rc;
 use std::time::Instant;
-
-#[derive(Default)]
-struct Fake {
-    req_headers: Vec<(String, String)>,
-    resp_headers: Vec<(String, String)>,
-    req_body: Vec<u8>,
-    resp_body: Vec<u8>,
-    calls: u64,
-    bytes: u64,
-}
-
-impl Host for Fake {
-    fn headers(&self, d: Direction) -> Vec<(String, String)> {
-        let h = if d == Direction::Request {
-            &self.req_headers
-        } else {
-            &self.resp_headers
-        };
-        h.clone()
-    }
-    fn set_headers(&mut self, _d: Direction, h: &[(String, String)]) {
-        self.calls += 1;
-        self.bytes += h.iter().map(|(k, v)| k.len() + v.len()).sum::<usize>() as u64;
-    }
-    fn remove_header(&mut self, _d: Direction, _name: &str) {
-        self.calls += 1;
-    }
-    fn set_header(&mut self, _d: Direction, n: &str, v: &str) {
-        self.calls += 1;
-        self.bytes += (n.len() + v.len()) as u64;
-    }
-    fn body(&self, d: Direction, size: usize) -> Vec<u8> {
-        let b = if d == Direction::Request {
-            &self.req_body
-        } else {
-            &self.resp_body
-        };
-        b[..size.min(b.len())].to_vec()
-    }
-    fn set_body(&mut self, _d: Direction, _size: usize, body: &[u8]) {
-        self.calls += 1;
-        self.bytes += body.len() as u64;
-    }
-    fn send_reply(&mut self, _status: u32, _h: &[(&str, &str)], _body: &[u8]) {}
-    fn property(&self, path: &[&str]) -> Option<Vec<u8>> {
-        match path {
-            ["xds", "route_name"] => Some(b"echo".to_vec()),
-            ["xds", "cluster_name"] => Some(b"upstream".to_vec()),
-            ["request", "id"] => Some(b"5f0c7c6e-2d7b-4f7e-9d6a-0d2b8f0e9a11".to_vec()),
-            _ => None,
-        }
-    }
-    fn set_audit(&mut self, r: &[u8]) {
-        self.calls += 1;
-        self.bytes += r.len() as u64;
-    }
-    fn log_audit(&mut self, _: &[u8]) {}
-    fn now_ms(&self) -> Option<u64> {
-        Some(1)
-    }
-    fn count(&mut self, _name: &str, _delta: u64) {
-        self.calls += 1;
-    }
-}
 
 fn h(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
     pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
@@ -193,16 +130,9 @@ fn shapes() -> Vec<Shape> {
     ]
 }
 
-fn one(flow: &mut Flow, host: &mut Fake, s: &Shape) {
-    let has_req = !s.req.is_empty();
-    flow.on_request_headers(host, !has_req);
-    if has_req {
-        let n = s.req.len();
-        flow.on_body(host, Direction::Request, n, true);
-    }
-    flow.on_response_headers(host, false);
-    flow.on_body(host, Direction::Response, s.resp.len(), true);
-    flow.on_done(host);
+fn one(flow: &mut Flow, host: &mut MemoryHost, req: &Sent, resp: &Sent) {
+    let r = resp.clone();
+    exchange(flow, host, req, &move |_| r.clone());
 }
 
 fn main() {
@@ -219,8 +149,8 @@ fn main() {
         }
         let e = Rc::new(Engine::new(Policy::from_json(s.policy.as_bytes()).unwrap(), None).unwrap());
         let scratch = Rc::new(RefCell::new(Scratch::default()));
-        let mut host = Fake {
-            req_headers: h(&[
+        let req = Sent::new(
+            h(&[
                 (":authority", "bench"),
                 (":path", "/echo"),
                 (":method", s.method),
@@ -231,20 +161,21 @@ fn main() {
                 ("content-length", &s.req.len().to_string()),
                 ("x-forwarded-proto", "http"),
                 ("x-request-id", "5f0c7c6e-2d7b-4f7e-9d6a-0d2b8f0e9a11"),
-                ("x-envoy-expected-rq-timeout-ms", "15000"),
             ]),
-            resp_headers: h(&[
+            &s.req,
+            None,
+        );
+        let resp = Sent::new(
+            h(&[
                 (":status", "200"),
                 ("content-type", "application/json"),
                 ("content-length", &s.resp.len().to_string()),
-                ("date", "Sun, 29 Nov 2026 21:00:00 GMT"),
                 ("server", "envoy"),
-                ("x-envoy-upstream-service-time", "1"),
             ]),
-            req_body: s.req.clone(),
-            resp_body: s.resp.clone(),
-            ..Default::default()
-        };
+            &s.resp,
+            None,
+        );
+        let mut host;
         let n = if iters > 0 {
             iters
         } else {
@@ -253,20 +184,20 @@ fn main() {
         // warm-up + host-call count of one request
         {
             let mut f = Flow::new(Rc::clone(&e), Rc::clone(&scratch));
-            host.calls = 0;
-            host.bytes = 0;
-            one(&mut f, &mut host, &s);
+            host = MemoryHost::new().with_property(&["xds", "route_name"], b"echo");
+            one(&mut f, &mut host, &req, &resp);
         }
-        let (calls, bytes) = (host.calls, host.bytes);
+        let (calls, bytes) = (host.total_calls(), host.total_bytes());
         let t = Instant::now();
         for _ in 0..n {
             let mut f = Flow::new(Rc::clone(&e), Rc::clone(&scratch));
-            one(&mut f, &mut host, &s);
+            host = MemoryHost::new().with_property(&["xds", "route_name"], b"echo");
+            one(&mut f, &mut host, &req, &resp);
         }
         let us = t.elapsed().as_secs_f64() * 1e6 / n as f64;
         let body = (s.req.len() + s.resp.len()) as f64;
         println!(
-            "{:<14} {:>9.2} µs/req  {:>7.0} MB/s  body {:>7} B  mutating host calls {calls}, bytes set {bytes}",
+            "{:<14} {:>9.2} µs/req  {:>7.0} MB/s  body {:>7} B  host calls {calls}, bytes across {bytes}",
             s.name,
             us,
             if body > 0.0 { body / us } else { 0.0 },

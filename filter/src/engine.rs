@@ -109,6 +109,13 @@ impl Engine {
     ) -> HeaderResult {
         let dp = self.dir(route, d);
         let mut insp = Inspection::default();
+        // Nothing to read (headers and query off): no copy, no scan.
+        if !dp.headers && !dp.query {
+            return HeaderResult {
+                inspection: insp,
+                headers: None,
+            };
+        }
         let mut out: Vec<(String, String)> = Vec::new();
         let mut changed = false;
         let redacting = !route.shadow;
