@@ -1352,7 +1352,7 @@ mod tests {
     }
 
     proptest::proptest! {
-        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(800))]
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(300))]
         /// Soundness: whatever the automaton and validators find, the
         /// prefilter lets through.
         #[test]
