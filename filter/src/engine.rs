@@ -446,9 +446,9 @@ impl Engine {
         insp: &mut Inspection,
         scratch: &mut Scratch,
     ) -> ValueOutcome {
-        let mut matches: Vec<RawMatch> = Vec::new();
-        self.policy.detectors.scan(value, scratch, &mut matches);
-        self.decide_value(dp, value, &matches, class, loc, insp)
+        // escapes, character references and base64 decoded as in bodies
+        let hits = self.value_hits_with(dp, value, loc, insp, scratch, 0, false, false);
+        self.decide_hits(dp, value, &hits, class, loc, insp)
     }
 
     fn decide_value(
@@ -562,8 +562,32 @@ impl Engine {
         depth: u8,
         xml: bool,
     ) -> Vec<Hit> {
+        self.value_hits_with(dp, value, loc, insp, scratch, depth, xml, true)
+    }
+
+    /// [`value_hits`](Self::value_hits); `prose` also looks for names and
+    /// addresses written in prose (text values, not header or query values).
+    #[allow(clippy::too_many_arguments)]
+    fn value_hits_with(
+        &self,
+        dp: &DirPolicy,
+        value: &[u8],
+        loc: &str,
+        insp: &mut Inspection,
+        scratch: &mut Scratch,
+        depth: u8,
+        xml: bool,
+        prose: bool,
+    ) -> Vec<Hit> {
+        let scan = |t: &[u8], scratch: &mut Scratch, out: &mut Vec<RawMatch>| {
+            if prose {
+                self.policy.detectors.scan_text(t, scratch, out)
+            } else {
+                self.policy.detectors.scan(t, scratch, out)
+            }
+        };
         let mut raw: Vec<RawMatch> = Vec::new();
-        self.policy.detectors.scan_text(value, scratch, &mut raw);
+        scan(value, scratch, &mut raw);
         let mut hits: Vec<Hit> = raw
             .iter()
             .map(|m| Hit {
@@ -578,7 +602,7 @@ impl Engine {
         let view = textcode::view(value, xml);
         if let Some(v) = &view {
             raw.clear();
-            self.policy.detectors.scan_text(&v.text, scratch, &mut raw);
+            scan(&v.text, scratch, &mut raw);
             for m in &raw {
                 let (a, b) = v.span(m.start, m.end);
                 if a < b {
@@ -593,7 +617,8 @@ impl Engine {
         let text: &[u8] = view.as_ref().map(|v| v.text.as_slice()).unwrap_or(value);
         if text.len() >= textcode::MIN_B64 {
             for (s, e) in textcode::base64_tokens(text) {
-                let Some(dec) = textcode::base64_text(&text[s..e]) else {
+                let Some(dec) = textcode::base64_text(&text[s..e]).or_else(|| textcode::base64_wrapped(&text[s..e]))
+                else {
                     continue;
                 };
                 let mut sub = Inspection::default();
@@ -639,6 +664,49 @@ impl Engine {
         hits
     }
 
+    /// A value whose bytes are gzip, or text in a 16/32-bit encoding (a part,
+    /// a protobuf field, a decoded base64 token): read decoded, as an upstream
+    /// that sniffs them would; a rewrite is encoded back the same way.
+    #[allow(clippy::too_many_arguments)]
+    fn inspect_wrapped(
+        &self,
+        dp: &DirPolicy,
+        value: &[u8],
+        class: Option<FieldClass>,
+        loc: &str,
+        insp: &mut Inspection,
+        scratch: &mut Scratch,
+        depth: u8,
+    ) -> Option<ValueOutcome> {
+        use crate::encoding::{self as enc, Coding};
+        if value.starts_with(&[0x1f, 0x8b, 0x08]) {
+            let plain = enc::decode(Coding::Gzip, value, self.policy.limits.max_body_bytes).ok()?;
+            return Some(
+                match self.inspect_value_d(dp, &plain, class, loc, insp, scratch, depth + 1, false) {
+                    ValueOutcome::Replace(v) => ValueOutcome::Replace(enc::encode(Coding::Gzip, &v)),
+                    other => other,
+                },
+            );
+        }
+        let (cs, bom) = match textcode::sniff_unicode(value) {
+            Some((textcode::Charset::Utf8, _)) => return None,
+            Some(found) => found,
+            None if memchr::memchr(0, value).is_some() => (textcode::sniff_wide(value)?, 0),
+            None => return None,
+        };
+        let text = textcode::decode(cs, &value[bom..])?;
+        Some(
+            match self.inspect_value_d(dp, text.as_bytes(), class, loc, insp, scratch, depth + 1, false) {
+                ValueOutcome::Replace(v) => {
+                    let mut out = value[..bom].to_vec();
+                    out.extend_from_slice(&textcode::encode(cs, &String::from_utf8_lossy(&v)));
+                    ValueOutcome::Replace(out)
+                }
+                other => other,
+            },
+        )
+    }
+
     /// One value of a body: embedded JSON is read as JSON (bounded), then
     /// its text through every decoding `value_hits` knows.
     #[allow(clippy::too_many_arguments)]
@@ -653,6 +721,11 @@ impl Engine {
         depth: u8,
         xml: bool,
     ) -> ValueOutcome {
+        if depth < MAX_NEST {
+            if let Some(out) = self.inspect_wrapped(dp, value, class, loc, insp, scratch, depth) {
+                return out;
+            }
+        }
         if depth < MAX_NEST && looks_json(value) {
             let mut sub = Inspection::default();
             if let Ok(r) = self.scan_json_d(dp, value, &mut sub, scratch, depth + 1) {
@@ -1074,6 +1147,16 @@ impl Engine {
         let mut out = Vec::new();
         let mut at = 0;
         let mut changed = false;
+        // Preamble and epilogue (around the delimiters): parsers ignore
+        // them, but an upstream that reads the body as text does not.
+        let first = parts.first().map_or(body.len(), |p| p.head_start);
+        if let ValueOutcome::Replace(n) =
+            self.inspect_value_d(dp, &body[..first], None, "multipart:preamble", insp, scratch, 0, false)
+        {
+            out.extend_from_slice(&n);
+            at = first;
+            changed = true;
+        }
         for p in parts {
             // part headers: the field name, the file name, any other header
             let head = &body[p.head_start..p.head_end];
@@ -1131,6 +1214,17 @@ impl Engine {
                 out.extend_from_slice(&body[at..p.body_start]);
                 out.extend_from_slice(&n);
                 at = p.body_end;
+                changed = true;
+            }
+        }
+        if let Some(last) = parts.last() {
+            let tail = &body[last.body_end..];
+            if let ValueOutcome::Replace(n) =
+                self.inspect_value_d(dp, tail, None, "multipart:epilogue", insp, scratch, 0, false)
+            {
+                out.extend_from_slice(&body[at..last.body_end]);
+                out.extend_from_slice(&n);
+                at = body.len();
                 changed = true;
             }
         }

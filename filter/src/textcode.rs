@@ -577,6 +577,30 @@ pub fn base64_text(tok: &[u8]) -> Option<Vec<u8>> {
     is_text(&out).then_some(out)
 }
 
+/// Decodes a base64 token whose bytes are gzip or 16/32-bit text (read
+/// further by the caller); `None` for anything else.
+pub fn base64_wrapped(tok: &[u8]) -> Option<Vec<u8>> {
+    use base64::Engine as _;
+    let t: Vec<u8> = tok.iter().copied().filter(|c| !c.is_ascii_whitespace()).collect();
+    let core = t.strip_suffix(b"==").or_else(|| t.strip_suffix(b"=")).unwrap_or(&t);
+    if core.len() < MIN_B64 || core.len() % 4 == 1 || !core.iter().all(|&c| b64(c)) {
+        return None;
+    }
+    let url = core.iter().any(|&c| c == b'-' || c == b'_');
+    let engine = if url {
+        &base64::engine::general_purpose::URL_SAFE_NO_PAD
+    } else {
+        &base64::engine::general_purpose::STANDARD_NO_PAD
+    };
+    let out = engine.decode(core).ok()?;
+    let wide = match sniff_unicode(&out) {
+        Some((Charset::Utf8, _)) => false,
+        Some(_) => true,
+        None => memchr::memchr(0, &out).is_some() && sniff_wide(&out).is_some(),
+    };
+    (out.starts_with(&[0x1f, 0x8b, 0x08]) || wide).then_some(out)
+}
+
 /// Printable UTF-8 (or UTF-16 text): what a base64 token must decode to, to be read.
 pub fn is_text(b: &[u8]) -> bool {
     let Ok(s) = std::str::from_utf8(b) else {
