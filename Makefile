@@ -14,7 +14,7 @@ RUN_CONFIG    := target/envoy-run.yaml
 # One version for the module, the CLI and the image: [workspace.package] in Cargo.toml
 VERSION       := $(shell sed -n '/^\[workspace.package\]/,/^\[/s/^version *= *"\(.*\)"/\1/p' Cargo.toml)
 
-.PHONY: help setup wasm-target envoy prometheus kube-tools wasm build test unit integration lint bench fuzz run image clean
+.PHONY: help setup wasm-target envoy prometheus kube-tools wasm wasm-opt build test unit integration lint bench fuzz run image clean
 
 help: ## Show this help
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  \033[36m%-12s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -43,8 +43,23 @@ kube-tools: ## Install kubectl (renders istio/ with `kubectl kustomize`) and ope
 	@command -v openssl >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends openssl >/dev/null; }
 	@kubectl version --client 2>/dev/null | head -1
 
-wasm: wasm-target ## Build the filter (target/wasm32-wasip1/release/piiguard.wasm)
+wasm: wasm-target ## Build the filter (target/wasm32-wasip1/release/piiguard.wasm), optimised by wasm-opt
 	cargo build --release --target $(WASM_TARGET) -p piiguard
+	@$(MAKE) --no-print-directory wasm-opt
+
+# binaryen's wasm-opt from npm, in .tools/ (the module is stripped, so its features are named).
+WASM_OPT       := .tools/node_modules/.bin/wasm-opt
+WASM_OPT_FLAGS ?= -O3 --enable-bulk-memory --enable-sign-ext --enable-nontrapping-float-to-int \
+                  --enable-mutable-globals --enable-multivalue --enable-reference-types
+$(WASM_OPT):
+	@npm install --silent --no-audit --no-fund --prefix .tools binaryen >/dev/null 2>&1 || \
+	  echo "wasm-opt: could not install binaryen from npm; the module stays unoptimised"
+
+wasm-opt: $(WASM_OPT) ## Optimise the built module in place with wasm-opt (when binaryen is installed)
+	@if [ -x $(WASM_OPT) ] && [ $(WASM) -nt $(WASM).optimised ]; then \
+	  $(WASM_OPT) $(WASM_OPT_FLAGS) $(WASM) -o $(WASM).opt && mv $(WASM).opt $(WASM) && touch $(WASM).optimised \
+	  || rm -f $(WASM).opt; \
+	fi
 	@ls -l $(WASM) | awk '{print "piiguard.wasm: " $$5 " bytes"}'
 
 build: wasm ## Build the wasm and the native binaries
