@@ -103,6 +103,10 @@ run: build envoy ## Run the demo: Envoy on 127.0.0.1:$(PORT) in front of the dem
 	echo "Ctrl-C stops."; echo ""; \
 	$(ENVOY) -c $(RUN_CONFIG) --base-id $(PORT) --concurrency 1 --log-level warn --component-log-level wasm:info
 
+DETECTION_DATA ?= target/detection-data
+detection-report: ## DETECTION.md: detectors measured on public PII test data (git mirrors in DETECTION_DATA, cloned at pinned commits if absent)
+	DETECTION_DATA=$(DETECTION_DATA) python3 bench/detection/report.py
+
 FUZZ_SECS ?= 60
 FUZZ_TARGETS := config json form multipart decompress inspect flow
 fuzz: ## Run every fuzz target for FUZZ_SECS seconds (nightly toolchain + cargo-fuzz)

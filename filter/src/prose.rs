@@ -25,7 +25,7 @@
 //!
 //! Pure: no allocation on text without cues, no host calls, no panics.
 
-use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
+use aho_corasick::{AhoCorasick, AhoCorasickBuilder, AhoCorasickKind, MatchKind};
 
 /// What a span holds.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
@@ -63,6 +63,8 @@ enum Cue {
     StreetSuffix,
     /// `Address:`, `I live at`: the rest of the line if it holds a number.
     AddressLabel,
+    /// `P.O. Box 242`, `Postfach 10 12 34`, `Apt. 4B`: a number follows.
+    Box,
     /// `my wife`, `meine Frau`: a name follows.
     Relation,
     /// `customer`, `spoke with`, `filed by`: a name of two or three words
@@ -169,6 +171,17 @@ const CUES: &[(&str, Cue)] = &[
     ("il mio nome è", Cue::Intro),
     ("mijn naam is", Cue::Intro),
     ("ik heet", Cue::Intro),
+    ("maiden name is", Cue::Intro),
+    ("last name is", Cue::Intro),
+    ("first name is", Cue::Intro),
+    ("surname is", Cue::Intro),
+    ("family name is", Cue::Intro),
+    ("nachname ist", Cue::Intro),
+    ("vorname ist", Cue::Intro),
+    ("mon nom de famille est", Cue::Intro),
+    ("mi apellido es", Cue::Intro),
+    ("il mio cognome è", Cue::Intro),
+    ("mijn achternaam is", Cue::Intro),
     ("i am", Cue::IntroWeak),
     ("i'm", Cue::IntroWeak),
     ("this is", Cue::IntroWeak),
@@ -180,6 +193,20 @@ const CUES: &[(&str, Cue)] = &[
     // labels (a colon must follow)
     ("name", Cue::Label),
     ("full name", Cue::Label),
+    ("first name", Cue::Label),
+    ("last name", Cue::Label),
+    ("surname", Cue::Label),
+    ("given name", Cue::Label),
+    ("family name", Cue::Label),
+    ("maiden name", Cue::Label),
+    ("vorname", Cue::Label),
+    ("nachname", Cue::Label),
+    ("nom de famille", Cue::Label),
+    ("apellido", Cue::Label),
+    ("apellidos", Cue::Label),
+    ("cognome", Cue::Label),
+    ("voornaam", Cue::Label),
+    ("achternaam", Cue::Label),
     ("customer name", Cue::Label),
     ("contact name", Cue::Label),
     ("contact person", Cue::Label),
@@ -359,7 +386,7 @@ const CUES: &[(&str, Cue)] = &[
     ("straße", Cue::StreetSuffix),
     ("strasse", Cue::StreetSuffix),
     ("str.", Cue::StreetSuffix),
-    ("str", Cue::StreetSuffix),
+    ("str ", Cue::StreetSuffix),
     ("weg", Cue::StreetSuffix),
     ("platz", Cue::StreetSuffix),
     ("allee", Cue::StreetSuffix),
@@ -399,6 +426,20 @@ const CUES: &[(&str, Cue)] = &[
     ("adres", Cue::AddressLabel),
     ("woonadres", Cue::AddressLabel),
     ("ik woon op", Cue::AddressLabel),
+    // post office boxes and flats
+    ("p.o. box", Cue::Box),
+    ("po box", Cue::Box),
+    ("p.o.box", Cue::Box),
+    ("post office box", Cue::Box),
+    ("postfach", Cue::Box),
+    ("boîte postale", Cue::Box),
+    ("apartado de correos", Cue::Box),
+    ("apartado", Cue::Box),
+    ("casella postale", Cue::Box),
+    ("postbus", Cue::Box),
+    ("apt.", Cue::Box),
+    ("apt", Cue::Box),
+    ("apartment", Cue::Box),
     // relations
     ("my wife", Cue::Relation),
     ("my husband", Cue::Relation),
@@ -473,7 +514,6 @@ const CUES: &[(&str, Cue)] = &[
     ("called", Cue::Role),
     ("contact", Cue::Role),
     ("contacted", Cue::Role),
-    ("ask", Cue::Role),
     ("asked", Cue::Role),
     ("email", Cue::Role),
     ("emailed", Cue::Role),
@@ -619,20 +659,29 @@ impl Prose {
     /// Builds the cue automaton. Infallible in practice (the patterns are
     /// constants); `None` only if the automaton cannot be built.
     pub fn new() -> Option<Prose> {
-        let mut pats: Vec<&str> = Vec::new();
+        let mut pats: Vec<String> = Vec::new();
         let mut kinds: Vec<Vec<Cue>> = Vec::new();
         for (p, c) in CUES {
-            match pats.iter().position(|q| q.eq_ignore_ascii_case(p)) {
-                Some(i) => kinds[i].push(*c),
-                None => {
-                    pats.push(p);
-                    kinds.push(vec![*c]);
+            for v in variants(p, *c) {
+                match pats.iter().position(|q| *q == v) {
+                    Some(i) => {
+                        if !kinds[i].contains(c) {
+                            kinds[i].push(*c)
+                        }
+                    }
+                    None => {
+                        pats.push(v);
+                        kinds.push(vec![*c]);
+                    }
                 }
             }
         }
+        // Case-sensitive on purpose: the spellings are listed, so that cues
+        // which need a capital (`Mr`, `To:`, `Regards`) never match inside
+        // ordinary lowercase words, which keeps clean text fast.
         let cues = AhoCorasickBuilder::new()
-            .ascii_case_insensitive(true)
             .match_kind(MatchKind::LeftmostLongest)
+            .kind(Some(AhoCorasickKind::DFA))
             .build(&pats)
             .ok()?;
         Some(Prose { cues, kinds })
@@ -641,12 +690,27 @@ impl Prose {
     /// Appends the spans found in `text` to `out` (ordered, non-overlapping
     /// among themselves).
     pub fn find(&self, text: &[u8], out: &mut Vec<(Kind, usize, usize)>) {
-        if text.len() < 4 {
+        // every cue needs a capitalised name or a number to report: text
+        // with neither (identifiers, enum values, lowercase words) is skipped
+        // without running the automaton
+        if text.len() < 4
+            || !text
+                .iter()
+                .any(|&b| b.is_ascii_uppercase() || b.is_ascii_digit() || b >= 0xC3)
+        {
             return;
         }
         let first = out.len();
         for m in self.cues.find_iter(text) {
-            let (s, e) = (m.start(), m.end());
+            let (mut s, mut e) = (m.start(), m.end());
+            // short lowercase cues carry the space before them; `str ` the
+            // space after it
+            if text[s] == b' ' {
+                s += 1;
+            }
+            if text[e - 1] == b' ' {
+                e -= 1;
+            }
             // several cues share a spelling (`avenue`); try each kind
             let Some(kinds) = self.kinds.get(m.pattern().as_usize()) else {
                 continue;
@@ -710,9 +774,99 @@ impl Prose {
                 name_run(t, i, 3).map(|(a, b, _)| (Kind::Name, a, b))
             }
             Cue::Role => role(t, s, e),
+            Cue::Box => po_box(t, s, e),
             Cue::VerbAfter => verb_after(t, s),
         }
     }
+}
+
+/// The spellings searched for one cue: lowercase and capitalised (and upper
+/// case for labels and birth cues); cues that need a capital only in their
+/// capitalised form; short lowercase ones only after a space, so that they
+/// do not fire inside words.
+fn variants(p: &str, cue: Cue) -> Vec<String> {
+    let mut cap = String::new();
+    let mut chars = p.chars();
+    if let Some(c) = chars.next() {
+        cap.extend(c.to_uppercase());
+        cap.push_str(chars.as_str());
+    }
+    let lower_title = [
+        "monsieur",
+        "madame",
+        "mademoiselle",
+        "señor",
+        "señora",
+        "señorita",
+        "signor",
+        "signora",
+        "signorina",
+        "sig",
+        "sig.ra",
+        "sig.na",
+        "dott",
+        "dott.ssa",
+        "heer",
+        "mevrouw",
+        "meneer",
+        "mevr",
+        "dhr",
+        "sra",
+        "srta",
+    ]
+    .contains(&p);
+    let cap_only = match cue {
+        Cue::Title => !lower_title,
+        Cue::StreetAfter | Cue::Closing | Cue::Header | Cue::SaluteLine => true,
+        Cue::IntroWeak => p.starts_with("i ") || p.starts_with("i'"),
+        _ => false,
+    };
+    // every word capitalised: `Mit freundlichen Grüßen`, `Date of Birth`
+    let title: String = p
+        .split(' ')
+        .map(|w| {
+            let mut c = w.chars();
+            c.next()
+                .map(|f| f.to_uppercase().chain(c).collect::<String>())
+                .unwrap_or_default()
+        })
+        .collect::<Vec<_>>()
+        .join(" ");
+    // German capitalises nouns only: `Mit freundlichen Grüßen`, `Mein Name ist`
+    let german: String = p
+        .split(' ')
+        .enumerate()
+        .map(|(i, w)| {
+            let noun = ["grüße", "grüßen", "grüssen", "gruessen", "gruß", "name", "geburtsdatum"].contains(&w);
+            let mut c = w.chars();
+            match c.next() {
+                Some(f) if i == 0 || noun => f.to_uppercase().chain(c).collect::<String>(),
+                Some(f) => std::iter::once(f).chain(c).collect::<String>(),
+                None => String::new(),
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(" ");
+    let mut v = vec![cap];
+    for x in [title, german] {
+        if !v.contains(&x) {
+            v.push(x);
+        }
+    }
+    if !cap_only {
+        if cue != Cue::StreetSuffix {
+            // after a space, so that a short cue (` né`) cannot hide a longer
+            // one starting at the same word (`née le`)
+            v.push(format!(" {p}"));
+        }
+        if p.len() > 3 || cue == Cue::StreetSuffix {
+            v.push(p.to_string());
+        }
+    }
+    if matches!(cue, Cue::Birth | Cue::Label | Cue::AddressLabel | Cue::StreetSuffix) {
+        v.push(p.to_uppercase());
+    }
+    v
 }
 
 // ---------------------------------------------------------------------------
@@ -896,10 +1050,17 @@ fn name_word(t: &[u8], i: usize) -> Option<usize> {
     Some(j)
 }
 
-/// An initial at `i` (`J.`): end offset.
+/// An initial at `i` (`J.`, or `J` followed by a space): end offset.
 fn initial(t: &[u8], i: usize) -> Option<usize> {
     let (c, l) = char_at(t, i)?;
-    (c.is_uppercase() && t.get(i + l) == Some(&b'.')).then_some(i + l + 1)
+    if !c.is_uppercase() {
+        return None;
+    }
+    match t.get(i + l) {
+        Some(b'.') => Some(i + l + 1),
+        Some(b' ') if c != 'I' && c != 'A' => Some(i + l),
+        _ => None,
+    }
 }
 
 /// A run of name words starting at `i` (after spaces): (start, end, words).
@@ -1950,6 +2111,32 @@ fn street_suffix(t: &[u8], s: usize, e: usize) -> Option<(Kind, usize, usize)> {
     }
     let _ = start;
     Some((Kind::Address, start, locality(t, h)))
+}
+
+/// `P.O. Box 242`, `Postfach 10 12 34`, `Apt. 4B`: capitalised cue, then a
+/// number (digit groups allowed), then a locality when one follows.
+fn po_box(t: &[u8], s: usize, e: usize) -> Option<(Kind, usize, usize)> {
+    if !t[s].is_ascii_uppercase() {
+        return None;
+    }
+    let i = skip_spaces(t, e);
+    if i == e && t[e - 1] != b'.' {
+        return None;
+    }
+    let mut h = house_number(t, i)?;
+    // `Postfach 10 12 34`
+    while t.get(h) == Some(&b' ') && t.get(h + 1).is_some_and(u8::is_ascii_digit) {
+        match digits(t, h + 1, 3) {
+            Some((_, k)) if k - h - 1 <= 3 => h = k,
+            _ => break,
+        }
+    }
+    // a number followed by a word is a quantity
+    let n = skip_spaces(t, h);
+    if n > h && t.get(n).is_some_and(u8::is_ascii_lowercase) {
+        return None;
+    }
+    Some((Kind::Address, s, locality(t, h)))
 }
 
 /// `Address: 12 Main St, Springfield` — the rest of the line when it holds a
