@@ -535,10 +535,21 @@ fn char_ref(b: &[u8]) -> Option<(u32, usize)> {
     NAMED.iter().find(|(n, _)| *n == name).map(|&(_, cp)| (cp, end + 1))
 }
 
-/// Base64 alphabet (standard and URL-safe).
+/// Base64 alphabet (standard and URL-safe), as a table.
+static B64: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut c = 0;
+    while c < 256 {
+        let b = c as u8;
+        t[c] = b.is_ascii_alphanumeric() || b == b'+' || b == b'/' || b == b'-' || b == b'_';
+        c += 1;
+    }
+    t
+};
+
 #[inline]
 fn b64(c: u8) -> bool {
-    c.is_ascii_alphanumeric() || matches!(c, b'+' | b'/' | b'-' | b'_')
+    B64[c as usize]
 }
 
 /// Shortest token read as base64 (12 bytes of text).
@@ -619,11 +630,18 @@ pub fn base64_tokens(b: &[u8]) -> Vec<(usize, usize)> {
     let mut out = Vec::new();
     let mut i = 0;
     let n = b.len();
-    while i < n {
-        if !b64(b[i]) {
-            i += 1;
+    while i + MIN_B64 <= n {
+        // A token covers b[i + MIN_B64 - 1]: look there first, and back from
+        // there, so that ordinary text is skipped several bytes at a time.
+        if !b64(b[i + MIN_B64 - 1]) {
+            i += MIN_B64;
             continue;
         }
+        if let Some(k) = (i..i + MIN_B64 - 1).rev().find(|&k| !b64(b[k])) {
+            i = k + 1;
+            continue;
+        }
+        // b[i..i + MIN_B64] is all base64, and i starts the run
         let s = i;
         let mut first_len = None;
         loop {
@@ -649,10 +667,11 @@ pub fn base64_tokens(b: &[u8]) -> Vec<(usize, usize)> {
         while e < n && e - i < 2 && b[e] == b'=' {
             e += 1;
         }
-        if e - s >= MIN_B64 {
+        // a token must stand alone: not the tail of a longer word
+        if s == 0 || !b64(b[s - 1]) {
             out.push((s, e));
         }
-        i = e.max(i);
+        i = e.max(i) + 1;
         if out.len() >= 256 {
             break;
         }
