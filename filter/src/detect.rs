@@ -634,7 +634,9 @@ pub(crate) fn check_iban(d: &DetectorSet, hay: &[u8], s: usize, e: usize, scratc
     if alnum.len() != len || hay.get(end).is_some_and(|c| c.is_ascii_alphanumeric()) && is_compact(&hay[s..end]) {
         return false;
     }
-    v::iban_mod97(alnum) && v::iban_bban(alnum) && d.found(Builtin::Iban, s, end, emit)
+    // a UUID (8-4-4-4-12 hex) is not an IBAN whatever its first letters
+    let uuid_like = hay.get(s + 8) == Some(&b'-') && hay[s..end].iter().all(|c| c.is_ascii_hexdigit() || *c == b'-');
+    !uuid_like && v::iban_mod97(alnum) && v::iban_bban(alnum) && d.found(Builtin::Iban, s, end, emit)
 }
 
 pub(crate) fn check_nino(d: &DetectorSet, hay: &[u8], s: usize, e: usize, scratch: &mut Scratch, emit: Emit) -> bool {
@@ -704,6 +706,24 @@ pub(crate) fn check_ipv6(d: &DetectorSet, hay: &[u8], s: usize, e: usize, _: &mu
 pub(crate) fn check_ipv4(d: &DetectorSet, hay: &[u8], s: usize, e: usize, _: &mut Scratch, emit: Emit) -> bool {
     let groups: Vec<&[u8]> = hay[s..e].split(|&c| c == b'.').collect();
     v::ipv4(&groups) && d.found(Builtin::Ipv4, s, e, emit)
+}
+
+pub(crate) fn check_fi_hetu(
+    d: &DetectorSet,
+    hay: &[u8],
+    s: usize,
+    e: usize,
+    scratch: &mut Scratch,
+    emit: Emit,
+) -> bool {
+    v::fi_hetu(upper_alnum_keep(&hay[s..e], &mut scratch.alnum)) && d.found(Builtin::FiHetu, s, e, emit)
+}
+
+/// Upper-cased text, separators kept (the Finnish century sign is one).
+fn upper_alnum_keep<'a>(text: &[u8], buf: &'a mut Vec<u8>) -> &'a [u8] {
+    buf.clear();
+    buf.extend(text.iter().map(u8::to_ascii_uppercase));
+    buf
 }
 
 pub(crate) fn check_numeric(
@@ -1082,6 +1102,27 @@ fn classify_numeric(win: &[Group], hay: &[u8], plus: bool, digits: &mut Vec<u8>,
     if ssn_dashed && v::us_ssn(d) {
         return Some(Builtin::UsSsn);
     }
+    // a word that names the number (CPR, NHS, SIN, IMEI) decides before phones
+    if matches!(l, 9 | 10 | 11 | 15) && !any_paren {
+        let ctx = keyword_before(hay, win[0].start);
+        let lens: Vec<usize> = win.iter().map(|g| g.end - g.start).collect();
+        match ctx {
+            Some(IdWord::Cpr) if l == 10 && (lens == [6, 4] || compact) && v::dk_cpr(d) => {
+                return Some(
+                    if v::se_personnummer(d) && lens == [6, 4] && hay[win[1].start - 1] == b'-' {
+                        Builtin::SePersonnummer
+                    } else {
+                        Builtin::DkCpr
+                    },
+                );
+            }
+            Some(IdWord::Nhs) if l == 10 && v::uk_nhs(d) => return Some(Builtin::UkNhs),
+            Some(IdWord::Sin) if l == 9 && v::ca_sin(d) => return Some(Builtin::CaSin),
+            Some(IdWord::Imei) if l == 15 && v::luhn(d) => return Some(Builtin::Imei),
+            Some(IdWord::Fnr) if l == 11 && v::no_fnr(d) => return Some(Builtin::NoFnr),
+            _ => {}
+        }
+    }
     let phone_like = n >= 2 && d[0] == b'0';
     if phone_like && phone_national(win, d, trunk_removed) {
         return Some(Builtin::Phone);
@@ -1091,7 +1132,31 @@ fn classify_numeric(win: &[Group], hay: &[u8], plus: bool, digits: &mut Vec<u8>,
     // field detector finds them anyway.
     let ctx = keyword_before(hay, win[0].start);
     match l {
+        15 if !any_paren && ctx == Some(IdWord::Imei) && v::luhn(d) => return Some(Builtin::Imei),
         15 if !any_paren && v::fr_nir(d) => return Some(Builtin::FrNir),
+        10 if !any_paren => {
+            // Swedish personnummer: YYMMDD-NNNN (or + past 100 years), Luhn
+            let lens: Vec<usize> = win.iter().map(|g| g.end - g.start).collect();
+            if lens == [6, 4] && matches!(hay[win[1].start - 1], b'-' | b'+') && v::se_personnummer(d) {
+                return Some(Builtin::SePersonnummer);
+            }
+            if ctx == Some(IdWord::Nhs) && v::uk_nhs(d) {
+                return Some(Builtin::UkNhs);
+            }
+            if ctx == Some(IdWord::Cpr) && (lens == [6, 4] || compact) && v::dk_cpr(d) {
+                return Some(Builtin::DkCpr);
+            }
+            if ctx == Some(IdWord::Cpr) && v::se_personnummer(d) {
+                return Some(Builtin::SePersonnummer);
+            }
+        }
+        12 if !any_paren => {
+            // Swedish personnummer with the century: YYYYMMDD-NNNN
+            let lens: Vec<usize> = win.iter().map(|g| g.end - g.start).collect();
+            if (lens == [8, 4] || (compact && ctx == Some(IdWord::Cpr))) && v::se_personnummer(&d[2..]) {
+                return Some(Builtin::SePersonnummer);
+            }
+        }
         11 if !any_paren => {
             // PESEL is written in one piece
             if compact && v::pl_pesel(d) {
@@ -1099,6 +1164,11 @@ fn classify_numeric(win: &[Group], hay: &[u8], plus: bool, digits: &mut Vec<u8>,
             }
             if v::de_steuer_id(d) {
                 return Some(Builtin::DeSteuerId);
+            }
+            // Norwegian fødselsnummer: DDMMYY NNNNN, two mod-11 check digits
+            let lens: Vec<usize> = win.iter().map(|g| g.end - g.start).collect();
+            if (lens == [6, 5] || ctx == Some(IdWord::Fnr)) && v::no_fnr(d) {
+                return Some(Builtin::NoFnr);
             }
         }
         9 if !any_paren => {
@@ -1108,6 +1178,9 @@ fn classify_numeric(win: &[Group], hay: &[u8], plus: bool, digits: &mut Vec<u8>,
             }
             if compact && ctx == Some(IdWord::Ssn) && v::us_ssn(d) {
                 return Some(Builtin::UsSsn);
+            }
+            if ctx == Some(IdWord::Sin) && v::ca_sin(d) {
+                return Some(Builtin::CaSin);
             }
         }
         _ => {}
@@ -1119,6 +1192,11 @@ fn classify_numeric(win: &[Group], hay: &[u8], plus: bool, digits: &mut Vec<u8>,
 enum IdWord {
     Ssn,
     Bsn,
+    Nhs,
+    Sin,
+    Imei,
+    Cpr,
+    Fnr,
 }
 
 /// The identity-number word just before `at` (within 32 bytes), if any.
@@ -1131,6 +1209,16 @@ fn keyword_before(hay: &[u8], at: usize) -> Option<IdWord> {
         Some(IdWord::Ssn)
     } else if word(b"bsn") || word(b"sofi") || has(b"burgerservice") {
         Some(IdWord::Bsn)
+    } else if word(b"nhs") {
+        Some(IdWord::Nhs)
+    } else if word(b"sin") || has(b"social insurance") || has(b"assurance sociale") {
+        Some(IdWord::Sin)
+    } else if word(b"imei") {
+        Some(IdWord::Imei)
+    } else if word(b"cpr") || has(b"personnummer") || has(b"cpr-nr") {
+        Some(IdWord::Cpr)
+    } else if has(b"fodselsnummer") || has(b"f\xc3\xb8dselsnummer") || word(b"fnr") || word(b"personnr") {
+        Some(IdWord::Fnr)
     } else {
         None
     }

@@ -130,6 +130,14 @@ registry! {
     PrivateKey => "private_key", "credential", Trim, None, scan(0,
         r"-----BEGIN[ A-Z0-9]*PRIVATE KEY(?: BLOCK)?-----[^\-]*(?:-----END[ A-Z0-9]*PRIVATE KEY(?: BLOCK)?-----)?",
         &["-----BEGIN"], d::check_private_key);
+    SePersonnummer => "se_personnummer", "national_id", Alnum, None, None;
+    FiHetu => "fi_henkilotunnus", "national_id", Alnum, None, scan(12,
+        r"\b[0-3][0-9][01][0-9][0-9]{2}[-+A-FU-Ya-fu-y][0-9]{3}[0-9A-Ya-y]\b", &[], d::check_fi_hetu);
+    NoFnr => "no_fodselsnummer", "national_id", Alnum, None, None;
+    DkCpr => "dk_cpr", "national_id", Alnum, None, None;
+    UkNhs => "uk_nhs", "national_id", Alnum, None, None;
+    CaSin => "ca_sin", "national_id", Alnum, None, None;
+    Imei => "imei", "device_id", Alnum, None, None;
     // values under a field name that says what they are (`fields::classify`)
     NameField => "name_field", "person_name", Trim, Some(F::PersonName), None;
     AddressField => "address_field", "postal_address", Trim, Some(F::PostalAddress), None;

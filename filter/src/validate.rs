@@ -150,6 +150,7 @@ pub fn iban_length(cc: &[u8]) -> Option<usize> {
 /// Countries not listed are checked by length and mod-97 only.
 fn bban_format(cc: &[u8]) -> Option<&'static [(u8, u8)]> {
     Some(match cc {
+        b"AD" => &[(8, b'n'), (12, b'c')],
         b"AT" => &[(16, b'n')],
         b"BE" => &[(12, b'n')],
         b"BG" => &[(4, b'a'), (6, b'n'), (8, b'c')],
@@ -455,6 +456,97 @@ pub fn it_codice_fiscale(s: &[u8]) -> bool {
         sum += if i % 2 == 0 { ODD[idx] } else { idx as u32 };
     }
     (b'A' + (sum % 26) as u8) == s[15].to_ascii_uppercase()
+}
+
+fn digits_ok(d: &[u8], n: usize) -> bool {
+    d.len() == n && d.iter().all(u8::is_ascii_digit)
+}
+
+/// A day and month that exist (year unknown: 29 February allowed).
+fn date_ok(day: u32, month: u32) -> bool {
+    (1..=12).contains(&month) && day >= 1 && day <= days_in_month(2000, month)
+}
+
+/// Swedish personnummer (10 digits YYMMDDNNNN; day + 60 for a
+/// samordningsnummer): a real date and the Luhn check.
+pub fn se_personnummer(d: &[u8]) -> bool {
+    if !digits_ok(d, 10) {
+        return false;
+    }
+    let (m, day) = (prefix_num(&d[2..], 2), prefix_num(&d[4..], 2));
+    let day = if day > 60 { day - 60 } else { day };
+    date_ok(day, m) && luhn(d)
+}
+
+/// Finnish henkilötunnus DDMMYYCNNNK (C the century sign), check character
+/// of DDMMYYNNN mod 31.
+pub fn fi_hetu(s: &[u8]) -> bool {
+    const CHECK: &[u8; 31] = b"0123456789ABCDEFHJKLMNPRSTUVWXY";
+    if s.len() != 11 || !s[..6].iter().all(u8::is_ascii_digit) || !s[7..10].iter().all(u8::is_ascii_digit) {
+        return false;
+    }
+    if !matches!(s[6], b'+' | b'-' | b'A'..=b'F' | b'U'..=b'Y') {
+        return false;
+    }
+    if !date_ok(prefix_num(s, 2), prefix_num(&s[2..], 2)) {
+        return false;
+    }
+    let n = s[..6]
+        .iter()
+        .chain(&s[7..10])
+        .fold(0u64, |a, &c| a * 10 + (c - b'0') as u64);
+    CHECK[(n % 31) as usize] == s[10]
+}
+
+/// Norwegian fødselsnummer: DDMMYY (D-numbers add 40 to the day) and two
+/// mod-11 check digits.
+pub fn no_fnr(d: &[u8]) -> bool {
+    if !digits_ok(d, 11) {
+        return false;
+    }
+    let day = prefix_num(d, 2);
+    let day = if day > 40 { day - 40 } else { day };
+    if !date_ok(day, prefix_num(&d[2..], 2)) {
+        return false;
+    }
+    let k = |w: &[u32], n: usize| -> Option<u32> {
+        let sum: u32 = d[..n].iter().zip(w).map(|(&c, &w)| (c - b'0') as u32 * w).sum();
+        match 11 - sum % 11 {
+            11 => Some(0),
+            10 => None,
+            k => Some(k),
+        }
+    };
+    k(&[3, 7, 6, 1, 8, 9, 4, 5, 2], 9) == Some((d[9] - b'0') as u32)
+        && k(&[5, 4, 3, 2, 7, 6, 5, 4, 3, 2], 10) == Some((d[10] - b'0') as u32)
+}
+
+/// Danish CPR number: DDMMYY-SSSS with a real date (the mod-11 check was
+/// dropped in 2007, so the date is all there is: use with context only).
+pub fn dk_cpr(d: &[u8]) -> bool {
+    digits_ok(d, 10) && date_ok(prefix_num(d, 2), prefix_num(&d[2..], 2))
+}
+
+/// UK NHS number: 10 digits, weights 10..2, mod-11 check digit.
+pub fn uk_nhs(d: &[u8]) -> bool {
+    if !digits_ok(d, 10) {
+        return false;
+    }
+    let sum: u32 = d[..9]
+        .iter()
+        .zip((2..=10).rev())
+        .map(|(&c, w)| (c - b'0') as u32 * w)
+        .sum();
+    match 11 - sum % 11 {
+        11 => d[9] == b'0',
+        10 => false,
+        k => (d[9] - b'0') as u32 == k,
+    }
+}
+
+/// Canadian SIN: 9 digits, Luhn, first digit not 0 or 8.
+pub fn ca_sin(d: &[u8]) -> bool {
+    digits_ok(d, 9) && !matches!(d[0], b'0' | b'8') && luhn(d)
 }
 
 /// IPv4 dotted quad; unspecified, loopback and broadcast are not personal.

@@ -168,3 +168,71 @@ fn field_names() {
         assert_eq!(kind(k), None, "{k}");
     }
 }
+
+#[test]
+fn nordic_and_other_national_numbers() {
+    positives(&[
+        ("personnummer 811218-9876", "se_personnummer", "811218-9876"),
+        ("811218-9876", "se_personnummer", "811218-9876"),
+        ("19811218-9876", "se_personnummer", "19811218-9876"),
+        ("HETU 131052-308T", "fi_henkilotunnus", "131052-308T"),
+        ("131052A308T", "fi_henkilotunnus", "131052A308T"),
+        ("150385 12363", "no_fodselsnummer", "150385 12363"),
+        ("fødselsnummer 15038512363", "no_fodselsnummer", "15038512363"),
+        ("CPR 010190-1234", "dk_cpr", "010190-1234"),
+        ("CPR-nr. 0101901234", "dk_cpr", "0101901234"),
+        ("NHS number 943 476 5919", "uk_nhs", "943 476 5919"),
+        ("SIN: 130 692 544", "ca_sin", "130 692 544"),
+        ("IMEI 490154203237518", "imei", "490154203237518"),
+    ]);
+    negatives("se_personnummer", &["811218-9875", "811318-9876", "order 811218 9876"]);
+    negatives("fi_henkilotunnus", &["131052-308U", "321052-308T", "131052Q308T"]);
+    negatives("no_fodselsnummer", &["15038512364", "150385 12364"]);
+    // without their word these are numbers like any other
+    negatives("dk_cpr", &["010190-1234", "ref 0101901234"]);
+    negatives("uk_nhs", &["943 476 5919", "call 943 476 5918"]);
+    negatives("ca_sin", &["130 692 544", "SIN 130 692 545", "SIN 046 454 286"]);
+    negatives("imei", &["490154203237518", "IMEI 490154203237519"]);
+}
+
+/// Clean traffic (UUIDs, SKUs, prices, timestamps, ids, versions) yields no
+/// finding from any detector.
+#[test]
+fn clean_json_values_stay_clean() {
+    let mut n = 0;
+    for i in 0..2000u64 {
+        let x = i.wrapping_mul(0x9E37_79B9_7F4A_7C15);
+        let values = [
+            format!(
+                "{:08x}-{:04x}-4{:03x}-a{:03x}-{:012x}",
+                x as u32,
+                (x >> 32) as u16,
+                i % 4096,
+                (i * 7) % 4096,
+                x >> 16
+            ),
+            format!("SKU-{}-{:05}", i % 97, x % 100_000),
+            format!("{}.{:02}", x % 100_000, i % 100),
+            format!(
+                "2026-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}Z",
+                i % 12 + 1,
+                i % 28 + 1,
+                i % 24,
+                i % 60,
+                (i * 7) % 60,
+                i % 1000
+            ),
+            format!("{}", 1_700_000_000 + x % 100_000_000),
+            format!("{}", 1_700_000_000_000 + x % 100_000_000_000),
+            format!("order {}", 100_000 + x % 900_000),
+            format!("v{}.{}.{}", i % 10, i % 30, i % 100),
+            format!("{:x}", x),
+        ];
+        for v in &values {
+            let f = found(v);
+            n += f.len();
+            assert!(f.is_empty(), "{v:?}: {f:?}");
+        }
+    }
+    assert_eq!(n, 0);
+}
