@@ -885,6 +885,30 @@ fn numeric_or_word_shapes(hay: &[u8]) -> bool {
             {
                 return true;
             }
+            // IBAN with a space after the country code ("DE 89 3704 ...")
+            if start >= 3
+                && lens[0] >= 2
+                && prev == b' '
+                && letter(start - 2)
+                && letter(start - 3)
+                && (start == 3 || !is_word(hay[start - 4]))
+                && v::iban_length(&[hay[start - 3].to_ascii_uppercase(), hay[start - 2].to_ascii_uppercase()]).is_some()
+            {
+                return true;
+            }
+            // Finnish henkilötunnus with a letter century sign: DDMMYY A NNN K
+            if digits == 6
+                && groups == 1
+                && matches!(
+                    hay.get(end),
+                    Some(b'A'..=b'F' | b'U'..=b'Y' | b'a'..=b'f' | b'u'..=b'y')
+                )
+                && hay
+                    .get(end + 1..end + 4)
+                    .is_some_and(|t| t.iter().all(u8::is_ascii_digit))
+            {
+                return true;
+            }
             if dots >= 3 {
                 return true;
             }
@@ -921,13 +945,12 @@ fn numeric_or_word_shapes(hay: &[u8]) -> bool {
                 let short = digits <= 8 && {
                     let next = hay.get(end).copied().unwrap_or(b' ');
                     let dni_after = next.is_ascii_alphabetic() || (matches!(next, b' ' | b'-') && letter(end + 1));
-                    let dni_before = matches!(prev, b'X' | b'Y' | b'Z' | b'x' | b'y' | b'z')
-                        || (matches!(prev, b' ' | b'-')
-                            && start >= 2
-                            && matches!(hay[start - 2], b'X' | b'Y' | b'Z' | b'x' | b'y' | b'z'));
+                    let nie = |c: u8| matches!(c.to_ascii_uppercase(), b'X' | b'Y' | b'Z' | b'K' | b'L' | b'M');
+                    let dni_before = nie(prev) || (matches!(prev, b' ' | b'-') && start >= 2 && nie(hay[start - 2]));
                     let plus = prev == b'+' || (prev == b'(' && start >= 2 && hay[start - 2] == b'+');
                     // DNI: 8 digits and a letter, or X/Y/Z, 7 digits and a letter
-                    let dni = groups == 1 && dni_after && (digits == 8 || dni_before);
+                    // (or a DNI written without its leading zero: 7 digits and a letter)
+                    let dni = groups == 1 && dni_after && (digits == 8 || digits == 7 || dni_before);
                     // Corsican NIR: the 8 digits after `2A`/`2B`
                     let a = if start > 0 && prev == b' ' { start - 1 } else { start };
                     let nir = a >= 2 && matches!(hay[a - 1], b'A' | b'B' | b'a' | b'b') && hay[a - 2] == b'2';
