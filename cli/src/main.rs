@@ -349,6 +349,7 @@ fn scan(o: &ScanArgs, explain: bool) -> Result<u8, String> {
         authority: o.host.clone(),
         path: o.path.clone(),
         method: o.method.to_ascii_uppercase(),
+        method_overrides: Vec::new(),
         peer: o.peer.clone(),
         cluster: o.cluster.clone(),
     };

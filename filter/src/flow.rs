@@ -322,6 +322,7 @@ impl Flow {
                 .to_string(),
             path: crate::urlpath::path_part(&path).to_string(),
             method: header(&headers, ":method").unwrap_or("GET").to_string(),
+            method_overrides: crate::http::method_overrides(&headers, &path),
             peer: peer.filter(|s| !s.is_empty()),
             cluster,
         };
@@ -361,9 +362,14 @@ impl Flow {
         }
         headers.retain(|(k, _)| !subject_names.contains(&folded_header_name(k)));
         if resolution.ambiguous {
-            // `%2F` read as a separator and as data lead to different routes.
-            self.req.inspection.findings.push(Finding::ambiguous_path());
-            self.block(host, Direction::Request, 400, "ambiguous_path");
+            // `%2F` read as a separator and as data, or the methods the
+            // request could mean, lead to routes that cannot be reconciled.
+            let (finding, reason) = match resolution.ambiguity {
+                "method" => (Finding::ambiguous_method(), "ambiguous_method"),
+                _ => (Finding::ambiguous_path(), "ambiguous_path"),
+            };
+            self.req.inspection.findings.push(finding);
+            self.block(host, Direction::Request, 400, reason);
             return Step::Pause;
         }
         if let Some(name) = &engine.policy.subject_header {

@@ -308,3 +308,109 @@ pub fn percent_encode(s: &[u8]) -> Vec<u8> {
     }
     out
 }
+
+/// Headers that frameworks read as the request's real method (names folded:
+/// lower case, `_` and `.` read as `-`).
+const METHOD_OVERRIDE_HEADERS: &[&str] = &["x-http-method-override", "x-http-method", "x-method-override"];
+
+/// Methods a `_method` form field selects (Rails, Laravel, Symfony).
+const FORM_OVERRIDE_METHODS: &[&str] = &["PUT", "PATCH", "DELETE"];
+
+/// At most this many override methods are considered (bounded work; no
+/// framework reads a longer list).
+const MAX_METHOD_OVERRIDES: usize = 8;
+
+/// Other methods the upstream may take a request for: the values of
+/// method-override headers, a `_method` query parameter, and, for a form
+/// POST (whose `_method` field is read only after the route is chosen), the
+/// methods a form field can select. Upper-cased, deduplicated, bounded.
+pub fn method_overrides(headers: &[(String, String)], raw_path: &str) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    let mut add = |v: &str| {
+        for part in v.split(',') {
+            let m = part.trim().to_ascii_uppercase();
+            if !m.is_empty() && out.len() < MAX_METHOD_OVERRIDES && !out.contains(&m) {
+                out.push(m);
+            }
+        }
+    };
+    let folded = |k: &str| -> String {
+        k.bytes()
+            .map(|c| match c {
+                b'_' | b'.' => '-',
+                c => c.to_ascii_lowercase() as char,
+            })
+            .collect()
+    };
+    let mut method = "";
+    let mut content_type = None;
+    for (k, v) in headers {
+        let k = folded(k);
+        if METHOD_OVERRIDE_HEADERS.contains(&k.as_str()) {
+            add(v);
+        } else if k == ":method" {
+            method = v;
+        } else if k == "content-type" {
+            content_type = Some(v.as_str());
+        }
+    }
+    if let Some((_, q)) = raw_path.split_once('?') {
+        let q = q.split('#').next().unwrap_or("");
+        for pair in q.split(['&', ';']) {
+            let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
+            if crate::urlpath::decode_form_until_stable(k.as_bytes()).eq_ignore_ascii_case(b"_method") {
+                add(&String::from_utf8_lossy(&crate::urlpath::decode_form_until_stable(
+                    v.as_bytes(),
+                )));
+            }
+        }
+    }
+    if method.eq_ignore_ascii_case("POST") && matches!(format_of(content_type, b""), Format::Form | Format::Multipart) {
+        for m in FORM_OVERRIDE_METHODS {
+            add(m);
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod override_tests {
+    use super::*;
+
+    fn h(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
+        pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+    }
+
+    #[test]
+    fn method_overrides_from_headers_query_and_forms() {
+        assert!(method_overrides(&h(&[(":method", "POST")]), "/p").is_empty());
+        assert_eq!(
+            method_overrides(&h(&[(":method", "POST"), ("X-HTTP-Method-Override", "put")]), "/p"),
+            ["PUT"]
+        );
+        assert_eq!(
+            method_overrides(
+                &h(&[("x_http_method", "PATCH"), ("x-method-override", "DELETE, patch")]),
+                "/p"
+            ),
+            ["PATCH", "DELETE"]
+        );
+        assert_eq!(method_overrides(&h(&[]), "/p?a=1&%5Fmethod=put"), ["PUT"]);
+        assert_eq!(method_overrides(&h(&[]), "/p?_METHOD=%2570ut"), ["PUT"]);
+        assert_eq!(
+            method_overrides(
+                &h(&[
+                    (":method", "post"),
+                    ("content-type", "application/x-www-form-urlencoded")
+                ]),
+                "/p"
+            ),
+            ["PUT", "PATCH", "DELETE"]
+        );
+        assert!(method_overrides(&h(&[(":method", "POST"), ("content-type", "application/json")]), "/p").is_empty());
+        let many: Vec<(String, String)> = (0..20)
+            .map(|i| ("x-http-method".to_string(), format!("M{i}")))
+            .collect();
+        assert_eq!(method_overrides(&many, "/p").len(), MAX_METHOD_OVERRIDES);
+    }
+}

@@ -121,6 +121,12 @@ impl Finding {
         Finding::note("ambiguous_path", "path".into(), Action::Block, "path")
     }
 
+    /// A request that could mean several methods (override headers, `_method`)
+    /// whose routes cannot be ordered by strictness.
+    pub fn ambiguous_method() -> Finding {
+        Finding::note("ambiguous_method", "method".into(), Action::Block, "method")
+    }
+
     /// `require_tls`: personal data on a plaintext hop (`at`: `connection` or `upstream`).
     pub fn plaintext_transfer(at: &str) -> Finding {
         Finding {

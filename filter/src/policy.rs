@@ -131,8 +131,11 @@ pub struct Resolution<'a> {
     /// The path reads differently with encoded slashes (`%2F`, `%5C`) taken
     /// as separators or not, and the two readings select different routes:
     /// the request must be refused, as either reading could be the
-    /// upstream's.
+    /// upstream's. Or the methods the request could mean select routes of
+    /// which none is at least as strict as all the others.
     pub ambiguous: bool,
+    /// What was ambiguous: `"path"` or `"method"`.
+    pub ambiguity: &'static str,
 }
 
 /// What a request looks like to route matching.
@@ -143,6 +146,9 @@ pub struct RequestInfo {
     /// Path without the query.
     pub path: String,
     pub method: String,
+    /// Other methods the upstream may read the request as: method-override
+    /// headers, a `_method` parameter (see [`crate::http::method_overrides`]).
+    pub method_overrides: Vec<String>,
     /// The caller's mTLS identity (URI SAN), when known.
     pub peer: Option<String>,
     /// The upstream cluster (`xds.cluster_name`), when known.
@@ -385,20 +391,70 @@ impl Policy {
         self.resolve(req).route
     }
 
-    fn first_match(&self, req: &RequestInfo, path: &str) -> Option<usize> {
-        self.routes.iter().position(|r| r.matcher.mismatch(req, path).is_none())
+    fn at(&self, index: Option<usize>) -> &Route {
+        index.and_then(|i| self.routes.get(i)).unwrap_or(&self.default)
     }
 
-    /// The route of a request, under both readings of encoded slashes.
+    /// The route for one reading of the path, over every method the request
+    /// could mean (its `:method`, then its overrides). A method condition
+    /// never lets a request fall to a laxer route: when no route at this
+    /// path lists a method, the routes skipped only for their method are
+    /// candidates too. Of several candidates, the first (the `:method`'s own
+    /// route first) that is at least as strict as every other applies;
+    /// `Err` when none is.
+    fn select(&self, req: &RequestInfo, path: &str) -> Result<Option<usize>, ()> {
+        let mut cands: Vec<Option<usize>> = Vec::new();
+        let methods = std::iter::once(req.method.as_str()).chain(req.method_overrides.iter().map(String::as_str));
+        for m in methods {
+            let hit = self.routes.iter().position(|r| r.matcher.matches(req, path, Some(m)));
+            if !cands.contains(&hit) {
+                cands.push(hit);
+            }
+            let listed = hit
+                .and_then(|i| self.routes.get(i))
+                .is_some_and(|r| !r.matcher.methods.is_empty());
+            if !listed {
+                let end = hit.unwrap_or(self.routes.len());
+                for (i, r) in self.routes.iter().enumerate().take(end) {
+                    if !r.matcher.methods.is_empty() && r.matcher.matches(req, path, None) && !cands.contains(&Some(i))
+                    {
+                        cands.push(Some(i));
+                    }
+                }
+            }
+        }
+        if cands.len() <= 1 {
+            return Ok(cands.first().copied().flatten());
+        }
+        cands
+            .iter()
+            .copied()
+            .find(|&c| cands.iter().all(|&o| self.at(c).at_least_as_strict(self.at(o))))
+            .ok_or(())
+    }
+
+    /// The route of a request, under both readings of encoded slashes and
+    /// every method it could mean.
     pub fn resolve(&self, req: &RequestInfo) -> Resolution<'_> {
         let path = urlpath::normalize(&req.path, true);
-        let index = self.first_match(req, &path);
-        let ambiguous = urlpath::has_encoded_separator(&req.path)
-            && self.first_match(req, &urlpath::normalize(&req.path, false)) != index;
+        let pick = self.select(req, &path);
+        let index = pick.unwrap_or_else(|()| {
+            self.routes
+                .iter()
+                .position(|r| r.matcher.matches(req, &path, Some(req.method.as_str())))
+        });
+        let (ambiguous, ambiguity) = if pick.is_err() {
+            (true, "method")
+        } else {
+            let other = urlpath::has_encoded_separator(&req.path)
+                && self.select(req, &urlpath::normalize(&req.path, false)) != pick;
+            (other, "path")
+        };
         Resolution {
-            route: index.and_then(|i| self.routes.get(i)).unwrap_or(&self.default),
+            route: self.at(index),
             index,
             ambiguous,
+            ambiguity,
         }
     }
 
@@ -545,9 +601,26 @@ fn compile_matcher(m: &config::MatchConfig, p: &str) -> Result<Matcher, ConfigEr
 }
 
 impl Matcher {
+    /// Whether this matcher matches, with `method` in place of the
+    /// request's (`None`: whatever the method).
+    fn matches(&self, req: &RequestInfo, path: &str, method: Option<&str>) -> bool {
+        self.mismatch_but_method(req, path).is_none()
+            && method.is_none_or(|m| self.methods.is_empty() || self.methods.iter().any(|x| x.eq_ignore_ascii_case(m)))
+    }
+
     /// Why this matcher does not match (`None`: it matches). `path` is the
     /// request's normalised path.
     fn mismatch(&self, req: &RequestInfo, path: &str) -> Option<String> {
+        if let Some(why) = self.mismatch_but_method(req, path) {
+            return Some(why);
+        }
+        if !self.methods.is_empty() && !self.methods.iter().any(|m| m.eq_ignore_ascii_case(&req.method)) {
+            return Some(format!("method {} not in {:?}", req.method, self.methods));
+        }
+        None
+    }
+
+    fn mismatch_but_method(&self, req: &RequestInfo, path: &str) -> Option<String> {
         if let Some(rn) = &self.route_name {
             if req.route_name.as_deref() != Some(rn.as_str()) {
                 return Some(format!(
@@ -623,10 +696,74 @@ impl Matcher {
                 ));
             }
         }
-        if !self.methods.is_empty() && !self.methods.iter().any(|m| m.eq_ignore_ascii_case(&req.method)) {
-            return Some(format!("method {} not in {:?}", req.method, self.methods));
-        }
         None
+    }
+}
+
+impl DirPolicy {
+    /// The weakest action this direction can take on a finding.
+    fn floor(&self, shadow: bool) -> Action {
+        let eff = |a: Action| if shadow { a.min(Action::Log) } else { a };
+        self.resolved
+            .iter()
+            .map(|r| eff(r.action))
+            .chain(self.paths.iter().map(|p| eff(p.action)))
+            .min()
+            .unwrap_or(Action::Log)
+    }
+
+    /// Whether this direction does at least what `other` does to every
+    /// finding, and reads at least as much.
+    fn covers(&self, shadow: bool, other: &DirPolicy, other_shadow: bool) -> bool {
+        let eff = |a: Action, sh: bool| if sh { a.min(Action::Log) } else { a };
+        let actions = self.resolved.len() == other.resolved.len()
+            && self
+                .resolved
+                .iter()
+                .zip(&other.resolved)
+                .all(|(a, b)| eff(a.action, shadow) >= eff(b.action, other_shadow));
+        let floor = self.floor(shadow);
+        let paths = other.paths.iter().all(|p| eff(p.action, other_shadow) <= floor)
+            && self
+                .paths
+                .iter()
+                .all(|p| eff(p.action, shadow) >= other.ceiling(other_shadow));
+        let reads = (self.headers || !other.headers)
+            && (self.query || !other.query)
+            && (self.body || !other.body)
+            && self.skip_headers.iter().all(|h| other.skip_headers.contains(h));
+        actions && paths && reads
+    }
+
+    /// The strongest action this direction can take on a finding.
+    fn ceiling(&self, shadow: bool) -> Action {
+        let eff = |a: Action| if shadow { a.min(Action::Log) } else { a };
+        self.resolved
+            .iter()
+            .map(|r| eff(r.action))
+            .chain(self.paths.iter().map(|p| eff(p.action)))
+            .max()
+            .unwrap_or(Action::Log)
+    }
+}
+
+impl Route {
+    /// Whether this route enforces at least what `other` does, in both
+    /// directions and on every fallback (oversize, uninspectable, streams,
+    /// transport, consent). Used when a request could mean several methods.
+    fn at_least_as_strict(&self, other: &Route) -> bool {
+        let uninspectable = |o: OnUninspectable| match o {
+            OnUninspectable::Allow => 0,
+            OnUninspectable::Log => 1,
+            OnUninspectable::Block => 2,
+        };
+        self.request.covers(self.shadow, &other.request, other.shadow)
+            && self.response.covers(self.shadow, &other.response, other.shadow)
+            && (self.on_oversize == OnOversize::Block || other.on_oversize == OnOversize::Allow)
+            && uninspectable(self.on_uninspectable) >= uninspectable(other.on_uninspectable)
+            && (self.on_stream == config::OnStream::Block || other.on_stream == config::OnStream::Allow)
+            && (other.require_tls.is_none() || self.require_tls == other.require_tls)
+            && (other.without_consent.is_none() || self.without_consent.is_some())
     }
 }
 
@@ -928,6 +1065,7 @@ mod tests {
             authority: host.into(),
             path: path.into(),
             method: method.into(),
+            method_overrides: Vec::new(),
             peer: None,
             cluster: None,
         }
@@ -1039,6 +1177,55 @@ mod tests {
         assert_eq!(p2.route(&r).name, "others");
         let (_, why) = p.explain_route(&req("/payments/1", "GET", "a", None));
         assert!(why[1].1.contains("method GET"), "{why:?}");
+    }
+
+    #[test]
+    fn methods_never_fall_to_a_laxer_route() {
+        let p = ok(r#"{"version":1,"routes":[
+            {"name":"customers","match":{"path_regex":"/customers/[^/]+","methods":["GET"]},
+             "response":{"actions":{"*":"redact"}}},
+            {"name":"payments","match":{"path_exact":"/payments","methods":["POST"]},
+             "request":{"actions":{"payment_card":"block","*":"log"}}},
+            {"name":"get-x","match":{"path_exact":"/x","methods":["GET"]},"response":{"actions":{"*":"redact"}}},
+            {"name":"post-x","match":{"path_exact":"/x","methods":["POST"]},"request":{"actions":{"*":"block"}}}
+        ]}"#);
+        let pick = |path: &str, method: &str, overrides: &[&str]| {
+            let mut r = req(path, method, "a", None);
+            r.method_overrides = overrides.iter().map(|s| s.to_string()).collect();
+            let res = p.resolve(&r);
+            if res.ambiguous {
+                format!("ambiguous {}", res.ambiguity)
+            } else {
+                res.route.name.clone()
+            }
+        };
+        // the listed method, in any case
+        assert_eq!(pick("/payments", "POST", &[]), "payments");
+        assert_eq!(pick("/payments", "post", &[]), "payments");
+        // a method no rule at the path lists gets the stricter rule, not the default
+        for m in ["PUT", "PATCH", "DELETE", "GET", "OPTIONS", "FOO"] {
+            assert_eq!(pick("/payments", m, &[]), "payments", "{m}");
+            assert_eq!(pick("/customers/1", m, &[]), "customers", "{m}");
+        }
+        // an override cannot step around the rule either way
+        assert_eq!(pick("/payments", "POST", &["PUT"]), "payments");
+        assert_eq!(pick("/customers/1", "POST", &["GET"]), "customers");
+        assert_eq!(pick("/customers/1", "POST", &["PUT", "PATCH", "DELETE"]), "customers");
+        // per-method rules on one path: the listed method picks its rule ...
+        assert_eq!(pick("/x", "GET", &[]), "get-x");
+        assert_eq!(pick("/x", "POST", &[]), "post-x");
+        // ... and a request that could mean both, or neither, is refused: neither rule covers the other
+        assert_eq!(pick("/x", "POST", &["GET"]), "ambiguous method");
+        assert_eq!(pick("/x", "PUT", &[]), "ambiguous method");
+        // elsewhere nothing changes
+        assert_eq!(pick("/other", "PUT", &["DELETE"]), "default");
+        let strict = ok(r#"{"version":1,"routes":[
+            {"name":"a","match":{"path_prefix":"/a","methods":["POST"]},"request":{"actions":{"*":"log"}}},
+            {"name":"all","match":{"path_prefix":"/"},"request":{"actions":{"*":"redact"}}}
+        ]}"#);
+        // the route the method lands on is stricter than the one it skipped: it stays
+        assert_eq!(strict.route(&req("/a", "PUT", "h", None)).name, "all");
+        assert_eq!(strict.route(&req("/a", "POST", "h", None)).name, "a");
     }
 
     #[test]

@@ -37,13 +37,24 @@ fn hexval(c: u8) -> Option<u8> {
 
 /// One round of percent-decoding. With `keep_slashes`, `%2F` and `%5C` stay
 /// encoded (written in upper case so that the next round leaves them alone).
+/// IIS's `%uXXXX` form is decoded too, and the result is folded: overlong
+/// UTF-8 of an ASCII character (`%c0%af` is `/` to decoders that accept it)
+/// and full-width ASCII (U+FF01..U+FF5E, which best-fit mapping turns into
+/// ASCII) become that character.
 fn decode_round(s: &[u8], keep_slashes: bool) -> Option<Vec<u8>> {
-    if !s.contains(&b'%') {
+    if !s.iter().any(|&c| c == b'%' || !c.is_ascii()) {
         return None;
     }
     let mut out = Vec::with_capacity(s.len());
     let mut changed = false;
     let mut i = 0;
+    let push = |out: &mut Vec<u8>, c: u8| {
+        if keep_slashes && (c == b'/' || c == b'\\') {
+            out.extend_from_slice(if c == b'/' { b"%2F" } else { b"%5C" });
+        } else {
+            out.push(c);
+        }
+    };
     while i < s.len() {
         if s[i] == b'%' && i + 2 < s.len() {
             if let (Some(a), Some(b)) = (hexval(s[i + 1]), hexval(s[i + 2])) {
@@ -56,6 +67,60 @@ fn decode_round(s: &[u8], keep_slashes: bool) -> Option<Vec<u8>> {
                     out.push(c);
                     changed = true;
                 }
+                i += 3;
+                continue;
+            }
+            if (s[i + 1] == b'u' || s[i + 1] == b'U') && i + 5 < s.len() {
+                let hex = &s[i + 2..i + 6];
+                if let Some(cp) = hex
+                    .iter()
+                    .try_fold(0u32, |acc, &h| hexval(h).map(|d| acc * 16 + u32::from(d)))
+                {
+                    let ch = char::from_u32(cp).unwrap_or(char::REPLACEMENT_CHARACTER);
+                    if ch.is_ascii() {
+                        push(&mut out, ch as u8);
+                    } else {
+                        let mut buf = [0u8; 4];
+                        out.extend_from_slice(ch.encode_utf8(&mut buf).as_bytes());
+                    }
+                    changed = true;
+                    i += 6;
+                    continue;
+                }
+            }
+        }
+        // Overlong UTF-8 of an ASCII character: C0/C1 xx, E0 80..9F xx.
+        if (s[i] == 0xC0 || s[i] == 0xC1) && s.get(i + 1).is_some_and(|&b| b & 0xC0 == 0x80) {
+            let c = ((s[i] & 0x1F) << 6) | (s[i + 1] & 0x3F);
+            push(&mut out, c);
+            changed = true;
+            i += 2;
+            continue;
+        }
+        if s[i] == 0xE0
+            && s.get(i + 1).is_some_and(|&b| (0x80..0xA0).contains(&b))
+            && s.get(i + 2).is_some_and(|&b| b & 0xC0 == 0x80)
+        {
+            let cp = (u32::from(s[i + 1] & 0x3F) << 6) | u32::from(s[i + 2] & 0x3F);
+            if let Ok(c) = u8::try_from(cp) {
+                if c.is_ascii() {
+                    push(&mut out, c);
+                    changed = true;
+                    i += 3;
+                    continue;
+                }
+            }
+        }
+        // Full-width ASCII: EF BC 81..BF is U+FF01..FF3F, EF BD 80..9E is U+FF40..FF5E.
+        if s[i] == 0xEF && i + 2 < s.len() {
+            let c = match (s[i + 1], s[i + 2]) {
+                (0xBC, b @ 0x81..=0xBF) => Some(b - 0x81 + 0x21),
+                (0xBD, b @ 0x80..=0x9E) => Some(b - 0x80 + 0x60),
+                _ => None,
+            };
+            if let Some(c) = c {
+                push(&mut out, c);
+                changed = true;
                 i += 3;
                 continue;
             }
@@ -192,6 +257,25 @@ mod tests {
             "/payments%09/",
             "/x/.../../payments",
             "/x/...;/../payments",
+            "/payments%20",
+            "/payments%09",
+            "/payments%0a",
+            "/payments..;/",
+            "/payments;",
+            "/payments%00",
+            "/payments%00/x/..",
+            "/x/..%c0%afpayments",
+            "/x%c0%af..%c0%afpayments",
+            "/x/%c0%ae%c0%ae/payments",
+            "/x/%e0%80%ae%e0%80%ae/payments",
+            "/x/%25c0%25ae%25c0%25ae/payments",
+            "/%u0070ayments",
+            "/x/%u002e%u002e/payments",
+            "/\u{ff50}ayments",
+            "/%ef%bd%90ayments",
+            "/./payments/./",
+            "/x/%252e%252e/payments",
+            "/x/%2E%2e/payments",
         ] {
             assert_eq!(normalize(p, true), "/payments", "{p}");
         }
@@ -206,6 +290,14 @@ mod tests {
         assert_eq!(normalize("/echo%2F..%2Fpayments", false), "/echo%2F..%2Fpayments");
         assert!(has_encoded_separator("/echo%2F..%2Fpayments"));
         assert!(!has_encoded_separator("/echo/%41"));
+        // overlong and %u slashes are encoded slashes: both readings
+        assert_eq!(normalize("/a%c0%afb", false), "/a%2Fb");
+        assert_eq!(normalize("/a%u002fb", false), "/a%2Fb");
+        assert_eq!(normalize("/a%c0%afb", true), "/a/b");
+        assert!(has_encoded_separator("/echo%c0%af..%c0%afpayments"));
+        // invalid or non-ASCII sequences are kept
+        assert_eq!(normalize("/caf%c3%a9", true), "/caf\u{e9}");
+        assert_eq!(normalize("/a%uZZZZ", true), "/a%uZZZZ");
         assert_eq!(normalize_rule("/payments/"), ("/payments".to_string(), true));
         assert_eq!(normalize_rule("/"), ("/".to_string(), false));
     }

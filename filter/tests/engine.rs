@@ -349,6 +349,7 @@ fn route_policies_per_direction() {
         authority: "x".into(),
         path: "/payments".into(),
         method: "POST".into(),
+        method_overrides: Vec::new(),
         peer: None,
         cluster: None,
     };
