@@ -72,6 +72,12 @@ enum Cue {
     Role,
     /// `reported`, `said`: a name of two or three words comes before.
     VerbAfter,
+    /// `lives on`, `ship to`: a street follows (house number and
+    /// capitalised words, in either order), then its locality.
+    AddressVerb,
+    /// `APO AE 09012` (US military post: `PSC 1234, Box 5678` or
+    /// `Unit 1234 Box 5678` or `USNS Name` on the line before).
+    Military,
 }
 
 const CUES: &[(&str, Cue)] = &[
@@ -403,6 +409,34 @@ const CUES: &[(&str, Cue)] = &[
     ("singel", Cue::StreetSuffix),
     ("dreef", Cue::StreetSuffix),
     ("dijk", Cue::StreetSuffix),
+    // Nordic compound endings (`Søndergade 52`, `Magasinsgatan 7`,
+    // `Kiannonkatu 98`)
+    ("gatan", Cue::StreetSuffix),
+    ("gata", Cue::StreetSuffix),
+    ("gade", Cue::StreetSuffix),
+    ("vej", Cue::StreetSuffix),
+    ("vegen", Cue::StreetSuffix),
+    ("veien", Cue::StreetSuffix),
+    ("vägen", Cue::StreetSuffix),
+    ("katu", Cue::StreetSuffix),
+    ("tie", Cue::StreetSuffix),
+    // Polish and Portuguese street types before the name
+    ("ul.", Cue::StreetBefore),
+    ("al.", Cue::StreetBefore),
+    ("os.", Cue::StreetBefore),
+    ("pl.", Cue::StreetBefore),
+    ("ulica", Cue::StreetBefore),
+    ("aleja", Cue::StreetBefore),
+    ("rua", Cue::StreetBefore),
+    ("av.", Cue::StreetBefore),
+    ("travessa", Cue::StreetBefore),
+    ("praça", Cue::StreetBefore),
+    ("estrada", Cue::StreetBefore),
+    ("alameda", Cue::StreetBefore),
+    ("rodovia", Cue::StreetBefore),
+    ("strada", Cue::StreetBefore),
+    ("lungomare", Cue::StreetBefore),
+    ("calçada", Cue::StreetBefore),
     // address labels
     ("address", Cue::AddressLabel),
     ("home address", Cue::AddressLabel),
@@ -426,6 +460,73 @@ const CUES: &[(&str, Cue)] = &[
     ("adres", Cue::AddressLabel),
     ("woonadres", Cue::AddressLabel),
     ("ik woon op", Cue::AddressLabel),
+    ("adres zamieszkania", Cue::AddressLabel),
+    ("adres do korespondencji", Cue::AddressLabel),
+    ("morada", Cue::AddressLabel),
+    ("endereço", Cue::AddressLabel),
+    ("delivery address", Cue::AddressLabel),
+    ("mailing address", Cue::AddressLabel),
+    ("lieferadresse", Cue::AddressLabel),
+    ("rechnungsadresse", Cue::AddressLabel),
+    ("adresse de livraison", Cue::AddressLabel),
+    ("dirección de envío", Cue::AddressLabel),
+    ("indirizzo di spedizione", Cue::AddressLabel),
+    ("afleveradres", Cue::AddressLabel),
+    // verbs and phrases a street follows
+    ("lives on", Cue::AddressVerb),
+    ("lives at", Cue::AddressVerb),
+    ("live on", Cue::AddressVerb),
+    ("live at", Cue::AddressVerb),
+    ("living at", Cue::AddressVerb),
+    ("living on", Cue::AddressVerb),
+    ("moved to", Cue::AddressVerb),
+    ("resides at", Cue::AddressVerb),
+    ("residing at", Cue::AddressVerb),
+    ("ship to", Cue::AddressVerb),
+    ("ship it to", Cue::AddressVerb),
+    ("shipped to", Cue::AddressVerb),
+    ("deliver to", Cue::AddressVerb),
+    ("deliver it to", Cue::AddressVerb),
+    ("delivered to", Cue::AddressVerb),
+    ("send it to", Cue::AddressVerb),
+    ("sent to", Cue::AddressVerb),
+    ("mail it to", Cue::AddressVerb),
+    ("return to", Cue::AddressVerb),
+    ("drops you off at", Cue::AddressVerb),
+    ("pick me up at", Cue::AddressVerb),
+    ("corner of", Cue::AddressVerb),
+    ("address is", Cue::AddressVerb),
+    ("his address", Cue::AddressVerb),
+    ("her address", Cue::AddressVerb),
+    ("wohne in der", Cue::AddressVerb),
+    ("wohnt in der", Cue::AddressVerb),
+    ("wohne am", Cue::AddressVerb),
+    ("wohnt am", Cue::AddressVerb),
+    ("liefern an", Cue::AddressVerb),
+    ("habite au", Cue::AddressVerb),
+    ("habite", Cue::AddressVerb),
+    ("domicilié au", Cue::AddressVerb),
+    ("domiciliée au", Cue::AddressVerb),
+    ("livrer au", Cue::AddressVerb),
+    ("vive en", Cue::AddressVerb),
+    ("vivo en la", Cue::AddressVerb),
+    ("vive en la", Cue::AddressVerb),
+    ("enviar a", Cue::AddressVerb),
+    ("abita in", Cue::AddressVerb),
+    ("residente in", Cue::AddressVerb),
+    ("spedire a", Cue::AddressVerb),
+    ("woont op", Cue::AddressVerb),
+    ("woont aan", Cue::AddressVerb),
+    ("woon aan", Cue::AddressVerb),
+    ("mieszkam przy", Cue::AddressVerb),
+    ("mieszka przy", Cue::AddressVerb),
+    ("moro na", Cue::AddressVerb),
+    ("moro em", Cue::AddressVerb),
+    ("mora na", Cue::AddressVerb),
+    // US military post
+    ("apo", Cue::Military),
+    ("fpo", Cue::Military),
+    ("dpo", Cue::Military),
     // post office boxes and flats
     ("p.o. box", Cue::Box),
     ("po box", Cue::Box),
@@ -440,6 +541,9 @@ const CUES: &[(&str, Cue)] = &[
     ("apt.", Cue::Box),
     ("apt", Cue::Box),
     ("apartment", Cue::Box),
+    ("suite", Cue::Box),
+    ("caixa postal", Cue::Box),
+    ("skrytka pocztowa", Cue::Box),
     // relations
     ("my wife", Cue::Relation),
     ("my husband", Cue::Relation),
@@ -776,6 +880,8 @@ impl Prose {
             Cue::Role => role(t, s, e),
             Cue::Box => po_box(t, s, e),
             Cue::VerbAfter => verb_after(t, s),
+            Cue::AddressVerb => address_verb(t, s, e),
+            Cue::Military => military(t, s, e),
         }
     }
 }
@@ -815,6 +921,9 @@ fn variants(p: &str, cue: Cue) -> Vec<String> {
         "srta",
     ]
     .contains(&p);
+    if cue == Cue::Military {
+        return vec![p.to_uppercase()];
+    }
     let cap_only = match cue {
         Cue::Title => !lower_title,
         Cue::StreetAfter | Cue::Closing | Cue::Header | Cue::SaluteLine => true,
@@ -1649,8 +1758,14 @@ fn house_number(t: &[u8], i: usize) -> Option<usize> {
     Some(j)
 }
 
-/// After a street: unit, postcode and locality. Returns the new end.
+/// After a street: unit, postcode and locality, on the same line or on
+/// the next lines of an address block. Returns the new end.
 fn locality(t: &[u8], e: usize) -> usize {
+    tail_lines(t, locality_line(t, e))
+}
+
+/// After a street: unit, postcode and locality (at most one line break).
+fn locality_line(t: &[u8], e: usize) -> usize {
     let mut end = e;
     // `, Apt 4B`, `, Suite 100`
     let mut i = e;
@@ -1706,6 +1821,18 @@ fn locality(t: &[u8], e: usize) -> usize {
     if t.get(p).is_some_and(u8::is_ascii_uppercase) && t.get(p + 1) == Some(&b'-') {
         p += 2;
     }
+    // PL `00-950 Warszawa`, PT `1100-148 Lisboa`
+    if let Some((_, q)) = digits(t, p, 4) {
+        if t.get(q) == Some(&b'-') && (q - p == 2 || q - p == 4) {
+            if let Some((_, r)) = digits(t, q + 1, 3) {
+                if r - q == 4 {
+                    if let Some((_, ce, _)) = city(t, r) {
+                        return ce;
+                    }
+                }
+            }
+        }
+    }
     if let Some((_, q)) = digits(t, p, 5) {
         if q - p == 5 {
             if let Some((_, ce, _)) = city(t, q) {
@@ -1752,6 +1879,376 @@ fn locality(t: &[u8], e: usize) -> usize {
         }
     }
     end
+}
+
+/// Words that start a unit within a building (`Apt. 4B`, `Suite 100`).
+#[rustfmt::skip]
+const UNIT_WORDS: &[&str] = &[
+    "apt", "apartment", "suite", "ste", "unit", "flat", "floor", "fl", "piso", "etage", "bus", "room", "rm", "bldg",
+    "building", "lok", "m", "dpto", "depto", "int", "interno", "scala", "esc", "app", "appt", "whg", "wohnung",
+];
+
+/// The following lines of an address block, each of which must be wholly a
+/// unit (`Apt. 762`), a postcode with or without a locality (`10115
+/// Berlin`, `SW1A 1AA`), a locality with or without a state, postcode or
+/// country (`Springfield, IL 62704`, `KOKKOLA`, `Finland 11507`). Stops at
+/// the first line that is anything else (`Mobile: …`, a sentence, a
+/// closing formula). Returns the new end.
+fn tail_lines(t: &[u8], e: usize) -> usize {
+    let mut end = e;
+    for _ in 0..4 {
+        let mut i = end;
+        if t.get(i) == Some(&b',') {
+            i += 1;
+        }
+        let (j, lines) = skip_ws(t, i);
+        if lines == 0 || lines > 2 {
+            break;
+        }
+        match address_line(t, j) {
+            Some(k) => end = k,
+            None => break,
+        }
+    }
+    end
+}
+
+/// End of the content of the line at `i` when the whole line is a part of
+/// an address (see [`tail_lines`]).
+fn address_line(t: &[u8], i: usize) -> Option<usize> {
+    let mut j = i;
+    let mut segs = 0;
+    let mut end = i;
+    while segs < 3 {
+        let k = address_segment(t, j)?;
+        end = k;
+        segs += 1;
+        // `, IL 62704`, `, Germany`
+        let n = skip_spaces(t, k);
+        if t.get(n) == Some(&b',') {
+            let n2 = skip_spaces(t, n + 1);
+            if n2 < t.len() && !line_end_at(t, n2) {
+                j = n2;
+                continue;
+            }
+        }
+        break;
+    }
+    let n = skip_spaces(t, end);
+    (line_end_at(t, n) || t.get(n) == Some(&b',') && line_end_at(t, skip_spaces(t, n + 1))).then_some(end)
+}
+
+/// True at the end of the text, a line break (literal or escaped) or the
+/// end of a JSON string.
+fn line_end_at(t: &[u8], i: usize) -> bool {
+    match t.get(i) {
+        None | Some(b'\n' | b'\r') => true,
+        Some(b'\\') => matches!(t.get(i + 1), Some(b'n' | b'r' | b'"')),
+        _ => false,
+    }
+}
+
+/// One part of an address line: a unit, a postcode (+ locality), a US state
+/// (+ ZIP), or one to four capitalised words (+ postcode).
+fn address_segment(t: &[u8], i: usize) -> Option<usize> {
+    let w = word_end(t, i);
+    if w > i && lower_eq_any(&t[i..w], UNIT_WORDS) {
+        let mut k = w;
+        if t.get(k) == Some(&b'.') {
+            k += 1;
+        }
+        k = skip_spaces(t, k);
+        let ke = alnum_end(t, k);
+        return (ke > k && ke - k <= 6 && t[k..ke].iter().any(u8::is_ascii_digit)).then_some(ke);
+    }
+    if let Some(z) = us_state_zip(t, i) {
+        return Some(z);
+    }
+    if let Some(pe) = uk_postcode(t, i) {
+        return Some(pe);
+    }
+    let mut p = i;
+    if t.get(p).is_some_and(u8::is_ascii_uppercase) && t.get(p + 1) == Some(&b'-') {
+        p += 2;
+    }
+    if let Some((_, q)) = digits(t, p, 6) {
+        // PL `00-950`, PT `1100-148`
+        if t.get(q) == Some(&b'-') && (q - p == 2 || q - p == 4) {
+            if let Some((_, r)) = digits(t, q + 1, 3) {
+                if r - q == 4 {
+                    return Some(city(t, r).map(|c| c.1).unwrap_or(r));
+                }
+            }
+        }
+        if (4..=6).contains(&(q - p)) {
+            // `1012 AB`
+            if t.get(q) == Some(&b' ')
+                && t.get(q + 1).is_some_and(u8::is_ascii_uppercase)
+                && t.get(q + 2).is_some_and(u8::is_ascii_uppercase)
+                && boundary_after(t, q + 3)
+            {
+                return Some(city(t, q + 3).map(|c| c.1).unwrap_or(q + 3));
+            }
+            return Some(city(t, q).map(|c| c.1).unwrap_or(q));
+        }
+        return None;
+    }
+    // a two-letter state or region code alone (`, CO`)
+    if t.get(i).is_some_and(u8::is_ascii_uppercase)
+        && t.get(i + 1).is_some_and(u8::is_ascii_uppercase)
+        && boundary_after(t, i + 2)
+    {
+        return Some(i + 2);
+    }
+    // capitalised words (or a word in capitals: `KOKKOLA`, `SPÅNGA`)
+    let mut j = i;
+    let mut end = i;
+    let mut n = 0;
+    while n < 4 {
+        let Some((c, _)) = char_at(t, j) else { break };
+        let we = city_word_end(t, j);
+        if we == j || !boundary_after(t, we) {
+            break;
+        }
+        let wd = &t[j..we];
+        if c.is_uppercase() {
+            if n == 0 && (is_stop(wd) || is_closing_word(wd)) {
+                return None;
+            }
+            end = we;
+            n += 1;
+        } else if !(n > 0 && lower_eq_any(wd, CITY_PARTICLES)) {
+            break;
+        }
+        match j_after_space(t, we) {
+            Some(k) => j = k,
+            None => break,
+        }
+    }
+    if n == 0 {
+        return None;
+    }
+    // `Finland 11507`, `Berlin 10115`
+    if let Some(k) = j_after_space(t, end) {
+        if let Some((_, q)) = digits(t, k, 6) {
+            if (4..=6).contains(&(q - k)) {
+                return Some(q);
+            }
+        }
+    }
+    Some(end)
+}
+
+/// Lowercase words inside a place name (`Frankfurt am Main`, `Caxias do
+/// Sul`, `Soto del Barco`).
+#[rustfmt::skip]
+const CITY_PARTICLES: &[&str] = &[
+    "am", "an", "im", "upon", "on", "sur", "de", "del", "do", "da", "dos", "das", "di", "la", "le", "les", "en",
+    "aan", "den", "der", "na", "nad", "pod", "y", "e", "et", "und", "the",
+];
+
+/// A closing formula's first word (`Thanks`, `Regards`, `Cheers`).
+fn is_closing_word(w: &[u8]) -> bool {
+    CUES.iter()
+        .any(|(p, c)| *c == Cue::Closing && !p.contains(' ') && p.as_bytes().eq_ignore_ascii_case(w))
+}
+
+/// Capitalised words that name a numbered thing, not a street (`Step 3`,
+/// `Version 2`, `Gate 5`).
+#[rustfmt::skip]
+const NOT_STREET: &[&str] = &[
+    "step", "version", "page", "chapter", "level", "room", "gate", "section", "phase", "stage", "floor", "building",
+    "terminal", "platform", "track", "episode", "season", "part", "round", "item", "line", "row", "table", "figure",
+    "option", "slide", "question", "task", "sprint", "release", "week", "day", "year", "box", "suite", "unit", "apt",
+    "order", "ticket", "invoice", "case", "issue", "number", "no", "nr", "figure", "appendix", "article", "art",
+    "paragraph", "rule", "clause", "lot", "batch", "tier", "plan", "class", "grade", "group", "team", "zone", "area",
+    "hall", "stand", "booth", "seat", "desk", "lane", "route", "bus", "train", "flight", "iphone", "windows", "java",
+    "python", "node", "android", "ios", "macos", "ubuntu", "debian", "galaxy", "pixel", "xbox", "playstation",
+];
+
+/// A street right after an address verb (`lives on`, `ship to`): a house
+/// number then capitalised words (`5366 Pivovarská 276`, `12 Main Street`)
+/// or capitalised words then a number (`Via Tasso 129`, `Hoge Wei 32`),
+/// with its locality: (start, end).
+fn loose_street(t: &[u8], i: usize) -> Option<(usize, usize)> {
+    // `the north side of`, `the corner of`
+    let mut i = skip_spaces(t, i);
+    for _ in 0..6 {
+        let w = word_end(t, i);
+        if w > i
+            && t[i].is_ascii_lowercase()
+            && lower_eq_any(
+                &t[i..w],
+                &[
+                    "the", "north", "south", "east", "west", "side", "corner", "of", "at", "on", "in", "to", "number",
+                    "no",
+                ],
+            )
+            && t.get(w) == Some(&b' ')
+        {
+            i = w + 1;
+        } else {
+            break;
+        }
+    }
+    let words = |mut j: usize, max: usize| -> (usize, usize) {
+        // capitalised words and particles: (end, words)
+        let mut end = j;
+        let mut n = 0;
+        let mut first = true;
+        while n < max {
+            let Some((c, _)) = char_at(t, j) else { break };
+            let we = city_word_end(t, j);
+            if we == j {
+                break;
+            }
+            let wd = &t[j..we];
+            if c.is_uppercase() && wd.iter().any(u8::is_ascii_lowercase) | !wd.is_ascii() {
+                if first && (is_stop(wd) || lower_eq_any(wd, NOT_STREET)) {
+                    break;
+                }
+                end = we;
+                n += 1;
+            } else if !(n > 0 && lower_eq_any(wd, STREET_PARTICLES)) {
+                break;
+            }
+            first = false;
+            match j_after_space(t, we) {
+                Some(k) => j = k,
+                None => break,
+            }
+        }
+        (end, n)
+    };
+    if let Some(h) = house_number(t, i) {
+        // `17151 2450 Crown St`: a second number
+        let mut a = h;
+        if let Some(k) = j_after_space(t, h) {
+            if let Some(h2) = house_number(t, k) {
+                a = h2;
+            }
+        }
+        let k = j_after_space(t, a)?;
+        let (end, n) = words(k, 5);
+        if n == 0 {
+            return None;
+        }
+        if let Some(k2) = j_after_space(t, end) {
+            if let Some(h2) = house_number(t, k2) {
+                if boundary_after(t, h2) {
+                    return Some((i, locality(t, h2)));
+                }
+            }
+        }
+        // no number after the name: a locality must follow
+        let l = locality(t, end);
+        return (l > end).then_some((i, l));
+    }
+    let (end, n) = words(i, 4);
+    if n == 0 {
+        return None;
+    }
+    let mut k = end;
+    if t.get(k) == Some(&b',') {
+        k += 1;
+    }
+    let k = skip_spaces(t, k);
+    let h = house_number(t, k)?;
+    if k == end || h - k > 5 {
+        return None;
+    }
+    // `Via Tasso 129 street`, `… 17, 10115 Berlin`, `… 5.` — not a
+    // quantity (`Amazon 2 days`)
+    let n2 = skip_spaces(t, h);
+    if n2 > h && t.get(n2).is_some_and(u8::is_ascii_lowercase) {
+        let we = word_end(t, n2);
+        if !lower_eq_any(
+            &t[n2..we],
+            &[
+                "street", "in", "im", "en", "a", "à", "te", "w", "and", "y", "e", "und", "et", "en",
+            ],
+        ) {
+            return None;
+        }
+    }
+    Some((i, locality(t, h)))
+}
+
+/// `lives on Via Tasso 129`, `ship to 5366 Pivovarská 276`.
+fn address_verb(t: &[u8], s: usize, e: usize) -> Option<(Kind, usize, usize)> {
+    let mut i = e;
+    if matches!(t.get(i), Some(b':')) {
+        i += 1;
+    }
+    let j = skip_spaces(t, i);
+    if j == i && !line_end_at(t, j) {
+        return None;
+    }
+    let (j, lines) = skip_ws(t, j);
+    if lines > 1 {
+        return None;
+    }
+    let _ = s;
+    let (a, b) = loose_street(t, j)?;
+    Some((Kind::Address, a, b))
+}
+
+/// `APO AE 09012`, with `PSC 1234, Box 5678` or `Unit 1234 Box 5678` or
+/// `USNS Bergman` on the line before (US military post).
+fn military(t: &[u8], s: usize, e: usize) -> Option<(Kind, usize, usize)> {
+    if t.get(e) != Some(&b' ') {
+        return None;
+    }
+    let code = t.get(e + 1..e + 3)?;
+    if !matches!(code, b"AA" | b"AE" | b"AP") || t.get(e + 3) != Some(&b' ') {
+        return None;
+    }
+    let (_, z) = digits(t, e + 4, 5)?;
+    if z - e - 4 != 5 || !boundary_after(t, z) {
+        return None;
+    }
+    // the line before
+    let mut start = s;
+    let mut j = s;
+    while j > 0 && matches!(t[j - 1], b' ' | b'\t') {
+        j -= 1;
+    }
+    let prev_end = if j > 0 && t[j - 1] == b'\n' {
+        Some(j - 1 - (j >= 2 && t[j - 2] == b'\r') as usize)
+    } else if j >= 2 && t[j - 2] == b'\\' && t[j - 1] == b'n' {
+        Some(j - 2)
+    } else if j > 0 && t[j - 1] == b',' {
+        Some(j - 1)
+    } else {
+        None
+    };
+    if let Some(pe) = prev_end {
+        let mut b = pe;
+        while b > 0 && !matches!(t[b - 1], b'\n' | b':' | b'?' | b'!') && pe - b < 40 {
+            b -= 1;
+        }
+        // the unit line starts with PSC, Unit, CMR or a ship
+        let line = &t[b..pe];
+        for kw in [&b"PSC "[..], b"Unit ", b"CMR ", b"USNS ", b"USNV ", b"USS ", b"USCGC "] {
+            if let Some(k) = find_sub(line, kw) {
+                let at = b + k;
+                if boundary_before(t, at) {
+                    start = at;
+                    break;
+                }
+            }
+        }
+        if start == s {
+            return None;
+        }
+    } else {
+        return None;
+    }
+    Some((Kind::Address, start, z))
+}
+
+fn find_sub(h: &[u8], n: &[u8]) -> Option<usize> {
+    h.windows(n.len()).position(|w| w.eq_ignore_ascii_case(n))
 }
 
 fn alnum_end(t: &[u8], mut i: usize) -> usize {

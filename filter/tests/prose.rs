@@ -250,6 +250,60 @@ fn cue_table() {
         ("Calle Mayor nº 5", &[(Kind::Address, "Calle Mayor nº 5")]),
         ("12, rue des Lilas", &[(Kind::Address, "12, rue des Lilas")]),
         ("We ship via Amazon 2 days later", &[]),
+        // streets after an address verb, either order of number and name
+        ("She lives on Via Tasso 129.", &[(Kind::Address, "Via Tasso 129")]),
+        (
+            "Please ship to 5366 Pivovarská 276, 11000 Praha",
+            &[(Kind::Address, "5366 Pivovarská 276, 11000 Praha")],
+        ),
+        (
+            "He lives on the north side of Hoge Wei 32.",
+            &[(Kind::Address, "Hoge Wei 32")],
+        ),
+        ("Go back and return to Step 3 of the guide.", &[]),
+        ("We moved to Version 2 last week.", &[]),
+        ("They ship to 3 countries in Europe.", &[]),
+        // Polish, Portuguese and Nordic street words
+        (
+            "Biuro: ul. Chrzanowska 61, 00-950 Warszawa",
+            &[(Kind::Address, "ul. Chrzanowska 61, 00-950 Warszawa")],
+        ),
+        (
+            "Morada: Rua Augusta 27, 1100-048 Lisboa",
+            &[(Kind::Address, "Rua Augusta 27, 1100-048 Lisboa")],
+        ),
+        ("Moro na Rua Diadema 1903.", &[(Kind::Address, "Rua Diadema 1903")]),
+        (
+            "Magasinsgatan 7, 41118 Göteborg",
+            &[(Kind::Address, "Magasinsgatan 7, 41118 Göteborg")],
+        ),
+        ("Sludevej 13", &[(Kind::Address, "Sludevej 13")]),
+        // US military post
+        (
+            "Send it to PSC 0413, Box 8144\nAPO AA 42323 please",
+            &[(Kind::Address, "PSC 0413, Box 8144\nAPO AA 42323")],
+        ),
+        (
+            "USNS Bergman\nFPO AP 93757",
+            &[(Kind::Address, "USNS Bergman\nFPO AP 93757")],
+        ),
+        ("The APO AE 12345 code alone", &[]),
+        // address blocks over several lines stop at the first other line
+        (
+            "12 Main Street\nApt. 4\nSpringfield, IL 62704\nMobile: 555 0100",
+            &[(Kind::Address, "12 Main Street\nApt. 4\nSpringfield, IL 62704")],
+        ),
+        (
+            "4844 Søndergade 52\n Apt. 656\n Brønderslev\n\n Denmark 35018",
+            &[(
+                Kind::Address,
+                "Søndergade 52\n Apt. 656\n Brønderslev\n\n Denmark 35018",
+            )],
+        ),
+        (
+            "Our office: 10 Main Street\nThanks,\nJane Doe",
+            &[(Kind::Address, "10 Main Street"), (Kind::Name, "Jane Doe")],
+        ),
         ("MS Word crashed", &[]),
         ("Hi Team,", &[]),
         ("Thanks, Support Team", &[]),
