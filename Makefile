@@ -82,10 +82,12 @@ lint: wasm-target ## rustfmt check and clippy (native and wasm32) with -D warnin
 	cargo clippy --workspace --all-targets -- -D warnings
 	cargo clippy -p piiguard --target $(WASM_TARGET) -- -D warnings
 
-bench: wasm envoy ## Benchmarks -> BENCHMARKS.md: criterion (engine) + Envoy side by side (never part of `make test`)
-	cargo build --release --target $(WASM_TARGET) -p empty-filter
-	cargo bench -p piiguard --bench engine
+# BENCH_ROUNDS, BENCH_SECS, BENCH_CONNS, BENCH_LAT_SECS, BENCH_NOTE: see bench/e2e/src/main.rs.
+bench: wasm envoy ## Benchmarks -> BENCHMARKS.md + README figures: criterion (engine) + Envoy side by side (never part of `make test`)
+	cargo build --release --target $(WASM_TARGET) -p empty-filter -p naive-filter
 	cargo build --release -p bench-e2e
+	rm -rf target/criterion
+	cargo bench -p piiguard --bench engine
 	taskset -c 1 target/release/bench-e2e
 
 run: build envoy ## Run the demo: Envoy on 127.0.0.1:$(PORT) in front of the demo upstream
