@@ -95,6 +95,11 @@ fn resume_after(hay: &[u8], s: usize, z: usize) -> usize {
     while p > s + 1 && is_local_part(hay[p - 1]) {
         p -= 1;
     }
+    // `user:password@host`: what runs back to the colon is a password
+    // inside the value, not an address's local part
+    if p > s + 1 && hay[p - 1] == b':' {
+        return z;
+    }
     p.max(s + 1)
 }
 
@@ -669,7 +674,12 @@ pub(crate) fn check_nir_corsica(
     v::fr_nir_corsica(upper_alnum(&hay[s..e], &mut scratch.alnum)) && d.found(Builtin::FrNir, s, e, emit)
 }
 
-pub(crate) fn check_ipv6(d: &DetectorSet, hay: &[u8], s: usize, e: usize, _: &mut Scratch, emit: Emit) -> bool {
+pub(crate) fn check_ipv6(d: &DetectorSet, hay: &[u8], s: usize, e: usize, scratch: &mut Scratch, emit: Emit) -> bool {
+    // six colon-separated hex pairs are a MAC address (the IPv6 pattern
+    // finds them, so a chain of pairs costs one candidate per start)
+    if e - s == 17 && (0..6).all(|k| hay[s + 3 * k].is_ascii_hexdigit() && hay[s + 3 * k + 1].is_ascii_hexdigit()) {
+        return check_mac(d, hay, s, e, scratch, emit);
+    }
     // a colon that ends the address's sentence ("... 7334: down")
     let e = if hay[s..e].ends_with(b":") && !hay[s..e].ends_with(b"::") {
         e - 1
@@ -680,6 +690,10 @@ pub(crate) fn check_ipv6(d: &DetectorSet, hay: &[u8], s: usize, e: usize, _: &mu
     let before = if s > 0 { hay[s - 1] } else { b' ' };
     let after = hay.get(e).copied().unwrap_or(b' ');
     if before.is_ascii_alphanumeric() || before == b':' || after.is_ascii_alphanumeric() {
+        return false;
+    }
+    // more hex groups follow: a longer chain (a fingerprint), not an address
+    if after == b':' && hay.get(e + 1).is_some_and(u8::is_ascii_hexdigit) {
         return false;
     }
     let valid = |t: &[u8]| {
@@ -717,6 +731,130 @@ pub(crate) fn check_fi_hetu(
     emit: Emit,
 ) -> bool {
     v::fi_hetu(upper_alnum_keep(&hay[s..e], &mut scratch.alnum)) && d.found(Builtin::FiHetu, s, e, emit)
+}
+
+pub(crate) fn check_ie_pps(d: &DetectorSet, hay: &[u8], s: usize, e: usize, _: &mut Scratch, emit: Emit) -> bool {
+    v::ie_pps(&hay[s..e]) && d.found(Builtin::IePps, s, e, emit)
+}
+
+/// MAC-48 in its three notations (`00:1a:..`, `00-1A-..`, `001a.2b3c.4d5e`):
+/// one separator throughout, not part of a longer chain of hex groups (an
+/// IPv6 address, a fingerprint), not all-zero or broadcast. Digits-only
+/// dash and dot forms are numbers or dates far more often: not taken.
+pub(crate) fn check_mac(d: &DetectorSet, hay: &[u8], s: usize, e: usize, scratch: &mut Scratch, emit: Emit) -> bool {
+    let t = &hay[s..e];
+    let sep = if t.len() == 14 { b'.' } else { t[2] };
+    if t.iter().any(|&c| !c.is_ascii_hexdigit() && c != sep) {
+        return false;
+    }
+    let hexn = |a: usize, n: usize| hay.get(a..a + n).is_some_and(|x| x.iter().all(u8::is_ascii_hexdigit));
+    let n = if sep == b'.' { 4 } else { 2 };
+    // another group before or after: a longer chain
+    let before = s > n && hay[s - 1] == sep && hexn(s - 1 - n, n) && (s - 1 - n == 0 || !is_word(hay[s - 2 - n]));
+    let after = hay.get(e) == Some(&sep) && hexn(e + 1, n) && !hay.get(e + 1 + n).is_some_and(|&c| is_word(c));
+    if before || after {
+        return false;
+    }
+    if sep != b':' && !t.iter().any(u8::is_ascii_alphabetic) {
+        return false;
+    }
+    v::mac_address(upper_alnum(t, &mut scratch.alnum)) && d.found(Builtin::MacAddress, s, e, emit)
+}
+
+/// Bitcoin (base58check, bech32/bech32m) and Ethereum addresses. An
+/// Ethereum address in one case has no checksum: it needs a wallet word
+/// before it.
+pub(crate) fn check_crypto(d: &DetectorSet, hay: &[u8], s: usize, e: usize, _: &mut Scratch, emit: Emit) -> bool {
+    let t = &hay[s..e];
+    match t.get(1) {
+        Some(b'x' | b'X') => match v::eth_address(t) {
+            Some(true) => d.found(Builtin::EthAddress, s, e, emit),
+            Some(false) => wallet_word_before(hay, s) && d.found(Builtin::EthAddress, s, e, emit),
+            None => false,
+        },
+        _ if t[0] == b'1' || t[0] == b'3' => v::btc_base58(t) && d.found(Builtin::BtcAddress, s, e, emit),
+        _ => v::btc_bech32(t) && d.found(Builtin::BtcAddress, s, e, emit),
+    }
+}
+
+fn wallet_word_before(hay: &[u8], at: usize) -> bool {
+    let w: Vec<u8> = hay[at.saturating_sub(40)..at]
+        .iter()
+        .map(u8::to_ascii_lowercase)
+        .collect();
+    w.split(|c| !c.is_ascii_alphanumeric()).any(|t| {
+        matches!(
+            t,
+            b"eth" | b"ether" | b"ethereum" | b"wallet" | b"metamask" | b"erc20" | b"crypto" | b"usdt" | b"usdc"
+        )
+    })
+}
+
+/// `scheme://user:password@host`: the user information (user and
+/// password) is the credential; the scheme and host stay. Templates
+/// (`user:password@`, `${PASS}`, `***`) are not credentials.
+pub(crate) fn check_url_credentials(
+    d: &DetectorSet,
+    hay: &[u8],
+    s: usize,
+    e: usize,
+    _: &mut Scratch,
+    emit: Emit,
+) -> bool {
+    let t = &hay[s..e];
+    let Some(at) = memchr::memmem::find(t, b"://").map(|p| s + p + 3) else {
+        return false;
+    };
+    let z = e - 1; // the `@`
+    let Some(colon) = hay[at..z].iter().position(|&c| c == b':').map(|p| at + p) else {
+        return false;
+    };
+    let pass = &hay[colon + 1..z];
+    let placeholder = pass.is_empty()
+        || matches!(pass[0], b'$' | b'<' | b'{' | b'*' | b'[')
+        || pass.iter().all(|&c| c == pass[0])
+        || [
+            &b"password"[..],
+            b"pass",
+            b"passwd",
+            b"pwd",
+            b"secret",
+            b"xxx",
+            b"changeme",
+        ]
+        .iter()
+        .any(|p| pass.eq_ignore_ascii_case(p));
+    !placeholder && d.found(Builtin::UrlCredentials, at, z, emit)
+}
+
+/// EU VAT number with its country prefix: the country's structure and check
+/// digits (`validate::eu_vat`).
+pub(crate) fn check_vat(d: &DetectorSet, hay: &[u8], s: usize, e: usize, scratch: &mut Scratch, emit: Emit) -> bool {
+    // the pattern may run on into a following number: cut at the
+    // country's length, at a group boundary
+    let len = match &hay[s..s + 2] {
+        b"DK" | b"FI" => 10,
+        b"AT" | b"DE" | b"PT" | b"ES" => 11,
+        b"BE" | b"PL" => 12,
+        b"IT" | b"FR" => 13,
+        _ => 14,
+    };
+    let alnum = &mut scratch.alnum;
+    alnum.clear();
+    let mut end = e;
+    for (i, &c) in hay[s..e].iter().enumerate() {
+        if c.is_ascii_alphanumeric() {
+            alnum.push(c.to_ascii_uppercase());
+            if alnum.len() == len {
+                end = s + i + 1;
+                break;
+            }
+        }
+    }
+    if hay.get(end).is_some_and(|&c| is_word(c)) {
+        return false;
+    }
+    v::eu_vat(alnum) && d.found(Builtin::EuVat, s, end, emit)
 }
 
 /// Upper-cased text, separators kept (the Finnish century sign is one).
@@ -808,7 +946,46 @@ fn cf_shape(hay: &[u8], i: usize) -> bool {
 ///   letter nor after a Corsican `2A`/`2B` (every other numeric detector
 ///   needs nine digits or more).
 pub(crate) fn shapes(hay: &[u8]) -> bool {
-    numeric_or_word_shapes(hay) || (memchr::memchr_iter(b':', hay).nth(1).is_some() && ipv6_shape(hay))
+    numeric_or_word_shapes(hay)
+        || (memchr::memchr_iter(b':', hay).nth(1).is_some() && ipv6_shape(hay))
+        || mac_shape(hay)
+}
+
+/// A MAC address's shape around one of its separators.
+fn mac_shape(hay: &[u8]) -> bool {
+    let hex = |a: usize, n: usize| hay.get(a..a + n).is_some_and(|x| x.iter().all(u8::is_ascii_hexdigit));
+    for p in memchr::memchr3_iter(b':', b'-', b'.', hay) {
+        let sep = hay[p];
+        // the first separator of `hh:hh:hh:hh:hh:hh` or `hhhh.hhhh.hhhh`
+        let (a, n, k) = if sep == b'.' {
+            (p.wrapping_sub(4), 4, 3)
+        } else {
+            (p.wrapping_sub(2), 2, 6)
+        };
+        if p < n || !hex(a, n) {
+            continue;
+        }
+        if (1..k).all(|j| hay.get(a + j * (n + 1) - 1) == Some(&sep) && hex(a + j * (n + 1), n)) {
+            return true;
+        }
+    }
+    false
+}
+
+/// `0x` + 40 hex digits, or a base58 run of 26-35 starting with 1 or 3, at `i`.
+fn crypto_shape(hay: &[u8], i: usize) -> bool {
+    let c = hay[i];
+    if c == b'0' && matches!(hay.get(i + 1), Some(b'x' | b'X')) {
+        return hay
+            .get(i + 2..i + 42)
+            .is_some_and(|t| t.iter().all(u8::is_ascii_hexdigit));
+    }
+    if c != b'1' && c != b'3' {
+        return false;
+    }
+    let b58 = |c: u8| c.is_ascii_alphanumeric() && !matches!(c, b'0' | b'O' | b'I' | b'l');
+    let n = hay[i..].iter().take(36).take_while(|&&c| b58(c)).count();
+    (26..=35).contains(&n)
 }
 
 fn ipv6_shape(hay: &[u8]) -> bool {
@@ -843,6 +1020,9 @@ fn numeric_or_word_shapes(hay: &[u8]) -> bool {
         let c = hay[i];
         let prev = if i > 0 { hay[i - 1] } else { b' ' };
         if c.is_ascii_digit() {
+            if !is_word(prev) && crypto_shape(hay, i) {
+                return true;
+            }
             let start = i;
             let (mut digits, mut groups, mut dots) = (0usize, 0usize, 0usize);
             let mut lens = [0usize; 3];
@@ -954,7 +1134,9 @@ fn numeric_or_word_shapes(hay: &[u8]) -> bool {
                     // Corsican NIR: the 8 digits after `2A`/`2B`
                     let a = if start > 0 && prev == b' ' { start - 1 } else { start };
                     let nir = a >= 2 && matches!(hay[a - 1], b'A' | b'B' | b'a' | b'b') && hay[a - 2] == b'2';
-                    !(plus || dni || nir)
+                    // VAT numbers: a country prefix (ATU, DK, FI, ES + letter)
+                    let vat = a >= 2 && letter(a - 1) && letter(a - 2);
+                    !(plus || dni || nir || vat)
                 };
                 if !date && !short {
                     return true;
@@ -1125,6 +1307,10 @@ fn classify_numeric(win: &[Group], hay: &[u8], plus: bool, digits: &mut Vec<u8>,
     if ssn_dashed && v::us_ssn(d) {
         return Some(Builtin::UsSsn);
     }
+    // 9XX-7X-XXXX: an ITIN, not an SSN (the SSN areas stop at 899)
+    if ssn_dashed && v::us_itin(d) {
+        return Some(Builtin::UsItin);
+    }
     // a word that names the number (CPR, NHS, SIN, IMEI) decides before phones
     if matches!(l, 9 | 10 | 11 | 15) && !any_paren {
         let ctx = keyword_before(hay, win[0].start);
@@ -1144,6 +1330,13 @@ fn classify_numeric(win: &[Group], hay: &[u8], plus: bool, digits: &mut Vec<u8>,
             Some(IdWord::Imei) if l == 15 && v::luhn(d) => return Some(Builtin::Imei),
             Some(IdWord::Fnr) if l == 11 && v::no_fnr(d) => return Some(Builtin::NoFnr),
             _ => {}
+        }
+    }
+    // YY.MM.DD-SSS.CC is a Belgian national number before it is a phone
+    if l == 11 && !any_paren && n == 5 && v::be_national_number(d) {
+        let lens: Vec<usize> = win.iter().map(|g| g.end - g.start).collect();
+        if lens == [2, 2, 2, 3, 2] {
+            return Some(Builtin::BeNationalNumber);
         }
     }
     let phone_like = n >= 2 && d[0] == b'0';
@@ -1172,7 +1365,13 @@ fn classify_numeric(win: &[Group], hay: &[u8], plus: bool, digits: &mut Vec<u8>,
             if ctx == Some(IdWord::Cpr) && v::se_personnummer(d) {
                 return Some(Builtin::SePersonnummer);
             }
+            // Austrian SV-Nummer: NNNC DDMMYY (compact only with its word)
+            if (lens == [4, 6] || (compact && ctx == Some(IdWord::AtSvnr))) && v::at_svnr(d) {
+                return Some(Builtin::AtSvnr);
+            }
         }
+        // Swiss AHV/AVS: 756.XXXX.XXXX.XC
+        13 if !any_paren && v::ch_ahv(d) => return Some(Builtin::ChAhv),
         12 if !any_paren => {
             // Swedish personnummer with the century: YYYYMMDD-NNNN
             let lens: Vec<usize> = win.iter().map(|g| g.end - g.start).collect();
@@ -1181,6 +1380,15 @@ fn classify_numeric(win: &[Group], hay: &[u8], plus: bool, digits: &mut Vec<u8>,
             }
         }
         11 if !any_paren => {
+            // Belgian national number: YY.MM.DD-SSS.CC or YYMMDD SSS CC
+            // (compact only with its word: PESEL and Steuer-ID share the shape)
+            let lens: Vec<usize> = win.iter().map(|g| g.end - g.start).collect();
+            let grouped = matches!(lens.as_slice(), [2, 2, 2, 3, 2] | [6, 3, 2]);
+            if ((grouped && ctx.is_none_or(|c| c == IdWord::BeNn)) || (compact && ctx == Some(IdWord::BeNn)))
+                && v::be_national_number(d)
+            {
+                return Some(Builtin::BeNationalNumber);
+            }
             // PESEL is written in one piece
             if compact && v::pl_pesel(d) {
                 return Some(Builtin::PlPesel);
@@ -1202,6 +1410,12 @@ fn classify_numeric(win: &[Group], hay: &[u8], plus: bool, digits: &mut Vec<u8>,
             if compact && ctx == Some(IdWord::Ssn) && v::us_ssn(d) {
                 return Some(Builtin::UsSsn);
             }
+            if compact && matches!(ctx, Some(IdWord::Ssn | IdWord::Itin)) && v::us_itin(d) {
+                return Some(Builtin::UsItin);
+            }
+            if ctx == Some(IdWord::PtNif) && v::pt_nif(d) {
+                return Some(Builtin::PtNif);
+            }
             if ctx == Some(IdWord::Sin) && v::ca_sin(d) {
                 return Some(Builtin::CaSin);
             }
@@ -1220,6 +1434,10 @@ enum IdWord {
     Imei,
     Cpr,
     Fnr,
+    Itin,
+    BeNn,
+    AtSvnr,
+    PtNif,
 }
 
 /// The identity-number word just before `at` (within 32 bytes), if any.
@@ -1228,7 +1446,9 @@ fn keyword_before(hay: &[u8], at: usize) -> Option<IdWord> {
     let w: Vec<u8> = hay[from..at].iter().map(u8::to_ascii_lowercase).collect();
     let has = |k: &[u8]| memchr::memmem::find(&w, k).is_some();
     let word = |k: &[u8]| w.split(|c| !c.is_ascii_alphanumeric()).any(|t| t == k);
-    if word(b"ssn") || word(b"tin") || has(b"social security") || has(b"soc. sec") || has(b"soc sec") {
+    if word(b"itin") || has(b"individual taxpayer") {
+        Some(IdWord::Itin)
+    } else if word(b"ssn") || word(b"tin") || has(b"social security") || has(b"soc. sec") || has(b"soc sec") {
         Some(IdWord::Ssn)
     } else if word(b"bsn") || word(b"sofi") || has(b"burgerservice") {
         Some(IdWord::Bsn)
@@ -1240,6 +1460,20 @@ fn keyword_before(hay: &[u8], at: usize) -> Option<IdWord> {
         Some(IdWord::Imei)
     } else if word(b"cpr") || has(b"personnummer") || has(b"cpr-nr") {
         Some(IdWord::Cpr)
+    } else if has(b"rijksregister")
+        || has(b"registre national")
+        || has(b"national number")
+        || has(b"num\xc3\xa9ro national")
+        || has(b"numero national")
+        || word(b"insz")
+        || word(b"niss")
+        || word(b"rrn")
+    {
+        Some(IdWord::BeNn)
+    } else if has(b"sozialversicherung") || word(b"svnr") || word(b"vsnr") || has(b"sv-nr") || has(b"sv-nummer") {
+        Some(IdWord::AtSvnr)
+    } else if word(b"nif") || word(b"nipc") || has(b"contribuinte") {
+        Some(IdWord::PtNif)
     } else if has(b"fodselsnummer") || has(b"f\xc3\xb8dselsnummer") || word(b"fnr") || word(b"personnr") {
         Some(IdWord::Fnr)
     } else {
@@ -1408,6 +1642,16 @@ mod tests {
         "-----BEGIN",
         "Q",
         "SKU-",
+        "ATU",
+        "DK",
+        "ES",
+        "MAC:",
+        "1a",
+        "0x",
+        "bc1",
+        "://",
+        "u:p",
+        "TW",
     ];
 
     const FOUND: &[&str] = &[
@@ -1444,6 +1688,22 @@ mod tests {
         "+33 6 12 34 56 78",
         "06 12 34 56 78",
         "+12125550123",
+        "MAC:00:1A:2B:3C:4D:5E",
+        "0d-B3-4a-6A-d9-cF",
+        "aabb.ccdd.eeff",
+        "16Yeky6GMjeNkAiNcBY7ZhrLoMSgg1BoyZ",
+        "bc1qar0srrr7xfkvy5l643lydnw9re59gtzzwf5mdq",
+        "0xfB6916095ca1df60bB79Ce92cE3Ea74c37c5d359",
+        "https://jane:Tr0ub4dor@example.org/x",
+        "ATU10223006",
+        "DK 13585628",
+        "ESA28015865",
+        "DE 136 695 976",
+        "1234567FA",
+        "85.07.30-033.28",
+        "1237 010180",
+        "756.9217.0769.85",
+        "911-70-1234",
     ];
 
     #[test]
@@ -1547,6 +1807,7 @@ mod tests {
             ("312 345 6789", "phone"),
             ("+4915112345678", "phone"),
             ("AKIA2E0A8F3B244C9986", "aws_access_key"),
+            ("00:1a:2b:3c:4d:5e", "mac_address"),
             ("Bearer abcDEF123456ghiJKL", "auth_credential"),
             ("Basic dXNlcjpwYXNzd29yZA==", "auth_credential"),
             (
@@ -1578,7 +1839,6 @@ mod tests {
             "version 1.2.3",
             "price 1234.56 EUR",
             "10:30:00",
-            "00:1a:2b:3c:4d:5e",
             "uuid 550e8400-e29b-41d4-a716-446655440000",
             "sha 3f786850e387550fdab836ed7e6dc881de23001b",
             "86095742718",

@@ -138,6 +138,26 @@ registry! {
     UkNhs => "uk_nhs", "national_id", Alnum, None, None;
     CaSin => "ca_sin", "national_id", Alnum, None, None;
     Imei => "imei", "device_id", Alnum, None, None;
+    BeNationalNumber => "be_national_number", "national_id", Alnum, None, None;
+    AtSvnr => "at_social_insurance", "national_id", Alnum, None, None;
+    PtNif => "pt_nif", "national_id", Alnum, None, None;
+    IePps => "ie_pps", "national_id", Alnum, None, scan(13,
+        r"\b[0-9]{7}[A-W][ABHW]?\b", &[], d::check_ie_pps);
+    ChAhv => "ch_ahv", "national_id", Alnum, None, None;
+    UsItin => "us_itin", "national_id", Alnum, None, None;
+    MacAddress => "mac_address", "device_id", Alnum, None, scan(14,
+        r"\b[0-9A-Fa-f]{2}(?:-[0-9A-Fa-f]{2}){5}\b|\b[0-9A-Fa-f]{4}\.[0-9A-Fa-f]{4}\.[0-9A-Fa-f]{4}\b",
+        &[], d::check_mac);
+    BtcAddress => "btc_address", "crypto_wallet", Trim, None, scan(15,
+        r"\b(?:[13][1-9A-HJ-NP-Za-km-z]{25,34}|(?:bc|tb|BC|TB)1[02-9ac-hj-np-zAC-HJ-NP-Z]{11,87}|0[xX][0-9A-Fa-f]{40})\b",
+        &["bc1", "tb1"], d::check_crypto);
+    EthAddress => "eth_address", "crypto_wallet", Trim, None, None;
+    UrlCredentials => "url_credentials", "credential", Trim, None, scan(16,
+        r"\b[A-Za-z][A-Za-z0-9+.\-]{1,15}://[^\s/?#@:'\x22<>]{1,64}:[^\s/?#@'\x22<>]{0,128}@",
+        &[], d::check_url_credentials);
+    EuVat => "eu_vat", "tax_id", Alnum, None, scan(17,
+        r"\b(?:ATU[0-9]{8}|(?:BE|DE|DK|FI|IT|PL|PT|SE)[ \-]?[0-9](?:[ .\-]?[0-9]){7,11}|ES[ \-]?[0-9A-Z][0-9]{7}[0-9A-Z]|FR[ \-]?[0-9A-HJ-NP-Z]{2}[ ]?[0-9]{3}[ ]?[0-9]{3}[ ]?[0-9]{3}|NL[ \-]?[0-9]{9}B[0-9]{2})\b",
+        &[], d::check_vat);
     // values under a field name that says what they are (`fields::classify`)
     NameField => "name_field", "person_name", Trim, Some(F::PersonName), None;
     AddressField => "address_field", "postal_address", Trim, Some(F::PostalAddress), None;

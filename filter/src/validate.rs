@@ -567,6 +567,450 @@ pub fn ipv4(groups: &[&[u8]]) -> bool {
     !(o[0] == 0 || o[0] == 127 || o == [255, 255, 255, 255])
 }
 
+/// Belgian national register number (rijksregisternummer / numéro national):
+/// YYMMDD SSS CC. The check is 97 minus the first nine digits mod 97, with a
+/// `2` prefixed to them for births from 2000 on. The month is 0 for an
+/// unknown date and +20/+40 for BIS numbers.
+pub fn be_national_number(d: &[u8]) -> bool {
+    if !digits_ok(d, 11) {
+        return false;
+    }
+    let (m, day) = (prefix_num(&d[2..], 2), prefix_num(&d[4..], 2));
+    let m = if m > 40 {
+        m - 40
+    } else if m > 20 {
+        m - 20
+    } else {
+        m
+    };
+    let date = (m == 0 && day <= 31) || (m <= 12 && (day == 0 || date_ok(day, m)));
+    if !date || prefix_num(&d[6..], 3) == 0 {
+        return false;
+    }
+    let base = d[..9].iter().fold(0u64, |a, &c| a * 10 + (c - b'0') as u64);
+    let check = prefix_num(&d[9..], 2) as u64;
+    97 - base % 97 == check || 97 - (2_000_000_000 + base) % 97 == check
+}
+
+/// Austrian social insurance number (Sozialversicherungsnummer): NNNC DDMMYY,
+/// check digit C = weighted sum mod 11 (10 is never issued). Months 13-14
+/// stand for an unknown date.
+pub fn at_svnr(d: &[u8]) -> bool {
+    if !digits_ok(d, 10) || d[0] == b'0' {
+        return false;
+    }
+    let (day, m) = (prefix_num(&d[4..], 2), prefix_num(&d[6..], 2));
+    if !(date_ok(day, m) || ((13..=14).contains(&m) && (1..=31).contains(&day))) {
+        return false;
+    }
+    const W: [u32; 10] = [3, 7, 9, 0, 5, 8, 4, 2, 1, 6];
+    let sum: u32 = d.iter().zip(W).map(|(&c, w)| (c - b'0') as u32 * w).sum();
+    let k = sum % 11;
+    k < 10 && k == (d[3] - b'0') as u32
+}
+
+/// Portuguese NIF (número de contribuinte): 9 digits, mod-11 check digit
+/// (10 and 11 give 0); the first digit says what kind of taxpayer it is.
+pub fn pt_nif(d: &[u8]) -> bool {
+    if !digits_ok(d, 9) || matches!(d[0], b'0' | b'4') {
+        return false;
+    }
+    let sum: u32 = d[..8]
+        .iter()
+        .zip((2..=9).rev())
+        .map(|(&c, w)| (c - b'0') as u32 * w)
+        .sum();
+    let k = 11 - sum % 11;
+    let k = if k >= 10 { 0 } else { k };
+    k == (d[8] - b'0') as u32
+}
+
+/// Irish PPS number: 7 digits, a check letter (weights 8..2 mod 23, `W`
+/// for 0) and an optional second letter (`W`, or `A`, `B`, `H`... which
+/// counts 9 times its place in the alphabet).
+pub fn ie_pps(s: &[u8]) -> bool {
+    const CHECK: &[u8; 23] = b"WABCDEFGHIJKLMNOPQRSTUV";
+    if !(8..=9).contains(&s.len()) || !s[..7].iter().all(u8::is_ascii_digit) {
+        return false;
+    }
+    let mut sum: u32 = s[..7]
+        .iter()
+        .zip((2..=8).rev())
+        .map(|(&c, w)| (c - b'0') as u32 * w)
+        .sum();
+    if let Some(&l) = s.get(8) {
+        match l {
+            b'W' => {}
+            b'A'..=b'I' => sum += 9 * (l - b'A' + 1) as u32,
+            _ => return false,
+        }
+    }
+    s[..7].iter().any(|&c| c != b'0') && CHECK[(sum % 23) as usize] == s[7]
+}
+
+/// Swiss AHV/AVS number: 13 digits, the country code 756, EAN-13 check digit.
+pub fn ch_ahv(d: &[u8]) -> bool {
+    digits_ok(d, 13) && d.starts_with(b"756") && ean13(d)
+}
+
+/// EAN-13: weights 1,3,1,3... over the first 12 digits.
+fn ean13(d: &[u8]) -> bool {
+    let sum: u32 = d[..12]
+        .iter()
+        .enumerate()
+        .map(|(i, &c)| (c - b'0') as u32 * if i % 2 == 0 { 1 } else { 3 })
+        .sum();
+    (10 - sum % 10) % 10 == (d[12] - b'0') as u32
+}
+
+/// US ITIN: 9XX-GG-NNNN with the group in 50-65, 70-88, 90-92 or 94-99.
+pub fn us_itin(d: &[u8]) -> bool {
+    digits_ok(d, 9)
+        && d[0] == b'9'
+        && matches!(prefix_num(&d[3..], 2), 50..=65 | 70..=88 | 90..=92 | 94..=99)
+        && prefix_num(&d[5..], 4) != 0
+}
+
+/// MAC-48 address as 12 hex digits: not all zero, not the broadcast
+/// address (neither names a device).
+pub fn mac_address(hex: &[u8]) -> bool {
+    hex.len() == 12
+        && hex.iter().all(u8::is_ascii_hexdigit)
+        && !hex.iter().all(|&c| c == b'0')
+        && !hex.iter().all(|&c| c == b'f' || c == b'F')
+}
+
+const BASE58: &[u8; 58] = b"123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz";
+
+/// Bitcoin P2PKH (`1...`) or P2SH (`3...`) address: base58, 25 bytes
+/// (version 0x00 or 0x05, 20-byte hash, 4-byte checksum), checksum = the
+/// first four bytes of SHA-256(SHA-256(version + hash)).
+pub fn btc_base58(s: &[u8]) -> bool {
+    use sha2::{Digest, Sha256};
+    if !(26..=35).contains(&s.len()) {
+        return false;
+    }
+    let mut out = [0u8; 25];
+    for &c in s {
+        let Some(v) = BASE58.iter().position(|&b| b == c) else {
+            return false;
+        };
+        let mut carry = v as u32;
+        for b in out.iter_mut().rev() {
+            carry += *b as u32 * 58;
+            *b = (carry & 0xff) as u8;
+            carry >>= 8;
+        }
+        if carry != 0 {
+            return false;
+        }
+    }
+    // each leading '1' is one leading zero byte, and only those are
+    let ones = s.iter().take_while(|&&c| c == b'1').count();
+    let zeros = out.iter().take_while(|&&b| b == 0).count();
+    if ones != zeros {
+        return false;
+    }
+    if !matches!((s[0], out[0]), (b'1', 0x00) | (b'3', 0x05)) {
+        return false;
+    }
+    let h = Sha256::digest(Sha256::digest(&out[..21]));
+    h[..4] == out[21..]
+}
+
+/// Bech32 (BIP 173) / bech32m (BIP 350) segwit address for `bc` or `tb`:
+/// one case, the checksum of the right variant for the witness version,
+/// and a witness program of a valid length.
+pub fn btc_bech32(s: &[u8]) -> bool {
+    const CHARSET: &[u8; 32] = b"qpzry9x8gf2tvdw0s3jn54khce6mua7l";
+    if !(14..=90).contains(&s.len()) {
+        return false;
+    }
+    let lower = !s.iter().any(u8::is_ascii_uppercase);
+    let upper = !s.iter().any(u8::is_ascii_lowercase);
+    if !(lower || upper) {
+        return false;
+    }
+    let s: Vec<u8> = s.iter().map(u8::to_ascii_lowercase).collect();
+    let Some(sep) = s.iter().rposition(|&c| c == b'1') else {
+        return false;
+    };
+    let (hrp, data) = (&s[..sep], &s[sep + 1..]);
+    if !matches!(hrp, b"bc" | b"tb") || data.len() < 7 {
+        return false;
+    }
+    let mut vals = Vec::with_capacity(data.len());
+    for &c in data {
+        let Some(v) = CHARSET.iter().position(|&b| b == c) else {
+            return false;
+        };
+        vals.push(v as u8);
+    }
+    fn polymod(v: impl Iterator<Item = u8>) -> u32 {
+        const G: [u32; 5] = [0x3b6a57b2, 0x26508e6d, 0x1ea119fa, 0x3d4233dd, 0x2a1462b3];
+        let mut chk = 1u32;
+        for x in v {
+            let b = chk >> 25;
+            chk = ((chk & 0x1ff_ffff) << 5) ^ x as u32;
+            for (i, g) in G.iter().enumerate() {
+                if (b >> i) & 1 == 1 {
+                    chk ^= g;
+                }
+            }
+        }
+        chk
+    }
+    let expanded = hrp
+        .iter()
+        .map(|c| c >> 5)
+        .chain(std::iter::once(0))
+        .chain(hrp.iter().map(|c| c & 31))
+        .chain(vals.iter().copied());
+    let version = vals[0];
+    let want = if version == 0 { 1 } else { 0x2bc8_30a3 };
+    if version > 16 || polymod(expanded) != want {
+        return false;
+    }
+    let bits = (vals.len() - 7) * 5;
+    let bytes = bits / 8;
+    // padding: at most 4 bits, all zero
+    let pad_ok = bits % 8 <= 4 && {
+        let last = vals[vals.len() - 7] as u32;
+        last & ((1 << (bits % 8)) - 1) == 0
+    };
+    pad_ok && (2..=40).contains(&bytes) && (version != 0 || bytes == 20 || bytes == 32)
+}
+
+/// Keccak-256 (the pre-standard SHA-3 padding Ethereum uses) of a message
+/// shorter than one block (136 bytes); `None` for longer ones.
+pub fn keccak256_short(msg: &[u8]) -> Option<[u8; 32]> {
+    const RATE: usize = 136;
+    if msg.len() >= RATE {
+        return None;
+    }
+    let mut block = [0u8; RATE];
+    block[..msg.len()].copy_from_slice(msg);
+    block[msg.len()] ^= 0x01;
+    block[RATE - 1] ^= 0x80;
+    let mut a = [0u64; 25];
+    for (i, lane) in a.iter_mut().take(RATE / 8).enumerate() {
+        let mut b = [0u8; 8];
+        b.copy_from_slice(&block[8 * i..8 * i + 8]);
+        *lane ^= u64::from_le_bytes(b);
+    }
+    keccak_f(&mut a);
+    let mut out = [0u8; 32];
+    for (i, lane) in a.iter().take(4).enumerate() {
+        out[8 * i..8 * i + 8].copy_from_slice(&lane.to_le_bytes());
+    }
+    Some(out)
+}
+
+fn keccak_f(a: &mut [u64; 25]) {
+    const RC: [u64; 24] = [
+        0x0000_0000_0000_0001,
+        0x0000_0000_0000_8082,
+        0x8000_0000_0000_808A,
+        0x8000_0000_8000_8000,
+        0x0000_0000_0000_808B,
+        0x0000_0000_8000_0001,
+        0x8000_0000_8000_8081,
+        0x8000_0000_0000_8009,
+        0x0000_0000_0000_008A,
+        0x0000_0000_0000_0088,
+        0x0000_0000_8000_8009,
+        0x0000_0000_8000_000A,
+        0x0000_0000_8000_808B,
+        0x8000_0000_0000_008B,
+        0x8000_0000_0000_8089,
+        0x8000_0000_0000_8003,
+        0x8000_0000_0000_8002,
+        0x8000_0000_0000_0080,
+        0x0000_0000_0000_800A,
+        0x8000_0000_8000_000A,
+        0x8000_0000_8000_8081,
+        0x8000_0000_0000_8080,
+        0x0000_0000_8000_0001,
+        0x8000_0000_8000_8008,
+    ];
+    const RHO: [u32; 24] = [
+        1, 3, 6, 10, 15, 21, 28, 36, 45, 55, 2, 14, 27, 41, 56, 8, 25, 43, 62, 18, 39, 61, 20, 44,
+    ];
+    const PI: [usize; 24] = [
+        10, 7, 11, 17, 18, 3, 5, 16, 8, 21, 24, 4, 15, 23, 19, 13, 12, 2, 20, 14, 22, 9, 6, 1,
+    ];
+    for rc in RC {
+        let mut c = [0u64; 5];
+        for (x, cx) in c.iter_mut().enumerate() {
+            *cx = a[x] ^ a[x + 5] ^ a[x + 10] ^ a[x + 15] ^ a[x + 20];
+        }
+        for x in 0..5 {
+            let d = c[(x + 4) % 5] ^ c[(x + 1) % 5].rotate_left(1);
+            for y in 0..5 {
+                a[x + 5 * y] ^= d;
+            }
+        }
+        let mut last = a[1];
+        for i in 0..24 {
+            let t = a[PI[i]];
+            a[PI[i]] = last.rotate_left(RHO[i]);
+            last = t;
+        }
+        for y in 0..5 {
+            let row = [a[5 * y], a[5 * y + 1], a[5 * y + 2], a[5 * y + 3], a[5 * y + 4]];
+            for x in 0..5 {
+                a[5 * y + x] = row[x] ^ (!row[(x + 1) % 5] & row[(x + 2) % 5]);
+            }
+        }
+        a[0] ^= rc;
+    }
+}
+
+/// Ethereum address `0x` + 40 hex digits. Written in one case it carries no
+/// check (`Some(false)`: needs context); in mixed case its EIP-55 checksum
+/// must hold (`Some(true)`), else `None`.
+pub fn eth_address(s: &[u8]) -> Option<bool> {
+    let hex = s.strip_prefix(b"0x").or_else(|| s.strip_prefix(b"0X"))?;
+    if hex.len() != 40 || !hex.iter().all(u8::is_ascii_hexdigit) {
+        return None;
+    }
+    if hex.iter().all(|&c| c == b'0') {
+        return None;
+    }
+    let has_upper = hex.iter().any(u8::is_ascii_uppercase);
+    let has_lower = hex.iter().any(u8::is_ascii_lowercase);
+    if !(has_upper && has_lower) {
+        return Some(false);
+    }
+    let lower: Vec<u8> = hex.iter().map(u8::to_ascii_lowercase).collect();
+    let h = keccak256_short(&lower)?;
+    for (i, &c) in hex.iter().enumerate() {
+        if c.is_ascii_alphabetic() {
+            let nib = (h[i / 2] >> if i % 2 == 0 { 4 } else { 0 }) & 0xf;
+            if c.is_ascii_uppercase() != (nib >= 8) {
+                return None;
+            }
+        }
+    }
+    Some(true)
+}
+
+fn digit_sum(n: u32) -> u32 {
+    n / 10 + n % 10
+}
+
+/// EU VAT identification number, given as uppercase alphanumerics with
+/// its country prefix: the country's structure and, where the country
+/// publishes one, its check digits (AT, BE, DE, DK, ES, FI, FR, IT, NL,
+/// PL, PT, SE). Other countries are not recognised.
+pub fn eu_vat(s: &[u8]) -> bool {
+    if s.len() < 4 {
+        return false;
+    }
+    let (cc, n) = s.split_at(2);
+    let num = |d: &[u8]| d.iter().fold(0u64, |a, &c| a * 10 + (c - b'0') as u64);
+    let dig = |i: usize| (n[i] - b'0') as u32;
+    match cc {
+        b"AT" => {
+            if n.len() != 9 || n[0] != b'U' || !digits_ok(&n[1..], 8) {
+                return false;
+            }
+            let n = &n[1..];
+            let s: u32 = (0..7)
+                .map(|i| digit_sum((n[i] - b'0') as u32 * if i % 2 == 0 { 1 } else { 2 }))
+                .sum();
+            (10 - (s + 4) % 10) % 10 == (n[7] - b'0') as u32
+        }
+        b"BE" => digits_ok(n, 10) && matches!(n[0], b'0' | b'1') && 97 - num(&n[..8]) % 97 == num(&n[8..]),
+        b"DE" => {
+            if !digits_ok(n, 9) || n[0] == b'0' {
+                return false;
+            }
+            let mut p = 10u32;
+            for i in 0..8 {
+                let mut s = (dig(i) + p) % 10;
+                if s == 0 {
+                    s = 10;
+                }
+                p = (2 * s) % 11;
+            }
+            let k = 11 - p;
+            (if k == 10 { 0 } else { k }) == dig(8)
+        }
+        b"DK" => {
+            digits_ok(n, 8)
+                && n[0] != b'0'
+                && (0..8).map(|i| dig(i) * [2, 7, 6, 5, 4, 3, 2, 1][i]).sum::<u32>() % 11 == 0
+        }
+        b"FI" => {
+            if !digits_ok(n, 8) {
+                return false;
+            }
+            let r = (0..7).map(|i| dig(i) * [7, 9, 10, 5, 8, 4, 2][i]).sum::<u32>() % 11;
+            r != 1 && (if r == 0 { 0 } else { 11 - r }) == dig(7)
+        }
+        b"FR" => {
+            if n.len() != 11 || !digits_ok(&n[2..], 9) {
+                return false;
+            }
+            let siren = &n[2..];
+            if n[..2].iter().all(u8::is_ascii_digit) {
+                (12 + 3 * (num(siren) % 97)) % 97 == num(&n[..2])
+            } else {
+                // the newer alphanumeric keys: the SIREN's own Luhn digit
+                n[..2]
+                    .iter()
+                    .all(|&c| c.is_ascii_alphanumeric() && c != b'I' && c != b'O')
+                    && luhn(siren)
+            }
+        }
+        b"IT" => digits_ok(n, 11) && num(&n[..7]) != 0 && luhn(n),
+        b"NL" => {
+            if n.len() != 12 || !digits_ok(&n[..9], 9) || n[9] != b'B' || !digits_ok(&n[10..], 2) {
+                return false;
+            }
+            // the former 9-digit (BSN-like) check, or mod 97 over the whole id
+            let eleven = (0..8).map(|i| dig(i) * (9 - i as u32)).sum::<u32>() % 11 == dig(8);
+            let mut rem = 0u32;
+            for &c in s {
+                rem = if c.is_ascii_digit() {
+                    (rem * 10 + (c - b'0') as u32) % 97
+                } else {
+                    (rem * 100 + (c - b'A') as u32 + 10) % 97
+                };
+            }
+            eleven || rem == 1
+        }
+        b"PL" => {
+            if !digits_ok(n, 10) {
+                return false;
+            }
+            let k = (0..9).map(|i| dig(i) * [6, 5, 7, 2, 3, 4, 5, 6, 7][i]).sum::<u32>() % 11;
+            k != 10 && k == dig(9)
+        }
+        b"PT" => pt_nif(n),
+        b"SE" => digits_ok(n, 12) && n.ends_with(b"01") && luhn(&n[..10]),
+        b"ES" => {
+            if n.len() != 9 || !digits_ok(&n[1..8], 7) {
+                return false;
+            }
+            match n[0] {
+                b'0'..=b'9' | b'X' | b'Y' | b'Z' | b'K' | b'L' | b'M' => es_dni_nie(n),
+                b'A'..=b'H' | b'J' | b'N' | b'P'..=b'S' | b'U'..=b'W' => {
+                    // CIF: the control digit or letter of the 7 digits
+                    let d = |i: usize| (n[1 + i] - b'0') as u32;
+                    let even = d(1) + d(3) + d(5);
+                    let odd: u32 = [0, 2, 4, 6].iter().map(|&i| digit_sum(2 * d(i))).sum();
+                    let c = (10 - (even + odd) % 10) % 10;
+                    n[8] == b'0' + c as u8 || n[8] == b"JABCDEFGHI"[c as usize]
+                }
+                _ => false,
+            }
+        }
+        _ => false,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -669,6 +1113,44 @@ mod tests {
         assert!(it_codice_fiscale(b"RSSMRA85T10A562S"));
         assert!(it_codice_fiscale(b"MRTMTT25D09F205Z"));
         assert!(!it_codice_fiscale(b"RSSMRA85T10A562T"));
+    }
+
+    #[test]
+    fn keccak_and_wallets() {
+        let h = keccak256_short(b"").unwrap_or_default();
+        let hex: String = h.iter().map(|b| format!("{b:02x}")).collect();
+        assert_eq!(hex, "c5d2460186f7233c927e7db2dcc703c0e500b653ca82273b7bfad8045d85a470");
+        assert_eq!(eth_address(b"0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAed"), Some(true));
+        assert_eq!(eth_address(b"0x5aaeb6053f3e94c9b9a09f33669435e7ef1beaed"), Some(false));
+        assert_eq!(eth_address(b"0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAeD"), None);
+        assert!(btc_base58(b"1BvBMSEYstWetqTFn5Au4m4GFg7xJaNVN2"));
+        assert!(!btc_base58(b"1BvBMSEYstWetqTFn5Au4m4GFg7xJaNVN3"));
+        // a valid base58check payload with the wrong leading character count
+        assert!(!btc_base58(b"11BvBMSEYstWetqTFn5Au4m4GFg7xJaNVN2"));
+        assert!(btc_bech32(b"bc1qar0srrr7xfkvy5l643lydnw9re59gtzzwf5mdq"));
+        assert!(!btc_bech32(b"ltc1qar0srrr7xfkvy5l643lydnw9re59gtzzwf5mdq"));
+    }
+
+    #[test]
+    fn more_national_ids() {
+        assert!(be_national_number(b"85073003328"));
+        assert!(be_national_number(b"01020312345"));
+        assert!(!be_national_number(b"85073003329"));
+        assert!(at_svnr(b"1237010180"));
+        assert!(!at_svnr(b"1236010180"));
+        assert!(pt_nif(b"123456789"));
+        assert!(!pt_nif(b"123456788"));
+        assert!(ie_pps(b"1234567T"));
+        assert!(ie_pps(b"1234567FA"));
+        assert!(!ie_pps(b"1234567FB"));
+        assert!(ch_ahv(b"7569217076985"));
+        assert!(!ch_ahv(b"7569217076986"));
+        assert!(us_itin(b"911701234"));
+        assert!(!us_itin(b"911891234"));
+        assert!(mac_address(b"001A2B3C4D5E"));
+        assert!(!mac_address(b"FFFFFFFFFFFF"));
+        assert!(eu_vat(b"DE136695976"));
+        assert!(!eu_vat(b"DE136695975"));
     }
 
     #[test]

@@ -143,6 +143,8 @@ fn emails_phones_and_ips() {
         ),
     ]);
     negatives("phone", &["order 012345678901234", "id 015112345678901"]);
+    // a chain of hex pairs longer than an address (a certificate fingerprint)
+    negatives("ipv6", &["fp 12:34:56:78:9A:BC:DE:F0:12:34:56:78 ok"]);
 }
 
 #[test]
@@ -235,4 +237,262 @@ fn clean_json_values_stay_clean() {
         }
     }
     assert_eq!(n, 0);
+}
+
+#[test]
+fn more_national_numbers() {
+    positives(&[
+        // BE rijksregisternummer: born 1985, and born 2001 (the `2` prefix)
+        ("85.07.30-033.28", "be_national_number", "85.07.30-033.28"),
+        ("rijksregisternummer 85073003328", "be_national_number", "85073003328"),
+        ("NN 850730 033 28", "be_national_number", "850730 033 28"),
+        ("01.02.03-123.45", "be_national_number", "01.02.03-123.45"),
+        // AT SV-Nummer NNNC DDMMYY
+        ("SVNR 1237 010180", "at_social_insurance", "1237 010180"),
+        ("1237 010180", "at_social_insurance", "1237 010180"),
+        (
+            "Sozialversicherungsnummer: 1237010180",
+            "at_social_insurance",
+            "1237010180",
+        ),
+        // PT NIF: only with its word
+        ("NIF 123456789", "pt_nif", "123456789"),
+        ("contribuinte n.º 501442600", "pt_nif", "501442600"),
+        // IE PPS: 7 digits, check letter, optional second letter
+        ("PPS 1234567T", "ie_pps", "1234567T"),
+        ("1234567FA", "ie_pps", "1234567FA"),
+        ("pps no 1234567TW", "ie_pps", "1234567TW"),
+        // CH AHV/AVS 756 + EAN-13
+        ("AHV 756.9217.0769.85", "ch_ahv", "756.9217.0769.85"),
+        ("7569217076985", "ch_ahv", "7569217076985"),
+        // US ITIN 9XX-[50-65,70-88,90-92,94-99]-XXXX
+        ("911-70-1234", "us_itin", "911-70-1234"),
+        ("911-53-1234", "us_itin", "911-53-1234"),
+        ("ITIN 911941234", "us_itin", "911941234"),
+    ]);
+    negatives(
+        "be_national_number",
+        &[
+            "85.07.30-033.29",
+            "85.13.30-033.28",
+            "85073003328",
+            "order 85073003328",
+            "01.02.03-123.46",
+        ],
+    );
+    negatives(
+        "at_social_insurance",
+        &["1238 010180", "1237 320180", "0237 010180", "ref 1237010180"],
+    );
+    negatives("pt_nif", &["123456789", "NIF 123456780", "NIF 423456789"]);
+    negatives("ie_pps", &["1234567A", "1234567TZ", "1234567t", "PPS 0000000W"]);
+    negatives("ch_ahv", &["756.9217.0769.84", "757.9217.0769.85", "7569217076984"]);
+    negatives(
+        "us_itin",
+        &[
+            "911-89-1234",
+            "911-93-1234",
+            "my tax id 911-89-1234",
+            "911701234",
+            "911-70-0000",
+        ],
+    );
+    // the ITIN range is not an SSN either
+    negatives("us_ssn", &["911-70-1234"]);
+}
+
+#[test]
+fn mac_addresses() {
+    positives(&[
+        (
+            "My MAC address is 00:1A:2B:3C:4D:5E",
+            "mac_address",
+            "00:1A:2B:3C:4D:5E",
+        ),
+        ("MAC:00:1A:2B:3C:4D:5E", "mac_address", "00:1A:2B:3C:4D:5E"),
+        ("Lowercase MAC: 0a:23:f5:67:89:ac", "mac_address", "0a:23:f5:67:89:ac"),
+        ("hw 00-1A-2B-3C-4D-5E up", "mac_address", "00-1A-2B-3C-4D-5E"),
+        ("Mixedcase MAC: 0d-B3-4a-6A-d9-cF", "mac_address", "0d-B3-4a-6A-d9-cF"),
+        ("Cisco MAC: 0012.3456.789A", "mac_address", "0012.3456.789A"),
+        ("aabb.ccdd.eeff", "mac_address", "aabb.ccdd.eeff"),
+        ("MACs: 00:11:22:33:44:55 and", "mac_address", "00:11:22:33:44:55"),
+    ]);
+    negatives(
+        "mac_address",
+        &[
+            "Not a MAC: 00:1A:2B:3C:4D",
+            "Invalid: ZZ:ZZ:ZZ:ZZ:ZZ:ZZ",
+            "Broadcast: FF:FF:FF:FF:FF:FF",
+            "Invalid: 00:00:00:00:00:00",
+            "Mixed: 10:2F:33-AC-29-C3",
+            // a longer chain of hex pairs: a fingerprint, an IPv6 address
+            "sha1 Fingerprint=12:34:56:78:9A:BC:DE:F0:12:34:56:78:9A:BC:DE:F0:12:34:56:78",
+            "fe80:12:34:56:78:9a:bc:de",
+            "12-34-56-78-90-12",
+            "1234.5678.9012",
+            "10:30:00",
+        ],
+    );
+}
+
+#[test]
+fn crypto_wallets() {
+    positives(&[
+        (
+            "16Yeky6GMjeNkAiNcBY7ZhrLoMSgg1BoyZ",
+            "btc_address",
+            "16Yeky6GMjeNkAiNcBY7ZhrLoMSgg1BoyZ",
+        ),
+        (
+            "3J98t1WpEZ73CNmQviecrnyiWrnqRhWNLy",
+            "btc_address",
+            "3J98t1WpEZ73CNmQviecrnyiWrnqRhWNLy",
+        ),
+        (
+            "pay 1BvBMSEYstWetqTFn5Au4m4GFg7xJaNVN2 now",
+            "btc_address",
+            "1BvBMSEYstWetqTFn5Au4m4GFg7xJaNVN2",
+        ),
+        (
+            "bc1qar0srrr7xfkvy5l643lydnw9re59gtzzwf5mdq",
+            "btc_address",
+            "bc1qar0srrr7xfkvy5l643lydnw9re59gtzzwf5mdq",
+        ),
+        (
+            "taproot bc1p5d7rjq7g6rdk2yhzks9smlaqtedr4dekq08ge8ztwac72sfr9rusxg3297",
+            "btc_address",
+            "bc1p5d7rjq7g6rdk2yhzks9smlaqtedr4dekq08ge8ztwac72sfr9rusxg3297",
+        ),
+        // bech32 is case-insensitive when written in one case
+        (
+            "BC1QAR0SRRR7XFKVY5L643LYDNW9RE59GTZZWF5MDQ",
+            "btc_address",
+            "BC1QAR0SRRR7XFKVY5L643LYDNW9RE59GTZZWF5MDQ",
+        ),
+        // EIP-55 test vectors (mixed case: the checksum holds)
+        (
+            "to 0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAed",
+            "eth_address",
+            "0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAed",
+        ),
+        (
+            "0xfB6916095ca1df60bB79Ce92cE3Ea74c37c5d359",
+            "eth_address",
+            "0xfB6916095ca1df60bB79Ce92cE3Ea74c37c5d359",
+        ),
+        (
+            "0xdbF03B407c01E7cD3CBea99509d93f8DDDC8C6FB",
+            "eth_address",
+            "0xdbF03B407c01E7cD3CBea99509d93f8DDDC8C6FB",
+        ),
+        (
+            "0xD1220A0cf47c7B9Be7A2E6BA89F429762e7b9aDb",
+            "eth_address",
+            "0xD1220A0cf47c7B9Be7A2E6BA89F429762e7b9aDb",
+        ),
+        // one case: only with a wallet word
+        (
+            "my ETH wallet: 0x5aaeb6053f3e94c9b9a09f33669435e7ef1beaed",
+            "eth_address",
+            "0x5aaeb6053f3e94c9b9a09f33669435e7ef1beaed",
+        ),
+    ]);
+    negatives(
+        "btc_address",
+        &[
+            "16Yeky6GMjeNkAiNcBY7ZhrLoMSgg1BoyZ2",
+            "16Yeky6GMjeNkAiNcBY7ZhrLoMSgg1BoyY",
+            "3J98t1WpEZ73CNmQviecrnyiWrnqRhWNLz",
+            "bc1qar0srrr7xfkvy5l643lydnw9re59gtzzwf5mdr",
+            "bc1qar0srrr7xfkvy5l643lydnw9re59gtzzwf5MDQ",
+            // a bech32 (v0) checksum on a v1 program: bech32m is required
+            "bc1pw508d6qejxtdg4c5r6n8nb7sxpc4athpg3h4",
+            "8f953371d3e85eddb89b05ed6b9e680791055315c73e1025ab5dba7bb2aee189",
+            "11111111111111111111111111111111",
+            "31415926535897932384626433832795",
+        ],
+    );
+    negatives(
+        "eth_address",
+        &[
+            // one flipped case: the EIP-55 checksum fails
+            "0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAeD",
+            // one case without a wallet word: a hash, a contract id, anything
+            "commit 0x5aaeb6053f3e94c9b9a09f33669435e7ef1beaed",
+            "0x0000000000000000000000000000000000000000",
+        ],
+    );
+}
+
+#[test]
+fn url_credentials() {
+    positives(&[
+        (
+            "db postgres://admin:s3cr3t@db.example.com:5432/app",
+            "url_credentials",
+            "admin:s3cr3t",
+        ),
+        (
+            "https://jane:Tr0ub4dor@example.org/x",
+            "url_credentials",
+            "jane:Tr0ub4dor",
+        ),
+        ("amqp://guest:hunter2@rabbit/", "url_credentials", "guest:hunter2"),
+    ]);
+    // the host is not reported as an e-mail address
+    let f = found("https://jane:Tr0ub4dor@example.org/x");
+    assert_eq!(f.len(), 1, "{f:?}");
+    negatives(
+        "url_credentials",
+        &[
+            "https://example.org/a:b@c",
+            "postgres://user:password@localhost/db",
+            "https://user:${PASS}@host/",
+            "https://user:***@host/",
+            "https://user:@host/",
+            "mailto:jane@example.org",
+            "https://jane@example.org",
+        ],
+    );
+}
+
+#[test]
+fn eu_vat_numbers() {
+    positives(&[
+        ("DE136695976", "eu_vat", "DE136695976"),
+        ("USt-IdNr.: DE 136 695 976", "eu_vat", "DE 136 695 976"),
+        ("DE129273398", "eu_vat", "DE129273398"),
+        ("ATU10223006", "eu_vat", "ATU10223006"),
+        ("BE0403170701", "eu_vat", "BE0403170701"),
+        ("DK13585628", "eu_vat", "DK13585628"),
+        ("FI20774740", "eu_vat", "FI20774740"),
+        ("FR40303265045", "eu_vat", "FR40303265045"),
+        ("IT01333550323", "eu_vat", "IT01333550323"),
+        ("NL004495445B01", "eu_vat", "NL004495445B01"),
+        ("PL5260250274", "eu_vat", "PL5260250274"),
+        ("PT501964843", "eu_vat", "PT501964843"),
+        ("SE556188840401", "eu_vat", "SE556188840401"),
+        ("ESA28015865", "eu_vat", "ESA28015865"),
+        ("ESX1234567L", "eu_vat", "ESX1234567L"),
+    ]);
+    negatives(
+        "eu_vat",
+        &[
+            "DE123456789",
+            "DE136695977",
+            "ATU10223007",
+            "BE0403170702",
+            "DK13585629",
+            "FI20774741",
+            "FR41303265045",
+            "IT01333550324",
+            "NL004495446B01",
+            "PL5260250275",
+            "PT501964844",
+            "SE556188840402",
+            "ESA28015866",
+            "XX136695976",
+            "DE1366959761",
+        ],
+    );
 }

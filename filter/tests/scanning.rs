@@ -135,6 +135,13 @@ fn adversarial() -> Vec<(&'static str, Vec<u8>)> {
         ("dni-like", rep("1234567 ")),
         ("letters and digits", rep("a1")),
         ("pem", rep("-----BEGIN ")),
+        ("mac-like dash pairs", rep("a1-")),
+        ("mac-like dot quads", rep("a1b2.")),
+        ("base58-like run", big("1A")),
+        ("base58-like words", rep("1AbCdEfGhJkLmNpQrStUvWxYz23456 ")),
+        ("0x hex words", rep("0xabcdef0123456789abcdef0123456789abcdef01 ")),
+        ("url userinfo", rep("a://b:c")),
+        ("vat-like", rep("DE1 2 3 ")),
     ]
 }
 
