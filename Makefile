@@ -87,7 +87,8 @@ bench: wasm envoy ## Benchmarks -> BENCHMARKS.md + README figures: criterion (en
 	cargo build --release --target $(WASM_TARGET) -p empty-filter -p naive-filter
 	cargo build --release -p bench-e2e
 	rm -rf target/criterion
-	cargo bench -p piiguard --bench engine
+	cargo bench -p piiguard --bench engine --no-run
+	taskset -c 1 cargo bench -p piiguard --bench engine
 	taskset -c 1 target/release/bench-e2e
 
 run: build envoy ## Run the demo: Envoy on 127.0.0.1:$(PORT) in front of the demo upstream
