@@ -559,6 +559,11 @@ impl DetectorSet {
                 }
             }
             if let Some((b, a, z, gj)) = matched {
+                let z = if b == Builtin::Phone {
+                    phone_extension(hay, z)
+                } else {
+                    z
+                };
                 emit(b as u16, a, z);
                 any_found = true;
                 upto = Some(gj);
@@ -855,6 +860,32 @@ pub(crate) fn check_vat(d: &DetectorSet, hay: &[u8], s: usize, e: usize, scratch
         return false;
     }
     v::eu_vat(alnum) && d.found(Builtin::EuVat, s, end, emit)
+}
+
+/// A passport, driving licence or identity card number after the word
+/// that names the document (the pattern): the number alone is reported. It
+/// must have two digits or more and not be a date or a word. The `(?i)`
+/// applies to the document words only: the number is upper case.
+pub(crate) fn check_id_document(d: &DetectorSet, hay: &[u8], s: usize, e: usize, _: &mut Scratch, emit: Emit) -> bool {
+    let t = &hay[s..e];
+    let start = e - t
+        .iter()
+        .rev()
+        .take_while(|&&c| c.is_ascii_alphanumeric() || c == b'-')
+        .count();
+    let num = &hay[start..e];
+    let digits = num.iter().filter(|c| c.is_ascii_digit()).count();
+    num.len() >= 5
+        && digits >= 2
+        && num[0].is_ascii_alphanumeric()
+        && !num.iter().all(|&c| c == num[0])
+        && if num.iter().any(u8::is_ascii_alphabetic) {
+            true
+        } else {
+            // digits only: not a date or a phone written with dashes
+            digits >= 6 && !num.contains(&b'-')
+        }
+        && d.found(Builtin::IdDocument, start, e, emit)
 }
 
 /// Upper-cased text, separators kept (the Finnish century sign is one).
@@ -1343,6 +1374,34 @@ fn classify_numeric(win: &[Group], hay: &[u8], plus: bool, digits: &mut Vec<u8>,
     if phone_like && phone_national(win, d, trunk_removed) {
         return Some(Builtin::Phone);
     }
+    // A country code written without `+`/`00` ("tel 49 30 1234567"): only
+    // a European code as its own group, a valid length for that plan, and
+    // a phone word just before.
+    if n >= 3
+        && win[0].end - win[0].start == 2
+        && matches!(
+            &d[..2],
+            b"30"
+                | b"31"
+                | b"32"
+                | b"33"
+                | b"34"
+                | b"39"
+                | b"41"
+                | b"43"
+                | b"44"
+                | b"45"
+                | b"46"
+                | b"47"
+                | b"48"
+                | b"49"
+        )
+        && d[2] != b'0'
+        && phone_international(d)
+        && phone_word_before(hay, win[0].start)
+    {
+        return Some(Builtin::Phone);
+    }
     // Bare 9-digit numbers are mostly order or account numbers: as SSN or BSN
     // they need the word nearby ("SSN", "BSN", ...); under a field name the
     // field detector finds them anyway.
@@ -1479,6 +1538,80 @@ fn keyword_before(hay: &[u8], at: usize) -> Option<IdWord> {
     } else {
         None
     }
+}
+
+/// The end of a phone number's extension written after it at `z`
+/// (` x123`, ` ext. 123`, `, extension 12`, `#12`), or `z` if there is none.
+fn phone_extension(hay: &[u8], z: usize) -> usize {
+    let at = |p: usize| hay.get(p).copied().unwrap_or(0);
+    let mut p = z;
+    if at(p) == b',' {
+        p += 1;
+    }
+    while at(p) == b' ' && p - z < 3 {
+        p += 1;
+    }
+    let rest = hay.get(p..).unwrap_or(&[]);
+    let Some(w) = [&b"extension"[..], b"ext.", b"ext", b"x", b"#"]
+        .into_iter()
+        .find(|w| rest.len() > w.len() && rest[..w.len()].eq_ignore_ascii_case(w))
+    else {
+        return z;
+    };
+    p += w.len();
+    if w.len() > 1 && at(p).is_ascii_alphabetic() {
+        return z; // "extra", "extend", ...
+    }
+    // `x` and `#` take their digits directly; the words a space, dot or colon
+    if w.len() > 1 {
+        while matches!(at(p), b' ' | b'.' | b':') && p - z < 16 {
+            p += 1;
+        }
+    }
+    let d = hay
+        .get(p..)
+        .unwrap_or(&[])
+        .iter()
+        .take_while(|c| c.is_ascii_digit())
+        .count();
+    if (1..=6).contains(&d) && !is_word(at(p + d)) {
+        p + d
+    } else {
+        z
+    }
+}
+
+/// A phone word just before `at` (within 24 bytes), in the languages covered.
+fn phone_word_before(hay: &[u8], at: usize) -> bool {
+    let w: Vec<u8> = hay[at.saturating_sub(24)..at]
+        .iter()
+        .map(u8::to_ascii_lowercase)
+        .collect();
+    w.split(|c| !c.is_ascii_alphanumeric()).any(|t| {
+        matches!(
+            t,
+            b"tel"
+                | b"phone"
+                | b"telephone"
+                | b"mobile"
+                | b"cell"
+                | b"fax"
+                | b"call"
+                | b"whatsapp"
+                | b"telefon"
+                | b"handy"
+                | b"mobil"
+                | b"telefono"
+                | b"movil"
+                | b"cellulare"
+                | b"telefoon"
+                | b"mobiel"
+                | b"telefone"
+                | b"telemovel"
+                | b"portable"
+                | b"gsm"
+        )
+    })
 }
 
 fn phone_international(d: &[u8]) -> bool {
@@ -1704,6 +1837,10 @@ mod tests {
         "1237 010180",
         "756.9217.0769.85",
         "911-70-1234",
+        "passport no. C01X00T47",
+        "tel 49 30 12345678",
+        "415-555-2671 ext. 123",
+        "FR7630006000011234567890189",
     ];
 
     #[test]

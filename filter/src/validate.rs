@@ -205,14 +205,81 @@ pub fn iban_bban(iban: &[u8]) -> bool {
             return false;
         }
     }
-    if cc == b"BE" {
-        // account number: the first 10 digits mod 97 give the last 2 (97 for 0)
-        let n = bban[..10].iter().fold(0u64, |a, &c| a * 10 + (c - b'0') as u64);
-        let check = prefix_num(&bban[10..], 2) as u64;
-        let r = n % 97;
-        return check == if r == 0 { 97 } else { r };
+    if bban_format(cc).is_none() {
+        return true;
     }
-    true
+    national_check(cc, bban)
+}
+
+/// National check digits inside a BBAN of the right format, for the
+/// countries that document them; true for the others.
+fn national_check(cc: &[u8], b: &[u8]) -> bool {
+    let num = |d: &[u8]| d.iter().fold(0u64, |a, &c| a * 10 + (c - b'0') as u64);
+    match cc {
+        // account number: the first 10 digits mod 97 give the last 2 (97 for 0)
+        b"BE" => {
+            let r = num(&b[..10]) % 97;
+            num(&b[10..12]) == if r == 0 { 97 } else { r }
+        }
+        // RIB key: 97 - (89 bank + 15 branch + 3 account) mod 97, letters of
+        // the account as digits (A/J=1, B/K/S=2, ...)
+        b"FR" | b"MC" => {
+            let mut acc = 0u64;
+            for &c in &b[10..21] {
+                let d = match c {
+                    b'0'..=b'9' => c - b'0',
+                    b'A'..=b'I' => c - b'A' + 1,
+                    b'J'..=b'R' => c - b'J' + 1,
+                    b'S'..=b'Z' => c - b'S' + 2,
+                    _ => return false,
+                };
+                acc = acc * 10 + d as u64;
+            }
+            97 - (89 * num(&b[..5]) + 15 * num(&b[5..10]) + 3 * acc) % 97 == num(&b[21..23])
+        }
+        // two control digits: bank+branch, then the account (weights 1,2,4,8,5,10,9,7,3,6)
+        b"ES" => {
+            const W: [u64; 10] = [1, 2, 4, 8, 5, 10, 9, 7, 3, 6];
+            let dc = |d: &[u8]| -> u64 {
+                let s: u64 = d.iter().zip(W).map(|(&c, w)| (c - b'0') as u64 * w).sum();
+                match 11 - s % 11 {
+                    11 => 0,
+                    10 => 1,
+                    k => k,
+                }
+            };
+            let mut first = [b'0'; 10];
+            first[2..].copy_from_slice(&b[..8]);
+            dc(&first) == (b[8] - b'0') as u64 && dc(&b[10..20]) == (b[9] - b'0') as u64
+        }
+        // CIN: the check letter of ABI+CAB+account, codice-fiscale style
+        b"IT" | b"SM" => {
+            const ODD: [u32; 26] = [
+                1, 0, 5, 7, 9, 13, 15, 17, 19, 21, 2, 4, 18, 20, 11, 3, 6, 8, 12, 14, 16, 10, 22, 25, 24, 23,
+            ];
+            let mut sum = 0u32;
+            for (i, &c) in b[1..23].iter().enumerate() {
+                let v = if c.is_ascii_digit() { c - b'0' } else { c - b'A' } as usize;
+                sum += if i % 2 == 0 { ODD[v % 26] } else { v as u32 };
+            }
+            b[0] == b'A' + (sum % 26) as u8
+        }
+        // NIB: 98 - (first 19 digits * 100) mod 97
+        b"PT" => 98 - (num(&b[..19]) % 97 * 100) % 97 == num(&b[19..21]),
+        // account number: weights 5,4,3,2,7,6,5,4,3,2 mod 11
+        b"NO" => {
+            const W: [u32; 10] = [5, 4, 3, 2, 7, 6, 5, 4, 3, 2];
+            let s: u32 = b[..10].iter().zip(W).map(|(&c, w)| (c - b'0') as u32 * w).sum();
+            match 11 - s % 11 {
+                11 => b[10] == b'0',
+                10 => false,
+                k => (b[10] - b'0') as u32 == k,
+            }
+        }
+        // Finnish account numbers carry a Luhn digit
+        b"FI" => luhn(b),
+        _ => true,
+    }
 }
 
 /// ISO 13616 mod-97 check over an IBAN given as uppercase alphanumerics.

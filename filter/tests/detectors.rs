@@ -57,6 +57,14 @@ fn iban() {
             "IT60 X054 2811 1010 0000 0123 456",
         ),
         ("GB82 WEST 1234 5698 7654 32", "iban", "GB82 WEST 1234 5698 7654 32"),
+        // national check digits that hold
+        ("FR1420041010050500013M02606", "iban", "FR1420041010050500013M02606"),
+        ("FR7630006000011234567890189", "iban", "FR7630006000011234567890189"),
+        ("ES9121000418450200051332", "iban", "ES9121000418450200051332"),
+        ("IT60X0542811101000000123456", "iban", "IT60X0542811101000000123456"),
+        ("PT50000201231234567890154", "iban", "PT50000201231234567890154"),
+        ("NO9386011117947", "iban", "NO9386011117947"),
+        ("FI2112345600000785", "iban", "FI2112345600000785"),
     ]);
     negatives(
         "iban",
@@ -66,6 +74,14 @@ fn iban() {
             "AT461904300234573A01",
             // Belgian national check digits wrong (IBAN check digits recomputed)
             "BE41539007547035",
+            // national check digits wrong, IBAN check digits recomputed:
+            // FR RIB key, ES control digits, IT CIN, PT NIB, NO and FI accounts
+            "FR0630006000011234567890188",
+            "ES2921000418460200051332",
+            "IT64Y0542811101000000123456",
+            "PT23000201231234567890155",
+            "NO6686011117948",
+            "FI9112345600000786",
             "DE89370400440532013001",
             "at 12 noon tomorrow we meet",
         ],
@@ -493,6 +509,87 @@ fn eu_vat_numbers() {
             "ESA28015866",
             "XX136695976",
             "DE1366959761",
+        ],
+    );
+}
+
+#[test]
+fn formats() {
+    positives(&[
+        // CIDR suffixes: the address is found, the prefix length is not part of it
+        ("net 10.1.2.3/24 here", "ipv4", "10.1.2.3"),
+        ("net 2001:db8::/32 here", "ipv6", "2001:db8::"),
+        (
+            "net 2001:db8:85a3::8a2e:370:7334/64 here",
+            "ipv6",
+            "2001:db8:85a3::8a2e:370:7334",
+        ),
+        // NANP with extensions and dots
+        ("call 415-555-2671 x123", "phone", "415-555-2671 x123"),
+        ("call 415-555-2671 ext. 123", "phone", "415-555-2671 ext. 123"),
+        ("call (415) 555-2671 ext 12 today", "phone", "(415) 555-2671 ext 12"),
+        (
+            "call 415-555-2671, extension 4411.",
+            "phone",
+            "415-555-2671, extension 4411",
+        ),
+        ("call 415.555.2671", "phone", "415.555.2671"),
+        ("call 415.555.2671 x55", "phone", "415.555.2671 x55"),
+        ("+44 20 7946 0958 ext 7", "phone", "+44 20 7946 0958 ext 7"),
+        // codice fiscale written entirely with omocodia letters
+        ("CF RSSMRAURTMLARSNL", "it_codice_fiscale", "RSSMRAURTMLARSNL"),
+        ("MRTMTTNRDLVFNLRV", "it_codice_fiscale", "MRTMTTNRDLVFNLRV"),
+    ]);
+    // an extension word that is not followed by its digits is not taken
+    positives(&[
+        ("call 415-555-2671 extra 12", "phone", "415-555-2671"),
+        ("call 415-555-2671 x 12", "phone", "415-555-2671"),
+        ("call 415-555-2671 ext", "phone", "415-555-2671"),
+    ]);
+    negatives("it_codice_fiscale", &["RSSMRAURTMLARSNM", "RSSMRAURTMZARSNL"]);
+    // a country code without `+`/`00`: only after a phone word
+    positives(&[
+        ("tel 49 30 12345678", "phone", "49 30 12345678"),
+        ("phone: 44 20 7946 0958", "phone", "44 20 7946 0958"),
+        ("Telefon 49 151 23456789", "phone", "49 151 23456789"),
+    ]);
+    negatives(
+        "phone",
+        &["49 30 12345678", "order 44 20 7946 0958", "qty 33 12 34 56 78 units"],
+    );
+}
+
+#[test]
+fn identity_documents_with_their_word() {
+    positives(&[
+        ("passport no. C01X00T47", "id_document_number", "C01X00T47"),
+        ("Passport Number: 340020013", "id_document_number", "340020013"),
+        ("Reisepass-Nr. C01X00T47", "id_document_number", "C01X00T47"),
+        (
+            "numéro de passeport? no: passeport n° 12AB34567",
+            "id_document_number",
+            "12AB34567",
+        ),
+        (
+            "driver's license D1234-5678-9012",
+            "id_document_number",
+            "D1234-5678-9012",
+        ),
+        ("Führerschein B072RRE2I55", "id_document_number", "B072RRE2I55"),
+        ("rijbewijs 5123456789", "id_document_number", "5123456789"),
+        ("Personalausweis: L01X00T47", "id_document_number", "L01X00T47"),
+        ("ID card 12AB3456", "id_document_number", "12AB3456"),
+    ]);
+    negatives(
+        "id_document_number",
+        &[
+            "C01X00T47",
+            "passport expires 12-05-2026",
+            "passport: 12-05-2026",
+            "passport photo 2x",
+            "driver's license USA",
+            "passport 12345",
+            "id card AAAAAAAA",
         ],
     );
 }

@@ -142,6 +142,9 @@ fn adversarial() -> Vec<(&'static str, Vec<u8>)> {
         ("0x hex words", rep("0xabcdef0123456789abcdef0123456789abcdef01 ")),
         ("url userinfo", rep("a://b:c")),
         ("vat-like", rep("DE1 2 3 ")),
+        ("document words", rep("passport no. no. ")),
+        ("document words and numbers", rep("passport 12 ")),
+        ("phone extensions", rep("212-555-0123 ext. ")),
     ]
 }
 
