@@ -440,8 +440,8 @@ def main():
         "Sources:",
         *src_lines,
         "",
-        "The value detectors were not tuned to these sets. The free-text pass was refined against one half of the
-presidio-research sentences (see section 2, where both halves are reported); scrubadub's examples were not read.",
+        "The value detectors were not tuned to these sets. The free-text pass was refined against one half of the",
+        "presidio-research sentences (section 2 reports both halves); scrubadub's examples were not read.",
         "",
         "## 1. Value detectors on presidio's recognizer test cases",
         "",

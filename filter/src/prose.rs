@@ -2,7 +2,7 @@
 //! of birth in support tickets, messages, logs and e-mail bodies.
 //!
 //! Recognition is cue-based, in English, German, French, Spanish, Italian and
-//! Dutch. One case-insensitive Aho-Corasick automaton (built once) finds the
+//! Dutch (addresses also Polish and Portuguese). One case-insensitive Aho-Corasick automaton (built once) finds the
 //! cues; text without any cue costs one automaton pass and nothing else.
 //! Each cue then checks the shape of what follows it:
 //! - names: titles (`Mr`, `Frau`, `Mme`, `Sra.`, `Dhr.`...), salutations
@@ -11,7 +11,11 @@
 //!   formulas followed by a signature (`Regards,\nJane Doe`); a name is one to
 //!   three capitalised words (particles such as `van der`, `de la` allowed),
 //!   never a word of the stop list (months, weekdays, `Team`, `Support`,
-//!   company suffixes...). No list of first names is used.
+//!   company suffixes...). Without a cue, a given name from
+//!   [`FIRST_NAMES`] (US Census 1990, public domain; Faker's European locales,
+//!   MIT) followed by one or two surname words, or alone when it stands
+//!   apart from other capitalised words; names that are also words, places
+//!   or products (`Will`, `Florence`, `Julia`) need a cue.
 //! - dates of birth: `born on`, `DOB`, `geboren am`, `né le`, `nacido el`,
 //!   `nato il`, `geboren op`... followed by a valid calendar date (numeric
 //!   day-month-year, month-day-year or ISO, or with a month name).
@@ -757,7 +761,16 @@ pub struct Prose {
     cues: AhoCorasick,
     /// Cue kinds of each automaton pattern (a spelling may have several).
     kinds: Vec<Vec<Cue>>,
+    /// Given names, sorted: (name, ambiguous). See [`FIRST_NAMES`].
+    given: Vec<(&'static [u8], bool)>,
 }
+
+/// Given names (one a line; a trailing `*` marks a name that is also a
+/// common word, a place or a product). Built by `filter/data/first_names.py`
+/// from the US Census Bureau's 1990 first-name lists (public domain) and the
+/// given names of Faker's de_DE, fr_FR, es_ES, it_IT, nl_NL, pl_PL, pt_PT and
+/// en_GB locales (Faker 40.63.0, MIT licence); see that script.
+const FIRST_NAMES: &str = include_str!("../data/first_names.txt");
 
 impl Prose {
     /// Builds the cue automaton. Infallible in practice (the patterns are
@@ -788,7 +801,17 @@ impl Prose {
             .kind(Some(AhoCorasickKind::DFA))
             .build(&pats)
             .ok()?;
-        Some(Prose { cues, kinds })
+        let mut given: Vec<(&'static [u8], bool)> = FIRST_NAMES
+            .lines()
+            .filter(|l| !l.is_empty())
+            .map(|l| match l.strip_suffix('*') {
+                Some(n) => (n.as_bytes(), true),
+                None => (l.as_bytes(), false),
+            })
+            .collect();
+        given.sort_unstable();
+        given.dedup_by(|a, b| a.0 == b.0);
+        Some(Prose { cues, kinds, given })
     }
 
     /// Appends the spans found in `text` to `out` (ordered, non-overlapping
@@ -826,6 +849,7 @@ impl Prose {
                 }
             }
         }
+        self.given_names(text, out);
         if out.len() - first > 1 {
             let tail = &mut out[first..];
             tail.sort_by(|a, b| a.1.cmp(&b.1).then(b.2.cmp(&a.2)));
@@ -842,6 +866,127 @@ impl Prose {
             }
             out.truncate(keep);
         }
+    }
+
+    /// Whether `w` is a listed given name: Some(ambiguous).
+    fn given_name(&self, w: &[u8]) -> Option<bool> {
+        let look = |x: &[u8]| {
+            self.given
+                .binary_search_by(|(n, _)| (*n).cmp(x))
+                .ok()
+                .and_then(|i| self.given.get(i))
+                .map(|g| g.1)
+        };
+        // `Jean-Pierre` only when listed whole (not `Harley-Davidson`)
+        look(w)
+    }
+
+    /// Names without a cue: a listed given name followed by one or two
+    /// surname words (`Sigrid Nyström`, `Soib K. Kishiev`), or alone when it
+    /// is not ambiguous and stands apart from other capitalised words
+    /// (`Why is Katrine so impulsive?`). Never part of a longer capitalised
+    /// phrase (`New Julia Street`), never before a company form (`Johnson &
+    /// Johnson`, `… Inc`), never with a place word (`Jordan River`).
+    fn given_names(&self, t: &[u8], out: &mut Vec<(Kind, usize, usize)>) {
+        // addresses found by their cues: a street named after a person
+        // (`Victor Hugo u. 49`, `Jana Nerudy 894`) stays an address
+        let addresses: Vec<(usize, usize)> = out
+            .iter()
+            .filter(|x| x.0 == Kind::Address)
+            .map(|x| (x.1, x.2))
+            .collect();
+        let mut i = 0;
+        while i < t.len() {
+            let c = t[i];
+            let upper = c.is_ascii_uppercase() || (c >= 0xC3 && char_at(t, i).is_some_and(|(ch, _)| ch.is_uppercase()));
+            if !upper || !boundary_before(t, i) {
+                i += 1;
+                continue;
+            }
+            let Some(we) = name_word(t, i) else {
+                i += 1;
+                continue;
+            };
+            if let Some(span) = self
+                .given_at(t, i, we)
+                .filter(|x| !addresses.iter().any(|a| a.0 < x.2 && x.1 < a.1))
+            {
+                out.push(span);
+                i = span.2;
+            } else {
+                i = we;
+            }
+        }
+    }
+
+    fn given_at(&self, t: &[u8], i: usize, we: usize) -> Option<(Kind, usize, usize)> {
+        // a name that is also a word, a place or a product needs a cue
+        if self.given_name(&t[i..we])? {
+            return None;
+        }
+        // `St. Louis`: the dot of an abbreviation does not end a sentence
+        let abbrev = i >= 2 && t[i - 1] == b' ' && t[i - 2] == b'.' && abbrev_before(t, i - 2);
+        let starts = sentence_start(t, i) && !abbrev;
+        // part of a longer capitalised phrase: the word before is capitalised
+        if !starts && prev_word_capitalised(t, i) {
+            return None;
+        }
+        // `Marks & Spencer`, `Copa del Rey`, `Camino de Santiago`
+        let mut p = i;
+        while p > 0 && t[p - 1] == b' ' {
+            p -= 1;
+        }
+        if p < i && p > 0 && matches!(t[p - 1], b'&' | b'+') {
+            return None;
+        }
+        let (a, b, n) = name_run(t, i, 3)?;
+        if a != i {
+            return None;
+        }
+        // a company or a pair of names for one: `Johnson & Johnson`, `… Inc`
+        let k = skip_spaces(t, b);
+        if matches!(t.get(k), Some(b'&' | b'+')) || followed_by(t, b, COMPANY_WORDS) {
+            return None;
+        }
+        // a street named after a person: a house number before or after
+        if k > b && house_number(t, k).is_some_and(|h| boundary_after(t, h)) {
+            return None;
+        }
+        if p_is_number(t, i) {
+            return None;
+        }
+        if n >= 2 {
+            // `Jordan River`, `Madison Square`, `Lincoln Center`
+            let mut j = we;
+            while j < b {
+                let s2 = skip_spaces(t, j);
+                let e2 = word_end(t, s2).max(s2 + 1);
+                if lower_eq_any(t.get(s2..e2)?, PLACE_WORDS) {
+                    return None;
+                }
+                j = e2;
+            }
+            return Some((Kind::Name, a, b));
+        }
+        // alone: not after a particle (`del Rey`), not before a number, a capitalised word or a colon-less
+        // product form (`Julia 1.10`, `Anna Team`)
+        if p < i && p > 0 {
+            let mut q = p;
+            while q > 0 && t[q - 1].is_ascii_lowercase() {
+                q -= 1;
+            }
+            if q < p && lower_eq_any(&t[q..p], PARTICLES) {
+                return None;
+            }
+        }
+        let next = t.get(k).copied();
+        if k > b && next.is_some_and(|c| c.is_ascii_digit() || c.is_ascii_uppercase()) {
+            return None;
+        }
+        if k > b && char_at(t, k).is_some_and(|(ch, _)| ch.is_uppercase()) {
+            return None;
+        }
+        Some((Kind::Name, a, b))
     }
 
     fn at(&self, t: &[u8], s: usize, e: usize, cue: Cue) -> Option<(Kind, usize, usize)> {
@@ -1268,6 +1413,49 @@ fn name_terminated(t: &[u8], e: usize) -> bool {
         _ => false,
     }
 }
+
+/// True when a number ends right before `i` (one space away).
+fn p_is_number(t: &[u8], i: usize) -> bool {
+    i >= 2 && t[i - 1] == b' ' && t[i - 2].is_ascii_digit()
+}
+
+/// True when the word before `i` (one space away) starts with a capital.
+fn prev_word_capitalised(t: &[u8], i: usize) -> bool {
+    if i < 2 || t[i - 1] != b' ' {
+        return false;
+    }
+    let mut k = i - 1;
+    while let Some((c, j)) = char_before(t, k) {
+        if c.is_alphabetic() || c == '-' || c == '\'' || c == '.' {
+            k = j;
+        } else {
+            break;
+        }
+    }
+    k < i - 1 && char_at(t, k).is_some_and(|(c, _)| c.is_uppercase())
+}
+
+/// Company forms after a name (`Johnson Inc`, `Ford Motor Company`).
+#[rustfmt::skip]
+const COMPANY_WORDS: &[&str] = &[
+    "inc", "ltd", "llc", "gmbh", "ag", "corp", "co", "plc", "sa", "srl", "spa", "bv", "nv", "kg", "ohg", "sarl", "sas",
+    "and sons", "motors", "group", "holding", "holdings",
+];
+
+/// Words that make a capitalised pair a place (`Jordan River`).
+#[rustfmt::skip]
+const PLACE_WORDS: &[&str] = &[
+    "river", "lake", "valley", "park", "square", "hill", "hills", "bay", "beach", "island", "islands", "mountain",
+    "mountains", "county", "center", "centre", "hall", "house", "museum", "garden", "gardens", "bridge", "tower",
+    "line", "market", "mall", "lane", "state", "states", "city", "town", "village", "falls", "springs", "creek",
+    "harbor", "harbour", "point", "heights", "forest", "canyon", "island", "coast", "sea", "ocean", "port", "fort",
+    "mount", "saint", "cathedral", "church", "chapel", "palace", "castle", "bridge", "arena", "stadium", "theatre",
+    "theater", "college", "institute", "foundation", "award", "awards", "prize", "cup", "day", "festival",
+    "parks", "union", "flat", "flats", "cliff", "cliffs", "lodge", "orchestra", "investments", "partners",
+    "associates", "brothers", "sons", "capital", "consulting", "media", "studios", "records", "ventures", "labs",
+    "crossing", "junction", "ridge", "meadows", "estates", "manor", "villas", "plaza", "court", "drive", "road",
+    "trail", "path", "pass", "station", "terrace", "grove", "mews", "row", "walk", "wharf", "quay", "dock", "shores",
+];
 
 /// Words that may follow a name introduced by a weak cue (`This is Jane
 /// Doe from …`).
@@ -2692,7 +2880,8 @@ fn abbrev_before(t: &[u8], j: usize) -> bool {
     lower_eq_any(
         &t[b..j],
         &[
-            "st", "str", "ave", "rd", "nr", "no", "apt", "dr", "blvd", "ln", "av", "avda", "pl",
+            "st", "str", "ave", "rd", "nr", "no", "apt", "dr", "blvd", "ln", "av", "avda", "pl", "mt", "ft", "mr",
+            "mrs", "ms", "jr", "sr", "prof",
         ],
     )
 }

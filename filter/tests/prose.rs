@@ -334,6 +334,23 @@ fn cue_table() {
             &[(Kind::Address, "10 Main Street"), (Kind::Name, "Jane Doe")],
         ),
         ("MS Word crashed", &[]),
+        // given names from the list, without a cue
+        (
+            "I forwarded the invoice to Sabine Krüger yesterday.",
+            &[(Kind::Name, "Sabine Krüger")],
+        ),
+        ("Please ask Giulia about the refund.", &[(Kind::Name, "Giulia")]),
+        ("Visit Lake Como or Lake Geneva.", &[]),
+        ("Paolo M. Ferri signed the form", &[(Kind::Name, "Paolo M. Ferri")]),
+        ("Will Apple ship it in May?", &[]),
+        ("Johnson & Johnson and Marks & Spencer report results.", &[]),
+        ("Trains leave from Victoria Station and St. Louis.", &[]),
+        ("The Jordan River and Lake Geneva", &[]),
+        ("Julia 1.10 is out", &[]),
+        ("Harley-Davidson and Mercedes-Benz", &[]),
+        ("Santa Monica Pier", &[]),
+        ("42 Victor Hugo Street", &[(Kind::Address, "42 Victor Hugo Street")]),
+        ("Camino de Santiago", &[]),
         ("Hi Team,", &[]),
         ("Thanks, Support Team", &[]),
     ];
