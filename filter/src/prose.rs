@@ -338,6 +338,36 @@ const CUES: &[(&str, Cue)] = &[
     ("data di nascita", Cue::Birth),
     ("geboren op", Cue::Birth),
     ("geboortedatum", Cue::Birth),
+    ("geburtsdatum:", Cue::Birth),
+    ("date of birth:", Cue::Birth),
+    ("born in", Cue::Birth),
+    ("was born", Cue::Birth),
+    ("geb. am", Cue::Birth),
+    ("geboren in", Cue::Birth),
+    ("née à", Cue::Birth),
+    ("né à", Cue::Birth),
+    ("nacida en", Cue::Birth),
+    ("nacido en", Cue::Birth),
+    ("nata a", Cue::Birth),
+    ("nato a", Cue::Birth),
+    ("geboren te", Cue::Birth),
+    ("urodzony", Cue::Birth),
+    ("urodzona", Cue::Birth),
+    ("urodziłem się", Cue::Birth),
+    ("urodziłam się", Cue::Birth),
+    ("data urodzenia", Cue::Birth),
+    ("ur.", Cue::Birth),
+    ("nascido", Cue::Birth),
+    ("nascida", Cue::Birth),
+    ("nasceu", Cue::Birth),
+    ("nasci", Cue::Birth),
+    ("data de nascimento", Cue::Birth),
+    ("fecha de nac.", Cue::Birth),
+    ("f. nacimiento", Cue::Birth),
+    ("data nascita", Cue::Birth),
+    ("luogo e data di nascita", Cue::Birth),
+    ("date naissance", Cue::Birth),
+    ("birth", Cue::Birth),
     // street types after the name (English)
     ("street", Cue::StreetAfter),
     ("st", Cue::StreetAfter),
@@ -739,6 +769,18 @@ const MONTHS: &[(&str, u8)] = &[
     ("octobre", 10), ("octubre", 10), ("ottobre", 10), ("ott", 10), ("november", 11), ("nov", 11), ("novembre", 11),
     ("noviembre", 11), ("december", 12), ("dec", 12), ("dezember", 12), ("dez", 12), ("décembre", 12),
     ("decembre", 12), ("déc", 12), ("diciembre", 12), ("dic", 12), ("dicembre", 12),
+    // Portuguese
+    ("janeiro", 1), ("fevereiro", 2), ("fev", 2), ("março", 3), ("marco", 3), ("abril", 4), ("maio", 5), ("mai", 5),
+    ("junho", 6), ("julho", 7), ("agosto", 8), ("setembro", 9), ("outubro", 10), ("out", 10), ("novembro", 11),
+    ("dezembro", 12),
+    // Polish (genitive, as in dates, and nominative)
+    ("stycznia", 1), ("styczeń", 1), ("sty", 1), ("lutego", 2), ("luty", 2), ("lut", 2), ("marca", 3),
+    ("marzec", 3), ("kwietnia", 4), ("kwiecień", 4), ("kwi", 4), ("maja", 5), ("maj", 5), ("czerwca", 6),
+    ("czerwiec", 6), ("cze", 6), ("lipca", 7), ("lipiec", 7), ("lip", 7), ("sierpnia", 8), ("sierpień", 8),
+    ("sie", 8), ("września", 9), ("wrzesień", 9), ("wrz", 9), ("października", 10), ("październik", 10),
+    ("paź", 10), ("listopada", 11), ("listopad", 11), ("lis", 11), ("grudnia", 12), ("grudzień", 12), ("gru", 12),
+    // Dutch, German and Italian short forms not above
+    ("okt.", 10), ("sept.", 9), ("febr", 2), ("mrz", 3), ("juli", 7),
 ];
 
 /// Lowercase particles allowed inside a name (`Ludwig van Beethoven`).
@@ -968,8 +1010,12 @@ impl Prose {
             }
             return Some((Kind::Name, a, b));
         }
-        // alone: not after a particle (`del Rey`), not before a number, a capitalised word or a colon-less
+        // alone: only inside a sentence (a lone word value such as `"Zoë"`
+        // is no evidence), not after a particle (`del Rey`), not before a number, a capitalised word or a colon-less
         // product form (`Julia 1.10`, `Anna Team`)
+        if !in_sentence(t, a, b) {
+            return None;
+        }
         if p < i && p > 0 {
             let mut q = p;
             while q > 0 && t[q - 1].is_ascii_lowercase() {
@@ -1414,6 +1460,35 @@ fn name_terminated(t: &[u8], e: usize) -> bool {
     }
 }
 
+/// True when a lowercase word of two letters or more stands within 40 bytes
+/// of `a..b` (the name is part of a sentence, not a lone value).
+fn in_sentence(t: &[u8], a: usize, b: usize) -> bool {
+    let lo = a.saturating_sub(40);
+    let hi = (b + 40).min(t.len());
+    let mut i = lo;
+    while i + 2 < hi {
+        if t[i] == b' ' && t[i + 1].is_ascii_lowercase() {
+            let mut j = i + 1;
+            while j < t.len() && t[j].is_ascii_lowercase() {
+                j += 1;
+            }
+            // a whole word (not the start of `jane.doe@…` or `x_y`)
+            let whole = match t.get(j) {
+                None | Some(b' ' | b',' | b'?' | b'!' | b';' | b':') => true,
+                Some(b'.') => !t.get(j + 1).is_some_and(u8::is_ascii_alphanumeric),
+                _ => false,
+            };
+            if j - i > 2 && whole {
+                return true;
+            }
+            i = j;
+        } else {
+            i += 1;
+        }
+    }
+    false
+}
+
 /// True when a number ends right before `i` (one space away).
 fn p_is_number(t: &[u8], i: usize) -> bool {
     i >= 2 && t[i - 1] == b' ' && t[i - 2].is_ascii_digit()
@@ -1760,9 +1835,11 @@ fn birth_before(t: &[u8], s: usize) -> Option<(Kind, usize, usize)> {
 }
 
 fn birth_after(t: &[u8], e: usize) -> Option<(Kind, usize, usize)> {
-    // skip `:`, `-`, `is`, `on`, `am`, `le`, `el`, `il`, `op`, `the`, `in`
+    // skip `:`, `-`, `is`, `on`, `am`, `le`, `el`, `il`, `op`, `the`, `in`,
+    // a place (`born in London on`, `né à Lyon le`, `nata a Roma il`) and a
+    // weekday (`on Monday, 4 March 1985`)
     let mut i = e;
-    for _ in 0..4 {
+    for _ in 0..8 {
         let j = skip_spaces(t, i);
         let j = if matches!(t.get(j), Some(b':' | b'-' | b'=' | b'(' | b')')) {
             skip_spaces(t, j + 1)
@@ -1775,11 +1852,43 @@ fn birth_after(t: &[u8], e: usize) -> Option<(Kind, usize, usize)> {
                 &t[j..w],
                 &[
                     "is", "was", "on", "am", "le", "el", "il", "op", "the", "ist", "est", "es", "è", "al", "in", "den",
+                    "em", "a", "à", "en", "te", "w", "dnia", "dia", "de", "do", "da", "r", "der", "del", "di", "und",
+                    "e", "et", "y", "and",
                 ],
             )
         {
             i = w;
             continue;
+        }
+        // a place or a weekday: capitalised words before `on`/`am`/`le`/`,`
+        if w > j && char_at(t, j).is_some_and(|(c, _)| c.is_uppercase()) && month(&t[j..w]).is_none() {
+            let mut k = w;
+            for _ in 0..2 {
+                match j_after_space(t, k) {
+                    Some(n)
+                        if char_at(t, n).is_some_and(|(c, _)| c.is_uppercase())
+                            && month(&t[n..word_end(t, n)]).is_none() =>
+                    {
+                        k = word_end(t, n)
+                    }
+                    _ => break,
+                }
+            }
+            if t.get(k) == Some(&b',') {
+                k += 1;
+            }
+            let n = skip_spaces(t, k);
+            let nw = word_end(t, n);
+            let date_next = t.get(n).is_some_and(u8::is_ascii_digit) || month(&t[n..nw]).is_some();
+            let joiner = nw > n
+                && lower_eq_any(
+                    &t[n..nw],
+                    &["on", "am", "le", "el", "il", "op", "em", "a", "dnia", "in", "en", "w"],
+                );
+            if n > k && (date_next || joiner) {
+                i = n;
+                continue;
+            }
         }
         i = j;
         break;
@@ -1836,7 +1945,40 @@ fn month(w: &[u8]) -> Option<u8> {
 /// Y-M-D, or with a month name (`3 March 1985`, `March 3, 1985`,
 /// `3. März 1985`, `5 de marzo de 1990`, `1er mars 1985`).
 fn date(t: &[u8], i: usize) -> Option<usize> {
+    // `19850304` (only after a birth cue, which is the only caller with a
+    // digit run of eight)
+    if let Some((v, j)) = digits(t, i, 8) {
+        if j - i == 8 && boundary_after(t, j) {
+            let (y, m, d) = (v / 10000, (v / 100) % 100, v % 100);
+            return (plausible_year(y, 4).is_some() && valid_date(y, m, d)).then_some(j);
+        }
+    }
     let (a, j) = digits(t, i, 4)?;
+    // `04 03 1985`, `4 3 1985`
+    if j - i <= 2 && t.get(j) == Some(&b' ') {
+        if let Some((b, k)) = digits(t, j + 1, 2) {
+            if t.get(k) == Some(&b' ') {
+                if let Some((y, l)) = digits(t, k + 1, 4) {
+                    if l - k - 1 == 4 && plausible_year(y, 4).is_some() && (valid_date(y, b, a) || valid_date(y, a, b))
+                    {
+                        return Some(l);
+                    }
+                }
+            }
+        }
+    }
+    // `04-Mar-1985`, `4/März/1985`
+    if j - i <= 2 && matches!(t.get(j), Some(b'-' | b'/' | b'.')) {
+        let sep = t[j];
+        let w = word_end(t, j + 1);
+        if w > j + 1 && t.get(w) == Some(&sep) {
+            if let Some(mo) = month(&t[j + 1..w]) {
+                let (y, l) = digits(t, w + 1, 4)?;
+                let y = plausible_year(y, l - w - 1)?;
+                return valid_date(y, mo as u32, a).then_some(l);
+            }
+        }
+    }
     let aw = j - i;
     let sep = *t.get(j)?;
     if aw == 4 && matches!(sep, b'-' | b'/' | b'.') {
@@ -1899,6 +2041,15 @@ fn date_month_first(t: &[u8], i: usize) -> Option<usize> {
     let w = word_end(t, i);
     let mo = month(&t[i..w])? as u32;
     let mut k = w;
+    // `Mar-04-1985`
+    if t.get(k) == Some(&b'-') {
+        let (d, l) = digits(t, k + 1, 2)?;
+        if t.get(l) != Some(&b'-') {
+            return None;
+        }
+        let (y, m) = digits(t, l + 1, 4)?;
+        return (m - l - 1 == 4 && plausible_year(y, 4).is_some() && valid_date(y, mo, d)).then_some(m);
+    }
     if t.get(k) == Some(&b'.') {
         k += 1;
     }

@@ -261,6 +261,29 @@ fn cue_table() {
             "nacido el 5 de marzo de 1990",
             &[(Kind::BirthDate, "5 de marzo de 1990")],
         ),
+        // dates of birth: places and weekdays between cue and date, more
+        // formats and the Polish and Portuguese month names
+        (
+            "She was born in London on 4 March 1985.",
+            &[(Kind::BirthDate, "4 March 1985")],
+        ),
+        ("née à Lyon le 12 juin 1979", &[(Kind::BirthDate, "12 juin 1979")]),
+        ("born on Monday, 4 March 1985", &[(Kind::BirthDate, "4 March 1985")]),
+        ("DOB: 04-Mar-1985", &[(Kind::BirthDate, "04-Mar-1985")]),
+        ("DOB Mar-04-1985", &[(Kind::BirthDate, "Mar-04-1985")]),
+        ("DOB: 19850304", &[(Kind::BirthDate, "19850304")]),
+        ("DOB: 19851304", &[]),
+        ("Date of birth: 04 03 1985", &[(Kind::BirthDate, "04 03 1985")]),
+        (
+            "urodzony w Krakowie dnia 4 marca 1985 r.",
+            &[(Kind::BirthDate, "4 marca 1985")],
+        ),
+        (
+            "data de nascimento: 4 de março de 1985",
+            &[(Kind::BirthDate, "4 de março de 1985")],
+        ),
+        ("the birth certificate from 2020-01-01", &[]),
+        ("born in 1985 in Ohio", &[]),
         ("Hauptstraße 5", &[(Kind::Address, "Hauptstraße 5")]),
         ("Hauptstraße", &[]),
         (
@@ -351,6 +374,7 @@ fn cue_table() {
         ("Santa Monica Pier", &[]),
         ("42 Victor Hugo Street", &[(Kind::Address, "42 Victor Hugo Street")]),
         ("Camino de Santiago", &[]),
+        ("Zoë", &[]),
         ("Hi Team,", &[]),
         ("Thanks, Support Team", &[]),
     ];
