@@ -4,6 +4,7 @@
 
 use crate::config::LegalBasis;
 use crate::model::{ConsentState, Decision, Direction, Finding, Inspection, Uninspected};
+use crate::policy::NotInspected;
 use serde::Serialize;
 
 #[derive(Debug, Serialize, Default)]
@@ -13,6 +14,12 @@ pub struct DirectionRecord {
     pub findings: Vec<FindingRecord>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub uninspected: Option<Uninspected>,
+    /// The direction was not inspected at all, by policy: `policy_allows_all`
+    /// (every action `allow`: nothing found could be logged, redacted or
+    /// blocked, so nothing is read) or `inspection_off` (`headers`, `query`
+    /// and `body` all `false`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub not_inspected: Option<NotInspected>,
 }
 
 #[derive(Debug, Serialize)]
@@ -42,6 +49,7 @@ impl DirectionRecord {
             decision: i.decision(shadow).as_str(),
             findings: i.findings.iter().map(FindingRecord::from).collect(),
             uninspected: i.uninspected.clone(),
+            not_inspected: None,
         }
     }
 }

@@ -14,9 +14,9 @@ use crate::config::{Action, OnOversize};
 use crate::detect::Scratch;
 use crate::encoding::{self, Coding, DecodeError};
 use crate::engine::{BodyResult, ConsentState, Decision, Direction, Engine, Finding, Inspection, Uninspected};
-use crate::policy::{RequestInfo, Route, WithoutConsent};
+use crate::policy::{folded_header_eq, NotInspected, RequestInfo, Route, WithoutConsent};
 use crate::transport;
-use std::cell::RefCell;
+use std::cell::{OnceCell, RefCell};
 use std::rc::Rc;
 
 /// What the flow asks the host to do with the current callback.
@@ -100,6 +100,8 @@ struct Side {
     may_change: bool,
     /// The headers of this direction went through the filter.
     seen: bool,
+    /// Not inspected at all, and why.
+    not_inspected: Option<NotInspected>,
 }
 
 pub struct Flow {
@@ -109,13 +111,20 @@ pub struct Flow {
     req: Side,
     resp: Side,
     blocked: bool,
-    request_id: Option<String>,
+    /// The checked request id, computed when first needed (a block reply
+    /// or the audit record), then the same everywhere.
+    request_id: OnceCell<Option<String>>,
+    /// The client's `x-request-id`, for when the host has no `request.id`.
+    request_id_header: Option<String>,
+    /// Route name, peer and cluster were read before routing (`info`);
+    /// else they are read when the audit record is written.
+    props_read: [bool; 3],
     /// Shared by the flows of one VM: the automaton caches stay warm.
     scratch: Rc<RefCell<Scratch>>,
     finished: bool,
     subject: Option<String>,
     /// The request opened a stream (upgrade, CONNECT, gRPC): so is the response.
-    stream: Option<String>,
+    stream: Option<&'static str>,
     /// The route's policy without consent applies.
     consent_alt: bool,
     /// Consent to the route's purpose, when it has one.
@@ -127,17 +136,6 @@ pub struct Flow {
 
 /// The header that carries the subject pseudonym unless configured otherwise.
 pub const DEFAULT_SUBJECT_HEADER: &str = "x-piiguard-subject";
-
-/// A header name as backends may fold it: CGI/WSGI, nginx and many
-/// frameworks read `_` (and some `.`) as `-`, and names are case-insensitive.
-fn folded_header_name(name: &str) -> String {
-    name.bytes()
-        .map(|c| match c {
-            b'_' | b'.' => '-',
-            c => c.to_ascii_lowercase() as char,
-        })
-        .collect()
-}
 
 /// A request id fit to be copied into a reply or the audit record: an RFC
 /// 4122 UUID, or a token of letters, digits, `-`, `_`, `.` (8 to 64
@@ -185,7 +183,7 @@ static GENERATED_IDS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU6
 /// The request id piiguard writes: the proxy's id when well formed, else a
 /// keyed digest of it (the same id always maps to the same digest), else
 /// (no key) a locally generated one. Never the client's bytes unchecked.
-fn checked_request_id(engine: &Engine, raw: Option<String>, now_ms: Option<u64>) -> Option<String> {
+fn checked_request_id(engine: &Engine, raw: Option<String>, now_ms: &dyn Fn() -> Option<u64>) -> Option<String> {
     let raw = raw.filter(|r| !r.is_empty())?;
     if well_formed_request_id(engine, &raw) {
         return Some(raw);
@@ -194,7 +192,7 @@ fn checked_request_id(engine: &Engine, raw: Option<String>, now_ms: Option<u64>)
         Some(h) => format!("h-{}", h.token("request_id", raw.as_bytes(), 22)),
         None => {
             let n = GENERATED_IDS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-            format!("piiguard-{:x}-{n:x}", now_ms.unwrap_or(0))
+            format!("piiguard-{:x}-{n:x}", now_ms().unwrap_or(0))
         }
     })
 }
@@ -223,29 +221,38 @@ fn safe_authority(engine: &Engine, a: &str) -> String {
 
 /// Streams piiguard does not buffer: WebSocket and other upgrades, CONNECT,
 /// server-sent events, gRPC.
-fn stream_kind(d: Direction, h: &[(String, String)]) -> Option<String> {
-    let ct = header(h, "content-type").unwrap_or("").to_ascii_lowercase();
+fn stream_kind(d: Direction, h: &[(String, String)]) -> Option<&'static str> {
+    let ct = header(h, "content-type").unwrap_or("").as_bytes();
+    let starts = |p: &str| ct.len() >= p.len() && ct[..p.len()].eq_ignore_ascii_case(p.as_bytes());
     if d == Direction::Request {
         if header(h, ":method").is_some_and(|m| m.eq_ignore_ascii_case("CONNECT")) {
-            return Some("connect".into());
+            return Some("connect");
         }
         if let Some(u) = header(h, "upgrade") {
-            let u = u.to_ascii_lowercase();
-            return Some(if u.contains("websocket") {
-                "websocket".into()
-            } else {
-                "upgrade".into()
-            });
+            let websocket = u.as_bytes().windows(9).any(|w| w.eq_ignore_ascii_case(b"websocket"));
+            return Some(if websocket { "websocket" } else { "upgrade" });
         }
     }
-    if ct.starts_with("application/grpc") {
-        return Some("grpc".into());
+    if starts("application/grpc") {
+        return Some("grpc");
     }
-    if ct.starts_with("text/event-stream") {
-        return Some("sse".into());
+    if starts("text/event-stream") {
+        return Some("sse");
     }
     None
 }
+
+/// A property as text (`Ok(None)`: absent).
+fn text_property(host: &dyn Host, path: &[&str]) -> Result<Option<String>, HostError> {
+    Ok(host.property(path)?.map(|b| match String::from_utf8(b) {
+        Ok(s) => s,
+        Err(e) => String::from_utf8_lossy(e.as_bytes()).into_owned(),
+    }))
+}
+
+const ROUTE_NAME: [&str; 2] = ["xds", "route_name"];
+const PEER: [&str; 2] = ["connection", "uri_san_peer_certificate"];
+const CLUSTER: [&str; 2] = ["xds", "cluster_name"];
 
 fn route_at(engine: &Engine, idx: Option<usize>, alt: bool) -> &Route {
     let r = match idx {
@@ -273,7 +280,9 @@ impl Flow {
             req: Side::default(),
             resp: Side::default(),
             blocked: false,
-            request_id: None,
+            request_id: OnceCell::new(),
+            request_id_header: None,
+            props_read: [false; 3],
             scratch,
             finished: false,
             subject: None,
@@ -296,71 +305,88 @@ impl Flow {
         }
     }
 
+    /// The checked request id (see [`checked_request_id`]), read from the
+    /// host the first time it is needed.
+    fn request_id(&self, host: &dyn Host) -> Option<&str> {
+        self.request_id
+            .get_or_init(|| {
+                let raw = text_property(host, &["request", "id"])
+                    .ok()
+                    .flatten()
+                    .or_else(|| self.request_id_header.clone());
+                checked_request_id(&self.engine, raw, &|| host.now_ms())
+            })
+            .as_deref()
+    }
+
     pub fn on_request_headers(&mut self, host: &mut dyn Host, end_of_stream: bool) -> Step {
         let d = Direction::Request;
         let headers = match host.headers(d) {
             Ok(h) => h,
             Err(e) => return self.host_error(host, d, "headers", e),
         };
-        // Route identity and recipient decide the policy: unreadable, nothing is decided.
-        let text = |b: Vec<u8>| String::from_utf8_lossy(&b).into_owned();
+        let engine = Rc::clone(&self.engine);
+        let policy = &engine.policy;
+        // Route identity and recipient decide the policy when a route
+        // matches on them: then they are read now, and unreadable, nothing
+        // is decided. Otherwise they are read for the audit record only.
+        let want = [policy.matches_route_name, policy.matches_peer, policy.matches_cluster];
+        let read = |host: &dyn Host, i: usize, path: &[&str]| {
+            if want[i] {
+                text_property(host, path)
+            } else {
+                Ok(None)
+            }
+        };
         let (route_name, peer, cluster) = match (
-            host.property(&["xds", "route_name"]),
-            host.property(&["connection", "uri_san_peer_certificate"]),
-            host.property(&["xds", "cluster_name"]),
+            read(host, 0, &ROUTE_NAME),
+            read(host, 1, &PEER),
+            read(host, 2, &CLUSTER),
         ) {
-            (Ok(r), Ok(p), Ok(c)) => (r.map(text), p.map(text), c.map(text)),
+            (Ok(r), Ok(p), Ok(c)) => (r, p, c),
             (Err(e), _, _) | (_, Err(e), _) | (_, _, Err(e)) => return self.host_error(host, d, "property", e),
         };
-        let path = header(&headers, ":path").unwrap_or("/").to_string();
-        self.raw_path = path.clone();
+        self.props_read = want;
+        let path = header(&headers, ":path").unwrap_or("/");
+        self.raw_path = path.to_string();
         self.info = RequestInfo {
             route_name,
             authority: header(&headers, ":authority")
                 .or_else(|| header(&headers, "host"))
                 .unwrap_or("")
                 .to_string(),
-            path: crate::urlpath::path_part(&path).to_string(),
+            path: crate::urlpath::path_part(path).to_string(),
             method: header(&headers, ":method").unwrap_or("GET").to_string(),
             method_overrides: crate::http::method_overrides(&headers, &path),
             peer: peer.filter(|s| !s.is_empty()),
             cluster,
         };
-        let raw_id = host
-            .property(&["request", "id"])
-            .ok()
-            .flatten()
-            .map(|b| String::from_utf8_lossy(&b).into_owned())
-            .or_else(|| header(&headers, "x-request-id").map(str::to_string));
-        self.request_id = checked_request_id(&self.engine, raw_id, host.now_ms());
-        let resolution = self.engine.policy.resolve(&self.info);
+        self.request_id_header = header(&headers, "x-request-id").map(str::to_string);
+        let resolution = policy.resolve(&self.info);
         self.route = resolution.index;
         // require_tls: judged on the hop the route names, from the connection
-        self.plaintext = route_at(&self.engine, self.route, false)
+        self.plaintext = route_at(&engine, self.route, false)
             .require_tls
             .as_ref()
             .is_some_and(|req| !transport::encrypted(req, &|p| host.property(p).ok().flatten()));
-        let engine = Rc::clone(&self.engine);
         // Data subject: a client can never claim one, so any incoming copy
         // goes, in every spelling a backend could fold to the subject header
         // (configured or default, with or without a `subject` section).
         let mut headers = headers;
-        let subject_names: Vec<String> = [Some(DEFAULT_SUBJECT_HEADER), engine.policy.subject_header.as_deref()]
-            .into_iter()
-            .flatten()
-            .map(folded_header_name)
-            .collect();
-        let forged: Vec<String> = headers
-            .iter()
-            .filter(|(k, _)| subject_names.contains(&folded_header_name(k)))
-            .map(|(k, _)| k.clone())
-            .collect();
-        for k in &forged {
-            if let Err(e) = host.remove_header(Direction::Request, k) {
-                return self.host_error(host, Direction::Request, "remove_header", e);
+        let forged = |k: &str| policy.forgeable_subject_headers.iter().any(|f| folded_header_eq(k, f));
+        if headers.iter().any(|(k, _)| forged(k)) {
+            let names: Vec<String> = headers
+                .iter()
+                .filter(|(k, _)| forged(k))
+                .map(|(k, _)| k.clone())
+                .collect();
+            for k in &names {
+                if let Err(e) = host.remove_header(Direction::Request, k) {
+                    return self.host_error(host, Direction::Request, "remove_header", e);
+                }
             }
+            headers.retain(|(k, _)| !forged(k));
         }
-        headers.retain(|(k, _)| !subject_names.contains(&folded_header_name(k)));
         if resolution.ambiguous {
             // `%2F` read as a separator and as data, or the methods the
             // request could mean, lead to routes that cannot be reconciled.
@@ -453,6 +479,11 @@ impl Flow {
             self.block_plaintext(host, Direction::Response, 502, "upstream");
             return Step::Pause;
         }
+        // Not inspected: the headers are not even fetched.
+        if let Some(why) = self.engine.policy.not_inspected(self.route(), Direction::Response) {
+            self.skip(Direction::Response, why);
+            return Step::Continue;
+        }
         let headers = match host.headers(Direction::Response) {
             Ok(h) => h,
             Err(e) => return self.host_error(host, Direction::Response, "headers", e),
@@ -460,9 +491,33 @@ impl Flow {
         self.headers_phase(host, Direction::Response, headers, end_of_stream)
     }
 
+    /// A direction that is not inspected at all: decided as it arrives.
+    fn skip(&mut self, d: Direction, why: NotInspected) {
+        let side = self.side(d);
+        side.seen = true;
+        side.done = true;
+        side.not_inspected = Some(why);
+    }
+
     fn headers_phase(&mut self, host: &mut dyn Host, d: Direction, headers: Vec<(String, String)>, eos: bool) -> Step {
         let engine = Rc::clone(&self.engine);
         let route = route_at(&engine, self.route, self.consent_alt);
+        if let Some(why) = engine.policy.not_inspected(route, d) {
+            // A request that opens a stream (upgrade, CONNECT, SSE, gRPC)
+            // is handled as if read: stopped where the route blocks streams
+            // (the response could not be inspected), else remembered so
+            // that the response is one too.
+            let stream = match (d, why) {
+                (Direction::Request, NotInspected::PolicyAllowsAll) if !eos => stream_kind(d, &headers)
+                    .filter(|k| *k != "grpc" || route.on_stream == crate::config::OnStream::Allow),
+                _ => None,
+            };
+            if stream.is_none() || route.on_stream == crate::config::OnStream::Allow {
+                self.stream = stream;
+                self.skip(d, why);
+                return Step::Continue;
+            }
+        }
         let res = match self.scratch.try_borrow_mut() {
             Ok(mut s) => engine.inspect_headers(route, d, &headers, &mut s),
             Err(_) => engine.inspect_headers(route, d, &headers, &mut Scratch::default()),
@@ -472,22 +527,10 @@ impl Flow {
             Direction::Response => &route.response,
         };
         let body_inspected = dp.body;
-        let may_change = !route.shadow
-            && (dp.resolved.iter().any(|r| r.action == Action::Redact)
-                || dp.paths.iter().any(|p| p.action == Action::Redact));
+        let may_change = !route.shadow && dp.redacts;
         let side = self.side(d);
         side.seen = true;
         side.inspection.merge(res.inspection);
-        side.content_type = header(&headers, "content-type").map(str::to_string);
-        // Every content-encoding header (a repeated one is one more layer).
-        let codings = headers
-            .iter()
-            .filter(|(k, _)| k.eq_ignore_ascii_case("content-encoding"))
-            .map(|(_, v)| v.as_str())
-            .collect::<Vec<_>>()
-            .join(",");
-        side.coding = Some(encoding::parse_all(Some(&codings)));
-        side.grpc_encoding = header(&headers, "grpc-encoding").map(str::to_string);
         side.may_change = may_change;
         if side.inspection.decision(route.shadow) == Decision::Blocked {
             self.block(host, d, route.block_status, "personal_data_blocked");
@@ -517,26 +560,20 @@ impl Flow {
         // buffered and inspected like any body unless the route lets
         // streams pass.
         let kind = stream_kind(d, &headers)
-            .or_else(|| {
-                if d == Direction::Response {
-                    self.stream.clone()
-                } else {
-                    None
-                }
-            })
-            .filter(|k| k != "grpc" || route.on_stream == crate::config::OnStream::Allow);
+            .or(if d == Direction::Response { self.stream } else { None })
+            .filter(|k| *k != "grpc" || route.on_stream == crate::config::OnStream::Allow);
         if let Some(kind) = kind {
             if d == Direction::Request {
-                self.stream = Some(kind.clone());
+                self.stream = Some(kind);
             }
             let side = self.side(d);
             side.done = true;
-            side.inspection.uninspected = Some(Uninspected::Stream(kind.clone()));
+            side.inspection.uninspected = Some(Uninspected::Stream(kind.to_string()));
             let action = match route.on_stream {
                 crate::config::OnStream::Allow => Action::Log,
                 crate::config::OnStream::Block => Action::Block,
             };
-            side.inspection.findings.push(Finding::stream(&kind, action));
+            side.inspection.findings.push(Finding::stream(kind, action));
             if action == Action::Block && !route.shadow {
                 let status = if d == Direction::Request { 415 } else { 502 };
                 self.block(host, d, status, "content_not_inspectable");
@@ -544,6 +581,23 @@ impl Flow {
             }
             return Step::Continue;
         }
+        // What the body decision needs from the headers.
+        let side = self.side(d);
+        side.content_type = header(&headers, "content-type").map(str::to_string);
+        // Every content-encoding header (a repeated one is one more layer).
+        let mut codings = headers
+            .iter()
+            .filter(|(k, _)| k.eq_ignore_ascii_case("content-encoding"))
+            .map(|(_, v)| v.as_str());
+        side.coding = Some(match (codings.next(), codings.next()) {
+            (None, _) => Ok(Vec::new()),
+            (Some(one), None) => encoding::parse_all(Some(one)),
+            (Some(a), Some(b)) => {
+                let all: Vec<&str> = [a, b].into_iter().chain(codings).collect();
+                encoding::parse_all(Some(&all.join(",")))
+            }
+        });
+        side.grpc_encoding = header(&headers, "grpc-encoding").map(str::to_string);
         if may_change {
             if let Err(e) = host.remove_header(d, "content-length") {
                 return self.host_error(host, d, "remove_header", e);
@@ -620,10 +674,15 @@ impl Flow {
         };
         let limit = engine.policy.limits.max_body_bytes;
         let coding = self.side(d).coding.take().unwrap_or(Ok(Vec::new()));
-        let ct = self.side(d).content_type.clone();
-        let grpc_enc = self.side(d).grpc_encoding.clone();
+        let ct = self.side(d).content_type.take();
+        let grpc_enc = self.side(d).grpc_encoding.take();
         let res: BodyResult = match coding {
-            Ok(c) => match encoding::decode_all(&c, &raw, limit) {
+            // Without a content coding the body is read where it is: no copy.
+            Ok(c) => match if c.is_empty() {
+                Ok(std::borrow::Cow::Borrowed(raw.as_slice()))
+            } else {
+                encoding::decode_all(&c, &raw, limit).map(std::borrow::Cow::Owned)
+            } {
                 Ok(plain) => {
                     if self.subject.is_none() {
                         if let Some(raw) = engine.subject_from_body(d, &plain) {
@@ -643,7 +702,9 @@ impl Flow {
                         Ok(mut s) => engine.inspect_body_with(route, d, ct, ge, &plain, &mut s),
                         Err(_) => engine.inspect_body_with(route, d, ct, ge, &plain, &mut Scratch::default()),
                     };
-                    r.body = r.body.map(|b| encoding::encode_all(&c, &b));
+                    if !c.is_empty() {
+                        r.body = r.body.map(|b| encoding::encode_all(&c, &b));
+                    }
                     r
                 }
                 Err(DecodeError::TooLarge) => {
@@ -730,7 +791,7 @@ impl Flow {
     fn block(&mut self, host: &mut dyn Host, d: Direction, status: u16, error: &str) {
         self.blocked = true;
         let cats = self.side(d).inspection.categories(Action::Block);
-        let body = audit::block_reply(error, d, &cats, self.request_id.as_deref());
+        let body = audit::block_reply(error, d, &cats, self.request_id(&*host));
         let sent = host.send_reply(
             status as u32,
             &[("content-type", "application/json"), ("x-piiguard-decision", "blocked")],
@@ -774,12 +835,12 @@ impl Flow {
     }
 
     /// The overall decision written to the audit record and the metrics.
-    fn overall(&self, host: &dyn Host) -> &'static str {
+    fn overall(&self, incomplete: Option<&'static str>) -> &'static str {
         let shadow = self.route().shadow;
         if self.blocked && !shadow {
             return "blocked";
         }
-        if self.incomplete(host).is_some() {
+        if incomplete.is_some() {
             return "incomplete";
         }
         audit::overall(
@@ -791,12 +852,26 @@ impl Flow {
 
     /// Builds the audit record of what is known so far.
     pub fn record(&self, host: &dyn Host) -> AuditRecord {
+        self.record_with(host, self.incomplete(host))
+    }
+
+    /// A request property for the record: what routing read, else read now
+    /// (absent when unreadable: the record is written anyway).
+    fn late_property(&self, host: &dyn Host, i: usize, path: &[&str], known: &Option<String>) -> Option<String> {
+        if self.props_read[i] {
+            known.clone()
+        } else {
+            text_property(host, path).ok().flatten()
+        }
+    }
+
+    fn record_with(&self, host: &dyn Host, incomplete: Option<&'static str>) -> AuditRecord {
         let route = self.route();
         let shadow = route.shadow;
-        let peer = self.info.peer.clone();
-        let incomplete = self.incomplete(host);
         let mut request = DirectionRecord::from_inspection(&self.req.inspection, shadow);
         let mut response = DirectionRecord::from_inspection(&self.resp.inspection, shadow);
+        request.not_inspected = self.req.not_inspected;
+        response.not_inspected = self.resp.not_inspected;
         match incomplete {
             Some("request_aborted") => request.decision = "incomplete",
             Some(_) => response.decision = "incomplete",
@@ -805,19 +880,21 @@ impl Flow {
         AuditRecord {
             piiguard: 1,
             ts_ms: host.now_ms(),
-            request_id: self.request_id.clone(),
+            request_id: self.request_id(host).map(str::to_string),
             route: route.name.clone(),
-            envoy_route: self.info.route_name.clone(),
+            envoy_route: self.late_property(host, 0, &ROUTE_NAME, &self.info.route_name),
             method: crate::engine::safe_name(&self.info.method),
             authority: safe_authority(&self.engine, &self.info.authority),
             path: self.engine.audit_path(&self.raw_path),
-            peer,
+            peer: self
+                .late_property(host, 1, &PEER, &self.info.peer)
+                .filter(|s| !s.is_empty()),
             subject: self.subject.clone(),
             subject_key_id: self
                 .subject
                 .as_ref()
                 .and_then(|_| self.engine.hasher().and_then(|h| h.key_id().map(str::to_string))),
-            decision: self.overall(host),
+            decision: self.overall(incomplete),
             incomplete: incomplete.map(str::to_string),
             request,
             response,
@@ -828,7 +905,7 @@ impl Flow {
             shadow,
             consent: self.consent,
             region: route.region.clone(),
-            recipient: self.info.cluster.clone(),
+            recipient: self.late_property(host, 2, &CLUSTER, &self.info.cluster),
         }
     }
 
@@ -837,13 +914,14 @@ impl Flow {
     }
 
     /// Writes the audit record once, at the end of the stream: Envoy calls
-    /// the filter's log callback before it writes its access logs.
-    fn publish(&mut self, host: &mut dyn Host) {
+    /// the filter's log callback before it writes its access logs. Nothing
+    /// is built when nothing is to be written.
+    fn publish(&mut self, host: &mut dyn Host, incomplete: Option<&'static str>) {
         let all = self.engine.policy.audit_all;
-        if !(all || self.has_findings() || self.incomplete(host).is_some()) {
+        if !(all || self.has_findings() || incomplete.is_some()) {
             return;
         }
-        let rec = self.record(host).to_json();
+        let rec = self.record_with(&*host, incomplete).to_json();
         let mut failed = host.set_audit(&rec).is_err();
         if self.engine.policy.audit_log {
             failed |= host.log_audit(&rec).is_err();
@@ -859,21 +937,17 @@ impl Flow {
             return;
         }
         self.finished = true;
-        self.publish(host);
-        self.metrics(host);
+        let incomplete = self.incomplete(&*host);
+        self.publish(host, incomplete);
+        self.metrics(host, incomplete);
     }
 
-    fn metrics(&self, host: &mut dyn Host) {
+    fn metrics(&self, host: &mut dyn Host, incomplete: Option<&'static str>) {
         let route = self.route();
         let shadow = route.shadow;
-        let decision = self.overall(host);
-        host.count(
-            &metric_name(
-                "piiguard_requests_total",
-                &[("route", &route.name), ("decision", decision)],
-            ),
-            1,
-        );
+        let decision = self.overall(incomplete);
+        // named once per route and decision (policy compile time)
+        host.count(&route.requests_metric(decision), 1);
         for (d, side) in [(Direction::Request, &self.req), (Direction::Response, &self.resp)] {
             for f in &side.inspection.findings {
                 // on a shadow route: what would have been done (`shadow_block`, `shadow_redact`)

@@ -30,9 +30,28 @@ extern "C" {
     fn proxy_close_stream(stream_type: u32) -> u32;
 }
 
+/// FNV-1a: metric names are short, fixed and ours (no hash flooding), and
+/// the lookup runs once per counter per request.
+#[derive(Default)]
+struct Fnv(u64);
+
+impl std::hash::Hasher for Fnv {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        let mut h = if self.0 == 0 { 0xcbf2_9ce4_8422_2325 } else { self.0 };
+        for b in bytes {
+            h = (h ^ u64::from(*b)).wrapping_mul(0x0000_0100_0000_01b3);
+        }
+        self.0 = h;
+    }
+}
+
 thread_local! {
-    /// Metric ids by name (one VM per worker thread).
-    static METRICS: RefCell<HashMap<String, u32>> = RefCell::new(HashMap::new());
+    /// Metric ids by name (one VM per worker thread): each name is defined
+    /// once, then only incremented.
+    static METRICS: RefCell<HashMap<String, u32, std::hash::BuildHasherDefault<Fnv>>> = RefCell::new(HashMap::default());
 }
 
 proxy_wasm::main! {{
@@ -166,8 +185,15 @@ fn abi_status(code: u32) -> Result<(), HostError> {
 impl Host for WasmHost {
     fn headers(&self, d: Direction) -> Result<Vec<(String, String)>, HostError> {
         let m = hostcalls::get_map_bytes(headers_map(d)).map_err(host_error)?;
+        // UTF-8 values keep their buffer; others are read lossily.
         Ok(m.into_iter()
-            .map(|(k, v)| (k, String::from_utf8_lossy(&v).into_owned()))
+            .map(|(k, v)| {
+                let v = match String::from_utf8(v) {
+                    Ok(v) => v,
+                    Err(e) => String::from_utf8_lossy(e.as_bytes()).into_owned(),
+                };
+                (k, v)
+            })
             .collect())
     }
 

@@ -66,6 +66,11 @@ pub struct DirPolicy {
     pub skip_headers: Vec<String>,
     pub has_remove: bool,
     pub blocks: bool,
+    /// Some action or path rule redacts (the body may change).
+    pub redacts: bool,
+    /// Every action and path rule is `allow`: nothing found here can be
+    /// logged, redacted or blocked.
+    pub allows_all: bool,
 }
 
 #[derive(Debug)]
@@ -88,6 +93,32 @@ pub struct Route {
     /// What applies without consent: `None` (nothing to check), block, or
     /// this route's alternate policy.
     pub without_consent: Option<WithoutConsent>,
+    /// `on_uninspectable` / `on_stream` set to `block` in the configuration
+    /// itself (not by default): then every direction is read, even one
+    /// that allows everything.
+    pub explicit_block_unreadable: bool,
+    pub explicit_block_stream: bool,
+    /// `piiguard_requests_total` with this route's labels, per overall
+    /// decision (see [`Route::requests_metric`]): named once, never per request.
+    requests_metrics: [String; 6],
+}
+
+/// The overall decisions `piiguard_requests_total` counts.
+const REQUEST_DECISIONS: [&str; 6] = ["allowed", "logged", "shadow", "redacted", "blocked", "incomplete"];
+
+impl Route {
+    /// The `piiguard_requests_total` counter name for this route and an
+    /// overall decision (`allowed` ... `incomplete`).
+    pub fn requests_metric(&self, decision: &str) -> std::borrow::Cow<'_, str> {
+        match REQUEST_DECISIONS.iter().position(|d| *d == decision) {
+            Some(i) => std::borrow::Cow::Borrowed(self.requests_metrics[i].as_str()),
+            None => std::borrow::Cow::Owned(requests_metric_name(&self.name, decision)),
+        }
+    }
+}
+
+fn requests_metric_name(route: &str, decision: &str) -> String {
+    crate::flow::metric_name("piiguard_requests_total", &[("route", route), ("decision", decision)])
 }
 
 #[derive(Debug)]
@@ -175,7 +206,55 @@ pub struct Policy {
     pub subject_header: Option<String>,
     /// The `jwt_authn` payload key whose verified claims name the subject (`subject.verified_payload_key`).
     pub verified_payload_key: Option<String>,
+    /// Some route matches on the Envoy route name, the caller's identity,
+    /// the upstream cluster: only then are they read before routing (else
+    /// when the audit record is written).
+    pub matches_route_name: bool,
+    pub matches_peer: bool,
+    pub matches_cluster: bool,
+    /// A subject source reads the request body / the response body.
+    pub subject_from_request_body: bool,
+    pub subject_from_response_body: bool,
+    /// The subject header names a client could forge, folded the way
+    /// backends fold names (see [`folded_header_eq`]).
+    pub forgeable_subject_headers: Vec<String>,
     pub config: Config,
+}
+
+/// Why a direction is not inspected at all: nothing is read, buffered or
+/// scanned (the audit record says so).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum NotInspected {
+    /// Every action of the direction is `allow` and nothing else needs it
+    /// (no `require_tls` on requests, no subject source in its body, no
+    /// `on_stream`/`on_uninspectable` set to `block`).
+    PolicyAllowsAll,
+    /// `headers`, `query` and `body` are all `false`.
+    InspectionOff,
+}
+
+/// `name` equals `folded` (lower-case, `-` separated) once read the way
+/// CGI/WSGI, nginx and many frameworks read names: `_` and `.` as `-`, any case.
+pub fn folded_header_eq(name: &str, folded: &str) -> bool {
+    name.len() == folded.len()
+        && name.bytes().zip(folded.bytes()).all(|(a, b)| {
+            let a = match a {
+                b'_' | b'.' => b'-',
+                a => a.to_ascii_lowercase(),
+            };
+            a == b
+        })
+}
+
+/// A header name folded (see [`folded_header_eq`]).
+pub fn folded_header_name(name: &str) -> String {
+    name.bytes()
+        .map(|c| match c {
+            b'_' | b'.' => '-',
+            c => c.to_ascii_lowercase() as char,
+        })
+        .collect()
 }
 
 impl std::fmt::Debug for Policy {
@@ -368,6 +447,22 @@ impl Policy {
                 }
             }
         }
+        let all_routes = || routes.iter().chain(std::iter::once(&default));
+        let matches_route_name = all_routes().any(|r| r.matcher.route_name.is_some());
+        let matches_peer = all_routes().any(|r| !r.matcher.peers.is_empty());
+        let matches_cluster = all_routes().any(|r| !r.matcher.clusters.is_empty());
+        let body_source =
+            |want: fn(&config::SubjectSource) -> bool| cfg.subject.as_ref().is_some_and(|s| s.sources.iter().any(want));
+        let subject_from_request_body = body_source(|s| matches!(s, config::SubjectSource::RequestBody(_)));
+        let subject_from_response_body = body_source(|s| matches!(s, config::SubjectSource::ResponseBody(_)));
+        let subject_header = cfg.subject.as_ref().map(|s| s.header.to_ascii_lowercase());
+        let mut forgeable_subject_headers = vec![folded_header_name(crate::flow::DEFAULT_SUBJECT_HEADER)];
+        if let Some(h) = &subject_header {
+            let f = folded_header_name(h);
+            if !forgeable_subject_headers.contains(&f) {
+                forgeable_subject_headers.push(f);
+            }
+        }
         Ok(Policy {
             version: cfg.policy_version.clone(),
             limits: cfg.limits.clone(),
@@ -379,8 +474,14 @@ impl Policy {
             hold_headers: cfg.hold_headers,
             audit_all: cfg.audit.mode == config::AuditMode::All,
             audit_log: cfg.audit.log,
-            subject_header: cfg.subject.as_ref().map(|s| s.header.to_ascii_lowercase()),
+            subject_header,
             verified_payload_key: cfg.subject.as_ref().and_then(|s| s.verified_payload_key.clone()),
+            matches_route_name,
+            matches_peer,
+            matches_cluster,
+            subject_from_request_body,
+            subject_from_response_body,
+            forgeable_subject_headers,
             config: cfg,
         })
     }
@@ -393,6 +494,27 @@ impl Policy {
 
     fn at(&self, index: Option<usize>) -> &Route {
         index.and_then(|i| self.routes.get(i)).unwrap_or(&self.default)
+    }
+
+    /// Why a direction of `route` is not inspected at all, if it is not:
+    /// its inspection is off, or its actions allow everything and nothing
+    /// else needs its headers or body. A direction that could redact or
+    /// block is always inspected, and so is one whose route explicitly
+    /// blocks what cannot be read. (A request that opens a stream the
+    /// route blocks is still stopped: see `Flow`.)
+    pub fn not_inspected(&self, route: &Route, d: crate::model::Direction) -> Option<NotInspected> {
+        use crate::model::Direction;
+        let (dp, from_body) = match d {
+            Direction::Request => (&route.request, self.subject_from_request_body),
+            Direction::Response => (&route.response, self.subject_from_response_body),
+        };
+        if !dp.headers && !dp.query && !dp.body {
+            return Some(NotInspected::InspectionOff);
+        }
+        // require_tls judges the request's findings: the request is read
+        let needs_tls = d == Direction::Request && route.require_tls.is_some();
+        let nothing_else = !from_body && !needs_tls && !route.explicit_block_stream && !route.explicit_block_unreadable;
+        (dp.allows_all && nothing_else).then_some(NotInspected::PolicyAllowsAll)
     }
 
     /// The route for one reading of the path, over every method the request
@@ -779,10 +901,7 @@ fn compile_route(
     let request = compile_dir(&r.request, &format!("{p}.request"), detectors, categories, uses_hash)?;
     let response = compile_dir(&r.response, &format!("{p}.response"), detectors, categories, uses_hash)?;
     let blocks = request.blocks || response.blocks;
-    let redacts = |d: &DirPolicy| {
-        d.resolved.iter().any(|r| r.action == Action::Redact) || d.paths.iter().any(|p| p.action == Action::Redact)
-    };
-    let enforces = blocks || redacts(&request) || redacts(&response) || r.without_consent.is_some();
+    let enforces = blocks || request.redacts || response.redacts || r.without_consent.is_some();
     let block_status = r.block_status.unwrap_or(403);
     if !(400..=599).contains(&block_status) {
         return Err(ConfigError::at(
@@ -859,6 +978,9 @@ fn compile_route(
         require_tls: crate::transport::compile(&r.require_tls, p)?,
         region: r.region.clone(),
         without_consent,
+        explicit_block_unreadable: r.on_uninspectable == Some(OnUninspectable::Block),
+        explicit_block_stream: r.on_stream == Some(config::OnStream::Block),
+        requests_metrics: REQUEST_DECISIONS.map(|d| requests_metric_name(name, d)),
     })
 }
 
@@ -974,6 +1096,10 @@ fn compile_dir(
     let has_remove =
         resolved.iter().any(|r| r.strategy == Strategy::Remove) || paths.iter().any(|p| p.strategy == Strategy::Remove);
     let blocks = resolved.iter().any(|r| r.action == Action::Block) || paths.iter().any(|p| p.action == Action::Block);
+    let redacts =
+        resolved.iter().any(|r| r.action == Action::Redact) || paths.iter().any(|p| p.action == Action::Redact);
+    let allows_all =
+        resolved.iter().all(|r| r.action == Action::Allow) && paths.iter().all(|p| p.action == Action::Allow);
     let mut skip: Vec<String> = SKIP_HEADERS.iter().map(|s| s.to_string()).collect();
     skip.extend(d.skip_headers.iter().map(|s| s.to_ascii_lowercase()));
     Ok(DirPolicy {
@@ -985,6 +1111,8 @@ fn compile_dir(
         skip_headers: skip,
         has_remove,
         blocks,
+        redacts,
+        allows_all,
     })
 }
 

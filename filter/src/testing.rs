@@ -1139,3 +1139,148 @@ pub fn check(l: &Loaded, o: &Observed) -> Vec<String> {
     }
     errs
 }
+
+/// The request shapes the fixed-cost guards (`filter/tests/host_budget.rs`)
+/// and the native profile (`filter/examples/profile_flow.rs`) both play:
+/// one policy, one request and one response each.
+pub mod shapes {
+    use super::{exchange, Exchange, MemoryHost, Sent};
+    use crate::flow::Flow;
+
+    /// Every category redacted, both ways.
+    pub const REDACT_BOTH: &str =
+        r#"{"version":1,"default":{"request":{"actions":{"*":"redact"}},"response":{"actions":{"*":"redact"}}}}"#;
+    /// Every action `allow`, both ways: nothing can be logged, redacted or blocked.
+    pub const ALLOW_BOTH: &str =
+        r#"{"version":1,"default":{"request":{"actions":{"*":"allow"}},"response":{"actions":{"*":"allow"}}}}"#;
+    /// Inspection off both ways (`headers`, `query`, `body` false) on a redacting route.
+    pub const OFF: &str = r#"{"version":1,"default":{"request":{"actions":{"*":"redact"},"body":false,"headers":false,"query":false},"response":{"actions":{"*":"redact"},"body":false,"headers":false,"query":false}}}"#;
+
+    pub struct Shape {
+        pub name: &'static str,
+        pub policy: &'static str,
+        pub method: &'static str,
+        pub req: Vec<u8>,
+        pub resp: Vec<u8>,
+    }
+
+    /// JSON records dense with personal data (names, e-mails, cards), about `size` bytes.
+    pub fn dense(size: usize) -> Vec<u8> {
+        let mut s = String::from("{\"customers\":[");
+        let mut i = 0;
+        while s.len() < size.saturating_sub(200).max(100) {
+            if i > 0 {
+                s.push(',');
+            }
+            s.push_str(&format!(
+                r#"{{"id":{i},"name":"Jane Doe","email":"jane.doe{i}@example.com","card":"4111 1111 1111 1111","note":"order {i} shipped","sku":"W-{i}","qty":2}}"#
+            ));
+            i += 1;
+        }
+        s.push_str("]}");
+        s.into_bytes()
+    }
+
+    /// A product catalog without personal data (SKUs, UUIDs, prices,
+    /// timestamps, words), about `size` bytes: the common clean response.
+    pub fn catalog(size: usize) -> Vec<u8> {
+        let words = [
+            "sturdy", "widget", "garden", "blue", "ships", "in", "a", "box", "for", "everyday", "use", "steel",
+        ];
+        let mut s = String::from("{\"items\":[");
+        let mut i: u64 = 0;
+        while s.len() < size.saturating_sub(300).max(100) {
+            if i > 0 {
+                s.push(',');
+            }
+            let x = i.wrapping_mul(0x9E37_79B9_7F4A_7C15);
+            s.push_str(&format!(
+                r#"{{"sku":"SKU-{:08}","id":"{:08x}-{:04x}-4{:03x}-a{:03x}-{:012x}","price":{}.{:02},"updated":"2026-11-{:02}T{:02}:{:02}:{:02}Z","stock":{},"title":"{} {} {}"}}"#,
+                x % 100_000_000,
+                (x >> 32) as u32,
+                (x >> 16) as u16,
+                x % 0xfff,
+                (x >> 8) % 0xfff,
+                x % 0xffff_ffff_ffff,
+                x % 500,
+                x % 100,
+                1 + i % 28,
+                i % 24,
+                i % 60,
+                (i * 7) % 60,
+                x % 1000,
+                words[(i % 12) as usize],
+                words[((i + 3) % 12) as usize],
+                words[((i + 7) % 12) as usize]
+            ));
+            i += 1;
+        }
+        s.push_str("]}");
+        s.into_bytes()
+    }
+
+    /// The shapes, cheapest first (the names `make bench` uses too).
+    pub fn all() -> Vec<Shape> {
+        let shape = |name, policy, method, req: Vec<u8>, resp: Vec<u8>| Shape {
+            name,
+            policy,
+            method,
+            req,
+            resp,
+        };
+        vec![
+            shape("off_post_1k", OFF, "POST", dense(1024), dense(1024)),
+            shape("allow_post_1k", ALLOW_BOTH, "POST", dense(1024), dense(1024)),
+            shape("get_no_body", REDACT_BOTH, "GET", Vec::new(), Vec::new()),
+            shape("get_clean_16k", REDACT_BOTH, "GET", Vec::new(), catalog(16 * 1024)),
+            shape("dense_1k", REDACT_BOTH, "POST", dense(1024), dense(1024)),
+            shape("dense_16k", REDACT_BOTH, "POST", dense(16 * 1024), dense(16 * 1024)),
+            shape("dense_256k", REDACT_BOTH, "POST", dense(256 * 1024), dense(256 * 1024)),
+        ]
+    }
+
+    fn pairs(h: &[(&str, &str)]) -> Vec<(String, String)> {
+        h.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+    }
+
+    impl Shape {
+        /// The request as a benchmark client sends it.
+        pub fn request(&self) -> Sent {
+            let mut h = pairs(&[
+                (":authority", "bench"),
+                (":path", "/echo"),
+                (":method", self.method),
+                (":scheme", "http"),
+                ("user-agent", "bench/1.0"),
+                ("accept", "*/*"),
+                ("x-forwarded-proto", "http"),
+                ("x-request-id", "5f0c7c6e-2d7b-4f7e-9d6a-0d2b8f0e9a11"),
+            ]);
+            if !self.req.is_empty() {
+                h.push(("content-type".into(), "application/json".into()));
+                h.push(("content-length".into(), self.req.len().to_string()));
+            }
+            Sent::new(h, &self.req, None)
+        }
+
+        /// The upstream's response.
+        pub fn response(&self) -> Sent {
+            let mut h = pairs(&[(":status", "200"), ("server", "envoy")]);
+            if !self.resp.is_empty() {
+                h.push(("content-type".into(), "application/json".into()));
+            }
+            h.push(("content-length".into(), self.resp.len().to_string()));
+            Sent::new(h, &self.resp, None)
+        }
+
+        /// A host as Envoy's would answer (the route name is known).
+        pub fn host(&self) -> MemoryHost {
+            MemoryHost::new().with_property(&["xds", "route_name"], b"echo")
+        }
+
+        /// Plays the exchange through `flow`.
+        pub fn play(&self, flow: &mut Flow, host: &mut MemoryHost, req: &Sent, resp: &Sent) -> Exchange {
+            exchange(flow, host, req, &|_| resp.clone())
+        }
+    }
+}

@@ -1,180 +1,175 @@
-//! Fixed-cost guards: for a table of request shapes, the host calls and the
-//! bytes copied across the host boundary per exchange stay under stated
-//! ceilings. A regression of the per-request cost (an extra header fetch,
-//! a property read, a body read twice, buffering a direction that cannot
-//! change) fails here without timing anything.
+//! Fixed-cost guards: for each request shape (`piiguard::testing::shapes`,
+//! the shapes `examples/profile_flow.rs` times), the host calls, the bytes
+//! copied across the host boundary and the heap allocations per exchange
+//! stay under stated ceilings. A regression of the per-request cost (an
+//! extra header fetch, a property read, a body read twice, buffering a
+//! direction that cannot change, a name formatted per request) fails here
+//! without timing anything. The ceilings are today's figures plus a small
+//! margin: lower them when the cost goes down.
 #![allow(clippy::panic, clippy::unwrap_used, clippy::expect_used)]
 
 use piiguard::engine::Engine;
 use piiguard::policy::Policy;
-use piiguard::testing::{exchange, flow, Call, MemoryHost, Sent};
+use piiguard::testing::shapes::{self, Shape};
+use piiguard::testing::{flow, Call, MemoryHost};
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::cell::Cell;
 use std::rc::Rc;
 
-const REDACT_BOTH: &str =
-    r#"{"version":1,"default":{"request":{"actions":{"*":"redact"}},"response":{"actions":{"*":"redact"}}}}"#;
-const OFF: &str = r#"{"version":1,"default":{"request":{"actions":{"*":"redact"},"body":false,"headers":false,"query":false},"response":{"actions":{"*":"redact"},"body":false,"headers":false,"query":false}}}"#;
+/// Counts the heap allocations of the current thread (tests run in
+/// parallel threads: each counts only its own).
+struct Counting;
 
-fn h(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
-    pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+thread_local! {
+    static ALLOCS: Cell<u64> = const { Cell::new(0) };
 }
 
-fn dense(n: usize) -> Vec<u8> {
-    let mut s = String::from("{\"customers\":[");
-    let mut i = 0;
-    while s.len() < n {
-        if i > 0 {
-            s.push(',');
-        }
-        s.push_str(&format!(
-            r#"{{"id":{i},"email":"jane.doe{i}@example.com","card":"4111 1111 1111 1111"}}"#
-        ));
-        i += 1;
+unsafe impl GlobalAlloc for Counting {
+    unsafe fn alloc(&self, l: Layout) -> *mut u8 {
+        let _ = ALLOCS.try_with(|c| c.set(c.get() + 1));
+        // SAFETY: forwarded unchanged to the system allocator.
+        unsafe { System.alloc(l) }
     }
-    s.push_str("]}");
-    s.into_bytes()
-}
-
-fn catalog(n: usize) -> Vec<u8> {
-    let mut s = String::from("{\"items\":[");
-    let mut i = 0;
-    while s.len() < n {
-        if i > 0 {
-            s.push(',');
-        }
-        s.push_str(&format!(
-            r#"{{"sku":"SKU-{:08}","id":"9e3779b9-7f4a-4c15-a{:03}-0d2b8f0e9a11","price":{}.99,"updated":"2026-11-05T12:34:56Z","title":"sturdy garden widget"}}"#,
-            i * 7919,
-            i % 1000,
-            i % 500
-        ));
-        i += 1;
+    unsafe fn dealloc(&self, p: *mut u8, l: Layout) {
+        // SAFETY: forwarded unchanged to the system allocator.
+        unsafe { System.dealloc(p, l) }
     }
-    s.push_str("]}");
-    s.into_bytes()
+    unsafe fn realloc(&self, p: *mut u8, l: Layout, n: usize) -> *mut u8 {
+        let _ = ALLOCS.try_with(|c| c.set(c.get() + 1));
+        // SAFETY: forwarded unchanged to the system allocator.
+        unsafe { System.realloc(p, l, n) }
+    }
 }
 
-struct Shape {
-    name: &'static str,
-    policy: &'static str,
-    method: &'static str,
-    req: Vec<u8>,
-    resp: Vec<u8>,
-    /// Ceilings per exchange (today's figures): all host calls; bytes read
-    /// from body buffers (`Call::Body`; 0 = never buffered); whole header
-    /// maps fetched; property reads (route name, peer, cluster, request id,
-    /// transport, response flags).
-    max_calls: u64,
-    max_body_read: u64,
-    max_header_maps: u64,
-    max_properties: u64,
+#[global_allocator]
+static GLOBAL: Counting = Counting;
+
+fn allocs() -> u64 {
+    ALLOCS.with(Cell::get)
 }
 
-fn run(s: &Shape) -> MemoryHost {
+/// Ceilings per exchange: all host calls; bytes read from body buffers
+/// (`Call::Body`; 0 = never buffered); whole header maps fetched; property
+/// reads; heap allocations of the whole exchange (flow, in-memory host and
+/// driver; `None`: not guarded, the engine's scan dominates).
+struct Ceiling {
+    calls: u64,
+    body_read: u64,
+    header_maps: u64,
+    properties: u64,
+    allocs: Option<u64>,
+}
+
+fn ceiling(name: &str) -> Ceiling {
+    let c = |calls, body_read, header_maps, properties, allocs| Ceiling {
+        calls,
+        body_read,
+        header_maps,
+        properties,
+        allocs,
+    };
+    match name {
+        // the floor: one request header map (routing, forged subject
+        // headers), the response flags, one counter
+        "off_post_1k" => c(3, 0, 1, 1, Some(120)),
+        "allow_post_1k" => c(3, 0, 1, 1, Some(120)),
+        // headers inspected both ways, nothing buffered
+        "get_no_body" => c(4, 0, 2, 1, Some(165)),
+        // one response body read, nothing written back
+        "get_clean_16k" => c(6, 16 * 1024, 2, 1, None),
+        // + the audit record (route name, peer, cluster, request id read
+        // for it), the time, the requests counter and one per finding kind
+        "dense_1k" => c(22, 2 * 1024, 2, 5, None),
+        "dense_16k" => c(22, 2 * 16 * 1024, 2, 5, None),
+        "dense_256k" => c(22, 2 * 256 * 1024, 2, 5, None),
+        other => panic!("shape {other} has no ceiling: add one"),
+    }
+}
+
+struct Measured {
+    host: MemoryHost,
+    allocs: u64,
+    replied: bool,
+}
+
+fn run(s: &Shape) -> Measured {
     let engine = Rc::new(Engine::new(Policy::from_json(s.policy.as_bytes()).unwrap(), None).unwrap());
+    let (req, resp) = (s.request(), s.response());
+    // warm: the shared scratch's caches are filled on the first exchange
     let mut f = flow(&engine);
-    let mut host = MemoryHost::new().with_property(&["xds", "route_name"], b"echo");
-    let req = Sent::new(
-        h(&[
-            (":authority", "shop"),
-            (":path", "/catalog"),
-            (":method", s.method),
-            (":scheme", "https"),
-            ("content-type", "application/json"),
-            ("x-request-id", "5f0c7c6e-2d7b-4f7e-9d6a-0d2b8f0e9a11"),
-        ]),
-        &s.req,
-        None,
-    );
-    let resp_body = s.resp.clone();
-    let ex = exchange(&mut f, &mut host, &req, &move |_| {
-        Sent::new(
-            h(&[(":status", "200"), ("content-type", "application/json")]),
-            &resp_body,
-            None,
-        )
-    });
-    assert!(!ex.replied, "{}: not blocked", s.name);
-    host
+    s.play(&mut f, &mut s.host(), &req, &resp);
+    let mut host = s.host();
+    let mut f = flow(&engine);
+    let before = allocs();
+    let ex = s.play(&mut f, &mut host, &req, &resp);
+    let allocs = allocs() - before;
+    Measured {
+        host,
+        allocs,
+        replied: ex.replied,
+    }
 }
 
 #[test]
-fn host_calls_and_bytes_per_shape_stay_under_ceilings() {
-    let shapes = [
-        Shape {
-            name: "inspection off, 1 KB POST and response",
-            policy: OFF,
-            method: "POST",
-            req: dense(1024),
-            resp: dense(1024),
-            max_calls: 10,
-            max_body_read: 0,
-            max_header_maps: 2,
-            max_properties: 6,
-        },
-        Shape {
-            name: "GET without body, headers-only response",
-            policy: REDACT_BOTH,
-            method: "GET",
-            req: Vec::new(),
-            resp: Vec::new(),
-            max_calls: 10,
-            max_body_read: 0,
-            max_header_maps: 2,
-            max_properties: 6,
-        },
-        Shape {
-            name: "GET, 16 KB clean JSON response",
-            policy: REDACT_BOTH,
-            method: "GET",
-            req: Vec::new(),
-            resp: catalog(16 * 1024),
-            max_calls: 12,
-            max_body_read: 16 * 1024 + 256,
-            max_header_maps: 2,
-            max_properties: 6,
-        },
-        Shape {
-            name: "dense 16 KB both ways",
-            policy: REDACT_BOTH,
-            method: "POST",
-            req: dense(16 * 1024),
-            resp: dense(16 * 1024),
-            max_calls: 24,
-            max_body_read: 2 * 16 * 1024 + 512,
-            max_header_maps: 2,
-            max_properties: 7,
-        },
-    ];
+fn host_calls_bytes_and_allocations_per_shape_stay_under_ceilings() {
     let mut failures = Vec::new();
-    for s in &shapes {
-        let host = run(s);
+    for s in shapes::all() {
+        let m = run(&s);
+        let max = ceiling(s.name);
+        let host = &m.host;
         let calls = host.total_calls();
         let body = host.stat(Call::Body).bytes;
         let maps = host.stat(Call::Headers).calls;
         let props = host.stat(Call::Property).calls;
         eprintln!(
-            "{}: {calls} calls, {body} body bytes read, {maps} header maps, {props} properties",
-            s.name
+            "{}: {calls} calls, {body} body bytes read, {maps} header maps, {props} properties, {} allocations",
+            s.name, m.allocs
         );
-        if calls > s.max_calls {
-            failures.push(format!("{}: {calls} host calls > {}", s.name, s.max_calls));
+        let mut over = |what: &str, got: u64, max: u64| {
+            if got > max {
+                failures.push(format!("{}: {what} {got} > {max}", s.name));
+            }
+        };
+        over("host calls", calls, max.calls);
+        over("body bytes read", body, max.body_read + 512);
+        over("header maps fetched", maps, max.header_maps);
+        over("property reads", props, max.properties);
+        if let Some(a) = max.allocs {
+            over("allocations", m.allocs, a);
         }
-        if body > s.max_body_read {
-            failures.push(format!("{}: {body} body bytes read > {}", s.name, s.max_body_read));
-        }
-        if maps > s.max_header_maps {
-            failures.push(format!(
-                "{}: {maps} header maps fetched > {}",
-                s.name, s.max_header_maps
-            ));
-        }
-        if props > s.max_properties {
-            failures.push(format!("{}: {props} property reads > {}", s.name, s.max_properties));
-        }
-        // a body is read at most once per direction
-        if host.stat(Call::Body).calls > 2 {
-            failures.push(format!("{}: body read {} times", s.name, host.stat(Call::Body).calls));
+        // a body is read at most once per direction, and a clean one is not written back
+        over("body reads", host.stat(Call::Body).calls, 2);
+        if m.replied {
+            failures.push(format!("{}: blocked", s.name));
         }
     }
     assert!(failures.is_empty(), "{failures:#?}");
+}
+
+#[test]
+fn a_clean_body_is_read_once_and_never_written_back() {
+    let s = shapes::all().into_iter().find(|s| s.name == "get_clean_16k").unwrap();
+    let m = run(&s);
+    assert_eq!(m.host.stat(Call::Body).calls, 1, "one read of the response");
+    assert_eq!(m.host.stat(Call::SetBody).calls, 0, "unchanged: not re-serialised");
+    assert!(m.host.body_writes.is_empty());
+    // the control: the dense shape does change, and is written back once per direction
+    let s = shapes::all().into_iter().find(|s| s.name == "dense_1k").unwrap();
+    let m = run(&s);
+    assert_eq!(m.host.stat(Call::SetBody).calls, 2);
+}
+
+#[test]
+fn directions_that_cannot_change_are_not_read() {
+    for name in ["off_post_1k", "allow_post_1k"] {
+        let s = shapes::all().into_iter().find(|s| s.name == name).unwrap();
+        let m = run(&s);
+        assert_eq!(m.host.stat(Call::Body).calls, 0, "{name}: no body read");
+        assert_eq!(
+            m.host.stat(Call::Headers).calls,
+            1,
+            "{name}: only the request headers (routing, forged subject headers)"
+        );
+        assert_eq!(m.host.stat(Call::RemoveHeader).calls, 0, "{name}: content-length kept");
+    }
 }

@@ -11,12 +11,27 @@ use std::rc::Rc;
 
 const EMAIL: &str = "jane.doe@example.com";
 
-fn engine(hold: bool) -> Rc<Engine> {
-    let cfg = format!(
-        r#"{{"version":1,"hold_headers":{hold},"audit":{{"mode":"all"}},"default":{{"request":{{"actions":{{"*":"redact"}}}},"response":{{"actions":{{"*":"redact"}}}}}}}}"#
-    );
+/// Redacts both ways. `by_route_name`: a route matches on the Envoy route
+/// name, so the `xds.route_name` property decides the policy and is read
+/// before routing (without such a route, properties are read only for the
+/// audit record, after the data is decided).
+fn engine_with(hold: bool, by_route_name: bool) -> Rc<Engine> {
+    let redact = r#"{"request":{"actions":{"*":"redact"}},"response":{"actions":{"*":"redact"}}}"#;
+    let routes = if by_route_name {
+        format!(
+            r#","routes":[{{"name":"by-route","match":{{"route_name":"r"}},{}}}]"#,
+            &redact[1..redact.len() - 1]
+        )
+    } else {
+        String::new()
+    };
+    let cfg = format!(r#"{{"version":1,"hold_headers":{hold},"audit":{{"mode":"all"}},"default":{redact}{routes}}}"#);
     let policy = Policy::from_json(cfg.as_bytes()).unwrap_or_else(|e| panic!("{e}"));
     Rc::new(Engine::new(policy, None).unwrap_or_else(|e| panic!("{}", e.0)))
+}
+
+fn engine(hold: bool) -> Rc<Engine> {
+    engine_with(hold, true)
 }
 
 fn h(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
@@ -24,6 +39,10 @@ fn h(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
 }
 
 fn run(hold: bool, fail: Call, with: HostError) -> (Exchange, MemoryHost) {
+    run_on(&engine(hold), fail, with)
+}
+
+fn run_on(engine: &Rc<Engine>, fail: Call, with: HostError) -> (Exchange, MemoryHost) {
     let body = format!(r#"{{"email":"{EMAIL}"}}"#);
     let req = Sent::new(
         h(&[
@@ -52,7 +71,7 @@ fn run(hold: bool, fail: Call, with: HostError) -> (Exchange, MemoryHost) {
         .with_property(&["xds", "route_name"], b"r")
         .failing(fail);
     host.fail_with = Some(with);
-    let mut f = flow(&engine(hold));
+    let mut f = flow(engine);
     let ex = exchange(&mut f, &mut host, &req, &resp);
     (ex, host)
 }
@@ -100,6 +119,23 @@ fn every_failing_call_fails_closed() {
                 );
             }
         }
+    }
+}
+
+#[test]
+fn properties_routing_does_not_need_fail_nothing_open() {
+    // No route matches on a property: they are read for the audit record
+    // only. Unreadable, the record lacks them; the data is still redacted.
+    for with in [HostError::Failed, HostError::Unavailable] {
+        let (ex, host) = run_on(&engine_with(true, false), Call::Property, with);
+        assert_eq!(ex.client_status, 200, "{ex:?}");
+        assert!(leaked(&ex).is_empty(), "{ex:?}");
+        let audit = host.audit().unwrap();
+        assert_eq!(audit["decision"], "redacted", "{audit}");
+        assert!(audit.get("envoy_route").is_none(), "{audit}");
+        // the same exchange with readable properties records the route name
+        let (_, host) = run_on(&engine_with(true, false), Call::Count, with);
+        assert_eq!(host.audit().unwrap()["envoy_route"], "r");
     }
 }
 
