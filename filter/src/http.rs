@@ -334,23 +334,16 @@ pub fn method_overrides(headers: &[(String, String)], raw_path: &str) -> Vec<Str
             }
         }
     };
-    let folded = |k: &str| -> String {
-        k.bytes()
-            .map(|c| match c {
-                b'_' | b'.' => '-',
-                c => c.to_ascii_lowercase() as char,
-            })
-            .collect()
-    };
+    // names compared as backends fold them, without a copy per header
+    let is = |k: &str, name: &str| crate::policy::folded_header_eq(k, name);
     let mut method = "";
     let mut content_type = None;
     for (k, v) in headers {
-        let k = folded(k);
-        if METHOD_OVERRIDE_HEADERS.contains(&k.as_str()) {
+        if METHOD_OVERRIDE_HEADERS.iter().any(|h| is(k, h)) {
             add(v);
-        } else if k == ":method" {
+        } else if is(k, ":method") {
             method = v;
-        } else if k == "content-type" {
+        } else if is(k, "content-type") {
             content_type = Some(v.as_str());
         }
     }
