@@ -357,7 +357,7 @@ impl Flow {
                 .to_string(),
             path: crate::urlpath::path_part(path).to_string(),
             method: header(&headers, ":method").unwrap_or("GET").to_string(),
-            method_overrides: crate::http::method_overrides(&headers, &path),
+            method_overrides: crate::http::method_overrides(&headers, path),
             peer: peer.filter(|s| !s.is_empty()),
             cluster,
         };
