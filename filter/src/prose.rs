@@ -1021,7 +1021,9 @@ impl Prose {
             while q > 0 && t[q - 1].is_ascii_lowercase() {
                 q -= 1;
             }
-            if q < p && lower_eq_any(&t[q..p], PARTICLES) {
+            // `del Rey`; `saint Jean`, `la reine Caroline` (a saint, a
+            // sovereign)
+            if q < p && (lower_eq_any(&t[q..p], PARTICLES) || lower_eq_any(&t[q..p], HONORIFIC_WORDS)) {
                 return None;
             }
         }
@@ -1509,6 +1511,14 @@ fn prev_word_capitalised(t: &[u8], i: usize) -> bool {
     }
     k < i - 1 && char_at(t, k).is_some_and(|(c, _)| c.is_uppercase())
 }
+
+/// Lowercase words before a given name that make it a saint's or a
+/// sovereign's (`saint Jean`, `la reine Caroline`).
+#[rustfmt::skip]
+const HONORIFIC_WORDS: &[&str] = &[
+    "saint", "sainte", "san", "santa", "santo", "sankt", "são", "st", "king", "queen", "prince", "princess", "roi",
+    "reine", "rey", "reina", "re", "regina", "könig", "königin", "koning", "koningin", "pope", "pape", "papa",
+];
 
 /// Company forms after a name (`Johnson Inc`, `Ford Motor Company`).
 #[rustfmt::skip]

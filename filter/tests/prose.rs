@@ -375,6 +375,7 @@ fn cue_table() {
         ("42 Victor Hugo Street", &[(Kind::Address, "42 Victor Hugo Street")]),
         ("Camino de Santiago", &[]),
         ("Zoë", &[]),
+        ("Passion selon saint Matthieu, version de concert", &[]),
         ("Hi Team,", &[]),
         ("Thanks, Support Team", &[]),
     ];
