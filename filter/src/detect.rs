@@ -254,6 +254,22 @@ impl DetectorSet {
                 });
             });
         }
+        // Digit groups split by separators no pattern reads (`:`, `|`, `•`,
+        // one per line, a space after every digit): scanned again joined,
+        // keeping only detectors with check digits (`normalize::join_digit_groups`).
+        if let Some(j) = crate::normalize::join_digit_groups(hay) {
+            self.scan_builtin(&j.text, scratch, &mut |d, s, e| {
+                if JOINED_DETECTORS.iter().any(|&b| b as u16 == d) {
+                    let (s, e) = j.original_span(s, e);
+                    let (a, b) = norm.original_span(s, e);
+                    out.push(RawMatch {
+                        detector: d,
+                        start: a,
+                        end: b,
+                    });
+                }
+            });
+        }
         if let Some(re) = &self.custom {
             let mut pos = 0;
             while pos <= hay.len() {
@@ -909,6 +925,22 @@ pub(crate) fn check_numeric(
 /// Keeps `out[first..]` ordered and non-overlapping: the earliest, then the
 /// longest match wins; a later match that runs past it keeps its tail (so
 /// that, e.g., the domain of an e-mail address glued to a token is covered).
+/// Detectors whose validator keeps its precision on digits joined across
+/// odd separators (check digits with structure: Luhn with issuer ranges,
+/// mod 97 with country lengths, national ids with check digits and dates).
+const JOINED_DETECTORS: &[Builtin] = &[
+    Builtin::PaymentCard,
+    Builtin::Iban,
+    Builtin::FrNir,
+    Builtin::DeSteuerId,
+    Builtin::PlPesel,
+    Builtin::SePersonnummer,
+    Builtin::NoFnr,
+    Builtin::FiHetu,
+    Builtin::EsDni,
+    Builtin::ItCodiceFiscale,
+];
+
 fn order(out: &mut Vec<RawMatch>, first: usize) {
     if out.len() - first > 1 {
         let tail = &mut out[first..];

@@ -444,6 +444,192 @@ pub fn normalize(input: &[u8]) -> Normalized<'_> {
     }
 }
 
+/// Digit groups joined across separators the detectors do not read as one
+/// value (`4111:1111:1111:1111`, `4111|1111|…`, `4111•1111…`, `4111/…`, one
+/// group per line, `4 1 1 1 …` with a space after every digit): a text of
+/// just those runs, each rewritten the way the detectors read a value
+/// (groups separated by one space; single characters joined), and a map
+/// from every byte of it back to the scanned text.
+///
+/// Only runs whose separators are all alike and whose groups have the shape
+/// of a value ([`value_shaped`]) qualify: times (`12:34:56`), ratios, dates,
+/// table rows, numeric paths and IPv6 addresses are never joined, and
+/// what is found in the joined text still has to pass its validator
+/// (callers keep only detectors with check digits).
+pub struct Joined {
+    pub text: Vec<u8>,
+    map: Vec<u32>,
+}
+
+impl Joined {
+    /// The range of the scanned text that `start..end` of the joined text
+    /// came from.
+    pub fn original_span(&self, start: usize, end: usize) -> (usize, usize) {
+        match (self.map.get(start), end.checked_sub(1).and_then(|e| self.map.get(e))) {
+            (Some(&a), Some(&z)) if start < end => (a as usize, z as usize + 1),
+            _ => (0, 0),
+        }
+    }
+}
+
+/// Fewest digits in a run worth joining (a Swedish personnummer has 10).
+pub const JOIN_MIN_DIGITS: usize = 10;
+
+/// Longest token (letters and digits) inside a joined run: IBAN groups are
+/// 4, card groups at most 6; a longer token is a value on its own.
+const JOIN_MAX_TOKEN: usize = 8;
+
+/// Most tokens in one run (a card with a space after every digit has 19,
+/// an IBAN split per character 34).
+const JOIN_MAX_TOKENS: usize = 40;
+
+/// The separator at `i`: (its kind, its length). Kinds: `b' '` a single
+/// space or tab; otherwise the joiner byte (`:`, `|`, `*`, `/`, `\\`, `\n`,
+/// `;`, `~`, `+`, `=`, `#`, or 0xB7 for `•`, `·`, `∙`, `⋅`, `‧`), with
+/// optional spaces around it and `\r\n` as `\n`.
+fn separator_at(t: &[u8], i: usize) -> Option<(u8, usize)> {
+    let mut j = i;
+    while j < t.len() && j - i < 2 && matches!(t[j], b' ' | b'\t') {
+        j += 1;
+    }
+    let lead = j - i;
+    let (kind, len) = match t.get(j..) {
+        Some([b'\r', b'\n', ..]) => (b'\n', 2),
+        Some([c @ (b':' | b'|' | b'*' | b'/' | b'\\' | b'\n' | b'\r' | b';' | b'~' | b'+' | b'=' | b'#'), ..]) => {
+            (if *c == b'\r' { b'\n' } else { *c }, 1)
+        }
+        // U+2022 bullet, U+2219 bullet operator, U+22C5 dot operator, U+2027 hyphenation point, U+00B7 middle dot
+        Some([0xE2, 0x80, 0xA2 | 0xA7, ..]) | Some([0xE2, 0x88, 0x99, ..]) | Some([0xE2, 0x8B, 0x85, ..]) => (0xB7, 3),
+        Some([0xC2, 0xB7, ..]) => (0xB7, 2),
+        _ => {
+            return (lead == 1).then_some((b' ', 1));
+        }
+    };
+    let mut k = j + len;
+    let mut trail = 0;
+    while k < t.len() && trail < 2 && matches!(t[k], b' ' | b'\t') {
+        k += 1;
+        trail += 1;
+    }
+    Some((kind, k - i))
+}
+
+/// Whether the tokens of a run have the grouping a value is written in:
+/// one character each (10 to 34), a card (4-4-4-4, 4-4-4-4-3, 4-6-5,
+/// 4-6-4), an IBAN (country and check digits, groups of 4, a shorter last
+/// group) or a French NIR (1-2-2-2-3-3-2). Pipe tables, numeric paths and
+/// lists of numbers in other groupings are left as they are.
+fn value_shaped(t: &[u8], tokens: &[(usize, usize)]) -> bool {
+    let lens: Vec<usize> = tokens.iter().map(|&(a, z)| z - a).collect();
+    let digits_only = tokens.iter().all(|&(a, z)| t[a..z].iter().all(u8::is_ascii_digit));
+    if lens.iter().all(|&l| l == 1) {
+        return (JOIN_MIN_DIGITS..=34).contains(&lens.len());
+    }
+    if digits_only {
+        return matches!(
+            lens.as_slice(),
+            [4, 4, 4, 4] | [4, 4, 4, 4, 3] | [4, 6, 5] | [4, 6, 4] | [1, 2, 2, 2, 3, 3, 2]
+        );
+    }
+    let first = &t[tokens[0].0..tokens[0].1];
+    let iban_head =
+        first.len() == 4 && first[..2].iter().all(u8::is_ascii_alphabetic) && first[2..].iter().all(u8::is_ascii_digit);
+    let (last, middle) = match lens.split_last() {
+        Some((l, m)) => (*l, m),
+        None => return false,
+    };
+    let total: usize = lens.iter().sum();
+    iban_head && middle.iter().all(|&l| l == 4) && (1..=4).contains(&last) && (15..=34).contains(&total)
+}
+
+/// See [`Joined`]. `None` when no run qualifies (the common case, found
+/// without allocating).
+pub fn join_digit_groups(t: &[u8]) -> Option<Joined> {
+    if t.iter().filter(|c| c.is_ascii_digit()).count() < JOIN_MIN_DIGITS {
+        return None;
+    }
+    let mut out: Option<Joined> = None;
+    let mut tokens: Vec<(usize, usize)> = Vec::new();
+    let mut i = 0;
+    while i < t.len() {
+        if !t[i].is_ascii_alphanumeric() || (i > 0 && t[i - 1].is_ascii_alphanumeric()) {
+            i += 1;
+            continue;
+        }
+        // A run starting at token `i`: tokens joined by one kind of separator.
+        tokens.clear();
+        let mut kind: Option<u8> = None;
+        let mut j = i;
+        let mut digits = 0;
+        loop {
+            let st = j;
+            while j < t.len() && t[j].is_ascii_alphanumeric() {
+                j += 1;
+            }
+            // a space joins only single characters (`4 1 1 1 …`): spaced
+            // groups are read as they are
+            if j - st > JOIN_MAX_TOKEN || tokens.len() >= JOIN_MAX_TOKENS || (kind == Some(b' ') && j - st != 1) {
+                break;
+            }
+            digits += t[st..j].iter().filter(|c| c.is_ascii_digit()).count();
+            tokens.push((st, j));
+            match separator_at(t, j) {
+                Some((k, len))
+                    if kind.is_none_or(|kk| kk == k)
+                        && (k != b' ' || j - st == 1)
+                        && t.get(j + len).is_some_and(u8::is_ascii_alphanumeric) =>
+                {
+                    kind = Some(k);
+                    j += len;
+                }
+                _ => break,
+            }
+        }
+        let end = tokens.last().map_or(i + 1, |&(_, e)| e);
+        let qualifies = match kind {
+            _ if digits < JOIN_MIN_DIGITS || tokens.len() < 2 => false,
+            // IPv6 (eight groups of hex) is not one value
+            Some(b':')
+                if tokens.len() == 8
+                    && tokens
+                        .iter()
+                        .all(|&(a, z)| z - a <= 4 && t[a..z].iter().all(u8::is_ascii_hexdigit)) =>
+            {
+                false
+            }
+            Some(_) => value_shaped(t, &tokens),
+            None => false,
+        };
+        if qualifies {
+            let o = out.get_or_insert_with(|| Joined {
+                text: Vec::new(),
+                map: Vec::new(),
+            });
+            if !o.text.is_empty() {
+                o.text.push(b'\n');
+                o.map.push(tokens[0].0 as u32);
+            }
+            let single = tokens.iter().all(|&(a, z)| z - a == 1);
+            for (n, &(a, z)) in tokens.iter().enumerate() {
+                if n > 0 && !single {
+                    o.text.push(b' ');
+                    o.map.push(a as u32);
+                }
+                o.text.extend_from_slice(&t[a..z]);
+                o.map.extend((a..z).map(|k| k as u32));
+            }
+        }
+        // A run that ends at a change of separator: its last token may
+        // start the next one.
+        i = match tokens.len() {
+            n if n > 1 && !qualifies => tokens[n - 1].0,
+            _ => end,
+        }
+        .max(i + 1);
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -472,5 +658,61 @@ mod tests {
         let p = t.iter().position(|&c| c == b'4').unwrap_or(0);
         let (a, b) = n.original_span(p, p + 2);
         assert_eq!(&s[a..b], "４2");
+    }
+
+    fn joined(s: &str) -> Vec<String> {
+        match join_digit_groups(s.as_bytes()) {
+            None => Vec::new(),
+            Some(j) => j
+                .text
+                .split(|&c| c == b'\n')
+                .map(|r| String::from_utf8_lossy(r).into_owned())
+                .collect(),
+        }
+    }
+
+    #[test]
+    fn joins_digit_groups_across_odd_separators() {
+        let card = "4111 1111 1111 1111";
+        for s in [
+            "4111:1111:1111:1111",
+            "4111|1111|1111|1111",
+            "4111 | 1111 | 1111 | 1111",
+            "4111*1111*1111*1111",
+            "4111\u{2022}1111\u{2022}1111\u{2022}1111",
+            "4111 \u{b7} 1111 \u{b7} 1111 \u{b7} 1111",
+            "4111/1111/1111/1111",
+            "4111\n1111\n1111\n1111",
+            "4111\r\n1111\r\n1111\r\n1111",
+        ] {
+            assert_eq!(joined(&format!("card {s} exp")), [card], "{s:?}");
+        }
+        assert_eq!(joined("4 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1"), ["4111111111111111"]);
+        assert_eq!(joined("DE89|3704|0044|0532|0130|00"), ["DE89 3704 0044 0532 0130 00"]);
+        // the map covers the original bytes, separators included
+        let s = "pay 4111:1111:1111:1111 now";
+        let j = join_digit_groups(s.as_bytes());
+        let span = j.as_ref().map(|j| j.original_span(0, j.text.len()));
+        assert_eq!(span.map(|(a, b)| &s[a..b]), Some("4111:1111:1111:1111"));
+    }
+
+    #[test]
+    fn leaves_times_dates_tables_and_addresses_alone() {
+        for s in [
+            "12:34:56",
+            "2024-01-01 12:34:56",
+            "at 10:30:00 on 31/12/2024",
+            "1|2|3",
+            "| 1 | 2 | 3 | 4 |",
+            "3:2",
+            "2001:4860:4860:0000:0000:0000:0000:8888",
+            "1 2 3 4 5",
+            "4111 1111 1111 1111",
+            "41111111111111111111111111",
+            "a b c d e f g h i j k l m n o p",
+            "",
+        ] {
+            assert!(joined(s).is_empty(), "{s:?}: {:?}", joined(s));
+        }
     }
 }
