@@ -373,7 +373,9 @@ impl Flow {
         // goes, in every spelling a backend could fold to the subject header
         // (configured or default, with or without a `subject` section).
         let mut headers = headers;
-        let forged = |k: &str| policy.forgeable_subject_headers.iter().any(|f| folded_header_eq(k, f));
+        let forged = |k: &str| {
+            crate::subject::spells_subject_header(k, &policy.forgeable_subject_headers, policy.config.subject.as_ref())
+        };
         if headers.iter().any(|(k, _)| forged(k)) {
             let names: Vec<String> = headers
                 .iter()

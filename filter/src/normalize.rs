@@ -542,6 +542,58 @@ fn value_shaped(t: &[u8], tokens: &[(usize, usize)]) -> bool {
     iban_head && middle.iter().all(|&l| l == 4) && (1..=4).contains(&last) && (15..=34).contains(&total)
 }
 
+/// Appends `t[a..z]` to the joined text as a line of its own.
+fn push_line(out: &mut Option<Joined>, t: &[u8], a: usize, z: usize) {
+    let o = out.get_or_insert_with(|| Joined {
+        text: Vec::new(),
+        map: Vec::new(),
+    });
+    if !o.text.is_empty() {
+        o.text.push(b'\n');
+        o.map.push(a as u32);
+    }
+    o.text.extend_from_slice(&t[a..z]);
+    o.map.extend((a..z).map(|k| k as u32));
+}
+
+/// Longest token searched for glued values (bounded work on long tokens).
+const GLUED_MAX_TOKEN: usize = 256;
+
+/// IBANs glued to letters or digits inside one token
+/// (`IBANDE89370400440532013000EUR`), found where the validator is strong:
+/// a country whose BBAN structure is known, its exact length and mod 97
+/// here, the BBAN structure in the detector. (A card between letters, `ref4111111111111111x`, is already
+/// read by the card detector; one inside a longer run of digits is not.)
+fn glued_values(t: &[u8], start: usize, end: usize, out: &mut Option<Joined>) {
+    if end - start > GLUED_MAX_TOKEN {
+        return;
+    }
+    let tok = &t[start..end];
+    for p in 0..tok.len().saturating_sub(14) {
+        let head = &tok[p..p + 4];
+        if !(head[0].is_ascii_uppercase()
+            && head[1].is_ascii_uppercase()
+            && head[2].is_ascii_digit()
+            && head[3].is_ascii_digit())
+        {
+            continue;
+        }
+        // only countries whose BBAN structure is known: the detector checks it
+        let Some(len) =
+            crate::validate::iban_length(&head[..2]).filter(|_| crate::validate::bban_format(&head[..2]).is_some())
+        else {
+            continue;
+        };
+        let Some(w) = tok.get(p..p + len) else {
+            continue;
+        };
+        let whole = p == 0 && len == tok.len();
+        if !whole && w.iter().all(|c| c.is_ascii_uppercase() || c.is_ascii_digit()) && crate::validate::iban_mod97(w) {
+            push_line(out, t, start + p, start + p + len);
+        }
+    }
+}
+
 /// See [`Joined`]. `None` when no run qualifies (the common case, found
 /// without allocating).
 pub fn join_digit_groups(t: &[u8]) -> Option<Joined> {
@@ -554,6 +606,15 @@ pub fn join_digit_groups(t: &[u8]) -> Option<Joined> {
     while i < t.len() {
         if !t[i].is_ascii_alphanumeric() || (i > 0 && t[i - 1].is_ascii_alphanumeric()) {
             i += 1;
+            continue;
+        }
+        let tok_end = t[i..]
+            .iter()
+            .position(|c| !c.is_ascii_alphanumeric())
+            .map_or(t.len(), |k| i + k);
+        if tok_end - i > JOIN_MAX_TOKEN {
+            glued_values(t, i, tok_end, &mut out);
+            i = tok_end;
             continue;
         }
         // A run starting at token `i`: tokens joined by one kind of separator.

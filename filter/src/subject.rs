@@ -8,6 +8,57 @@ use crate::model::{ConsentState, Direction};
 use crate::policy::{PathSeg, Route};
 use crate::redact;
 
+/// Whether a request header may be read by a backend as the subject header
+/// (one of `subject_names`): its name, case folded and with every character
+/// other than letters and digits removed, contains the subject header's name
+/// reduced the same way (without its `x-` prefix when at least 8 letters and
+/// digits remain). That covers what backends fold (case, `_`, `.`,
+/// doubled dashes), CGI-style prefixes (`http-x-piiguard-subject`) and
+/// suffixes (`x-piiguard-subject-id`, `x-piiguard-subjectid`). A header the
+/// policy names as a subject source is never one: the operator trusts it as
+/// input.
+pub fn spells_subject_header(
+    name: &str,
+    subject_names: &[String],
+    subject: Option<&crate::config::SubjectConfig>,
+) -> bool {
+    let is_source = subject.iter().flat_map(|s| s.sources.iter()).any(|s| match s {
+        crate::config::SubjectSource::Header(h) => h.eq_ignore_ascii_case(name),
+        _ => false,
+    });
+    !is_source
+        && subject_names.iter().any(|s| {
+            // the conventional `x-` prefix is not needed to read it
+            // (`x-forwarded-piiguard-subject`), when enough name is left
+            let core = s
+                .get(..2)
+                .filter(|p| p.eq_ignore_ascii_case("x-") || p.eq_ignore_ascii_case("x_"))
+                .and_then(|_| s.get(2..))
+                .filter(|c| squashed(c).count() >= 8)
+                .unwrap_or(s);
+            contains_squashed(name, core)
+        })
+}
+
+/// Letters and digits of `s`, lower-cased (no allocation).
+fn squashed(s: &str) -> impl Iterator<Item = u8> + Clone + '_ {
+    s.bytes()
+        .filter(u8::is_ascii_alphanumeric)
+        .map(|c| c.to_ascii_lowercase())
+}
+
+/// Whether `squashed(hay)` contains `squashed(needle)` (non-empty).
+fn contains_squashed(hay: &str, needle: &str) -> bool {
+    if squashed(needle).next().is_none() {
+        return false;
+    }
+    let h = hay.as_bytes();
+    (0..h.len()).filter(|&i| h[i].is_ascii_alphanumeric()).any(|i| {
+        let mut rest = squashed(&hay[i..]);
+        squashed(needle).all(|c| rest.next() == Some(c))
+    })
+}
+
 impl Engine {
     /// The keyed pseudonym of a data subject's raw identifier.
     pub fn pseudonym(&self, raw: &str) -> Option<String> {
@@ -171,4 +222,53 @@ pub fn json_path_scalar(v: &serde_json::Value, path: &str) -> Option<String> {
         };
     }
     scalar(cur)
+}
+
+#[cfg(test)]
+mod spelling_tests {
+    use super::spells_subject_header;
+
+    #[test]
+    fn subject_header_spellings() {
+        let names = vec!["x-piiguard-subject".to_string()];
+        let none = None;
+        for n in [
+            "x-piiguard-subject",
+            "X-PiiGuard-Subject",
+            "x_piiguard_subject",
+            "x.piiguard.subject",
+            "x--piiguard-subject",
+            "xpiiguardsubject",
+            "x-piiguard-subject-id",
+            "x-piiguard-subjectid",
+            "x-piiguard-subject ",
+            "http-x-piiguard-subject",
+            "x-x-piiguard-subject",
+            "x-piiguard-sub-ject-2",
+            "x-forwarded-piiguard-subject",
+            "piiguard-subject",
+        ] {
+            assert!(spells_subject_header(n, &names, none), "{n:?}");
+        }
+        for n in [
+            "x-piiguard-subjec",
+            "x-user-id",
+            "x-piiguard",
+            "subject",
+            "x-piiguard-object",
+        ] {
+            assert!(!spells_subject_header(n, &names, none), "{n:?}");
+        }
+        // a configured subject source is input, never forged
+        let sources_cfg: Option<crate::config::SubjectConfig> =
+            serde_json::from_str(r#"{"sources":[{"header":"X-PiiGuard-Subject-Raw"}]}"#).ok();
+        assert!(sources_cfg.is_some());
+        let sources = sources_cfg.as_ref();
+        assert!(!spells_subject_header("x-piiguard-subject-raw", &names, sources));
+        assert!(spells_subject_header("x-piiguard-subject-id", &names, sources));
+        // a short configured name keeps its prefix: `x-user` does not take `user-agent`
+        let short = vec!["x-user".to_string()];
+        assert!(!spells_subject_header("user-agent", &short, none));
+        assert!(spells_subject_header("x-user-id", &short, none));
+    }
 }

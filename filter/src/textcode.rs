@@ -300,11 +300,73 @@ fn push_char(out: &mut Vec<u8>, src: &mut Vec<(u32, u32)>, cp: u32, a: usize, b:
     push(out, src, ch.encode_utf8(&mut buf).as_bytes(), a, b);
 }
 
-/// Drops `<!-- ... -->`, `<?...?>` and the CDATA markers, recording CDATA sections.
+/// HTML elements that render inside a run of text: a reader sees the text
+/// on both sides of their tags as one word (`jane<span>@</span>example.com`).
+const INLINE_TAGS: &[&[u8]] = &[
+    b"a", b"abbr", b"b", b"bdi", b"bdo", b"big", b"cite", b"code", b"data", b"del", b"dfn", b"em", b"font", b"i",
+    b"ins", b"kbd", b"mark", b"nobr", b"q", b"s", b"samp", b"small", b"span", b"strike", b"strong", b"sub", b"sup",
+    b"time", b"tt", b"u", b"var", b"wbr",
+];
+
+/// Longest tag taken apart (attributes included); longer ones stay as text.
+const MAX_TAG: usize = 512;
+
+/// The length of the tag at the start of `rest` when it joins the text
+/// around it: an inline element's opening or closing tag, any self-closing
+/// tag (`<x/>`), or an empty element (`<x></x>`, both tags). `None` for
+/// any other markup: block elements and elements with content separate
+/// fields, and their text stays apart.
+fn joining_tag(rest: &[u8]) -> Option<usize> {
+    let close = rest.get(1) == Some(&b'/');
+    let name_at = if close { 2 } else { 1 };
+    let name_len = rest
+        .get(name_at..)?
+        .iter()
+        .take_while(|c| c.is_ascii_alphanumeric() || matches!(c, b'-' | b'_' | b':' | b'.'))
+        .count();
+    if name_len == 0 || !rest[name_at].is_ascii_alphabetic() {
+        return None;
+    }
+    let name = &rest[name_at..name_at + name_len];
+    let window = &rest[..rest.len().min(MAX_TAG)];
+    let end = window
+        .iter()
+        .skip(1)
+        .position(|&c| c == b'>' || c == b'<')
+        .map(|k| k + 1)?;
+    if window[end] != b'>' {
+        return None;
+    }
+    let after = name_at + name_len;
+    if after < end && !matches!(rest[after], b' ' | b'\t' | b'\r' | b'\n' | b'/') {
+        return None;
+    }
+    let len = end + 1;
+    let self_closing = !close && rest[end - 1] == b'/';
+    if self_closing || INLINE_TAGS.iter().any(|t| t.eq_ignore_ascii_case(name)) {
+        return Some(len);
+    }
+    // `<x ...></x>`: an empty element
+    if !close {
+        let tail = &rest[len..];
+        if tail.len() > name_len + 2
+            && tail.starts_with(b"</")
+            && tail[2..2 + name_len].eq_ignore_ascii_case(name)
+            && tail[2 + name_len] == b'>'
+        {
+            return Some(len + name_len + 3);
+        }
+    }
+    None
+}
+
+/// Drops `<!-- ... -->`, `<?...?>`, the CDATA markers and tags that join
+/// the text around them ([`joining_tag`]), recording CDATA sections.
 fn strip_markup(input: &[u8], cdata: &mut Vec<(usize, usize)>) -> Option<Decoded> {
     let finder = memchr::memmem::Finder::new(b"<!");
     let pi = memchr::memmem::find(input, b"<?").is_some();
-    if finder.find(input).is_none() && !pi {
+    let tags = memchr::memchr_iter(b'<', input).any(|i| joining_tag(&input[i..]).is_some());
+    if finder.find(input).is_none() && !pi && !tags {
         return None;
     }
     let mut out = Vec::with_capacity(input.len());
@@ -335,6 +397,12 @@ fn strip_markup(input: &[u8], cdata: &mut Vec<(usize, usize)>) -> Option<Decoded
         } else if rest.starts_with(b"<?") {
             if let Some(e) = memchr::memmem::find(&rest[2..], b"?>") {
                 i += 2 + e + 2;
+                changed = true;
+                continue;
+            }
+        } else if rest.starts_with(b"<") {
+            if let Some(n) = joining_tag(rest) {
+                i += n;
                 changed = true;
                 continue;
             }
@@ -725,6 +793,32 @@ mod tests {
         let (a, b) = v.span(3, 19);
         assert_eq!(&s[a..b], "<![CDATA[jane]]>@example.com");
         assert_eq!(dec("<e>a<!-- x -->b</e>", false), "<e>a<!-- x -->b</e>");
+    }
+
+    #[test]
+    fn inline_and_empty_tags_join_the_text_around_them() {
+        assert_eq!(
+            dec("<p>jane<span>@</span>example.com</p>", true),
+            "<p>jane@example.com</p>"
+        );
+        assert_eq!(dec("4111<b></b>1111<i>1111</i>1111", true), "4111111111111111");
+        assert_eq!(dec("jane<wbr>.doe<br/>@x<foo></foo>.com", true), "jane.doe@x.com");
+        assert_eq!(
+            dec("<a href=\"/x\">jane</a>@<SPAN class=\"y\">example.com</SPAN>", true),
+            "jane@example.com"
+        );
+        // block elements and elements with content keep their texts apart
+        assert_eq!(dec("<td>4111</td><td>1111</td>", true), "<td>4111</td><td>1111</td>");
+        assert_eq!(dec("<x>4111</x><y>1111</y>", true), "<x>4111</x><y>1111</y>");
+        // a lone `<` or a broken tag is text
+        assert_eq!(dec("a < b and <b c", true), "a < b and <b c");
+        assert_eq!(dec("<b>x</b>", false), "<b>x</b>");
+        // the span of a joined value covers its tags
+        let s = "<p>jane<span>@</span>example.com</p>";
+        let v = view(s.as_bytes(), true).unwrap();
+        let p = v.text.windows(4).position(|w| w == b"jane").unwrap();
+        let (a, b) = v.span(p, p + "jane@example.com".len());
+        assert_eq!(&s[a..b], "jane<span>@</span>example.com");
     }
 
     #[test]

@@ -148,7 +148,7 @@ pub fn iban_length(cc: &[u8]) -> Option<usize> {
 /// The BBAN structure of a country's IBAN (SWIFT IBAN registry), as
 /// (count, kind) runs: `n` digits, `a` upper-case letters, `c` alphanumerics.
 /// Countries not listed are checked by length and mod-97 only.
-fn bban_format(cc: &[u8]) -> Option<&'static [(u8, u8)]> {
+pub(crate) fn bban_format(cc: &[u8]) -> Option<&'static [(u8, u8)]> {
     Some(match cc {
         b"AD" => &[(8, b'n'), (12, b'c')],
         b"AT" => &[(16, b'n')],

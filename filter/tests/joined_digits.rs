@@ -203,3 +203,68 @@ fn clean_text_with_separators_stays_clean() {
     }
     assert_eq!(n, 0);
 }
+
+/// Red team class 3: a card or IBAN glued to letters or digits.
+#[test]
+fn values_glued_to_letters_are_found_where_the_validator_is_strong() {
+    positives_glued(&[
+        ("ref4111111111111111x", "payment_card", "4111111111111111"),
+        ("card:visa4111111111111111exp1228", "payment_card", "4111111111111111"),
+        ("amex378282246310005end", "payment_card", "378282246310005"),
+        ("IBANDE89370400440532013000EUR", "iban", "DE89370400440532013000"),
+        ("xGB82WEST12345698765432", "iban", "GB82WEST12345698765432"),
+        ("FR1420041010050500013M02606paid", "iban", "FR1420041010050500013M02606"),
+        ("12DE89370400440532013000", "iban", "DE89370400440532013000"),
+    ]);
+    // one character off, a hex hash, a different length: nothing
+    for text in [
+        "ref4111111111111112x",
+        "IBANDE89370400440532013001EUR",
+        "ref41111111111111111x",
+        "ref411111111111x",
+    ] {
+        let f = found(text);
+        assert!(
+            f.iter().all(|(i, _)| i != "payment_card" && i != "iban"),
+            "{text:?}: {f:?}"
+        );
+    }
+}
+
+fn positives_glued(cases: &[(&str, &str, &str)]) {
+    for (text, id, value) in cases {
+        let f = found(text);
+        assert!(
+            f.iter().any(|(i, v)| i == id && v == value),
+            "{text:?}: expected {id} {value:?}, got {f:?}"
+        );
+    }
+}
+
+/// Glued ids in clean data: a 16-digit run between letters is read as a
+/// card exactly as often as the same digits standing alone (the validators'
+/// rate), and IBAN-shaped substrings of random tokens almost never pass.
+#[test]
+fn glued_false_positives_are_the_validators() {
+    let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
+    let mut next = || {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        x
+    };
+    let n = 5_000;
+    let (mut glued, mut alone, mut iban) = (0, 0, 0);
+    let alphabet = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
+    for _ in 0..n {
+        let digits = format!("{:016}", next() % 10_000_000_000_000_000);
+        let card = |t: String| found(&t).iter().any(|(i, _)| i == "payment_card");
+        glued += usize::from(card(format!("ORD{digits}X")));
+        alone += usize::from(card(format!("order {digits} x")));
+        let token: String = (0..40).map(|_| alphabet[(next() % 36) as usize] as char).collect();
+        iban += usize::from(found(&token).iter().any(|(i, _)| i == "iban"));
+    }
+    eprintln!("glued 16-digit ids read as cards: {glued} of {n} (standing alone: {alone}); random 40-char tokens with an IBAN: {iban} of {n}");
+    assert_eq!(glued, alone);
+    assert!(iban <= n / 1000, "{iban} of {n}");
+}
