@@ -14,7 +14,7 @@ use crate::config::{Action, OnOversize};
 use crate::detect::Scratch;
 use crate::encoding::{self, Coding, DecodeError};
 use crate::engine::{BodyResult, ConsentState, Decision, Direction, Engine, Finding, Inspection, Uninspected};
-use crate::policy::{folded_header_eq, NotInspected, RequestInfo, Route, WithoutConsent};
+use crate::policy::{NotInspected, RequestInfo, Route, WithoutConsent};
 use crate::transport;
 use std::cell::{OnceCell, RefCell};
 use std::rc::Rc;
