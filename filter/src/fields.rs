@@ -294,7 +294,10 @@ pub fn classify(words: &Words) -> Option<FieldClass> {
         | b"cardholdername" | b"holdername" | b"patientname"
         // de, fr, es, it, nl
         | b"vorname" | b"nachname" | b"familienname" | b"prenom" | b"apellido" | b"apellidos" | b"cognome"
-        | b"voornaam" | b"achternaam" => strong(PersonName),
+        | b"voornaam" | b"achternaam"
+        // glued compounds (lower-cased header names: `x-accountholder`)
+        | b"accountholder" | b"accountholdername" | b"cardholder" | b"nameoncard" | b"nameonaccount"
+        | b"beneficiaryname" | b"payeename" => strong(PersonName),
         b"nom" | b"nombre" | b"nome" | b"naam" if single => weak(PersonName),
         b"first" | b"last" | b"given" | b"family" | b"middle" if prev == b"name" => strong(PersonName),
         b"address" | b"addr" => {
@@ -377,7 +380,32 @@ pub fn classify(words: &Words) -> Option<FieldClass> {
         | b"socialsecuritynumber"
         | b"idnumber"
         | b"driverslicense"
-        | b"driverlicense" => strong(NationalId),
+        | b"driverlicense"
+        // glued compounds (lower-cased header names: `x-taxpayerid`)
+        | b"taxpayerid"
+        | b"taxpayernumber"
+        | b"taxnumber"
+        | b"taxidnumber"
+        | b"passportno"
+        | b"nationalidnumber"
+        | b"idcardnumber"
+        | b"driverslicensenumber"
+        | b"driverlicensenumber"
+        | b"socialsecurityno"
+        | b"steuernummer"
+        | b"steueridentifikationsnummer"
+        | b"personalausweisnummer"
+        | b"reisepassnummer"
+        | b"sozialversicherungsnummer"
+        | b"rijksregisternummer"
+        | b"personnummer"
+        | b"henkilotunnus"
+        | b"fodselsnummer"
+        | b"contribuinte"
+        | b"numerocontribuinte"
+        | b"partitaiva"
+        | b"vatnumber"
+        | b"vatid" => strong(NationalId),
         b"number" | b"no" | b"num" | b"id" | b"code"
             if any(
                 prev,
@@ -405,13 +433,20 @@ pub fn classify(words: &Words) -> Option<FieldClass> {
         }
         b"license" | b"licence" if any(prev, &[b"driver", b"driving", b"drivers"]) => strong(NationalId),
         b"fiscale" if prev == b"codice" => strong(NationalId),
-        b"iban" | b"bic" | b"swift" | b"accountnumber" | b"routingnumber" | b"sortcode" => strong(BankAccount),
+        b"iva" if prev == b"partita" => strong(NationalId),
+        b"iban" | b"bic" | b"swift" | b"accountnumber" | b"routingnumber" | b"sortcode" | b"bankaccount"
+        | b"bankaccountnumber" | b"kontonummer" => strong(BankAccount),
         b"number" | b"no" | b"num" if any(prev, &[b"account", b"routing", b"bank"]) => strong(BankAccount),
         b"code" if prev == b"sort" => strong(BankAccount),
-        b"pan" | b"cvv" | b"cvc" | b"cvv2" | b"cardnumber" | b"creditcard" | b"ccnumber" => strong(PaymentCard),
+        b"pan" | b"cvv" | b"cvc" | b"cvv2" | b"cardnumber" | b"creditcard" | b"ccnumber" | b"creditcardnumber"
+        | b"debitcardnumber" => strong(PaymentCard),
         b"number" | b"no" | b"num" if any(prev, &[b"card", b"cc"]) => strong(PaymentCard),
         b"card" if prev == b"credit" || prev == b"debit" => strong(PaymentCard),
-        b"password" | b"passwd" | b"pwd" | b"passphrase" | b"secret" | b"apikey" | b"pin" | b"otp" => {
+        b"password" | b"passwd" | b"pwd" | b"passphrase" | b"secret" | b"apikey" | b"pin" | b"otp"
+        // glued compounds (lower-cased header names: `x-awssecretaccesskey`)
+        | b"accesskeyid" | b"awsaccesskeyid" | b"secretaccesskey" | b"awssecretaccesskey" | b"secretkey"
+        | b"privatekey" | b"clientsecret" | b"apisecret" | b"accesstoken" | b"refreshtoken" | b"authtoken"
+        | b"apitoken" | b"sessiontoken" | b"idtoken" | b"bearertoken" => {
             strong(Credential)
         }
         b"token"
