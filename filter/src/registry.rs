@@ -156,14 +156,14 @@ registry! {
         r"\b[A-Za-z][A-Za-z0-9+.\-]{1,15}://[^\s/?#@:'\x22<>]{1,64}:[^\s/?#@'\x22<>]{0,128}@",
         &[], d::check_url_credentials);
     IdDocument => "id_document_number", "national_id", Alnum, None, scan(18,
-        r"(?i:passport|reisepass|passeport|pasaporte|passaporto|paspoort|paszport|passaporte|driver'?s? licen[cs]e|driving licen[cs]e|f(?:\xC3\xBC|ue|u)hrerschein|permis de conduire|permiso de conducir|carnet de conducir|patente di guida|rijbewijs|prawo jazdy|carta de condu(?:\xC3\xA7|c)(?:\xC3\xA3|a)o|identity card|id card|personalausweis|ausweis|carte d'identit(?:\xC3\xA9|e)|carta d'identit(?:\xC3\xA0|a)|identiteitskaart|dow(?:\xC3\xB3|o)d osobisty)(?:[ \t:#.\-]{1,3}(?i:no|nr|number|num|nummer|numero|n(?:\xC3\xBA|u)mero|num(?:\xC3\xA9|e)ro|n\xC2\xB0|n\xC2\xBA)?){1,2}[ \t:#.\-]{0,3}[A-Z0-9][A-Z0-9\-]{4,15}\b",
-        &["passport", "reisepass", "passeport", "pasaporte", "passaporto", "paspoort", "paszport", "licence", "license",
+        r"(?i:passport|reisepass|pass-?nr|passnummer|passeport|pasaporte|passaporto|paspoort|paszport|passaporte|driver'?s? licen[cs]e|driving licen[cs]e|f(?:\xC3\xBC|ue|u)hrerschein|permis de conduire|permiso de conducir|carnet de conducir|patente di guida|rijbewijs|prawo jazdy|carta de condu(?:\xC3\xA7|c)(?:\xC3\xA3|a)o|identity card|id card|personalausweis|ausweis|carte d'identit(?:\xC3\xA9|e)|carta d'identit(?:\xC3\xA0|a)|identiteitskaart|dow(?:\xC3\xB3|o)d osobisty)(?:[ \t:#.\-]{1,3}(?i:no|nr|number|num|nummer|numero|n(?:\xC3\xBA|u)mero|num(?:\xC3\xA9|e)ro|n\xC2\xB0|n\xC2\xBA|is|ist|es|est|\xC3\xA8|was)?){1,3}[ \t:#.\-]{0,3}[A-Z0-9][A-Z0-9\-]{4,15}\b",
+        &["passport", "reisepass", "pass-nr", "passnr", "passnummer", "passeport", "pasaporte", "passaporto", "paspoort", "paszport", "licence", "license",
           "hrerschein", "permis de conduire", "permiso de conducir", "carnet de conducir", "patente di guida", "rijbewijs",
           "prawo jazdy", "carta de condu", "identity card", "id card", "ausweis", "carte d'identit", "carta d'identit",
           "identiteitskaart", "osobisty"],
         d::check_id_document);
     EuVat => "eu_vat", "tax_id", Alnum, None, scan(17,
-        r"\b(?:ATU[0-9]{8}|(?:BE|DE|DK|FI|IT|PL|PT|SE)[ \-]?[0-9](?:[ .\-]?[0-9]){7,11}|ES[ \-]?[0-9A-Z][0-9]{7}[0-9A-Z]|FR[ \-]?[0-9A-HJ-NP-Z]{2}[ ]?[0-9]{3}[ ]?[0-9]{3}[ ]?[0-9]{3}|NL[ \-]?[0-9]{9}B[0-9]{2})\b",
+        r"\b(?:ATU[0-9]{8}|(?:BE|DE|DK|FI|IT|PL|PT|SE)[ .\-]?[0-9](?:[ .\-]?[0-9]){7,11}|ES[ \-]?[0-9A-Z][0-9]{7}[0-9A-Z]|FR[ \-]?[0-9A-HJ-NP-Z]{2}[ ]?[0-9]{3}[ ]?[0-9]{3}[ ]?[0-9]{3}|NL[ \-]?[0-9]{9}B[0-9]{2})\b",
         &[], d::check_vat);
     // values under a field name that says what they are (`fields::classify`)
     NameField => "name_field", "person_name", Trim, Some(F::PersonName), None;

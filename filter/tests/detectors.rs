@@ -479,6 +479,7 @@ fn eu_vat_numbers() {
         ("USt-IdNr.: DE 136 695 976", "eu_vat", "DE 136 695 976"),
         ("DE129273398", "eu_vat", "DE129273398"),
         ("ATU10223006", "eu_vat", "ATU10223006"),
+        ("DE.136.695.976", "eu_vat", "DE.136.695.976"),
         ("BE0403170701", "eu_vat", "BE0403170701"),
         ("DK13585628", "eu_vat", "DK13585628"),
         ("FI20774740", "eu_vat", "FI20774740"),
@@ -579,6 +580,9 @@ fn identity_documents_with_their_word() {
         ("rijbewijs 5123456789", "id_document_number", "5123456789"),
         ("Personalausweis: L01X00T47", "id_document_number", "L01X00T47"),
         ("ID card 12AB3456", "id_document_number", "12AB3456"),
+        ("my passport number is CD7654321 and", "id_document_number", "CD7654321"),
+        ("Pass-Nr.: F12345671", "id_document_number", "F12345671"),
+        ("Mi pasaporte es AAA123456", "id_document_number", "AAA123456"),
     ]);
     negatives(
         "id_document_number",
@@ -590,6 +594,8 @@ fn identity_documents_with_their_word() {
             "driver's license USA",
             "passport 12345",
             "id card AAAAAAAA",
+            "the passport is VALID",
+            "pass 12345678",
         ],
     );
 }
