@@ -2,15 +2,11 @@
 //! with the same engine the filter runs in Envoy.
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
-use piiguard::config::Action;
-use piiguard::detect::Scratch;
-use piiguard::engine::{Decision, Direction, Engine};
-use piiguard::policy::{Policy, RequestInfo};
-use piiguard::redact::Hasher;
-use std::io::{Read, Write};
+use std::io::Write;
 use std::process::ExitCode;
 
 mod check;
+mod scan;
 mod time;
 mod trail;
 
@@ -80,7 +76,9 @@ A policy that pseudonymises (subject, `hash`) warns when the file does not set P
   piiguard scan --policy examples/payments.json --path /payments --method POST body.json
   piiguard scan --policy=examples/payments.json --direction=response --json response.json
 
-The findings go to stderr (detector, category, location, count, action); the body to stdout.")]
+The payload goes through the filter's own flow (headers, path and query included), as in Envoy.
+The findings go to stderr (detector, category, location, count, action; the other direction's
+are marked with it); to stdout the body as it leaves the filter, or its block reply.")]
     Scan(ScanArgs),
     /// Like scan, but say which route matched, why, and which rule decided each finding
     #[command(after_help = "Examples:
@@ -117,6 +115,15 @@ enum Dir {
     Response,
 }
 
+/// The downstream connection, as `require_tls` judges it.
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum Conn {
+    Plaintext,
+    Tls,
+    /// TLS with a client certificate (the mesh)
+    Mtls,
+}
+
 #[derive(Args)]
 struct ScanArgs {
     /// Policy file (JSON or YAML policy, Envoy config, Istio manifest)
@@ -144,6 +151,9 @@ struct ScanArgs {
     cluster: Option<String>,
     #[arg(long, value_enum, default_value = "request")]
     direction: Dir,
+    /// The client's connection (for `require_tls`)
+    #[arg(long, value_enum, default_value = "tls")]
+    connection: Conn,
     /// Content type (default: sniffed)
     #[arg(long)]
     content_type: Option<String>,
@@ -245,8 +255,8 @@ fn main() -> ExitCode {
     };
     let res = match cli.command {
         Command::Check { inputs, allow_none } => run_check(&inputs, allow_none),
-        Command::Scan(a) => scan(&a, false),
-        Command::Explain(a) => scan(&a, true),
+        Command::Scan(a) => scan::scan(&a, false),
+        Command::Explain(a) => scan::scan(&a, true),
         Command::Schema => {
             outln!("{}", schema_text());
             Ok(0)
@@ -313,138 +323,4 @@ fn run_check(paths: &[String], allow_none: bool) -> Result<u8, String> {
         return Err("no piiguard configuration found in the input(s)".into());
     }
     Ok(if bad > 0 { EXIT_INVALID } else { 0 })
-}
-
-fn scan(o: &ScanArgs, explain: bool) -> Result<u8, String> {
-    let input = check::read_inputs(std::slice::from_ref(&o.policy))?
-        .into_iter()
-        .next()
-        .ok_or("no policy")?;
-    let e = check::configs_in(&input)?
-        .found
-        .into_iter()
-        .next()
-        .ok_or_else(|| format!("{}: no piiguard configuration found", o.policy))?;
-    let policy = match Policy::from_json(e.json.as_bytes()) {
-        Ok(p) => p,
-        Err(err) => {
-            eprintln!("{}", check::describe(&input, &e, &err));
-            return Ok(EXIT_INVALID);
-        }
-    };
-    let hasher = o.hash_key.as_deref().and_then(|k| Hasher::new(k.as_bytes(), None));
-    let engine = Engine::new(policy, hasher).map_err(|e| e.to_string())?;
-    let mut body = Vec::new();
-    match o.input.as_deref() {
-        Some(p) if p != "-" => body = std::fs::read(p).map_err(|e| format!("{p}: {e}"))?,
-        _ => {
-            std::io::stdin()
-                .lock()
-                .read_to_end(&mut body)
-                .map_err(|e| format!("stdin: {e}"))?;
-        }
-    }
-    let info = RequestInfo {
-        route_name: o.envoy_route.clone(),
-        authority: o.host.clone(),
-        path: o.path.clone(),
-        method: o.method.to_ascii_uppercase(),
-        method_overrides: Vec::new(),
-        peer: o.peer.clone(),
-        cluster: o.cluster.clone(),
-    };
-    let direction = match o.direction {
-        Dir::Request => Direction::Request,
-        Dir::Response => Direction::Response,
-    };
-    let (route, why) = match &o.route {
-        Some(name) => (
-            engine
-                .policy
-                .route_by_name(name)
-                .ok_or_else(|| format!("no route named {name:?}"))?,
-            vec![],
-        ),
-        None => engine.policy.explain_route(&info),
-    };
-    let res = engine.inspect_body(
-        route,
-        direction,
-        o.content_type.as_deref(),
-        &body,
-        &mut Scratch::default(),
-    );
-    let decision = res.inspection.decision(route.shadow);
-    if explain {
-        outln!("route: {}", route.name);
-        match &o.route {
-            Some(_) => outln!("  chosen with --route"),
-            None => {
-                for (name, reason) in &why {
-                    outln!("  skipped {name}: {reason}");
-                }
-                if route.name == engine.policy.default.name {
-                    outln!("  no route matched: default");
-                } else {
-                    outln!("  matched {}", route.name);
-                }
-            }
-        }
-        if route.shadow {
-            outln!("  shadow: actions are reported, only logged");
-        }
-        outln!("direction: {}", direction.as_str());
-        if res.inspection.findings.is_empty() {
-            outln!("findings: none");
-        }
-        for f in &res.inspection.findings {
-            outln!(
-                "finding: {} ({}) at {} x{} -> {} by {}",
-                f.detector,
-                f.category,
-                f.location,
-                f.count,
-                f.action.as_str(),
-                f.rule
-            );
-        }
-        if let Some(u) = &res.inspection.uninspected {
-            outln!("not inspected: {u}");
-        }
-        outln!("decision: {}", decision.as_str());
-    } else if o.json {
-        let findings: Vec<serde_json::Value> = res
-            .inspection
-            .findings
-            .iter()
-            .map(|f| serde_json::json!({"detector": f.detector, "category": f.category, "location": f.location, "count": f.count, "action": f.action.as_str(), "rule": f.rule}))
-            .collect();
-        let v = serde_json::json!({"route": route.name, "direction": direction.as_str(), "decision": decision.as_str(), "findings": findings, "uninspected": res.inspection.uninspected});
-        outln!("{}", serde_json::to_string_pretty(&v).unwrap_or_default());
-    } else {
-        if decision == Decision::Blocked {
-            let v = serde_json::json!({"error": "personal_data_blocked", "direction": direction.as_str(), "categories": res.inspection.categories(Action::Block), "status": route.block_status});
-            outln!("{v}");
-        } else {
-            let mut out = std::io::stdout().lock();
-            if out.write_all(res.body.as_deref().unwrap_or(&body)).is_err() {
-                std::process::exit(0);
-            }
-        }
-        for f in &res.inspection.findings {
-            eprintln!(
-                "{}\t{}\t{}\tx{}\t{}",
-                f.detector,
-                f.category,
-                f.location,
-                f.count,
-                f.action.as_str()
-            );
-        }
-    }
-    Ok(match decision {
-        Decision::Blocked => EXIT_BLOCKED,
-        Decision::Redacted => EXIT_REDACTED,
-        _ => 0,
-    })
 }

@@ -298,6 +298,15 @@ impl Flow {
         route_at(&self.engine, self.route, self.consent_alt)
     }
 
+    /// What one direction's inspection found so far, with the rule that
+    /// decided each finding (the CLI's `explain`).
+    pub fn inspection(&self, d: Direction) -> &Inspection {
+        match d {
+            Direction::Request => &self.req.inspection,
+            Direction::Response => &self.resp.inspection,
+        }
+    }
+
     fn side(&mut self, d: Direction) -> &mut Side {
         match d {
             Direction::Request => &mut self.req,
