@@ -210,14 +210,7 @@ impl Engine {
                     ValueOutcome::Keep => {}
                     // `:method`, `:scheme`, `:protocol` cannot be rewritten: what
                     // a route would redact there blocks instead.
-                    _ if pseudo && redacting => insp.findings.push(Finding {
-                        detector: "unrewritable".into(),
-                        category: "uninspectable".into(),
-                        location: loc.clone(),
-                        count: 1,
-                        action: Action::Block,
-                        rule: "header".into(),
-                    }),
+                    _ if pseudo && redacting => insp.findings.push(Finding::unrewritable(loc.clone())),
                     _ if pseudo => {}
                     ValueOutcome::Replace(v) if redacting => new_value = Some(String::from_utf8_lossy(&v).into_owned()),
                     ValueOutcome::Remove if redacting => {

@@ -14,6 +14,7 @@ use crate::config::{Action, OnOversize};
 use crate::detect::Scratch;
 use crate::encoding::{self, Coding, DecodeError};
 use crate::engine::{BodyResult, ConsentState, Decision, Direction, Engine, Finding, Inspection, Uninspected};
+use crate::model::FindingKind;
 use crate::policy::{NotInspected, RequestInfo, Route, WithoutConsent};
 use crate::transport;
 use std::cell::{OnceCell, RefCell};
@@ -457,12 +458,7 @@ impl Flow {
         d == Direction::Request
             && self.plaintext
             && self.route().require_tls.is_some()
-            && self
-                .req
-                .inspection
-                .findings
-                .iter()
-                .any(|f| f.category != "uninspectable")
+            && self.req.inspection.findings.iter().any(|f| f.kind.is_personal_data())
     }
 
     fn plaintext_upstream(&self, host: &dyn Host) -> bool {
@@ -472,12 +468,7 @@ impl Flow {
                 .require_tls
                 .as_ref()
                 .is_some_and(|req| transport::upstream_was_plaintext(req, &|p| host.property(p).ok().flatten()))
-            && self
-                .req
-                .inspection
-                .findings
-                .iter()
-                .any(|f| f.category != "uninspectable")
+            && self.req.inspection.findings.iter().any(|f| f.kind.is_personal_data())
     }
 
     pub fn on_response_headers(&mut self, host: &mut dyn Host, end_of_stream: bool) -> Step {
@@ -735,7 +726,7 @@ impl Flow {
                 .findings
                 .iter()
                 .filter(|f| f.action == Action::Block)
-                .all(|f| f.category == "uninspectable");
+                .all(|f| !f.kind.is_personal_data());
         self.side(d).inspection.merge(res.inspection);
         let shadow = self.route().shadow;
         if self.plaintext_violation(d) && !shadow {
@@ -968,27 +959,31 @@ impl Flow {
                     (_, a) => a.as_str(),
                 };
                 let (route, dir) = (route.name.as_str(), d.as_str());
-                match f.detector.as_str() {
-                    "oversize" => host.count(
+                match f.kind {
+                    FindingKind::Oversize => host.count(
                         &metric_name(
                             "piiguard_oversize_total",
                             &[("route", route), ("direction", dir), ("action", action)],
                         ),
                         1,
                     ),
-                    "host_error" => host.count(
+                    FindingKind::HostError => host.count(
                         &metric_name("piiguard_host_errors_total", &[("route", route), ("direction", dir)]),
                         1,
                     ),
-                    "uninspectable" => host.count(
+                    FindingKind::Uninspectable | FindingKind::Stream => host.count(
                         &metric_name(
                             "piiguard_uninspectable_total",
                             &[("route", route), ("direction", dir), ("action", action)],
                         ),
                         1,
                     ),
-                    det => {
-                        let det = if det.starts_with("path:") { "path_rule" } else { det };
+                    kind => {
+                        // path rules are named by their kind (their ids hold the configured path)
+                        let det = match kind {
+                            FindingKind::PathRule => kind.as_str(),
+                            _ => f.detector.as_str(),
+                        };
                         host.count(
                             &metric_name(
                                 "piiguard_findings_total",
@@ -1011,101 +1006,21 @@ impl Flow {
 
 #[cfg(test)]
 mod tests {
-    //! The state machine against a fake host: the same callbacks Envoy makes.
+    //! The state machine against the in-memory host: the same callbacks Envoy makes.
     use super::*;
     use crate::policy::Policy;
+    use crate::testing::MemoryHost;
 
-    #[derive(Default)]
-    struct Fake {
-        req_headers: Vec<(String, String)>,
-        resp_headers: Vec<(String, String)>,
-        req_body: Vec<u8>,
-        resp_body: Vec<u8>,
-        reply: Option<(u32, Vec<u8>)>,
-        audit: Vec<u8>,
-        counters: Vec<(String, u64)>,
-        /// Host properties by dotted path (`connection.mtls`, ...).
-        props: Vec<(&'static str, Vec<u8>)>,
+    /// The in-memory host holding one request.
+    fn holding(headers: Vec<(String, String)>, body: &[u8]) -> MemoryHost {
+        let mut host = MemoryHost::new().with_property(&["request", "id"], b"rid-1");
+        host.request.headers = headers;
+        host.request.buffer = body.to_vec();
+        host
     }
 
-    impl Host for Fake {
-        fn headers(&self, d: Direction) -> Result<Vec<(String, String)>, HostError> {
-            Ok(if d == Direction::Request {
-                self.req_headers.clone()
-            } else {
-                self.resp_headers.clone()
-            })
-        }
-        fn set_headers(&mut self, d: Direction, h: &[(String, String)]) -> Result<(), HostError> {
-            *(if d == Direction::Request {
-                &mut self.req_headers
-            } else {
-                &mut self.resp_headers
-            }) = h.to_vec();
-            Ok(())
-        }
-        fn remove_header(&mut self, d: Direction, name: &str) -> Result<(), HostError> {
-            let h = if d == Direction::Request {
-                &mut self.req_headers
-            } else {
-                &mut self.resp_headers
-            };
-            h.retain(|(k, _)| !k.eq_ignore_ascii_case(name));
-            Ok(())
-        }
-        fn set_header(&mut self, d: Direction, name: &str, value: &str) -> Result<(), HostError> {
-            self.remove_header(d, name)?;
-            let h = if d == Direction::Request {
-                &mut self.req_headers
-            } else {
-                &mut self.resp_headers
-            };
-            h.push((name.into(), value.into()));
-            Ok(())
-        }
-        fn body(&self, d: Direction, size: usize) -> Result<Vec<u8>, HostError> {
-            let b = if d == Direction::Request {
-                &self.req_body
-            } else {
-                &self.resp_body
-            };
-            Ok(b[..size.min(b.len())].to_vec())
-        }
-        fn set_body(&mut self, d: Direction, _size: usize, body: &[u8]) -> Result<(), HostError> {
-            *(if d == Direction::Request {
-                &mut self.req_body
-            } else {
-                &mut self.resp_body
-            }) = body.to_vec();
-            Ok(())
-        }
-        fn send_reply(&mut self, status: u32, _h: &[(&str, &str)], body: &[u8]) -> Result<(), HostError> {
-            self.reply = Some((status, body.to_vec()));
-            Ok(())
-        }
-        fn reset(&mut self) -> Result<(), HostError> {
-            Ok(())
-        }
-        fn property(&self, path: &[&str]) -> Result<Option<Vec<u8>>, HostError> {
-            if path == ["request", "id"] {
-                return Ok(Some(b"rid-1".to_vec()));
-            }
-            let key = path.join(".");
-            Ok(self.props.iter().find(|(k, _)| *k == key).map(|(_, v)| v.clone()))
-        }
-        fn set_audit(&mut self, r: &[u8]) -> Result<(), HostError> {
-            self.audit = r.to_vec();
-            Ok(())
-        }
-        fn log_audit(&mut self, _: &[u8]) -> Result<(), HostError> {
-            Ok(())
-        }
-        fn now_ms(&self) -> Option<u64> {
-            Some(1)
-        }
-        fn count(&mut self, name: &str, delta: u64) {
-            self.counters.push((name.to_string(), delta));
-        }
+    fn reply(host: &MemoryHost) -> Option<(u32, Vec<u8>)> {
+        host.replies.last().map(|r| (r.status, r.body.clone()))
     }
 
     fn flow(cfg: &str) -> Flow {
@@ -1122,70 +1037,61 @@ mod tests {
         let mut f = flow(
             r#"{"version":1,"hold_headers":true,"default":{"request":{"actions":{"*":"redact"}},"response":{"actions":{"email":"block"}}}}"#,
         );
-        let mut host = Fake {
-            req_headers: h(&[
+        let mut host = holding(
+            h(&[
                 (":method", "POST"),
                 (":path", "/x"),
                 ("content-type", "application/json"),
                 ("content-length", "33"),
             ]),
-            req_body: br#"{"e":"jane@example.com","n":1}"#.to_vec(),
-            ..Default::default()
-        };
+            br#"{"e":"jane@example.com","n":1}"#,
+        );
         assert_eq!(f.on_request_headers(&mut host, false), Step::Pause);
         assert!(
-            !host.req_headers.iter().any(|(k, _)| k == "content-length"),
+            !host.request.headers.iter().any(|(k, _)| k == "content-length"),
             "framing: length dropped"
         );
         assert_eq!(f.on_body(&mut host, Direction::Request, 10, false), Step::Pause);
-        let n = host.req_body.len();
+        let n = host.request.buffer.len();
         assert_eq!(f.on_body(&mut host, Direction::Request, n, true), Step::Continue);
-        assert_eq!(host.req_body, br#"{"e":"[EMAIL]","n":1}"#.to_vec());
-        host.resp_headers = h(&[(":status", "200"), ("content-type", "application/json")]);
-        host.resp_body = br#"{"owner":"jane@example.com"}"#.to_vec();
+        assert_eq!(host.request.buffer, br#"{"e":"[EMAIL]","n":1}"#.to_vec());
+        host.response.headers = h(&[(":status", "200"), ("content-type", "application/json")]);
+        host.response.buffer = br#"{"owner":"jane@example.com"}"#.to_vec();
         assert_eq!(f.on_response_headers(&mut host, false), Step::Pause);
-        let n = host.resp_body.len();
+        let n = host.response.buffer.len();
         assert_eq!(f.on_body(&mut host, Direction::Response, n, true), Step::Pause);
-        let (status, body) = host.reply.clone().unwrap();
+        let (status, body) = reply(&host).unwrap();
         assert_eq!(status, 403);
         assert!(!String::from_utf8_lossy(&body).contains("jane"));
         f.on_done(&mut host);
-        let audit: serde_json::Value = serde_json::from_slice(&host.audit).unwrap();
+        let audit = host.audit().unwrap();
         assert_eq!(audit["decision"], "blocked");
         assert_eq!(audit["request"]["decision"], "redacted");
         assert!(host
             .counters
-            .iter()
-            .any(|(n, _)| n == "route=.=default;.;decision=.=blocked;.;piiguard_requests_total"));
+            .keys()
+            .any(|n| n == "route=.=default;.;decision=.=blocked;.;piiguard_requests_total"));
     }
 
     #[test]
     fn trailers_end_the_body_and_oversize_blocks() {
         let mut f =
             flow(r#"{"version":1,"limits":{"max_body_bytes":64},"default":{"request":{"actions":{"*":"redact"}}}}"#);
-        let mut host = Fake {
-            req_headers: h(&[(":method", "POST"), (":path", "/x")]),
-            req_body: b"mail a@example.com".to_vec(),
-            ..Default::default()
-        };
+        let mut host = holding(h(&[(":method", "POST"), (":path", "/x")]), b"mail a@example.com");
         assert_eq!(
             f.on_request_headers(&mut host, false),
             Step::Continue,
             "headers go on without hold_headers"
         );
-        let n = host.req_body.len();
+        let n = host.request.buffer.len();
         assert_eq!(f.on_body(&mut host, Direction::Request, n, false), Step::Pause);
         assert_eq!(f.on_trailers(&mut host, Direction::Request), Step::Continue);
-        assert_eq!(host.req_body, b"mail [EMAIL]".to_vec());
+        assert_eq!(host.request.buffer, b"mail [EMAIL]".to_vec());
         let mut f = flow(r#"{"version":1,"limits":{"max_body_bytes":64}}"#);
-        let mut host = Fake {
-            req_headers: h(&[(":method", "POST"), (":path", "/x")]),
-            req_body: vec![b'x'; 100],
-            ..Default::default()
-        };
+        let mut host = holding(h(&[(":method", "POST"), (":path", "/x")]), &[b'x'; 100]);
         f.on_request_headers(&mut host, false);
         assert_eq!(f.on_body(&mut host, Direction::Request, 100, false), Step::Pause);
-        assert_eq!(host.reply.as_ref().map(|r| r.0), Some(413));
+        assert_eq!(reply(&host).map(|r| r.0), Some(413));
     }
 
     #[test]
@@ -1193,14 +1099,14 @@ mod tests {
         let mut f = flow(
             r#"{"version":1,"audit":{"mode":"all"},"default":{"on_stream":"allow","request":{"actions":{"*":"block"}}}}"#,
         );
-        let mut host = Fake {
-            req_headers: h(&[(":method", "GET"), (":path", "/ws"), ("upgrade", "websocket")]),
-            ..Default::default()
-        };
+        let mut host = holding(
+            h(&[(":method", "GET"), (":path", "/ws"), ("upgrade", "websocket")]),
+            &[b'x'; 10],
+        );
         assert_eq!(f.on_request_headers(&mut host, false), Step::Continue);
         assert_eq!(f.on_body(&mut host, Direction::Request, 10, false), Step::Continue);
         f.on_done(&mut host);
-        let audit: serde_json::Value = serde_json::from_slice(&host.audit).unwrap();
+        let audit = host.audit().unwrap();
         assert_eq!(audit["request"]["uninspected"], "stream:websocket");
     }
 
@@ -1211,22 +1117,27 @@ mod tests {
                 r#"{{"version":1,"hold_headers":true,"audit":{{"mode":"all"}},"default":{{"require_tls":{on},"request":{{"actions":{{"*":"log"}}}}}}}}"#
             )
         };
-        let req = |props: Vec<(&'static str, Vec<u8>)>, scheme: &str| Fake {
-            req_headers: h(&[
-                (":method", "POST"),
-                (":path", "/x"),
-                (":scheme", scheme),
-                ("x-forwarded-proto", scheme),
-                ("content-type", "application/json"),
-            ]),
-            req_body: br#"{"e":"jane@example.com"}"#.to_vec(),
-            props,
-            ..Default::default()
+        let req = |props: Vec<(&'static str, Vec<u8>)>, scheme: &str| {
+            let mut host = holding(
+                h(&[
+                    (":method", "POST"),
+                    (":path", "/x"),
+                    (":scheme", scheme),
+                    ("x-forwarded-proto", scheme),
+                    ("content-type", "application/json"),
+                ]),
+                br#"{"e":"jane@example.com"}"#,
+            );
+            for (k, v) in props {
+                let path: Vec<&str> = k.split('.').collect();
+                host = host.with_property(&path, &v);
+            }
+            host
         };
-        let run = |cfg: &str, host: &mut Fake| {
+        let run = |cfg: &str, host: &mut MemoryHost| {
             let mut f = flow(cfg);
             f.on_request_headers(host, false);
-            let n = host.req_body.len();
+            let n = host.request.buffer.len();
             f.on_body(host, Direction::Request, n, true);
             f
         };
@@ -1234,12 +1145,12 @@ mod tests {
         for on in [r#"{"on":"downstream"}"#, r#"{"on":"mesh"}"#, r#"{"on":"upstream"}"#] {
             let mut host = req(vec![("xds.cluster_name", b"outbound|80||partner".to_vec())], "https");
             let mut f = run(&cfg(on), &mut host);
-            let (status, body) = host.reply.clone().unwrap_or_else(|| panic!("{on}: not blocked"));
+            let (status, body) = reply(&host).unwrap_or_else(|| panic!("{on}: not blocked"));
             assert_eq!(status, 403);
             assert!(String::from_utf8_lossy(&body).contains("plaintext_transfer_blocked"));
             assert!(!String::from_utf8_lossy(&body).contains("jane"));
             f.on_done(&mut host);
-            let audit: serde_json::Value = serde_json::from_slice(&host.audit).unwrap();
+            let audit = host.audit().unwrap();
             assert_eq!(audit["request"]["decision"], "blocked", "{on}: {audit}");
         }
         // downstream TLS passes `downstream` but not `mesh` (no client certificate)
@@ -1251,10 +1162,10 @@ mod tests {
         };
         let mut host = req(tls(), "http");
         run(&cfg(r#"{"on":"downstream"}"#), &mut host);
-        assert_eq!(host.reply, None);
+        assert_eq!(reply(&host), None);
         let mut host = req(tls(), "http");
         run(&cfg(r#"{"on":"mesh"}"#), &mut host);
-        assert_eq!(host.reply.as_ref().map(|r| r.0), Some(403));
+        assert_eq!(reply(&host).map(|r| r.0), Some(403));
         let mut host = req(
             vec![
                 ("connection.tls_version", b"TLSv1.3".to_vec()),
@@ -1263,24 +1174,24 @@ mod tests {
             "http",
         );
         run(&cfg(r#"{"on":"mesh"}"#), &mut host);
-        assert_eq!(host.reply, None);
+        assert_eq!(reply(&host), None);
         // upstream: a listed cluster passes; if it then turns out plaintext, the response is refused
         let mut host = req(vec![("xds.cluster_name", b"outbound|80||partner".to_vec())], "http");
         let mut f = run(
             &cfg(r#"{"on":"upstream","clusters":["outbound|*||partner"]}"#),
             &mut host,
         );
-        assert_eq!(host.reply, None);
-        host.props.push(("upstream.address", b"10.0.0.9:80".to_vec()));
-        host.resp_headers = h(&[(":status", "200")]);
+        assert_eq!(reply(&host), None);
+        let mut host = host.with_property(&["upstream", "address"], b"10.0.0.9:80");
+        host.response.headers = h(&[(":status", "200")]);
         assert_eq!(f.on_response_headers(&mut host, true), Step::Pause);
-        let (status, body) = host.reply.clone().unwrap();
+        let (status, body) = reply(&host).unwrap();
         assert_eq!(status, 502);
         assert!(String::from_utf8_lossy(&body).contains("plaintext_transfer_detected"));
         // no personal data: no requirement
         let mut host = req(vec![], "http");
-        host.req_body = br#"{"qty":1}"#.to_vec();
+        host.request.buffer = br#"{"qty":1}"#.to_vec();
         run(&cfg(r#"{"on":"mesh"}"#), &mut host);
-        assert_eq!(host.reply, None);
+        assert_eq!(reply(&host), None);
     }
 }

@@ -18,7 +18,7 @@ pub mod prose;
 pub mod redact;
 pub mod registry;
 pub mod subject;
-#[cfg(feature = "testing")]
+#[cfg(any(test, feature = "testing"))]
 pub mod testing;
 pub mod textcode;
 pub mod transport;

@@ -69,9 +69,59 @@ impl ConsentState {
     }
 }
 
+/// What produced a finding. The flow and the metrics branch on it, never on
+/// detector names or location prefixes; its serde names are those the
+/// metrics use.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FindingKind {
+    /// A detector (built-in, custom, field name or free text) found personal data.
+    Detector,
+    /// A route's JSON path rule (`paths`) marked the value as personal data.
+    PathRule,
+    /// A body that could not be read (`on_uninspectable`).
+    Uninspectable,
+    /// A stream passed or blocked unbuffered (`on_stream`).
+    Stream,
+    /// A body over the limit (`on_oversize`).
+    Oversize,
+    /// A host call failed.
+    HostError,
+    /// A `%2F` path that reads as two routes.
+    AmbiguousPath,
+    /// A pseudo-header a route would redact (it cannot be rewritten).
+    Unrewritable,
+    /// `require_tls`: personal data on a plaintext hop.
+    PlaintextTransfer,
+}
+
+impl FindingKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FindingKind::Detector => "detector",
+            FindingKind::PathRule => "path_rule",
+            FindingKind::Uninspectable => "uninspectable",
+            FindingKind::Stream => "stream",
+            FindingKind::Oversize => "oversize",
+            FindingKind::HostError => "host_error",
+            FindingKind::AmbiguousPath => "ambiguous_path",
+            FindingKind::Unrewritable => "unrewritable",
+            FindingKind::PlaintextTransfer => "plaintext_transfer",
+        }
+    }
+
+    /// Personal data was found (a detector or a path rule), not a note about
+    /// what could not be inspected or done.
+    pub fn is_personal_data(self) -> bool {
+        matches!(self, FindingKind::Detector | FindingKind::PathRule)
+    }
+}
+
 /// One kind of personal data found at one place. Never holds the value.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Finding {
+    /// What produced it.
+    pub kind: FindingKind,
     pub detector: String,
     pub category: String,
     /// `header:NAME`, `query:NAME`, `cookie:NAME`, `form:NAME`, `body:$.json.path`, `body`.
@@ -85,8 +135,9 @@ pub struct Finding {
 
 /// Findings that record what was not inspected, and why: one constructor per kind.
 impl Finding {
-    fn note(detector: &str, location: String, action: Action, rule: &str) -> Finding {
+    fn note(kind: FindingKind, detector: &str, location: String, action: Action, rule: &str) -> Finding {
         Finding {
+            kind,
             detector: detector.into(),
             category: "uninspectable".into(),
             location,
@@ -98,27 +149,63 @@ impl Finding {
 
     /// A body piiguard cannot read (`what`: `encoding:br`, `charset:utf-32`, ...), per `on_uninspectable`.
     pub fn uninspectable(what: &str, action: Action) -> Finding {
-        Finding::note("uninspectable", format!("body:{what}"), action, "on_uninspectable")
+        Finding::note(
+            FindingKind::Uninspectable,
+            "uninspectable",
+            format!("body:{what}"),
+            action,
+            "on_uninspectable",
+        )
     }
 
     /// A body over `limits.max_body_bytes`, per `on_oversize`.
     pub fn oversize(action: Action) -> Finding {
-        Finding::note("oversize", "body".into(), action, "on_oversize")
+        Finding::note(FindingKind::Oversize, "oversize", "body".into(), action, "on_oversize")
     }
 
     /// A stream (`kind`: `websocket`, `sse`, `grpc`, ...) passed unbuffered or blocked, per `on_stream`.
     pub fn stream(kind: &str, action: Action) -> Finding {
-        Finding::note("uninspectable", format!("body:stream:{kind}"), action, "on_stream")
+        Finding::note(
+            FindingKind::Stream,
+            "uninspectable",
+            format!("body:stream:{kind}"),
+            action,
+            "on_stream",
+        )
     }
 
     /// A host call (`call`) failed: the exchange was stopped.
     pub fn host_error(call: &str) -> Finding {
-        Finding::note("host_error", format!("host:{call}"), Action::Block, "host_error")
+        Finding::note(
+            FindingKind::HostError,
+            "host_error",
+            format!("host:{call}"),
+            Action::Block,
+            "host_error",
+        )
     }
 
     /// A path whose `%2F` read as a separator and as data leads to different routes.
     pub fn ambiguous_path() -> Finding {
-        Finding::note("ambiguous_path", "path".into(), Action::Block, "path")
+        Finding::note(
+            FindingKind::AmbiguousPath,
+            "ambiguous_path",
+            "path".into(),
+            Action::Block,
+            "path",
+        )
+    }
+
+    /// A pseudo-header (`:method`, `:scheme`, ...) the route would redact:
+    /// it cannot be rewritten, so it blocks.
+    pub fn unrewritable(location: String) -> Finding {
+        Finding::note(
+            FindingKind::Unrewritable,
+            "unrewritable",
+            location,
+            Action::Block,
+            "header",
+        )
     }
 
     /// A request that could mean several methods (override headers, `_method`)
@@ -132,6 +219,7 @@ impl Finding {
         Finding {
             category: "transport".into(),
             ..Finding::note(
+                FindingKind::PlaintextTransfer,
                 "plaintext_transfer",
                 format!("transport:{at}"),
                 Action::Block,
@@ -198,6 +286,11 @@ impl Inspection {
             }
         }
         self.findings.push(Finding {
+            kind: if policy.is_path_rule(det) {
+                FindingKind::PathRule
+            } else {
+                FindingKind::Detector
+            },
             detector: detector.to_string(),
             category: policy.category(det).to_string(),
             location: location.to_string(),

@@ -194,7 +194,8 @@ pub struct Policy {
     pub default: Route,
     /// Custom field hints: (joined lowercase words, custom index).
     custom_fields: Vec<(Vec<u8>, u16)>,
-    /// Extra detector entries for path rules' categories.
+    /// Detectors from this index on stand for path rules (`is_path_rule`).
+    path_rules_from: usize,
     pub uses_hash: bool,
     /// Hold headers while the body is decided (`hold_headers`).
     pub hold_headers: bool,
@@ -324,6 +325,8 @@ impl Policy {
             custom.push((c.id.clone(), c.category.clone(), c.pattern.clone(), v));
         }
         let mut detectors = DetectorSet::new(&custom).map_err(|e| ConfigError::at("$.detectors.custom", e.0))?;
+        // Routes' path rules add their detectors after these.
+        let path_rules_from = detectors.info.len();
         for (i, d) in cfg.detectors.disabled.iter().enumerate() {
             let mut hit = false;
             for (k, info) in detectors.info.iter().enumerate() {
@@ -470,6 +473,7 @@ impl Policy {
             routes,
             default,
             custom_fields,
+            path_rules_from,
             uses_hash,
             hold_headers: cfg.hold_headers,
             audit_all: cfg.audit.mode == config::AuditMode::All,
@@ -633,6 +637,11 @@ impl Policy {
             .get(d as usize)
             .map(|i| i.id.as_str())
             .unwrap_or("unknown")
+    }
+
+    /// The detector stands for a route's JSON path rule (`paths`).
+    pub fn is_path_rule(&self, d: u16) -> bool {
+        usize::from(d) >= self.path_rules_from && usize::from(d) < self.detectors.info.len()
     }
 
     pub fn category(&self, d: u16) -> &str {

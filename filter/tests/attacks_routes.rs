@@ -2,17 +2,16 @@
 //! body (path, query names, cookie names, header names, headers once
 //! skipped), on what piiguard copies into its reply and audit record, and on
 //! the subject header (issue 12, classes 2, 5, 7 and 8). Each case is a
-//! canary run through the whole flow against a fake host: the canary must
+//! canary run through the whole flow against the in-memory host: the canary must
 //! not reach the upstream (the headers and body the flow leaves), the
 //! client (the block reply) or the audit record.
 #![allow(clippy::panic, clippy::unwrap_used, clippy::expect_used)]
 
-use piiguard::detect::Scratch;
 use piiguard::engine::{Direction, Engine};
-use piiguard::flow::{Flow, Host, HostError, Step};
+use piiguard::flow::Step;
 use piiguard::policy::Policy;
 use piiguard::redact::Hasher;
-use std::cell::RefCell;
+use piiguard::testing::{flow, MemoryHost};
 use std::rc::Rc;
 
 const EMAIL: &str = "jane.canary@example.com";
@@ -32,87 +31,21 @@ const POLICY: &str = r#"{"version":1,"audit":{"mode":"all"},
   ],
   "default":{"request":{"actions":{"*":"allow"}},"response":{"actions":{"*":"allow"}}}}"#;
 
-#[derive(Default)]
-struct Fake {
-    req_headers: Vec<(String, String)>,
-    resp_headers: Vec<(String, String)>,
-    req_body: Vec<u8>,
-    resp_body: Vec<u8>,
-    reply: Option<(u32, Vec<u8>)>,
-    audit: Vec<u8>,
-    request_id: Option<String>,
-    response_flags: u64,
+/// The in-memory host holding one request: its headers and buffered body.
+fn host_with(headers: Vec<(String, String)>, body: &[u8]) -> MemoryHost {
+    let mut host = MemoryHost::new();
+    host.request.headers = headers;
+    host.request.buffer = body.to_vec();
+    host
 }
 
-impl Fake {
-    fn map(&mut self, d: Direction) -> &mut Vec<(String, String)> {
-        match d {
-            Direction::Request => &mut self.req_headers,
-            Direction::Response => &mut self.resp_headers,
-        }
-    }
+/// The local reply piiguard sent, if any: status and body.
+fn reply(host: &MemoryHost) -> Option<(u32, Vec<u8>)> {
+    host.replies.last().map(|r| (r.status, r.body.clone()))
 }
 
-impl Host for Fake {
-    fn headers(&self, d: Direction) -> Result<Vec<(String, String)>, HostError> {
-        Ok(match d {
-            Direction::Request => self.req_headers.clone(),
-            Direction::Response => self.resp_headers.clone(),
-        })
-    }
-    fn set_headers(&mut self, d: Direction, h: &[(String, String)]) -> Result<(), HostError> {
-        *self.map(d) = h.to_vec();
-        Ok(())
-    }
-    fn remove_header(&mut self, d: Direction, name: &str) -> Result<(), HostError> {
-        // Envoy: names are case-insensitive, `_` and `-` are different names
-        self.map(d).retain(|(k, _)| !k.eq_ignore_ascii_case(name));
-        Ok(())
-    }
-    fn set_header(&mut self, d: Direction, name: &str, value: &str) -> Result<(), HostError> {
-        self.remove_header(d, name)?;
-        self.map(d).push((name.into(), value.into()));
-        Ok(())
-    }
-    fn body(&self, d: Direction, size: usize) -> Result<Vec<u8>, HostError> {
-        let b = match d {
-            Direction::Request => &self.req_body,
-            Direction::Response => &self.resp_body,
-        };
-        Ok(b[..size.min(b.len())].to_vec())
-    }
-    fn set_body(&mut self, d: Direction, _: usize, body: &[u8]) -> Result<(), HostError> {
-        match d {
-            Direction::Request => self.req_body = body.to_vec(),
-            Direction::Response => self.resp_body = body.to_vec(),
-        }
-        Ok(())
-    }
-    fn send_reply(&mut self, status: u32, _: &[(&str, &str)], body: &[u8]) -> Result<(), HostError> {
-        self.reply = Some((status, body.to_vec()));
-        Ok(())
-    }
-    fn reset(&mut self) -> Result<(), HostError> {
-        Ok(())
-    }
-    fn property(&self, path: &[&str]) -> Result<Option<Vec<u8>>, HostError> {
-        Ok(match path {
-            ["request", "id"] => self.request_id.clone().map(String::into_bytes),
-            ["response", "flags"] => Some(self.response_flags.to_le_bytes().to_vec()),
-            _ => None,
-        })
-    }
-    fn set_audit(&mut self, r: &[u8]) -> Result<(), HostError> {
-        self.audit = r.to_vec();
-        Ok(())
-    }
-    fn log_audit(&mut self, _: &[u8]) -> Result<(), HostError> {
-        Ok(())
-    }
-    fn now_ms(&self) -> Option<u64> {
-        Some(1)
-    }
-    fn count(&mut self, _: &str, _: u64) {}
+fn audit_of(host: &MemoryHost) -> serde_json::Value {
+    host.audit().unwrap_or_default()
 }
 
 fn engine(cfg: &str) -> Rc<Engine> {
@@ -132,41 +65,44 @@ struct Outcome {
 }
 
 fn run(e: &Rc<Engine>, headers: &[(&str, &str)], body: &str) -> Outcome {
-    let mut host = Fake {
-        req_headers: headers.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect(),
-        req_body: body.as_bytes().to_vec(),
-        ..Default::default()
-    };
+    let mut host = host_with(
+        headers.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect(),
+        body.as_bytes(),
+    );
     if !headers.iter().any(|(k, _)| *k == ":method") {
-        host.req_headers.push((":method".into(), "POST".into()));
+        host.request.headers.push((":method".into(), "POST".into()));
     }
-    let mut f = Flow::new(Rc::clone(e), Rc::new(RefCell::new(Scratch::default())));
+    let mut f = flow(e);
     let eos = body.is_empty();
     let mut step = f.on_request_headers(&mut host, eos);
-    if host.reply.is_none() && !eos {
-        let n = host.req_body.len();
+    if host.replies.is_empty() && !eos {
+        let n = host.request.buffer.len();
         step = f.on_body(&mut host, Direction::Request, n, true);
     }
-    let upstream = if host.reply.is_none() {
+    let upstream = if host.replies.is_empty() {
         assert_eq!(step, Step::Continue, "no reply, so the request goes on");
         let mut s = String::new();
-        for (k, v) in &host.req_headers {
+        for (k, v) in &host.request.headers {
             s.push_str(&format!("{k}: {v}\n"));
         }
         s.push('\n');
-        s.push_str(&String::from_utf8_lossy(&host.req_body));
-        host.resp_headers = vec![(":status".into(), "200".into())];
+        s.push_str(&String::from_utf8_lossy(&host.request.buffer));
+        host.response.headers = vec![(":status".into(), "200".into())];
         f.on_response_headers(&mut host, true);
         Some(s)
     } else {
         None
     };
     f.on_done(&mut host);
-    let audit_text = String::from_utf8_lossy(&host.audit).into_owned();
+    let audit_text = host
+        .audits
+        .last()
+        .map(|a| String::from_utf8_lossy(a).into_owned())
+        .unwrap_or_default();
+    let sent = reply(&host);
     Outcome {
-        reply: host.reply.as_ref().map(|r| r.0),
-        reply_body: host
-            .reply
+        reply: sent.as_ref().map(|r| r.0),
+        reply_body: sent
             .map(|r| String::from_utf8_lossy(&r.1).into_owned())
             .unwrap_or_default(),
         upstream,
@@ -580,25 +516,24 @@ fn reply_and_audit_hold_only_checked_values() {
         "41111111-1111-1111-1111-111111111111".to_string(),
         "<script>".to_string(),
     ] {
-        let mut host = Fake {
-            req_headers: vec![
+        let mut host = host_with(
+            vec![
                 (":path".into(), "/payments".into()),
                 (":method".into(), "POST".into()),
                 ("content-type".into(), "application/json".into()),
             ],
-            req_body: card_body().into_bytes(),
-            request_id: Some(rid.clone()),
-            ..Default::default()
-        };
-        let mut f = Flow::new(Rc::clone(&e), Rc::new(RefCell::new(Scratch::default())));
+            card_body().as_bytes(),
+        )
+        .with_property(&["request", "id"], rid.as_bytes());
+        let mut f = flow(&e);
         f.on_request_headers(&mut host, false);
-        let n = host.req_body.len();
+        let n = host.request.buffer.len();
         f.on_body(&mut host, Direction::Request, n, true);
         f.on_done(&mut host);
-        let (status, body) = host.reply.clone().unwrap_or_default();
+        let (status, body) = reply(&host).unwrap_or_default();
         assert_eq!(status, 403);
         let reply: serde_json::Value = serde_json::from_slice(&body).unwrap_or_default();
-        let audit: serde_json::Value = serde_json::from_slice(&host.audit).unwrap_or_default();
+        let audit = audit_of(&host);
         let id = reply["request_id"].as_str().unwrap_or("");
         assert!(!id.is_empty() && !id.contains(&rid) && id.len() <= 64, "{rid} -> {id}");
         assert_eq!(audit["request_id"].as_str(), Some(id), "reply and audit agree");
@@ -610,28 +545,28 @@ fn reply_and_audit_hold_only_checked_values() {
         "868eb468-f3d5-4fd5-a0cc-c2541bc54cf1",
         "00000000-0000-4000-8001-00000000006a",
     ] {
-        let mut host = Fake {
-            req_headers: vec![(":path".into(), "/payments".into()), (":method".into(), "GET".into())],
-            request_id: Some(id.into()),
-            ..Default::default()
-        };
-        let mut f = Flow::new(Rc::clone(&e), Rc::new(RefCell::new(Scratch::default())));
+        let mut host = host_with(
+            vec![(":path".into(), "/payments".into()), (":method".into(), "GET".into())],
+            b"",
+        )
+        .with_property(&["request", "id"], id.as_bytes());
+        let mut f = flow(&e);
         f.on_request_headers(&mut host, true);
         f.on_done(&mut host);
-        let audit: serde_json::Value = serde_json::from_slice(&host.audit).unwrap_or_default();
+        let audit = audit_of(&host);
         assert_eq!(audit["request_id"], id);
     }
-    let mut host = Fake {
-        req_headers: vec![(":path".into(), "/payments".into()), (":method".into(), "GET".into())],
-        request_id: Some("868eb468-f3d5-4fd5-a0cc-c2541bc54cf1".into()),
-        ..Default::default()
-    };
-    let mut f = Flow::new(Rc::clone(&e), Rc::new(RefCell::new(Scratch::default())));
+    let mut host = host_with(
+        vec![(":path".into(), "/payments".into()), (":method".into(), "GET".into())],
+        b"",
+    )
+    .with_property(&["request", "id"], b"868eb468-f3d5-4fd5-a0cc-c2541bc54cf1");
+    let mut f = flow(&e);
     f.on_request_headers(&mut host, true);
-    host.resp_headers = vec![(":status".into(), "200".into())];
+    host.response.headers = vec![(":status".into(), "200".into())];
     f.on_response_headers(&mut host, true);
     f.on_done(&mut host);
-    let audit: serde_json::Value = serde_json::from_slice(&host.audit).unwrap_or_default();
+    let audit = audit_of(&host);
     assert_eq!(audit["request_id"], "868eb468-f3d5-4fd5-a0cc-c2541bc54cf1");
     assert_eq!(audit["decision"], "allowed");
     // paths are decoded before tagging; matrix parameters and the query left out
@@ -656,38 +591,37 @@ fn reply_and_audit_hold_only_checked_values() {
 fn aborted_and_failed_exchanges_are_incomplete() {
     let e = engine(POLICY);
     // upload aborted: body never ended
-    let mut host = Fake {
-        req_headers: vec![
+    let mut host = host_with(
+        vec![
             (":path".into(), "/echo/x".into()),
             (":method".into(), "POST".into()),
             ("content-type".into(), "application/json".into()),
         ],
-        req_body: b"{\"a\":".to_vec(),
-        ..Default::default()
-    };
-    let mut f = Flow::new(Rc::clone(&e), Rc::new(RefCell::new(Scratch::default())));
+        b"{\"a\":",
+    );
+    let mut f = flow(&e);
     f.on_request_headers(&mut host, false);
     f.on_body(&mut host, Direction::Request, 5, false);
     f.on_done(&mut host);
-    let audit: serde_json::Value = serde_json::from_slice(&host.audit).unwrap_or_default();
+    let audit = audit_of(&host);
     assert_eq!(audit["decision"], "incomplete", "{audit}");
     assert_eq!(audit["incomplete"], "request_aborted");
     assert_eq!(audit["request"]["decision"], "incomplete");
     // upstream failure: Envoy flags the response (e.g. UF)
     for (flags, resp, why) in [(0x20u64, true, "upstream_failure"), (0, false, "no_response")] {
-        let mut host = Fake {
-            req_headers: vec![(":path".into(), "/echo/x".into()), (":method".into(), "GET".into())],
-            response_flags: flags,
-            ..Default::default()
-        };
-        let mut f = Flow::new(Rc::clone(&e), Rc::new(RefCell::new(Scratch::default())));
+        let mut host = host_with(
+            vec![(":path".into(), "/echo/x".into()), (":method".into(), "GET".into())],
+            b"",
+        )
+        .with_property(&["response", "flags"], &flags.to_le_bytes());
+        let mut f = flow(&e);
         f.on_request_headers(&mut host, true);
         if resp {
-            host.resp_headers = vec![(":status".into(), "503".into())];
+            host.response.headers = vec![(":status".into(), "503".into())];
             f.on_response_headers(&mut host, true);
         }
         f.on_done(&mut host);
-        let audit: serde_json::Value = serde_json::from_slice(&host.audit).unwrap_or_default();
+        let audit = audit_of(&host);
         assert_eq!(audit["decision"], "incomplete", "{audit}");
         assert_eq!(audit["incomplete"], why);
         assert_eq!(audit["response"]["decision"], "incomplete");
