@@ -89,6 +89,8 @@ pub enum FindingKind {
     HostError,
     /// A `%2F` path that reads as two routes.
     AmbiguousPath,
+    /// A request that could mean several methods whose routes cannot be ordered.
+    AmbiguousMethod,
     /// A pseudo-header a route would redact (it cannot be rewritten).
     Unrewritable,
     /// `require_tls`: personal data on a plaintext hop.
@@ -105,6 +107,7 @@ impl FindingKind {
             FindingKind::Oversize => "oversize",
             FindingKind::HostError => "host_error",
             FindingKind::AmbiguousPath => "ambiguous_path",
+            FindingKind::AmbiguousMethod => "ambiguous_method",
             FindingKind::Unrewritable => "unrewritable",
             FindingKind::PlaintextTransfer => "plaintext_transfer",
         }
@@ -211,7 +214,13 @@ impl Finding {
     /// A request that could mean several methods (override headers, `_method`)
     /// whose routes cannot be ordered by strictness.
     pub fn ambiguous_method() -> Finding {
-        Finding::note("ambiguous_method", "method".into(), Action::Block, "method")
+        Finding::note(
+            FindingKind::AmbiguousMethod,
+            "ambiguous_method",
+            "method".into(),
+            Action::Block,
+            "method",
+        )
     }
 
     /// `require_tls`: personal data on a plaintext hop (`at`: `connection` or `upstream`).
