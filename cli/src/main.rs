@@ -203,14 +203,12 @@ struct Window {
 impl Window {
     fn bounds(&self) -> Result<(u64, u64), String> {
         let now = time::now_ms();
-        let since = match &self.since {
-            Some(s) => time::instant_ms(s, now).map_err(|e| format!("--since {e}"))?,
-            None => 0,
+        let at = |value: &Option<String>, flag: &str, unset: u64| match value {
+            Some(s) => time::instant_ms(s, now).map_err(|e| format!("{flag} {e}")),
+            None => Ok(unset),
         };
-        let until = match &self.until {
-            Some(s) => time::instant_ms(s, now).map_err(|e| format!("--until {e}"))?,
-            None => u64::MAX,
-        };
+        let since = at(&self.since, "--since", 0)?;
+        let until = at(&self.until, "--until", u64::MAX)?;
         if since > until {
             return Err(format!(
                 "--since ({}) is after --until ({})",

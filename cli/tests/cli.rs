@@ -152,27 +152,38 @@ fn scan_redacts_blocks_and_reports() {
 
 #[test]
 fn explain_says_which_route_and_rule() {
-    let (code, out, _) = run(
-        &[
-            "explain",
-            "--policy",
-            "examples/payments.json",
-            "--path",
-            "/payments",
-            "--method",
-            "GET",
-            "--hash-key",
-            "k",
-        ],
-        r#"{"card":"4111111111111111"}"#,
-    );
+    let explain = |path: &str| {
+        run(
+            &[
+                "explain",
+                "--policy",
+                "examples/payments.json",
+                "--path",
+                path,
+                "--method",
+                "GET",
+                "--hash-key",
+                "k",
+            ],
+            r#"{"card":"4111111111111111"}"#,
+        )
+    };
+    let (code, out, _) = explain("/orders");
     assert_eq!(code, 0);
-    assert!(out.contains("skipped payments-api: method GET not in"), "{out}");
+    assert!(out.contains("skipped payments-api: path \"/orders\" does not start with"), "{out}");
     assert!(out.contains("no route matched: default"), "{out}");
     assert!(
         out.contains("finding: payment_card (payment_card) at body:$.card x1 -> log by actions[\"*\"]"),
         "{out}"
     );
+    // What the filter does, not what the route list alone says: a GET to the
+    // POST/PUT route's path would fall to a laxer rule, and the filter refuses it.
+    let (code, out, _) = explain("/payments");
+    assert_eq!(code, 3, "{out}");
+    assert!(out.contains("skipped payments-api: method GET not in"), "{out}");
+    assert!(out.contains("finding: ambiguous_method"), "{out}");
+    assert!(out.contains("reply: 400 "), "{out}");
+    assert!(out.contains("decision: blocked"), "{out}");
 }
 
 #[test]
