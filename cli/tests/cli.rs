@@ -170,7 +170,10 @@ fn explain_says_which_route_and_rule() {
     };
     let (code, out, _) = explain("/orders");
     assert_eq!(code, 0);
-    assert!(out.contains("skipped payments-api: path \"/orders\" does not start with"), "{out}");
+    assert!(
+        out.contains("skipped payments-api: path \"/orders\" does not start with"),
+        "{out}"
+    );
     assert!(out.contains("no route matched: default"), "{out}");
     assert!(
         out.contains("finding: payment_card (payment_card) at body:$.card x1 -> log by actions[\"*\"]"),
