@@ -440,7 +440,7 @@ impl Engine {
         scratch: &mut Scratch,
     ) -> ValueOutcome {
         // escapes, character references and base64 decoded as in bodies
-        let hits = self.value_hits_with(dp, value, loc, insp, scratch, 0, false, false);
+        let hits = self.value_hits(dp, value, loc, insp, scratch, 0, false, false);
         self.decide_hits(dp, value, &hits, class, loc, insp)
     }
 
@@ -543,25 +543,11 @@ impl Engine {
     /// encodings a client can wrap text in (escapes, character references,
     /// percent-encoding, XML comments/CDATA when `xml`, base64 tokens), in
     /// `value`'s coordinates. Findings inside a base64 token are recorded
-    /// here; the token comes back as one `Whole` hit.
+    /// here; the token comes back as one `Whole` hit. `prose` also looks for
+    /// names and addresses written in prose (text values, not header or
+    /// query values).
     #[allow(clippy::too_many_arguments)]
     fn value_hits(
-        &self,
-        dp: &DirPolicy,
-        value: &[u8],
-        loc: &str,
-        insp: &mut Inspection,
-        scratch: &mut Scratch,
-        depth: u8,
-        xml: bool,
-    ) -> Vec<Hit> {
-        self.value_hits_with(dp, value, loc, insp, scratch, depth, xml, true)
-    }
-
-    /// [`value_hits`](Self::value_hits); `prose` also looks for names and
-    /// addresses written in prose (text values, not header or query values).
-    #[allow(clippy::too_many_arguments)]
-    fn value_hits_with(
         &self,
         dp: &DirPolicy,
         value: &[u8],
@@ -610,8 +596,7 @@ impl Engine {
         let text: &[u8] = view.as_ref().map(|v| v.text.as_slice()).unwrap_or(value);
         if text.len() >= textcode::MIN_B64 {
             for (s, e) in textcode::base64_tokens(text) {
-                let Some(dec) = textcode::base64_text(&text[s..e]).or_else(|| textcode::base64_wrapped(&text[s..e]))
-                else {
+                let Some(dec) = textcode::base64_readable(&text[s..e]) else {
                     continue;
                 };
                 let mut sub = Inspection::default();
@@ -729,7 +714,7 @@ impl Engine {
                 };
             }
         }
-        let hits = self.value_hits(dp, value, loc, insp, scratch, depth, xml);
+        let hits = self.value_hits(dp, value, loc, insp, scratch, depth, xml, true);
         self.decide_hits(dp, value, &hits, class, loc, insp)
     }
 
@@ -1254,7 +1239,7 @@ impl Engine {
         scratch: &mut Scratch,
         xml: bool,
     ) -> Option<Vec<u8>> {
-        let hits = self.value_hits(dp, body, "body", insp, scratch, 0, xml);
+        let hits = self.value_hits(dp, body, "body", insp, scratch, 0, xml, true);
         match self.decide_hits(dp, body, &hits, None, "body", insp) {
             ValueOutcome::Replace(v) => Some(v),
             ValueOutcome::Remove => Some(Vec::new()),
@@ -1343,7 +1328,7 @@ impl Engine {
                     let loc = locs.get(v);
                     self.inspect_value_d(dp, val, v.field, &loc, insp, scratch, depth, false)
                 } else {
-                    let hits = self.value_hits(dp, val, "body", insp, scratch, depth, false);
+                    let hits = self.value_hits(dp, val, "body", insp, scratch, depth, false, true);
                     if hits.is_empty() && v.field.is_none() {
                         return Verdict::Keep;
                     }

@@ -88,7 +88,7 @@ const fn scan(priority: u8, pattern: &'static str, keywords: &'static [&'static 
 const NUMERIC: &str =
     r"\+?(?:\([0-9]{1,5}\)[ .\-]{0,2})?[0-9](?:[ .\-/\t_,]{0,3}(?:\((?:0|[0-9]{1,5})\)[ .\-]{0,2})?[0-9]){6,}";
 
-const AWS_PREFIXES: &[&str] = &[
+pub(crate) const AWS_PREFIXES: &[&str] = &[
     "AKIA", "ASIA", "ABIA", "ACCA", "AIDA", "AROA", "AIPA", "ANPA", "ANVA", "APKA",
 ];
 

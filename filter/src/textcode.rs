@@ -680,6 +680,43 @@ pub fn base64_wrapped(tok: &[u8]) -> Option<Vec<u8>> {
     (out.starts_with(&[0x1f, 0x8b, 0x08]) || wide).then_some(out)
 }
 
+/// [`base64_text`], else [`base64_wrapped`], with one decoding of the token.
+pub fn base64_readable(tok: &[u8]) -> Option<Vec<u8>> {
+    use base64::Engine as _;
+    let joined: Vec<u8>;
+    let t = if tok.iter().any(u8::is_ascii_whitespace) {
+        joined = tok.iter().copied().filter(|c| !c.is_ascii_whitespace()).collect();
+        &joined[..]
+    } else {
+        tok
+    };
+    let core = t.strip_suffix(b"==").or_else(|| t.strip_suffix(b"=")).unwrap_or(t);
+    if core.len() < MIN_B64 || core.len() % 4 == 1 || !core.iter().all(|&c| b64(c)) {
+        return None;
+    }
+    let url = core.iter().any(|&c| c == b'-' || c == b'_');
+    if url && core.iter().any(|&c| c == b'+' || c == b'/') {
+        return None;
+    }
+    let engine = if url {
+        &base64::engine::general_purpose::URL_SAFE_NO_PAD
+    } else {
+        &base64::engine::general_purpose::STANDARD_NO_PAD
+    };
+    let out = engine.decode(core).ok()?;
+    // mixed case or digits: a plain word is not base64 text
+    let word = core.iter().all(|c| c.is_ascii_lowercase()) || core.iter().all(|c| c.is_ascii_uppercase());
+    if !word && is_text(&out) {
+        return Some(out);
+    }
+    let wide = match sniff_unicode(&out) {
+        Some((Charset::Utf8, _)) => false,
+        Some(_) => true,
+        None => memchr::memchr(0, &out).is_some() && sniff_wide(&out).is_some(),
+    };
+    (out.starts_with(&[0x1f, 0x8b, 0x08]) || wide).then_some(out)
+}
+
 /// Printable UTF-8 (or UTF-16 text): what a base64 token must decode to, to be read.
 pub fn is_text(b: &[u8]) -> bool {
     let Ok(s) = std::str::from_utf8(b) else {
@@ -866,6 +903,7 @@ mod tests {
             Some(&b"{\"email\":\"jane@example.com\"}"[..])
         );
         assert_eq!(base64_text(b"123e4567-e89b-12d3-a456-426614174000"), None);
+        assert_eq!(base64_readable(b"123e4567-e89b-12d3-a456-426614174000"), None);
         assert_eq!(base64_text(b"abcdefghijklmnopqrstuvwxyz"), None);
         let body = format!("note: {t} end");
         let toks = base64_tokens(body.as_bytes());
@@ -883,5 +921,46 @@ mod tests {
         assert_eq!(toks.len(), 1);
         let dec = base64_text(&wrapped.as_bytes()[toks[0].0..toks[0].1]).unwrap();
         assert_eq!(dec, b"a longer note, written to jane@example.com".to_vec());
+    }
+
+    /// One decoding reads a token exactly as the text reading, then the
+    /// wrapped (gzip, UTF-16/32) reading, would.
+    #[test]
+    fn base64_readable_is_text_then_wrapped() {
+        use base64::Engine as _;
+        let std = &base64::engine::general_purpose::STANDARD;
+        let url = &base64::engine::general_purpose::URL_SAFE_NO_PAD;
+        let gz = crate::encoding::encode(crate::encoding::Coding::Gzip, b"jane@example.com and more text");
+        let wide = encode(Charset::Utf16Le, "jane@example.com");
+        let mut toks: Vec<Vec<u8>> = vec![
+            std.encode(b"{\"email\":\"jane@example.com\"}").into_bytes(),
+            url.encode(b"\xff\xfe j\x00a\x00n\x00e\x00 ??>>").into_bytes(),
+            std.encode(&gz).into_bytes(),
+            url.encode(&gz).into_bytes(),
+            std.encode(&wide).into_bytes(),
+            std.encode([0xffu8; 24]).into_bytes(),
+            b"123e4567-e89b-12d3-a456-426614174000".to_vec(),
+            b"abcdefghijklmnopqrstuvwxyz".to_vec(),
+            b"ABCDEFGHIJKLMNOPQRSTUVWX".to_vec(),
+            b"aGVsbG8gd29ybGQgaGVsbG8=".to_vec(),
+            b"aGVsbG8gd29y\nbGQgaGVsbG8=".to_vec(),
+            b"aGVs+G8gd29y_GQgaGVsbG8".to_vec(),
+            b"short".to_vec(),
+        ];
+        toks.push(
+            std.encode(b"plain text that is long enough")
+                .to_lowercase()
+                .into_bytes(),
+        );
+        for t in &toks {
+            assert_eq!(
+                base64_readable(t),
+                base64_text(t).or_else(|| base64_wrapped(t)),
+                "{}",
+                String::from_utf8_lossy(t)
+            );
+        }
+        assert!(base64_readable(&toks[0]).is_some() && base64_readable(&toks[2]).is_some());
+        assert!(base64_readable(&toks[4]).is_some());
     }
 }
