@@ -1360,7 +1360,7 @@ fn looks_like_date(win: &[Group], hay: &[u8]) -> bool {
     }
     let g = |i: usize| &hay[win[i].start..win[i].end];
     let mut lb = [0usize; MAX_WINDOW];
- let lens = group_lens(win, &mut lb);
+    let lens = group_lens(win, &mut lb);
     let seps_ok = win[1..3].iter().all(|w| matches!(w.sep, b'-' | b'.' | b'/'));
     if !seps_ok {
         return false;
@@ -1401,7 +1401,7 @@ fn classify_numeric(win: &[Group], hay: &[u8], plus: bool, digits: &mut Vec<u8>,
     // only in a card's grouping, a phone only with its `+`.
     if win[1..].iter().any(|g| g.sep == b',') {
         let mut lb = [0usize; MAX_WINDOW];
- let lens = group_lens(win, &mut lb);
+        let lens = group_lens(win, &mut lb);
         let card_grouping = matches!(lens, [4, 6, 5] | [4, 6, 4])
             || (lens.len() >= 3
                 && lens[..lens.len() - 1].iter().all(|&x| x == 4)
@@ -1434,7 +1434,7 @@ fn classify_numeric(win: &[Group], hay: &[u8], plus: bool, digits: &mut Vec<u8>,
     }
     let compact = n == 1;
     let mut lb = [0usize; MAX_WINDOW];
- let lens = group_lens(win, &mut lb);
+    let lens = group_lens(win, &mut lb);
     // AAA-GG-SSSS is an SSN before it is anything else
     let ssn_dashed = lens == [3, 2, 4]
         && win[1..]
@@ -1451,7 +1451,7 @@ fn classify_numeric(win: &[Group], hay: &[u8], plus: bool, digits: &mut Vec<u8>,
     if matches!(l, 9 | 10 | 11 | 15) && !any_paren {
         let ctx = keyword_before(hay, win[0].start);
         let mut lb = [0usize; MAX_WINDOW];
- let lens = group_lens(win, &mut lb);
+        let lens = group_lens(win, &mut lb);
         match ctx {
             Some(IdWord::Cpr) if l == 10 && (lens == [6, 4] || compact) && v::dk_cpr(d) => {
                 return Some(
@@ -1518,7 +1518,7 @@ fn classify_numeric(win: &[Group], hay: &[u8], plus: bool, digits: &mut Vec<u8>,
         10 if !any_paren => {
             // Swedish personnummer: YYMMDD-NNNN (or + past 100 years), Luhn
             let mut lb = [0usize; MAX_WINDOW];
- let lens = group_lens(win, &mut lb);
+            let lens = group_lens(win, &mut lb);
             if lens == [6, 4] && matches!(hay[win[1].start - 1], b'-' | b'+') && v::se_personnummer(d) {
                 return Some(Builtin::SePersonnummer);
             }
@@ -1541,7 +1541,7 @@ fn classify_numeric(win: &[Group], hay: &[u8], plus: bool, digits: &mut Vec<u8>,
         12 if !any_paren => {
             // Swedish personnummer with the century: YYYYMMDD-NNNN
             let mut lb = [0usize; MAX_WINDOW];
- let lens = group_lens(win, &mut lb);
+            let lens = group_lens(win, &mut lb);
             if (lens == [8, 4] || (compact && ctx == Some(IdWord::Cpr))) && v::se_personnummer(&d[2..]) {
                 return Some(Builtin::SePersonnummer);
             }
@@ -1565,7 +1565,7 @@ fn classify_numeric(win: &[Group], hay: &[u8], plus: bool, digits: &mut Vec<u8>,
             }
             // Norwegian fødselsnummer: DDMMYY NNNNN, two mod-11 check digits
             let mut lb = [0usize; MAX_WINDOW];
- let lens = group_lens(win, &mut lb);
+            let lens = group_lens(win, &mut lb);
             if (lens == [6, 5] || ctx == Some(IdWord::Fnr)) && v::no_fnr(d) {
                 return Some(Builtin::NoFnr);
             }
@@ -1774,10 +1774,7 @@ fn phone_national(win: &[Group], d: &[u8], trunk_removed: bool) -> bool {
         return true;
     }
     // ES: 612 345 678 / 91 123 45 67 ; IT mobile: 312 345 6789
-    if l == 9
-        && matches!(d[0], b'6' | b'7' | b'8' | b'9')
-        && matches!(lens, [3, 3, 3] | [3, 2, 2, 2] | [2, 3, 2, 2])
-    {
+    if l == 9 && matches!(d[0], b'6' | b'7' | b'8' | b'9') && matches!(lens, [3, 3, 3] | [3, 2, 2, 2] | [2, 3, 2, 2]) {
         return true;
     }
     if l == 10 && d[0] == b'3' && n >= 2 && lens[0] == 3 {
@@ -1790,11 +1787,16 @@ fn phone_national(win: &[Group], d: &[u8], trunk_removed: bool) -> bool {
 mod tests {
     use super::*;
 
-    fn set() -> DetectorSet {
-        match DetectorSet::new(&[]) {
-            Ok(s) => s,
-            Err(e) => panic!("{e:?}"),
+    /// The built-in detectors, compiled once per test thread (the
+    /// property tests would otherwise compile them for every case).
+    fn set() -> &'static DetectorSet {
+        thread_local! {
+            static SET: &'static DetectorSet = match DetectorSet::new(&[]) {
+                Ok(s) => Box::leak(Box::new(s)),
+                Err(e) => panic!("{e:?}"),
+            };
         }
+        SET.with(|s| *s)
     }
 
     fn found(text: &str) -> Vec<(String, String)> {
@@ -2011,7 +2013,7 @@ mod tests {
                 continue;
             }
             assert!(
-                POSITIVES.iter().any(|(_, id)| *id == spec.id),
+                POSITIVES.iter().chain(MORE_POSITIVES).any(|(_, id)| *id == spec.id),
                 "no positive example of {}",
                 spec.id
             );
@@ -2023,7 +2025,7 @@ mod tests {
     #[test]
     fn prefilter_passes_every_positive() {
         let s = set();
-        for (text, id) in POSITIVES {
+        for (text, id) in POSITIVES.iter().chain(MORE_POSITIVES) {
             for t in [text.to_string(), format!("see {text}."), format!("\"{text}\"")] {
                 assert!(
                     s.might_match_builtin(&normalize(t.as_bytes()).text),
@@ -2138,6 +2140,30 @@ mod tests {
         ("SIN: 130 692 544", "ca_sin"),
         ("IMEI 490154203237518", "imei"),
     ];
+
+    /// More found values (each among others the text holds).
+    const MORE_POSITIVES: &[(&str, &str)] = &[
+        ("85.07.30-033.28", "be_national_number"),
+        ("SVNR 1237 010180", "at_social_insurance"),
+        ("NIF 123456789", "pt_nif"),
+        ("PPS 1234567T", "ie_pps"),
+        ("AHV 756.9217.0769.85", "ch_ahv"),
+        ("911-70-1234", "us_itin"),
+        ("16Yeky6GMjeNkAiNcBY7ZhrLoMSgg1BoyZ", "btc_address"),
+        ("bc1qar0srrr7xfkvy5l643lydnw9re59gtzzwf5mdq", "btc_address"),
+        ("BC1QAR0SRRR7XFKVY5L643LYDNW9RE59GTZZWF5MDQ", "btc_address"),
+        ("to 0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAed", "eth_address"),
+        ("amqp://guest:hunter2@rabbit/", "url_credentials"),
+        ("USt-IdNr.: DE 136 695 976", "eu_vat"),
+        ("ATU10223006", "eu_vat"),
+    ];
+
+    #[test]
+    fn more_positives() {
+        for (text, id) in MORE_POSITIVES {
+            assert!(found(text).iter().any(|(i, _)| i == id), "{text}: {id}");
+        }
+    }
 
     #[test]
     fn positives() {
