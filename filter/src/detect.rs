@@ -2156,6 +2156,8 @@ mod tests {
         ("amqp://guest:hunter2@rabbit/", "url_credentials"),
         ("USt-IdNr.: DE 136 695 976", "eu_vat"),
         ("ATU10223006", "eu_vat"),
+        ("passport no. C01X00T47", "id_document_number"),
+        ("Reisepass-Nr. C01X00T47", "id_document_number"),
     ];
 
     #[test]
