@@ -1963,14 +1963,14 @@ mod tests {
         let s = set();
         for v in FOUND {
             for t in [v.to_string(), format!("x {v} y"), format!("\"{v}\""), format!("T{v}Z")] {
-                if unfiltered(&s, t.as_bytes()) > 0 {
+                if unfiltered(s, t.as_bytes()) > 0 {
                     assert!(
                         s.might_match_builtin(&normalize(t.as_bytes()).text),
                         "prefilter drops {t:?}"
                     );
                 }
             }
-            assert!(unfiltered(&s, v.as_bytes()) > 0, "{v} is found");
+            assert!(unfiltered(s, v.as_bytes()) > 0, "{v} is found");
         }
     }
 
@@ -2047,7 +2047,7 @@ mod tests {
                 .map(|&i| if i < PIECES.len() { PIECES[i] } else { FOUND[i - PIECES.len()] })
                 .collect();
             let norm = normalize(text.as_bytes());
-            if unfiltered(&s, text.as_bytes()) > 0 {
+            if unfiltered(s, text.as_bytes()) > 0 {
                 proptest::prop_assert!(s.might_match_builtin(&norm.text), "prefilter drops {:?}", text);
             }
         }
