@@ -51,7 +51,7 @@ pub struct DetectorSet {
     /// The pattern id of the numeric runs (the last pattern).
     numeric_pid: usize,
     /// The registry keywords without a shape of their own in the keyword gate.
-    other_keywords: Vec<&'static [u8]>,
+    other_keywords: KeywordIndex,
     singles: Vec<Regex>,
     custom: Option<Regex>,
     customs: Vec<CustomDetector>,
@@ -130,7 +130,12 @@ fn builder(prefilter: bool) -> meta::Builder {
         Regex::config()
             .match_kind(MatchKind::LeftmostFirst)
             .utf8_empty(false)
-            .auto_prefilter(prefilter),
+            .auto_prefilter(prefilter)
+            // The built-in patterns' lazy DFA outgrows the default 2 MiB on
+            // clean JSON full of hex, UUIDs and SKUs: the cache was cleared
+            // and rebuilt on every body (catalog JSON: 1317 instructions per
+            // byte instead of 220, callgrind). It grows only as needed.
+            .hybrid_cache_capacity(8 << 20),
     );
     b
 }
@@ -177,7 +182,7 @@ impl DetectorSet {
         };
         let enabled = vec![true; info.len()];
         Ok(DetectorSet {
-            other_keywords: other_keywords(),
+            other_keywords: KeywordIndex::new(&other_keywords()),
             all,
             others,
             checks,
@@ -1059,7 +1064,7 @@ fn crypto_shape(hay: &[u8], i: usize) -> bool {
 /// - `bearer`, `basic`, `token`, `apikey`, `api-key`, `digest` (any case):
 ///   the word right before a space or tab;
 /// - any other registry keyword (`others`): the literal, in any case.
-pub(crate) fn keyword_shapes(hay: &[u8], others: &[&[u8]]) -> bool {
+pub(crate) fn keyword_shapes(hay: &[u8], others: &KeywordIndex) -> bool {
     use memchr::memmem;
     if memmem::find(hay, b"eyJ").is_some() || memmem::find(hay, b"-----BEGIN").is_some() {
         return true;
@@ -1071,8 +1076,7 @@ pub(crate) fn keyword_shapes(hay: &[u8], others: &[&[u8]]) -> bool {
         hay.get(i..i + 4)
             .is_some_and(|p| crate::registry::AWS_PREFIXES.iter().any(|k| k.as_bytes() == p))
     });
-    aws || memchr::memchr2_iter(b' ', b'\t', hay).any(|p| auth_word_before(hay, p))
-        || others.iter().any(|k| find_ignore_case(hay, k))
+    aws || memchr::memchr2_iter(b' ', b'\t', hay).any(|p| auth_word_before(hay, p)) || others.any_in(hay)
 }
 
 /// The registry keywords [`keyword_shapes`] has no shape of its own for.
@@ -1091,11 +1095,51 @@ fn other_keywords() -> Vec<&'static [u8]> {
         .collect()
 }
 
-/// `k` occurs in `hay`, ASCII case ignored.
-fn find_ignore_case(hay: &[u8], k: &[u8]) -> bool {
-    let Some(&first) = k.first() else { return true };
-    memchr::memchr2_iter(first.to_ascii_lowercase(), first.to_ascii_uppercase(), hay)
-        .any(|i| hay.get(i..i + k.len()).is_some_and(|t| t.eq_ignore_ascii_case(k)))
+/// Keywords found without an automaton pass: each is looked for at its
+/// rarest byte (English letter frequency), keywords sharing that byte in one
+/// `memchr` pass, and compared there, ASCII case ignored.
+pub(crate) struct KeywordIndex {
+    /// (rare byte in lower case, [(keyword, offset of that byte in it)])
+    groups: Vec<(u8, Vec<(&'static [u8], usize)>)>,
+}
+
+impl KeywordIndex {
+    pub(crate) fn new(keywords: &[&'static [u8]]) -> KeywordIndex {
+        // most to least frequent in English text; anything else is rarer
+        const COMMON: &[u8] = b" etaoinshrdlcumwfgypbvkjxqz";
+        let rarity = |c: u8| {
+            COMMON
+                .iter()
+                .position(|&x| x == c.to_ascii_lowercase())
+                .unwrap_or(COMMON.len())
+        };
+        let mut groups: Vec<(u8, Vec<(&'static [u8], usize)>)> = Vec::new();
+        for &k in keywords {
+            let Some((off, &b)) = k.iter().enumerate().max_by_key(|&(_, &c)| rarity(c)) else {
+                continue;
+            };
+            let b = b.to_ascii_lowercase();
+            match groups.iter_mut().find(|(x, _)| *x == b) {
+                Some((_, v)) => v.push((k, off)),
+                None => groups.push((b, vec![(k, off)])),
+            }
+        }
+        KeywordIndex { groups }
+    }
+
+    /// One of the keywords occurs in `hay` (ASCII case ignored).
+    pub(crate) fn any_in(&self, hay: &[u8]) -> bool {
+        self.groups.iter().any(|(b, kws)| {
+            memchr::memchr2_iter(*b, b.to_ascii_uppercase(), hay).any(|i| {
+                kws.iter().any(|&(k, off)| {
+                    i >= off
+                        && hay
+                            .get(i - off..i - off + k.len())
+                            .is_some_and(|t| t.eq_ignore_ascii_case(k))
+                })
+            })
+        })
+    }
 }
 
 /// The auth-scheme words of the credential pattern (lower case).
@@ -1983,7 +2027,7 @@ mod tests {
     /// does not know fails here, not silently in the prefilter).
     #[test]
     fn keyword_gate_knows_every_registry_keyword() {
-        let others = other_keywords();
+        let others = KeywordIndex::new(&other_keywords());
         let mut n = 0;
         for sc in crate::registry::scanners() {
             for k in sc.keywords {
@@ -1993,8 +2037,20 @@ mod tests {
                     assert!(keyword_shapes(t.as_bytes(), &others), "{t:?}");
                     // the auth words and the generic literals are matched in
                     // any case; `eyJ`, `-----BEGIN`, `-u` and the AWS prefixes as written
-                    if AUTH_WORDS.contains(&k.as_bytes()) || others.contains(&k.as_bytes()) {
+                    if AUTH_WORDS.contains(&k.as_bytes()) || other_keywords().contains(&k.as_bytes()) {
                         assert!(keyword_shapes(t.to_uppercase().as_bytes(), &others), "{t:?}");
+                        let mixed: String = t
+                            .chars()
+                            .enumerate()
+                            .map(|(i, c)| {
+                                if i % 2 == 0 {
+                                    c.to_ascii_uppercase()
+                                } else {
+                                    c.to_ascii_lowercase()
+                                }
+                            })
+                            .collect();
+                        assert!(keyword_shapes(mixed.as_bytes(), &others), "{mixed:?}");
                     }
                 }
             }
