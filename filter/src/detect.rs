@@ -1099,9 +1099,11 @@ fn other_keywords() -> Vec<&'static [u8]> {
 /// rarest byte (English letter frequency), keywords sharing that byte in one
 /// `memchr` pass, and compared there, ASCII case ignored.
 pub(crate) struct KeywordIndex {
-    /// (rare byte in lower case, [(keyword, offset of that byte in it)])
-    groups: Vec<(u8, Vec<(&'static [u8], usize)>)>,
+    groups: Vec<KeywordGroup>,
 }
+
+/// (rare byte in lower case, [(keyword, offset of that byte in it)])
+type KeywordGroup = (u8, Vec<(&'static [u8], usize)>);
 
 impl KeywordIndex {
     pub(crate) fn new(keywords: &[&'static [u8]]) -> KeywordIndex {
@@ -1113,7 +1115,7 @@ impl KeywordIndex {
                 .position(|&x| x == c.to_ascii_lowercase())
                 .unwrap_or(COMMON.len())
         };
-        let mut groups: Vec<(u8, Vec<(&'static [u8], usize)>)> = Vec::new();
+        let mut groups: Vec<KeywordGroup> = Vec::new();
         for &k in keywords {
             let Some((off, &b)) = k.iter().enumerate().max_by_key(|&(_, &c)| rarity(c)) else {
                 continue;
