@@ -1282,9 +1282,30 @@ const STOP_ENDINGS: &[&str] = &[
     "service", "team", "support", "dienst", "desk", "center", "centre", "abteilung",
 ];
 
+/// `STOP` in ASCII lower case, sorted: a binary search per capitalised word
+/// instead of a pass over the whole list (the list scan was a fifth of the
+/// cost of clean JSON).
+static STOP_SORTED: std::sync::LazyLock<Vec<Vec<u8>>> = std::sync::LazyLock::new(|| {
+    let mut v: Vec<Vec<u8>> = STOP.iter().map(|w| w.as_bytes().to_ascii_lowercase()).collect();
+    v.sort();
+    v
+});
+
+/// `lower_eq_any(word, STOP)`, by binary search.
+fn is_stop_word(word: &[u8]) -> bool {
+    let mut buf = [0u8; 48];
+    let Some(b) = buf.get_mut(..word.len()) else {
+        // longer than any stop word
+        return lower_eq_any(word, STOP);
+    };
+    b.copy_from_slice(word);
+    b.make_ascii_lowercase();
+    STOP_SORTED.binary_search_by(|x| x.as_slice().cmp(b)).is_ok()
+}
+
 fn is_stop(word: &[u8]) -> bool {
     let w = word.strip_suffix(b".").unwrap_or(word);
-    if w.split(|&c| c == b'-').any(|p| lower_eq_any(p, STOP)) {
+    if w.split(|&c| c == b'-').any(is_stop_word) {
         return true;
     }
     STOP_ENDINGS
@@ -3050,6 +3071,28 @@ fn abbrev_before(t: &[u8], j: usize) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The sorted stop list answers as the list itself, in any case.
+    #[test]
+    fn stop_words_by_binary_search() {
+        for w in STOP {
+            for v in [w.to_string(), w.to_uppercase(), w.to_lowercase()] {
+                assert_eq!(is_stop_word(v.as_bytes()), lower_eq_any(v.as_bytes(), STOP), "{v}");
+            }
+            assert!(is_stop_word(w.as_bytes()), "{w}");
+        }
+        for w in [
+            "Jane",
+            "Doe",
+            "Widget",
+            "",
+            "x",
+            "Blue",
+            "A-very-long-word-that-is-in-no-list-at-all-anywhere",
+        ] {
+            assert_eq!(is_stop_word(w.as_bytes()), lower_eq_any(w.as_bytes(), STOP), "{w}");
+        }
+    }
 
     fn spans(text: &str) -> Vec<(Kind, String)> {
         let p = Prose::new().unwrap();
