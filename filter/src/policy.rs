@@ -731,6 +731,41 @@ fn compile_matcher(m: &config::MatchConfig, p: &str) -> Result<Matcher, ConfigEr
     })
 }
 
+/// Which condition of a [`Matcher`] failed (formatted only by `explain`).
+#[derive(Debug, Clone, Copy)]
+enum Mismatch {
+    RouteName,
+    Host,
+    Path,
+    Cluster,
+    Peer,
+}
+
+/// Whether `r` matches `path` with a `/` appended (a rule written for a
+/// directory matches it without its slash), on the stack for usual paths.
+fn regex_matches_dir(r: &Regex, path: &str) -> bool {
+    let p = path.as_bytes();
+    let mut buf = [0u8; 512];
+    match buf.get_mut(..=p.len()) {
+        Some(b) => {
+            b[..p.len()].copy_from_slice(p);
+            b[p.len()] = b'/';
+            r.is_match(&*b)
+        }
+        None => r.is_match(format!("{path}/").as_bytes()),
+    }
+}
+
+/// The host of an `:authority`: without a numeric port and a trailing dot.
+fn host_of(authority: &str) -> &str {
+    authority
+        .rsplit_once(':')
+        .filter(|(_, p)| p.bytes().all(|c| c.is_ascii_digit()))
+        .map(|(h, _)| h)
+        .unwrap_or(authority)
+        .trim_end_matches('.')
+}
+
 impl Matcher {
     /// Whether this matcher matches, with `method` in place of the
     /// request's (`None`: whatever the method).
@@ -740,78 +775,92 @@ impl Matcher {
     }
 
     /// Why this matcher does not match (`None`: it matches). `path` is the
-    /// request's normalised path.
+    /// request's normalised path. Only `explain` asks why, so the reason is
+    /// formatted here, not while routing.
     fn mismatch(&self, req: &RequestInfo, path: &str) -> Option<String> {
-        if let Some(why) = self.mismatch_but_method(req, path) {
-            return Some(why);
-        }
-        if !self.methods.is_empty() && !self.methods.iter().any(|m| m.eq_ignore_ascii_case(&req.method)) {
-            return Some(format!("method {} not in {:?}", req.method, self.methods));
-        }
-        None
-    }
-
-    fn mismatch_but_method(&self, req: &RequestInfo, path: &str) -> Option<String> {
-        if let Some(rn) = &self.route_name {
-            if req.route_name.as_deref() != Some(rn.as_str()) {
-                return Some(format!(
-                    "route_name {:?} != {:?}",
-                    req.route_name.as_deref().unwrap_or(""),
-                    rn
-                ));
+        let Some(why) = self.mismatch_but_method(req, path) else {
+            if !self.methods.is_empty() && !self.methods.iter().any(|m| m.eq_ignore_ascii_case(&req.method)) {
+                return Some(format!("method {} not in {:?}", req.method, self.methods));
             }
-        }
-        if !self.hosts.is_empty() {
-            let host = req
-                .authority
-                .rsplit_once(':')
-                .filter(|(_, p)| p.bytes().all(|c| c.is_ascii_digit()))
-                .map(|(h, _)| h)
-                .unwrap_or(&req.authority);
-            let host = host.trim_end_matches('.').to_ascii_lowercase();
-            let ok = self.hosts.iter().any(|h| match h.strip_prefix("*.") {
-                Some(suffix) => {
-                    host.ends_with(suffix)
-                        && host.len() > suffix.len()
-                        && host.as_bytes()[host.len() - suffix.len() - 1] == b'.'
-                }
-                None => *h == host,
-            });
-            if !ok {
-                return Some(format!("host {host:?} not in {:?}", self.hosts));
-            }
-        }
-        let folded;
-        let p = if self.ignore_case {
-            folded = path.to_ascii_lowercase();
-            folded.as_str()
-        } else {
-            path
+            return None;
         };
-        match &self.path {
-            Some(PathMatch::Exact(e)) if p != e => return Some(format!("path {path:?} != {e:?}")),
-            Some(PathMatch::Prefix { text, dir }) => {
-                let ok = text == "/"
-                    || if *dir {
-                        p == text || p.strip_prefix(text.as_str()).is_some_and(|rest| rest.starts_with('/'))
-                    } else {
-                        p.starts_with(text.as_str())
-                    };
-                if !ok {
-                    return Some(format!("path {path:?} does not start with {text:?}"));
-                }
-            }
-            Some(PathMatch::Regex(r)) if !r.is_match(path.as_bytes()) && !r.is_match(format!("{path}/").as_bytes()) => {
-                return Some(format!("path {path:?} does not match path_regex"))
-            }
-            _ => {}
-        }
-        if !self.clusters.is_empty() && !self.clusters.iter().any(|c| Some(c.as_str()) == req.cluster.as_deref()) {
-            return Some(format!(
+        Some(match why {
+            Mismatch::RouteName => format!(
+                "route_name {:?} != {:?}",
+                req.route_name.as_deref().unwrap_or(""),
+                self.route_name.as_deref().unwrap_or("")
+            ),
+            Mismatch::Host => format!(
+                "host {:?} not in {:?}",
+                host_of(&req.authority).to_ascii_lowercase(),
+                self.hosts
+            ),
+            Mismatch::Path => match &self.path {
+                Some(PathMatch::Exact(e)) => format!("path {path:?} != {e:?}"),
+                Some(PathMatch::Prefix { text, .. }) => format!("path {path:?} does not start with {text:?}"),
+                _ => format!("path {path:?} does not match path_regex"),
+            },
+            Mismatch::Cluster => format!(
                 "cluster {:?} not in {:?}",
                 req.cluster.as_deref().unwrap_or(""),
                 self.clusters
-            ));
+            ),
+            Mismatch::Peer => format!(
+                "peer {:?} {} {:?}",
+                req.peer.as_deref().unwrap_or(""),
+                if self.peers_not { "is in" } else { "not in" },
+                self.peers
+            ),
+        })
+    }
+
+    /// The first condition other than the method that fails, without
+    /// allocating: routing asks this of every route on every request.
+    fn mismatch_but_method(&self, req: &RequestInfo, path: &str) -> Option<Mismatch> {
+        if let Some(rn) = &self.route_name {
+            if req.route_name.as_deref() != Some(rn.as_str()) {
+                return Some(Mismatch::RouteName);
+            }
+        }
+        if !self.hosts.is_empty() {
+            // the configured hosts are lower case; the request's is compared ignoring case
+            let host = host_of(&req.authority).as_bytes();
+            let ok = self.hosts.iter().any(|h| match h.strip_prefix("*.") {
+                Some(suffix) => {
+                    let s = suffix.as_bytes();
+                    host.len() > s.len()
+                        && host[host.len() - s.len()..].eq_ignore_ascii_case(s)
+                        && host[host.len() - s.len() - 1] == b'.'
+                }
+                None => h.as_bytes().eq_ignore_ascii_case(host),
+            });
+            if !ok {
+                return Some(Mismatch::Host);
+            }
+        }
+        // with `ignore_case` the rule's text was folded to lower case when
+        // compiled, so comparing ignoring ASCII case is comparing the folded path
+        let fold = self.ignore_case;
+        let eq = |a: &str, b: &str| if fold { a.eq_ignore_ascii_case(b) } else { a == b };
+        let starts = |p: &str, t: &str| p.len() >= t.len() && p.is_char_boundary(t.len()) && eq(&p[..t.len()], t);
+        let ok = match &self.path {
+            Some(PathMatch::Exact(e)) => eq(path, e),
+            Some(PathMatch::Prefix { text, dir }) => {
+                text == "/"
+                    || if *dir {
+                        eq(path, text) || (starts(path, text) && path[text.len()..].starts_with('/'))
+                    } else {
+                        starts(path, text)
+                    }
+            }
+            Some(PathMatch::Regex(r)) => r.is_match(path.as_bytes()) || regex_matches_dir(r, path),
+            None => true,
+        };
+        if !ok {
+            return Some(Mismatch::Path);
+        }
+        if !self.clusters.is_empty() && !self.clusters.iter().any(|c| Some(c.as_str()) == req.cluster.as_deref()) {
+            return Some(Mismatch::Cluster);
         }
         if !self.peers.is_empty() {
             let peer = req.peer.as_deref().unwrap_or("");
@@ -820,11 +869,7 @@ impl Matcher {
                 None => peer == p,
             });
             if listed == self.peers_not {
-                return Some(format!(
-                    "peer {peer:?} {} {:?}",
-                    if self.peers_not { "is in" } else { "not in" },
-                    self.peers
-                ));
+                return Some(Mismatch::Peer);
             }
         }
         None
@@ -1282,6 +1327,119 @@ mod tests {
         let e = err("{\n  \"version\": 1,\n  \"limits\": {\"max_body_bytes\": \"big\"}\n}");
         assert_eq!(e.path, "$.limits.max_body_bytes");
         assert_eq!(e.line, Some(3));
+    }
+
+    /// Host and path conditions compared without folding copies agree with
+    /// folding the request and comparing (the way they were written before
+    /// routing stopped allocating), with and without `ignore_case`, over
+    /// mixed-case, prefix-of, longer and non-ASCII inputs.
+    #[test]
+    fn matching_without_copies_agrees_with_folding() {
+        let rules = [
+            r#"{"path_exact":"/Users"}"#,
+            r#"{"path_prefix":"/Admin/"}"#,
+            r#"{"path_prefix":"/api"}"#,
+            r#"{"path_regex":"/Items/[0-9]+"}"#,
+            r#"{"hosts":["API.example.com"]}"#,
+            r#"{"hosts":["*.Internal.example"]}"#,
+        ];
+        let paths = [
+            "/users",
+            "/Users",
+            "/USERS",
+            "/Users/",
+            "/Users/x",
+            "/admin",
+            "/ADMIN/x",
+            "/Admin/",
+            "/adminx",
+            "/api",
+            "/API2",
+            "/apı",
+            "/é/x",
+            "/items/7",
+            "/ITEMS/7/",
+            "/",
+        ];
+        let hosts = [
+            "api.example.com",
+            "API.EXAMPLE.COM:8080",
+            "api.example.com.",
+            "x.internal.example",
+            "X.INTERNAL.EXAMPLE",
+            "internal.example",
+            "xinternal.example",
+            "é.internal.example",
+        ];
+        let reference = |m: &serde_json::Value, ic: bool, path: &str, host: &str| -> bool {
+            let fold = |s: &str| if ic { s.to_ascii_lowercase() } else { s.to_string() };
+            let h = host
+                .rsplit_once(':')
+                .filter(|(_, p)| p.bytes().all(|c| c.is_ascii_digit()))
+                .map(|(h, _)| h)
+                .unwrap_or(host)
+                .trim_end_matches('.')
+                .to_ascii_lowercase();
+            if let Some(hs) = m.get("hosts").and_then(|v| v.as_array()) {
+                let ok = hs
+                    .iter()
+                    .filter_map(|v| v.as_str())
+                    .map(str::to_ascii_lowercase)
+                    .any(|hh| match hh.strip_prefix("*.") {
+                        Some(suf) => {
+                            h.ends_with(suf) && h.len() > suf.len() && h.as_bytes()[h.len() - suf.len() - 1] == b'.'
+                        }
+                        None => hh == h,
+                    });
+                if !ok {
+                    return false;
+                }
+            }
+            // routing compares the normalised path with the normalised rule
+            let path = &urlpath::normalize(path, true);
+            let p = fold(path);
+            if let Some(e) = m.get("path_exact").and_then(|v| v.as_str()) {
+                return p == fold(&urlpath::normalize_rule(e).0);
+            }
+            if let Some(t) = m.get("path_prefix").and_then(|v| v.as_str()) {
+                let (t, dir) = urlpath::normalize_rule(t);
+                let t = fold(&t);
+                return if dir {
+                    p == t || p.strip_prefix(t.as_str()).is_some_and(|r| r.starts_with('/'))
+                } else {
+                    p.starts_with(t.as_str())
+                };
+            }
+            if let Some(r) = m.get("path_regex").and_then(|v| v.as_str()) {
+                let re = regex_automata::meta::Regex::builder()
+                    .syntax(
+                        regex_automata::util::syntax::Config::new()
+                            .unicode(false)
+                            .utf8(false)
+                            .case_insensitive(ic),
+                    )
+                    .build(&format!("^(?:{r})$"))
+                    .unwrap();
+                return re.is_match(path.as_bytes()) || re.is_match(format!("{path}/").as_bytes());
+            }
+            true
+        };
+        let mut checked = 0;
+        for rule in rules {
+            for ic in [false, true] {
+                let mut m: serde_json::Value = serde_json::from_str(rule).unwrap();
+                m["ignore_case"] = serde_json::Value::Bool(ic);
+                let p = ok(&format!(r#"{{"version":1,"routes":[{{"name":"r","match":{m}}}]}}"#));
+                for path in paths {
+                    for host in hosts {
+                        let got = p.route(&req(path, "GET", host, None)).name == "r";
+                        assert_eq!(got, reference(&m, ic, path, host), "{m} {path:?} {host:?}");
+                        checked += got as usize;
+                    }
+                }
+            }
+        }
+        assert!(checked > 50, "the table exercises matches too ({checked})");
     }
 
     #[test]
