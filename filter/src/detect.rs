@@ -80,6 +80,14 @@ impl Scratch {
     pub fn cost(&self) -> (u64, u64) {
         (self.validations, self.work)
     }
+
+    /// Heap the fuller of the two search caches holds now (each holds a
+    /// lazy DFA's states, cleared and rebuilt when they would outgrow
+    /// [`DFA_CACHE_CAPACITY`]).
+    pub fn dfa_cache_bytes(&self) -> usize {
+        let a = self.cache.as_ref().map_or(0, meta::Cache::memory_usage);
+        a.max(self.others_cache.as_ref().map_or(0, meta::Cache::memory_usage))
+    }
 }
 
 /// The last search for a non-numeric pattern: `(from, leftmost match at or after from)`.
@@ -121,6 +129,10 @@ struct Group {
 #[derive(Debug)]
 pub struct BuildError(pub String);
 
+/// The lazy DFAs' cache capacity per automaton and scanning thread
+/// (`tests/dfa_cache.rs` checks ordinary bodies stay well inside it).
+pub const DFA_CACHE_CAPACITY: usize = 8 << 20;
+
 /// `prefilter`: off for the built-in patterns, whose only inner literals
 /// (`:`, `.`, `@`) JSON and prose are full of: every hit would cost a
 /// reverse search, where the plain lazy DFA reads each byte once.
@@ -135,7 +147,7 @@ fn builder(prefilter: bool) -> meta::Builder {
             // clean JSON full of hex, UUIDs and SKUs: the cache was cleared
             // and rebuilt on every body (catalog JSON: 1317 instructions per
             // byte instead of 220, callgrind). It grows only as needed.
-            .hybrid_cache_capacity(8 << 20),
+            .hybrid_cache_capacity(DFA_CACHE_CAPACITY),
     );
     b
 }
