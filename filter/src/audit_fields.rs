@@ -10,7 +10,8 @@ pub const PREFIX: &str = "piiguard_a_";
 
 /// The record's fields, flattened: scalars as they are; per direction its
 /// decision, the categories and detectors found (sorted, comma-separated),
-/// the actions taken, the values counted and what could not be inspected.
+/// the actions taken, the values counted, what could not be inspected and
+/// why a direction was not inspected at all.
 pub fn flatten(record: &[u8]) -> Vec<(String, String)> {
     let Ok(serde_json::Value::Object(rec)) = serde_json::from_slice::<serde_json::Value>(record) else {
         return Vec::new();
@@ -32,6 +33,11 @@ pub fn flatten(record: &[u8]) -> Vec<(String, String)> {
         }
         if let Some(s) = d.get("uninspected").and_then(|s| s.as_str()) {
             out.push((format!("{PREFIX}{dir}_uninspected"), s.to_string()));
+        }
+        // why the direction was not scanned at all (its policy could not
+        // change anything), as distinct from what could not be read
+        if let Some(s) = d.get("not_inspected").and_then(|s| s.as_str()) {
+            out.push((format!("{PREFIX}{dir}_not_inspected"), s.to_string()));
         }
         let findings = d
             .get("findings")
@@ -67,7 +73,7 @@ mod tests {
               {"detector":"email","category":"email","location":"body:$.a","count":2,"action":"redact"},
               {"detector":"iban","category":"bank_account","location":"body:$.b","count":1,"action":"redact"},
               {"detector":"email","category":"email","location":"body:$.c","count":1,"action":"log"}]},
-            "response":{"decision":"allowed","uninspected":"encoding:br"}}"#;
+            "response":{"decision":"allowed","uninspected":"encoding:br","not_inspected":"policy_allows_all"}}"#;
         let f: std::collections::BTreeMap<String, String> = flatten(rec).into_iter().collect();
         assert_eq!(f["piiguard_a_route"], "echo");
         assert_eq!(f["piiguard_a_ts_ms"], "5");
@@ -78,6 +84,8 @@ mod tests {
         assert_eq!(f["piiguard_a_request_values"], "4");
         assert_eq!(f["piiguard_a_response_decision"], "allowed");
         assert_eq!(f["piiguard_a_response_uninspected"], "encoding:br");
+        assert_eq!(f["piiguard_a_response_not_inspected"], "policy_allows_all");
+        assert!(!f.contains_key("piiguard_a_request_not_inspected"));
         assert!(!f.contains_key("piiguard_a_response_categories"));
         // locations stay in the full record only
         assert!(!f.values().any(|v| v.contains("body:$")));
