@@ -50,8 +50,8 @@ pub struct DetectorSet {
     checks: Vec<Check>,
     /// The pattern id of the numeric runs (the last pattern).
     numeric_pid: usize,
-    /// The registry keywords without a shape of their own in the keyword gate.
-    other_keywords: KeywordIndex,
+    /// The prefilter's byte classes and keyword triggers ([`Gate`]).
+    gate: Gate,
     singles: Vec<Regex>,
     custom: Option<Regex>,
     customs: Vec<CustomDetector>,
@@ -194,7 +194,7 @@ impl DetectorSet {
         };
         let enabled = vec![true; info.len()];
         Ok(DetectorSet {
-            other_keywords: KeywordIndex::new(&other_keywords()),
+            gate: Gate::new(&other_keywords()),
             all,
             others,
             checks,
@@ -333,15 +333,18 @@ impl DetectorSet {
 
     /// Cheap check before the automaton: false only when no built-in
     /// detector can match anywhere in `hay`. Every condition is necessary
-    /// for one family of patterns (see [`shapes`]); `tests::prefilter_is_sound`
-    /// checks that whatever the automaton finds passes it.
+    /// for one family of patterns (see [`shapes`], [`Gate::keywords`]);
+    /// `tests::prefilter_is_sound` checks that whatever the automaton finds
+    /// passes it. One pass over `hay` collects its byte classes; each
+    /// shape is looked for only when the classes it needs are there.
     fn might_match_builtin(&self, hay: &[u8]) -> bool {
         // the shortest value a built-in detector takes is a compressed IPv6
         // address such as `a::` (found by `prefilter_is_sound`)
         if hay.len() < 3 {
             return false;
         }
-        shapes(hay) || (hay.len() >= 15 && keyword_shapes(hay, &self.other_keywords))
+        let mask = self.gate.classes(hay);
+        shapes(hay, mask) || (hay.len() >= 15 && self.gate.keywords(hay, mask))
     }
 
     fn is_enabled(&self, d: u16) -> bool {
@@ -1023,16 +1026,21 @@ fn cf_shape(hay: &[u8], i: usize) -> bool {
 ///   and is neither `+`-prefixed (international phone), next to a DNI
 ///   letter nor after a Corsican `2A`/`2B` (every other numeric detector
 ///   needs nine digits or more).
-pub(crate) fn shapes(hay: &[u8]) -> bool {
-    numeric_or_word_shapes(hay)
-        || (memchr::memchr_iter(b':', hay).nth(1).is_some() && ipv6_shape(hay))
-        || mac_shape(hay)
+///
+/// `mask` is `hay`'s byte classes ([`Gate::classes`]): a shape is looked
+/// for only when the classes it needs are there (numbers a digit, e-mail an
+/// `@`, a codice fiscale 16 bytes and letters, IPv6 two colons, a MAC
+/// address 14 bytes and one of its separators).
+pub(crate) fn shapes(hay: &[u8], mask: u64) -> bool {
+    ((mask & (C_DIGIT | C_AT) != 0 || (hay.len() >= 16 && mask & C_ALPHA != 0)) && numeric_or_word_shapes(hay))
+        || (mask & C_COLON != 0 && hay.iter().filter(|&&c| c == b':').nth(1).is_some() && ipv6_shape(hay))
+        || (hay.len() >= 14 && mask & C_MAC_SEP != 0 && mac_shape(hay))
 }
 
 /// A MAC address's shape around one of its separators.
 fn mac_shape(hay: &[u8]) -> bool {
     let hex = |a: usize, n: usize| hay.get(a..a + n).is_some_and(|x| x.iter().all(u8::is_ascii_hexdigit));
-    for p in memchr::memchr3_iter(b':', b'-', b'.', hay) {
+    let at = |p: usize| {
         let sep = hay[p];
         // the first separator of `hh:hh:hh:hh:hh:hh` or `hhhh.hhhh.hhhh`
         let (a, n, k) = if sep == b'.' {
@@ -1040,14 +1048,14 @@ fn mac_shape(hay: &[u8]) -> bool {
         } else {
             (p.wrapping_sub(2), 2, 6)
         };
-        if p < n || !hex(a, n) {
-            continue;
-        }
-        if (1..k).all(|j| hay.get(a + j * (n + 1) - 1) == Some(&sep) && hex(a + j * (n + 1), n)) {
-            return true;
-        }
+        p >= n && hex(a, n) && (1..k).all(|j| hay.get(a + j * (n + 1) - 1) == Some(&sep) && hex(a + j * (n + 1), n))
+    };
+    // a short value is read directly (a `memchr` call costs more than it)
+    if hay.len() < 64 {
+        (0..hay.len()).filter(|&p| matches!(hay[p], b':' | b'-' | b'.')).any(at)
+    } else {
+        memchr::memchr3_iter(b':', b'-', b'.', hay).any(at)
     }
-    false
 }
 
 /// `0x` + 40 hex digits, or a base58 run of 26-35 starting with 1 or 3, at `i`.
@@ -1066,29 +1074,11 @@ fn crypto_shape(hay: &[u8], i: usize) -> bool {
     (26..=35).contains(&n)
 }
 
-/// The token detectors' necessary literals (the registry's `keywords`),
-/// without an automaton pass over the text: false means none of them can
-/// match. `tests::keyword_gate_knows_every_registry_keyword` checks that
-/// every keyword in the registry opens it.
-/// - private key: `-----BEGIN`; JWT: `eyJ` (both case-sensitive);
-/// - AWS key: an `A` that starts one of the key prefixes;
-/// - `-u`/`--user` credentials: `-u` and a colon;
-/// - `bearer`, `basic`, `token`, `apikey`, `api-key`, `digest` (any case):
-///   the word right before a space or tab;
-/// - any other registry keyword (`others`): the literal, in any case.
-pub(crate) fn keyword_shapes(hay: &[u8], others: &KeywordIndex) -> bool {
-    use memchr::memmem;
-    if memmem::find(hay, b"eyJ").is_some() || memmem::find(hay, b"-----BEGIN").is_some() {
-        return true;
-    }
-    if memmem::find(hay, b"-u").is_some() && memchr::memchr(b':', hay).is_some() {
-        return true;
-    }
-    let aws = memchr::memchr_iter(b'A', hay).any(|i| {
-        hay.get(i..i + 4)
-            .is_some_and(|p| crate::registry::AWS_PREFIXES.iter().any(|k| k.as_bytes() == p))
-    });
-    aws || memchr::memchr2_iter(b' ', b'\t', hay).any(|p| auth_word_before(hay, p)) || others.any_in(hay)
+/// The token detectors' necessary literals (the registry's `keywords`):
+/// see [`Gate::keywords`].
+#[cfg(test)]
+pub(crate) fn keyword_shapes(hay: &[u8], gate: &Gate) -> bool {
+    gate.keywords(hay, gate.classes(hay))
 }
 
 /// The registry keywords [`keyword_shapes`] has no shape of its own for.
@@ -1107,18 +1097,54 @@ fn other_keywords() -> Vec<&'static [u8]> {
         .collect()
 }
 
-/// Keywords found without an automaton pass: each is looked for at its
-/// rarest byte (English letter frequency), keywords sharing that byte in one
-/// `memchr` pass, and compared there, ASCII case ignored.
-pub(crate) struct KeywordIndex {
+// Byte classes of the prefilter ([`Gate`]): the low bits say what a byte
+// is, the next ones which keyword check it triggers, the high ones which
+// keyword groups it is the rare byte of.
+const C_DIGIT: u64 = 1;
+const C_AT: u64 = 1 << 1;
+const C_COLON: u64 = 1 << 2;
+/// `:`, `-` or `.` (a MAC address's separators)
+const C_MAC_SEP: u64 = 1 << 3;
+const C_ALPHA: u64 = 1 << 4;
+const CLASSES: u64 = (1 << 8) - 1;
+/// `J`: ends `eyJ`
+const T_EYJ: u64 = 1 << 8;
+/// `B`: starts `BEGIN` of `-----BEGIN`
+const T_BEGIN: u64 = 1 << 9;
+/// `-`: starts `-u`
+const T_DASH_U: u64 = 1 << 10;
+/// `A`: starts an AWS key prefix
+const T_AWS: u64 = 1 << 11;
+/// space or tab: may end an auth-scheme word
+const T_AUTH: u64 = 1 << 12;
+const GROUP_SHIFT: u32 = 16;
+const GROUP_BITS: u32 = 64 - GROUP_SHIFT;
+
+/// The prefilter's byte table: for every byte, its classes (what the
+/// shapes need), the keyword checks it triggers and the keyword groups whose
+/// rare byte it is. [`Gate::classes`] ORs them over a value in one pass;
+/// [`Gate::keywords`] then reads the value once more only if a trigger is
+/// there, verifying each trigger in place.
+pub(crate) struct Gate {
+    table: [u64; 256],
+    /// The keywords without a check of their own, by rare byte: each is
+    /// looked for at its rarest byte (English letter frequency) and compared
+    /// there, ASCII case ignored.
     groups: Vec<KeywordGroup>,
 }
 
 /// (rare byte in lower case, [(keyword, offset of that byte in it)])
 type KeywordGroup = (u8, Vec<(&'static [u8], usize)>);
 
-impl KeywordIndex {
-    pub(crate) fn new(keywords: &[&'static [u8]]) -> KeywordIndex {
+/// The trigger bit of keyword group `g` (groups beyond the bits share them:
+/// a shared bit only means more groups are compared at that byte).
+fn group_bit(g: usize) -> u64 {
+    1 << (GROUP_SHIFT + (g as u32 % GROUP_BITS))
+}
+
+impl Gate {
+    /// `keywords`: the registry keywords without a check of their own.
+    pub(crate) fn new(keywords: &[&'static [u8]]) -> Gate {
         // most to least frequent in English text; anything else is rarer
         const COMMON: &[u8] = b" etaoinshrdlcumwfgypbvkjxqz";
         let rarity = |c: u8| {
@@ -1138,20 +1164,96 @@ impl KeywordIndex {
                 None => groups.push((b, vec![(k, off)])),
             }
         }
-        KeywordIndex { groups }
+        let mut table = [0u64; 256];
+        for (b, t) in table.iter_mut().enumerate() {
+            let c = b as u8;
+            let mut m = 0;
+            if c.is_ascii_digit() {
+                m |= C_DIGIT;
+            }
+            if c.is_ascii_alphabetic() {
+                m |= C_ALPHA;
+            }
+            if matches!(c, b':' | b'-' | b'.') {
+                m |= C_MAC_SEP;
+            }
+            m |= match c {
+                b'@' => C_AT,
+                b':' => C_COLON,
+                b'J' => T_EYJ,
+                b'B' => T_BEGIN,
+                b'-' => T_DASH_U,
+                b'A' => T_AWS,
+                b' ' | b'\t' => T_AUTH,
+                _ => 0,
+            };
+            for (g, (r, _)) in groups.iter().enumerate() {
+                if c.to_ascii_lowercase() == *r {
+                    m |= group_bit(g);
+                }
+            }
+            *t = m;
+        }
+        Gate { table, groups }
     }
 
-    /// One of the keywords occurs in `hay` (ASCII case ignored).
-    pub(crate) fn any_in(&self, hay: &[u8]) -> bool {
-        self.groups.iter().any(|(b, kws)| {
-            memchr::memchr2_iter(*b, b.to_ascii_uppercase(), hay).any(|i| {
-                kws.iter().any(|&(k, off)| {
+    /// The classes and triggers of every byte of `hay`, ORed.
+    #[inline]
+    pub(crate) fn classes(&self, hay: &[u8]) -> u64 {
+        hay.iter().fold(0, |m, &b| m | self.table[b as usize])
+    }
+
+    /// The token detectors' necessary literals (the registry's `keywords`),
+    /// without an automaton pass over the text: false means none of them
+    /// can match. `mask` is [`classes`](Self::classes) of `hay`: only the
+    /// triggers in it are verified, in one more pass.
+    /// `tests::keyword_gate_knows_every_registry_keyword` checks that every
+    /// keyword in the registry opens it.
+    /// - private key: `-----BEGIN`; JWT: `eyJ` (both case-sensitive);
+    /// - AWS key: an `A` that starts one of the key prefixes;
+    /// - `-u`/`--user` credentials: `-u` and a colon;
+    /// - `bearer`, `basic`, `token`, `apikey`, `api-key`, `digest` (any case):
+    ///   the word right before a space or tab;
+    /// - any other registry keyword (the groups): the literal, in any case.
+    pub(crate) fn keywords(&self, hay: &[u8], mask: u64) -> bool {
+        let mut active = mask & !CLASSES;
+        if mask & C_COLON == 0 {
+            active &= !T_DASH_U;
+        }
+        if active == 0 {
+            return false;
+        }
+        hay.iter().enumerate().any(|(i, &b)| {
+            let t = self.table[b as usize] & active;
+            t != 0 && self.verify(hay, i, t)
+        })
+    }
+
+    /// Whether one of the checks `t` triggered at `i` holds there.
+    fn verify(&self, hay: &[u8], i: usize, t: u64) -> bool {
+        (t & T_EYJ != 0 && i >= 2 && hay[i - 2..i] == *b"ey")
+            || (t & T_BEGIN != 0 && i >= 5 && hay[i - 5..].starts_with(b"-----BEGIN"))
+            || (t & T_DASH_U != 0 && hay.get(i + 1) == Some(&b'u'))
+            || (t & T_AWS != 0
+                && hay
+                    .get(i..i + 4)
+                    .is_some_and(|p| crate::registry::AWS_PREFIXES.iter().any(|k| k.as_bytes() == p)))
+            || (t & T_AUTH != 0 && auth_word_before(hay, i))
+            || (t >> GROUP_SHIFT != 0 && self.group_at(hay, i, t))
+    }
+
+    /// A keyword of a group triggered in `t` whose rare byte is at `i`.
+    fn group_at(&self, hay: &[u8], i: usize, t: u64) -> bool {
+        let c = hay[i].to_ascii_lowercase();
+        self.groups.iter().enumerate().any(|(g, (r, kws))| {
+            t & group_bit(g) != 0
+                && *r == c
+                && kws.iter().any(|&(k, off)| {
                     i >= off
                         && hay
                             .get(i - off..i - off + k.len())
-                            .is_some_and(|t| t.eq_ignore_ascii_case(k))
+                            .is_some_and(|w| w.eq_ignore_ascii_case(k))
                 })
-            })
         })
     }
 }
@@ -2041,7 +2143,7 @@ mod tests {
     /// does not know fails here, not silently in the prefilter).
     #[test]
     fn keyword_gate_knows_every_registry_keyword() {
-        let others = KeywordIndex::new(&other_keywords());
+        let others = Gate::new(&other_keywords());
         let mut n = 0;
         for sc in crate::registry::scanners() {
             for k in sc.keywords {
@@ -2125,6 +2227,115 @@ mod tests {
                 proptest::prop_assert!(s.might_match_builtin(&norm.text), "prefilter drops {:?}", text);
             }
         }
+
+        /// The byte-class gate answers as the gate it replaced, on the
+        /// same generated texts.
+        #[test]
+        fn gate_answers_as_the_reference(parts in proptest::collection::vec(0..PIECES.len() + FOUND.len(), 1..24)) {
+            let s = set();
+            let text: String = parts
+                .iter()
+                .map(|&i| if i < PIECES.len() { PIECES[i] } else { FOUND[i - PIECES.len()] })
+                .collect();
+            let norm = normalize(text.as_bytes());
+            proptest::prop_assert_eq!(s.might_match_builtin(&norm.text), reference_gate(&norm.text, &other_keywords()), "{:?}", text);
+        }
+    }
+
+    /// The prefilter as it was before the byte-class gate (one `memchr`
+    /// or `memmem` pass per shape and per keyword group): the gate must
+    /// answer exactly as it does.
+    fn reference_gate(hay: &[u8], keywords: &[&'static [u8]]) -> bool {
+        use memchr::memmem;
+        if hay.len() < 3 {
+            return false;
+        }
+        let mac = memchr::memchr3_iter(b':', b'-', b'.', hay).any(|p| {
+            let hex = |a: usize, n: usize| hay.get(a..a + n).is_some_and(|x| x.iter().all(u8::is_ascii_hexdigit));
+            let sep = hay[p];
+            let (a, n, k) = if sep == b'.' {
+                (p.wrapping_sub(4), 4, 3)
+            } else {
+                (p.wrapping_sub(2), 2, 6)
+            };
+            p >= n && hex(a, n) && (1..k).all(|j| hay.get(a + j * (n + 1) - 1) == Some(&sep) && hex(a + j * (n + 1), n))
+        });
+        let shapes =
+            numeric_or_word_shapes(hay) || (memchr::memchr_iter(b':', hay).nth(1).is_some() && ipv6_shape(hay)) || mac;
+        if shapes {
+            return true;
+        }
+        if hay.len() < 15 {
+            return false;
+        }
+        if memmem::find(hay, b"eyJ").is_some() || memmem::find(hay, b"-----BEGIN").is_some() {
+            return true;
+        }
+        if memmem::find(hay, b"-u").is_some() && memchr::memchr(b':', hay).is_some() {
+            return true;
+        }
+        let aws = memchr::memchr_iter(b'A', hay).any(|i| {
+            hay.get(i..i + 4)
+                .is_some_and(|p| crate::registry::AWS_PREFIXES.iter().any(|k| k.as_bytes() == p))
+        });
+        aws || memchr::memchr2_iter(b' ', b'\t', hay).any(|p| auth_word_before(hay, p))
+            || keywords
+                .iter()
+                .any(|k| hay.windows(k.len()).any(|w| w.eq_ignore_ascii_case(k)))
+    }
+
+    /// The gate answers as [`reference_gate`] on every string of the
+    /// corpora and on windows of them (the lengths where its conditions
+    /// change: 3, 14, 15, 16, 17 bytes), and on the examples here.
+    #[test]
+    fn gate_answers_as_the_reference_on_corpora() {
+        let s = set();
+        let kws = other_keywords();
+        let mut texts: Vec<String> = crate::normalize::corpus::all();
+        texts.extend(FOUND.iter().chain(PIECES).map(|v| v.to_string()));
+        texts.extend(POSITIVES.iter().chain(MORE_POSITIVES).map(|(v, _)| v.to_string()));
+        let (mut open, mut closed) = (0, 0);
+        for t in &texts {
+            let norm = normalize(t.as_bytes());
+            let hay: &[u8] = &norm.text;
+            let starts = (0..hay.len()).filter(|&i| i == 0 || !hay[i - 1].is_ascii_alphanumeric());
+            let windows = starts.flat_map(|i| {
+                [3, 12, 14, 15, 16, 17, 24, 48]
+                    .into_iter()
+                    .filter_map(move |n| hay.get(i..i + n))
+            });
+            for w in std::iter::once(hay).chain(windows) {
+                let r = reference_gate(w, &kws);
+                assert_eq!(s.might_match_builtin(w), r, "{:?}", String::from_utf8_lossy(w));
+                if r {
+                    open += 1;
+                } else {
+                    closed += 1;
+                }
+            }
+        }
+        assert!(
+            open > 1000 && closed > 1000,
+            "both answers are tested ({open} open, {closed} closed)"
+        );
+    }
+
+    /// Soundness on real inputs: whatever the automaton and validators find
+    /// in a string of the case tables or test data passes the gate.
+    #[test]
+    fn prefilter_is_sound_on_corpora() {
+        let s = set();
+        let mut found = 0;
+        for t in crate::normalize::corpus::all() {
+            if unfiltered(s, t.as_bytes()) > 0 {
+                found += 1;
+                assert!(
+                    s.might_match_builtin(&normalize(t.as_bytes()).text),
+                    "prefilter drops {t:?}"
+                );
+            }
+        }
+        assert!(found > 100, "the corpus has values ({found})");
     }
 
     fn one(text: &str) -> Option<String> {

@@ -594,12 +594,71 @@ fn glued_values(t: &[u8], start: usize, end: usize, out: &mut Option<Joined>) {
     }
 }
 
+/// A necessary condition for [`join_digit_groups`] to find anything, in
+/// one pass without allocating: false means it returns `None`
+/// (`tests::join_gate_is_sound` checks it against the full pass).
+///
+/// It finds something only in two ways. A glued IBAN ([`glued_values`])
+/// starts with two capital letters and two digits. A qualifying run has 10
+/// digits or more in tokens (maximal runs of letters and digits) joined by
+/// separators ([`separator_at`]), and [`value_shaped`] leaves it three
+/// shapes: single characters (10 to 34 of them, so at least nine
+/// one-digit tokens are followed by a separator), digit groups starting
+/// with a group of 4 digits or 1 digit (the French NIR), or an IBAN whose
+/// first group is two letters and two digits. Every token of a run but the
+/// last is followed by a separator, and a token of more than one character
+/// is joined only by a separator other than a lone space or tab. So a run
+/// needs a one-digit token followed by a separator, or a four-character
+/// token ending in two digits followed by a separator other than a space.
+pub fn may_join_digit_groups(t: &[u8]) -> bool {
+    let n = t.len();
+    let mut digits = 0usize;
+    let mut candidate = false;
+    let mut i = 0;
+    while i < n {
+        if !t[i].is_ascii_digit() {
+            i += 1;
+            continue;
+        }
+        digits += 1;
+        if candidate {
+            if digits >= JOIN_MIN_DIGITS {
+                return true;
+            }
+            i += 1;
+            continue;
+        }
+        let alnum = |k: usize| t.get(k).is_some_and(u8::is_ascii_alphanumeric);
+        // two capital letters and two digits: a glued IBAN's head
+        if i >= 3 && t[i - 1].is_ascii_digit() && t[i - 2].is_ascii_uppercase() && t[i - 3].is_ascii_uppercase() {
+            candidate = true;
+        } else if !alnum(i + 1) {
+            // a token ends at `i` with a digit
+            let one = i == 0 || !t[i - 1].is_ascii_alphanumeric();
+            let four = i >= 3
+                && t[i - 1].is_ascii_digit()
+                && t[i - 2].is_ascii_alphanumeric()
+                && t[i - 3].is_ascii_alphanumeric()
+                && (i == 3 || !t[i - 4].is_ascii_alphanumeric());
+            candidate = (one && separator_at(t, i + 1).is_some())
+                || (four && separator_at(t, i + 1).is_some_and(|(k, _)| k != b' '));
+        }
+        i += 1;
+    }
+    candidate && digits >= JOIN_MIN_DIGITS
+}
+
 /// See [`Joined`]. `None` when no run qualifies (the common case, found
 /// without allocating).
 pub fn join_digit_groups(t: &[u8]) -> Option<Joined> {
-    if t.iter().filter(|c| c.is_ascii_digit()).count() < JOIN_MIN_DIGITS {
+    if !may_join_digit_groups(t) {
         return None;
     }
+    join_runs(t)
+}
+
+/// [`join_digit_groups`] without its gate.
+fn join_runs(t: &[u8]) -> Option<Joined> {
     let mut out: Option<Joined> = None;
     let mut tokens: Vec<(usize, usize)> = Vec::new();
     let mut i = 0;
@@ -691,6 +750,68 @@ pub fn join_digit_groups(t: &[u8]) -> Option<Joined> {
     out
 }
 
+/// Real inputs for the tests that compare a gate with the full pass: every
+/// string of the case tables (`tests/cases/**/*.json`) and every line of
+/// the test data (`tests/data/**`), whole and cut at quotes, `&`, `=`,
+/// commas and semicolons.
+#[cfg(test)]
+pub(crate) mod corpus {
+    use std::path::Path;
+
+    fn strings(v: &serde_json::Value, out: &mut Vec<String>) {
+        match v {
+            serde_json::Value::String(s) => out.push(s.clone()),
+            serde_json::Value::Array(a) => a.iter().for_each(|x| strings(x, out)),
+            serde_json::Value::Object(o) => o.iter().for_each(|(k, x)| {
+                out.push(k.clone());
+                strings(x, out)
+            }),
+            _ => {}
+        }
+    }
+
+    fn walk(dir: &Path, out: &mut Vec<String>) {
+        let Ok(rd) = std::fs::read_dir(dir) else { return };
+        for e in rd.flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                walk(&p, out);
+                continue;
+            }
+            let Ok(text) = std::fs::read_to_string(&p) else {
+                continue;
+            };
+            if p.extension().is_some_and(|x| x == "json") {
+                if let Ok(v) = serde_json::from_str::<serde_json::Value>(&text) {
+                    strings(&v, out);
+                }
+            }
+            out.extend(text.lines().map(str::to_string));
+        }
+    }
+
+    /// The strings, deduplicated; the test fails if the files are not found.
+    pub(crate) fn all() -> Vec<String> {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests");
+        let mut whole = Vec::new();
+        walk(&root.join("cases"), &mut whole);
+        walk(&root.join("data"), &mut whole);
+        assert!(whole.len() > 1000, "test corpus not found under {root:?}");
+        let mut out = Vec::new();
+        for s in whole {
+            out.extend(
+                s.split(['"', '&', '=', ',', ';'])
+                    .filter(|p| p.len() >= 3 && p.len() < s.len())
+                    .map(str::to_string),
+            );
+            out.push(s);
+        }
+        out.sort();
+        out.dedup();
+        out
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -774,6 +895,127 @@ mod tests {
             "",
         ] {
             assert!(joined(s).is_empty(), "{s:?}: {:?}", joined(s));
+        }
+    }
+
+    /// Known runs that are joined pass the gate (and are joined).
+    #[test]
+    fn join_gate_passes_what_is_joined() {
+        for s in [
+            "card 4111:1111:1111:1111 exp",
+            "4111|1111|1111|1111",
+            "4111 | 1111 | 1111 | 1111",
+            "4111\u{2022}1111\u{2022}1111\u{2022}1111",
+            "4111 \u{b7} 1111 \u{b7} 1111 \u{b7} 1111",
+            "4111\r\n1111\r\n1111\r\n1111",
+            "4 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1",
+            "4\t1\t1\t1\t1\t1\t1\t1\t1\t1\t1\t1",
+            "a 4 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1",
+            "DE89|3704|0044|0532|0130|00",
+            "1:84:12:76:451:089:46",
+            "3782:822463:10005",
+            "IBANDE89370400440532013000EUR",
+        ] {
+            assert!(join_runs(s.as_bytes()).is_some(), "{s:?} is joined");
+            assert!(may_join_digit_groups(s.as_bytes()), "{s:?} passes the gate");
+        }
+    }
+
+    /// The gate is sound on real inputs: whatever the full pass joins in
+    /// the case tables and test data passes it.
+    #[test]
+    fn join_gate_is_sound_on_corpora() {
+        let mut joined = 0;
+        for s in corpus::all() {
+            let t = normalize(s.as_bytes());
+            if join_runs(&t.text).is_some() {
+                joined += 1;
+                assert!(may_join_digit_groups(&t.text), "gate drops {s:?}");
+            }
+        }
+        assert!(joined >= 10, "the corpus has joined runs ({joined})");
+    }
+
+    /// Pieces of digit groups, letters and separators (those joined and
+    /// others, ASCII and Unicode, line breaks) for the property below.
+    const JOIN_PIECES: &[&str] = &[
+        "4",
+        "1",
+        "0",
+        "7",
+        "12",
+        "123",
+        "4111",
+        "1111",
+        "0130",
+        "822463",
+        "10005",
+        "4111111111111111",
+        "DE89",
+        "DE",
+        "GB",
+        "89",
+        "AB",
+        "X",
+        "a",
+        "z",
+        "é",
+        ":",
+        "|",
+        " ",
+        "  ",
+        "\t",
+        "\n",
+        "\r\n",
+        "\r",
+        "*",
+        "/",
+        "\\",
+        ";",
+        "~",
+        "+",
+        "=",
+        "#",
+        "-",
+        ".",
+        ",",
+        "_",
+        " | ",
+        " : ",
+        "\u{2022}",
+        "\u{b7}",
+        "\u{2219}",
+        "\u{22c5}",
+        "\u{2027}",
+        "\u{2028}",
+        "\u{a0}",
+        "\u{2009}",
+        "\u{ff14}",
+    ];
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(2000))]
+        /// Soundness of the gate: when it is closed, the full pass joins
+        /// nothing (raw and normalized text).
+        #[test]
+        fn join_gate_is_sound(parts in proptest::collection::vec(0..JOIN_PIECES.len(), 1..48)) {
+            let s: String = parts.iter().map(|&i| JOIN_PIECES[i]).collect();
+            let n = normalize(s.as_bytes());
+            for t in [s.as_bytes(), &n.text[..]] {
+                proptest::prop_assert!(may_join_digit_groups(t) || join_runs(t).is_none(), "gate drops {:?}", s);
+            }
+        }
+
+        /// The same over single characters only (`4 1 1 …`, `4•1•1…`):
+        /// the shape of the run the gate reads at its one-digit tokens.
+        #[test]
+        fn join_gate_is_sound_on_single_characters(
+            parts in proptest::collection::vec((0..12usize, 0..9usize), 8..40)
+        ) {
+            const ONE: &[&str] = &["0", "1", "4", "7", "9", "a", "B", "x", "5", "3", "8", "2"];
+            const SEP: &[&str] = &[" ", "\t", ":", "|", "\u{2022}", " \u{b7} ", "\n", "  ", "-"];
+            let s: String = parts.iter().flat_map(|&(c, p)| [ONE[c], SEP[p]]).collect();
+            proptest::prop_assert!(may_join_digit_groups(s.as_bytes()) || join_runs(s.as_bytes()).is_none(), "gate drops {:?}", s);
         }
     }
 }
