@@ -2294,6 +2294,17 @@ mod tests {
         let mut texts: Vec<String> = crate::normalize::corpus::all();
         texts.extend(FOUND.iter().chain(PIECES).map(|v| v.to_string()));
         texts.extend(POSITIVES.iter().chain(MORE_POSITIVES).map(|(v, _)| v.to_string()));
+        // shapes without a digit: a codice fiscale in omocodia letters (16
+        // bytes), a MAC address of hex letters (14 bytes)
+        texts.extend(
+            [
+                "RSSMRALTMLMALMNS",
+                "x RSSMRALTMLMALMNS.",
+                "aabb.ccdd.eeff",
+                "abcd.efab.cdef",
+            ]
+            .map(String::from),
+        );
         let (mut open, mut closed) = (0, 0);
         for t in &texts {
             let norm = normalize(t.as_bytes());
