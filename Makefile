@@ -14,7 +14,7 @@ RUN_CONFIG    := target/envoy-run.yaml
 # One version for the module, the CLI and the image: [workspace.package] in Cargo.toml
 VERSION       := $(shell sed -n '/^\[workspace.package\]/,/^\[/s/^version *= *"\(.*\)"/\1/p' Cargo.toml)
 
-.PHONY: help setup wasm-target envoy prometheus kube-tools wasm wasm-opt build test unit integration lint bench fuzz run image clean
+.PHONY: help setup wasm-target envoy prometheus kube-tools wasm wasm-opt build test unit integration lint bench bench-wasm fuzz run image clean
 
 help: ## Show this help
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  \033[36m%-12s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -90,6 +90,19 @@ bench: wasm envoy ## Benchmarks -> BENCHMARKS.md + README figures: criterion (en
 	cargo bench -p piiguard --bench engine --no-run
 	taskset -c 1 cargo bench -p piiguard --bench engine
 	taskset -c 1 target/release/bench-e2e
+
+# The engine inside V8 (node, as Envoy embeds it: TurboFan only) next to the same loop natively, per input;
+# the module is optimised like piiguard.wasm. BENCH_WASM_SIZE bytes per body. Needs node; never part of `make test`.
+BENCH_WASM_SIZE ?= 262144
+bench-wasm: wasm-target $(WASM_OPT) ## Engine MB/s in V8 (node) vs natively, per input (bench/wasm-engine; bench/SIZE.md)
+	cargo build --release --target $(WASM_TARGET) -p bench-wasm-engine
+	$(WASM_OPT) $(WASM_OPT_FLAGS) target/$(WASM_TARGET)/release/bench_wasm_engine.wasm -o target/bench-wasm-engine.wasm
+	cargo build --release -p bench-wasm-engine
+	target/release/bench-wasm-engine $(BENCH_WASM_SIZE) > target/bench-wasm-native.txt
+	node --no-liftoff bench/wasm-engine/run.mjs target/bench-wasm-engine.wasm $(BENCH_WASM_SIZE) > target/bench-wasm-v8.txt
+	@paste -d' ' target/bench-wasm-native.txt target/bench-wasm-v8.txt | awk '{ \
+	  if ($$4 != $$8) { print $$1 ": the module found " $$8 ", natively " $$4; bad = 1 } \
+	  printf "%-13s %8d B  native %8.2f MB/s  V8 %8.2f MB/s  %.2fx\n", $$1, $$2, $$3, $$7, $$7 / $$3 } END { exit bad }'
 
 run: build envoy ## Run the demo: Envoy on 127.0.0.1:$(PORT) in front of the demo upstream
 	@sed -e 's/port_value: 10000/port_value: $(PORT)/' -e 's/port_value: 9901/port_value: $(ADMIN_PORT)/' \
