@@ -800,11 +800,95 @@ const STREET_PARTICLES: &[&str] = &[
 
 /// Cue-based finder, built once and immutable.
 pub struct Prose {
+    /// Leftmost-longest automaton over every spelling (see [`variants`]).
     cues: AhoCorasick,
-    /// Cue kinds of each automaton pattern (a spelling may have several).
+    /// Cue kinds of each pattern (a spelling may have several).
     kinds: Vec<Vec<Cue>>,
-    /// Given names, sorted: (name, ambiguous). See [`FIRST_NAMES`].
-    given: Vec<(&'static [u8], bool)>,
+    /// A bit per hash of the first three bytes of the patterns of three
+    /// bytes or more ([`tri_hash`]): a position whose three bytes hash to a
+    /// clear bit starts none of them.
+    triples: Box<[u64; 1024]>,
+    /// First bytes of the two-byte patterns (a bit per byte value).
+    pair_first: [u64; 4],
+    /// Given names: (name, ambiguous). See [`FIRST_NAMES`].
+    given: WordSet,
+    /// The same, sorted (the reference lookup the set is tested against).
+    #[cfg(any(test, feature = "testing"))]
+    given_sorted: Vec<(&'static [u8], bool)>,
+}
+/// A set of short byte strings with a value, by open addressing on a
+/// multiplicative hash: a handful of instructions per lookup where a binary
+/// search over the 5,170 given names cost a dozen `memcmp` calls.
+struct WordSet {
+    words: Vec<(&'static [u8], bool)>,
+    /// 1 + index in `words`; 0 is empty. A power of two, at most half full.
+    slots: Vec<u32>,
+    /// Longest word (longer keys are absent without hashing).
+    max_len: usize,
+}
+
+impl WordSet {
+    fn new(words: Vec<(&'static [u8], bool)>) -> WordSet {
+        let size = (words.len() * 2 + 1).next_power_of_two().max(16);
+        let mut slots = vec![0u32; size];
+        let mut max_len = 0;
+        for (i, (w, _)) in words.iter().enumerate() {
+            max_len = max_len.max(w.len());
+            let mut h = word_hash(w) as usize & (size - 1);
+            loop {
+                match slots.get(h).copied() {
+                    Some(0) => {
+                        if let Some(s) = slots.get_mut(h) {
+                            *s = i as u32 + 1;
+                        }
+                        break;
+                    }
+                    Some(j) if words.get(j as usize - 1).is_some_and(|x| x.0 == *w) => break,
+                    Some(_) => h = (h + 1) & (size - 1),
+                    None => break,
+                }
+            }
+        }
+        WordSet { words, slots, max_len }
+    }
+
+    fn get(&self, w: &[u8]) -> Option<bool> {
+        if w.len() > self.max_len {
+            return None;
+        }
+        let mask = self.slots.len() - 1;
+        let mut h = word_hash(w) as usize & mask;
+        loop {
+            let j = *self.slots.get(h)?;
+            if j == 0 {
+                return None;
+            }
+            let (x, v) = *self.words.get(j as usize - 1)?;
+            if x == w {
+                return Some(v);
+            }
+            h = (h + 1) & mask;
+        }
+    }
+}
+
+/// A 16-bit hash of three bytes.
+#[inline(always)]
+fn tri_hash(k: u32) -> usize {
+    (k.wrapping_mul(0x9E37_79B1) >> 16) as usize
+}
+
+/// A multiplicative hash of a short byte string, eight bytes at a time.
+fn word_hash(w: &[u8]) -> u64 {
+    let mut h = (w.len() as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    for c in w.chunks(8) {
+        let mut b = [0u8; 8];
+        if let Some(d) = b.get_mut(..c.len()) {
+            d.copy_from_slice(c);
+        }
+        h = (h.rotate_left(23) ^ u64::from_le_bytes(b)).wrapping_mul(0x517C_C1B7_2722_0A95);
+    }
+    h ^ (h >> 29)
 }
 
 /// Given names (one a line; a trailing `*` marks a name that is also a
@@ -815,8 +899,8 @@ pub struct Prose {
 const FIRST_NAMES: &str = include_str!("../data/first_names.txt");
 
 impl Prose {
-    /// Builds the cue automaton. Infallible in practice (the patterns are
-    /// constants); `None` only if the automaton cannot be built.
+    /// Builds the cue tables. Infallible in practice (the patterns are
+    /// constants); `None` only if they cannot be built.
     pub fn new() -> Option<Prose> {
         let mut pats: Vec<String> = Vec::new();
         let mut kinds: Vec<Vec<Cue>> = Vec::new();
@@ -838,6 +922,20 @@ impl Prose {
         // Case-sensitive on purpose: the spellings are listed, so that cues
         // which need a capital (`Mr`, `To:`, `Regards`) never match inside
         // ordinary lowercase words, which keeps clean text fast.
+        let mut triples = Box::new([0u64; 1024]);
+        let mut pair_first = [0u64; 4];
+        for p in &pats {
+            // every spelling has two bytes or more
+            let b = p.as_bytes();
+            let (&b0, &b1) = (b.first()?, b.get(1)?);
+            match b.get(2) {
+                None => pair_first[usize::from(b0 >> 6)] |= 1 << (b0 & 63),
+                Some(&c) => {
+                    let h = tri_hash(u32::from(b0) | u32::from(b1) << 8 | u32::from(c) << 16);
+                    triples[h >> 6] |= 1 << (h & 63);
+                }
+            }
+        }
         let cues = AhoCorasickBuilder::new()
             .match_kind(MatchKind::LeftmostLongest)
             .kind(Some(AhoCorasickKind::DFA))
@@ -853,74 +951,143 @@ impl Prose {
             .collect();
         given.sort_unstable();
         given.dedup_by(|a, b| a.0 == b.0);
-        Some(Prose { cues, kinds, given })
+        Some(Prose {
+            cues,
+            kinds,
+            triples,
+            pair_first,
+            #[cfg(any(test, feature = "testing"))]
+            given_sorted: given.clone(),
+            given: WordSet::new(given),
+        })
+    }
+
+    /// The first position where a cue may start (none before it does).
+    /// Values without one (identifiers, SKUs, most short values) skip the
+    /// automaton and its start-up; eight bytes are read at a time.
+    fn first_cue(&self, t: &[u8]) -> Option<usize> {
+        let mut i = 0;
+        while let Some(w) = t.get(i..i + 8) {
+            let mut b = [0u8; 8];
+            b.copy_from_slice(w);
+            let w = u64::from_le_bytes(b);
+            for j in 0..6 {
+                if self.may_start((w >> (8 * j)) as u32 & 0xFF_FFFF) {
+                    return Some(i + j);
+                }
+            }
+            i += 6;
+        }
+        while i + 1 < t.len() {
+            // the third byte is 0 past the end: a two-byte pattern still passes
+            let k = u32::from(t[i]) | u32::from(t[i + 1]) << 8 | u32::from(t.get(i + 2).copied().unwrap_or(0)) << 16;
+            if self.may_start(k) {
+                return Some(i);
+            }
+            i += 1;
+        }
+        None
+    }
+
+    /// Whether a pattern may start with the bytes `k` (the first in the low
+    /// byte).
+    #[inline(always)]
+    fn may_start(&self, k: u32) -> bool {
+        let h = tri_hash(k);
+        let b0 = k & 0xFF;
+        (self.triples[h >> 6] >> (h & 63)) & 1 != 0 || (self.pair_first[(b0 >> 6) as usize] >> (b0 & 63)) & 1 != 0
     }
 
     /// Appends the spans found in `text` to `out` (ordered, non-overlapping
     /// among themselves).
     pub fn find(&self, text: &[u8], out: &mut Vec<(Kind, usize, usize)>) {
-        // every cue needs a capitalised name or a number to report: text
-        // with neither (identifiers, enum values, lowercase words) is skipped
-        // without running the automaton
-        if text.len() < 4
-            || !text
-                .iter()
-                .any(|&b| b.is_ascii_uppercase() || b.is_ascii_digit() || b >= 0xC3)
-        {
+        if !worth_looking(text) {
+            return;
+        }
+        let first = out.len();
+        // no cue starts before `from`: the automaton run from there reports
+        // what it reports from the start
+        if let Some(from) = self.first_cue(text) {
+            for m in self.cues.find_iter(aho_corasick::Input::new(text).range(from..)) {
+                self.cue(text, m.start(), m.end(), m.pattern().as_usize(), out);
+            }
+        }
+        self.given_names(text, out);
+        merge(out, first);
+    }
+
+    /// [`Prose::find`] the slow way it was first written, kept as the
+    /// reference the fast path is tested against: the automaton over the
+    /// whole text, every capital tried as a given name, names looked up by
+    /// binary search.
+    #[cfg(any(test, feature = "testing"))]
+    pub fn find_reference(&self, text: &[u8], out: &mut Vec<(Kind, usize, usize)>) {
+        if !worth_looking(text) {
             return;
         }
         let first = out.len();
         for m in self.cues.find_iter(text) {
-            let (mut s, mut e) = (m.start(), m.end());
-            // short lowercase cues carry the space before them; `str ` the
-            // space after it
-            if text[s] == b' ' {
-                s += 1;
+            self.cue(text, m.start(), m.end(), m.pattern().as_usize(), out);
+        }
+        let addresses: Vec<(usize, usize)> = out
+            .iter()
+            .filter(|x| x.0 == Kind::Address)
+            .map(|x| (x.1, x.2))
+            .collect();
+        let mut i = 0;
+        while i < text.len() {
+            let c = text[i];
+            let upper =
+                c.is_ascii_uppercase() || (c >= 0xC3 && char_at(text, i).is_some_and(|(ch, _)| ch.is_uppercase()));
+            if !upper || !boundary_before(text, i) {
+                i += 1;
+                continue;
             }
-            if text[e - 1] == b' ' {
-                e -= 1;
-            }
-            // several cues share a spelling (`avenue`); try each kind
-            let Some(kinds) = self.kinds.get(m.pattern().as_usize()) else {
+            let Some(we) = name_word(text, i) else {
+                i += 1;
                 continue;
             };
-            for cue in kinds {
-                if let Some((k, a, b)) = self.at(text, s, e, *cue) {
-                    out.push((k, a, b));
-                    break;
-                }
+            let look = |x: &[u8]| {
+                self.given_sorted
+                    .binary_search_by(|(n, _)| (*n).cmp(x))
+                    .ok()
+                    .and_then(|i| self.given_sorted.get(i))
+                    .map(|g| g.1)
+            };
+            if let Some(span) = self
+                .given_at(text, i, we, look)
+                .filter(|x| !addresses.iter().any(|a| a.0 < x.2 && x.1 < a.1))
+            {
+                out.push(span);
+                i = span.2;
+            } else {
+                i = we;
             }
         }
-        self.given_names(text, out);
-        if out.len() - first > 1 {
-            let tail = &mut out[first..];
-            tail.sort_by(|a, b| a.1.cmp(&b.1).then(b.2.cmp(&a.2)));
-            let mut keep = first;
-            for i in first..out.len() {
-                if keep > first && out[i].1 < out[keep - 1].2 {
-                    if out[i].0 == out[keep - 1].0 && out[i].2 > out[keep - 1].2 {
-                        out[keep - 1].2 = out[i].2;
-                    }
-                    continue;
-                }
-                out[keep] = out[i];
-                keep += 1;
-            }
-            out.truncate(keep);
-        }
+        merge(out, first);
     }
 
-    /// Whether `w` is a listed given name: Some(ambiguous).
-    fn given_name(&self, w: &[u8]) -> Option<bool> {
-        let look = |x: &[u8]| {
-            self.given
-                .binary_search_by(|(n, _)| (*n).cmp(x))
-                .ok()
-                .and_then(|i| self.given.get(i))
-                .map(|g| g.1)
+    /// The span, if any, of the cue `p` found at `s..e`.
+    fn cue(&self, text: &[u8], s: usize, e: usize, p: usize, out: &mut Vec<(Kind, usize, usize)>) {
+        let (mut s, mut e) = (s, e);
+        // short lowercase cues carry the space before them; `str ` the
+        // space after it
+        if text[s] == b' ' {
+            s += 1;
+        }
+        if text[e - 1] == b' ' {
+            e -= 1;
+        }
+        // several cues share a spelling (`avenue`); try each kind
+        let Some(kinds) = self.kinds.get(p) else {
+            return;
         };
-        // `Jean-Pierre` only when listed whole (not `Harley-Davidson`)
-        look(w)
+        for cue in kinds {
+            if let Some((k, a, b)) = self.at(text, s, e, *cue) {
+                out.push((k, a, b));
+                break;
+            }
+        }
     }
 
     /// Names without a cue: a listed given name followed by one or two
@@ -950,7 +1117,7 @@ impl Prose {
                 continue;
             };
             if let Some(span) = self
-                .given_at(t, i, we)
+                .given_at(t, i, we, |w| self.given.get(w))
                 .filter(|x| !addresses.iter().any(|a| a.0 < x.2 && x.1 < a.1))
             {
                 out.push(span);
@@ -961,9 +1128,18 @@ impl Prose {
         }
     }
 
-    fn given_at(&self, t: &[u8], i: usize, we: usize) -> Option<(Kind, usize, usize)> {
-        // a name that is also a word, a place or a product needs a cue
-        if self.given_name(&t[i..we])? {
+    /// A name starting with the given name `t[i..we]` (`given_name` tells
+    /// whether a word is a listed given name: Some(ambiguous)).
+    fn given_at(
+        &self,
+        t: &[u8],
+        i: usize,
+        we: usize,
+        given_name: impl Fn(&[u8]) -> Option<bool>,
+    ) -> Option<(Kind, usize, usize)> {
+        // a name that is also a word, a place or a product needs a cue;
+        // `Jean-Pierre` only when listed whole (not `Harley-Davidson`)
+        if given_name(&t[i..we])? {
             return None;
         }
         // `St. Louis`: the dot of an abbreviation does not end a sentence
@@ -1079,6 +1255,37 @@ impl Prose {
     }
 }
 
+/// Every cue needs a capitalised name or a number to report: text with
+/// neither (identifiers, enum values, lowercase words) is skipped without
+/// searching for cues.
+fn worth_looking(text: &[u8]) -> bool {
+    text.len() >= 4
+        && text
+            .iter()
+            .any(|&b| b.is_ascii_uppercase() || b.is_ascii_digit() || b >= 0xC3)
+}
+
+/// Orders the spans appended after `first` and drops overlaps (a later span
+/// of the same kind extends the one it overlaps).
+fn merge(out: &mut Vec<(Kind, usize, usize)>, first: usize) {
+    if out.len() - first > 1 {
+        let tail = &mut out[first..];
+        tail.sort_by(|a, b| a.1.cmp(&b.1).then(b.2.cmp(&a.2)));
+        let mut keep = first;
+        for i in first..out.len() {
+            if keep > first && out[i].1 < out[keep - 1].2 {
+                if out[i].0 == out[keep - 1].0 && out[i].2 > out[keep - 1].2 {
+                    out[keep - 1].2 = out[i].2;
+                }
+                continue;
+            }
+            out[keep] = out[i];
+            keep += 1;
+        }
+        out.truncate(keep);
+    }
+}
+
 /// The spellings searched for one cue: lowercase and capitalised (and upper
 /// case for labels and birth cues); cues that need a capital only in their
 /// capitalised form; short lowercase ones only after a space, so that they
@@ -1178,7 +1385,7 @@ fn variants(p: &str, cue: Cue) -> Vec<String> {
 fn char_at(t: &[u8], i: usize) -> Option<(char, usize)> {
     let b = *t.get(i)?;
     let len = match b {
-        0x00..=0x7F => 1,
+        0x00..=0x7F => return Some((char::from(b), 1)),
         0xC2..=0xDF => 2,
         0xE0..=0xEF => 3,
         0xF0..=0xF4 => 4,
@@ -1282,16 +1489,20 @@ const STOP_ENDINGS: &[&str] = &[
     "service", "team", "support", "dienst", "desk", "center", "centre", "abteilung",
 ];
 
-/// `STOP` in ASCII lower case, sorted: a binary search per capitalised word
-/// instead of a pass over the whole list (the list scan was a fifth of the
-/// cost of clean JSON).
-static STOP_SORTED: std::sync::LazyLock<Vec<Vec<u8>>> = std::sync::LazyLock::new(|| {
-    let mut v: Vec<Vec<u8>> = STOP.iter().map(|w| w.as_bytes().to_ascii_lowercase()).collect();
+/// `STOP` in ASCII lower case, in a hash set: one lookup per capitalised
+/// word (a pass over the list was a fifth of the cost of clean JSON, a binary
+/// search still a tenth).
+static STOP_SET: std::sync::LazyLock<WordSet> = std::sync::LazyLock::new(|| {
+    let mut v: Vec<&'static [u8]> = STOP_LOWER.iter().map(|w| w.as_slice()).collect();
     v.sort();
-    v
+    v.dedup();
+    WordSet::new(v.into_iter().map(|w| (w, false)).collect())
 });
 
-/// `lower_eq_any(word, STOP)`, by binary search.
+static STOP_LOWER: std::sync::LazyLock<Vec<Vec<u8>>> =
+    std::sync::LazyLock::new(|| STOP.iter().map(|w| w.as_bytes().to_ascii_lowercase()).collect());
+
+/// `lower_eq_any(word, STOP)`, by hash lookup.
 fn is_stop_word(word: &[u8]) -> bool {
     let mut buf = [0u8; 48];
     let Some(b) = buf.get_mut(..word.len()) else {
@@ -1300,7 +1511,7 @@ fn is_stop_word(word: &[u8]) -> bool {
     };
     b.copy_from_slice(word);
     b.make_ascii_lowercase();
-    STOP_SORTED.binary_search_by(|x| x.as_slice().cmp(b)).is_ok()
+    STOP_SET.get(b).is_some()
 }
 
 fn is_stop(word: &[u8]) -> bool {
@@ -3072,9 +3283,9 @@ fn abbrev_before(t: &[u8], j: usize) -> bool {
 mod tests {
     use super::*;
 
-    /// The sorted stop list answers as the list itself, in any case.
+    /// The stop-word set answers as the list itself, in any case.
     #[test]
-    fn stop_words_by_binary_search() {
+    fn stop_words_by_hash() {
         for w in STOP {
             for v in [w.to_string(), w.to_uppercase(), w.to_lowercase()] {
                 assert_eq!(is_stop_word(v.as_bytes()), lower_eq_any(v.as_bytes(), STOP), "{v}");
@@ -3092,6 +3303,243 @@ mod tests {
         ] {
             assert_eq!(is_stop_word(w.as_bytes()), lower_eq_any(w.as_bytes(), STOP), "{w}");
         }
+    }
+
+    /// The given-name set answers as the sorted list (binary search) for
+    /// every listed name, its case variants, prefixes and extensions, and
+    /// every word of the prose corpora.
+    #[test]
+    fn given_name_set_answers_as_the_sorted_list() {
+        let p = Prose::new().unwrap();
+        let sorted = |x: &[u8]| {
+            p.given_sorted
+                .binary_search_by(|(n, _)| (*n).cmp(x))
+                .ok()
+                .map(|i| p.given_sorted[i].1)
+        };
+        let mut words: Vec<Vec<u8>> = Vec::new();
+        for (n, _) in &p.given_sorted {
+            let s = String::from_utf8_lossy(n).to_string();
+            words.push(n.to_vec());
+            words.push(s.to_uppercase().into_bytes());
+            words.push(s.to_lowercase().into_bytes());
+            words.push(n[..n.len() - 1].to_vec());
+            words.push([*n, b"s"].concat());
+            words.push([*n, b"-Marie"].concat());
+        }
+        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/prose");
+        for f in std::fs::read_dir(dir).unwrap() {
+            let text = std::fs::read(f.unwrap().path()).unwrap();
+            words.extend(
+                text.split(|c| !c.is_ascii_alphanumeric() && *c < 0x80)
+                    .map(|w| w.to_vec()),
+            );
+        }
+        words.push(Vec::new());
+        words.push(vec![b'x'; 200]);
+        let mut found = 0;
+        for w in &words {
+            assert_eq!(p.given.get(w), sorted(w), "{:?}", String::from_utf8_lossy(w));
+            found += p.given.get(w).is_some() as usize;
+        }
+        // the test sees names and non-names
+        assert!(found > 5000 && found < words.len() / 2, "{found} of {}", words.len());
+    }
+
+    /// Words for generated text: cues in their spellings, given names, stop
+    /// words, street and month words, digits, dates, punctuation, other
+    /// scripts.
+    fn vocabulary() -> Vec<String> {
+        let mut v: Vec<String> = Vec::new();
+        for (c, _) in CUES {
+            v.push(c.to_string());
+            let mut cap: String = c.chars().take(1).flat_map(char::to_uppercase).collect();
+            cap.extend(c.chars().skip(1));
+            v.push(cap);
+            v.push(c.to_uppercase());
+        }
+        for l in FIRST_NAMES.lines().step_by(7) {
+            v.push(l.trim_end_matches('*').to_string());
+        }
+        for w in STOP.iter().step_by(3) {
+            v.push(w.to_string());
+        }
+        for (m, _) in MONTHS.iter().step_by(4) {
+            v.push(m.to_string());
+        }
+        for w in [
+            "Jane",
+            "Doe",
+            "Smith",
+            "van",
+            "der",
+            "de",
+            "la",
+            "McDonald",
+            "O'Brien",
+            "Jean-Pierre",
+            "Müller",
+            "Éloïse",
+            "Łódź",
+            "São",
+            "Paulo",
+            "Ñandú",
+            "İstanbul",
+            "ß",
+            "Straße",
+            "Hauptstraße",
+            "Kalverstraat",
+            "Baker",
+            "Springfield",
+            "IL",
+            "NY",
+            "SW1A",
+            "1AA",
+            "AB",
+            "Inc",
+            "GmbH",
+            "&",
+            "Team",
+            "Support",
+            "St.",
+            "Str.",
+            "Nr.",
+            "bis",
+            "nº",
+            "3º",
+            "Apt",
+            "4B",
+            "PSC",
+            "Box",
+            "Unit",
+            "USNS",
+            "AE",
+            "J.",
+            "K",
+            "iPhone",
+            "NASA",
+            "Widget",
+            "Blue",
+            "the",
+            "and",
+            "quick",
+            "brown",
+            "fox",
+            "in",
+            "on",
+            "at",
+            "of",
+            "is",
+            "a",
+            "x",
+            "3",
+            "5",
+            "12",
+            "42",
+            "221B",
+            "1985",
+            "03/04/1985",
+            "1984-02-29",
+            "31.12.1999",
+            "10001-1234",
+            "62704",
+            "1234",
+            "12a",
+            "😀",
+            "日本",
+            "Ωmega",
+            "ÅSA",
+            "\\u00e9",
+            ",",
+            ".",
+            ":",
+            ";",
+            "!",
+            "?",
+            "-",
+            "'",
+            "’",
+            "\"",
+            "(",
+            ")",
+            "/",
+            "|",
+            ">",
+            "*",
+            "_",
+            "@",
+            "#",
+            "\n",
+            "\\n",
+            "\t",
+            "\r\n",
+            "  ",
+        ] {
+            v.push(w.to_string());
+        }
+        v
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(3000))]
+        /// The fast path finds exactly what the reference path finds on
+        /// text built from cue words, names, digits, punctuation and other
+        /// scripts, joined by spaces, line breaks or nothing.
+        #[test]
+        fn fast_path_finds_what_the_reference_finds(
+            pad in proptest::collection::vec(0usize..14, 0..24),
+            picks in proptest::collection::vec((0usize..100_000, 0usize..8), 1..40)
+        ) {
+            let v = vocabulary();
+            // a run of bytes no cue contains first: the first cue lands at
+            // any offset
+            let mut text: String = pad.iter().map(|&k| "0123456789#=~ ".as_bytes()[k] as char).collect();
+            for (w, sep) in picks {
+                text.push_str(&v[w % v.len()]);
+                text.push_str([" ", " ", " ", "", "\n", ", ", ". ", " "][sep]);
+            }
+            let p = prose();
+            let (mut a, mut b) = (Vec::new(), Vec::new());
+            p.find(text.as_bytes(), &mut a);
+            p.find_reference(text.as_bytes(), &mut b);
+            proptest::prop_assert_eq!(a, b, "{:?}", text);
+        }
+    }
+
+    /// Each cue spelling, followed by a name, a date and an address, at
+    /// every offset 0..24 after bytes no cue contains: the fast path's skip
+    /// over positions where no cue can start never skips one that does.
+    #[test]
+    fn every_cue_at_every_offset() {
+        let p = prose();
+        let mut found = 0;
+        for (c, _) in CUES {
+            let mut cap: String = c.chars().take(1).flat_map(char::to_uppercase).collect();
+            cap.extend(c.chars().skip(1));
+            for cue in [c.to_string(), cap, c.to_uppercase()] {
+                for pad in 0..24 {
+                    for tail in [
+                        " Jane Doe, thanks",
+                        ": Jane Doe\n",
+                        " 03/04/1985.",
+                        " 12 Main Street, Springfield, IL 62704",
+                    ] {
+                        let text = format!("{}{cue}{tail}", "#0".repeat(12).get(..pad).unwrap_or(""));
+                        let (mut a, mut b) = (Vec::new(), Vec::new());
+                        p.find(text.as_bytes(), &mut a);
+                        p.find_reference(text.as_bytes(), &mut b);
+                        assert_eq!(a, b, "{text:?}");
+                        found += a.len();
+                    }
+                }
+            }
+        }
+        assert!(found > 10_000, "only {found} spans");
+    }
+
+    fn prose() -> &'static Prose {
+        static P: std::sync::OnceLock<Prose> = std::sync::OnceLock::new();
+        P.get_or_init(|| Prose::new().unwrap())
     }
 
     fn spans(text: &str) -> Vec<(Kind, String)> {
