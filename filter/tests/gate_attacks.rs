@@ -1,0 +1,411 @@
+//! Red team of the performance gates (issue 13): the detector prefilter
+//! (`DetectorSet::might_match_builtin`, a byte-class pass), the join gate
+//! (`normalize::may_join_digit_groups`) and the shortcuts in the JSON walk,
+//! prose and encoded views skip work when "nothing can be found"; a gate that
+//! says so wrongly switches redaction and blocking off. Each probe here is a
+//! value written so that its only trigger is unusual: non-ASCII digits or
+//! separators, escaped forms, odd case, the very start or end of a value, a
+//! long clean prefix, the lengths where a gate's conditions change. Every
+//! probe must be found by the detector set, and through the engine (JSON
+//! and text bodies, redacted so that no reading of the output holds it).
+#![allow(clippy::panic, clippy::unwrap_used, clippy::expect_used)]
+
+use piiguard::detect::{DetectorSet, Scratch};
+use piiguard::engine::{Direction, Engine};
+use piiguard::policy::Policy;
+use piiguard::redact::Hasher;
+
+fn set() -> &'static DetectorSet {
+    static SET: std::sync::OnceLock<DetectorSet> = std::sync::OnceLock::new();
+    SET.get_or_init(|| DetectorSet::new(&[]).unwrap())
+}
+
+/// The detector ids found in `text` (`scan_text`, as for a JSON string).
+fn found(text: &str) -> Vec<String> {
+    let s = set();
+    let mut out = Vec::new();
+    s.scan_text(text.as_bytes(), &mut Scratch::default(), &mut out);
+    out.iter().map(|m| s.info[m.detector as usize].id.clone()).collect()
+}
+
+const REDACT_ALL: &str =
+    r#"{"version":1,"default":{"request":{"actions":{"*":"redact"}},"response":{"actions":{"*":"redact"}}}}"#;
+
+fn engine() -> &'static Engine {
+    static E: std::sync::OnceLock<Engine> = std::sync::OnceLock::new();
+    E.get_or_init(|| {
+        let p = Policy::from_json(REDACT_ALL.as_bytes()).unwrap();
+        Engine::new(p, Hasher::new(b"test-key", Some("k1".into()))).unwrap()
+    })
+}
+
+/// (detector ids found, the body as forwarded) for `body` of type `ct`.
+fn through_engine(ct: &str, body: &[u8]) -> (Vec<String>, Vec<u8>) {
+    let e = engine();
+    let route = &e.policy.default;
+    let r = e.inspect_body(route, Direction::Request, Some(ct), body, &mut Scratch::default());
+    let ids = r.inspection.findings.iter().map(|f| f.detector.clone()).collect();
+    (ids, r.body.unwrap_or_else(|| body.to_vec()))
+}
+
+const CARD: &str = "4111111111111111";
+
+/// (text holding one value, the detector that must find it, the value).
+fn probes() -> Vec<(String, &'static str, String)> {
+    let mut p: Vec<(String, &'static str, String)> = Vec::new();
+    let mut add = |text: String, id: &'static str, value: &str| p.push((text, id, value.to_string()));
+
+    // digits other than ASCII: full-width, Arabic-Indic, extended
+    // Arabic-Indic, Devanagari, Bengali, mathematical bold
+    for zero in ['\u{ff10}', '\u{660}', '\u{6f0}', '\u{966}', '\u{9e6}', '\u{1d7ce}'] {
+        let map = |s: &str| -> String {
+            s.chars()
+                .map(|c| match c.to_digit(10) {
+                    Some(d) => char::from_u32(zero as u32 + d).unwrap(),
+                    None => c,
+                })
+                .collect()
+        };
+        let v = map("4111 1111 1111 1111");
+        add(format!("card {v}"), "payment_card", &v);
+        let v = map(CARD);
+        add(v.clone(), "payment_card", &v);
+        let v = map("DE89370400440532013000");
+        add(format!("iban {v}"), "iban", &v);
+        let v = map("123-45-6789");
+        add(v.clone(), "us_ssn", &v);
+        let v = map("+44 20 7946 0958");
+        add(format!("call {v}"), "phone", &v);
+    }
+    // full-width letters and @
+    let v = "\u{ff24}\u{ff25}\u{ff18}\u{ff19}\u{ff13}\u{ff17}\u{ff10}\u{ff14}\u{ff10}\u{ff10}\u{ff14}\u{ff14}\u{ff10}\u{ff15}\u{ff13}\u{ff12}\u{ff10}\u{ff11}\u{ff13}\u{ff10}\u{ff10}\u{ff10}";
+    add(v.to_string(), "iban", v);
+    for at in ['\u{ff20}', '\u{fe6b}'] {
+        let v = format!("jane.doe{at}example.com");
+        add(format!("mail {v}"), "email", &v);
+        add(v.clone(), "email", &v);
+    }
+    // separators other than ASCII between card groups
+    for sep in [
+        "\u{a0}", "\u{2009}", "\u{202f}", "\u{3000}", "\u{2007}", "\u{2002}", "\u{2011}", "\u{2010}", "\u{2013}",
+        "\u{2014}", "\u{2212}", "\u{ff0d}", "\u{2022}", "\u{b7}", "\u{2027}", "\u{2219}", "\u{22c5}", "\u{fe58}",
+    ] {
+        let v = ["4111", "1111", "1111", "1111"].join(sep);
+        add(format!("card {v} ok"), "payment_card", &v);
+        add(v.clone(), "payment_card", &v);
+    }
+    // invisible characters inside a value
+    for inv in ["\u{200b}", "\u{ad}", "\u{feff}", "\u{200d}", "\u{2060}"] {
+        let v = ["4111", "1111", "1111", "1111"].join(inv);
+        add(format!("card {v} ok"), "payment_card", &v);
+        let v: String = CARD.chars().map(|c| format!("{c}{inv}")).collect();
+        add(format!("card {v}ok"), "payment_card", v.trim_end_matches(inv));
+    }
+    // join cases: odd separators, one digit per token, line breaks
+    for sep in [
+        ":", "|", " | ", "*", "/", "\\", "\n", "\r\n", "\r", ";", "~", "+", "=", "#", " : ", "\t|\t",
+    ] {
+        let v = ["4111", "1111", "1111", "1111"].join(sep);
+        add(format!("card {v} ok"), "payment_card", &v);
+        add(v.clone(), "payment_card", &v);
+        let v = ["3782", "822463", "10005"].join(sep);
+        add(format!("amex {v}"), "payment_card", &v);
+        let v = ["DE89", "3704", "0044", "0532", "0130", "00"].join(sep);
+        add(format!("iban {v}"), "iban", &v);
+        let v = ["GB82", "WEST", "1234", "5698", "7654", "32"].join(sep);
+        add(v.clone(), "iban", &v);
+    }
+    for sep in [" ", "\t", ":", "|", "\n", "\u{2022}", " \u{b7} "] {
+        let v = CARD.chars().map(String::from).collect::<Vec<_>>().join(sep);
+        add(format!("card {v}"), "payment_card", &v);
+        add(v.clone(), "payment_card", &v);
+    }
+    // keywords in odd case, with a tab, at the start and the end
+    for w in ["BEARER", "bEaReR", "Bearer\t", "TOKEN", "ApiKey", "API-KEY", "BASIC"] {
+        let v = if w.eq_ignore_ascii_case("basic") {
+            format!("{} dXNlcjpwYXNzd29yZA==", w.trim_end())
+        } else if w.ends_with('\t') {
+            format!("{w}abcDEF123456ghiJKL")
+        } else {
+            format!("{w} abcDEF123456ghiJKL")
+        };
+        add(v.clone(), "auth_credential", &v);
+        add(format!("Authorization: {v}"), "auth_credential", &v);
+    }
+    let jwt = "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.dozjgNryP4J3jVmNHl0w5N_XgL0n3I9PlFUP0THsR8U";
+    add(jwt.to_string(), "jwt", jwt);
+    add(format!("x{}", jwt.replacen("eyJ", " eyJ", 1)), "jwt", jwt);
+    let key = "-----BEGIN PRIVATE KEY-----\nMIIEvQIBADANBgkqhkiG9w0BAQEFAASC\n-----END PRIVATE KEY-----";
+    add(key.to_string(), "private_key", key);
+    add(format!("k={key}"), "private_key", key);
+    for aws in ["AKIA2E0A8F3B244C9986", "ASIA2E0A8F3B244C9986"] {
+        add(aws.to_string(), "aws_access_key", aws);
+        add(format!("key={aws}"), "aws_access_key", aws);
+    }
+    add(
+        "curl -u admin:hunter22 x".to_string(),
+        "auth_credential",
+        "admin:hunter22",
+    );
+    // short values (below and at the gate's lengths)
+    for (t, id, v) in [
+        ("a@b.co", "email", "a@b.co"),
+        ("12345678Z", "es_dni", "12345678Z"),
+        ("X1234567L", "es_dni", "X1234567L"),
+        ("PPS 1234567T", "ie_pps", "1234567T"),
+        ("1234567T", "ie_pps", "1234567T"),
+        ("AB123456C", "uk_nino", "AB123456C"),
+        ("131052A308T", "fi_henkilotunnus", "131052A308T"),
+        ("1.2.3.4", "ipv4", "1.2.3.4"),
+        ("10.0.0.1", "ipv4", "10.0.0.1"),
+        ("ATU10223006", "eu_vat", "ATU10223006"),
+        ("00-1A-2B-3C-4D-5E", "mac_address", "00-1A-2B-3C-4D-5E"),
+        ("001a.2b3c.4d5e", "mac_address", "001a.2b3c.4d5e"),
+        ("30569309025904", "payment_card", "30569309025904"),
+        ("378282246310005", "payment_card", "378282246310005"),
+        ("passport no. C01X00T47", "id_document_number", "C01X00T47"),
+        ("passport X12345", "id_document_number", "X12345"),
+        ("Passport:AB1234", "id_document_number", "AB1234"),
+        ("amqp://ab:hunter2@h/", "url_credentials", "hunter2"),
+    ] {
+        add(t.to_string(), id, v);
+    }
+    // after a long clean prefix, at the very end, before a long clean tail
+    for n in [13, 14, 15, 16, 63, 64, 65, 4095, 4096, 70_000] {
+        let pre = "a".repeat(n);
+        add(format!("{pre} {CARD}"), "payment_card", CARD);
+        add(format!("{CARD} {pre}"), "payment_card", CARD);
+        add(format!("{pre} 00:1a:2b:3c:4d:5e"), "mac_address", "00:1a:2b:3c:4d:5e");
+        add(format!("{pre} jane@example.com"), "email", "jane@example.com");
+        add(
+            format!("{pre} Bearer abcDEF123456ghiJKL"),
+            "auth_credential",
+            "abcDEF123456ghiJKL",
+        );
+        add(
+            format!("{pre} 4111:1111:1111:1111"),
+            "payment_card",
+            "4111:1111:1111:1111",
+        );
+    }
+    p
+}
+
+/// Values the built-in detectors take that are shorter than the keyword
+/// gate's 15-byte floor (`might_match_builtin`: `hay.len() >= 15 &&
+/// keywords`): an identity document number after its keyword, in 12 to 14
+/// bytes. No shape of the gate opens for them (fewer than 7 digits).
+const SHORT_KEYWORD_VALUES: &[(&str, &str, &str)] = &[
+    ("id card AB123", "id_document_number", "AB123"),
+    ("ausweis AB123", "id_document_number", "AB123"),
+    ("passnr X12345", "id_document_number", "X12345"),
+    ("Passnr:X1234", "id_document_number", "X1234"),
+    ("passport X1234", "id_document_number", "X1234"),
+];
+
+fn misses(rows: &[(String, &'static str, String)]) -> Vec<String> {
+    rows.iter()
+        .filter(|(t, id, _)| !found(t).iter().any(|f| f == id))
+        .map(|(t, id, _)| {
+            format!(
+                "{id} not found in {:?}: {:?}",
+                t.chars().take(120).collect::<String>(),
+                found(t)
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn the_detector_set_finds_every_probe() {
+    let rows = probes();
+    assert!(rows.len() > 250, "{} probes", rows.len());
+    let m = misses(&rows);
+    assert!(
+        m.is_empty(),
+        "{} of {} probes missed:\n{}",
+        m.len(),
+        rows.len(),
+        m.join("\n")
+    );
+}
+
+/// The same probes through the engine: a JSON string (also every character
+/// `\u`-escaped), a text body, a form field (percent-encoded) and the
+/// value base64-encoded in a JSON string; the forwarded body holds the
+/// value in none of its readings.
+#[test]
+fn the_engine_finds_and_redacts_every_probe() {
+    use base64::Engine as _;
+    let mut failures = Vec::new();
+    let rows = probes();
+    for (text, id, value) in &rows {
+        if text.len() > 5000 {
+            continue; // the long ones are covered by the detector set
+        }
+        let escaped: String = text.encode_utf16().map(|u| format!("\\u{u:04x}")).collect();
+        let pct: String = text.bytes().map(|b| format!("%{b:02X}")).collect();
+        let b64 = base64::engine::general_purpose::STANDARD.encode(text.as_bytes());
+        let mut bodies: Vec<(&str, String, &str)> = vec![
+            (
+                "application/json",
+                serde_json::json!({ "note": text }).to_string(),
+                "json",
+            ),
+            (
+                "application/json",
+                format!("{{\"note\":\"{escaped}\"}}"),
+                "json-escaped",
+            ),
+            ("text/plain", text.clone(), "text"),
+            (
+                "application/x-www-form-urlencoded",
+                format!("note={pct}"),
+                "form-percent",
+            ),
+        ];
+        let utf16: Vec<u8> = [0xFF, 0xFE]
+            .into_iter()
+            .chain(text.encode_utf16().flat_map(u16::to_le_bytes))
+            .collect();
+        // shorter values make base64 tokens below `textcode::MIN_B64` (not read)
+        if text.len() >= 12 {
+            bodies.push((
+                "application/json",
+                serde_json::json!({ "blob": b64 }).to_string(),
+                "json-base64",
+            ));
+        }
+        let mut bodies: Vec<(&str, Vec<u8>, &str)> =
+            bodies.into_iter().map(|(c, b, h)| (c, b.into_bytes(), h)).collect();
+        bodies.push(("text/plain; charset=utf-16", utf16, "text-utf16"));
+        for (ct, body, how) in bodies {
+            let (ids, out) = through_engine(ct, &body);
+            if !ids.iter().any(|f| f == id) {
+                failures.push(format!(
+                    "{how}: {id} not found in {:?}: {ids:?}",
+                    text.chars().take(80).collect::<String>()
+                ));
+                continue;
+            }
+            if piiguard::testing::readings(&out).contains(value.as_str()) {
+                failures.push(format!("{how}: {value:?} left in the output of {text:?}"));
+            }
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "{} failures:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+}
+
+/// The probes are not found in clean text: the table is honest (a value
+/// with a digit changed is not a card, an IBAN or a key).
+#[test]
+fn broken_values_are_not_found() {
+    for t in [
+        "4111 1111 1111 1112",
+        "4111:1111:1111:1112",
+        "DE89370400440532013001",
+        "hello world, nothing here",
+    ] {
+        assert!(
+            !found(t).iter().any(|f| f == "payment_card" || f == "iban"),
+            "{t:?}: {:?}",
+            found(t)
+        );
+    }
+}
+
+/// Gaps (not the gates: the full pass misses them as well, before and
+/// after this session's gates): a card split by the katakana middle dot
+/// (U+30FB), which `normalize::separator_at` does not list, and one digit
+/// per token joined by `-` or `.` (`4-1-1-1…`), which the join does not read
+/// and the numeric pattern does not take.
+#[test]
+#[ignore = "gap: separators the join does not read (U+30FB, one digit per '-' or '.')"]
+fn separator_gaps_are_found() {
+    let mut rows = Vec::new();
+    let v = ["4111", "1111", "1111", "1111"].join("\u{30fb}");
+    rows.push((format!("card {v} ok"), "payment_card", v));
+    for sep in ["-", "."] {
+        let v = CARD.chars().map(String::from).collect::<Vec<_>>().join(sep);
+        rows.push((format!("card {v}"), "payment_card", v));
+    }
+    let m = misses(&rows);
+    assert!(m.is_empty(), "{}", m.join("\n"));
+}
+
+/// BYPASS (pre-session, kept by the byte-class gate): the keyword gate
+/// opens only for values of 15 bytes or more, but an identity document
+/// number after its keyword can be 12-14 bytes (`passport` + ` ` + 5
+/// characters). Such a value alone (a JSON string, a header, a short text
+/// body) is never scanned.
+#[test]
+#[ignore = "bypass: might_match_builtin's 15-byte floor on the keyword gate drops short id_document_number values"]
+fn short_keyword_values_are_found() {
+    let rows: Vec<(String, &'static str, String)> = SHORT_KEYWORD_VALUES
+        .iter()
+        .map(|&(t, id, v)| (t.to_string(), id, v.to_string()))
+        .collect();
+    let m = misses(&rows);
+    assert!(m.is_empty(), "{}", m.join("\n"));
+}
+
+/// The same values inside a longer text are found: the detector takes
+/// them, only the gate's floor drops them alone.
+#[test]
+fn short_keyword_values_in_longer_text_are_found() {
+    for &(t, id, _) in SHORT_KEYWORD_VALUES {
+        let text = format!("my {t} is here");
+        assert!(found(&text).iter().any(|f| f == id), "{text:?}: {:?}", found(&text));
+    }
+}
+
+/// The free-text pass's cue skip (`Prose::find` starts the cue automaton at
+/// the first position a cue may start, read eight bytes at a time, and the
+/// tail byte by byte) finds what the reference path finds when the cue sits
+/// at every offset after fillers of every length (ASCII, multi-byte, bytes
+/// that hash like cue starts), and when the text ends right after the cue
+/// or one or two bytes into it.
+#[test]
+fn prose_cue_skip_misses_nothing_at_the_edges() {
+    use piiguard::prose::Prose;
+    let p = Prose::new().unwrap();
+    let fillers = ["#", "0", "x", "é", "日", "\u{a0}", " ", "\n", "ab", "Zz", "~="];
+    let tails = [
+        "Mr Smith",
+        "Dear Jane Doe,",
+        "born 03/04/1985",
+        "12 Main Street, Springfield, IL 62704",
+        "Señora García",
+        "Hauptstraße 5, 10115 Berlin",
+        "Jane Doe",
+        "name: Jean-Pierre Dupont",
+        "Regards, Anna Schmidt",
+        "DOB: 1985-04-03",
+        "Dr. Éloïse Martin",
+    ];
+    let (mut compared, mut spans) = (0, 0);
+    for f in fillers {
+        for pad in 0..20 {
+            for tail in tails {
+                let text = format!("{}{tail}", f.repeat(pad));
+                // the whole text, and the text cut inside and right after the cue
+                let b = text.as_bytes();
+                for end in [b.len(), b.len().saturating_sub(1), b.len().saturating_sub(2)] {
+                    let t = &b[..end];
+                    let (mut fast, mut slow) = (Vec::new(), Vec::new());
+                    p.find(t, &mut fast);
+                    p.find_reference(t, &mut slow);
+                    assert_eq!(fast, slow, "{:?}", String::from_utf8_lossy(t));
+                    compared += 1;
+                    spans += fast.len();
+                }
+            }
+        }
+    }
+    assert!(compared > 5000 && spans > 3000, "{compared} texts, {spans} spans");
+}
