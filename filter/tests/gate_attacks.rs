@@ -409,3 +409,26 @@ fn prose_cue_skip_misses_nothing_at_the_edges() {
     }
     assert!(compared > 5000 && spans > 3000, "{compared} texts, {spans} spans");
 }
+
+/// BYPASS (pre-session, in `normalize::join_runs`, not a gate): a run of
+/// tokens joined by one separator is taken whole, so a word joined to the
+/// value by the same separator (`card|4111|1111|1111|1111`, a label line
+/// before a card written one digit per line) makes the run fail
+/// `value_shaped`, and the value inside it is never joined: the run is not
+/// split at the words around the digit groups.
+#[test]
+#[ignore = "bypass: join_runs does not split a run at a word joined by the same separator"]
+fn values_joined_to_words_by_their_own_separator_are_found() {
+    let mut rows = Vec::new();
+    for sep in ["|", ":", "\n", "\u{2022}", "/"] {
+        let v = ["4111", "1111", "1111", "1111"].join(sep);
+        rows.push((format!("card{sep}{v}{sep}exp"), "payment_card", v.clone()));
+        rows.push((format!("{v}{sep}exp"), "payment_card", v.clone()));
+        let v = CARD.chars().map(String::from).collect::<Vec<_>>().join(sep);
+        rows.push((format!("card{sep}{v}{sep}please"), "payment_card", v));
+        let v = ["DE89", "3704", "0044", "0532", "0130", "00"].join(sep);
+        rows.push((format!("iban{sep}{v}"), "iban", v));
+    }
+    let m = misses(&rows);
+    assert!(m.is_empty(), "{} of {}:\n{}", m.len(), rows.len(), m.join("\n"));
+}
