@@ -432,3 +432,86 @@ fn values_joined_to_words_by_their_own_separator_are_found() {
     let m = misses(&rows);
     assert!(m.is_empty(), "{} of {}:\n{}", m.len(), rows.len(), m.join("\n"));
 }
+
+/// JSON walk shortcuts (per-document key memory, the escape gate that skips
+/// decoding strings without `&`, `%` or `\`, word-at-a-time string scan):
+/// documents where the value is only reachable through what a shortcut
+/// skips. Every one is redacted: the canary is in no reading of the output.
+#[test]
+fn json_walk_shortcuts_miss_nothing() {
+    let mut docs: Vec<(String, &str)> = Vec::new();
+    // the value in the last of many objects with the same keys
+    let mut items: Vec<String> = (0..60)
+        .map(|i| format!(r#"{{"id":{i},"note":"item {i}","tag":"x"}}"#))
+        .collect();
+    items.push(r#"{"id":60,"note":"card 4111 1111 1111 1111","tag":"x"}"#.into());
+    docs.push((format!("[{}]", items.join(",")), "4111 1111 1111 1111"));
+    // a key holding the value, repeated (each occurrence redacted), after clean keys
+    docs.push((
+        r#"[{"a":1,"jane.doe@example.com":1},{"a":2,"jane.doe@example.com":2},{"jane.doe@example.com":3}]"#.into(),
+        "jane.doe@example.com",
+    ));
+    // a clean key first, then the same key escaped, and a key escaped into a value
+    docs.push((
+        r#"[{"note":"x"},{"n\u006fte":"card 4111111111111111"}]"#.into(),
+        "4111111111111111",
+    ));
+    docs.push((
+        r#"{"a":"x","\u006aane.doe@example.com":1}"#.into(),
+        "jane.doe@example.com",
+    ));
+    // escapes at the first and the last byte of a string, with no other mark
+    for v in [
+        "%34111111111111111",
+        "&#52;111111111111111",
+        "411111111111111&#49;",
+        "411111111111111%31",
+        "\\\\u0034111111111111111",
+        "&#x34;111 1111 1111 1111",
+        "4111%201111%201111%201111",
+    ] {
+        docs.push((format!(r#"{{"a":"clean","b":"{v}"}}"#), "4111"));
+        // the only mark of the document in a later string
+        docs.push((format!(r#"{{"b":"{v}","c":"ok"}}"#), "4111"));
+        // marks in an earlier key and string, none in between
+        docs.push((format!(r#"{{"k%":"a&b","x":"plain","b":"{v}"}}"#), "4111"));
+    }
+    // strings around the word-at-a-time boundary (8, 32 bytes), escaped late
+    for pad in [0, 1, 6, 7, 8, 9, 23, 24, 25, 31, 32, 33] {
+        let p = "x".repeat(pad);
+        docs.push((
+            format!(r#"{{"a":"{p}\u0020card 4111111111111111"}}"#),
+            "4111111111111111",
+        ));
+        docs.push((
+            format!(r#"{{"a":"{p} card 4111\u00201111\u00201111\u00201111"}}"#),
+            "4111",
+        ));
+        docs.push((
+            format!(r#"{{"{p}\"k":"v","b":"{p}\"jane.doe@example.com"}}"#),
+            "jane.doe@example.com",
+        ));
+    }
+    // a JSON document inside a string
+    docs.push((
+        r#"{"payload":"{\"user\":{\"note\":\"card 4111 1111 1111 1111\"}}"}"#.into(),
+        "4111 1111 1111 1111",
+    ));
+    let mut failures = Vec::new();
+    for (doc, canary) in &docs {
+        assert!(serde_json::from_str::<serde_json::Value>(doc).is_ok(), "{doc}");
+        let (ids, out) = through_engine("application/json", doc.as_bytes());
+        let seen = piiguard::testing::readings(&out);
+        if ids.is_empty() || seen.contains(canary) {
+            failures.push(format!("{doc:.200}: {ids:?}"));
+        }
+    }
+    assert!(docs.len() > 50, "{} documents", docs.len());
+    assert!(
+        failures.is_empty(),
+        "{} of {}:\n{}",
+        failures.len(),
+        docs.len(),
+        failures.join("\n")
+    );
+}
