@@ -22,6 +22,8 @@ pub use crate::subject::{json_path_scalar, jwt_claim};
 pub struct Engine {
     pub policy: Policy,
     hasher: Option<Hasher>,
+    /// Take no shortcut (`Engine::reference`).
+    reference: bool,
 }
 
 #[derive(Debug)]
@@ -52,7 +54,20 @@ impl Engine {
                 "the policy redacts with `hash` but no key is set: put it in the VM environment variable PIIGUARD_HASH_KEY".into(),
             ));
         }
-        Ok(Engine { policy, hasher })
+        Ok(Engine {
+            policy,
+            hasher,
+            reference: false,
+        })
+    }
+
+    /// The same engine without its shortcuts (the per-document key cache,
+    /// the escape gate): what tests compare the fast engine against. Its
+    /// findings, decisions and output must be identical.
+    #[cfg(any(test, feature = "testing"))]
+    pub fn reference(mut self) -> Engine {
+        self.reference = true;
+        self
     }
 
     pub fn hasher(&self) -> Option<&Hasher> {
@@ -440,7 +455,7 @@ impl Engine {
         scratch: &mut Scratch,
     ) -> ValueOutcome {
         // escapes, character references and base64 decoded as in bodies
-        let hits = self.value_hits(dp, value, loc, insp, scratch, 0, false, false);
+        let hits = self.value_hits(dp, value, loc, insp, scratch, 0, Escapes::Text, false);
         self.decide_hits(dp, value, &hits, class, loc, insp)
     }
 
@@ -555,7 +570,7 @@ impl Engine {
         insp: &mut Inspection,
         scratch: &mut Scratch,
         depth: u8,
-        xml: bool,
+        esc: Escapes,
         prose: bool,
     ) -> Vec<Hit> {
         let scan = |t: &[u8], scratch: &mut Scratch, out: &mut Vec<RawMatch>| {
@@ -578,7 +593,11 @@ impl Engine {
         if depth >= MAX_NEST {
             return hits;
         }
-        let view = textcode::view(value, xml);
+        let view = match esc {
+            Escapes::None => None,
+            Escapes::Text => textcode::view(value, false),
+            Escapes::Markup => textcode::view(value, true),
+        };
         if let Some(v) = &view {
             raw.clear();
             scan(&v.text, scratch, &mut raw);
@@ -714,7 +733,7 @@ impl Engine {
                 };
             }
         }
-        let hits = self.value_hits(dp, value, loc, insp, scratch, depth, xml, true);
+        let hits = self.value_hits(dp, value, loc, insp, scratch, depth, Escapes::text(xml), true);
         self.decide_hits(dp, value, &hits, class, loc, insp)
     }
 
@@ -1239,7 +1258,7 @@ impl Engine {
         scratch: &mut Scratch,
         xml: bool,
     ) -> Option<Vec<u8>> {
-        let hits = self.value_hits(dp, body, "body", insp, scratch, 0, xml, true);
+        let hits = self.value_hits(dp, body, "body", insp, scratch, 0, Escapes::text(xml), true);
         match self.decide_hits(dp, body, &hits, None, "body", insp) {
             ValueOutcome::Replace(v) => Some(v),
             ValueOutcome::Remove => Some(Vec::new()),
@@ -1259,32 +1278,29 @@ impl Engine {
             max_depth: self.policy.limits.max_json_depth,
             track_members: dp.has_remove,
             keys: true,
+            reference: self.reference,
         };
         let classify = |w: &Words| self.policy.classify_field(w);
         let mut matches: Vec<RawMatch> = Vec::new();
         let mut locs = LocCache::default();
-        // keys repeat (arrays of objects): the ones already found clean
-        let mut clean_keys: Vec<u64> = Vec::new();
         let mut visit = |v: &Visit, s: Scalar| -> Verdict {
-            if let Scalar::Key(k) = &s {
-                let h = fnv(k);
-                if clean_keys.contains(&h) {
-                    return Verdict::Keep;
-                }
+            if let Scalar::Key(k, id) = &s {
                 let before: u32 = insp.findings.iter().map(|f| f.count).sum();
                 let loc = format!(
                     "body:{}.*",
                     safe_path(&Visit {
                         input: v.input,
                         path: &v.path[..v.path.len().saturating_sub(1)],
-                        field: None
+                        field: None,
+                        plain: false,
                     })
                 );
                 let r = self.inspect_value_d(dp, k, None, &loc, insp, scratch, depth.max(MAX_NEST - 1), false);
-                if insp.findings.iter().map(|f| f.count).sum::<u32>() == before && clean_keys.len() < 256 {
-                    clean_keys.push(h);
-                }
+                // keys repeat (arrays of objects): one found clean (nothing
+                // recorded, so kept) is clean wherever it occurs
+                let clean = id.is_some() && insp.findings.iter().map(|f| f.count).sum::<u32>() == before;
                 return match r {
+                    ValueOutcome::Keep if clean => Verdict::Clean,
                     ValueOutcome::Keep => Verdict::Keep,
                     ValueOutcome::Replace(n) => Verdict::Replace(json::quote(&n)),
                     ValueOutcome::Remove => Verdict::Replace(b"\"\"".to_vec()),
@@ -1293,7 +1309,7 @@ impl Engine {
             let val: &[u8] = match &s {
                 Scalar::Str(c) => c,
                 Scalar::Num(n) => n,
-                Scalar::Key(k) => k,
+                Scalar::Key(k, _) => k,
             };
             // Path rules first: they force or exempt a value whatever it holds.
             if !dp.paths.is_empty() {
@@ -1328,7 +1344,8 @@ impl Engine {
                     let loc = locs.get(v);
                     self.inspect_value_d(dp, val, v.field, &loc, insp, scratch, depth, false)
                 } else {
-                    let hits = self.value_hits(dp, val, "body", insp, scratch, depth, false, true);
+                    let esc = if v.plain { Escapes::None } else { Escapes::Text };
+                    let hits = self.value_hits(dp, val, "body", insp, scratch, depth, esc, true);
                     if hits.is_empty() && v.field.is_none() {
                         return Verdict::Keep;
                     }
@@ -1380,12 +1397,6 @@ fn looks_json(v: &[u8]) -> bool {
     t.len() >= 2 && matches!((t[0], t[t.len() - 1]), (b'{', b'}') | (b'[', b']'))
 }
 
-fn fnv(b: &[u8]) -> u64 {
-    b.iter().fold(0xcbf2_9ce4_8422_2325u64, |h, &c| {
-        (h ^ c as u64).wrapping_mul(0x100_0000_01b3)
-    })
-}
-
 /// A value that is one of our own replacements (`[EMAIL]`, `****`, `h:...`):
 /// a field holding it is not personal data any more.
 fn already_redacted(v: &[u8]) -> bool {
@@ -1396,6 +1407,27 @@ fn already_redacted(v: &[u8]) -> bool {
         && v[1..v.len() - 1].iter().all(|c| c.is_ascii_uppercase() || *c == b'_'))
         || v.iter().all(|c| *c == b'*')
         || (v.len() == 18 && v.starts_with(b"h:"))
+}
+
+/// Which escapes `value_hits` decodes (`textcode::view`).
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Escapes {
+    /// escapes, character references, percent-encoding
+    Text,
+    /// and markup: XML comments, CDATA, inline tags
+    Markup,
+    /// none: the value holds none of their bytes (`json::Visit::plain`)
+    None,
+}
+
+impl Escapes {
+    fn text(xml: bool) -> Escapes {
+        if xml {
+            Escapes::Markup
+        } else {
+            Escapes::Text
+        }
+    }
 }
 
 enum ValueOutcome {
@@ -1412,41 +1444,52 @@ fn path_matches(rule: &[PathSeg], input: &[u8], path: &[Seg]) -> bool {
         (PathSeg::AnyKey, Seg::Key { .. }) => true,
         (PathSeg::AnyIndex, Seg::Index(_)) => true,
         (PathSeg::Index(a), Seg::Index(b)) => a == b,
-        (PathSeg::Key(k), Seg::Key { start, end, escaped }) => {
-            *json::key_bytes(input, *start, *end, *escaped) == *k.as_bytes()
-        }
+        (
+            PathSeg::Key(k),
+            Seg::Key {
+                start, end, escaped, ..
+            },
+        ) => *json::key_bytes(input, *start, *end, *escaped) == *k.as_bytes(),
         _ => false,
     })
 }
 
-/// Rendered finding locations, by path shape (indexes are folded to `[*]`,
-/// so every element of an array shares one string). Few distinct shapes:
-/// a short list beats a hash map.
+/// Rendered finding locations, by path shape: the key ids of the path
+/// (equal ids, equal keys) with array indexes folded to `[*]`, so every
+/// element of an array shares one string. A path with a key that has no id
+/// is rendered afresh. Few distinct shapes: a short list beats a hash map.
 #[derive(Default)]
 struct LocCache {
-    entries: Vec<(u64, std::rc::Rc<str>)>,
+    entries: Vec<(u64, Box<[u32]>, std::rc::Rc<str>)>,
+    shape: Vec<u32>,
 }
 
 impl LocCache {
     fn get(&mut self, v: &Visit) -> std::rc::Rc<str> {
-        let mut h = 0xcbf2_9ce4_8422_2325u64;
+        self.shape.clear();
+        let mut h = 0u64;
+        let mut known = true;
         for seg in v.path {
-            match *seg {
-                Seg::Key { start, end, .. } => {
-                    for &b in &v.input[start..end] {
-                        h = (h ^ b as u64).wrapping_mul(0x100_0000_01b3);
-                    }
+            let x = match *seg {
+                Seg::Key { id: Some(id), .. } => id,
+                Seg::Key { id: None, .. } => {
+                    known = false;
+                    break;
                 }
-                Seg::Index(_) => h = (h ^ 0x5b).wrapping_mul(0x100_0000_01b3),
-            }
-            h = (h ^ 0xff).wrapping_mul(0x100_0000_01b3);
+                // key ids are below u32::MAX
+                Seg::Index(_) => u32::MAX,
+            };
+            self.shape.push(x);
+            h = (h ^ x as u64).wrapping_mul(0x100_0000_01b3);
         }
-        if let Some((_, l)) = self.entries.iter().find(|(k, _)| *k == h) {
-            return l.clone();
+        if known {
+            if let Some((_, _, l)) = self.entries.iter().find(|(k, s, _)| *k == h && **s == *self.shape) {
+                return l.clone();
+            }
         }
         let l: std::rc::Rc<str> = format!("body:{}", safe_path(v)).into();
-        if self.entries.len() < 256 {
-            self.entries.push((h, l.clone()));
+        if known && self.entries.len() < 256 {
+            self.entries.push((h, self.shape.as_slice().into(), l.clone()));
         }
         l
     }
@@ -1456,7 +1499,9 @@ fn safe_path(v: &Visit) -> String {
     let mut s = String::from("$");
     for seg in v.path {
         match *seg {
-            Seg::Key { start, end, escaped } => {
+            Seg::Key {
+                start, end, escaped, ..
+            } => {
                 let k = json::key_bytes(v.input, start, end, escaped);
                 let k = safe_name(&String::from_utf8_lossy(&k));
                 s.push('.');

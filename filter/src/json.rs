@@ -15,9 +15,17 @@ pub enum Seg {
         start: usize,
         end: usize,
         escaped: bool,
+        /// The key's id in this document ([`KeyId`]).
+        id: KeyId,
     },
     Index(u32),
 }
+
+/// A distinct key of one document: two keys have the same id exactly when
+/// their decoded bytes are equal (compared byte for byte, never by hash
+/// alone). `None` when the document has more distinct keys than the table
+/// holds: nothing is remembered about such a key.
+pub type KeyId = Option<u32>;
 
 #[derive(Debug, PartialEq, Eq)]
 pub enum JsonError {
@@ -31,15 +39,18 @@ pub enum Scalar<'a> {
     Str(Cow<'a, [u8]>),
     /// The number's text.
     Num(&'a [u8]),
-    /// An object key (decoded), visited when `Options::keys` is set; the
-    /// visit's path ends with this key. `Replace` rewrites the key (a JSON
-    /// string); `Remove` is read as `Keep`.
-    Key(Cow<'a, [u8]>),
+    /// An object key (decoded) and its id, visited when `Options::keys` is
+    /// set; the visit's path ends with this key. `Replace` rewrites the key
+    /// (a JSON string); `Remove` is read as `Keep`.
+    Key(Cow<'a, [u8]>, KeyId),
 }
 
 /// What to do with a scalar.
 pub enum Verdict {
     Keep,
+    /// For a key with an id: `Keep`, and the same key (equal bytes) need
+    /// not be visited again in this document. Read as `Keep` elsewhere.
+    Clean,
     /// Replace the whole token with these bytes (valid JSON).
     Replace(Vec<u8>),
     /// Drop the member (or array element) that holds it.
@@ -51,6 +62,10 @@ pub struct Visit<'a, 'b> {
     pub input: &'a [u8],
     pub path: &'b [Seg],
     pub field: Option<FieldClass>,
+    /// The scalar holds none of the bytes that start an escape
+    /// [`crate::textcode::view`] decodes outside markup (`\`, `&`, `%`):
+    /// its view is `None`. `false` says nothing.
+    pub plain: bool,
 }
 
 impl Visit<'_, '_> {
@@ -64,7 +79,9 @@ pub fn render_path(input: &[u8], path: &[Seg], wild: bool) -> String {
     let mut s = String::from("$");
     for seg in path {
         match *seg {
-            Seg::Key { start, end, escaped } => {
+            Seg::Key {
+                start, end, escaped, ..
+            } => {
                 let k = key_bytes(input, start, end, escaped);
                 let k = String::from_utf8_lossy(&k);
                 if !k.is_empty() && k.bytes().all(|c| c.is_ascii_alphanumeric() || c == b'_' || c == b'-') {
@@ -129,6 +146,9 @@ pub struct Options {
     pub track_members: bool,
     /// Visit object keys too (`Scalar::Key`).
     pub keys: bool,
+    /// Remember nothing: every key classified where it occurs (no
+    /// [`KeyId`]), no scalar `plain`. What the shortcuts are checked against.
+    pub reference: bool,
 }
 
 /// Scans `input`, calling `visit` for each string and number. Returns the
@@ -142,7 +162,14 @@ pub fn rewrite(
     let mut edits: Vec<(usize, usize, Vec<u8>)> = Vec::new();
     let mut stack: Vec<Frame> = Vec::new();
     let mut path: Vec<Seg> = Vec::new();
-    let mut key_cache = KeyCache::default();
+    let mut keys = KeyTable {
+        off: opts.reference,
+        ..KeyTable::default()
+    };
+    let mut marks = Marks {
+        off: opts.reference,
+        ..Marks::default()
+    };
     let n = input.len();
     let mut pos = skip_ws(input, 0);
     'value: loop {
@@ -159,9 +186,15 @@ pub fn rewrite(
                 }
                 let is_obj = input[pos] == b'{';
                 let key_ctx = match (stack.last(), path.last()) {
-                    (Some(f), Some(Seg::Key { start, end, escaped })) if f.is_obj => {
-                        fields::context(&Words::split(&key_bytes(input, *start, *end, *escaped)))
-                    }
+                    (
+                        Some(f),
+                        Some(&Seg::Key {
+                            start,
+                            end,
+                            escaped,
+                            id,
+                        }),
+                    ) if f.is_obj => keys.context(id, || key_bytes(input, start, end, escaped)),
                     _ => Context::Neutral,
                 };
                 let (inherited, child_ctx) = match stack.last_mut() {
@@ -203,9 +236,9 @@ pub fn rewrite(
                     // an empty container is a completed value
                 } else {
                     if is_obj {
-                        pos = read_key(input, pos, &mut stack, &mut path, classify_key, &mut key_cache)?;
+                        pos = read_key(input, pos, &mut stack, &mut path, classify_key, &mut keys)?;
                         if opts.keys {
-                            visit_key(input, &path, visit, &mut edits);
+                            visit_key(input, &path, &mut keys, &mut marks, visit, &mut edits);
                         }
                     } else {
                         path.push(Seg::Index(0));
@@ -228,6 +261,7 @@ pub fn rewrite(
                     input,
                     path: &path,
                     field: suppress(field, ctx),
+                    plain: !escaped && marks.none_in(input, pos + 1, end - 1),
                 };
                 apply(visit(&v, Scalar::Str(val)), pos, end, &mut edits, &mut stack);
                 pos = end;
@@ -241,6 +275,8 @@ pub fn rewrite(
                     input,
                     path: &path,
                     field: suppress(field, ctx),
+                    // digits, signs, `.`, `e`
+                    plain: true,
                 };
                 apply(
                     visit(&v, Scalar::Num(&input[pos..end])),
@@ -281,9 +317,9 @@ pub fn rewrite(
                     pos = skip_ws(input, pos + 1);
                     path.pop();
                     if frame.is_obj {
-                        pos = read_key(input, pos, &mut stack, &mut path, classify_key, &mut key_cache)?;
+                        pos = read_key(input, pos, &mut stack, &mut path, classify_key, &mut keys)?;
                         if opts.keys {
-                            visit_key(input, &path, visit, &mut edits);
+                            visit_key(input, &path, &mut keys, &mut marks, visit, &mut edits);
                         }
                     } else {
                         frame.index += 1;
@@ -348,7 +384,7 @@ fn current_field(stack: &[Frame]) -> (Option<FieldClass>, Context) {
 
 fn apply(v: Verdict, start: usize, end: usize, edits: &mut Vec<(usize, usize, Vec<u8>)>, stack: &mut [Frame]) {
     match v {
-        Verdict::Keep => {}
+        Verdict::Keep | Verdict::Clean => {}
         Verdict::Replace(r) => edits.push((start, end, r)),
         Verdict::Remove => match stack.last_mut() {
             Some(f) => {
@@ -381,39 +417,138 @@ fn remove_members(members: &[Member], edits: &mut Vec<(usize, usize, Vec<u8>)>) 
     }
 }
 
-/// Keys repeat (arrays of objects): remember the class of recent keys.
-struct KeyCache {
-    slots: [(usize, usize, Option<FieldClass>); 64],
-    used: u64,
+/// The distinct keys of one document (keys repeat in every element of an
+/// array of objects): each key's id, field class and context, decided once.
+/// Keys are found by hash and compared byte for byte, so one key's class is
+/// never another's. Bounded: past `MAX_KEYS` distinct keys (or a probe
+/// sequence longer than `MAX_PROBES`, as crafted colliding keys would make)
+/// a key gets no id and is classified afresh each time it occurs.
+struct KeyTable {
+    /// open addressing: entry index + 1, 0 = empty
+    slots: [u16; KEY_SLOTS],
+    entries: Vec<KeyEntry>,
+    /// the decoded bytes of every entry's key
+    bytes: Vec<u8>,
+    /// remember nothing (`Options::reference`)
+    off: bool,
 }
 
-impl Default for KeyCache {
+struct KeyEntry {
+    hash: u64,
+    at: u32,
+    len: u32,
+    class: Option<FieldClass>,
+    ctx: Option<Context>,
+    /// the visitor said `Verdict::Clean` for this key
+    clean: bool,
+}
+
+const KEY_SLOTS: usize = 512;
+const MAX_KEYS: usize = 256;
+const MAX_KEY_BYTES: usize = 16 * 1024;
+const MAX_PROBES: usize = 8;
+
+impl Default for KeyTable {
     fn default() -> Self {
-        KeyCache {
-            slots: [(0, 0, None); 64],
-            used: 0,
+        KeyTable {
+            slots: [0; KEY_SLOTS],
+            entries: Vec::new(),
+            bytes: Vec::new(),
+            off: false,
         }
     }
 }
 
-impl KeyCache {
-    fn classify(&mut self, input: &[u8], ks: usize, ke: usize, escaped: bool, f: KeyClassifier) -> Option<FieldClass> {
-        if escaped {
-            return f(&Words::split(&unescape(&input[ks..ke])));
+fn fnv(b: &[u8]) -> u64 {
+    b.iter().fold(0xcbf2_9ce4_8422_2325u64, |h, &c| {
+        (h ^ c as u64).wrapping_mul(0x100_0000_01b3)
+    })
+}
+
+impl KeyTable {
+    /// The id and class of `key` (decoded bytes), classifying it when new.
+    fn classify(&mut self, key: &[u8], f: KeyClassifier) -> (KeyId, Option<FieldClass>) {
+        if self.off {
+            return (None, f(&Words::split(key)));
         }
-        let key = &input[ks..ke];
-        let h = key.iter().fold(0xcbf2_9ce4_8422_2325u64, |h, &b| {
-            (h ^ b as u64).wrapping_mul(0x100_0000_01b3)
-        });
-        let i = (h % 64) as usize;
-        let (s, e, c) = self.slots[i];
-        if self.used & (1 << i) != 0 && input[s..e] == *key {
-            return c;
+        self.lookup(key, fnv(key), f)
+    }
+
+    fn lookup(&mut self, key: &[u8], hash: u64, f: KeyClassifier) -> (KeyId, Option<FieldClass>) {
+        let mut i = hash as usize & (KEY_SLOTS - 1);
+        for _ in 0..MAX_PROBES {
+            let slot = self.slots[i] as usize;
+            if slot == 0 {
+                let class = f(&Words::split(key));
+                if self.entries.len() >= MAX_KEYS || self.bytes.len() + key.len() > MAX_KEY_BYTES {
+                    return (None, class);
+                }
+                let id = self.entries.len();
+                self.entries.push(KeyEntry {
+                    hash,
+                    at: self.bytes.len() as u32,
+                    len: key.len() as u32,
+                    class,
+                    ctx: None,
+                    clean: false,
+                });
+                self.bytes.extend_from_slice(key);
+                self.slots[i] = (id + 1) as u16;
+                return (Some(id as u32), class);
+            }
+            let e = &self.entries[slot - 1];
+            if e.hash == hash && self.bytes[e.at as usize..(e.at + e.len) as usize] == *key {
+                return (Some((slot - 1) as u32), e.class);
+            }
+            i = (i + 1) & (KEY_SLOTS - 1);
         }
-        let c = f(&Words::split(key));
-        self.slots[i] = (ks, ke, c);
-        self.used |= 1 << i;
-        c
+        (None, f(&Words::split(key)))
+    }
+
+    fn is_clean(&self, id: KeyId) -> bool {
+        id.and_then(|i| self.entries.get(i as usize)).is_some_and(|e| e.clean)
+    }
+
+    fn set_clean(&mut self, id: KeyId) {
+        if let Some(e) = id.and_then(|i| self.entries.get_mut(i as usize)) {
+            e.clean = true;
+        }
+    }
+
+    /// The context a key gives the members beneath it.
+    fn context<'k>(&mut self, id: KeyId, key: impl FnOnce() -> Cow<'k, [u8]>) -> Context {
+        let Some(e) = id.and_then(|i| self.entries.get_mut(i as usize)) else {
+            return fields::context(&Words::split(&key()));
+        };
+        *e.ctx.get_or_insert_with(|| fields::context(&Words::split(&key())))
+    }
+}
+
+/// Where the next byte that starts an escape of [`crate::textcode::view`]
+/// (`&`, `%`; a `\` makes a JSON string `escaped`) is, found by one
+/// forward search shared by all the strings of a document.
+#[derive(Default)]
+struct Marks {
+    /// once `searched`: `next` is the first mark at or after `from`
+    searched: bool,
+    from: usize,
+    next: Option<usize>,
+    /// say nothing (`Options::reference`)
+    off: bool,
+}
+
+impl Marks {
+    /// No `&` or `%` in `input[start..end]` (strings are visited in order).
+    fn none_in(&mut self, input: &[u8], start: usize, end: usize) -> bool {
+        if self.off {
+            return false;
+        }
+        if !self.searched || start < self.from || self.next.is_some_and(|m| m < start) {
+            self.searched = true;
+            self.from = start;
+            self.next = memchr::memchr2(b'&', b'%', &input[start..]).map(|i| start + i);
+        }
+        self.next.is_none_or(|m| m >= end)
     }
 }
 
@@ -423,14 +558,14 @@ fn read_key(
     stack: &mut [Frame],
     path: &mut Vec<Seg>,
     classify_key: KeyClassifier,
-    key_cache: &mut KeyCache,
+    keys: &mut KeyTable,
 ) -> Result<usize, JsonError> {
     if input.get(pos) != Some(&b'"') {
         return Err(JsonError::Syntax(pos));
     }
     let (end, escaped) = scan_string(input, pos)?;
     let (ks, ke) = (pos + 1, end - 1);
-    let class = key_cache.classify(input, ks, ke, escaped, classify_key);
+    let (id, class) = keys.classify(&key_bytes(input, ks, ke, escaped), classify_key);
     if let Some(f) = stack.last_mut() {
         f.member_start = pos;
         f.key_class = class;
@@ -440,6 +575,7 @@ fn read_key(
         start: ks,
         end: ke,
         escaped,
+        id,
     });
     let p = skip_ws(input, end);
     if input.get(p) != Some(&b':') {
@@ -452,20 +588,34 @@ fn read_key(
 fn visit_key(
     input: &[u8],
     path: &[Seg],
+    keys: &mut KeyTable,
+    marks: &mut Marks,
     visit: &mut dyn FnMut(&Visit, Scalar) -> Verdict,
     edits: &mut Vec<(usize, usize, Vec<u8>)>,
 ) {
-    let Some(&Seg::Key { start, end, escaped }) = path.last() else {
+    let Some(&Seg::Key {
+        start,
+        end,
+        escaped,
+        id,
+    }) = path.last()
+    else {
         return;
     };
+    if keys.is_clean(id) {
+        return;
+    }
     let v = Visit {
         input,
         path,
         field: None,
+        plain: !escaped && marks.none_in(input, start, end),
     };
-    if let Verdict::Replace(r) = visit(&v, Scalar::Key(key_bytes(input, start, end, escaped))) {
+    match visit(&v, Scalar::Key(key_bytes(input, start, end, escaped), id)) {
         // the key token, quotes included
-        edits.push((start - 1, end + 1, r));
+        Verdict::Replace(r) => edits.push((start - 1, end + 1, r)),
+        Verdict::Clean => keys.set_clean(id),
+        Verdict::Keep | Verdict::Remove => {}
     }
 }
 
@@ -477,10 +627,40 @@ fn skip_ws(input: &[u8], mut pos: usize) -> usize {
     pos
 }
 
+/// Bytes of a string looked at a word at a time before a vector search.
+const SHORT: usize = 32;
+
+/// The index of the first `"` or `\` byte in the little-endian word `w`.
+#[inline]
+fn quote_or_backslash(w: u64) -> Option<usize> {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    // a zero byte of `x` sets its high bit here; bits above the first zero
+    // byte may be wrong (borrows), the lowest set bit is exact
+    let zero = |x: u64| x.wrapping_sub(ONES) & !x & HIGH;
+    let m = zero(w ^ (ONES * b'"' as u64)) | zero(w ^ (ONES * b'\\' as u64));
+    (m != 0).then(|| (m.trailing_zeros() / 8) as usize)
+}
+
 /// Returns (index after the closing quote, had escapes).
 fn scan_string(input: &[u8], start: usize) -> Result<(usize, bool), JsonError> {
     let mut pos = start + 1;
     let mut escaped = false;
+    // Most keys and values are short: their first bytes are looked at
+    // eight at a time in a word, which costs less than a vector search.
+    let short = (pos + SHORT).min(input.len());
+    while pos + 8 <= short {
+        let mut w = [0u8; 8];
+        w.copy_from_slice(&input[pos..pos + 8]);
+        match quote_or_backslash(u64::from_le_bytes(w)) {
+            Some(i) if input[pos + i] == b'"' => return Ok((pos + i + 1, false)),
+            Some(i) => {
+                pos += i;
+                break;
+            }
+            None => pos += 8,
+        }
+    }
     loop {
         match memchr::memchr2(b'"', b'\\', &input[pos.min(input.len())..]) {
             None => return Err(JsonError::Syntax(start)),
@@ -611,6 +791,7 @@ mod tests {
             max_depth: 64,
             track_members: true,
             keys: false,
+            reference: false,
         };
         rewrite(input.as_bytes(), &opts, &no_fields, f).map(|o| o.map(|v| String::from_utf8_lossy(&v).into_owned()))
     }
@@ -624,7 +805,7 @@ mod tests {
                 let val = match s {
                     Scalar::Str(c) => String::from_utf8_lossy(&c).into_owned(),
                     Scalar::Num(n) => String::from_utf8_lossy(n).into_owned(),
-                    Scalar::Key(k) => String::from_utf8_lossy(&k).into_owned(),
+                    Scalar::Key(k, _) => String::from_utf8_lossy(&k).into_owned(),
                 };
                 seen.push((v.render_path(false), val));
                 Verdict::Keep
@@ -677,6 +858,161 @@ mod tests {
                 matches!(run(bad, &mut |_, _| Verdict::Keep), Err(JsonError::Syntax(_))),
                 "{bad}"
             );
+        }
+    }
+
+    /// The word-at-a-time start of `scan_string` finds what a byte-by-byte
+    /// search finds, wherever the quote or backslash falls.
+    #[test]
+    fn scan_string_agrees_with_a_byte_search() {
+        fn reference(input: &[u8], start: usize) -> Result<(usize, bool), JsonError> {
+            let mut escaped = false;
+            let mut p = start + 1;
+            while p < input.len() {
+                match input[p] {
+                    b'"' => return Ok((p + 1, escaped)),
+                    b'\\' => {
+                        escaped = true;
+                        p += 2;
+                    }
+                    _ => p += 1,
+                }
+            }
+            Err(JsonError::Syntax(start))
+        }
+        let alphabet = [b'"', b'\\', b'a', 0x80, 0xff, 0x22 ^ 0x80, 0x5c ^ 0x01, 0x00, b'u'];
+        let mut x: u64 = 0x9E37_79B9_7F4A_7C15;
+        for _ in 0..200_000 {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            let len = 1 + (x % 48) as usize;
+            let mut input = vec![b'"'];
+            let mut y = x;
+            for _ in 0..len {
+                y = y.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+                // mostly plain bytes, sometimes a quote or a backslash
+                let c = if (y >> 60) < 3 {
+                    alphabet[(y >> 33) as usize % alphabet.len()]
+                } else {
+                    b'a' + (y >> 40) as u8 % 26
+                };
+                input.push(c);
+            }
+            assert_eq!(scan_string(&input, 0), reference(&input, 0), "{input:?}");
+        }
+        for i in 0..40 {
+            let mut input = vec![b'"'];
+            input.extend(std::iter::repeat_n(b'x', i));
+            input.extend_from_slice(b"\\\"y\"");
+            assert_eq!(scan_string(&input, 0), Ok((input.len(), true)), "{i}");
+            assert_eq!(quote_or_backslash(u64::from_le_bytes(*b"ab\"c\\\\de")), Some(2));
+        }
+    }
+
+    /// One key's class is never another's: with every key hashing alike,
+    /// the table still tells keys apart by their bytes.
+    #[test]
+    fn key_table_compares_bytes_not_hashes() {
+        let class = |w: &Words| -> Option<FieldClass> {
+            (w.joined() == b"email").then_some(FieldClass {
+                kind: crate::fields::FieldKind::Email,
+                strength: Strength::Strong,
+            })
+        };
+        let mut t = KeyTable::default();
+        let keys: [&[u8]; 6] = [b"id", b"email", b"sku", b"e-mail", b"email", b"id"];
+        let mut ids = Vec::new();
+        for k in keys {
+            // every key in the same slot, with the same hash
+            let (id, c) = t.lookup(k, 7, &class);
+            assert_eq!(c, class(&Words::split(k)), "{}", String::from_utf8_lossy(k));
+            ids.push(id);
+        }
+        assert_eq!(ids[1], ids[4]);
+        assert_eq!(ids[0], ids[5]);
+        let distinct: std::collections::BTreeSet<_> = ids.iter().collect();
+        assert_eq!(distinct.len(), 4, "{ids:?}");
+        // "e-mail" reads as the word sequence e, mail: not the "email" entry
+        assert_ne!(ids[3], ids[1]);
+        // the probe sequence is bounded: more colliding keys get no id, and
+        // are still classified
+        for i in 0..20 {
+            let k = format!("k{i}");
+            let (id, c) = t.lookup(k.as_bytes(), 7, &class);
+            assert_eq!(c, None);
+            if i >= MAX_PROBES {
+                assert_eq!(id, None);
+            }
+        }
+        assert_eq!(t.lookup(b"email", 7, &class).1, class(&Words::split(b"email")));
+    }
+
+    /// The walk with its key table and escape marks visits the same scalars
+    /// with the same field classes as the walk that remembers nothing; equal
+    /// key ids mean equal keys, and a `plain` scalar has nothing to decode.
+    #[test]
+    fn remembered_keys_and_marks_agree_with_the_reference_walk() {
+        let docs = [
+            r#"{"items":[{"name":"a","firstName":"b","product":{"name":"x"}},{"name":"c","firstName":"d","product":{"name":"y"}}]}"#,
+            r#"[{"e\u006dail":"a%40b.c","email":"x&#64;y"},{"email":"p","e\u006dail":"q"}]"#,
+            r#"{"a":{"name":"n"},"customer":{"name":"n"},"a":{"name":"m"},"customer":{"name":"m"}}"#,
+            r#"{"k%":"&","k":"%","k&":"\\","\\":1}"#,
+        ];
+        let mut all: Vec<String> = docs.iter().map(|d| d.to_string()).collect();
+        // more distinct keys than the table holds
+        let mut big = String::from("[");
+        for i in 0..600 {
+            big.push_str(&format!(
+                r#"{{"name{}":"v","lastName":"w","k{i}":{{"name":"z"}}}},"#,
+                i % 300
+            ));
+        }
+        big.push_str("{}]");
+        all.push(big);
+        let classify = |w: &Words| crate::fields::classify(w);
+        for doc in &all {
+            let walk = |reference: bool| {
+                let opts = Options {
+                    max_depth: 64,
+                    track_members: false,
+                    keys: true,
+                    reference,
+                };
+                let mut seen = Vec::new();
+                let mut ids: Vec<(KeyId, Vec<u8>)> = Vec::new();
+                let r = rewrite(doc.as_bytes(), &opts, &classify, &mut |v, s| {
+                    let val = match &s {
+                        Scalar::Str(c) => c.to_vec(),
+                        Scalar::Num(n) => n.to_vec(),
+                        Scalar::Key(k, id) => {
+                            ids.push((*id, k.to_vec()));
+                            k.to_vec()
+                        }
+                    };
+                    if v.plain {
+                        assert!(crate::textcode::view(&val, false).is_none(), "{val:?}");
+                    }
+                    seen.push((v.render_path(false), val, v.field));
+                    Verdict::Keep
+                });
+                assert_eq!(r, Ok(None));
+                (seen, ids)
+            };
+            let (fast, ids) = walk(false);
+            let (slow, ref_ids) = walk(true);
+            assert_eq!(fast, slow, "{doc}");
+            assert!(ref_ids.iter().all(|(id, _)| id.is_none()));
+            for (a, ka) in &ids {
+                for (b, kb) in &ids {
+                    if a.is_some() && a == b {
+                        assert_eq!(ka, kb);
+                    }
+                    if a.is_some() && b.is_some() && ka == kb {
+                        assert_eq!(a, b);
+                    }
+                }
+            }
         }
     }
 
