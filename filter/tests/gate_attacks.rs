@@ -171,6 +171,37 @@ fn probes() -> Vec<(String, &'static str, String)> {
         add(t.to_string(), id, v);
     }
     // after a long clean prefix, at the very end, before a long clean tail
+    // an Ethereum address of hex letters (one digit: the `0` of `0x`), a
+    // wallet run and IPv4 with the fewest digits
+    let eth = format!("0x{}", "abcdef".repeat(7).get(..40).unwrap_or(""));
+    // (all lower case, no checksum: taken after a wallet word)
+    let wallet = format!("wallet {eth}");
+    add(format!("to {wallet}"), "eth_address", &eth);
+    add(wallet.clone(), "eth_address", &eth);
+    add("at 1.2.3.4 now".to_string(), "ipv4", "1.2.3.4");
+    // values ending a text of 65535, 65536 and 65537 bytes (where packed
+    // per-value counts could overflow)
+    for total in [65_535usize, 65_536, 65_537] {
+        for v in [
+            CARD,
+            "jane@example.com",
+            "1.2.3.4",
+            "AB123456C",
+            "131052A308T",
+            wallet.as_str(),
+        ] {
+            let pre = "a".repeat(total - v.len() - 1);
+            let id = match v {
+                CARD => "payment_card",
+                "jane@example.com" => "email",
+                "1.2.3.4" => "ipv4",
+                "AB123456C" => "uk_nino",
+                "131052A308T" => "fi_henkilotunnus",
+                _ => "eth_address",
+            };
+            add(format!("{pre} {v}"), id, v.strip_prefix("wallet ").unwrap_or(v));
+        }
+    }
     for n in [13, 14, 15, 16, 63, 64, 65, 4095, 4096, 70_000] {
         let pre = "a".repeat(n);
         add(format!("{pre} {CARD}"), "payment_card", CARD);
