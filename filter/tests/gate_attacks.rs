@@ -546,3 +546,62 @@ fn json_walk_shortcuts_miss_nothing() {
         failures.join("\n")
     );
 }
+
+/// The same comparison on texts with many cues and near-cues (prefixes of
+/// cues that start no cue, cues glued to each other, overlapping
+/// spellings): more candidates than a fast path would try one by one, and
+/// candidates that fail before the one that matches.
+#[test]
+fn prose_cue_skip_misses_nothing_among_many_cues() {
+    use piiguard::prose::Prose;
+    let p = Prose::new().unwrap();
+    let pieces = [
+        "born 03/04/1985",
+        "bor",
+        "Dea",
+        "Dear Anna Schmidt,",
+        "Stra",
+        "Hauptstraße 5",
+        "M",
+        "Mr",
+        "Mr Smith",
+        "Mrs. Jane Doe",
+        "born on 1985-04-03",
+        "12 Main Street",
+        "Regards",
+        "Regards, Tom Jones",
+        "DOB: 03.04.1985",
+        "x",
+        "1",
+        "#",
+        "né le 03/04/1985",
+        "geboren am 03.04.1985",
+        // a cue right at the end of another (` born` starts at the space)
+        "Regards born 03/04/1985",
+        "Dear born on 1985-04-03",
+        "Mr born 03/04/1985",
+    ];
+    let seps = [" ", "", ", ", "\n", ". "];
+    let (mut compared, mut spans) = (0, 0);
+    let mut x: u64 = 0x2545_F491_4F6C_DD1D;
+    for _ in 0..4000 {
+        let mut text = String::new();
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        let n = 1 + (x % 12) as usize;
+        let mut y = x;
+        for _ in 0..n {
+            y = y.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            text.push_str(pieces[(y >> 33) as usize % pieces.len()]);
+            text.push_str(seps[(y >> 50) as usize % seps.len()]);
+        }
+        let (mut fast, mut slow) = (Vec::new(), Vec::new());
+        p.find(text.as_bytes(), &mut fast);
+        p.find_reference(text.as_bytes(), &mut slow);
+        assert_eq!(fast, slow, "{text:?}");
+        compared += 1;
+        spans += fast.len();
+    }
+    assert!(compared == 4000 && spans > 4000, "{spans} spans");
+}
