@@ -95,7 +95,7 @@ bench: wasm envoy ## Benchmarks -> BENCHMARKS.md + README figures: criterion (en
 # the module is optimised like piiguard.wasm. BENCH_WASM_SIZE bytes per body. Needs node; never part of `make test`.
 BENCH_WASM_SIZE ?= 262144
 bench-wasm: wasm-target $(WASM_OPT) ## Engine MB/s in V8 (node) vs natively, per input (bench/wasm-engine; bench/SIZE.md)
-	cargo build --release --target $(WASM_TARGET) -p bench-wasm-engine
+	cargo build --release --target $(WASM_TARGET) -p bench-wasm-engine --lib
 	$(WASM_OPT) $(WASM_OPT_FLAGS) target/$(WASM_TARGET)/release/bench_wasm_engine.wasm -o target/bench-wasm-engine.wasm
 	cargo build --release -p bench-wasm-engine
 	target/release/bench-wasm-engine $(BENCH_WASM_SIZE) > target/bench-wasm-native.txt

@@ -8,6 +8,7 @@ use std::time::Instant;
 /// CPU time of the process in seconds (as node's `process.cpuUsage()` in
 /// run.mjs), so that time the shared machine gives other processes is not
 /// counted; wall clock where it cannot be read.
+#[cfg(unix)]
 fn cpu_secs(wall: Instant) -> f64 {
     let mut ts = libc::timespec { tv_sec: 0, tv_nsec: 0 };
     // SAFETY: clock_gettime writes one timespec through a valid pointer.
@@ -16,6 +17,11 @@ fn cpu_secs(wall: Instant) -> f64 {
     } else {
         wall.elapsed().as_secs_f64()
     }
+}
+
+#[cfg(not(unix))]
+fn cpu_secs(wall: Instant) -> f64 {
+    wall.elapsed().as_secs_f64()
 }
 
 fn main() {
