@@ -962,6 +962,8 @@ impl Engine {
     ) -> Option<Vec<u8>> {
         let mut out = Vec::with_capacity(raw.len());
         let mut changed = false;
+        // one buffer for every pair's location
+        let mut loc = String::new();
         for (i, part) in raw.split(|&c| c == b'&').enumerate() {
             if i > 0 {
                 out.push(b'&');
@@ -971,8 +973,9 @@ impl Engine {
                 None => (part, None),
             };
             let key = percent_decode(k, true);
-            let kname = String::from_utf8_lossy(&key).into_owned();
-            let loc = format!("form:{}", safe_name(&kname));
+            loc.clear();
+            loc.push_str("form:");
+            loc.push_str(crate::http::safe_name_str(&String::from_utf8_lossy(&key)));
             // the key (or the whole value-less parameter) is text too
             let key_out = match self.inspect_value_d(dp, &key, None, "form:*", insp, scratch, 0, false) {
                 ValueOutcome::Keep => None,

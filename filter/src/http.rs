@@ -254,6 +254,11 @@ pub(crate) fn host_safe(v: &[u8]) -> String {
 /// appear in findings: names that could themselves carry personal data are
 /// replaced by `*`.
 pub fn safe_name(name: &str) -> String {
+    safe_name_str(name).to_string()
+}
+
+/// [`safe_name`] without a copy: `name` or `*`.
+pub fn safe_name_str(name: &str) -> &str {
     let simple = !name.is_empty()
         && name.len() <= 64
         && name
@@ -261,9 +266,9 @@ pub fn safe_name(name: &str) -> String {
             .all(|c| c.is_ascii_alphanumeric() || matches!(c, b'_' | b'-' | b'.' | b'[' | b']'))
         && name.bytes().filter(u8::is_ascii_digit).count() < 4;
     if simple {
-        name.to_string()
+        name
     } else {
-        "*".to_string()
+        "*"
     }
 }
 
@@ -298,12 +303,13 @@ pub fn percent_decode(s: &[u8], plus: bool) -> Cow<'_, [u8]> {
 
 /// Percent-encodes everything but unreserved characters.
 pub fn percent_encode(s: &[u8]) -> Vec<u8> {
-    let mut out = Vec::with_capacity(s.len());
+    const HEX: &[u8; 16] = b"0123456789ABCDEF";
+    let mut out = Vec::with_capacity(s.len() + 8);
     for &c in s {
         if c.is_ascii_alphanumeric() || matches!(c, b'-' | b'.' | b'_' | b'~') {
             out.push(c);
         } else {
-            out.extend_from_slice(format!("%{c:02X}").as_bytes());
+            out.extend_from_slice(&[b'%', HEX[(c >> 4) as usize], HEX[(c & 15) as usize]]);
         }
     }
     out
@@ -405,5 +411,30 @@ mod override_tests {
             .map(|i| ("x-http-method".to_string(), format!("M{i}")))
             .collect();
         assert_eq!(method_overrides(&many, "/p").len(), MAX_METHOD_OVERRIDES);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every byte encodes as `%XX` (upper-case hex) unless unreserved, as
+    /// the formatting it replaced did.
+    #[test]
+    fn percent_encode_every_byte() {
+        let all: Vec<u8> = (0..=255u8).collect();
+        let mut want = Vec::new();
+        for &c in &all {
+            if c.is_ascii_alphanumeric() || matches!(c, b'-' | b'.' | b'_' | b'~') {
+                want.push(c);
+            } else {
+                want.extend_from_slice(format!("%{c:02X}").as_bytes());
+            }
+        }
+        assert_eq!(percent_encode(&all), want);
+        assert_eq!(percent_encode(b"[EMAIL] a"), b"%5BEMAIL%5D%20a".to_vec());
+        assert_eq!(safe_name("email"), "email");
+        assert_eq!(safe_name("e mail"), "*");
+        assert_eq!(safe_name_str("card1234"), "*");
     }
 }

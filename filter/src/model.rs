@@ -281,19 +281,27 @@ impl Inspection {
         let detector = policy.detector_id(det);
         // Bounded: past MAX_FINDINGS distinct entries, locations fold to `kind:*`
         // (keeps the audit record small and this search short).
-        let folded;
-        let location = if self.findings.len() >= MAX_FINDINGS {
-            folded = format!("{}:*", location.split(':').next().unwrap_or("body"));
-            folded.as_str()
-        } else {
-            location
+        let fold = self.findings.len() >= MAX_FINDINGS;
+        let kind = location.split(':').next().unwrap_or("body");
+        // `kind:*` when folded (compared without building it)
+        let same_location = |l: &str| {
+            if fold {
+                l.len() == kind.len() + 2 && l.starts_with(kind) && l.ends_with(":*")
+            } else {
+                l == location
+            }
         };
         for f in &mut self.findings {
-            if f.detector == detector && f.location == location && f.action == r.action {
+            if f.action == r.action && same_location(&f.location) && f.detector == detector {
                 f.count += n;
                 return;
             }
         }
+        let location = if fold {
+            format!("{kind}:*")
+        } else {
+            location.to_string()
+        };
         self.findings.push(Finding {
             kind: if policy.is_path_rule(det) {
                 FindingKind::PathRule
@@ -302,7 +310,7 @@ impl Inspection {
             },
             detector: detector.to_string(),
             category: policy.category(det).to_string(),
-            location: location.to_string(),
+            location,
             count: n,
             action: r.action,
             rule: r.source.to_string(),

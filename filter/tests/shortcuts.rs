@@ -286,3 +286,31 @@ proptest! {
         prop_assert!(r.is_ok(), "{}", r.err().unwrap_or_default());
     }
 }
+
+/// Past `MAX_FINDINGS` distinct entries, locations fold to `kind:*` (matched
+/// without building the folded name): an entry already named `form:*` (a
+/// key no location can show) takes the folded counts.
+#[test]
+fn folded_locations_count_where_they_did() {
+    let (fast, _) = pair(REDACT_ALL, None);
+    let mut form = String::from("%2A=jane%40example.com&");
+    for i in 0..100 {
+        form.push_str(&format!("email{i}=jane%40example.com&"));
+    }
+    let r = fast.inspect_body(
+        &fast.policy.default,
+        Direction::Request,
+        Some("application/x-www-form-urlencoded"),
+        form.as_bytes(),
+        &mut Scratch::default(),
+    );
+    let f = &r.inspection.findings;
+    let max = piiguard::engine::MAX_FINDINGS;
+    assert_eq!(f.len(), max, "{f:?}");
+    assert_eq!(f[0].location, "form:*");
+    assert_eq!(f[0].count, 1 + (100 - (max - 1)) as u32);
+    for (i, x) in f.iter().enumerate().skip(1) {
+        assert_eq!(x.location, format!("form:email{}", i - 1));
+        assert_eq!(x.count, 1);
+    }
+}
