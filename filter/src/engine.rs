@@ -518,7 +518,7 @@ impl Engine {
             if h.start < at || h.end > value.len() {
                 continue;
             }
-            let rep = match &h.kind {
+            match &h.kind {
                 HitKind::Det(det, plain) => {
                     let r = &dp.resolved[*det as usize];
                     insp.add(&self.policy, *det, loc, r, 1);
@@ -529,18 +529,25 @@ impl Engine {
                         remove = true;
                     }
                     let shown = plain.as_deref().unwrap_or(&value[h.start..h.end]);
-                    redact::render(&r.strategy, self.policy.category(*det), shown, self.hasher.as_ref())
+                    if !changed {
+                        out.reserve(value.len() + 16);
+                    }
+                    out.extend_from_slice(&value[at..h.start]);
+                    let cat = self.policy.category(*det);
+                    redact::render_into(&r.strategy, cat, shown, self.hasher.as_ref(), &mut out);
                 }
                 // an encoded token whose content was inspected (and recorded) on its own
                 HitKind::Whole { category, action } => {
                     if *action != Action::Redact {
                         continue;
                     }
-                    redact::render(&Strategy::Tag, category, b"", None)
+                    if !changed {
+                        out.reserve(value.len() + 16);
+                    }
+                    out.extend_from_slice(&value[at..h.start]);
+                    redact::render_into(&Strategy::Tag, category, b"", None, &mut out);
                 }
-            };
-            out.extend_from_slice(&value[at..h.start]);
-            out.extend_from_slice(&rep);
+            }
             at = h.end;
             changed = true;
         }

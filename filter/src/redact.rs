@@ -70,9 +70,7 @@ pub fn render(strategy: &Strategy, category: &str, value: &[u8], hasher: Option<
     match strategy {
         Strategy::Tag => {
             let mut t = Vec::with_capacity(category.len() + 2);
-            t.push(b'[');
-            t.extend(category.bytes().map(|c| c.to_ascii_uppercase()));
-            t.push(b']');
+            render_into(strategy, category, value, hasher, &mut t);
             t
         }
         Strategy::Mask => vec![b'*'; chars(value).max(1)],
@@ -83,6 +81,18 @@ pub fn render(strategy: &Strategy, category: &str, value: &[u8], hasher: Option<
             None => format!("[{}]", category.to_ascii_uppercase()).into_bytes(),
         },
         Strategy::Remove => Vec::new(),
+    }
+}
+
+/// [`render`], appended to `out` (a tag without a copy of its own).
+pub fn render_into(strategy: &Strategy, category: &str, value: &[u8], hasher: Option<&Hasher>, out: &mut Vec<u8>) {
+    match strategy {
+        Strategy::Tag => {
+            out.push(b'[');
+            out.extend(category.bytes().map(|c| c.to_ascii_uppercase()));
+            out.push(b']');
+        }
+        s => out.extend_from_slice(&render(s, category, value, hasher)),
     }
 }
 
@@ -119,6 +129,33 @@ fn partial(category: &str, value: &[u8], keep: usize) -> Vec<u8> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Appending a rendering gives the bytes `render` returns, after what
+    /// was there.
+    #[test]
+    fn render_into_appends_what_render_returns() {
+        let h = Hasher::new(b"k", None);
+        let strategies = [
+            Strategy::Tag,
+            Strategy::Mask,
+            Strategy::Hash,
+            Strategy::Remove,
+            Strategy::Partial(crate::config::PartialOpts { keep_last: 4 }),
+        ];
+        for s in &strategies {
+            for (cat, v) in [
+                ("email", &b"jane@example.com"[..]),
+                ("payment_card", b"4111 1111 1111 1111"),
+                ("x", b""),
+            ] {
+                let mut out = b"ab".to_vec();
+                render_into(s, cat, v, h.as_ref(), &mut out);
+                let mut want = b"ab".to_vec();
+                want.extend_from_slice(&render(s, cat, v, h.as_ref()));
+                assert_eq!(out, want, "{s:?} {cat}");
+            }
+        }
+    }
     use crate::config::PartialOpts;
 
     fn r(s: Strategy, cat: &str, v: &str) -> String {
