@@ -1032,7 +1032,9 @@ fn cf_shape(hay: &[u8], i: usize) -> bool {
 /// `@`, a codice fiscale 16 bytes and letters, IPv6 two colons, a MAC
 /// address 14 bytes and one of its separators).
 pub(crate) fn shapes(hay: &[u8], mask: u64) -> bool {
-    ((mask & (C_DIGIT | C_AT) != 0 || (hay.len() >= 16 && mask & C_ALPHA != 0)) && numeric_or_word_shapes(hay))
+    let cf = hay.len() >= 16 && mask & C_ALPHA != 0;
+    mask & C_AT != 0
+        || ((mask & C_DIGIT != 0 || cf) && numeric_or_word_shapes(hay, cf))
         || (mask & C_COLON != 0 && hay.iter().filter(|&&c| c == b':').nth(1).is_some() && ipv6_shape(hay))
         || (hay.len() >= 14 && mask & C_MAC_SEP != 0 && mac_shape(hay))
 }
@@ -1117,30 +1119,26 @@ const T_DASH_U: u64 = 1 << 10;
 const T_AWS: u64 = 1 << 11;
 /// space or tab: may end an auth-scheme word
 const T_AUTH: u64 = 1 << 12;
-const GROUP_SHIFT: u32 = 16;
-const GROUP_BITS: u32 = 64 - GROUP_SHIFT;
+/// the rare byte of a keyword group
+const T_GROUP: u64 = 1 << 13;
 
 /// The prefilter's byte table: for every byte, its classes (what the
-/// shapes need), the keyword checks it triggers and the keyword groups whose
-/// rare byte it is. [`Gate::classes`] ORs them over a value in one pass;
-/// [`Gate::keywords`] then reads the value once more only if a trigger is
-/// there, verifying each trigger in place.
+/// shapes need) and the keyword checks it triggers. [`Gate::classes`] ORs
+/// them over a value in one pass; [`Gate::keywords`] then reads the value
+/// once more only if a trigger is there, verifying each trigger in place.
 pub(crate) struct Gate {
     table: [u64; 256],
     /// The keywords without a check of their own, by rare byte: each is
     /// looked for at its rarest byte (English letter frequency) and compared
     /// there, ASCII case ignored.
     groups: Vec<KeywordGroup>,
+    /// For every byte, 1 + the index of the group whose rare byte it is
+    /// (either case), or 0.
+    group_of: [u8; 256],
 }
 
 /// (rare byte in lower case, [(keyword, offset of that byte in it)])
 type KeywordGroup = (u8, Vec<(&'static [u8], usize)>);
-
-/// The trigger bit of keyword group `g` (groups beyond the bits share them:
-/// a shared bit only means more groups are compared at that byte).
-fn group_bit(g: usize) -> u64 {
-    1 << (GROUP_SHIFT + (g as u32 % GROUP_BITS))
-}
 
 impl Gate {
     /// `keywords`: the registry keywords without a check of their own.
@@ -1187,14 +1185,24 @@ impl Gate {
                 b' ' | b'\t' => T_AUTH,
                 _ => 0,
             };
-            for (g, (r, _)) in groups.iter().enumerate() {
-                if c.to_ascii_lowercase() == *r {
-                    m |= group_bit(g);
-                }
+            if groups.iter().any(|(r, _)| c.to_ascii_lowercase() == *r) {
+                m |= T_GROUP;
             }
             *t = m;
         }
-        Gate { table, groups }
+        let mut group_of = [0u8; 256];
+        for (c, g) in group_of.iter_mut().enumerate() {
+            let c = (c as u8).to_ascii_lowercase();
+            // groups are by distinct byte: fewer than 255
+            if let Some(k) = groups.iter().position(|(r, _)| *r == c) {
+                *g = u8::try_from(k + 1).unwrap_or(0);
+            }
+        }
+        Gate {
+            table,
+            groups,
+            group_of,
+        }
     }
 
     /// The classes and triggers of every byte of `hay`, ORed.
@@ -1239,22 +1247,28 @@ impl Gate {
                     .get(i..i + 4)
                     .is_some_and(|p| crate::registry::AWS_PREFIXES.iter().any(|k| k.as_bytes() == p)))
             || (t & T_AUTH != 0 && auth_word_before(hay, i))
-            || (t >> GROUP_SHIFT != 0 && self.group_at(hay, i, t))
+            || (t & T_GROUP != 0 && self.group_at(hay, i))
     }
 
-    /// A keyword of a group triggered in `t` whose rare byte is at `i`.
-    fn group_at(&self, hay: &[u8], i: usize, t: u64) -> bool {
-        let c = hay[i].to_ascii_lowercase();
-        self.groups.iter().enumerate().any(|(g, (r, kws))| {
-            t & group_bit(g) != 0
-                && *r == c
-                && kws.iter().any(|&(k, off)| {
-                    i >= off
-                        && hay
-                            .get(i - off..i - off + k.len())
-                            .is_some_and(|w| w.eq_ignore_ascii_case(k))
-                })
-        })
+    /// A keyword of the group whose rare byte is at `i` is there.
+    fn group_at(&self, hay: &[u8], i: usize) -> bool {
+        let hit = |(_, kws): &KeywordGroup| {
+            kws.iter().any(|&(k, off)| {
+                i >= off
+                    && hay
+                        .get(i - off..i - off + k.len())
+                        .is_some_and(|w| w.eq_ignore_ascii_case(k))
+            })
+        };
+        let g = self.group_of[hay[i] as usize] as usize;
+        match g.checked_sub(1).and_then(|g| self.groups.get(g)) {
+            Some(group) => hit(group),
+            // (a group without an index: every group of this byte)
+            None => {
+                let c = hay[i].to_ascii_lowercase();
+                self.groups.iter().filter(|(r, _)| *r == c).any(hit)
+            }
+        }
     }
 }
 
@@ -1295,7 +1309,10 @@ fn ipv6_shape(hay: &[u8]) -> bool {
     false
 }
 
-fn numeric_or_word_shapes(hay: &[u8]) -> bool {
+/// The numeric shapes, `@` and the codice fiscale of [`shapes`]. `cf`:
+/// whether a codice fiscale can be there (16 bytes and a letter); without
+/// it only digits and `@` are looked at.
+fn numeric_or_word_shapes(hay: &[u8], cf: bool) -> bool {
     let n = hay.len();
     let letter = |k: usize| hay.get(k).is_some_and(|c| c.is_ascii_alphabetic());
     let mut i = 0;
@@ -1428,7 +1445,7 @@ fn numeric_or_word_shapes(hay: &[u8]) -> bool {
             i = end.max(i + 1);
             continue;
         }
-        if c == b'@' || (c.is_ascii_alphabetic() && !is_word(prev) && cf_shape(hay, i)) {
+        if c == b'@' || (cf && c.is_ascii_alphabetic() && !is_word(prev) && cf_shape(hay, i)) {
             return true;
         }
         i += 1;
@@ -2260,8 +2277,9 @@ mod tests {
             };
             p >= n && hex(a, n) && (1..k).all(|j| hay.get(a + j * (n + 1) - 1) == Some(&sep) && hex(a + j * (n + 1), n))
         });
-        let shapes =
-            numeric_or_word_shapes(hay) || (memchr::memchr_iter(b':', hay).nth(1).is_some() && ipv6_shape(hay)) || mac;
+        let shapes = numeric_or_word_shapes(hay, true)
+            || (memchr::memchr_iter(b':', hay).nth(1).is_some() && ipv6_shape(hay))
+            || mac;
         if shapes {
             return true;
         }

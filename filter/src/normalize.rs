@@ -993,6 +993,19 @@ mod tests {
         "\u{ff14}",
     ];
 
+    /// Groups of the runs generated below: card, IBAN and NIR groups,
+    /// single characters, and groups of other lengths.
+    const GROUPS: &[&str] = &[
+        "4111", "1111", "0130", "0044", "0532", "3704", "00", "DE89", "GB82", "WEST", "822463", "10005", "3782", "1",
+        "84", "12", "76", "451", "089", "46", "7", "4", "a", "X", "123", "12345", "0958", "2A",
+    ];
+
+    /// Separators joined and not, ASCII and Unicode, with spaces around.
+    const SEPARATORS: &[&str] = &[
+        ":", "|", " | ", " :  ", "*", "/", "\\", ";", "~", "+", "=", "#", "\n", "\r\n", "\r", " ", "\t", "  ", "-",
+        ".", ",", "_", "\u{2022}", " \u{b7} ", "\u{2219}", "\u{22c5}", "\u{2027}", "\u{2028}", "\u{a0}", "  |  ",
+    ];
+
     proptest::proptest! {
         #![proptest_config(proptest::prelude::ProptestConfig::with_cases(2000))]
         /// Soundness of the gate: when it is closed, the full pass joins
@@ -1006,16 +1019,49 @@ mod tests {
             }
         }
 
-        /// The same over single characters only (`4 1 1 …`, `4•1•1…`):
-        /// the shape of the run the gate reads at its one-digit tokens.
+        /// The same over runs of digit groups (card, IBAN, NIR and other
+        /// groupings) joined by one separator, some with a different
+        /// separator at one place, between pieces of text.
+        #[test]
+        fn join_gate_is_sound_on_runs(
+            prefix in proptest::collection::vec(0..JOIN_PIECES.len(), 0..4),
+            groups in proptest::collection::vec(0..GROUPS.len(), 2..12),
+            sep in 0..SEPARATORS.len(),
+            other in proptest::option::of((0..12usize, 0..SEPARATORS.len())),
+            suffix in proptest::collection::vec(0..JOIN_PIECES.len(), 0..4),
+        ) {
+            let mut s: String = prefix.iter().map(|&i| JOIN_PIECES[i]).collect();
+            for (n, &g) in groups.iter().enumerate() {
+                if n > 0 {
+                    s.push_str(match other {
+                        Some((at, k)) if at == n => SEPARATORS[k],
+                        _ => SEPARATORS[sep],
+                    });
+                }
+                s.push_str(GROUPS[g]);
+            }
+            s.extend(suffix.iter().map(|&i| JOIN_PIECES[i]));
+            let n = normalize(s.as_bytes());
+            for t in [s.as_bytes(), &n.text[..]] {
+                proptest::prop_assert!(may_join_digit_groups(t) || join_runs(t).is_none(), "gate drops {:?}", s);
+            }
+        }
+
+        /// The same over single characters (`4 1 1 …`, `4•1•1…`) joined
+        /// by one separator: the run the gate reads at its one-digit tokens.
         #[test]
         fn join_gate_is_sound_on_single_characters(
-            parts in proptest::collection::vec((0..12usize, 0..9usize), 8..40)
+            chars in proptest::collection::vec(0..12usize, 8..40),
+            sep in 0..SEPARATORS.len(),
+            lead in 0..JOIN_PIECES.len(),
         ) {
             const ONE: &[&str] = &["0", "1", "4", "7", "9", "a", "B", "x", "5", "3", "8", "2"];
-            const SEP: &[&str] = &[" ", "\t", ":", "|", "\u{2022}", " \u{b7} ", "\n", "  ", "-"];
-            let s: String = parts.iter().flat_map(|&(c, p)| [ONE[c], SEP[p]]).collect();
-            proptest::prop_assert!(may_join_digit_groups(s.as_bytes()) || join_runs(s.as_bytes()).is_none(), "gate drops {:?}", s);
+            let body: Vec<&str> = chars.iter().map(|&c| ONE[c]).collect();
+            let s = format!("{}{}", JOIN_PIECES[lead], body.join(SEPARATORS[sep]));
+            let n = normalize(s.as_bytes());
+            for t in [s.as_bytes(), &n.text[..]] {
+                proptest::prop_assert!(may_join_digit_groups(t) || join_runs(t).is_none(), "gate drops {:?}", s);
+            }
         }
     }
 }
