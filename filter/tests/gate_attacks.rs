@@ -369,13 +369,12 @@ fn separator_gaps_are_found() {
     assert!(m.is_empty(), "{}", m.join("\n"));
 }
 
-/// BYPASS (pre-session, kept by the byte-class gate): the keyword gate
-/// opens only for values of 15 bytes or more, but an identity document
-/// number after its keyword can be 12-14 bytes (`passport` + ` ` + 5
-/// characters). Such a value alone (a JSON string, a header, a short text
-/// body) is never scanned.
+/// Was a BYPASS (pre-session): the keyword gate opened only for values of
+/// 15 bytes or more, but an identity document number after its keyword can
+/// be 12-14 bytes (`passport` + ` ` + 5 characters), and such a value alone
+/// (a JSON string, a header, a short text body) was never scanned. The
+/// gate now reads keywords at every length.
 #[test]
-#[ignore = "bypass: might_match_builtin's 15-byte floor on the keyword gate drops short id_document_number values"]
 fn short_keyword_values_are_found() {
     let rows: Vec<(String, &'static str, String)> = SHORT_KEYWORD_VALUES
         .iter()
