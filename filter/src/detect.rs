@@ -1402,6 +1402,13 @@ fn numeric_or_word_shapes(hay: &[u8], cf: bool) -> bool {
             let mut j = i;
             loop {
                 let g = j;
+                // a wallet address at a later group of the run (`0 1BoatSL…`,
+                // `5 0x52908…`): the run is skipped as a whole below, so its
+                // groups are not visited by the outer loop (found by
+                // `prefilter_is_sound`)
+                if g > start && !is_word(hay[g - 1]) && crypto_shape(hay, g) {
+                    return true;
+                }
                 while j < n && hay[j].is_ascii_digit() {
                     j += 1;
                 }
@@ -2210,6 +2217,23 @@ mod tests {
         "A::",
         "1::8",
     ];
+
+    /// A wallet address right after a number and a gap (`0 1…`, `5 0x…`):
+    /// the gate once skipped the run of digit groups as a whole and never
+    /// looked at the address's own start (found by `prefilter_is_sound`).
+    #[test]
+    fn wallet_after_a_number_passes_the_gate() {
+        let s = set();
+        for t in [
+            "0 16Yeky6GMjeNkAiNcBY7ZhrLoMSgg1BoyZ",
+            "send 0.5 1BoatSLRHtKNngkdXEeobR76b53LETtpyT now",
+            "12-3J98t1WpEZ73CNmQviecrnyiWrnqRhWNLy",
+            "5 0x52908400098527886E0F7030069857D2E4169EE7",
+        ] {
+            assert!(s.might_match_builtin(t.as_bytes()), "gate drops {t:?}");
+            assert!(!found(t).is_empty(), "nothing found in {t:?}");
+        }
+    }
 
     #[test]
     fn prefilter_passes_every_known_value() {
