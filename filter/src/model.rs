@@ -282,7 +282,11 @@ impl Inspection {
         // Bounded: past MAX_FINDINGS distinct entries, locations fold to `kind:*`
         // (keeps the audit record small and this search short).
         let fold = self.findings.len() >= MAX_FINDINGS;
-        let kind = location.split(':').next().unwrap_or("body");
+        let kind = if fold {
+            location.split(':').next().unwrap_or("body")
+        } else {
+            ""
+        };
         // `kind:*` when folded (compared without building it)
         let same_location = |l: &str| {
             if fold {
