@@ -56,8 +56,10 @@ $(WASM_OPT):
 	  echo "wasm-opt: could not install binaryen from npm; the module stays unoptimised"
 
 wasm-opt: $(WASM_OPT) ## Optimise the built module in place with wasm-opt (when binaryen is installed)
-	@if [ -x $(WASM_OPT) ] && [ $(WASM) -nt $(WASM).optimised ]; then \
-	  $(WASM_OPT) $(WASM_OPT_FLAGS) $(WASM) -o $(WASM).opt && mv $(WASM).opt $(WASM) && touch $(WASM).optimised \
+	@# the stamp holds the optimised module's sha256: cargo re-links its unoptimised artifact (with its old
+	@# mtime) over the module on every build, even a fresh one, so an mtime check left it unoptimised
+	@if [ -x $(WASM_OPT) ] && ! sha256sum --status -c $(WASM).optimised 2>/dev/null; then \
+	  $(WASM_OPT) $(WASM_OPT_FLAGS) $(WASM) -o $(WASM).opt && mv $(WASM).opt $(WASM) && sha256sum $(WASM) > $(WASM).optimised \
 	  || rm -f $(WASM).opt; \
 	fi
 	@ls -l $(WASM) | awk '{print "piiguard.wasm: " $$5 " bytes"}'
