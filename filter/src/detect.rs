@@ -2324,6 +2324,20 @@ mod tests {
         }
     }
 
+    /// The text of generated `parts`: indices into `PIECES`, then `FOUND`.
+    fn pieces_text(parts: &[usize]) -> String {
+        parts
+            .iter()
+            .map(|&i| {
+                if i < PIECES.len() {
+                    PIECES[i]
+                } else {
+                    FOUND[i - PIECES.len()]
+                }
+            })
+            .collect()
+    }
+
     proptest::proptest! {
         #![proptest_config(proptest::prelude::ProptestConfig::with_cases(300))]
         /// Soundness: whatever the automaton and validators find, the
@@ -2331,10 +2345,7 @@ mod tests {
         #[test]
         fn prefilter_is_sound(parts in proptest::collection::vec(0..PIECES.len() + FOUND.len(), 1..24)) {
             let s = set();
-            let text: String = parts
-                .iter()
-                .map(|&i| if i < PIECES.len() { PIECES[i] } else { FOUND[i - PIECES.len()] })
-                .collect();
+            let text = pieces_text(&parts);
             let norm = normalize(text.as_bytes());
             if unfiltered(s, text.as_bytes()) > 0 {
                 proptest::prop_assert!(s.might_match_builtin(&norm.text), "prefilter drops {:?}", text);
@@ -2346,10 +2357,7 @@ mod tests {
         #[test]
         fn gate_answers_as_the_reference(parts in proptest::collection::vec(0..PIECES.len() + FOUND.len(), 1..24)) {
             let s = set();
-            let text: String = parts
-                .iter()
-                .map(|&i| if i < PIECES.len() { PIECES[i] } else { FOUND[i - PIECES.len()] })
-                .collect();
+            let text = pieces_text(&parts);
             let norm = normalize(text.as_bytes());
             proptest::prop_assert_eq!(s.might_match_builtin(&norm.text), reference_gate(&norm.text, &other_keywords()), "{:?}", text);
         }
