@@ -12,7 +12,7 @@ use crate::{grpc, textcode};
 pub use crate::http::{
     format_of, is_uuid, percent_decode, percent_encode, safe_name, structured_header_ok, unreadable_charset, Format,
 };
-use crate::http::{host_safe, media_type};
+use crate::http::{host_safe, media_type, safe_name_str};
 pub use crate::model::{
     BodyResult, ConsentState, Decision, Direction, Finding, HeaderResult, Inspection, Uninspected, MAX_FINDINGS,
 };
@@ -131,21 +131,33 @@ impl Engine {
                 headers: None,
             };
         }
-        let mut out: Vec<(String, String)> = Vec::new();
-        let mut changed = false;
+        // the rewritten headers, from the first change on (a copy of the
+        // headers before it): nothing copied while nothing changes
+        let mut out: Option<Vec<(String, String)>> = None;
         let redacting = !route.shadow;
-        for (name, value) in headers {
-            let lname = name.to_ascii_lowercase();
+        let mut loc = String::new();
+        for (i, (name, value)) in headers.iter().enumerate() {
+            // Envoy hands names lower-cased: a copy only when one is not
+            let lname: std::borrow::Cow<'_, str> = if name.bytes().any(|c| c.is_ascii_uppercase()) {
+                std::borrow::Cow::Owned(name.to_ascii_lowercase())
+            } else {
+                std::borrow::Cow::Borrowed(name.as_str())
+            };
+            let lname: &str = &lname;
             let pseudo = lname.starts_with(':');
-            let skipped = dp.skip_headers.contains(&lname);
+            let skipped = dp.skip_headers.iter().any(|h| h == lname);
             // The name itself: a header named after a value carries it.
             if dp.headers && !pseudo && !skipped {
                 // read as backends fold it (`_` is `-` to CGI, WSGI, nginx)
-                let folded = lname.replace('_', "-");
+                let folded: std::borrow::Cow<'_, str> = if lname.contains('_') {
+                    std::borrow::Cow::Owned(lname.replace('_', "-"))
+                } else {
+                    std::borrow::Cow::Borrowed(lname)
+                };
                 match self.inspect_value(dp, folded.as_bytes(), None, "header-name", &mut insp, scratch) {
                     ValueOutcome::Keep => {}
                     _ if redacting => {
-                        changed = true;
+                        changed_from(&mut out, headers, i);
                         continue; // the name is the data: the header goes
                     }
                     _ => {}
@@ -160,9 +172,9 @@ impl Engine {
                 if dp.headers && !skipped {
                     new_value = self.inspect_authority(dp, value, &mut insp, scratch);
                 }
-            } else if !dp.headers || skipped || structured_header_ok(&lname, value) {
+            } else if !dp.headers || skipped || structured_header_ok(lname, value) {
                 // not inspected
-            } else if URL_HEADERS.contains(&lname.as_str()) {
+            } else if URL_HEADERS.contains(&lname) {
                 // URLs in headers (Referer, Location): path segments and query read decoded.
                 let loc = format!("header:{lname}");
                 let qloc = format!("header:{lname}?query");
@@ -193,7 +205,7 @@ impl Engine {
                     ));
                 }
             } else {
-                let class = if HEADER_CREDENTIALS.contains(&lname.as_str()) {
+                let class = if HEADER_CREDENTIALS.contains(&lname) {
                     Some(FieldClass {
                         kind: FieldKind::Credential,
                         strength: Strength::Strong,
@@ -203,14 +215,17 @@ impl Engine {
                 } else {
                     self.policy.classify_field(&Words::split(lname.as_bytes()))
                 };
-                let loc = format!("header:{}", safe_name(&lname));
+                loc.clear();
+                loc.push_str("header:");
+                loc.push_str(safe_name_str(lname));
+                let loc = loc.as_str();
                 // The value as sent, then percent-decoded if that reads differently.
                 let decoded = crate::urlpath::decode_until_stable(value.as_bytes());
                 let outcome = if *decoded != *value.as_bytes() {
                     let mut probe = Inspection::default();
-                    let o = self.inspect_value(dp, &decoded, class, &loc, &mut probe, scratch);
+                    let o = self.inspect_value(dp, &decoded, class, loc, &mut probe, scratch);
                     if probe.findings.is_empty() {
-                        self.inspect_value(dp, value.as_bytes(), class, &loc, &mut insp, scratch)
+                        self.inspect_value(dp, value.as_bytes(), class, loc, &mut insp, scratch)
                     } else {
                         insp.merge(probe);
                         match o {
@@ -219,33 +234,34 @@ impl Engine {
                         }
                     }
                 } else {
-                    self.inspect_value(dp, value.as_bytes(), class, &loc, &mut insp, scratch)
+                    self.inspect_value(dp, value.as_bytes(), class, loc, &mut insp, scratch)
                 };
                 match outcome {
                     ValueOutcome::Keep => {}
                     // `:method`, `:scheme`, `:protocol` cannot be rewritten: what
                     // a route would redact there blocks instead.
-                    _ if pseudo && redacting => insp.findings.push(Finding::unrewritable(loc.clone())),
+                    _ if pseudo && redacting => insp.findings.push(Finding::unrewritable(loc.to_string())),
                     _ if pseudo => {}
                     ValueOutcome::Replace(v) if redacting => new_value = Some(String::from_utf8_lossy(&v).into_owned()),
                     ValueOutcome::Remove if redacting => {
-                        changed = true;
+                        changed_from(&mut out, headers, i);
                         continue;
                     }
                     _ => {}
                 }
             }
             match new_value {
-                Some(v) if redacting => {
-                    changed = true;
-                    out.push((name.clone(), v));
+                Some(v) if redacting => changed_from(&mut out, headers, i).push((name.clone(), v)),
+                _ => {
+                    if let Some(o) = &mut out {
+                        o.push((name.clone(), value.clone()));
+                    }
                 }
-                _ => out.push((name.clone(), value.clone())),
             }
         }
         HeaderResult {
             inspection: insp,
-            headers: changed.then_some(out),
+            headers: out,
         }
     }
 
@@ -276,7 +292,7 @@ impl Engine {
         };
         let mut changed = false;
         let mut new_path = String::with_capacity(path.len());
-        let param_kind = format!("{loc}-param");
+        let mut param_kind = String::new();
         for (i, seg) in path.split('/').enumerate() {
             if i > 0 {
                 new_path.push('/');
@@ -300,6 +316,9 @@ impl Engine {
             }
             if let Some(params) = params {
                 new_path.push(';');
+                if param_kind.is_empty() {
+                    param_kind = format!("{loc}-param");
+                }
                 match self.inspect_pairs(dp, params.as_bytes(), b';', &param_kind, insp, scratch, redacting) {
                     Some(np) => {
                         changed = true;
@@ -1293,18 +1312,12 @@ impl Engine {
         let classify = |w: &Words| self.policy.classify_field(w);
         let mut matches: Vec<RawMatch> = Vec::new();
         let mut locs = LocCache::default();
+        let mut key_locs = LocCache::default();
         let mut visit = |v: &Visit, s: Scalar| -> Verdict {
             if let Scalar::Key(k, id) = &s {
                 let before: u32 = insp.findings.iter().map(|f| f.count).sum();
-                let loc = format!(
-                    "body:{}.*",
-                    safe_path(&Visit {
-                        input: v.input,
-                        path: &v.path[..v.path.len().saturating_sub(1)],
-                        field: None,
-                        plain: false,
-                    })
-                );
+                // the keys of one object share their location
+                let loc = key_locs.get_at(v.input, &v.path[..v.path.len().saturating_sub(1)], ".*");
                 let r = self.inspect_value_d(dp, k, None, &loc, insp, scratch, depth.max(MAX_NEST - 1), false);
                 // keys repeat (arrays of objects): one found clean (nothing
                 // recorded, so kept) is clean wherever it occurs
@@ -1380,6 +1393,20 @@ impl Engine {
         };
         json::rewrite(body, &opts, &classify, &mut visit)
     }
+}
+
+/// The rewritten headers once header `i` changes: the headers before it
+/// copied as they are (none of them changed) on the first change.
+fn changed_from<'o>(
+    out: &'o mut Option<Vec<(String, String)>>,
+    headers: &[(String, String)],
+    i: usize,
+) -> &'o mut Vec<(String, String)> {
+    out.get_or_insert_with(|| {
+        let mut v = Vec::with_capacity(headers.len());
+        v.extend_from_slice(&headers[..i]);
+        v
+    })
 }
 
 /// Deepest nesting of encodings read inside one another (base64 holding
@@ -1476,10 +1503,15 @@ struct LocCache {
 
 impl LocCache {
     fn get(&mut self, v: &Visit) -> std::rc::Rc<str> {
+        self.get_at(v.input, v.path, "")
+    }
+
+    /// `body:` + the path's [`safe_path_into`] + `suffix`; one cache holds one suffix.
+    fn get_at(&mut self, input: &[u8], path: &[Seg], suffix: &str) -> std::rc::Rc<str> {
         self.shape.clear();
         let mut h = 0u64;
         let mut known = true;
-        for seg in v.path {
+        for seg in path {
             let x = match *seg {
                 Seg::Key { id: Some(id), .. } => id,
                 Seg::Key { id: None, .. } => {
@@ -1497,7 +1529,11 @@ impl LocCache {
                 return l.clone();
             }
         }
-        let l: std::rc::Rc<str> = format!("body:{}", safe_path(v)).into();
+        let mut s = String::with_capacity(16 + 8 * path.len() + suffix.len());
+        s.push_str("body:");
+        safe_path_into(input, path, &mut s);
+        s.push_str(suffix);
+        let l: std::rc::Rc<str> = s.into();
         if known && self.entries.len() < 256 {
             self.entries.push((h, self.shape.as_slice().into(), l.clone()));
         }
@@ -1505,20 +1541,21 @@ impl LocCache {
     }
 }
 
-fn safe_path(v: &Visit) -> String {
-    let mut s = String::from("$");
-    for seg in v.path {
+/// `$.a[*].b`: keys that could carry personal data as `*` ([`safe_name_str`]).
+fn safe_path_into(input: &[u8], path: &[Seg], s: &mut String) {
+    s.push('$');
+    for seg in path {
         match *seg {
             Seg::Key {
                 start, end, escaped, ..
             } => {
-                let k = json::key_bytes(v.input, start, end, escaped);
-                let k = safe_name(&String::from_utf8_lossy(&k));
+                let k = json::key_bytes(input, start, end, escaped);
+                // not UTF-8: its lossy reading holds U+FFFD, never a safe name
+                let k = std::str::from_utf8(&k).map(safe_name_str).unwrap_or("*");
                 s.push('.');
-                s.push_str(&k);
+                s.push_str(k);
             }
             Seg::Index(_) => s.push_str("[*]"),
         }
     }
-    s
 }

@@ -80,11 +80,22 @@ pub trait Host {
 /// only from fixed lists and from names in the configuration.
 pub fn metric_name(name: &str, labels: &[(&str, &str)]) -> String {
     let mut s = String::new();
-    for (k, v) in labels {
-        s.push_str(&format!("{k}=.={v};.;"));
-    }
-    s.push_str(name);
+    metric_name_into(&mut s, name, labels);
     s
+}
+
+/// [`metric_name`] written into `out` (cleared first): one buffer for every
+/// counter of a request, no formatting machinery.
+pub fn metric_name_into(out: &mut String, name: &str, labels: &[(&str, &str)]) {
+    out.clear();
+    out.reserve(name.len() + labels.iter().map(|(k, v)| k.len() + v.len() + 6).sum::<usize>());
+    for (k, v) in labels {
+        out.push_str(k);
+        out.push_str("=.=");
+        out.push_str(v);
+        out.push_str(";.;");
+    }
+    out.push_str(name);
 }
 
 #[derive(Default)]
@@ -950,6 +961,7 @@ impl Flow {
         let decision = self.overall(incomplete);
         // named once per route and decision (policy compile time)
         host.count(&route.requests_metric(decision), 1);
+        let mut name = String::new();
         for (d, side) in [(Direction::Request, &self.req), (Direction::Response, &self.resp)] {
             for f in &side.inspection.findings {
                 // on a shadow route: what would have been done (`shadow_block`, `shadow_redact`)
@@ -960,43 +972,48 @@ impl Flow {
                 };
                 let (route, dir) = (route.name.as_str(), d.as_str());
                 match f.kind {
-                    FindingKind::Oversize => host.count(
-                        &metric_name(
+                    FindingKind::Oversize => {
+                        metric_name_into(
+                            &mut name,
                             "piiguard_oversize_total",
                             &[("route", route), ("direction", dir), ("action", action)],
-                        ),
-                        1,
-                    ),
-                    FindingKind::HostError => host.count(
-                        &metric_name("piiguard_host_errors_total", &[("route", route), ("direction", dir)]),
-                        1,
-                    ),
-                    FindingKind::Uninspectable | FindingKind::Stream => host.count(
-                        &metric_name(
+                        );
+                        host.count(&name, 1)
+                    }
+                    FindingKind::HostError => {
+                        metric_name_into(
+                            &mut name,
+                            "piiguard_host_errors_total",
+                            &[("route", route), ("direction", dir)],
+                        );
+                        host.count(&name, 1)
+                    }
+                    FindingKind::Uninspectable | FindingKind::Stream => {
+                        metric_name_into(
+                            &mut name,
                             "piiguard_uninspectable_total",
                             &[("route", route), ("direction", dir), ("action", action)],
-                        ),
-                        1,
-                    ),
+                        );
+                        host.count(&name, 1)
+                    }
                     kind => {
                         // path rules are named by their kind (their ids hold the configured path)
                         let det = match kind {
                             FindingKind::PathRule => kind.as_str(),
                             _ => f.detector.as_str(),
                         };
-                        host.count(
-                            &metric_name(
-                                "piiguard_findings_total",
-                                &[
-                                    ("route", route),
-                                    ("category", &f.category),
-                                    ("detector", det),
-                                    ("direction", dir),
-                                    ("action", action),
-                                ],
-                            ),
-                            f.count as u64,
-                        )
+                        metric_name_into(
+                            &mut name,
+                            "piiguard_findings_total",
+                            &[
+                                ("route", route),
+                                ("category", &f.category),
+                                ("detector", det),
+                                ("direction", dir),
+                                ("action", action),
+                            ],
+                        );
+                        host.count(&name, f.count as u64)
                     }
                 }
             }

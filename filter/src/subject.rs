@@ -47,8 +47,28 @@ fn squashed(s: &str) -> impl Iterator<Item = u8> + Clone + '_ {
         .map(|c| c.to_ascii_lowercase())
 }
 
+/// `squashed(s)` written into `buf`, its length; `None` when it does not fit.
+fn squash_into(s: &str, buf: &mut [u8]) -> Option<usize> {
+    let mut n = 0;
+    for c in squashed(s) {
+        *buf.get_mut(n)? = c;
+        n += 1;
+    }
+    Some(n)
+}
+
 /// Whether `squashed(hay)` contains `squashed(needle)` (non-empty).
 fn contains_squashed(hay: &str, needle: &str) -> bool {
+    // names fit on the stack: one substring search, no allocation
+    let (mut hb, mut nb) = ([0u8; 256], [0u8; 64]);
+    if let (Some(h), Some(n)) = (squash_into(hay, &mut hb), squash_into(needle, &mut nb)) {
+        return n > 0 && memchr::memmem::find(&hb[..h], &nb[..n]).is_some();
+    }
+    contains_squashed_long(hay, needle)
+}
+
+/// [`contains_squashed`] for names longer than its buffers.
+fn contains_squashed_long(hay: &str, needle: &str) -> bool {
     if squashed(needle).next().is_none() {
         return false;
     }
@@ -227,6 +247,37 @@ pub fn json_path_scalar(v: &serde_json::Value, path: &str) -> Option<String> {
 #[cfg(test)]
 mod spelling_tests {
     use super::spells_subject_header;
+
+    /// The stack-buffer search answers as the iterator walk does, on names
+    /// that fit the buffers and on names that do not.
+    #[test]
+    fn squashed_search_agrees_with_the_walk() {
+        use super::{contains_squashed, contains_squashed_long};
+        let alphabet = b"aAbB-_. 1x";
+        let mut seed: u64 = 0x9E37_79B9_7F4A_7C15;
+        let mut next = |n: usize| {
+            seed = seed
+                .wrapping_mul(6_364_136_223_846_793_005)
+                .wrapping_add(1_442_695_040_888_963_407);
+            (seed >> 33) as usize % n
+        };
+        let (mut found, mut long) = (0, 0);
+        for _ in 0..20_000 {
+            let hay_len = [3, 12, 40, 300][next(4)];
+            let needle_len = [0, 1, 2, 3, 70][next(5)];
+            let hay: String = (0..next(hay_len + 1))
+                .map(|_| alphabet[next(alphabet.len())] as char)
+                .collect();
+            let needle: String = (0..next(needle_len + 1))
+                .map(|_| alphabet[next(alphabet.len())] as char)
+                .collect();
+            let want = contains_squashed_long(&hay, &needle);
+            assert_eq!(contains_squashed(&hay, &needle), want, "{hay:?} {needle:?}");
+            found += usize::from(want);
+            long += usize::from(hay.len() > 256 || needle.len() > 64);
+        }
+        assert!(found > 1000 && long > 100, "{found} {long}");
+    }
 
     #[test]
     fn subject_header_spellings() {
