@@ -524,6 +524,14 @@ pub struct AuditConfig {
     pub mode: AuditMode,
     /// Also write each record as a log line (`piiguard-audit: {...}`).
     pub log: bool,
+    /// Also publish each field of the record under its own filter-state key
+    /// (`wasm.piiguard_a_<field>`: decision, route, subject, per direction
+    /// the categories, detectors, actions, values counted), for access
+    /// loggers that take one value per attribute (OpenTelemetry, Istio's
+    /// `envoyOtelAls` labels). Off by default: it costs one host call per
+    /// field on every audited request (about 15), and the whole record is
+    /// always in `wasm.piiguard_audit`.
+    pub attributes: bool,
 }
 
 impl Default for AuditConfig {
@@ -531,6 +539,7 @@ impl Default for AuditConfig {
         AuditConfig {
             mode: AuditMode::Findings,
             log: false,
+            attributes: false,
         }
     }
 }

@@ -67,6 +67,9 @@ pub trait Host {
     fn property(&self, path: &[&str]) -> Result<Option<Vec<u8>>, HostError>;
     /// Stores the audit record where the access log can read it.
     fn set_audit(&mut self, record: &[u8]) -> Result<(), HostError>;
+    /// Stores one flattened field of the audit record (`audit.attributes`):
+    /// `key` is `piiguard_a_<field>` (see `audit_fields`).
+    fn set_audit_field(&mut self, key: &str, value: &str) -> Result<(), HostError>;
     fn log_audit(&mut self, record: &[u8]) -> Result<(), HostError>;
     fn now_ms(&self) -> Option<u64>;
     /// Adds `delta` to a counter (names carry their labels, see `metric_name`).
@@ -936,6 +939,11 @@ impl Flow {
         }
         let rec = self.record_with(&*host, incomplete).to_json();
         let mut failed = host.set_audit(&rec).is_err();
+        if self.engine.policy.audit_attributes {
+            for (k, v) in crate::audit_fields::flatten(&rec) {
+                failed |= host.set_audit_field(&k, &v).is_err();
+            }
+        }
         if self.engine.policy.audit_log {
             failed |= host.log_audit(&rec).is_err();
         }

@@ -293,12 +293,11 @@ impl Host for WasmHost {
     }
 
     fn set_audit(&mut self, record: &[u8]) -> Result<(), HostError> {
-        hostcalls::set_property(vec!["piiguard_audit"], Some(record)).map_err(host_error)?;
-        // one key per field, for loggers that take one value per attribute (OpenTelemetry)
-        for (k, v) in crate::audit_fields::flatten(record) {
-            hostcalls::set_property(vec![k.as_str()], Some(v.as_bytes())).map_err(host_error)?;
-        }
-        Ok(())
+        hostcalls::set_property(vec!["piiguard_audit"], Some(record)).map_err(host_error)
+    }
+
+    fn set_audit_field(&mut self, key: &str, value: &str) -> Result<(), HostError> {
+        hostcalls::set_property(vec![key], Some(value.as_bytes())).map_err(host_error)
     }
 
     fn log_audit(&mut self, record: &[u8]) -> Result<(), HostError> {

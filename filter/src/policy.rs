@@ -203,6 +203,8 @@ pub struct Policy {
     pub audit_all: bool,
     /// Also write the audit record to the proxy log (`audit.log`).
     pub audit_log: bool,
+    /// Also publish the record's fields one filter-state key each (`audit.attributes`).
+    pub audit_attributes: bool,
     /// The header that carries the subject pseudonym, lower-case (`subject.header`), when subjects are on.
     pub subject_header: Option<String>,
     /// The `jwt_authn` payload key whose verified claims name the subject (`subject.verified_payload_key`).
@@ -478,6 +480,7 @@ impl Policy {
             hold_headers: cfg.hold_headers,
             audit_all: cfg.audit.mode == config::AuditMode::All,
             audit_log: cfg.audit.log,
+            audit_attributes: cfg.audit.attributes,
             subject_header,
             verified_payload_key: cfg.subject.as_ref().and_then(|s| s.verified_payload_key.clone()),
             matches_route_name,

@@ -31,6 +31,7 @@ pub enum Call {
     Reset,
     Property,
     SetAudit,
+    SetAuditField,
     LogAudit,
     NowMs,
     Count,
@@ -74,6 +75,8 @@ pub struct MemoryHost {
     pub replies: Vec<Reply>,
     /// Every audit record stored (`set_audit`), in order.
     pub audits: Vec<Vec<u8>>,
+    /// The flattened audit fields set (`audit.attributes`), in order.
+    pub audit_fields: Vec<(String, String)>,
     /// Every line the filter logged.
     pub logs: Vec<String>,
     pub counters: BTreeMap<String, u64>,
@@ -264,6 +267,12 @@ impl Host for MemoryHost {
     fn set_audit(&mut self, record: &[u8]) -> Result<(), HostError> {
         self.enter(Call::SetAudit, record.len() as u64)?;
         self.audits.push(record.to_vec());
+        Ok(())
+    }
+
+    fn set_audit_field(&mut self, key: &str, value: &str) -> Result<(), HostError> {
+        self.enter(Call::SetAuditField, (key.len() + value.len()) as u64)?;
+        self.audit_fields.push((key.to_string(), value.to_string()));
         Ok(())
     }
 

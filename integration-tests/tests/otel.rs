@@ -223,6 +223,7 @@ fn value<T: serde::de::DeserializeOwned>(v: serde_json::Value) -> T {
 
 const POLICY: &str = r#"{
   "version": 1, "policy_version": "otel-1",
+  "audit": { "attributes": true },
   "subject": { "sources": [ {"header": "x-user-id"} ] },
   "routes": [
     { "name": "echo", "match": {"path_prefix": "/echo"}, "purpose": "support", "legal_basis": "contract",

@@ -20,6 +20,11 @@
 //! Environment: BENCH_ROUNDS (default 5), BENCH_SECS per closed loop (2),
 //! BENCH_CONNS (8), BENCH_LAT_SECS per fixed-rate run (1.5),
 //! BENCH_NOTE (a line printed at the top, e.g. "trial run").
+//!
+//! Probe mode (to profile one shape, e.g. under `perf record -p`):
+//! `BENCH_PROBE=<shape>:<variant>[:secs]` starts only that variant's Envoy, prints its pid, runs one closed loop
+//! of the shape (`dense1k`, `clean16k`, `dense16k`, `dense256k`) and prints Envoy CPU µs per request; it writes
+//! no report. Variants: none, empty, naive, lua, pii-off, pii-allow, pii-redact.
 
 use integration_tests::{envoy_bin, repo_root, wasm_path, write_config};
 use std::collections::BTreeMap;
@@ -877,6 +882,46 @@ fn main() {
     }
 }
 
+/// `BENCH_PROBE`: one variant, one shape, one closed loop (see the module doc).
+fn probe_run(cfg: &Cfg, up: u16, clean: &[u8]) -> Result<(), String> {
+    let spec = std::env::var("BENCH_PROBE").unwrap_or_default();
+    let mut it = spec.split(':');
+    let (shape, variant) = (it.next().unwrap_or(""), it.next().unwrap_or(""));
+    let secs: f64 = it.next().and_then(|s| s.parse().ok()).unwrap_or(cfg.secs);
+    let all = [
+        V::None,
+        V::Empty,
+        V::Naive,
+        V::Lua,
+        V::PiiOff,
+        V::PiiAllow,
+        V::PiiRedact,
+    ];
+    let v = all
+        .into_iter()
+        .find(|v| v.key() == variant)
+        .ok_or_else(|| format!("BENCH_PROBE: unknown variant {variant:?}"))?;
+    let traffic = match shape {
+        "dense1k" => post(&dense(1024, 0)),
+        "dense16k" => post(&dense(16 * 1024, 0)),
+        "dense256k" => post(&dense(256 * 1024, 0)),
+        "clean16k" => Traffic {
+            msg: b"GET /catalog HTTP/1.1\r\nhost: bench\r\naccept: application/json\r\n\r\n".to_vec(),
+            body_len: clean.len(),
+            label: "GET clean".into(),
+        },
+        _ => return Err(format!("BENCH_PROBE: unknown shape {shape:?}")),
+    };
+    let e = start(v, up)?;
+    let msg = Arc::new(traffic.msg.clone());
+    eprintln!("check: {}", check(&e, v, &traffic, None));
+    closed_loop(&e, &msg, cfg.conns, 0.5);
+    println!("envoy pid {}", e.pid);
+    let (cpu, rps, errs) = closed_loop(&e, &msg, cfg.conns, secs);
+    println!("{shape} {variant}: {cpu:.1} µs/req Envoy CPU, {rps:.0} req/s, {errs} errors");
+    Ok(())
+}
+
 fn run() -> Result<(), String> {
     let t_start = Instant::now();
     let cfg = Cfg {
@@ -904,6 +949,9 @@ fn run() -> Result<(), String> {
         V::PiiAllow,
         V::PiiRedact,
     ];
+    if std::env::var("BENCH_PROBE").is_ok() {
+        return probe_run(&cfg, up, &clean);
+    }
     let mut envoys = BTreeMap::new();
     // A variant that cannot start is reported and left out; only the
     // no-filter reference is required.
