@@ -1397,6 +1397,8 @@ fn numeric_or_word_shapes(hay: &[u8], cf: bool) -> bool {
             }
             let start = i;
             let (mut digits, mut groups, mut dots) = (0usize, 0usize, 0usize);
+            // digits in the run's last group
+            let mut last: usize;
             let mut lens = [0usize; 3];
             let mut gaps_date = true;
             let mut j = i;
@@ -1415,6 +1417,7 @@ fn numeric_or_word_shapes(hay: &[u8], cf: bool) -> bool {
                 if groups < 3 {
                     lens[groups] = j - g;
                 }
+                last = j - g;
                 groups += 1;
                 digits += j - g;
                 let mut k = j;
@@ -1503,21 +1506,32 @@ fn numeric_or_word_shapes(hay: &[u8], cf: bool) -> bool {
                 // 7-8 digits: only a `+` phone or a DNI (the other numbers are longer)
                 let short = digits <= 8 && {
                     let next = hay.get(end).copied().unwrap_or(b' ');
-                    let dni_after = next.is_ascii_alphabetic() || (matches!(next, b' ' | b'-') && letter(end + 1));
+                    // the letter ends a word (`[A-Za-z]\b`), or IE PPS's two
+                    // letters do (`[A-W][ABHW]?\b`): not `4785799eecb0`
+                    let ends = |k: usize| !hay.get(k).is_some_and(|&c| is_word(c));
+                    let id_letter = |q: usize| {
+                        letter(q)
+                            && (ends(q + 1)
+                                || (matches!(hay.get(q + 1), Some(b'A' | b'B' | b'H' | b'W')) && ends(q + 2)))
+                    };
+                    let dni_after = id_letter(end) || (matches!(next, b' ' | b'-') && id_letter(end + 1));
                     let nie = |c: u8| matches!(c.to_ascii_uppercase(), b'X' | b'Y' | b'Z' | b'K' | b'L' | b'M');
                     let dni_before = nie(prev) || (matches!(prev, b' ' | b'-') && start >= 2 && nie(hay[start - 2]));
                     let plus = prev == b'+' || (prev == b'(' && start >= 2 && hay[start - 2] == b'+');
                     // DNI: 8 digits and a letter, or X/Y/Z, 7 digits and a letter
-                    // (or a DNI written without its leading zero: 7 digits and a letter)
-                    let dni = groups == 1 && dni_after && (digits == 8 || digits == 7 || dni_before);
+                    // (or a DNI written without its leading zero: 7 digits and a
+                    // letter); IE PPS: 7 digits and a letter. Those digits are
+                    // the run's last group, whatever comes before it (`0-1234567FA`:
+                    // the gate asked for one group and dropped it)
+                    let dni = dni_after && (last >= 7 || dni_before);
                     // Corsican NIR: the 8 digits after `2A`/`2B`
                     let a = if start > 0 && prev == b' ' { start - 1 } else { start };
                     let nir = a >= 2 && matches!(hay[a - 1], b'A' | b'B' | b'a' | b'b') && hay[a - 2] == b'2';
-                    // VAT numbers: a country prefix (ATU, DK, FI, ES + letter)
-                    let vat = a >= 2 && letter(a - 1) && letter(a - 2);
-                    !(plus || dni || nir || vat)
+                    !(plus || dni || nir)
                 };
-                if !date && !short {
+                // VAT numbers of 7 or 8 digits (ATU, DK, FI, ES): after
+                // their country prefix, dates included (`DK 11.01.2000`)
+                if (!date && !short) || vat_before(hay, start) {
                     return true;
                 }
             }
@@ -1528,6 +1542,33 @@ fn numeric_or_word_shapes(hay: &[u8], cf: bool) -> bool {
             return true;
         }
         i += 1;
+    }
+    false
+}
+
+/// The prefix of an EU VAT number (the `eu_vat` pattern, case-sensitive
+/// as it is) ends right before the digit at `start`: `ATU`; a country code
+/// of the patterns whose digits may start a number (`BE`, `DE`, `DK`, `FI`,
+/// `IT`, `PL`, `PT`, `SE`, `ES`) with or without one of ` .-` after it; or
+/// `ES`, maybe ` `/`-`, and a capital letter. (France and the Netherlands
+/// have nine digits or more after their prefix: any such run passes.)
+/// Was: any two letters before the run, but not through a separator, so
+/// `DK-13585628` and dates such as `DK 11.01.2000` were dropped while the
+/// automaton finds them (`tests::vat_after_its_prefix_passes_the_gate`).
+fn vat_before(hay: &[u8], start: usize) -> bool {
+    const CC: &[&[u8; 2]] = &[b"BE", b"DE", b"DK", b"FI", b"IT", b"PL", b"PT", b"SE", b"ES"];
+    let cc_at = |q: usize| q >= 2 && CC.iter().any(|c| hay[q - 2..q] == c[..]);
+    let sep = |q: usize| q >= 1 && matches!(hay[q - 1], b' ' | b'.' | b'-');
+    if start >= 3 && hay[start - 3..start] == *b"ATU" {
+        return true;
+    }
+    if cc_at(start) || (sep(start) && cc_at(start - 1)) {
+        return true;
+    }
+    // `ES` + a letter: `ESX1234567L`, `ES-X1234567L`
+    if start >= 1 && hay[start - 1].is_ascii_uppercase() {
+        let q = start - 1;
+        return (q >= 2 && hay[q - 2..q] == *b"ES") || (sep(q) && q >= 3 && hay[q - 3..q - 1] == *b"ES");
     }
     false
 }
@@ -2477,6 +2518,206 @@ mod tests {
         assert!(
             open > 50 && !reference_gate(filler.as_bytes(), &kws),
             "both answers are tested"
+        );
+    }
+
+    /// EU VAT numbers of 7-8 digits after their prefix and a separator,
+    /// or written like a date: the automaton finds them, so the gate lets
+    /// them through (it asked for two letters right before the digits:
+    /// `DK-13585628` alone was dropped, and dates never passed).
+    #[test]
+    fn vat_after_its_prefix_passes_the_gate() {
+        let s = set();
+        for t in [
+            "DK-13585628",
+            "DK.13585628",
+            "FI-20774740",
+            "ES-A12345674",
+            "ES A12345674",
+            "DK 11.01.2000",
+            "DK 2000-01-04",
+            "DK2000.01.04",
+            "ATU10223006",
+        ] {
+            assert!(unfiltered(s, t.as_bytes()) > 0, "{t:?} is a VAT number");
+            assert!(s.might_match_builtin(t.as_bytes()), "gate drops {t:?}");
+            assert!(found(t).iter().any(|(id, _)| id == "eu_vat"), "{t:?}");
+        }
+        // the prefix is case-sensitive, as the pattern is: hex before a
+        // number (`8ff34785-799e`, a UUID's groups) is no VAT prefix
+        for t in ["8ff34785-799e", "dk-13585628", "xy12345678"] {
+            assert!(!s.might_match_builtin(t.as_bytes()), "gate passes {t:?}");
+        }
+    }
+
+    /// A DNI or IE PPS number (7-8 digits and a letter) after a short
+    /// number and a gap: its digits are the last group of the run the gate
+    /// reads, not the only one (found by `gate_is_sound_on_shaped_values`:
+    /// the gate asked for a run of one group and dropped these).
+    #[test]
+    fn id_letter_after_a_short_number_passes_the_gate() {
+        let s = set();
+        for t in [
+            "0-1234567FA",
+            "5 1234567T",
+            "2026-00-00T00:0-1234567FA-0:00Z",
+            "1 12345678Z",
+        ] {
+            assert!(unfiltered(s, t.as_bytes()) > 0, "{t:?} holds an id");
+            assert!(s.might_match_builtin(t.as_bytes()), "gate drops {t:?}");
+        }
+    }
+
+    /// Values in the shapes of clean JSON (UUIDs, SKUs, timestamps,
+    /// prices, words, numbers after a country code), some with digits
+    /// only, with a known value spliced in at any offset with a
+    /// separator, ASCII or full-width digits: whatever the automaton and
+    /// validators find, the gate lets through (an attacker who knows which
+    /// shapes the gate skips writes a card or a VAT number in them).
+    fn shaped_value(kind: usize, nib: &[u8], piece: Option<usize>, at: usize, sep: usize, wide: u8) -> String {
+        const SEPS: &[&str] = &["", "-", " ", ".", "_", "/", ":", "T"];
+        const PREFIXES: &[&str] = &["DK", "ATU", "ES", "ESX", "FI", "+", "2A", "SKU-", "DE ", "ES-", "FI."];
+        let h = |i: usize| b"0123456789abcdef"[usize::from(nib[i % nib.len()] & 15)] as char;
+        let d = |i: usize| char::from(b'0' + nib[i % nib.len()] % 10);
+        let hex = |a: usize, n: usize, digits: bool| -> String {
+            (a..a + n).map(|i| if digits { d(i) } else { h(i) }).collect()
+        };
+        let digits = nib[0] & 1 == 1;
+        let mut v = match kind {
+            0 => format!(
+                "{}-{}-4{}-a{}-{}",
+                hex(0, 8, digits),
+                hex(8, 4, digits),
+                hex(12, 3, digits),
+                hex(15, 3, digits),
+                hex(18, 12, digits)
+            ),
+            1 => format!("SKU-{}", hex(0, 8, true)),
+            2 => format!(
+                "2026-{}{}-{}{}T{}{}:{}{}:{}{}Z",
+                d(0) as u8 % 2,
+                d(1),
+                d(2) as u8 % 3,
+                d(3),
+                d(4) as u8 % 2,
+                d(5),
+                d(6) as u8 % 6,
+                d(7),
+                d(8) as u8 % 6,
+                d(9)
+            ),
+            3 => format!("{}.{}", hex(0, 3, true), hex(3, 2, true)),
+            4 => ["sturdy blue box", "widget ships for", "garden in everyday"][usize::from(nib[1]) % 3].to_string(),
+            _ => {
+                let p = PREFIXES[usize::from(nib[1]) % PREFIXES.len()];
+                let g = usize::from(nib[2]) % 3;
+                match g {
+                    0 => format!("{p}{}", hex(0, 7 + usize::from(nib[3] & 1), true)),
+                    1 => format!("{p}{}.{}.{}", hex(0, 2, true), hex(2, 2, true), hex(4, 4, true)),
+                    _ => format!("{p}{}-{}-{}", hex(0, 4, true), hex(4, 2, true), hex(6, 2, true)),
+                }
+            }
+        };
+        if let Some(k) = piece {
+            let s = SEPS[sep % SEPS.len()];
+            let p = if k < FOUND.len() {
+                FOUND[k]
+            } else {
+                SHAPED_PIECES[(k - FOUND.len()) % SHAPED_PIECES.len()]
+            };
+            let at = at % (v.len() + 1);
+            v = format!("{}{s}{p}{s}{}", &v[..at], &v[at..]);
+        }
+        match wide {
+            // full-width digits (the normaliser folds them)
+            1 => v
+                .chars()
+                .map(|c| {
+                    if c.is_ascii_digit() {
+                        char::from_u32(0xFF10 + (c as u32 - 48)).unwrap_or(c)
+                    } else {
+                        c
+                    }
+                })
+                .collect(),
+            // Arabic-Indic digits
+            2 => v
+                .chars()
+                .map(|c| {
+                    if c.is_ascii_digit() {
+                        char::from_u32(0x0660 + (c as u32 - 48)).unwrap_or(c)
+                    } else {
+                        c
+                    }
+                })
+                .collect(),
+            _ => v,
+        }
+    }
+
+    /// Values the shaped proptest splices in besides [`FOUND`]: VAT
+    /// numbers through a separator or as a date, cards and phones in UUID
+    /// and SKU shapes, DNI/IE PPS with a lower-case letter.
+    const SHAPED_PIECES: &[&str] = &[
+        "DK-13585628",
+        "FI 20774740",
+        "DK 11.01.2000",
+        "ES-A12345674",
+        "ATU10223006",
+        "41111111-1111-1111-1111-111111111111",
+        "4111-1111-1111-1111",
+        "5555555555554444",
+        "12345678z",
+        "1234567t",
+        "+12-11-2020",
+        "+44-20-7946-0958",
+        "020-7946-0958",
+        "0049-30-12345678",
+    ];
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(1500))]
+        #[test]
+        fn gate_is_sound_on_shaped_values(
+            kind in 0..6usize,
+            nib in proptest::collection::vec(0u8..=255, 32),
+            piece in proptest::option::of(0..FOUND.len() + SHAPED_PIECES.len()),
+            at in 0usize..64,
+            sep in 0usize..8,
+            wide in 0u8..4,
+        ) {
+            let s = set();
+            let text = shaped_value(kind, &nib, piece, at, sep, wide);
+            if unfiltered(s, text.as_bytes()) > 0 {
+                let norm = normalize(text.as_bytes());
+                proptest::prop_assert!(s.might_match_builtin(&norm.text), "gate drops {:?}", text);
+            }
+        }
+    }
+
+    /// The shaped generator reaches both answers, and the clean shapes
+    /// (without a spliced value) are mostly closed by the gate.
+    #[test]
+    fn shaped_values_reach_both_answers() {
+        let s = set();
+        let (mut open, mut found_n, mut closed) = (0, 0, 0);
+        for i in 0..600u32 {
+            let nib: Vec<u8> = (0..32u32)
+                .map(|k| (i.wrapping_mul(2654435761).rotate_left(k) >> 3) as u8)
+                .collect();
+            let piece = (i % 3 != 0).then_some(i as usize % (FOUND.len() + SHAPED_PIECES.len()));
+            let t = shaped_value(i as usize % 6, &nib, piece, i as usize, i as usize, (i % 4) as u8);
+            let norm = normalize(t.as_bytes());
+            if s.might_match_builtin(&norm.text) {
+                open += 1;
+            } else {
+                closed += 1;
+            }
+            found_n += usize::from(unfiltered(s, t.as_bytes()) > 0);
+        }
+        assert!(
+            open > 100 && closed > 100 && found_n > 100,
+            "{open} open, {closed} closed, {found_n} found"
         );
     }
 
