@@ -507,29 +507,48 @@ impl Engine {
         loc: &str,
         insp: &mut Inspection,
     ) -> ValueOutcome {
+        let mut out = Vec::new();
+        match self.decide_hits_into(dp, value, hits, class, loc, insp, &mut out) {
+            Rendered::Keep => ValueOutcome::Keep,
+            Rendered::Remove => ValueOutcome::Remove,
+            Rendered::Replace => ValueOutcome::Replace(out),
+        }
+    }
+
+    /// [`Engine::decide_hits`] rendering the replacement into `out`
+    /// (cleared first): one buffer for every value of a document.
+    #[allow(clippy::too_many_arguments)]
+    fn decide_hits_into(
+        &self,
+        dp: &DirPolicy,
+        value: &[u8],
+        hits: &[Hit],
+        class: Option<FieldClass>,
+        loc: &str,
+        insp: &mut Inspection,
+        out: &mut Vec<u8>,
+    ) -> Rendered {
+        out.clear();
         if hits.is_empty() {
             let Some(det) = class.and_then(|c| self.policy.field_detector(c)) else {
-                return ValueOutcome::Keep;
+                return Rendered::Keep;
             };
             if value.trim_ascii().is_empty() || already_redacted(value) {
-                return ValueOutcome::Keep;
+                return Rendered::Keep;
             }
             let r = &dp.resolved[det as usize];
             insp.add(&self.policy, det, loc, r, 1);
             if r.action != Action::Redact {
-                return ValueOutcome::Keep;
+                return Rendered::Keep;
             }
             return match r.strategy {
-                Strategy::Remove => ValueOutcome::Remove,
-                ref s => ValueOutcome::Replace(redact::render(
-                    s,
-                    self.policy.category(det),
-                    value,
-                    self.hasher.as_ref(),
-                )),
+                Strategy::Remove => Rendered::Remove,
+                ref s => {
+                    redact::render_into(s, self.policy.category(det), value, self.hasher.as_ref(), out);
+                    Rendered::Replace
+                }
             };
         }
-        let mut out: Vec<u8> = Vec::new();
         let mut at = 0;
         let mut changed = false;
         let mut remove = false;
@@ -553,7 +572,7 @@ impl Engine {
                     }
                     out.extend_from_slice(&value[at..h.start]);
                     let cat = self.policy.category(*det);
-                    redact::render_into(&r.strategy, cat, shown, self.hasher.as_ref(), &mut out);
+                    redact::render_into(&r.strategy, cat, shown, self.hasher.as_ref(), out);
                 }
                 // an encoded token whose content was inspected (and recorded) on its own
                 HitKind::Whole { category, action } => {
@@ -564,20 +583,21 @@ impl Engine {
                         out.reserve(value.len() + 16);
                     }
                     out.extend_from_slice(&value[at..h.start]);
-                    redact::render_into(&Strategy::Tag, category, b"", None, &mut out);
+                    redact::render_into(&Strategy::Tag, category, b"", None, out);
                 }
             }
             at = h.end;
             changed = true;
         }
         if remove && hits.len() == 1 {
-            return ValueOutcome::Remove;
+            out.clear();
+            return Rendered::Remove;
         }
         if !changed {
-            return ValueOutcome::Keep;
+            return Rendered::Keep;
         }
         out.extend_from_slice(&value[at..]);
-        ValueOutcome::Replace(out)
+        Rendered::Replace
     }
 
     /// Where detectors match in `value`, read as written and through the
@@ -599,6 +619,27 @@ impl Engine {
         esc: Escapes,
         prose: bool,
     ) -> Vec<Hit> {
+        let mut hits = HitBufs::default();
+        self.value_hits_into(dp, value, loc, insp, scratch, depth, esc, prose, &mut hits);
+        hits.hits
+    }
+
+    /// [`Engine::value_hits`] into `bufs.hits` (cleared first), the
+    /// detectors' matches in `bufs.raw`: buffers kept for every value of a
+    /// document.
+    #[allow(clippy::too_many_arguments)]
+    fn value_hits_into(
+        &self,
+        dp: &DirPolicy,
+        value: &[u8],
+        loc: &str,
+        insp: &mut Inspection,
+        scratch: &mut Scratch,
+        depth: u8,
+        esc: Escapes,
+        prose: bool,
+        bufs: &mut HitBufs,
+    ) {
         let scan = |t: &[u8], scratch: &mut Scratch, out: &mut Vec<RawMatch>| {
             if prose {
                 self.policy.detectors.scan_text(t, scratch, out)
@@ -606,18 +647,17 @@ impl Engine {
                 self.policy.detectors.scan(t, scratch, out)
             }
         };
-        let mut raw: Vec<RawMatch> = Vec::new();
-        scan(value, scratch, &mut raw);
-        let mut hits: Vec<Hit> = raw
-            .iter()
-            .map(|m| Hit {
-                start: m.start,
-                end: m.end,
-                kind: HitKind::Det(m.detector, None),
-            })
-            .collect();
+        let HitBufs { raw, hits } = bufs;
+        raw.clear();
+        hits.clear();
+        scan(value, scratch, raw);
+        hits.extend(raw.iter().map(|m| Hit {
+            start: m.start,
+            end: m.end,
+            kind: HitKind::Det(m.detector, None),
+        }));
         if depth >= MAX_NEST {
-            return hits;
+            return;
         }
         let view = match esc {
             Escapes::None => None,
@@ -626,8 +666,8 @@ impl Engine {
         };
         if let Some(v) = &view {
             raw.clear();
-            scan(&v.text, scratch, &mut raw);
-            for m in &raw {
+            scan(&v.text, scratch, raw);
+            for m in raw.iter() {
                 let (a, b) = v.span(m.start, m.end);
                 if a < b {
                     hits.push(Hit {
@@ -668,23 +708,19 @@ impl Engine {
         if hits.len() > 1 {
             hits.sort_by(|x, y| x.start.cmp(&y.start).then(y.end.cmp(&x.end)));
             // overlapping hits (the same value seen raw and decoded): one, widened
-            let mut merged: Vec<Hit> = Vec::with_capacity(hits.len());
-            for h in hits {
-                match merged.last_mut() {
-                    Some(last) if h.start < last.end => {
-                        if h.end > last.end {
-                            last.end = h.end;
-                            if let HitKind::Det(_, plain) = &mut last.kind {
-                                *plain = None;
-                            }
-                        }
-                    }
-                    _ => merged.push(h),
+            hits.dedup_by(|h, last| {
+                if h.start >= last.end {
+                    return false;
                 }
-            }
-            hits = merged;
+                if h.end > last.end {
+                    last.end = h.end;
+                    if let HitKind::Det(_, plain) = &mut last.kind {
+                        *plain = None;
+                    }
+                }
+                true
+            });
         }
-        hits
     }
 
     /// A value whose bytes are gzip, or text in a 16/32-bit encoding (a part,
@@ -1313,7 +1349,10 @@ impl Engine {
         let mut matches: Vec<RawMatch> = Vec::new();
         let mut locs = LocCache::default();
         let mut key_locs = LocCache::default();
-        let mut visit = |v: &Visit, s: Scalar| -> Verdict {
+        // one set of buffers for every value of the document
+        let mut bufs = HitBufs::default();
+        let mut rendered: Vec<u8> = Vec::new();
+        let mut visit = |v: &Visit, s: Scalar, out: &mut Vec<u8>| -> Verdict {
             if let Scalar::Key(k, id) = &s {
                 let before: u32 = insp.findings.iter().map(|f| f.count).sum();
                 // the keys of one object share their location
@@ -1368,12 +1407,19 @@ impl Engine {
                     self.inspect_value_d(dp, val, v.field, &loc, insp, scratch, depth, false)
                 } else {
                     let esc = if v.plain { Escapes::None } else { Escapes::Text };
-                    let hits = self.value_hits(dp, val, "body", insp, scratch, depth, esc, true);
-                    if hits.is_empty() && v.field.is_none() {
+                    self.value_hits_into(dp, val, "body", insp, scratch, depth, esc, true, &mut bufs);
+                    if bufs.hits.is_empty() && v.field.is_none() {
                         return Verdict::Keep;
                     }
                     let loc = locs.get(v);
-                    self.decide_hits(dp, val, &hits, v.field, &loc, insp)
+                    return match self.decide_hits_into(dp, val, &bufs.hits, v.field, &loc, insp, &mut rendered) {
+                        Rendered::Keep => Verdict::Keep,
+                        Rendered::Remove => Verdict::Remove,
+                        Rendered::Replace => {
+                            json::quote_into(&rendered, out);
+                            Verdict::Written
+                        }
+                    };
                 }
             } else {
                 matches.clear();
@@ -1388,7 +1434,10 @@ impl Engine {
                 ValueOutcome::Keep => Verdict::Keep,
                 ValueOutcome::Remove => Verdict::Remove,
                 // numbers become strings: the redacted value is no longer a number
-                ValueOutcome::Replace(nv) => Verdict::Replace(json::quote(&nv)),
+                ValueOutcome::Replace(nv) => {
+                    json::quote_into(&nv, out);
+                    Verdict::Written
+                }
             }
         };
         json::rewrite(body, &opts, &classify, &mut visit)
@@ -1471,6 +1520,20 @@ enum ValueOutcome {
     Keep,
     Replace(Vec<u8>),
     Remove,
+}
+
+/// [`ValueOutcome`] with the replacement rendered into a caller's buffer.
+enum Rendered {
+    Keep,
+    Replace,
+    Remove,
+}
+
+/// The buffers [`Engine::value_hits_into`] fills.
+#[derive(Default)]
+struct HitBufs {
+    raw: Vec<RawMatch>,
+    hits: Vec<Hit>,
 }
 
 fn path_matches(rule: &[PathSeg], input: &[u8], path: &[Seg]) -> bool {

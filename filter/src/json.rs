@@ -53,6 +53,9 @@ pub enum Verdict {
     Clean,
     /// Replace the whole token with these bytes (valid JSON).
     Replace(Vec<u8>),
+    /// Replace the whole token with the bytes the visitor appended to the
+    /// buffer it was given (valid JSON): no buffer of its own per value.
+    Written,
     /// Drop the member (or array element) that holds it.
     Remove,
 }
@@ -151,15 +154,89 @@ pub struct Options {
     pub reference: bool,
 }
 
+/// The visitor: a scalar in its context, and the buffer a replacement may
+/// be appended to ([`Verdict::Written`]).
+pub type Visitor<'v> = dyn FnMut(&Visit, Scalar, &mut Vec<u8>) -> Verdict + 'v;
+
+/// A splice: bytes `start..end` of the input become `rep` of the replacement buffer.
+struct Edit {
+    start: usize,
+    end: usize,
+    rep: std::ops::Range<usize>,
+}
+
+/// The edits of one document and the one buffer holding every replacement.
+#[derive(Default)]
+struct Edits {
+    list: Vec<Edit>,
+    buf: Vec<u8>,
+}
+
+impl Edits {
+    /// Calls `visit` and records its verdict for `start..end`.
+    fn visit(
+        &mut self,
+        visit: &mut Visitor,
+        v: &Visit,
+        s: Scalar,
+        start: usize,
+        end: usize,
+        stack: &mut [Frame],
+    ) -> Verdict {
+        let mark = self.buf.len();
+        let verdict = visit(v, s, &mut self.buf);
+        match verdict {
+            Verdict::Written => {
+                self.list.push(Edit {
+                    start,
+                    end,
+                    rep: mark..self.buf.len(),
+                });
+                Verdict::Written
+            }
+            Verdict::Replace(r) => {
+                self.buf.truncate(mark);
+                self.push(start, end, &r);
+                Verdict::Written
+            }
+            Verdict::Remove => {
+                self.buf.truncate(mark);
+                match stack.last_mut() {
+                    Some(f) => {
+                        f.remove_current = true;
+                        f.any_removed = true;
+                    }
+                    None => self.push(start, end, b"null"),
+                }
+                Verdict::Remove
+            }
+            other => {
+                self.buf.truncate(mark);
+                other
+            }
+        }
+    }
+
+    fn push(&mut self, start: usize, end: usize, rep: &[u8]) {
+        let at = self.buf.len();
+        self.buf.extend_from_slice(rep);
+        self.list.push(Edit {
+            start,
+            end,
+            rep: at..self.buf.len(),
+        });
+    }
+}
+
 /// Scans `input`, calling `visit` for each string and number. Returns the
 /// rewritten document when anything changed.
 pub fn rewrite(
     input: &[u8],
     opts: &Options,
     classify_key: KeyClassifier,
-    visit: &mut dyn FnMut(&Visit, Scalar) -> Verdict,
+    visit: &mut Visitor,
 ) -> Result<Option<Vec<u8>>, JsonError> {
-    let mut edits: Vec<(usize, usize, Vec<u8>)> = Vec::new();
+    let mut edits = Edits::default();
     let mut stack: Vec<Frame> = Vec::new();
     let mut path: Vec<Seg> = Vec::new();
     let mut keys = KeyTable {
@@ -263,7 +340,7 @@ pub fn rewrite(
                     field: suppress(field, ctx),
                     plain: !escaped && marks.none_in(input, pos + 1, end - 1),
                 };
-                apply(visit(&v, Scalar::Str(val)), pos, end, &mut edits, &mut stack);
+                edits.visit(visit, &v, Scalar::Str(val), pos, end, &mut stack);
                 pos = end;
             }
             b'-' | b'0'..=b'9' => {
@@ -278,13 +355,7 @@ pub fn rewrite(
                     // digits, signs, `.`, `e`
                     plain: true,
                 };
-                apply(
-                    visit(&v, Scalar::Num(&input[pos..end])),
-                    pos,
-                    end,
-                    &mut edits,
-                    &mut stack,
-                );
+                edits.visit(visit, &v, Scalar::Num(&input[pos..end]), pos, end, &mut stack);
                 pos = end;
             }
             b't' if input[pos..].starts_with(b"true") => pos += 4,
@@ -342,19 +413,23 @@ pub fn rewrite(
             }
         }
     }
-    if edits.is_empty() {
+    let Edits { mut list, buf } = edits;
+    if list.is_empty() {
         return Ok(None);
     }
-    edits.sort_by(|a, b| a.0.cmp(&b.0).then(b.1.cmp(&a.1)));
-    let mut out = Vec::with_capacity(n + 64);
+    // in document order already unless members were removed
+    if !list.windows(2).all(|w| w[0].start < w[1].start) {
+        list.sort_by(|a, b| a.start.cmp(&b.start).then(b.end.cmp(&a.end)));
+    }
+    let mut out = Vec::with_capacity(n + buf.len());
     let mut at = 0;
-    for (s, e, rep) in edits {
-        if s < at {
+    for Edit { start, end, rep } in list {
+        if start < at {
             continue; // inside a removed span
         }
-        out.extend_from_slice(&input[at..s]);
-        out.extend_from_slice(&rep);
-        at = e;
+        out.extend_from_slice(&input[at..start]);
+        out.extend_from_slice(&buf[rep]);
+        at = end;
     }
     out.extend_from_slice(&input[at..]);
     Ok(Some(out))
@@ -382,34 +457,20 @@ fn current_field(stack: &[Frame]) -> (Option<FieldClass>, Context) {
     }
 }
 
-fn apply(v: Verdict, start: usize, end: usize, edits: &mut Vec<(usize, usize, Vec<u8>)>, stack: &mut [Frame]) {
-    match v {
-        Verdict::Keep | Verdict::Clean => {}
-        Verdict::Replace(r) => edits.push((start, end, r)),
-        Verdict::Remove => match stack.last_mut() {
-            Some(f) => {
-                f.remove_current = true;
-                f.any_removed = true;
-            }
-            None => edits.push((start, end, b"null".to_vec())),
-        },
-    }
-}
-
 /// Deletes removed members and the commas that separated them, keeping
 /// exactly one comma between consecutive kept members.
-fn remove_members(members: &[Member], edits: &mut Vec<(usize, usize, Vec<u8>)>) {
+fn remove_members(members: &[Member], edits: &mut Edits) {
     let mut seen_kept = false;
     for m in members {
         if m.removed {
-            edits.push((m.start, m.end, Vec::new()));
+            edits.push(m.start, m.end, b"");
             if let Some(c) = m.comma_before {
-                edits.push((c, c + 1, Vec::new()));
+                edits.push(c, c + 1, b"");
             }
         } else {
             if !seen_kept {
                 if let Some(c) = m.comma_before {
-                    edits.push((c, c + 1, Vec::new()));
+                    edits.push(c, c + 1, b"");
                 }
             }
             seen_kept = true;
@@ -590,8 +651,8 @@ fn visit_key(
     path: &[Seg],
     keys: &mut KeyTable,
     marks: &mut Marks,
-    visit: &mut dyn FnMut(&Visit, Scalar) -> Verdict,
-    edits: &mut Vec<(usize, usize, Vec<u8>)>,
+    visit: &mut Visitor,
+    edits: &mut Edits,
 ) {
     let Some(&Seg::Key {
         start,
@@ -611,11 +672,27 @@ fn visit_key(
         field: None,
         plain: !escaped && marks.none_in(input, start, end),
     };
-    match visit(&v, Scalar::Key(key_bytes(input, start, end, escaped), id)) {
+    let mark = edits.buf.len();
+    match visit(
+        &v,
+        Scalar::Key(key_bytes(input, start, end, escaped), id),
+        &mut edits.buf,
+    ) {
         // the key token, quotes included
-        Verdict::Replace(r) => edits.push((start - 1, end + 1, r)),
-        Verdict::Clean => keys.set_clean(id),
-        Verdict::Keep | Verdict::Remove => {}
+        Verdict::Written => edits.list.push(Edit {
+            start: start - 1,
+            end: end + 1,
+            rep: mark..edits.buf.len(),
+        }),
+        Verdict::Replace(r) => {
+            edits.buf.truncate(mark);
+            edits.push(start - 1, end + 1, &r);
+        }
+        Verdict::Clean => {
+            edits.buf.truncate(mark);
+            keys.set_clean(id)
+        }
+        Verdict::Keep | Verdict::Remove => edits.buf.truncate(mark),
     }
 }
 
@@ -750,15 +827,22 @@ pub fn unescape(raw: &[u8]) -> Vec<u8> {
 /// Encodes bytes as a JSON string literal (with quotes). Invalid UTF-8 is
 /// replaced so that the output is always valid JSON.
 pub fn quote(s: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(s.len() + 2);
+    quote_into(s, &mut out);
+    out
+}
+
+/// [`quote`] appended to `out`.
+pub fn quote_into(s: &[u8], out: &mut Vec<u8>) {
     if s.iter().all(|&c| (0x20..0x7f).contains(&c) && c != b'"' && c != b'\\') {
-        let mut out = Vec::with_capacity(s.len() + 2);
+        out.reserve(s.len() + 2);
         out.push(b'"');
         out.extend_from_slice(s);
         out.push(b'"');
-        return out;
+        return;
     }
     let s = String::from_utf8_lossy(s);
-    let mut out = Vec::with_capacity(s.len() + 2);
+    out.reserve(s.len() + 2);
     out.push(b'"');
     for ch in s.chars() {
         match ch {
@@ -775,7 +859,6 @@ pub fn quote(s: &[u8]) -> Vec<u8> {
         }
     }
     out.push(b'"');
-    out
 }
 
 #[cfg(test)]
@@ -793,7 +876,64 @@ mod tests {
             keys: false,
             reference: false,
         };
-        rewrite(input.as_bytes(), &opts, &no_fields, f).map(|o| o.map(|v| String::from_utf8_lossy(&v).into_owned()))
+        rewrite(input.as_bytes(), &opts, &no_fields, &mut |v, s, _| f(v, s))
+            .map(|o| o.map(|v| String::from_utf8_lossy(&v).into_owned()))
+    }
+
+    /// Replacements written into the shared buffer splice exactly as
+    /// `Replace` does; bytes a visitor wrote and then kept, removed or
+    /// cleaned are dropped; removed members still take their commas.
+    #[test]
+    fn written_replacements_splice_like_owned_ones() {
+        let doc = r#"{"a":"x","k":{"b":"y","c":[1,"x",{"x":"d"}]},"d":"drop","e":"y","f":2,"g":["drop","y"]}"#;
+        let verdict = |s: &Scalar| match s {
+            Scalar::Str(c) if &**c == b"x" => Some(quote(b"[X]")),
+            Scalar::Str(c) if &**c == b"y" => Some(quote(b"\"y\"")),
+            Scalar::Key(k, _) if &**k == b"x" => Some(quote(b"[KEY]")),
+            _ => None,
+        };
+        for keys in [false, true] {
+            let opts = Options {
+                max_depth: 64,
+                track_members: true,
+                keys,
+                reference: false,
+            };
+            let mut owned = |_: &Visit, s: Scalar, _: &mut Vec<u8>| match (&s, verdict(&s)) {
+                (_, Some(r)) => Verdict::Replace(r),
+                (Scalar::Str(c), None) if &**c == b"drop" => Verdict::Remove,
+                _ => Verdict::Keep,
+            };
+            let want = rewrite(doc.as_bytes(), &opts, &no_fields, &mut owned).unwrap().unwrap();
+            let mut written = |_: &Visit, s: Scalar, buf: &mut Vec<u8>| {
+                let r = verdict(&s);
+                match (&s, r) {
+                    (_, Some(r)) => {
+                        buf.extend_from_slice(&r);
+                        Verdict::Written
+                    }
+                    (Scalar::Str(c), None) if &**c == b"drop" => {
+                        buf.extend_from_slice(b"junk");
+                        Verdict::Remove
+                    }
+                    _ => {
+                        buf.extend_from_slice(b"junk");
+                        Verdict::Keep
+                    }
+                }
+            };
+            let got = rewrite(doc.as_bytes(), &opts, &no_fields, &mut written)
+                .unwrap()
+                .unwrap();
+            assert_eq!(String::from_utf8_lossy(&got), String::from_utf8_lossy(&want));
+            assert!(!got.windows(4).any(|w| w == b"junk"));
+            let v: serde_json::Value = serde_json::from_slice(&got).unwrap();
+            assert_eq!(v["a"], "[X]");
+            assert_eq!(v["e"], "\"y\"");
+            assert!(v.get("d").is_none());
+            assert_eq!(v["g"], serde_json::json!(["\"y\""]));
+            assert_eq!(keys, v["k"]["c"][2].get("[KEY]").is_some());
+        }
     }
 
     #[test]
@@ -981,7 +1121,7 @@ mod tests {
                 };
                 let mut seen = Vec::new();
                 let mut ids: Vec<(KeyId, Vec<u8>)> = Vec::new();
-                let r = rewrite(doc.as_bytes(), &opts, &classify, &mut |v, s| {
+                let r = rewrite(doc.as_bytes(), &opts, &classify, &mut |v, s, _| {
                     let val = match &s {
                         Scalar::Str(c) => c.to_vec(),
                         Scalar::Num(n) => n.to_vec(),

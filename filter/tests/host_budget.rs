@@ -80,9 +80,9 @@ fn ceiling(name: &str) -> Ceiling {
         "get_clean_16k" => c(6, 16 * 1024, 2, 1, Some(2730)),
         // + the audit record (route name, peer, cluster, request id read
         // for it), the time, the requests counter and one per finding kind
-        "dense_1k" => c(22, 2 * 1024, 2, 5, Some(700)),
-        "dense_16k" => c(22, 2 * 16 * 1024, 2, 5, Some(3750)),
-        "dense_256k" => c(22, 2 * 256 * 1024, 2, 5, Some(50700)),
+        "dense_1k" => c(22, 2 * 1024, 2, 5, Some(545)),
+        "dense_16k" => c(22, 2 * 16 * 1024, 2, 5, Some(810)),
+        "dense_256k" => c(22, 2 * 256 * 1024, 2, 5, Some(4450)),
         other => panic!("shape {other} has no ceiling: add one"),
     }
 }
