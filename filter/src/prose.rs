@@ -905,7 +905,28 @@ fn word_hash(w: &[u8]) -> u64 {
 /// from the US Census Bureau's 1990 first-name lists (public domain) and the
 /// given names of Faker's de_DE, fr_FR, es_ES, it_IT, nl_NL, pl_PL, pt_PT and
 /// en_GB locales (Faker 40.63.0, MIT licence); see that script.
-const FIRST_NAMES: &str = include_str!("../data/first_names.txt");
+/// The module holds it deflated (`first_names.txt.deflate`, written by
+/// `filter/data/deflate.py`: 15 KB instead of 37 KB; bench/SIZE.md), inflated
+/// once; empty if that fails, and then [`Prose::new`] refuses (fail closed).
+static FIRST_NAMES: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+    let mut text = String::new();
+    let deflated: &[u8] = include_bytes!("../data/first_names.txt.deflate");
+    match std::io::Read::read_to_string(&mut flate2::read::DeflateDecoder::new(deflated), &mut text) {
+        Ok(_) => text,
+        Err(_) => String::new(),
+    }
+});
+
+#[cfg(test)]
+mod first_names_deflated {
+    /// The embedded, deflated list is exactly `first_names.txt` (rerun
+    /// `python3 filter/data/deflate.py` after changing the list).
+    #[test]
+    fn first_names_deflated_is_the_list() {
+        assert_eq!(super::FIRST_NAMES.as_str(), include_str!("../data/first_names.txt"));
+        assert!(super::FIRST_NAMES.lines().count() > 5000);
+    }
+}
 
 impl Prose {
     /// Builds the cue tables. Infallible in practice (the patterns are
@@ -955,7 +976,11 @@ impl Prose {
             .kind(Some(AhoCorasickKind::DFA))
             .build(&pats)
             .ok()?;
-        let mut given: Vec<(&'static [u8], bool)> = FIRST_NAMES
+        let names: &'static str = FIRST_NAMES.as_str();
+        if names.is_empty() {
+            return None;
+        }
+        let mut given: Vec<(&'static [u8], bool)> = names
             .lines()
             .filter(|l| !l.is_empty())
             .map(|l| match l.strip_suffix('*') {
