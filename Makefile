@@ -14,7 +14,7 @@ RUN_CONFIG    := target/envoy-run.yaml
 # One version for the module, the CLI and the image: [workspace.package] in Cargo.toml
 VERSION       := $(shell sed -n '/^\[workspace.package\]/,/^\[/s/^version *= *"\(.*\)"/\1/p' Cargo.toml)
 
-.PHONY: help setup wasm-target envoy prometheus kube-tools wasm wasm-opt build test unit integration lint bench bench-wasm fuzz run image clean
+.PHONY: help setup wasm-target envoy prometheus kube-tools wasm wasm-opt build test unit integration lint bench bench-wasm bench-instr fuzz run image clean
 
 help: ## Show this help
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  \033[36m%-12s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -92,6 +92,16 @@ bench: wasm envoy ## Benchmarks -> BENCHMARKS.md + README figures: criterion (en
 	cargo bench -p piiguard --bench engine --no-run
 	taskset -c 1 cargo bench -p piiguard --bench engine
 	taskset -c 1 target/release/bench-e2e
+
+# Instructions per request of the whole Envoy process (the module's JIT code, Envoy and V8, libc), counted by
+# callgrind: deterministic, unlike CPU time on a shared machine. ~1.5 min per shape:variant pair. Never part of
+# `make test`. BENCH_INSTR_N requests counted per pair; BENCH_INSTR_PAIRS e.g. "dense1k:pii-redact clean16k:none".
+BENCH_INSTR_N ?= 50
+bench-instr: wasm envoy ## Envoy instructions per request per shape and variant (valgrind; bench/envoy-instr)
+	@command -v valgrind >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends valgrind >/dev/null; }
+	cargo build --release --target $(WASM_TARGET) -p empty-filter
+	cargo build --release -p bench-e2e
+	bash bench/envoy-instr/run.sh $(BENCH_INSTR_N) $(if $(BENCH_INSTR_PAIRS),"$(BENCH_INSTR_PAIRS)")
 
 # The engine inside V8 (node, as Envoy embeds it: TurboFan only) next to the same loop natively, per input;
 # the module is optimised like piiguard.wasm. BENCH_WASM_SIZE bytes per body. Needs node; never part of `make test`.

@@ -21,10 +21,14 @@
 //! BENCH_CONNS (8), BENCH_LAT_SECS per fixed-rate run (1.5),
 //! BENCH_NOTE (a line printed at the top, e.g. "trial run").
 //!
-//! Probe mode (to profile one shape, e.g. under `perf record -p`):
-//! `BENCH_PROBE=<shape>:<variant>[:secs]` starts only that variant's Envoy, prints its pid, runs one closed loop
-//! of the shape (`dense1k`, `clean16k`, `dense16k`, `dense256k`) and prints Envoy CPU µs per request; it writes
-//! no report. Variants: none, empty, naive, lua, pii-off, pii-allow, pii-redact.
+//! Single-purpose modes (none writes a report). Shapes: `dense1k`, `clean16k`, `dense16k`, `dense256k`;
+//! variants: none, empty, naive, lua, pii-off, pii-allow, pii-redact.
+//! - `BENCH_PROBE=<shape>:<variant>[:secs]` (to profile one shape, e.g. under `perf record -p`): starts only that
+//!   variant's Envoy, prints its pid, runs one closed loop of the shape, prints Envoy CPU µs per request.
+//! - `BENCH_UPSTREAM=1`: runs the upstream only and prints its port (`bench/envoy-instr.sh`).
+//! - `BENCH_CONFIG=<variant>` with `BENCH_UPSTREAM_PORT`: writes the variant's Envoy config, prints
+//!   `<path> <listener port> <admin port>`.
+//! - `BENCH_SEND=<shape>:<port>:<n>`: sends the shape's request n times on one connection.
 
 use integration_tests::{envoy_bin, repo_root, wasm_path, write_config};
 use std::collections::BTreeMap;
@@ -121,7 +125,8 @@ fn wasm_dir() -> PathBuf {
     repo_root().join("target/wasm32-wasip1/release")
 }
 
-fn start(v: V, up: u16) -> Result<Envoy, String> {
+/// Writes variant `v`'s Envoy config (upstream at port `up`): its path, listener port and admin port.
+fn config(v: V, up: u16) -> Result<(PathBuf, u16, u16), String> {
     let lua: serde_norway::Value = serde_norway::from_str(&format!(
         "name: envoy.filters.http.lua\ntyped_config:\n  \"@type\": type.googleapis.com/envoy.extensions.filters.http.lua.v3.Lua\n  default_source_code:\n    inline_string: {}\n",
         serde_json::to_string(LUA).map_err(|e| e.to_string())?
@@ -156,6 +161,11 @@ fn start(v: V, up: u16) -> Result<Envoy, String> {
             V::PiiOff | V::PiiAllow | V::PiiRedact => {}
         }
     });
+    Ok((path, port, admin))
+}
+
+fn start(v: V, up: u16) -> Result<Envoy, String> {
+    let (path, port, admin) = config(v, up)?;
     let child = Command::new("taskset")
         .args(["-c", "0"])
         .arg(envoy_bin())
@@ -882,13 +892,8 @@ fn main() {
     }
 }
 
-/// `BENCH_PROBE`: one variant, one shape, one closed loop (see the module doc).
-fn probe_run(cfg: &Cfg, up: u16, clean: &[u8]) -> Result<(), String> {
-    let spec = std::env::var("BENCH_PROBE").unwrap_or_default();
-    let mut it = spec.split(':');
-    let (shape, variant) = (it.next().unwrap_or(""), it.next().unwrap_or(""));
-    let secs: f64 = it.next().and_then(|s| s.parse().ok()).unwrap_or(cfg.secs);
-    let all = [
+fn variant_named(key: &str) -> Result<V, String> {
+    [
         V::None,
         V::Empty,
         V::Naive,
@@ -896,30 +901,88 @@ fn probe_run(cfg: &Cfg, up: u16, clean: &[u8]) -> Result<(), String> {
         V::PiiOff,
         V::PiiAllow,
         V::PiiRedact,
-    ];
-    let v = all
-        .into_iter()
-        .find(|v| v.key() == variant)
-        .ok_or_else(|| format!("BENCH_PROBE: unknown variant {variant:?}"))?;
-    let traffic = match shape {
+    ]
+    .into_iter()
+    .find(|v| v.key() == key)
+    .ok_or_else(|| format!("unknown variant {key:?}"))
+}
+
+fn shape_named(shape: &str, clean_len: usize) -> Result<Traffic, String> {
+    Ok(match shape {
         "dense1k" => post(&dense(1024, 0)),
         "dense16k" => post(&dense(16 * 1024, 0)),
         "dense256k" => post(&dense(256 * 1024, 0)),
         "clean16k" => Traffic {
             msg: b"GET /catalog HTTP/1.1\r\nhost: bench\r\naccept: application/json\r\n\r\n".to_vec(),
-            body_len: clean.len(),
+            body_len: clean_len,
             label: "GET clean".into(),
         },
-        _ => return Err(format!("BENCH_PROBE: unknown shape {shape:?}")),
-    };
-    let e = start(v, up)?;
-    let msg = Arc::new(traffic.msg.clone());
-    eprintln!("check: {}", check(&e, v, &traffic, None));
-    closed_loop(&e, &msg, cfg.conns, 0.5);
-    println!("envoy pid {}", e.pid);
-    let (cpu, rps, errs) = closed_loop(&e, &msg, cfg.conns, secs);
-    println!("{shape} {variant}: {cpu:.1} µs/req Envoy CPU, {rps:.0} req/s, {errs} errors");
-    Ok(())
+        _ => return Err(format!("unknown shape {shape:?}")),
+    })
+}
+
+/// The single-purpose modes (see the module doc): `BENCH_PROBE`, and for
+/// `bench/envoy-instr.sh` `BENCH_CONFIG`, `BENCH_UPSTREAM`, `BENCH_SEND`.
+/// `None` when no such variable is set.
+fn tool_mode(cfg: &Cfg, up: u16, clean: &[u8]) -> Option<Result<(), String>> {
+    let var = |k: &str| std::env::var(k).ok();
+    if let Some(spec) = var("BENCH_PROBE") {
+        let mut it = spec.split(':');
+        let (shape, variant) = (it.next().unwrap_or(""), it.next().unwrap_or(""));
+        let secs: f64 = it.next().and_then(|s| s.parse().ok()).unwrap_or(cfg.secs);
+        return Some((|| {
+            let v = variant_named(variant)?;
+            let traffic = shape_named(shape, clean.len())?;
+            let e = start(v, up)?;
+            let msg = Arc::new(traffic.msg.clone());
+            eprintln!("check: {}", check(&e, v, &traffic, None));
+            closed_loop(&e, &msg, cfg.conns, 0.5);
+            println!("envoy pid {}", e.pid);
+            let (cpu, rps, errs) = closed_loop(&e, &msg, cfg.conns, secs);
+            println!("{shape} {variant}: {cpu:.1} µs/req Envoy CPU, {rps:.0} req/s, {errs} errors");
+            Ok(())
+        })());
+    }
+    if let Some(variant) = var("BENCH_CONFIG") {
+        return Some((|| {
+            let up = std::env::var("BENCH_UPSTREAM_PORT")
+                .ok()
+                .and_then(|p| p.parse().ok())
+                .unwrap_or(up);
+            let (path, port, admin) = config(variant_named(&variant)?, up)?;
+            println!("{} {port} {admin}", path.display());
+            Ok(())
+        })());
+    }
+    if var("BENCH_UPSTREAM").is_some() {
+        println!("{up}");
+        loop {
+            std::thread::sleep(Duration::from_secs(3600));
+        }
+    }
+    if let Some(spec) = var("BENCH_SEND") {
+        let mut it = spec.split(':');
+        let shape = it.next().unwrap_or("");
+        let port: u16 = it.next().and_then(|p| p.parse().ok()).unwrap_or(0);
+        let n: u64 = it.next().and_then(|p| p.parse().ok()).unwrap_or(1);
+        return Some((|| {
+            let t = shape_named(shape, clean.len())?;
+            let mut c = Conn::new(port).map_err(|e| format!("connect {port}: {e}"))?;
+            let mut ok = 0;
+            for _ in 0..n {
+                if c.send(&t.msg).map_err(|e| format!("send: {e}"))?.status == 200 {
+                    ok += 1;
+                }
+            }
+            println!("{ok} of {n} answered 200");
+            if ok == n {
+                Ok(())
+            } else {
+                Err(format!("{} of {n} failed", n - ok))
+            }
+        })());
+    }
+    None
 }
 
 fn run() -> Result<(), String> {
@@ -934,6 +997,9 @@ fn run() -> Result<(), String> {
     let dense_resp = Arc::new(dense(1024, 5000));
     let clean = Arc::new(catalog(16 * 1024));
     let up = upstream(dense_resp.clone(), clean.clone())?;
+    if let Some(r) = tool_mode(&cfg, up, &clean) {
+        return r;
+    }
 
     for f in ["empty_filter.wasm", "naive_filter.wasm"] {
         if !wasm_dir().join(f).exists() {
@@ -949,9 +1015,6 @@ fn run() -> Result<(), String> {
         V::PiiAllow,
         V::PiiRedact,
     ];
-    if std::env::var("BENCH_PROBE").is_ok() {
-        return probe_run(&cfg, up, &clean);
-    }
     let mut envoys = BTreeMap::new();
     // A variant that cannot start is reported and left out; only the
     // no-filter reference is required.
