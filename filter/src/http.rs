@@ -226,8 +226,13 @@ fn is_hex(s: &str, lens: &[usize]) -> bool {
 
 /// `8-4-4-4-12` hex digits.
 pub fn is_uuid(s: &str) -> bool {
-    let p: Vec<&str> = s.split('-').collect();
-    p.len() == 5 && p.iter().zip([8, 4, 4, 4, 12]).all(|(g, n)| is_hex(g, &[n]))
+    // the groups' dashes at fixed places, hex digits elsewhere (no split, no allocation)
+    let b = s.as_bytes();
+    b.len() == 36
+        && b.iter().enumerate().all(|(i, &c)| match i {
+            8 | 13 | 18 | 23 => c == b'-',
+            _ => c.is_ascii_hexdigit(),
+        })
 }
 
 /// A redacted authority as a valid host name: `[PAYMENT_CARD].example.com`
@@ -420,6 +425,46 @@ mod tests {
 
     /// Every byte encodes as `%XX` (upper-case hex) unless unreserved, as
     /// the formatting it replaced did.
+    /// The fixed-place reading agrees with splitting at dashes.
+    #[test]
+    fn is_uuid_agrees_with_the_split_groups() {
+        fn split_groups(s: &str) -> bool {
+            let p: Vec<&str> = s.split('-').collect();
+            p.len() == 5 && p.iter().zip([8, 4, 4, 4, 12]).all(|(g, n)| is_hex(g, &[n]))
+        }
+        let uuid = "5f0c7c6e-2d7b-4f7e-9d6a-0d2b8f0e9a11";
+        assert!(is_uuid(uuid) && is_uuid(&uuid.to_ascii_uppercase()));
+        let alphabet = ['a', 'F', '0', '9', '-', 'g', ' ', 'é'];
+        let mut seed: u64 = 7;
+        let mut next = |n: usize| {
+            seed = seed
+                .wrapping_mul(6_364_136_223_846_793_005)
+                .wrapping_add(1_442_695_040_888_963_407);
+            (seed >> 33) as usize % n
+        };
+        let mut yes = 0;
+        for _ in 0..50_000 {
+            // a UUID with a few characters changed, dropped or added
+            let mut c: Vec<char> = uuid.chars().collect();
+            for _ in 0..next(3) {
+                match next(3) {
+                    0 => {
+                        let i = next(c.len());
+                        c[i] = alphabet[next(alphabet.len())];
+                    }
+                    1 => {
+                        c.remove(next(c.len()));
+                    }
+                    _ => c.insert(next(c.len() + 1), alphabet[next(alphabet.len())]),
+                }
+            }
+            let s: String = c.into_iter().collect();
+            assert_eq!(is_uuid(&s), split_groups(&s), "{s:?}");
+            yes += usize::from(split_groups(&s));
+        }
+        assert!(yes > 5_000 && yes < 45_000, "{yes}");
+    }
+
     #[test]
     fn percent_encode_every_byte() {
         let all: Vec<u8> = (0..=255u8).collect();
