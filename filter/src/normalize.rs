@@ -484,9 +484,14 @@ const JOIN_MAX_TOKEN: usize = 8;
 const JOIN_MAX_TOKENS: usize = 40;
 
 /// The separator at `i`: (its kind, its length). Kinds: `b' '` a single
-/// space or tab; otherwise the joiner byte (`:`, `|`, `*`, `/`, `\\`, `\n`,
-/// `;`, `~`, `+`, `=`, `#`, or 0xB7 for `•`, `·`, `∙`, `⋅`, `‧`), with
-/// optional spaces around it and `\r\n` as `\n`.
+/// space or tab; otherwise the joiner: an ASCII punctuation character
+/// (`:`, `|`, `*`, `/`, `\\`, `;`, `~`, `+`, `=`, `#`, `-`, `.`, `,`, `_`,
+/// brackets, quotes, ...), `\n` for a line break (`\r\n` and `\r` too),
+/// 0xB7 for a middle dot or bullet (`•`, `·`, `∙`, `⋅`, `‧`, `・`, `･`, ...),
+/// or the ASCII character a Unicode form of a bar, slash or comma stands
+/// for (`｜`, `∣`, `∕`, `、`, full-width punctuation); with optional spaces
+/// around it. [`weak`] kinds join only single characters.
+#[inline]
 fn separator_at(t: &[u8], i: usize) -> Option<(u8, usize)> {
     let mut j = i;
     while j < t.len() && j - i < 2 && matches!(t[j], b' ' | b'\t') {
@@ -495,12 +500,12 @@ fn separator_at(t: &[u8], i: usize) -> Option<(u8, usize)> {
     let lead = j - i;
     let (kind, len) = match t.get(j..) {
         Some([b'\r', b'\n', ..]) => (b'\n', 2),
-        Some([c @ (b':' | b'|' | b'*' | b'/' | b'\\' | b'\n' | b'\r' | b';' | b'~' | b'+' | b'=' | b'#'), ..]) => {
-            (if *c == b'\r' { b'\n' } else { *c }, 1)
-        }
-        // U+2022 bullet, U+2219 bullet operator, U+22C5 dot operator, U+2027 hyphenation point, U+00B7 middle dot
-        Some([0xE2, 0x80, 0xA2 | 0xA7, ..]) | Some([0xE2, 0x88, 0x99, ..]) | Some([0xE2, 0x8B, 0x85, ..]) => (0xB7, 3),
-        Some([0xC2, 0xB7, ..]) => (0xB7, 2),
+        Some([b'\r' | b'\n', ..]) => (b'\n', 1),
+        Some([c, ..]) if c.is_ascii_punctuation() => (*c, 1),
+        Some([c, ..]) if *c >= 0x80 => match unicode_separator(&t[j..]) {
+            Some(found) => found,
+            None => return (lead == 1).then_some((b' ', 1)),
+        },
         _ => {
             return (lead == 1).then_some((b' ', 1));
         }
@@ -512,6 +517,47 @@ fn separator_at(t: &[u8], i: usize) -> Option<(u8, usize)> {
         trail += 1;
     }
     Some((kind, k - i))
+}
+
+/// The separator kind of the (non-ASCII) character `s` starts with, and its
+/// length in bytes.
+#[cold]
+#[inline(never)]
+fn unicode_separator(s: &[u8]) -> Option<(u8, usize)> {
+    let len = char_len_at(s, 0);
+    let c = std::str::from_utf8(s.get(..len)?).ok()?.chars().next()? as u32;
+    let kind = match c {
+        // middle dots and bullets: U+00B7, Greek ano teleia, bullets, dot
+        // operators, hyphenation point, word separator and raised dots,
+        // katakana and half-width katakana middle dots, circles, runic and
+        // Aegean word separators, Latin sinological dot
+        0xB7 | 0x387 | 0x16EB | 0x1427 | 0x2022 | 0x2023 | 0x2027 | 0x2219 | 0x22C5 | 0x2981 | 0x25CF | 0x25E6
+        | 0x2E31 | 0x2E33 | 0x30FB | 0xA78F | 0xFF65 | 0x10101 => 0xB7,
+        // bars and slashes
+        0x1C0 | 0x2016 | 0x2223 | 0x2502 | 0x2758 | 0xFFE8 => b'|',
+        0x2044 | 0x2215 | 0x29F8 => b'/',
+        0x29F5 | 0xFE68 => b'\\',
+        // ideographic and other commas
+        0x3001 | 0xFE11 | 0xFF64 | 0x60C => b',',
+        // full-width ASCII punctuation (what `normalize` does not fold)
+        0xFF01..=0xFF5E => {
+            let a = (c - 0xFEE0) as u8;
+            if !a.is_ascii_punctuation() {
+                return None;
+            }
+            a
+        }
+        _ => return None,
+    };
+    Some((kind, len))
+}
+
+/// Separator kinds that join only single characters (`4 1 1 1 …`,
+/// `4-1-1-1…`, `4.1.1.1…`, `4,1,1…`, `4_1_1…`): between groups of digits
+/// they are read by the numeric pattern itself, or are ordinary text
+/// (sentences, dates, decimals, lists).
+fn weak(kind: u8) -> bool {
+    matches!(kind, b' ' | b'-' | b'.' | b',' | b'_')
 }
 
 /// Whether the tokens of a run have the grouping a value is written in:
@@ -554,6 +600,107 @@ fn push_line(out: &mut Option<Joined>, t: &[u8], a: usize, z: usize) {
     }
     o.text.extend_from_slice(&t[a..z]);
     o.map.extend((a..z).map(|k| k as u32));
+}
+
+/// Appends a run of tokens to the joined text as a line of its own, the
+/// way the detectors read a value: groups separated by one space, single
+/// characters joined.
+fn push_run(out: &mut Option<Joined>, t: &[u8], tokens: &[(usize, usize)]) {
+    let Some(&(first, _)) = tokens.first() else {
+        return;
+    };
+    let o = out.get_or_insert_with(|| Joined {
+        text: Vec::new(),
+        map: Vec::new(),
+    });
+    if !o.text.is_empty() {
+        o.text.push(b'\n');
+        o.map.push(first as u32);
+    }
+    let single = tokens.iter().all(|&(a, z)| z - a == 1);
+    for (n, &(a, z)) in tokens.iter().enumerate() {
+        if n > 0 && !single {
+            o.text.push(b' ');
+            o.map.push(a as u32);
+        }
+        o.text.extend_from_slice(&t[a..z]);
+        o.map.extend((a..z).map(|k| k as u32));
+    }
+}
+
+/// The values inside a run that is not one as a whole because words are
+/// joined to it by the same separator (`card|4111|1111|1111|1111|exp`, a
+/// label line, a card one digit per line, a text line): the sub-runs that
+/// have a value's shape ([`value_shaped`], 10 digits or more) between the
+/// words. Single characters: each maximal block of one-character tokens.
+/// Digit groups (cards, NIR): only between words or the ends of the run,
+/// never next to another group of 3 to 6 digits, so a row of numbers
+/// (`1234|4111|1111|1111|1111`) is still not cut into values (see the
+/// README: a card inside a longer run of digits is not looked for). IBANs:
+/// from two letters and two digits, to the length of that country's IBAN
+/// (the longest shaped sub-run for a country not known).
+fn values_in_run(t: &[u8], tokens: &[(usize, usize)], out: &mut Option<Joined>) {
+    let n = tokens.len();
+    let tok = |k: usize| &t[tokens[k].0..tokens[k].1];
+    let digits = |r: &[(usize, usize)]| -> usize {
+        r.iter()
+            .map(|&(a, z)| t[a..z].iter().filter(|c| c.is_ascii_digit()).count())
+            .sum()
+    };
+    let numeric = |k: usize| tok(k).iter().all(u8::is_ascii_digit);
+    let group = |k: usize| numeric(k) && (3..=6).contains(&tok(k).len());
+    let mut k = 0;
+    while k < n {
+        if tok(k).len() != 1 {
+            k += 1;
+            continue;
+        }
+        let b = k;
+        while k < n && tok(k).len() == 1 {
+            k += 1;
+        }
+        let r = &tokens[b..k];
+        if k - b < n && digits(r) >= JOIN_MIN_DIGITS && value_shaped(t, r) {
+            push_run(out, t, r);
+        }
+    }
+    for s in 0..n {
+        if numeric(s) && !(s > 0 && group(s - 1)) {
+            for l in [7, 5, 4, 3] {
+                let e = s + l;
+                if e > n || (e < n && group(e)) || (s == 0 && e == n) {
+                    continue;
+                }
+                let r = &tokens[s..e];
+                if digits(r) >= JOIN_MIN_DIGITS && value_shaped(t, r) {
+                    push_run(out, t, r);
+                    break;
+                }
+            }
+        }
+        let h = tok(s);
+        if h.len() == 4 && h[..2].iter().all(u8::is_ascii_alphabetic) && h[2..].iter().all(u8::is_ascii_digit) {
+            let want = crate::validate::iban_length(&h[..2].to_ascii_uppercase());
+            let mut total = 4;
+            let mut best = None;
+            for e in s + 2..=n {
+                total += tok(e - 1).len();
+                if total > 34 {
+                    break;
+                }
+                let r = &tokens[s..e];
+                if (s, e) != (0, n) && digits(r) >= JOIN_MIN_DIGITS && value_shaped(t, r) {
+                    best = Some(e);
+                    if want == Some(total) {
+                        break;
+                    }
+                }
+            }
+            if let Some(e) = best {
+                push_run(out, t, &tokens[s..e]);
+            }
+        }
+    }
 }
 
 /// Longest token searched for glued values (bounded work on long tokens).
@@ -607,9 +754,13 @@ fn glued_values(t: &[u8], start: usize, end: usize, out: &mut Option<Joined>) {
 /// with a group of 4 digits or 1 digit (the French NIR), or an IBAN whose
 /// first group is two letters and two digits. Every token of a run but the
 /// last is followed by a separator, and a token of more than one character
-/// is joined only by a separator other than a lone space or tab. So a run
-/// needs a one-digit token followed by a separator, or a four-character
-/// token ending in two digits followed by a separator other than a space.
+/// is joined only by a separator that is not [`weak`] (a space, `-`, `.`,
+/// `,`, `_`). So a run needs a one-digit token followed by a separator
+/// (when it is weak, by a one-character token and the same kind again: the
+/// run's first digit has nine more after it), or a four-character token
+/// ending in two digits followed by a separator that is not weak. The same
+/// holds for the values [`values_in_run`] finds inside a longer run: each
+/// is a sub-run of one of these shapes, with 10 digits or more.
 pub fn may_join_digit_groups(t: &[u8]) -> bool {
     let n = t.len();
     let mut digits = 0usize;
@@ -640,8 +791,17 @@ pub fn may_join_digit_groups(t: &[u8]) -> bool {
                 && t[i - 2].is_ascii_alphanumeric()
                 && t[i - 3].is_ascii_alphanumeric()
                 && (i == 3 || !t[i - 4].is_ascii_alphanumeric());
-            candidate = (one && separator_at(t, i + 1).is_some())
-                || (four && separator_at(t, i + 1).is_some_and(|(k, _)| k != b' '));
+            candidate = (one || four)
+                && match separator_at(t, i + 1) {
+                    // a weak separator joins only single characters: the next
+                    // token is one character, followed by the same kind
+                    Some((k, len)) if weak(k) => {
+                        let x = i + 1 + len;
+                        one && alnum(x) && !alnum(x + 1) && separator_at(t, x + 1).is_some_and(|(kk, _)| kk == k)
+                    }
+                    Some(_) => one || four,
+                    None => false,
+                };
         }
         i += 1;
     }
@@ -686,9 +846,9 @@ fn join_runs(t: &[u8]) -> Option<Joined> {
             while j < t.len() && t[j].is_ascii_alphanumeric() {
                 j += 1;
             }
-            // a space joins only single characters (`4 1 1 1 …`): spaced
-            // groups are read as they are
-            if j - st > JOIN_MAX_TOKEN || tokens.len() >= JOIN_MAX_TOKENS || (kind == Some(b' ') && j - st != 1) {
+            // a space, `-`, `.`, `,` or `_` joins only single characters
+            // (`4 1 1 1 …`, `4-1-1-1…`): groups are read as they are
+            if j - st > JOIN_MAX_TOKEN || tokens.len() >= JOIN_MAX_TOKENS || (kind.is_some_and(weak) && j - st != 1) {
                 break;
             }
             digits += t[st..j].iter().filter(|c| c.is_ascii_digit()).count();
@@ -696,7 +856,7 @@ fn join_runs(t: &[u8]) -> Option<Joined> {
             match separator_at(t, j) {
                 Some((k, len))
                     if kind.is_none_or(|kk| kk == k)
-                        && (k != b' ' || j - st == 1)
+                        && (!weak(k) || j - st == 1)
                         && t.get(j + len).is_some_and(u8::is_ascii_alphanumeric) =>
                 {
                     kind = Some(k);
@@ -721,23 +881,9 @@ fn join_runs(t: &[u8]) -> Option<Joined> {
             None => false,
         };
         if qualifies {
-            let o = out.get_or_insert_with(|| Joined {
-                text: Vec::new(),
-                map: Vec::new(),
-            });
-            if !o.text.is_empty() {
-                o.text.push(b'\n');
-                o.map.push(tokens[0].0 as u32);
-            }
-            let single = tokens.iter().all(|&(a, z)| z - a == 1);
-            for (n, &(a, z)) in tokens.iter().enumerate() {
-                if n > 0 && !single {
-                    o.text.push(b' ');
-                    o.map.push(a as u32);
-                }
-                o.text.extend_from_slice(&t[a..z]);
-                o.map.extend((a..z).map(|k| k as u32));
-            }
+            push_run(&mut out, t, &tokens);
+        } else if tokens.len() > 2 && digits >= JOIN_MIN_DIGITS {
+            values_in_run(t, &tokens, &mut out);
         }
         // A run that ends at a change of separator: its last token may
         // start the next one.
@@ -915,6 +1061,15 @@ mod tests {
             "1:84:12:76:451:089:46",
             "3782:822463:10005",
             "IBANDE89370400440532013000EUR",
+            "card|4111|1111|1111|1111|exp",
+            "card\n4\n1\n1\n1\n1\n1\n1\n1\n1\n1\n1\n1\n1\n1\n1\n1\nplease",
+            "iban:DE89:3704:0044:0532:0130:00:EUR",
+            "nir|1|84|12|76|451|089|46|x",
+            "4111\u{30fb}1111\u{30fb}1111\u{30fb}1111",
+            "4111'1111'1111'1111",
+            "4-1-1-1-1-1-1-1-1-1-1-1-1-1-1-1",
+            "card 4 . 1 . 1 . 1 . 1 . 1 . 1 . 1 . 1 . 1 . 1 . 1",
+            "x_4_1_1_1_1_1_1_1_1_1_1_1_1",
         ] {
             assert!(join_runs(s.as_bytes()).is_some(), "{s:?} is joined");
             assert!(may_join_digit_groups(s.as_bytes()), "{s:?} passes the gate");
@@ -991,19 +1146,37 @@ mod tests {
         "\u{a0}",
         "\u{2009}",
         "\u{ff14}",
+        "card",
+        "exp",
+        "'",
+        "^",
+        "&",
+        "\"",
+        "(",
+        " - ",
+        ", ",
+        " . ",
+        "\u{30fb}",
+        "\u{ff65}",
+        "\u{ff5c}",
+        "\u{3001}",
+        "\u{2215}",
     ];
 
     /// Groups of the runs generated below: card, IBAN and NIR groups,
     /// single characters, and groups of other lengths.
     const GROUPS: &[&str] = &[
         "4111", "1111", "0130", "0044", "0532", "3704", "00", "DE89", "GB82", "WEST", "822463", "10005", "3782", "1",
-        "84", "12", "76", "451", "089", "46", "7", "4", "a", "X", "123", "12345", "0958", "2A",
+        "84", "12", "76", "451", "089", "46", "7", "4", "a", "X", "123", "12345", "0958", "2A", "card", "exp", "ES91",
+        "EUR", "no", "3",
     ];
 
     /// Separators joined and not, ASCII and Unicode, with spaces around.
     const SEPARATORS: &[&str] = &[
         ":", "|", " | ", " :  ", "*", "/", "\\", ";", "~", "+", "=", "#", "\n", "\r\n", "\r", " ", "\t", "  ", "-",
-        ".", ",", "_", "\u{2022}", " \u{b7} ", "\u{2219}", "\u{22c5}", "\u{2027}", "\u{2028}", "\u{a0}", "  |  ",
+        ".", ",", "_", "\u{2022}", " \u{b7} ", "\u{2219}", "\u{22c5}", "\u{2027}", "\u{2028}", "\u{a0}", "  |  ", "'",
+        "^", "&", "\"", "(", "@", " - ", " . ", ", ", " _ ", "\u{30fb}", "\u{ff65}", "\u{ff5c}", "\u{3001}",
+        "\u{2215}", "\u{ff1b}",
     ];
 
     proptest::proptest! {

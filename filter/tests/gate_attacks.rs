@@ -350,23 +350,98 @@ fn broken_values_are_not_found() {
     }
 }
 
-/// Gaps (not the gates: the full pass misses them as well, before and
-/// after this session's gates): a card split by the katakana middle dot
-/// (U+30FB), which `normalize::separator_at` does not list, and one digit
-/// per token joined by `-` or `.` (`4-1-1-1…`), which the join does not read
-/// and the numeric pattern does not take.
+/// Were gaps (session 4 fixed them; the full pass missed them, not a
+/// gate): a card split by the katakana middle dot (U+30FB), which
+/// `normalize::separator_at` did not list, and one digit per token joined
+/// by `-` or `.` (`4-1-1-1…`), which the join did not read and the numeric
+/// pattern does not take. The class: every ASCII punctuation character and
+/// the Unicode dots, bars, slashes and commas between groups, and between
+/// single digits also the separators that join only single characters
+/// (space, `-`, `.`, `,`, `_`), with spaces around or not.
 #[test]
-#[ignore = "gap: separators the join does not read (U+30FB, one digit per '-' or '.')"]
 fn separator_gaps_are_found() {
     let mut rows = Vec::new();
-    let v = ["4111", "1111", "1111", "1111"].join("\u{30fb}");
-    rows.push((format!("card {v} ok"), "payment_card", v));
-    for sep in ["-", "."] {
-        let v = CARD.chars().map(String::from).collect::<Vec<_>>().join(sep);
+    let groups = |sep: &str| ["4111", "1111", "1111", "1111"].join(sep);
+    let singles = |sep: &str| CARD.chars().map(String::from).collect::<Vec<_>>().join(sep);
+    let iban = |sep: &str| ["DE89", "3704", "0044", "0532", "0130", "00"].join(sep);
+    for sep in [
+        "\u{30fb}",
+        "\u{ff65}",
+        "\u{387}",
+        "\u{2e31}",
+        "\u{2023}",
+        "\u{25cf}",
+        "\u{25e6}",
+        "\u{ff5c}",
+        "\u{2223}",
+        "\u{2502}",
+        "\u{2215}",
+        "\u{2044}",
+        "\u{ff0a}",
+        "\u{ff1b}",
+        "\u{ff3c}",
+        " \u{30fb} ",
+        "'",
+        "^",
+        "&",
+        "!",
+        "?",
+        "$",
+        "%",
+        "@",
+        "`",
+        "<",
+        ">",
+        "\"",
+        "(",
+        "]",
+        "{",
+        "}",
+        " ' ",
+        "\t^\t",
+    ] {
+        let v = groups(sep);
+        rows.push((format!("card {v} ok"), "payment_card", v.clone()));
+        rows.push((v.clone(), "payment_card", v));
+        let v = singles(sep);
         rows.push((format!("card {v}"), "payment_card", v));
+        let v = iban(sep);
+        rows.push((format!("iban {v}"), "iban", v));
+    }
+    for sep in [
+        "-", ".", ",", "_", " - ", " . ", ", ", "\u{3001}", "\u{ff0c}", "\u{2010}", "\u{2024}", "\u{ff0e}",
+    ] {
+        let v = singles(sep);
+        rows.push((format!("card {v}"), "payment_card", v.clone()));
+        rows.push((format!("{v} ok"), "payment_card", v.clone()));
+        rows.push((format!("card{sep}{v}{sep}ok"), "payment_card", v));
     }
     let m = misses(&rows);
-    assert!(m.is_empty(), "{}", m.join("\n"));
+    assert!(m.is_empty(), "{} of {}:\n{}", m.len(), rows.len(), m.join("\n"));
+}
+
+/// Single digits joined by `-`, `.`, `,` or `_` are read only as a whole
+/// value (10 to 34 characters with a check): dates, versions, decimals,
+/// OIDs and lists of small numbers stay what they are.
+#[test]
+fn single_digit_separators_leave_ordinary_text_alone() {
+    for t in [
+        "2024-01-05 12:30:00",
+        "version 1.2.3.4 build 5-6-7",
+        "scores 1,2,3,4,5,6,7,8,9 and 1-2-3-4-5-6-7-8-9",
+        "4-1-1-1-1-1-1-1-1-1-1-1-1-1-1-2",
+        "4.1.1.1.1.1.1.1.1.1.1.1.1.1.1.2",
+        "4_1_1_1_1_1_1_1_1_1_1_1_1_1_1_2",
+        "4,1,1,1,1,1,1,1,1,1,1,1,1,1,1,2",
+        "1-2-3-4-5-6-7-8-9-0-1-2-3-4-5-6-7-8-9-0-1-2-3-4-5-6-7-8-9-0-1-2-3-4-5-6",
+    ] {
+        let f = found(t);
+        assert!(
+            !f.iter()
+                .any(|x| x == "payment_card" || x == "iban" || x == "se_personnummer"),
+            "{t:?}: {f:?}"
+        );
+    }
 }
 
 /// Was a BYPASS (pre-session): the keyword gate opened only for values of
@@ -440,27 +515,76 @@ fn prose_cue_skip_misses_nothing_at_the_edges() {
     assert!(compared > 5000 && spans > 3000, "{compared} texts, {spans} spans");
 }
 
-/// BYPASS (pre-session, in `normalize::join_runs`, not a gate): a run of
-/// tokens joined by one separator is taken whole, so a word joined to the
-/// value by the same separator (`card|4111|1111|1111|1111`, a label line
-/// before a card written one digit per line) makes the run fail
-/// `value_shaped`, and the value inside it is never joined: the run is not
-/// split at the words around the digit groups.
+/// Was a BYPASS (pre-session, in `normalize::join_runs`, not a gate;
+/// fixed in session 4): a run of tokens joined by one separator was taken
+/// whole, so a word joined to the value by the same separator
+/// (`card|4111|1111|1111|1111`, a label line before a card written one
+/// digit per line) made the run fail `value_shaped`, and the value inside
+/// it was never joined. Now the values inside such a run are looked for
+/// between its words (`normalize::values_in_run`): words before, after and
+/// on both sides, several words, short numbers (an expiry) after the
+/// value, an IBAN of a country whose last group is full (`ES91…1332|EUR`),
+/// the 15- and 19-digit card groupings and the French NIR.
 #[test]
-#[ignore = "bypass: join_runs does not split a run at a word joined by the same separator"]
 fn values_joined_to_words_by_their_own_separator_are_found() {
     let mut rows = Vec::new();
-    for sep in ["|", ":", "\n", "\u{2022}", "/"] {
-        let v = ["4111", "1111", "1111", "1111"].join(sep);
+    let amex = "3782|822463|10005";
+    let nir = "1|84|12|76|451|089|46";
+    for sep in [
+        "|", ":", "\n", "\r\n", "\u{2022}", "/", ";", "*", " | ", "\u{30fb}", "'", "^",
+    ] {
+        let j = |groups: &[&str]| groups.join(sep);
+        let v = j(&["4111", "1111", "1111", "1111"]);
         rows.push((format!("card{sep}{v}{sep}exp"), "payment_card", v.clone()));
         rows.push((format!("{v}{sep}exp"), "payment_card", v.clone()));
+        rows.push((format!("card{sep}{v}"), "payment_card", v.clone()));
+        rows.push((
+            format!("my{sep}card{sep}is{sep}{v}{sep}exp{sep}12{sep}28"),
+            "payment_card",
+            v.clone(),
+        ));
+        rows.push((
+            format!("card{sep}{v}{sep}12{sep}28{sep}cvv{sep}123"),
+            "payment_card",
+            v.clone(),
+        ));
+        let v = j(&["4111", "1111", "1111", "1111", "003"]);
+        rows.push((format!("card{sep}{v}{sep}ok"), "payment_card", v));
+        let v = amex.replace('|', sep);
+        rows.push((format!("amex{sep}{v}{sep}exp"), "payment_card", v));
+        let v = nir.replace('|', sep);
+        rows.push((format!("nir{sep}{v}{sep}fin"), "fr_nir", v));
         let v = CARD.chars().map(String::from).collect::<Vec<_>>().join(sep);
-        rows.push((format!("card{sep}{v}{sep}please"), "payment_card", v));
-        let v = ["DE89", "3704", "0044", "0532", "0130", "00"].join(sep);
-        rows.push((format!("iban{sep}{v}"), "iban", v));
+        rows.push((format!("card{sep}{v}{sep}please"), "payment_card", v.clone()));
+        rows.push((format!("{v}{sep}please"), "payment_card", v.clone()));
+        rows.push((format!("card{sep}no{sep}{v}"), "payment_card", v));
+        let v = j(&["DE89", "3704", "0044", "0532", "0130", "00"]);
+        rows.push((format!("iban{sep}{v}"), "iban", v.clone()));
+        rows.push((format!("iban{sep}{v}{sep}EUR{sep}ok"), "iban", v.clone()));
+        rows.push((format!("{v}{sep}bank"), "iban", v));
+        let v = j(&["ES91", "2100", "0418", "4502", "0005", "1332"]);
+        rows.push((format!("iban{sep}{v}{sep}EUR"), "iban", v));
+        let v = j(&["GB82", "WEST", "1234", "5698", "7654", "32"]);
+        rows.push((format!("to{sep}{v}{sep}ref{sep}x"), "iban", v));
     }
     let m = misses(&rows);
     assert!(m.is_empty(), "{} of {}:\n{}", m.len(), rows.len(), m.join("\n"));
+}
+
+/// A card inside a longer row of digit groups joined by one separator is
+/// still not cut out of it (a row of numbers would hold one card in about
+/// 25 windows): only words and the ends of the run delimit a value.
+#[test]
+fn rows_of_digit_groups_are_not_cut_into_cards() {
+    for t in [
+        "1234|4111|1111|1111|1111",
+        "4111|1111|1111|1111|1234",
+        "row|1234|4111|1111|1111|1111|5678|end",
+        "4111:1111:1111:1111:4111:1111:1111:1111",
+    ] {
+        let f = found(t);
+        assert!(!f.iter().any(|x| x == "payment_card"), "{t:?}: {f:?}");
+    }
 }
 
 /// JSON walk shortcuts (per-document key memory, the escape gate that skips
