@@ -1130,9 +1130,10 @@ const C_MAC_SEP: u64 = 1 << 3;
 const C_ALPHA: u64 = 1 << 4;
 /// A byte [`crate::normalize::join_digit_groups`] needs one of to join
 /// anything: a capital (a glued IBAN's head), a space or tab, a joiner
-/// (`:|*/\\;~+=#`, a line break) or the lead byte of a bullet (`•`, `·`...).
-/// Clean identifiers (UUIDs, SKUs in lower case, dates with dashes) have
-/// none: the join pass is skipped (`tests::join_gate_is_sound`).
+/// (any ASCII punctuation, `-` and `.` included since one digit per `-` or
+/// `.` is joined; a line break) or a non-ASCII lead byte (bullets, `・`,
+/// Unicode bars and commas). Values of lower-case letters and digits only
+/// have none: the join pass is skipped (`tests::join_gate_is_sound`).
 const C_JOIN: u64 = 1 << 5;
 const CLASSES: u64 = (1 << 8) - 1;
 /// `J`: ends `eyJ`
@@ -1236,25 +1237,12 @@ impl Gate {
             if matches!(c, b':' | b'-' | b'.') {
                 m |= C_MAC_SEP;
             }
+            // (every ASCII punctuation and every non-ASCII lead byte: the
+            // join reads them all as separators, `normalize::separator_at`)
             if c.is_ascii_uppercase()
-                || matches!(
-                    c,
-                    b' ' | b'\t'
-                        | b':'
-                        | b'|'
-                        | b'*'
-                        | b'/'
-                        | b'\\'
-                        | b'\n'
-                        | b'\r'
-                        | b';'
-                        | b'~'
-                        | b'+'
-                        | b'='
-                        | b'#'
-                        | 0xC2
-                        | 0xE2
-                )
+                || c.is_ascii_punctuation()
+                || matches!(c, b' ' | b'\t' | b'\n' | b'\r')
+                || c >= 0xC0
             {
                 m |= C_JOIN;
             }
