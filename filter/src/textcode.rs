@@ -620,8 +620,40 @@ fn b64(c: u8) -> bool {
     B64[c as usize]
 }
 
-/// Shortest token read as base64 (12 bytes of text).
-pub const MIN_B64: usize = 16;
+/// Shortest token read as base64: 8 characters, 6 bytes of text, the
+/// shortest personal value a built-in detector takes that is worth
+/// encoding (an e-mail address with a domain, `a@b.co`; an IPv4 address
+/// has 7 bytes or more, a DNI 9). (A compressed IPv6 address such as `a::`
+/// is shorter, but is no one's personal data.) Tokens shorter than
+/// [`SHORT_B64`] are read only as text, under [`short_b64_text`].
+pub const MIN_B64: usize = 8;
+
+/// Tokens from [`MIN_B64`] to this length (12 bytes of text) are short:
+/// ordinary identifiers, codes and mixed-case words of that length are
+/// common, so they are decoded only when they can be base64 of text
+/// ([`short_b64_text`]); the engine then keeps the token only when a
+/// detector finds something in what it holds.
+pub const SHORT_B64: usize = 16;
+
+/// The conditions a short token (`core` without padding, under
+/// [`SHORT_B64`]) meets before it is decoded: a length base64 of text has
+/// (not 1 modulo 4), a letter (a number is not base64 of text), mixed case
+/// or digits (a plain word is not base64), one alphabet (standard or
+/// URL-safe, not both).
+fn short_b64_candidate(core: &[u8]) -> bool {
+    core.len() % 4 != 1
+        && core.iter().any(u8::is_ascii_alphabetic)
+        && !core.iter().all(|c| c.is_ascii_lowercase() || !c.is_ascii_alphabetic())
+        && !core.iter().all(|c| c.is_ascii_uppercase() || !c.is_ascii_alphabetic())
+        && !(core.iter().any(|&c| c == b'-' || c == b'_') && core.iter().any(|&c| c == b'+' || c == b'/'))
+}
+
+/// What a short token decodes to is read only when it is text without a
+/// single control character or replacement (a few random bytes pass the
+/// looser [`is_text`] too often).
+fn short_b64_text(dec: &[u8]) -> bool {
+    std::str::from_utf8(dec).is_ok_and(|s| !s.is_empty() && !s.chars().any(|c| c.is_control() || c == '\u{fffd}'))
+}
 
 /// Decodes a base64 token (standard or URL-safe, padded or not) when what it
 /// holds is text; `None` for binary data or anything that is not base64.
@@ -637,6 +669,9 @@ pub fn base64_text(tok: &[u8]) -> Option<Vec<u8>> {
     let core = t.strip_suffix(b"==").or_else(|| t.strip_suffix(b"=")).unwrap_or(t);
     if core.len() < MIN_B64 || core.len() % 4 == 1 || !core.iter().all(|&c| b64(c)) {
         return None;
+    }
+    if core.len() < SHORT_B64 {
+        return short_b64(core);
     }
     // mixed case or digits: a plain word is not base64
     if core.iter().all(|c| c.is_ascii_lowercase()) || core.iter().all(|c| c.is_ascii_uppercase()) {
@@ -662,7 +697,8 @@ pub fn base64_wrapped(tok: &[u8]) -> Option<Vec<u8>> {
     use base64::Engine as _;
     let t: Vec<u8> = tok.iter().copied().filter(|c| !c.is_ascii_whitespace()).collect();
     let core = t.strip_suffix(b"==").or_else(|| t.strip_suffix(b"=")).unwrap_or(&t);
-    if core.len() < MIN_B64 || core.len() % 4 == 1 || !core.iter().all(|&c| b64(c)) {
+    // (a short token holds no gzip member and too few wide characters)
+    if core.len() < SHORT_B64 || core.len() % 4 == 1 || !core.iter().all(|&c| b64(c)) {
         return None;
     }
     let url = core.iter().any(|&c| c == b'-' || c == b'_');
@@ -694,6 +730,9 @@ pub fn base64_readable(tok: &[u8]) -> Option<Vec<u8>> {
     if core.len() < MIN_B64 || core.len() % 4 == 1 || !core.iter().all(|&c| b64(c)) {
         return None;
     }
+    if core.len() < SHORT_B64 {
+        return short_b64(core);
+    }
     let url = core.iter().any(|&c| c == b'-' || c == b'_');
     if url && core.iter().any(|&c| c == b'+' || c == b'/') {
         return None;
@@ -715,6 +754,25 @@ pub fn base64_readable(tok: &[u8]) -> Option<Vec<u8>> {
         None => memchr::memchr(0, &out).is_some() && sniff_wide(&out).is_some(),
     };
     (out.starts_with(&[0x1f, 0x8b, 0x08]) || wide).then_some(out)
+}
+
+/// A short token (`core` without padding) decoded, when it is base64 of
+/// text ([`short_b64_candidate`], [`short_b64_text`]).
+fn short_b64(core: &[u8]) -> Option<Vec<u8>> {
+    use base64::Engine as _;
+    if !short_b64_candidate(core) {
+        return None;
+    }
+    let engine = if core.iter().any(|&c| c == b'-' || c == b'_') {
+        &base64::engine::general_purpose::URL_SAFE_NO_PAD
+    } else {
+        &base64::engine::general_purpose::STANDARD_NO_PAD
+    };
+    // (decoded on the stack: most short tokens are not text, and cost no allocation)
+    let mut buf = [0u8; SHORT_B64];
+    let n = engine.decode_slice(core, &mut buf).ok()?;
+    let out = buf.get(..n)?;
+    short_b64_text(out).then(|| out.to_vec())
 }
 
 /// Printable UTF-8 (or UTF-16 text): what a base64 token must decode to, to be read.
@@ -762,7 +820,7 @@ pub fn base64_tokens(b: &[u8]) -> Vec<(usize, usize)> {
                 _ => 0,
             };
             let full = *first_len.get_or_insert(len) == len;
-            if nl > 0 && full && len >= MIN_B64 && len % 4 == 0 && b.get(i + nl).is_some_and(|c| b64(*c)) {
+            if nl > 0 && full && len >= SHORT_B64 && len % 4 == 0 && b.get(i + nl).is_some_and(|c| b64(*c)) {
                 i += nl;
                 continue;
             }
@@ -772,8 +830,10 @@ pub fn base64_tokens(b: &[u8]) -> Vec<(usize, usize)> {
         while e < n && e - i < 2 && b[e] == b'=' {
             e += 1;
         }
-        // a token must stand alone: not the tail of a longer word
-        if s == 0 || !b64(b[s - 1]) {
+        // a token must stand alone: not the tail of a longer word; a short
+        // one must be able to hold text (`short_b64_candidate`, as the
+        // readers check it: skipped here without a call per word)
+        if (s == 0 || !b64(b[s - 1])) && (i - s >= SHORT_B64 || short_b64_candidate(&b[s..i])) {
             out.push((s, e));
         }
         i = e.max(i) + 1;
@@ -923,6 +983,44 @@ mod tests {
         assert_eq!(dec, b"a longer note, written to jane@example.com".to_vec());
     }
 
+    /// Tokens of 8 to 15 characters are read when they decode to text with
+    /// no control character; ordinary short tokens are not decoded.
+    #[test]
+    fn short_base64_values() {
+        use base64::Engine as _;
+        let std = &base64::engine::general_purpose::STANDARD;
+        let url = &base64::engine::general_purpose::URL_SAFE_NO_PAD;
+        for v in ["a@b.co", "jo@x.io", "12345678Z", "81.2.69.160", "jane@x.io"] {
+            for t in [std.encode(v), url.encode(v)] {
+                assert_eq!(base64_readable(t.as_bytes()).as_deref(), Some(v.as_bytes()), "{t}");
+                assert_eq!(base64_text(t.as_bytes()).as_deref(), Some(v.as_bytes()), "{t}");
+                let body = format!("x {t} y");
+                let toks = base64_tokens(body.as_bytes());
+                assert_eq!(toks.iter().map(|&(a, b)| &body[a..b]).collect::<Vec<_>>(), [t.as_str()]);
+            }
+        }
+        // 5 bytes (7 characters and padding) is below the floor
+        assert_eq!(base64_readable(std.encode("a@b.c").as_bytes()), None);
+        for t in [
+            "abcd1234",
+            "user1234",
+            "ABCD1234",
+            "12345678",
+            "deadbeef",
+            "JavaScript",
+            "iPhone12",
+            "SKU12345",
+            "a1B2c3D4",
+            "aGVs+G8_",
+            "abcdefghi",
+        ] {
+            assert_eq!(base64_readable(t.as_bytes()), None, "{t}");
+        }
+        // text with a control character is not read when short
+        assert_eq!(base64_readable(std.encode("a@b.co\u{1}").as_bytes()), None);
+        assert!(base64_readable(std.encode("a@b.co\u{1} and more text").as_bytes()).is_some());
+    }
+
     /// One decoding reads a token exactly as the text reading, then the
     /// wrapped (gzip, UTF-16/32) reading, would.
     #[test]
@@ -946,6 +1044,12 @@ mod tests {
             b"aGVsbG8gd29y\nbGQgaGVsbG8=".to_vec(),
             b"aGVs+G8gd29y_GQgaGVsbG8".to_vec(),
             b"short".to_vec(),
+            std.encode(b"a@b.co").into_bytes(),
+            url.encode(b"81.2.69.160").into_bytes(),
+            std.encode([0xffu8; 9]).into_bytes(),
+            std.encode(&gz[..9]).into_bytes(),
+            b"abcd1234".to_vec(),
+            b"JavaScript".to_vec(),
         ];
         toks.push(
             std.encode(b"plain text that is long enough")
