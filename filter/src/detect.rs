@@ -272,7 +272,7 @@ impl DetectorSet {
         // one per line, a space after every digit): scanned again joined,
         // keeping only detectors with check digits (`normalize::join_digit_groups`).
         // (a joined run has 10 digits: most values stop at the count)
-        let joined = if classes.digits >= crate::normalize::JOIN_MIN_DIGITS && classes.mask & C_JOIN != 0 {
+        let joined = if classes.digits >= crate::normalize::JOIN_MIN_DIGITS && may_join(hay, &classes) {
             crate::normalize::join_digit_groups(hay)
         } else {
             None
@@ -1129,12 +1129,23 @@ const C_COLON: u64 = 1 << 2;
 const C_MAC_SEP: u64 = 1 << 3;
 const C_ALPHA: u64 = 1 << 4;
 /// A byte [`crate::normalize::join_digit_groups`] needs one of to join
-/// anything: a capital (a glued IBAN's head), a space or tab, a joiner
-/// (any ASCII punctuation, `-` and `.` included since one digit per `-` or
-/// `.` is joined; a line break) or a non-ASCII lead byte (bullets, `・`,
+/// anything but single characters between `-`, `.`, `,` or `_`: a capital
+/// (a glued IBAN's head), a space or tab, a joiner (any other ASCII
+/// punctuation, a line break) or a non-ASCII lead byte (bullets, `・`,
 /// Unicode bars and commas). Values of lower-case letters and digits only
 /// have none: the join pass is skipped (`tests::join_gate_is_sound`).
 const C_JOIN: u64 = 1 << 5;
+/// `-`, `.`, `,` or `_`: separators that join only single characters
+/// (`4-1-1-1…`); without a [`C_JOIN`] byte, the join needs such a run
+/// (`normalize::may_join_weak_run`), which UUIDs, dates and decimals lack.
+const C_JOIN_WEAK: u64 = 1 << 6;
+
+/// Whether the join pass can find anything in `hay` (of classes `c`):
+/// a [`C_JOIN`] byte, or only weak separators and a run of single
+/// characters between them.
+fn may_join(hay: &[u8], c: &Classes) -> bool {
+    c.mask & C_JOIN != 0 || (c.mask & C_JOIN_WEAK != 0 && crate::normalize::may_join_weak_run(hay))
+}
 const CLASSES: u64 = (1 << 8) - 1;
 /// `J`: ends `eyJ`
 const T_EYJ: u64 = 1 << 8;
@@ -1238,8 +1249,11 @@ impl Gate {
                 m |= C_MAC_SEP;
             }
             // (every ASCII punctuation and every non-ASCII lead byte: the
-            // join reads them all as separators, `normalize::separator_at`)
-            if c.is_ascii_uppercase()
+            // join reads them all as separators, `normalize::separator_at`;
+            // those that join only single characters have their own class)
+            if matches!(c, b'-' | b'.' | b',' | b'_') {
+                m |= C_JOIN_WEAK;
+            } else if c.is_ascii_uppercase()
                 || c.is_ascii_punctuation()
                 || matches!(c, b' ' | b'\t' | b'\n' | b'\r')
                 || c >= 0xC0
@@ -2869,7 +2883,10 @@ mod tests {
             let norm = normalize(t.as_bytes());
             if crate::normalize::join_digit_groups(&norm.text).is_some() {
                 *joined += 1;
-                assert!(s.gate.classes(&norm.text).mask & C_JOIN != 0, "join gate drops {t:?}");
+                assert!(
+                    may_join(&norm.text, &s.gate.classes(&norm.text)),
+                    "join gate drops {t:?}"
+                );
             }
         };
         let mut joined = 0;

@@ -808,6 +808,27 @@ pub fn may_join_digit_groups(t: &[u8]) -> bool {
     candidate && digits >= JOIN_MIN_DIGITS
 }
 
+/// A necessary condition for [`join_digit_groups`] on a text whose only
+/// separators are [`weak`] ones (no capital, space, tab, line break, other
+/// punctuation or non-ASCII byte; the caller knows it from the byte
+/// classes): then only a run of single characters joined by one weak byte
+/// qualifies, so its first digit is a one-character token followed by that
+/// byte, one character and the same byte again. A few checks per `-`, `.`,
+/// `,` or `_` instead of [`may_join_digit_groups`]' walk over every digit
+/// (UUIDs, dates and decimals stop at the first check).
+pub fn may_join_weak_run(t: &[u8]) -> bool {
+    let alnum = |k: usize| t.get(k).is_some_and(u8::is_ascii_alphanumeric);
+    let at = |i: usize| {
+        i >= 1
+            && t[i - 1].is_ascii_digit()
+            && (i < 2 || !alnum(i - 2))
+            && alnum(i + 1)
+            && !alnum(i + 2)
+            && t.get(i + 2) == Some(&t[i])
+    };
+    memchr::memchr3_iter(b'-', b'.', b'_', t).any(at) || memchr::memchr_iter(b',', t).any(at)
+}
+
 /// See [`Joined`]. `None` when no run qualifies (the common case, found
 /// without allocating).
 pub fn join_digit_groups(t: &[u8]) -> Option<Joined> {
@@ -1218,6 +1239,21 @@ mod tests {
             for t in [s.as_bytes(), &n.text[..]] {
                 proptest::prop_assert!(may_join_digit_groups(t) || join_runs(t).is_none(), "gate drops {:?}", s);
             }
+        }
+
+        /// [`may_join_weak_run`] is sound on texts whose only separators
+        /// are weak ones (lower-case letters, digits, `-`, `.`, `,`, `_`):
+        /// whatever the full pass joins there passes it.
+        #[test]
+        fn weak_run_gate_is_sound(
+            parts in proptest::collection::vec(0..12usize, 1..80),
+            sep in 0..4usize,
+        ) {
+            const P: &[&str] = &["0", "1", "4", "9", "a", "x", "12", "ab", "4111", "-", ".", "_"];
+            let w = ["-", ".", ",", "_"][sep];
+            let s: String = parts.iter().map(|&i| if P[i] == "-" { w } else { P[i] }).collect();
+            let t = s.as_bytes();
+            proptest::prop_assert!(may_join_weak_run(t) || join_runs(t).is_none(), "weak gate drops {:?}", s);
         }
 
         /// The same over single characters (`4 1 1 …`, `4•1•1…`) joined

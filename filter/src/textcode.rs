@@ -644,12 +644,50 @@ pub const SHORT_B64: usize = 16;
 /// DNIs, of SSNs and of runs of digits encode without a lower-case
 /// letter), so a token needs no lower-case letter.
 fn short_b64_candidate(core: &[u8]) -> bool {
+    // one pass: what the bytes are, or-ed ([`SHORT_CLASS`])
+    let seen = core.iter().fold(0u8, |m, &c| m | SHORT_CLASS[c as usize]);
     core.len() % 4 != 1
-        && core.iter().any(u8::is_ascii_alphabetic)
-        && !core.iter().all(u8::is_ascii_lowercase)
-        && !core.iter().all(u8::is_ascii_uppercase)
-        && !(core.iter().any(|&c| c == b'-' || c == b'_') && core.iter().any(|&c| c == b'+' || c == b'/'))
+        && seen & S_ALPHA != 0
+        && seen & S_NOT_LOWER != 0
+        && seen & S_NOT_UPPER != 0
+        && seen & (S_URL | S_STD) != S_URL | S_STD
 }
+
+const S_ALPHA: u8 = 1;
+const S_NOT_LOWER: u8 = 2;
+const S_NOT_UPPER: u8 = 4;
+const S_URL: u8 = 8;
+const S_STD: u8 = 16;
+
+/// Per byte, for [`short_b64_candidate`]: a letter, not a lower-case
+/// letter, not a capital, a URL-safe (`-`, `_`) or a standard (`+`, `/`)
+/// character.
+static SHORT_CLASS: [u8; 256] = {
+    let mut t = [0u8; 256];
+    let mut c = 0;
+    while c < 256 {
+        let b = c as u8;
+        let mut m = 0;
+        if b.is_ascii_alphabetic() {
+            m |= S_ALPHA;
+        }
+        if !b.is_ascii_lowercase() {
+            m |= S_NOT_LOWER;
+        }
+        if !b.is_ascii_uppercase() {
+            m |= S_NOT_UPPER;
+        }
+        if b == b'-' || b == b'_' {
+            m |= S_URL;
+        }
+        if b == b'+' || b == b'/' {
+            m |= S_STD;
+        }
+        t[c] = m;
+        c += 1;
+    }
+    t
+};
 
 /// What a short token decodes to is read only when it is text without a
 /// single control character or replacement (a few random bytes pass the
@@ -762,10 +800,10 @@ pub fn base64_readable(tok: &[u8]) -> Option<Vec<u8>> {
 /// A short token (`core` without padding) decoded, when it is base64 of
 /// text ([`short_b64_candidate`], [`short_b64_text`]).
 fn short_b64(core: &[u8]) -> Option<Vec<u8>> {
-    use base64::Engine as _;
     if !short_b64_candidate(core) {
         return None;
     }
+    use base64::Engine as _;
     let engine = if core.iter().any(|&c| c == b'-' || c == b'_') {
         &base64::engine::general_purpose::URL_SAFE_NO_PAD
     } else {
@@ -1033,6 +1071,75 @@ mod tests {
         // text with a control character is not read when short
         assert_eq!(base64_readable(std.encode("a@b.co\u{1}").as_bytes()), None);
         assert!(base64_readable(std.encode("a@b.co\u{1} and more text").as_bytes()).is_some());
+    }
+
+    /// The one-pass candidate check says what its definition says.
+    #[test]
+    fn short_candidate_is_its_definition() {
+        const CH: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/-_=.";
+        let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
+        for _ in 0..100_000 {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            let len = 8 + (x % 8) as usize;
+            let pick = |k: usize| CH[((x >> (k * 3 + 1)) % if k.is_multiple_of(3) { 68 } else { 26 }) as usize];
+            let core: Vec<u8> = (0..len).map(pick).collect();
+            let want = core.len() % 4 != 1
+                && core.iter().any(u8::is_ascii_alphabetic)
+                && !core.iter().all(u8::is_ascii_lowercase)
+                && !core.iter().all(u8::is_ascii_uppercase)
+                && !(core.iter().any(|&c| c == b'-' || c == b'_') && core.iter().any(|&c| c == b'+' || c == b'/'));
+            assert_eq!(short_b64_candidate(&core), want, "{}", String::from_utf8_lossy(&core));
+        }
+        for t in [
+            &b"ABCDEFGH"[..],
+            b"abcdefgh",
+            b"ABCD1234",
+            b"abcd1234",
+            b"12345678",
+            b"aB+-cdef",
+            b"aB+/cdef",
+        ] {
+            let mixed = !t.iter().all(u8::is_ascii_lowercase) && !t.iter().all(u8::is_ascii_uppercase);
+            let one_alphabet = !(t.contains(&b'+') && t.contains(&b'-'));
+            let want = t.iter().any(u8::is_ascii_alphabetic) && mixed && one_alphabet;
+            assert_eq!(short_b64_candidate(t), want, "{}", String::from_utf8_lossy(t));
+        }
+    }
+
+    /// Short tokens decode as the base64 crate decodes them and are read
+    /// when that is text without a control character, on tokens of 8 to 15
+    /// characters drawn from both alphabets and some others.
+    #[test]
+    fn short_decoder_agrees() {
+        use base64::Engine as _;
+        const CH: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/-_=.";
+        let mut x: u64 = 0x2545_f491_4f6c_dd1d;
+        let (mut both, mut none) = (0, 0);
+        for _ in 0..200_000 {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            let len = 8 + (x % 8) as usize;
+            let core: Vec<u8> = (0..len).map(|k| CH[((x >> (k * 4 + 3)) % 64) as usize]).collect();
+            if !short_b64_candidate(&core) {
+                continue;
+            }
+            let engine = if core.iter().any(|&c| c == b'-' || c == b'_') {
+                &base64::engine::general_purpose::URL_SAFE_NO_PAD
+            } else {
+                &base64::engine::general_purpose::STANDARD_NO_PAD
+            };
+            let want = engine.decode(&core).ok().filter(|d| short_b64_text(d));
+            assert_eq!(short_b64(&core), want, "{}", String::from_utf8_lossy(&core));
+            if want.is_some() {
+                both += 1;
+            } else {
+                none += 1;
+            }
+        }
+        assert!(both > 100 && none > 1000, "{both} read, {none} not");
     }
 
     /// One decoding reads a token exactly as the text reading, then the
