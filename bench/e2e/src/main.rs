@@ -80,6 +80,17 @@ enum V {
 }
 
 impl V {
+    /// Every variant, in the order the report lists them.
+    const ALL: [V; 7] = [
+        V::None,
+        V::Empty,
+        V::Naive,
+        V::Lua,
+        V::PiiOff,
+        V::PiiAllow,
+        V::PiiRedact,
+    ];
+
     fn name(self) -> &'static str {
         match self {
             V::None => "no filter",
@@ -893,18 +904,10 @@ fn main() {
 }
 
 fn variant_named(key: &str) -> Result<V, String> {
-    [
-        V::None,
-        V::Empty,
-        V::Naive,
-        V::Lua,
-        V::PiiOff,
-        V::PiiAllow,
-        V::PiiRedact,
-    ]
-    .into_iter()
-    .find(|v| v.key() == key)
-    .ok_or_else(|| format!("unknown variant {key:?}"))
+    V::ALL
+        .into_iter()
+        .find(|v| v.key() == key)
+        .ok_or_else(|| format!("unknown variant {key:?}"))
 }
 
 fn shape_named(shape: &str, clean_len: usize) -> Result<Traffic, String> {
@@ -1006,15 +1009,7 @@ fn run() -> Result<(), String> {
             return Err(format!("{} missing: run `make bench`", wasm_dir().join(f).display()));
         }
     }
-    let all = [
-        V::None,
-        V::Empty,
-        V::Naive,
-        V::Lua,
-        V::PiiOff,
-        V::PiiAllow,
-        V::PiiRedact,
-    ];
+    let all = V::ALL;
     let mut envoys = BTreeMap::new();
     // A variant that cannot start is reported and left out; only the
     // no-filter reference is required.
