@@ -1265,6 +1265,11 @@ pub fn check(l: &Loaded, o: &Observed) -> Vec<String> {
     errs
 }
 
+/// The engine benchmark's inputs (also built into the in-V8 benchmark module,
+/// which has no `testing` feature, hence the file lives under `benches/`).
+#[path = "../benches/inputs.rs"]
+mod bench_inputs;
+
 /// The request shapes the fixed-cost guards (`filter/tests/host_budget.rs`)
 /// and the native profile (`filter/examples/profile_flow.rs`) both play:
 /// one policy, one request and one response each.
@@ -1307,41 +1312,11 @@ pub mod shapes {
     }
 
     /// A product catalog without personal data (SKUs, UUIDs, prices,
-    /// timestamps, words), about `size` bytes: the common clean response.
+    /// timestamps, words), about `size` bytes: the common clean response. The
+    /// same records as the engine benchmark's `json_catalog`, generated once
+    /// (`filter/benches/inputs.rs`).
     pub fn catalog(size: usize) -> Vec<u8> {
-        let words = [
-            "sturdy", "widget", "garden", "blue", "ships", "in", "a", "box", "for", "everyday", "use", "steel",
-        ];
-        let mut s = String::from("{\"items\":[");
-        let mut i: u64 = 0;
-        while s.len() < size.saturating_sub(300).max(100) {
-            if i > 0 {
-                s.push(',');
-            }
-            let x = i.wrapping_mul(0x9E37_79B9_7F4A_7C15);
-            s.push_str(&format!(
-                r#"{{"sku":"SKU-{:08}","id":"{:08x}-{:04x}-4{:03x}-a{:03x}-{:012x}","price":{}.{:02},"updated":"2026-11-{:02}T{:02}:{:02}:{:02}Z","stock":{},"title":"{} {} {}"}}"#,
-                x % 100_000_000,
-                (x >> 32) as u32,
-                (x >> 16) as u16,
-                x % 0xfff,
-                (x >> 8) % 0xfff,
-                x % 0xffff_ffff_ffff,
-                x % 500,
-                x % 100,
-                1 + i % 28,
-                i % 24,
-                i % 60,
-                (i * 7) % 60,
-                x % 1000,
-                words[(i % 12) as usize],
-                words[((i + 3) % 12) as usize],
-                words[((i + 7) % 12) as usize]
-            ));
-            i += 1;
-        }
-        s.push_str("]}");
-        s.into_bytes()
+        super::bench_inputs::catalog_json(size.saturating_sub(300).max(100))
     }
 
     /// The shapes, cheapest first (the names `make bench` uses too).
