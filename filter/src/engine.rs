@@ -647,7 +647,7 @@ impl Engine {
                 self.policy.detectors.scan(t, scratch, out)
             }
         };
-        let HitBufs { raw, hits } = bufs;
+        let HitBufs { raw, hits, toks } = bufs;
         raw.clear();
         hits.clear();
         scan(value, scratch, raw);
@@ -680,7 +680,8 @@ impl Engine {
         }
         let text: &[u8] = view.as_ref().map(|v| v.text.as_slice()).unwrap_or(value);
         if text.len() >= textcode::MIN_B64 {
-            for (s, e) in textcode::base64_tokens(text) {
+            textcode::base64_tokens_into(text, toks);
+            for &(s, e) in toks.iter() {
                 let Some(dec) = textcode::base64_readable(&text[s..e]) else {
                     continue;
                 };
@@ -1534,6 +1535,8 @@ enum Rendered {
 struct HitBufs {
     raw: Vec<RawMatch>,
     hits: Vec<Hit>,
+    /// a value's base64 tokens (`textcode::base64_tokens_into`)
+    toks: Vec<(usize, usize)>,
 }
 
 fn path_matches(rule: &[PathSeg], input: &[u8], path: &[Seg]) -> bool {
