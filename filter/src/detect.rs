@@ -1961,7 +1961,27 @@ enum IdWord {
     PtNif,
 }
 
-/// The identity-number word just before `at` (within 32 bytes), if any.
+/// The identity-number words, in the order they decide when several stand
+/// before a number (the first one listed wins).
+const ID_WORDS: [IdWord; 11] = [
+    IdWord::Itin,
+    IdWord::Ssn,
+    IdWord::Bsn,
+    IdWord::Nhs,
+    IdWord::Sin,
+    IdWord::Imei,
+    IdWord::Cpr,
+    IdWord::BeNn,
+    IdWord::AtSvnr,
+    IdWord::PtNif,
+    IdWord::Fnr,
+];
+
+/// The identity-number word just before `at` (within 32 bytes), if any: a
+/// whole word (`ssn`, `nhs`, ...) or a phrase anywhere in the window
+/// (`social security`, `personnummer`, ...). One pass over the window; it runs
+/// for every number candidate, so it reads each byte once rather than once
+/// per word (`keyword_before_reference` in the tests is the plain version).
 fn keyword_before(hay: &[u8], at: usize) -> Option<IdWord> {
     let from = at.saturating_sub(32);
     let mut buf = [0u8; 32];
@@ -1969,41 +1989,58 @@ fn keyword_before(hay: &[u8], at: usize) -> Option<IdWord> {
     w.copy_from_slice(&hay[from..at]);
     w.make_ascii_lowercase();
     let w: &[u8] = w;
-    let has = |k: &[u8]| memchr::memmem::find(w, k).is_some();
-    let word = |k: &[u8]| w.split(|c| !c.is_ascii_alphanumeric()).any(|t| t == k);
-    if word(b"itin") || has(b"individual taxpayer") {
-        Some(IdWord::Itin)
-    } else if word(b"ssn") || word(b"tin") || has(b"social security") || has(b"soc. sec") || has(b"soc sec") {
-        Some(IdWord::Ssn)
-    } else if word(b"bsn") || word(b"sofi") || has(b"burgerservice") {
-        Some(IdWord::Bsn)
-    } else if word(b"nhs") {
-        Some(IdWord::Nhs)
-    } else if word(b"sin") || has(b"social insurance") || has(b"assurance sociale") {
-        Some(IdWord::Sin)
-    } else if word(b"imei") {
-        Some(IdWord::Imei)
-    } else if word(b"cpr") || has(b"personnummer") || has(b"cpr-nr") {
-        Some(IdWord::Cpr)
-    } else if has(b"rijksregister")
-        || has(b"registre national")
-        || has(b"national number")
-        || has(b"num\xc3\xa9ro national")
-        || has(b"numero national")
-        || word(b"insz")
-        || word(b"niss")
-        || word(b"rrn")
-    {
-        Some(IdWord::BeNn)
-    } else if has(b"sozialversicherung") || word(b"svnr") || word(b"vsnr") || has(b"sv-nr") || has(b"sv-nummer") {
-        Some(IdWord::AtSvnr)
-    } else if word(b"nif") || word(b"nipc") || has(b"contribuinte") {
-        Some(IdWord::PtNif)
-    } else if has(b"fodselsnummer") || has(b"f\xc3\xb8dselsnummer") || word(b"fnr") || word(b"personnr") {
-        Some(IdWord::Fnr)
-    } else {
-        None
+    // one bit per ID_WORDS entry
+    let mut found = 0u16;
+    let bit = |id: IdWord| 1u16 << ID_WORDS.iter().position(|&x| x == id).unwrap_or(0);
+    for t in w.split(|c| !c.is_ascii_alphanumeric()) {
+        let id = match t {
+            b"itin" => IdWord::Itin,
+            b"ssn" | b"tin" => IdWord::Ssn,
+            b"bsn" | b"sofi" => IdWord::Bsn,
+            b"nhs" => IdWord::Nhs,
+            b"sin" => IdWord::Sin,
+            b"imei" => IdWord::Imei,
+            b"cpr" => IdWord::Cpr,
+            b"insz" | b"niss" | b"rrn" => IdWord::BeNn,
+            b"svnr" | b"vsnr" => IdWord::AtSvnr,
+            b"nif" | b"nipc" => IdWord::PtNif,
+            b"fnr" | b"personnr" => IdWord::Fnr,
+            _ => continue,
+        };
+        found |= bit(id);
     }
+    for i in 0..w.len() {
+        let phrases: &[(&[u8], IdWord)] = match w[i] {
+            b'i' => &[(b"individual taxpayer", IdWord::Itin)],
+            b's' => &[
+                (b"social security", IdWord::Ssn),
+                (b"soc. sec", IdWord::Ssn),
+                (b"soc sec", IdWord::Ssn),
+                (b"social insurance", IdWord::Sin),
+                (b"sozialversicherung", IdWord::AtSvnr),
+                (b"sv-nr", IdWord::AtSvnr),
+                (b"sv-nummer", IdWord::AtSvnr),
+            ],
+            b'b' => &[(b"burgerservice", IdWord::Bsn)],
+            b'a' => &[(b"assurance sociale", IdWord::Sin)],
+            b'p' => &[(b"personnummer", IdWord::Cpr)],
+            b'c' => &[(b"cpr-nr", IdWord::Cpr), (b"contribuinte", IdWord::PtNif)],
+            b'r' => &[(b"rijksregister", IdWord::BeNn), (b"registre national", IdWord::BeNn)],
+            b'n' => &[
+                (b"national number", IdWord::BeNn),
+                (b"num\xc3\xa9ro national", IdWord::BeNn),
+                (b"numero national", IdWord::BeNn),
+            ],
+            b'f' => &[(b"fodselsnummer", IdWord::Fnr), (b"f\xc3\xb8dselsnummer", IdWord::Fnr)],
+            _ => continue,
+        };
+        for &(k, id) in phrases {
+            if w[i..].starts_with(k) {
+                found |= bit(id);
+            }
+        }
+    }
+    ID_WORDS.get(found.trailing_zeros() as usize).copied()
 }
 
 /// The end of a phone number's extension written after it at `z`
@@ -2138,7 +2175,166 @@ fn phone_national(win: &[Group], d: &[u8], trunk_removed: bool) -> bool {
 
 #[cfg(test)]
 mod tests {
+    /// The plain version of `keyword_before`: one search per word.
+    fn keyword_before_reference(hay: &[u8], at: usize) -> Option<IdWord> {
+        let from = at.saturating_sub(32);
+        let mut buf = [0u8; 32];
+        let w = &mut buf[..at - from];
+        w.copy_from_slice(&hay[from..at]);
+        w.make_ascii_lowercase();
+        let w: &[u8] = w;
+        let has = |k: &[u8]| memchr::memmem::find(w, k).is_some();
+        let word = |k: &[u8]| w.split(|c| !c.is_ascii_alphanumeric()).any(|t| t == k);
+        if word(b"itin") || has(b"individual taxpayer") {
+            Some(IdWord::Itin)
+        } else if word(b"ssn") || word(b"tin") || has(b"social security") || has(b"soc. sec") || has(b"soc sec") {
+            Some(IdWord::Ssn)
+        } else if word(b"bsn") || word(b"sofi") || has(b"burgerservice") {
+            Some(IdWord::Bsn)
+        } else if word(b"nhs") {
+            Some(IdWord::Nhs)
+        } else if word(b"sin") || has(b"social insurance") || has(b"assurance sociale") {
+            Some(IdWord::Sin)
+        } else if word(b"imei") {
+            Some(IdWord::Imei)
+        } else if word(b"cpr") || has(b"personnummer") || has(b"cpr-nr") {
+            Some(IdWord::Cpr)
+        } else if has(b"rijksregister")
+            || has(b"registre national")
+            || has(b"national number")
+            || has(b"num\xc3\xa9ro national")
+            || has(b"numero national")
+            || word(b"insz")
+            || word(b"niss")
+            || word(b"rrn")
+        {
+            Some(IdWord::BeNn)
+        } else if has(b"sozialversicherung") || word(b"svnr") || word(b"vsnr") || has(b"sv-nr") || has(b"sv-nummer") {
+            Some(IdWord::AtSvnr)
+        } else if word(b"nif") || word(b"nipc") || has(b"contribuinte") {
+            Some(IdWord::PtNif)
+        } else if has(b"fodselsnummer") || has(b"f\xc3\xb8dselsnummer") || word(b"fnr") || word(b"personnr") {
+            Some(IdWord::Fnr)
+        } else {
+            None
+        }
+    }
     use super::*;
+
+    /// Every file under `dir`, read whole (the case tables and test corpora).
+    fn corpus_files(dir: &std::path::Path, out: &mut Vec<Vec<u8>>) {
+        let Ok(rd) = std::fs::read_dir(dir) else { return };
+        for e in rd.flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                corpus_files(&p, out);
+            } else if let Ok(b) = std::fs::read(&p) {
+                out.push(b);
+            }
+        }
+    }
+
+    #[test]
+    fn keyword_before_agrees_with_the_plain_version() {
+        let pieces: &[&str] = &[
+            "itin",
+            "individual taxpayer",
+            "ssn",
+            "tin",
+            "social security",
+            "soc. sec",
+            "soc sec",
+            "bsn",
+            "sofi",
+            "burgerservice",
+            "nhs",
+            "sin",
+            "social insurance",
+            "assurance sociale",
+            "imei",
+            "cpr",
+            "personnummer",
+            "cpr-nr",
+            "rijksregister",
+            "registre national",
+            "national number",
+            "numéro national",
+            "numero national",
+            "insz",
+            "niss",
+            "rrn",
+            "sozialversicherung",
+            "svnr",
+            "vsnr",
+            "sv-nr",
+            "sv-nummer",
+            "nif",
+            "nipc",
+            "contribuinte",
+            "fodselsnummer",
+            "fødselsnummer",
+            "fnr",
+            "personnr",
+            "SSN",
+            "Nhs",
+            "Social Security",
+            "FØDSELSNUMMER",
+            "x",
+            "7",
+            " ",
+            "-",
+            ":",
+            ".",
+            "é",
+            "\"",
+            "phone",
+            "card",
+            "number",
+            "social",
+            "sec",
+            "national",
+            "soc",
+            "sv",
+            "nr",
+        ];
+        let mut checked = 0usize;
+        // every position of the generated windows; in the corpora, where a
+        // number starts (where the scanner asks)
+        let mut same = |hay: &[u8], every: bool| {
+            for at in 0..=hay.len() {
+                if !every && !hay.get(at).is_some_and(u8::is_ascii_digit) {
+                    continue;
+                }
+                assert_eq!(
+                    keyword_before(hay, at),
+                    keyword_before_reference(hay, at),
+                    "{:?} at {at}",
+                    String::from_utf8_lossy(hay)
+                );
+                checked += 1;
+            }
+        };
+        let mut x = 0x2545_f491_4f6c_dd1du64;
+        for _ in 0..20_000 {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            let mut s = String::new();
+            for k in 0..(x % 7) {
+                s.push_str(pieces[((x >> (8 * k + 3)) % pieces.len() as u64) as usize]);
+            }
+            same(s.as_bytes(), true);
+        }
+        let mut files = Vec::new();
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests");
+        corpus_files(&root.join("cases"), &mut files);
+        corpus_files(&root.join("data"), &mut files);
+        assert!(files.len() > 10, "the case tables and corpora were not found");
+        for f in &files {
+            same(f, false);
+        }
+        assert!(checked > 200_000, "{checked}");
+    }
 
     /// The built-in detectors, compiled once per test thread (the
     /// property tests would otherwise compile them for every case).
