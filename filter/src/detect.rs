@@ -3,9 +3,12 @@
 
 use crate::normalize::normalize;
 use crate::validate as v;
-use regex_automata::meta::{self, Regex};
+use regex_automata::hybrid::{dfa, regex::Builder};
+use regex_automata::nfa::thompson::{self, WhichCaptures};
 use regex_automata::util::syntax;
-use regex_automata::{Anchored, Input, MatchKind};
+use regex_automata::{Anchored, Input, Match, MatchKind, PatternID};
+
+pub use regex_automata::hybrid::regex::{Cache, Regex};
 
 pub use crate::registry::{field_detector, Builtin, BUILTINS, CATEGORIES};
 
@@ -43,6 +46,8 @@ pub struct DetectorInfo {
 
 /// All detectors, compiled once and immutable.
 pub struct DetectorSet {
+    /// Every built-in pattern; also searched anchored at one pattern
+    /// (`Anchored::Pattern`) when a candidate of an earlier one fails.
     all: Regex,
     /// Every pattern but the numeric one (for restarts inside a run of digits).
     others: Regex,
@@ -52,7 +57,6 @@ pub struct DetectorSet {
     numeric_pid: usize,
     /// The prefilter's byte classes and keyword triggers ([`Gate`]).
     gate: Gate,
-    singles: Vec<Regex>,
     custom: Option<Regex>,
     customs: Vec<CustomDetector>,
     /// Names, addresses and dates of birth written in prose.
@@ -68,8 +72,14 @@ pub struct Scratch {
     digits: Vec<u8>,
     groups: Vec<Group>,
     alnum: Vec<u8>,
-    cache: Option<meta::Cache>,
-    others_cache: Option<meta::Cache>,
+    cache: Option<Cache>,
+    others_cache: Option<Cache>,
+    /// `all`'s anchored searches (their states kept apart from the
+    /// unanchored scan's, so they never crowd it out).
+    anchored_cache: Option<Cache>,
+    custom_cache: Option<Cache>,
+    /// A search reported an error (never expected: see [`find`]).
+    failed: bool,
     validations: u64,
     work: u64,
 }
@@ -85,8 +95,28 @@ impl Scratch {
     /// lazy DFA's states, cleared and rebuilt when they would outgrow
     /// [`DFA_CACHE_CAPACITY`]).
     pub fn dfa_cache_bytes(&self) -> usize {
-        let a = self.cache.as_ref().map_or(0, meta::Cache::memory_usage);
-        a.max(self.others_cache.as_ref().map_or(0, meta::Cache::memory_usage))
+        [
+            &self.cache,
+            &self.others_cache,
+            &self.anchored_cache,
+            &self.custom_cache,
+        ]
+        .iter()
+        .map(|c| c.as_ref().map_or(0, Cache::memory_usage))
+        .max()
+        .unwrap_or(0)
+    }
+
+    /// Whether a search failed since the last call (and clears the flag):
+    /// what was scanned meanwhile must not be taken as clean.
+    pub fn take_failed(&mut self) -> bool {
+        std::mem::take(&mut self.failed)
+    }
+
+    /// Records a failed search (tests of the fail-closed path).
+    #[cfg(any(test, feature = "testing"))]
+    pub fn fail_search(&mut self) {
+        self.failed = true;
     }
 }
 
@@ -133,23 +163,67 @@ pub struct BuildError(pub String);
 /// (`tests/dfa_cache.rs` checks ordinary bodies stay well inside it).
 pub const DFA_CACHE_CAPACITY: usize = 8 << 20;
 
-/// `prefilter`: off for the built-in patterns, whose only inner literals
-/// (`:`, `.`, `@`) JSON and prose are full of: every hit would cost a
-/// reverse search, where the plain lazy DFA reads each byte once.
-fn builder(prefilter: bool) -> meta::Builder {
+/// The regular expressions are lazy DFAs only (regex-automata's `hybrid`:
+/// a forward DFA finds where the leftmost-first match ends, a reverse one
+/// where it starts), with no fallback engine (the `meta` strategies and the
+/// PikeVM were ~200 KB of the module, bench/SIZE.md session 5). Their
+/// searches cannot fail ([`find`]): patterns are read byte by byte with
+/// Unicode off (so `\b` is ASCII; a Unicode word boundary, the lazy DFA's
+/// only reason to quit on a byte, is refused when the pattern is compiled),
+/// no quit byte is set, and the cache never gives up (when full it is
+/// cleared and rebuilt: slower on a hostile input, never wrong).
+///
+/// `per_pattern`: start states for each pattern (anchored searches of one
+/// pattern, `Anchored::Pattern`). No prefilter: the built-in patterns' only
+/// inner literals (`:`, `.`, `@`) are everywhere in JSON and prose, where
+/// the plain lazy DFA reads each byte once.
+fn builder(per_pattern: bool) -> Builder {
     let mut b = Regex::builder();
-    b.syntax(syntax::Config::new().unicode(false).utf8(false)).configure(
-        Regex::config()
-            .match_kind(MatchKind::LeftmostFirst)
-            .utf8_empty(false)
-            .auto_prefilter(prefilter)
-            // The built-in patterns' lazy DFA outgrows the default 2 MiB on
-            // clean JSON full of hex, UUIDs and SKUs: the cache was cleared
-            // and rebuilt on every body (catalog JSON: 1317 instructions per
-            // byte instead of 220, callgrind). It grows only as needed.
-            .hybrid_cache_capacity(DFA_CACHE_CAPACITY),
-    );
+    b.syntax(syntax::Config::new().unicode(false).utf8(false))
+        .thompson(
+            thompson::Config::new()
+                .utf8(false)
+                .which_captures(WhichCaptures::None)
+                .nfa_size_limit(Some(NFA_SIZE_LIMIT)),
+        )
+        .dfa(
+            dfa::Config::new()
+                .match_kind(MatchKind::LeftmostFirst)
+                .starts_for_each_pattern(per_pattern)
+                // The built-in patterns' lazy DFA outgrows the default 2 MiB on
+                // clean JSON full of hex, UUIDs and SKUs: the cache was cleared
+                // and rebuilt on every body (catalog JSON: 1317 instructions per
+                // byte instead of 220, callgrind). It grows only as needed.
+                .cache_capacity(DFA_CACHE_CAPACITY)
+                .minimum_cache_clear_count(None),
+        );
     b
+}
+
+/// Compiles `patterns` into one regular expression the way the scanner does
+/// ([`builder`]); `per_pattern` adds each pattern's own anchored start
+/// states. (Public for the tests that compare it with a second engine.)
+pub fn compile(patterns: &[&str], per_pattern: bool) -> Result<Regex, BuildError> {
+    builder(per_pattern)
+        .build_many(patterns)
+        .map_err(|e| BuildError(e.to_string()))
+}
+
+/// The compiled NFA's size limit (regex-automata's `meta` default).
+const NFA_SIZE_LIMIT: usize = 10 << 20;
+
+/// One search of `re`. An error (impossible by construction, see
+/// [`builder`]; `tests::searches_cannot_fail` checks the configuration) is
+/// recorded in `failed` and ends the search as if nothing followed: the
+/// engine then treats what it scanned as uninspectable (fail closed).
+fn find(re: &Regex, cache: &mut Cache, input: &Input<'_>, failed: &mut bool) -> Option<Match> {
+    match re.try_search(cache, input) {
+        Ok(m) => m,
+        Err(_) => {
+            *failed = true;
+            None
+        }
+    }
 }
 
 impl DetectorSet {
@@ -160,16 +234,8 @@ impl DetectorSet {
         let checks: Vec<Check> = scanners.iter().map(|s| s.check).collect();
         // the numeric runs are scanned last (`others` is every pattern before them)
         let numeric_pid = patterns.len().saturating_sub(1);
-        let all = builder(false)
-            .build_many(&patterns)
-            .map_err(|e| BuildError(e.to_string()))?;
-        let others = builder(false)
-            .build_many(&patterns[..numeric_pid])
-            .map_err(|e| BuildError(e.to_string()))?;
-        let mut singles = Vec::with_capacity(patterns.len());
-        for p in &patterns {
-            singles.push(builder(false).build(p).map_err(|e| BuildError(e.to_string()))?);
-        }
+        let all = compile(&patterns, true)?;
+        let others = compile(&patterns[..numeric_pid], false)?;
         let mut info: Vec<DetectorInfo> = BUILTINS
             .iter()
             .map(|(id, cat)| DetectorInfo {
@@ -190,7 +256,7 @@ impl DetectorSet {
         let custom = if pats.is_empty() {
             None
         } else {
-            Some(builder(true).build_many(&pats).map_err(|e| BuildError(e.to_string()))?)
+            Some(compile(&pats, false)?)
         };
         let enabled = vec![true; info.len()];
         Ok(DetectorSet {
@@ -199,7 +265,6 @@ impl DetectorSet {
             others,
             checks,
             numeric_pid,
-            singles,
             custom,
             customs,
             prose: crate::prose::Prose::new().ok_or_else(|| BuildError("prose cue automaton".into()))?,
@@ -242,7 +307,7 @@ impl DetectorSet {
 
     /// Checks one custom pattern alone (for precise config errors).
     pub fn check_pattern(pat: &str) -> Result<(), String> {
-        builder(true).build(pat).map(|_| ()).map_err(|e| e.to_string())
+        builder(false).build(pat).map(|_| ()).map_err(|e| e.to_string())
     }
 
     pub fn custom_base(&self) -> usize {
@@ -292,8 +357,9 @@ impl DetectorSet {
         }
         if let Some(re) = &self.custom {
             let mut pos = 0;
+            let cache = scratch.custom_cache.get_or_insert_with(|| re.create_cache());
             while pos <= hay.len() {
-                let Some(m) = re.search(&Input::new(hay).range(pos..)) else {
+                let Some(m) = find(re, cache, &Input::new(hay).range(pos..), &mut scratch.failed) else {
                     break;
                 };
                 let (s, e) = (m.start(), m.end());
@@ -372,7 +438,7 @@ impl DetectorSet {
         let mut memo = None;
         while pos < hay.len() {
             let cache = scratch.cache.get_or_insert_with(|| self.all.create_cache());
-            let Some(m) = self.all.search_with(cache, &Input::new(hay).range(pos..)) else {
+            let Some(m) = find(&self.all, cache, &Input::new(hay).range(pos..), &mut scratch.failed) else {
                 scratch.work += (hay.len() - pos) as u64;
                 break;
             };
@@ -409,8 +475,7 @@ impl DetectorSet {
         let mut run_end = (pid == self.numeric_pid).then_some(e);
         if !self.candidate(pid, hay, s, e, scratch, &mut rec) {
             for q in pid + 1..self.checks.len() {
-                let input = Input::new(hay).range(s..).anchored(Anchored::Yes);
-                if let Some(m2) = self.singles[q].search(&input) {
+                if let Some(m2) = self.anchored(q, hay, s, scratch) {
                     if m2.end() > m2.start() {
                         if q == self.numeric_pid {
                             run_end = Some(m2.end());
@@ -446,8 +511,7 @@ impl DetectorSet {
             };
             if !self.candidate(mpid, hay, ms, me, scratch, &mut rec2) {
                 for k in mpid + 1..self.numeric_pid {
-                    let input = Input::new(hay).range(ms..).anchored(Anchored::Yes);
-                    if let Some(m2) = self.singles[k].search(&input) {
+                    if let Some(m2) = self.anchored(k, hay, ms, scratch) {
                         if m2.end() > m2.start() && self.candidate(k, hay, m2.start(), m2.end(), scratch, &mut rec2) {
                             break;
                         }
@@ -466,6 +530,14 @@ impl DetectorSet {
         resume
     }
 
+    /// The match of pattern `pid` alone starting at `s`, if any.
+    fn anchored(&self, pid: usize, hay: &[u8], s: usize, scratch: &mut Scratch) -> Option<Match> {
+        let pid = PatternID::new(pid).ok()?;
+        let input = Input::new(hay).range(s..).anchored(Anchored::Pattern(pid));
+        let cache = scratch.anchored_cache.get_or_insert_with(|| self.all.create_cache());
+        find(&self.all, cache, &input, &mut scratch.failed)
+    }
+
     /// The leftmost match of a non-numeric pattern at or after `q`, remembered
     /// so that many restarts inside one long run of digits cost one search.
     fn next_other(
@@ -481,9 +553,7 @@ impl DetectorSet {
             }
         }
         let cache = scratch.others_cache.get_or_insert_with(|| self.others.create_cache());
-        let hit = self
-            .others
-            .search_with(cache, &Input::new(hay).range(q..))
+        let hit = find(&self.others, cache, &Input::new(hay).range(q..), &mut scratch.failed)
             .filter(|m| m.end() > m.start())
             .map(|m| (m.start(), m.end(), m.pattern().as_usize()));
         scratch.work += (hit.map_or(hay.len(), |h| h.1) - q) as u64;
@@ -3356,5 +3426,21 @@ mod tests {
         out.clear();
         s.scan(b"1234567812345678", &mut Scratch::default(), &mut out);
         assert!(out.is_empty());
+    }
+
+    /// A search error (here an anchored search of one pattern on a DFA
+    /// built without per-pattern starts) is recorded, never taken as "no
+    /// match" silently.
+    #[test]
+    fn a_failed_search_is_recorded() {
+        let re = compile(&["a", "b"], false).unwrap_or_else(|e| panic!("{e:?}"));
+        let mut cache = re.create_cache();
+        let mut failed = false;
+        let input = Input::new("xab").anchored(Anchored::Pattern(PatternID::ZERO));
+        assert_eq!(find(&re, &mut cache, &input, &mut failed), None);
+        assert!(failed);
+        let mut failed = false;
+        assert!(find(&re, &mut cache, &Input::new("xab"), &mut failed).is_some());
+        assert!(!failed);
     }
 }

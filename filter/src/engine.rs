@@ -259,6 +259,11 @@ impl Engine {
                 }
             }
         }
+        // a search failed (never expected: `detect::find`): not clean
+        if scratch.take_failed() {
+            insp.findings
+                .extend(self.uninspectable(route, "scan:headers".into()).inspection.findings);
+        }
         HeaderResult {
             inspection: insp,
             headers: out,
@@ -813,8 +818,25 @@ impl Engine {
     }
 
     /// Inspects a whole body (after its `Content-Encoding` is undone), with
-    /// the `grpc-encoding` of its gRPC messages when there is one.
+    /// the `grpc-encoding` of its gRPC messages when there is one. A failed
+    /// search (never expected: `detect::find`) makes it uninspectable.
     pub fn inspect_body_with(
+        &self,
+        route: &Route,
+        d: Direction,
+        content_type: Option<&str>,
+        grpc_encoding: Option<&str>,
+        body: &[u8],
+        scratch: &mut Scratch,
+    ) -> BodyResult {
+        let res = self.inspect_body_scanned(route, d, content_type, grpc_encoding, body, scratch);
+        if scratch.take_failed() {
+            return self.uninspectable(route, "scan".into());
+        }
+        res
+    }
+
+    fn inspect_body_scanned(
         &self,
         route: &Route,
         d: Direction,

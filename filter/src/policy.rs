@@ -5,8 +5,12 @@ use crate::config::{self, Action, Config, ConfigError, OnOversize, OnUninspectab
 use crate::detect::{self, DetectorSet, Validator, BUILTINS, CATEGORIES};
 use crate::fields::{self, FieldClass, FieldKind, Strength, Words};
 use crate::urlpath;
-use regex_automata::meta::Regex;
+use regex_automata::hybrid::dfa;
+use regex_automata::util::pool::Pool;
+use regex_automata::Input;
 use std::collections::BTreeSet;
+use std::panic::{RefUnwindSafe, UnwindSafe};
+use std::sync::Arc;
 
 /// Where a resolved action came from (for `explain` and the audit).
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -150,7 +154,63 @@ enum PathMatch {
         text: String,
         dir: bool,
     },
-    Regex(Regex),
+    Regex(PathRegex),
+}
+
+type CacheFn = Box<dyn Fn() -> dfa::Cache + Send + Sync + UnwindSafe + RefUnwindSafe>;
+
+/// A route's `path_regex`, anchored at both ends: only whether it matches is
+/// read, so a forward lazy DFA is enough (configured as the detectors' are,
+/// [`detect`]'s `builder`: no quit byte, a cache that never gives up), with
+/// a pool of caches because the policy is shared.
+pub struct PathRegex {
+    dfa: Arc<dfa::DFA>,
+    caches: Pool<dfa::Cache, CacheFn>,
+}
+
+impl std::fmt::Debug for PathRegex {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("PathRegex")
+    }
+}
+
+impl PathRegex {
+    fn new(rule: &str, ignore_case: bool) -> Result<PathRegex, String> {
+        use regex_automata::nfa::thompson::{self, WhichCaptures};
+        let dfa = dfa::Builder::new()
+            .syntax(
+                regex_automata::util::syntax::Config::new()
+                    .unicode(false)
+                    .utf8(false)
+                    .case_insensitive(ignore_case),
+            )
+            .thompson(
+                thompson::Config::new()
+                    .utf8(false)
+                    .which_captures(WhichCaptures::None)
+                    .nfa_size_limit(Some(10 << 20)),
+            )
+            .configure(dfa::Config::new().minimum_cache_clear_count(None))
+            .build(&format!("^(?:{rule})$"))
+            .map_err(|e| e.to_string())?;
+        let dfa = Arc::new(dfa);
+        let d = Arc::clone(&dfa);
+        let create: CacheFn = Box::new(move || d.create_cache());
+        Ok(PathRegex {
+            dfa,
+            caches: Pool::new(create),
+        })
+    }
+
+    /// Whether the rule matches `hay`. A search error (impossible by
+    /// construction, see above) counts as a match: the rule's route is
+    /// taken, never skipped for a later one the path did not choose.
+    pub fn is_match(&self, hay: &[u8]) -> bool {
+        let mut cache = self.caches.get();
+        self.dfa
+            .try_search_fwd(&mut cache, &Input::new(hay).earliest(true))
+            .map_or(true, |m| m.is_some())
+    }
 }
 
 /// The route a request resolves to.
@@ -688,20 +748,12 @@ fn compile_matcher(m: &config::MatchConfig, p: &str) -> Result<Matcher, ConfigEr
         let (text, dir) = urlpath::normalize_rule(pre);
         Some(PathMatch::Prefix { text: fold(text), dir })
     } else if let Some(r) = &m.path_regex {
-        let re = Regex::builder()
-            .syntax(
-                regex_automata::util::syntax::Config::new()
-                    .unicode(false)
-                    .utf8(false)
-                    .case_insensitive(m.ignore_case),
+        let re = PathRegex::new(r, m.ignore_case).map_err(|e| {
+            ConfigError::at(
+                format!("{p}.path_regex"),
+                format!("invalid regular expression: {}", first_line(&e)),
             )
-            .build(&format!("^(?:{r})$"))
-            .map_err(|e| {
-                ConfigError::at(
-                    format!("{p}.path_regex"),
-                    format!("invalid regular expression: {}", first_line(&e.to_string())),
-                )
-            })?;
+        })?;
         Some(PathMatch::Regex(re))
     } else {
         None
@@ -746,7 +798,7 @@ enum Mismatch {
 
 /// Whether `r` matches `path` with a `/` appended (a rule written for a
 /// directory matches it without its slash), on the stack for usual paths.
-fn regex_matches_dir(r: &Regex, path: &str) -> bool {
+fn regex_matches_dir(r: &PathRegex, path: &str) -> bool {
     let p = path.as_bytes();
     let mut buf = [0u8; 512];
     match buf.get_mut(..=p.len()) {
