@@ -57,6 +57,9 @@ pub trait Host {
     fn set_headers(&mut self, d: Direction, headers: &[(String, String)]) -> Result<(), HostError>;
     fn remove_header(&mut self, d: Direction, name: &str) -> Result<(), HostError>;
     fn set_header(&mut self, d: Direction, name: &str, value: &str) -> Result<(), HostError>;
+    /// The trailers that ended this direction's body (read in the trailers callback).
+    fn trailers(&self, d: Direction) -> Result<Vec<(String, String)>, HostError>;
+    fn set_trailers(&mut self, d: Direction, trailers: &[(String, String)]) -> Result<(), HostError>;
     /// The first `size` bytes of the buffered body (all of them, or an error).
     fn body(&self, d: Direction, size: usize) -> Result<Vec<u8>, HostError>;
     fn set_body(&mut self, d: Direction, size: usize, body: &[u8]) -> Result<(), HostError>;
@@ -464,6 +467,24 @@ impl Flow {
                 }
             }
         }
+        // Ranges: a client could fetch a response in pieces (`range:
+        // bytes=0-20`, then `21-40`) that each hold only a fragment of a
+        // value, none of which a detector can recognise, and join them.
+        // Where the response is read and may be redacted or blocked, the
+        // upstream gets no range: it answers whole, and whole is inspected.
+        let route = route_at(&engine, self.route, self.consent_alt);
+        let r = &route.response;
+        if r.body && (r.redacts || r.blocks) && !route.shadow {
+            let ranged = |k: &str| k.eq_ignore_ascii_case("range") || k.eq_ignore_ascii_case("if-range");
+            if headers.iter().any(|(k, _)| ranged(k)) {
+                for k in ["range", "if-range"] {
+                    if let Err(e) = host.remove_header(Direction::Request, k) {
+                        return self.host_error(host, Direction::Request, "remove_header", e);
+                    }
+                }
+                headers.retain(|(k, _)| !ranged(k));
+            }
+        }
         self.headers_phase(host, Direction::Request, headers, end_of_stream)
     }
 
@@ -657,11 +678,48 @@ impl Flow {
     }
 
     pub fn on_trailers(&mut self, host: &mut dyn Host, d: Direction) -> Step {
+        if let Some(step) = self.trailers_phase(host, d) {
+            return step;
+        }
         if let Some(step) = self.settled(d) {
             return step;
         }
         let size = self.side(d).last_size;
         self.decide_body(host, d, size)
+    }
+
+    /// Trailers are headers a client or upstream sends after the body (h2,
+    /// gRPC `grpc-message`, HTTP/1.1 chunked): read like headers wherever
+    /// this direction's headers were read, before the body is decided, and
+    /// redacted in place or blocked. `None`: go on to the body.
+    fn trailers_phase(&mut self, host: &mut dyn Host, d: Direction) -> Option<Step> {
+        if self.blocked || !self.side(d).seen {
+            return None;
+        }
+        let trailers = match host.trailers(d) {
+            Ok(t) => t,
+            Err(e) => return Some(self.host_error(host, d, "trailers", e)),
+        };
+        if trailers.is_empty() {
+            return None;
+        }
+        let engine = Rc::clone(&self.engine);
+        let route = route_at(&engine, self.route, self.consent_alt);
+        let res = match self.scratch.try_borrow_mut() {
+            Ok(mut s) => engine.inspect_headers(route, d, &trailers, &mut s),
+            Err(_) => engine.inspect_headers(route, d, &trailers, &mut Scratch::default()),
+        };
+        self.side(d).inspection.merge(res.inspection);
+        if self.side(d).inspection.decision(route.shadow) == Decision::Blocked {
+            self.block(host, d, route.block_status, "personal_data_blocked");
+            return Some(Step::Pause);
+        }
+        if let Some(t) = res.headers {
+            if let Err(e) = host.set_trailers(d, &t) {
+                return Some(self.host_error(host, d, "set_trailers", e));
+            }
+        }
+        None
     }
 
     fn oversize(&mut self, host: &mut dyn Host, d: Direction) -> Step {

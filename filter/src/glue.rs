@@ -156,6 +156,13 @@ fn headers_map(d: Direction) -> MapType {
     }
 }
 
+fn trailers_map(d: Direction) -> MapType {
+    match d {
+        Direction::Request => MapType::HttpRequestTrailers,
+        Direction::Response => MapType::HttpResponseTrailers,
+    }
+}
+
 fn body_buffer(d: Direction) -> BufferType {
     match d {
         Direction::Request => BufferType::HttpRequestBody,
@@ -208,6 +215,24 @@ impl Host for WasmHost {
 
     fn set_header(&mut self, d: Direction, name: &str, value: &str) -> Result<(), HostError> {
         hostcalls::set_map_value(headers_map(d), name, Some(value)).map_err(host_error)
+    }
+
+    fn trailers(&self, d: Direction) -> Result<Vec<(String, String)>, HostError> {
+        let m = hostcalls::get_map_bytes(trailers_map(d)).map_err(host_error)?;
+        Ok(m.into_iter()
+            .map(|(k, v)| {
+                let v = match String::from_utf8(v) {
+                    Ok(v) => v,
+                    Err(e) => String::from_utf8_lossy(e.as_bytes()).into_owned(),
+                };
+                (k, v)
+            })
+            .collect())
+    }
+
+    fn set_trailers(&mut self, d: Direction, trailers: &[(String, String)]) -> Result<(), HostError> {
+        let m: Vec<(&str, &str)> = trailers.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+        hostcalls::set_map(trailers_map(d), m).map_err(host_error)
     }
 
     fn count(&mut self, name: &str, delta: u64) {

@@ -25,6 +25,8 @@ pub enum Call {
     SetHeaders,
     RemoveHeader,
     SetHeader,
+    Trailers,
+    SetTrailers,
     Body,
     SetBody,
     SendReply,
@@ -218,6 +220,18 @@ impl Host for MemoryHost {
         let h = &mut self.message_mut(d).headers;
         h.retain(|(k, _)| !k.eq_ignore_ascii_case(name));
         h.push((name.to_string(), value.to_string()));
+        Ok(())
+    }
+
+    fn trailers(&self, d: Direction) -> Result<Vec<(String, String)>, HostError> {
+        let t = self.message(d).trailers.clone();
+        self.enter(Call::Trailers, header_bytes(&t))?;
+        Ok(t)
+    }
+
+    fn set_trailers(&mut self, d: Direction, trailers: &[(String, String)]) -> Result<(), HostError> {
+        self.enter(Call::SetTrailers, header_bytes(trailers))?;
+        self.message_mut(d).trailers = trailers.to_vec();
         Ok(())
     }
 
@@ -594,6 +608,10 @@ pub struct CaseResponse {
     /// Send the body in pieces of this many bytes (chunked encoding).
     #[serde(default)]
     pub chunk: Option<usize>,
+    /// Trailers after the body (the native runner only: the recording
+    /// upstream sends none).
+    #[serde(default)]
+    pub trailers: Headers,
 }
 
 impl Default for CaseResponse {
@@ -604,6 +622,7 @@ impl Default for CaseResponse {
             body: Some("ok".into()),
             body_base64: None,
             chunk: None,
+            trailers: Headers::default(),
         }
     }
 }
@@ -870,6 +889,7 @@ pub struct Answer {
     pub headers: Vec<(String, String)>,
     pub body: Vec<u8>,
     pub chunk: Option<usize>,
+    pub trailers: Vec<(String, String)>,
 }
 
 /// What a runner observed for one case, in one protocol.
@@ -894,6 +914,7 @@ pub fn upstream_response(l: &Loaded) -> Result<Answer, String> {
         headers: r.headers.pairs(),
         body: r.body()?,
         chunk: r.chunk,
+        trailers: r.trailers.pairs(),
     })
 }
 
@@ -907,6 +928,7 @@ pub fn run_native(l: &Loaded, engine: &Rc<Engine>) -> Result<(Observed, MemoryHo
         headers: rh,
         body: rbody,
         chunk: rchunk,
+        trailers: rtrailers,
     } = upstream_response(l)?;
     let mut host = MemoryHost::new()
         .with_property(&["request", "id"], l.request_id.as_bytes())
@@ -923,7 +945,9 @@ pub fn run_native(l: &Loaded, engine: &Rc<Engine>) -> Result<(Observed, MemoryHo
                 h.push(("content-length".into(), rbody.len().to_string()));
             }
         }
-        Sent::new(h, &rbody, rchunk)
+        let mut s = Sent::new(h, &rbody, rchunk);
+        s.trailers = rtrailers.clone();
+        s
     };
     let ex = exchange(&mut f, &mut host, &req, &respond);
     if ex.client.stalled {
