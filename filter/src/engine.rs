@@ -1253,7 +1253,10 @@ impl Engine {
                 at = p.head_end;
                 changed = true;
             }
-            let content = &body[p.body_start..p.body_end];
+            // read as the receiver decodes it (quoted-printable, base64 parts)
+            let raw = &body[p.body_start..p.body_end];
+            let decoded = crate::multipart::transfer_decode(p.transfer.as_deref(), raw);
+            let content: &[u8] = decoded.as_deref().unwrap_or(raw);
             if p.filename
                 && !crate::multipart::readable_file(p.content_type.as_deref())
                 && !crate::multipart::sniff_text(content)
@@ -1271,9 +1274,15 @@ impl Engine {
                 let mut sub = Inspection::default();
                 let r = match self.scan_json_d(dp, content, &mut sub, scratch, 0) {
                     Ok(r) => r,
+                    // not JSON whatever its label (gzip, base64, text): read as any value is
                     Err(_) => {
                         sub = Inspection::default();
-                        self.scan_text(dp, content, &mut sub, scratch, false)
+                        let loc = format!("multipart:{}", safe_name(&name));
+                        match self.inspect_value_d(dp, content, None, &loc, &mut sub, scratch, 0, false) {
+                            ValueOutcome::Keep => None,
+                            ValueOutcome::Replace(v) => Some(v),
+                            ValueOutcome::Remove => Some(Vec::new()),
+                        }
                     }
                 };
                 insp.merge(sub);
@@ -1296,6 +1305,11 @@ impl Engine {
                 }
             };
             if let Some(n) = new {
+                let n = if decoded.is_some() {
+                    crate::multipart::transfer_encode(p.transfer.as_deref(), &n)
+                } else {
+                    n
+                };
                 out.extend_from_slice(&body[at..p.body_start]);
                 out.extend_from_slice(&n);
                 at = p.body_end;

@@ -13,6 +13,8 @@ pub struct Part {
     pub name: Option<String>,
     pub filename: bool,
     pub content_type: Option<String>,
+    /// `Content-Transfer-Encoding` the part declares (lower-case), if any.
+    pub transfer: Option<String>,
 }
 
 #[derive(Debug, PartialEq, Eq)]
@@ -77,6 +79,7 @@ pub fn parse(body: &[u8], boundary: &str) -> Result<Vec<Part>, Malformed> {
             name: None,
             filename: false,
             content_type: None,
+            transfer: None,
         };
         for line in headers.split(|c| *c == b'\n') {
             let line = String::from_utf8_lossy(line);
@@ -96,11 +99,108 @@ pub fn parse(body: &[u8], boundary: &str) -> Result<Vec<Part>, Malformed> {
                 }
             } else if k.trim().eq_ignore_ascii_case("content-type") {
                 part.content_type = Some(v.trim().to_string());
+            } else if k.trim().eq_ignore_ascii_case("content-transfer-encoding") {
+                part.transfer = Some(v.trim().to_ascii_lowercase());
             }
         }
         parts.push(part);
         pos = body_end + 2;
     }
+}
+
+/// A part's content as a receiver that honours its `Content-Transfer-Encoding`
+/// reads it (Go's `mime/multipart` decodes quoted-printable by itself; mail
+/// and MIME libraries decode base64 too). `None`: no such encoding (`7bit`,
+/// `8bit`, `binary`, none, or one no receiver decodes).
+pub fn transfer_decode(transfer: Option<&str>, content: &[u8]) -> Option<Vec<u8>> {
+    match transfer? {
+        "quoted-printable" => Some(qp_decode(content)),
+        "base64" => {
+            use base64::Engine as _;
+            // decoders of MIME base64 skip line breaks and other white space
+            let clean: Vec<u8> = content.iter().copied().filter(|c| !c.is_ascii_whitespace()).collect();
+            let t = clean
+                .strip_suffix(b"==")
+                .or_else(|| clean.strip_suffix(b"="))
+                .unwrap_or(&clean);
+            base64::engine::general_purpose::STANDARD_NO_PAD
+                .decode(t)
+                .or_else(|_| base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(t))
+                .ok()
+        }
+        _ => None,
+    }
+}
+
+/// Encodes a rewritten part back in its transfer encoding.
+pub fn transfer_encode(transfer: Option<&str>, bytes: &[u8]) -> Vec<u8> {
+    match transfer {
+        Some("base64") => {
+            use base64::Engine as _;
+            let b = base64::engine::general_purpose::STANDARD.encode(bytes).into_bytes();
+            let mut out = Vec::with_capacity(b.len() + b.len() / 38);
+            for (i, line) in b.chunks(76).enumerate() {
+                if i > 0 {
+                    out.extend_from_slice(b"\r\n");
+                }
+                out.extend_from_slice(line);
+            }
+            out
+        }
+        Some("quoted-printable") => {
+            let mut out = Vec::with_capacity(bytes.len());
+            let mut col = 0;
+            for &c in bytes {
+                let lit = (c.is_ascii_graphic() && c != b'=') || c == b' ';
+                let w = if lit { 1 } else { 3 };
+                if col + w > 75 {
+                    out.extend_from_slice(b"=\r\n");
+                    col = 0;
+                }
+                if lit {
+                    out.push(c);
+                } else {
+                    out.extend_from_slice(format!("={c:02X}").as_bytes());
+                }
+                col += w;
+            }
+            out
+        }
+        _ => bytes.to_vec(),
+    }
+}
+
+/// Quoted-printable (RFC 2045 6.7), leniently: `=XX` in either case, soft
+/// line breaks (`=` at the end of a line) removed, anything else kept.
+fn qp_decode(b: &[u8]) -> Vec<u8> {
+    let hex = |c: u8| (c as char).to_digit(16).map(|d| d as u8);
+    let mut out = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while i < b.len() {
+        if b[i] == b'=' {
+            if let (Some(h), Some(l)) = (b.get(i + 1).and_then(|c| hex(*c)), b.get(i + 2).and_then(|c| hex(*c))) {
+                out.push(h << 4 | l);
+                i += 3;
+                continue;
+            }
+            // soft line break: `=`, optional trailing white space, then CRLF or LF
+            let mut j = i + 1;
+            while b.get(j).is_some_and(|c| *c == b' ' || *c == b'\t') {
+                j += 1;
+            }
+            if b.get(j) == Some(&b'\r') && b.get(j + 1) == Some(&b'\n') {
+                i = j + 2;
+                continue;
+            }
+            if b.get(j) == Some(&b'\n') {
+                i = j + 1;
+                continue;
+            }
+        }
+        out.push(b[i]);
+        i += 1;
+    }
+    out
 }
 
 /// Whether a file part is read (text-like files) or left alone (binary).
@@ -140,6 +240,26 @@ pub fn sniff_text(content: &[u8]) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn transfer_encodings_round_trip() {
+        let text = "card 4111 1111 1111 1111 = jane@example.com\r\nline two \u{e9}".repeat(3);
+        for t in ["base64", "quoted-printable"] {
+            let enc = transfer_encode(Some(t), text.as_bytes());
+            assert!(enc.split(|c| *c == b'\n').all(|l| l.len() <= 77), "{t}: long line");
+            assert_eq!(transfer_decode(Some(t), &enc).as_deref(), Some(text.as_bytes()), "{t}");
+        }
+        assert_eq!(
+            transfer_decode(Some("quoted-printable"), b"a=3d=3Db=\r\nc= \nd").as_deref(),
+            Some(&b"a==bcd"[..])
+        );
+        assert_eq!(
+            transfer_decode(Some("base64"), b"aGVs\r\nbG8=").as_deref(),
+            Some(&b"hello"[..])
+        );
+        assert_eq!(transfer_decode(Some("8bit"), b"x"), None);
+        assert_eq!(transfer_decode(None, b"x"), None);
+    }
 
     #[test]
     fn parts_and_malformed() {

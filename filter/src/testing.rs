@@ -955,9 +955,11 @@ pub fn run_native(l: &Loaded, engine: &Rc<Engine>) -> Result<(Observed, MemoryHo
     }
     let upstream = ex.upstream.as_ref().map(|u| {
         let path = u.header(":path").unwrap_or("").to_string();
+        // trailers reach the receiver as header fields: checked with them
         let headers = u
             .headers
             .iter()
+            .chain(u.trailers.iter())
             .filter_map(|(k, v)| {
                 if k == ":authority" {
                     Some(("host".to_string(), v.clone()))
@@ -980,6 +982,7 @@ pub fn run_native(l: &Loaded, engine: &Rc<Engine>) -> Result<(Observed, MemoryHo
             .client
             .headers
             .iter()
+            .chain(ex.client.trailers.iter())
             .filter(|(k, _)| !k.starts_with(':'))
             .map(|(k, v)| (k.to_ascii_lowercase(), v.clone()))
             .collect(),
@@ -1074,9 +1077,24 @@ pub fn readings(b: &[u8]) -> String {
                 .filter_map(|p| char::from_u32(u32::from_le_bytes([p[0], p[1], p[2], p[3]]))),
         );
     }
-    // base64 tokens anywhere (each padded chunk on its own, as gRPC-Web text sends them)
+    // quoted-printable (MIME parts, mail bodies), decoded by the receiver
+    let qp: Vec<String> = layers
+        .iter()
+        .filter_map(|l| crate::multipart::transfer_decode(Some("quoted-printable"), l))
+        .map(|d| String::from_utf8_lossy(&d).into_owned())
+        .collect();
+    all.extend(qp);
+    // base64 tokens anywhere (each padded chunk on its own, as gRPC-Web text
+    // sends them), also when wrapped over lines (MIME decoders skip white space)
     let mut extra = String::new();
-    for tok in all.split(|c: char| !(c.is_ascii_alphanumeric() || "+/-_=".contains(c))) {
+    let wrapped: Vec<String> = all
+        .split(|c: char| !(c.is_ascii_alphanumeric() || "+/-_=".contains(c) || c.is_ascii_whitespace()))
+        .map(|t| t.chars().filter(|c| !c.is_ascii_whitespace()).collect())
+        .collect();
+    let tokens = all
+        .split(|c: char| !(c.is_ascii_alphanumeric() || "+/-_=".contains(c)))
+        .chain(wrapped.iter().map(String::as_str));
+    for tok in tokens {
         for chunk in tok.split_inclusive('=') {
             let t = chunk.trim_end_matches('=').replace('-', "+").replace('_', "/");
             for skip in 0..4 {
