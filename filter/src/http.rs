@@ -15,20 +15,23 @@ pub enum Format {
 /// Chooses the format from the content type, sniffing JSON in text and
 /// untyped bodies (`text/plain`, `application/octet-stream`, none).
 pub fn format_of(content_type: Option<&str>, body: &[u8]) -> Format {
+    // compared without case and without a lower-cased copy
     let ct = content_type
         .unwrap_or("")
         .split(';')
         .next()
         .unwrap_or("")
         .trim()
-        .to_ascii_lowercase();
-    if ct == "application/json" || ct.ends_with("+json") || ct == "text/json" || ct.ends_with("/json") {
+        .as_bytes();
+    let ends = |s: &str| ct.len() >= s.len() && ct[ct.len() - s.len()..].eq_ignore_ascii_case(s.as_bytes());
+    // `application/json` and `text/json` end with `/json`
+    if ends("+json") || ends("/json") {
         return Format::Json;
     }
-    if ct == "application/x-www-form-urlencoded" {
+    if ct.eq_ignore_ascii_case(b"application/x-www-form-urlencoded") {
         return Format::Form;
     }
-    if ct.starts_with("multipart/") {
+    if ct.len() >= 10 && ct[..10].eq_ignore_ascii_case(b"multipart/") {
         return Format::Multipart;
     }
     match body.iter().find(|c| !c.is_ascii_whitespace()) {
@@ -422,6 +425,76 @@ mod override_tests {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// `format_of` compares without a lower-cased copy: it answers as the
+    /// copying version did on every spelling (case, parameters, spaces,
+    /// suffixes, non-ASCII bytes, near misses).
+    #[test]
+    fn format_of_answers_as_the_lowercasing_version() {
+        fn reference(content_type: Option<&str>, body: &[u8]) -> Format {
+            let ct = content_type
+                .unwrap_or("")
+                .split(';')
+                .next()
+                .unwrap_or("")
+                .trim()
+                .to_ascii_lowercase();
+            if ct == "application/json" || ct.ends_with("+json") || ct == "text/json" || ct.ends_with("/json") {
+                return Format::Json;
+            }
+            if ct == "application/x-www-form-urlencoded" {
+                return Format::Form;
+            }
+            if ct.starts_with("multipart/") {
+                return Format::Multipart;
+            }
+            match body.iter().find(|c| !c.is_ascii_whitespace()) {
+                Some(b'{') | Some(b'[') => Format::Json,
+                _ => Format::Text,
+            }
+        }
+        let bases = [
+            "application/json",
+            "APPLICATION/JSON",
+            "application/problem+json",
+            "application/vnd.api+JSON",
+            "text/json",
+            "json",
+            "/json",
+            "+json",
+            "application/jsonx",
+            "application/x-www-form-urlencoded",
+            "Application/X-WWW-Form-Urlencoded",
+            "application/x-www-form-urlencodedx",
+            "multipart/form-data",
+            "MULTIPART/mixed",
+            "multipart",
+            "multipart/",
+            "multipar/x",
+            "text/plain",
+            "",
+            "\u{e9}/json",
+            "application/\u{c9}json",
+        ];
+        let mut n = 0;
+        for base in bases {
+            for decorated in [
+                base.to_string(),
+                format!("  {base}  "),
+                format!("{base}; charset=utf-8"),
+                format!("\u{a0}{base}\u{3000}"),
+                format!("{base};boundary=x/json"),
+            ] {
+                for body in [&b""[..], b"  {\"a\":1}", b"[1]", b"a=b"] {
+                    for ct in [Some(decorated.as_str()), None] {
+                        assert_eq!(format_of(ct, body), reference(ct, body), "{ct:?} {body:?}");
+                        n += 1;
+                    }
+                }
+            }
+        }
+        assert!(n > 800);
+    }
 
     /// Every byte encodes as `%XX` (upper-case hex) unless unreserved, as
     /// the formatting it replaced did.

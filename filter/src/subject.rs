@@ -26,17 +26,41 @@ pub fn spells_subject_header(
         crate::config::SubjectSource::Header(h) => h.eq_ignore_ascii_case(name),
         _ => false,
     });
-    !is_source
-        && subject_names.iter().any(|s| {
-            // the conventional `x-` prefix is not needed to read it
-            // (`x-forwarded-piiguard-subject`), when enough name is left
-            let prefixed = matches!(s.as_bytes(), [b'x' | b'X', b'-' | b'_', ..]);
-            let core = match s.get(2..) {
-                Some(c) if prefixed && c.bytes().filter(|&b| SQUASH[b as usize] != 0).count() >= 8 => c,
-                _ => s,
-            };
-            contains_squashed(name, core)
-        })
+    !is_source && subject_names.iter().any(|s| contains_squashed(name, subject_core(s)))
+}
+
+/// The part of a subject header name a spelling must contain: the name
+/// without its conventional `x-` prefix (`x-forwarded-piiguard-subject`)
+/// when at least 8 letters and digits are left, else the whole name.
+fn subject_core(s: &str) -> &str {
+    let prefixed = matches!(s.as_bytes(), [b'x' | b'X', b'-' | b'_', ..]);
+    match s.get(2..) {
+        Some(c) if prefixed && c.bytes().filter(|&b| SQUASH[b as usize] != 0).count() >= 8 => c,
+        _ => s,
+    }
+}
+
+/// The names of the request headers that spell a subject header
+/// ([`spells_subject_header`]), in order. Names are reduced once per
+/// request, not once per header: a header name shorter than every reduced
+/// subject name cannot contain one (reducing only removes bytes), so the
+/// common headers (`:path`, `accept`, `user-agent`, ...) cost a length
+/// comparison.
+pub fn forged_subject_headers<'h>(
+    headers: &'h [(String, String)],
+    subject_names: &[String],
+    subject: Option<&crate::config::SubjectConfig>,
+) -> Vec<&'h str> {
+    let shortest = subject_names
+        .iter()
+        .map(|s| squashed(subject_core(s)).count())
+        .min()
+        .unwrap_or(usize::MAX);
+    headers
+        .iter()
+        .map(|(k, _)| k.as_str())
+        .filter(|k| k.len() >= shortest && spells_subject_header(k, subject_names, subject))
+        .collect()
 }
 
 /// Letters and digits of `s`, lower-cased (no allocation).
@@ -300,6 +324,53 @@ mod spelling_tests {
             long += usize::from(hay.len() > 128 || needle.len() > 64);
         }
         assert!(found > 1000 && long > 100, "{found} {long}");
+    }
+
+    /// The per-request scan (names reduced once, short headers skipped by
+    /// length) names exactly the headers the per-header test names, for
+    /// default, long and short configured names.
+    #[test]
+    fn the_request_scan_agrees_with_the_per_header_test() {
+        use super::forged_subject_headers;
+        let alphabet = b"xX-_.piguardsubjectIDu1";
+        let mut seed: u64 = 0x2545_F491_4F6C_DD1D;
+        let mut next = |n: usize| {
+            seed = seed
+                .wrapping_mul(6_364_136_223_846_793_005)
+                .wrapping_add(1_442_695_040_888_963_407);
+            (seed >> 33) as usize % n
+        };
+        let name_sets: [Vec<String>; 3] = [
+            vec!["x-piiguard-subject".into()],
+            vec!["x-piiguard-subject".into(), "x-user".into()],
+            vec!["x-piiguard-subject".into(), "x-acme-customer-ref".into()],
+        ];
+        let mut hits = 0;
+        for names in &name_sets {
+            for _ in 0..3_000 {
+                let headers: Vec<(String, String)> = (0..next(12))
+                    .map(|_| {
+                        let k: String = match next(4) {
+                            // a real spelling, mangled a little
+                            0 => names[next(names.len())]
+                                .bytes()
+                                .map(|b| if next(6) == 0 { alphabet[next(alphabet.len())] } else { b } as char)
+                                .collect(),
+                            _ => (0..next(24)).map(|_| alphabet[next(alphabet.len())] as char).collect(),
+                        };
+                        (k, "v".to_string())
+                    })
+                    .collect();
+                let want: Vec<&str> = headers
+                    .iter()
+                    .map(|(k, _)| k.as_str())
+                    .filter(|k| spells_subject_header(k, names, None))
+                    .collect();
+                hits += want.len();
+                assert_eq!(forged_subject_headers(&headers, names, None), want, "{headers:?}");
+            }
+        }
+        assert!(hits > 500, "the corpus exercises real spellings: {hits}");
     }
 
     #[test]

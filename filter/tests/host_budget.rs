@@ -71,9 +71,10 @@ fn ceiling(name: &str) -> Ceiling {
     };
     match name {
         // the floor: one request header map (routing, forged subject
-        // headers), the response flags, one counter
-        "off_post_1k" => c(3, 0, 1, 1, Some(120)),
-        "allow_post_1k" => c(3, 0, 1, 1, Some(120)),
+        // headers) and one counter; no property (neither direction is
+        // read, so Envoy's response flags qualify nothing)
+        "off_post_1k" => c(2, 0, 1, 0, Some(115)),
+        "allow_post_1k" => c(2, 0, 1, 0, Some(115)),
         // headers inspected both ways, nothing buffered
         "get_no_body" => c(4, 0, 2, 1, Some(105)),
         // one response body read, nothing written back
@@ -232,4 +233,48 @@ fn routes_that_do_not_match_cost_no_allocation() {
         b.allocs,
         a.allocs
     );
+}
+
+/// Envoy's response flags (`upstream_failure`) are read where they qualify
+/// what piiguard decided: on a route that reads a direction, and on every
+/// route when every exchange is audited. On a route that reads neither
+/// direction, without `audit.mode: all`, they are not read: both directions
+/// were decided at their headers.
+#[test]
+fn response_flags_are_read_only_where_they_qualify_a_decision() {
+    const OFF_AUDIT_ALL: &str = r#"{"version":1,"audit":{"mode":"all"},"default":{"request":{"actions":{"*":"redact"},"body":false,"headers":false,"query":false},"response":{"actions":{"*":"redact"},"body":false,"headers":false,"query":false}}}"#;
+    for (policy, read) in [
+        (shapes::OFF, false),
+        (shapes::ALLOW_BOTH, false),
+        (OFF_AUDIT_ALL, true),
+        (shapes::REDACT_BOTH, true),
+    ] {
+        let s = Shape {
+            name: "flags",
+            policy,
+            method: "GET",
+            req: Vec::new(),
+            resp: Vec::new(),
+        };
+        let engine = Rc::new(Engine::new(Policy::from_json(policy.as_bytes()).unwrap(), None).unwrap());
+        // Envoy answered for a failed upstream (UF)
+        let mut host = s.host().with_property(&["response", "flags"], &0x20u64.to_le_bytes());
+        let mut f = flow(&engine);
+        s.play(&mut f, &mut host, &s.request(), &s.response());
+        assert_eq!(host.stat(Call::Property).calls > 0, read, "{policy}");
+        let decision = if read { "incomplete" } else { "allowed" };
+        assert!(
+            host.counters
+                .keys()
+                .any(|k| k == &format!("route=.=default;.;decision=.={decision};.;piiguard_requests_total")),
+            "{policy}: {:?}",
+            host.counters
+        );
+        if read {
+            let audit = host.audit().unwrap();
+            assert_eq!(audit["incomplete"], "upstream_failure", "{policy}: {audit}");
+        } else {
+            assert!(host.audit().is_none(), "{policy}: nothing to audit");
+        }
+    }
 }
