@@ -826,6 +826,11 @@ pub fn may_join_weak_run(t: &[u8]) -> bool {
             && !alnum(i + 2)
             && t.get(i + 2) == Some(&t[i])
     };
+    // a short value is read directly (UUIDs, dates: four `memchr` calls
+    // cost more than reading it); `tests::weak_run_reads_as_memchr_does`
+    if t.len() < 64 {
+        return (0..t.len()).any(|i| matches!(t[i], b'-' | b'.' | b'_' | b',') && at(i));
+    }
     memchr::memchr3_iter(b'-', b'.', b'_', t).any(at) || memchr::memchr_iter(b',', t).any(at)
 }
 
@@ -982,6 +987,42 @@ pub(crate) mod corpus {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// [`may_join_weak_run`] as it was written first: `memchr` over the
+    /// separators at every length.
+    fn weak_run_reference(t: &[u8]) -> bool {
+        let alnum = |k: usize| t.get(k).is_some_and(u8::is_ascii_alphanumeric);
+        let at = |i: usize| {
+            i >= 1
+                && t[i - 1].is_ascii_digit()
+                && (i < 2 || !alnum(i - 2))
+                && alnum(i + 1)
+                && !alnum(i + 2)
+                && t.get(i + 2) == Some(&t[i])
+        };
+        memchr::memchr3_iter(b'-', b'.', b'_', t).any(at) || memchr::memchr_iter(b',', t).any(at)
+    }
+
+    /// The same on every corpus string and each of its windows of 8 to 80 bytes.
+    #[test]
+    fn weak_run_reads_as_memchr_does_on_corpora() {
+        let (mut yes, mut no) = (0, 0);
+        for s in corpus::all() {
+            let t = s.as_bytes();
+            let windows =
+                (0..t.len()).flat_map(|i| [8, 20, 40, 63, 64, 80].into_iter().filter_map(move |n| t.get(i..i + n)));
+            for w in std::iter::once(t).chain(windows) {
+                let want = weak_run_reference(w);
+                assert_eq!(may_join_weak_run(w), want, "{:?}", String::from_utf8_lossy(w));
+                if want {
+                    yes += 1;
+                } else {
+                    no += 1;
+                }
+            }
+        }
+        assert!(yes > 100 && no > 10_000, "{yes} open, {no} closed");
+    }
 
     #[test]
     fn ascii_is_borrowed() {
@@ -1239,6 +1280,19 @@ mod tests {
             for t in [s.as_bytes(), &n.text[..]] {
                 proptest::prop_assert!(may_join_digit_groups(t) || join_runs(t).is_none(), "gate drops {:?}", s);
             }
+        }
+
+        /// [`may_join_weak_run`] reads a value as its `memchr` version
+        /// ([`weak_run_reference`]) does, at every length (short values are
+        /// read directly, long ones with `memchr`).
+        #[test]
+        fn weak_run_reads_as_memchr_does(
+            parts in proptest::collection::vec(0..14usize, 0..60),
+        ) {
+            const P: &[&str] = &["0", "1", "4", "a", "x", "12", "-", ".", "_", ",", "1-2", "4,5,", "9.1.", " "];
+            let s: String = parts.iter().map(|&i| P[i]).collect();
+            let t = s.as_bytes();
+            proptest::prop_assert_eq!(may_join_weak_run(t), weak_run_reference(t), "{:?}", s);
         }
 
         /// [`may_join_weak_run`] is sound on texts whose only separators
