@@ -427,13 +427,38 @@ fn default_keep() -> usize {
     4
 }
 
-#[derive(Debug, Clone, Deserialize, Serialize)]
+#[derive(Debug, Clone, Serialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(untagged)]
 pub enum PathRuleConfig {
     Action(Action),
     Full(PathRule),
 }
+
+/// An action or a [`PathRule`], read as it comes (not buffered as serde's
+/// `untagged` does): an error inside the rule is reported where it is, with
+/// its path (`config::parse` finds paths from serde_json's positions).
+impl<'de> Deserialize<'de> for PathRuleConfig {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> serde::de::Visitor<'de> for V {
+            type Value = PathRuleConfig;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str(PATH_RULE_EXPECTED)
+            }
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<PathRuleConfig, E> {
+                Action::deserialize(serde::de::value::StrDeserializer::<E>::new(v)).map(PathRuleConfig::Action)
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(self, m: A) -> Result<PathRuleConfig, A::Error> {
+                PathRule::deserialize(serde::de::value::MapAccessDeserializer::new(m)).map(PathRuleConfig::Full)
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+const PATH_RULE_EXPECTED: &str =
+    r#"an action ("allow", "log", "redact", "block") or {"action": ..., "strategy": ..., "category": ...}"#;
 
 #[derive(Debug, Clone, Deserialize, Serialize)]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
@@ -627,10 +652,15 @@ pub fn embedded_configs(doc: &serde_json::Value) -> Vec<(String, String)> {
 }
 
 /// Parses the JSON text of a configuration.
+///
+/// serde_json alone reads it (unknown and duplicate fields refused by the
+/// derived code); an error's JSON path is then found from where serde_json
+/// stopped ([`path_at`]), not tracked while reading: tracking wrapped every
+/// field type's deserializer in a second generic one (`serde_path_to_error`,
+/// ~60 KB of the module, bench/SIZE.md session 5).
+/// `tests/config_paths.rs` checks both give the same error paths.
 pub fn parse(text: &[u8]) -> Result<Config, ConfigError> {
-    let de = &mut serde_json::Deserializer::from_slice(text);
-    let res: Result<Config, _> = serde_path_to_error::deserialize(de);
-    match res {
+    match serde_json::from_slice::<Config>(text) {
         Ok(c) => {
             if c.version != 1 {
                 return Err(ConfigError::at(
@@ -640,31 +670,134 @@ pub fn parse(text: &[u8]) -> Result<Config, ConfigError> {
             }
             Ok(c)
         }
-        Err(e) => {
-            let path = e.path().to_string();
-            let inner = e.into_inner();
-            let path = if path == "." || path.is_empty() {
-                "$".to_string()
-            } else {
-                format!("$.{path}")
-            };
-            let msg = inner.to_string();
-            // serde_json appends " at line L column C": keep them as fields.
-            let msg = match msg.rfind(" at line ") {
-                Some(i) => msg[..i].to_string(),
-                None => msg,
-            };
-            let msg = if msg.contains("did not match any variant of untagged enum PathRuleConfig") {
-                "expected an action (\"allow\", \"log\", \"redact\", \"block\") or {\"action\": ..., \"strategy\": ..., \"category\": ...}".to_string()
-            } else {
-                msg
-            };
-            Err(ConfigError {
-                path,
-                message: msg,
-                line: Some(inner.line()),
-                column: Some(inner.column()),
-            })
+        Err(inner) => Err(parse_error(text, &inner)),
+    }
+}
+
+/// The [`ConfigError`] of a serde_json error (out of line: the same for
+/// every caller).
+#[inline(never)]
+fn parse_error(text: &[u8], inner: &serde_json::Error) -> ConfigError {
+    let msg = inner.to_string();
+    // serde_json appends " at line L column C": keep them as fields.
+    let msg = match msg.rfind(" at line ") {
+        Some(i) => msg[..i].to_string(),
+        None => msg,
+    };
+    ConfigError {
+        path: path_at(text, inner.line(), inner.column()),
+        message: msg,
+        line: Some(inner.line()),
+        column: Some(inner.column()),
+    }
+}
+
+/// The JSON path (`$.routes[0].match`) of the value being read where
+/// serde_json reported an error at `line`/`column` (serde_json's position:
+/// 1-based line, bytes read on that line): the member whose key or value was
+/// read last, or that was just read whole (a missing field is reported after
+/// its object's `}`), in the objects and arrays still open there. The root
+/// is `$`.
+fn path_at(text: &[u8], line: usize, column: usize) -> String {
+    enum Frame {
+        /// the member's key, once read; `want_key` until then
+        Obj { key: Option<String>, want_key: bool },
+        /// the element's index; `started` once it is read
+        Arr { index: usize, started: bool },
+    }
+    // byte offset of the position
+    let mut start = 0;
+    for _ in 1..line {
+        match text[start..].iter().position(|&c| c == b'\n') {
+            Some(n) => start += n + 1,
+            None => break,
         }
     }
+    let end = (start + column).min(text.len());
+    let mut stack: Vec<Frame> = Vec::new();
+    let start_value = |stack: &mut Vec<Frame>| {
+        if let Some(Frame::Arr { started, .. }) = stack.last_mut() {
+            *started = true;
+        }
+    };
+    let mut i = 0;
+    while i < end {
+        match text[i] {
+            b'{' => {
+                start_value(&mut stack);
+                stack.push(Frame::Obj {
+                    key: None,
+                    want_key: true,
+                });
+            }
+            b'[' => {
+                start_value(&mut stack);
+                stack.push(Frame::Arr {
+                    index: 0,
+                    started: false,
+                });
+            }
+            b'}' | b']' => {
+                stack.pop();
+            }
+            b',' => match stack.last_mut() {
+                Some(Frame::Obj { key, want_key }) => {
+                    *key = None;
+                    *want_key = true;
+                }
+                Some(Frame::Arr { index, started }) => {
+                    *index += 1;
+                    *started = false;
+                }
+                None => {}
+            },
+            b'"' => {
+                // the string's end: the next unescaped quote
+                let mut j = i + 1;
+                while j < text.len() && text[j] != b'"' {
+                    j += if text[j] == b'\\' { 2 } else { 1 };
+                }
+                let raw = &text[i..(j + 1).min(text.len())];
+                match stack.last_mut() {
+                    // a key still being read when the error came: its object
+                    Some(Frame::Obj { .. }) if j >= end => {}
+                    Some(Frame::Obj { key, want_key }) if *want_key => {
+                        *key = Some(serde_json::from_slice::<String>(raw).unwrap_or_else(|_| {
+                            String::from_utf8_lossy(raw.get(1..raw.len().saturating_sub(1)).unwrap_or_default())
+                                .into_owned()
+                        }));
+                        *want_key = false;
+                    }
+                    _ => start_value(&mut stack),
+                }
+                i = j;
+            }
+            b' ' | b'\t' | b'\n' | b'\r' | b':' => {}
+            _ => start_value(&mut stack),
+        }
+        i += 1;
+    }
+    // an array or object refused before it is opened (where a string was
+    // expected) is reported where it starts: it is the value being read
+    // (a refused scalar is read first, so the position is after it)
+    let next = text
+        .get(end..)
+        .and_then(|t| t.iter().find(|c| !c.is_ascii_whitespace()));
+    if matches!(next, Some(b'{' | b'[')) {
+        start_value(&mut stack);
+    }
+    let mut path = String::from("$");
+    for f in &stack {
+        match f {
+            Frame::Obj { key: Some(k), .. } => {
+                path.push('.');
+                path.push_str(k);
+            }
+            Frame::Arr { index, started: true } => {
+                path.push_str(&format!("[{index}]"));
+            }
+            _ => break,
+        }
+    }
+    path
 }
