@@ -1405,9 +1405,14 @@ impl Engine {
                     ValueOutcome::Remove => Verdict::Replace(b"\"\"".to_vec()),
                 };
             }
+            // a number with an exponent is read as the value a receiver stores
+            let expanded = match &s {
+                Scalar::Num(n) => expanded_number(n),
+                _ => None,
+            };
             let val: &[u8] = match &s {
                 Scalar::Str(c) => c,
-                Scalar::Num(n) => n,
+                Scalar::Num(n) => expanded.as_deref().unwrap_or(n),
                 Scalar::Key(k, _) => k,
             };
             // Path rules first: they force or exempt a value whatever it holds.
@@ -1479,6 +1484,59 @@ impl Engine {
         };
         json::rewrite(body, &opts, &classify, &mut visit)
     }
+}
+
+/// A JSON number with an exponent written out as a receiver stores it once
+/// parsed: `4.111111111111111e15`, `41111111111111110E-1` and
+/// `0.4111111111111111E16` are all `4111111111111111` (red team: a card
+/// written so passed a block route). `None` without an exponent (the text
+/// is read as written) or with one too large to write out.
+fn expanded_number(n: &[u8]) -> Option<Vec<u8>> {
+    let e_at = n.iter().position(|c| *c == b'e' || *c == b'E')?;
+    let exp: i32 = std::str::from_utf8(&n[e_at + 1..]).ok()?.parse().ok()?;
+    if exp.abs() > 40 {
+        return None;
+    }
+    let mant = &n[..e_at];
+    let (neg, mant) = match mant.split_first() {
+        Some((b'-', rest)) => (true, rest),
+        _ => (false, mant),
+    };
+    let (int, frac) = match mant.iter().position(|c| *c == b'.') {
+        Some(i) => (&mant[..i], &mant[i + 1..]),
+        None => (mant, &[][..]),
+    };
+    let digits: Vec<u8> = int.iter().chain(frac).copied().collect();
+    if digits.is_empty() || !digits.iter().all(u8::is_ascii_digit) {
+        return None;
+    }
+    // where the decimal point falls in `digits`, padded with zeros either side
+    let point = int.len() as i32 + exp;
+    let mut all = vec![b'0'; (-point).max(0) as usize];
+    all.extend_from_slice(&digits);
+    let at = point.max(0) as usize;
+    if all.len() < at {
+        all.resize(at, b'0');
+    }
+    let (i, f) = all.split_at(at);
+    let i = match i.iter().position(|c| *c != b'0') {
+        Some(p) => &i[p..],
+        None => &b"0"[..],
+    };
+    let f = match f.iter().rposition(|c| *c != b'0') {
+        Some(p) => &f[..=p],
+        None => &[][..],
+    };
+    let mut out = Vec::with_capacity(i.len() + f.len() + 2);
+    if neg {
+        out.push(b'-');
+    }
+    out.extend_from_slice(i);
+    if !f.is_empty() {
+        out.push(b'.');
+        out.extend_from_slice(f);
+    }
+    Some(out)
 }
 
 /// The rewritten headers once header `i` changes: the headers before it
@@ -1658,6 +1716,33 @@ fn safe_path_into(input: &[u8], path: &[Seg], s: &mut String) {
                 s.push_str(k);
             }
             Seg::Index(_) => s.push_str("[*]"),
+        }
+    }
+}
+
+#[cfg(test)]
+mod number_tests {
+    use super::expanded_number;
+
+    #[test]
+    fn numbers_with_exponents_are_written_out() {
+        let x = |n: &str| expanded_number(n.as_bytes()).map(|v| String::from_utf8_lossy(&v).into_owned());
+        for (n, want) in [
+            ("4.111111111111111e15", "4111111111111111"),
+            ("41111111111111110E-1", "4111111111111111"),
+            ("0.4111111111111111E16", "4111111111111111"),
+            ("4111111111111111e0", "4111111111111111"),
+            ("4111111111111111E+0", "4111111111111111"),
+            ("-4.111111111111111e+15", "-4111111111111111"),
+            ("1.5e-3", "0.0015"),
+            ("12e-1", "1.2"),
+            ("0e5", "0"),
+            ("1e2", "100"),
+        ] {
+            assert_eq!(x(n).as_deref(), Some(want), "{n}");
+        }
+        for n in ["4111111111111111", "1.5", "1e999", "1e", "e5", "1.e"] {
+            assert!(x(n).is_none(), "{n}: {:?}", x(n));
         }
     }
 }
