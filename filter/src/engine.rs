@@ -687,7 +687,7 @@ impl Engine {
         if text.len() >= textcode::MIN_B64 {
             textcode::base64_tokens_into(text, toks);
             for &(s, e) in toks.iter() {
-                let Some(dec) = textcode::base64_readable(&text[s..e]) else {
+                let Some(dec) = textcode::base64_readable(&text[s..e]).or_else(|| hex_text(&text[s..e])) else {
                     continue;
                 };
                 let mut sub = Inspection::default();
@@ -1486,6 +1486,31 @@ impl Engine {
     }
 }
 
+/// A token of hex digits (`0x` optional, even length, 16 or more digits)
+/// that decodes to printable text: what a receiver that hex-decodes it
+/// reads (red team: `34313131...` is the card `4111...`, `6a616e65...` an
+/// e-mail). Hashes and binary ids decode to bytes that are not text.
+fn hex_text(tok: &[u8]) -> Option<Vec<u8>> {
+    let t = tok
+        .strip_prefix(b"0x")
+        .or_else(|| tok.strip_prefix(b"0X"))
+        .unwrap_or(tok);
+    if t.len() < 16 || t.len() % 2 != 0 || !t.iter().all(u8::is_ascii_hexdigit) {
+        return None;
+    }
+    let val = |c: u8| (c as char).to_digit(16).map(|d| d as u8);
+    let mut out = Vec::with_capacity(t.len() / 2);
+    for p in t.chunks_exact(2) {
+        let b = val(p[0])? << 4 | val(p[1])?;
+        // printable ASCII and white space only: random bytes stop at once
+        if !(b.is_ascii_graphic() || b == b' ') {
+            return None;
+        }
+        out.push(b);
+    }
+    Some(out)
+}
+
 /// A JSON number with an exponent written out as a receiver stores it once
 /// parsed: `4.111111111111111e15`, `41111111111111110E-1` and
 /// `0.4111111111111111E16` are all `4111111111111111` (red team: a card
@@ -1723,6 +1748,43 @@ fn safe_path_into(input: &[u8], path: &[Seg], s: &mut String) {
 #[cfg(test)]
 mod number_tests {
     use super::expanded_number;
+
+    #[test]
+    fn hex_of_text_is_read_and_hashes_are_not() {
+        use super::hex_text;
+        let h = |t: &[u8]| t.iter().map(|b| format!("{b:02x}")).collect::<String>();
+        for t in [
+            "4111111111111111",
+            "jane.doe@example.com",
+            "DE89 3704 0044 0532 0130 00",
+        ] {
+            assert_eq!(
+                hex_text(h(t.as_bytes()).as_bytes()).as_deref(),
+                Some(t.as_bytes()),
+                "{t}"
+            );
+            assert_eq!(
+                hex_text(h(t.as_bytes()).to_uppercase().as_bytes()).as_deref(),
+                Some(t.as_bytes()),
+                "{t}"
+            );
+            assert_eq!(
+                hex_text(format!("0x{}", h(t.as_bytes())).as_bytes()).as_deref(),
+                Some(t.as_bytes()),
+                "{t}"
+            );
+        }
+        for t in [
+            "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855",
+            "d41d8cd98f00b204e9800998ecf8427e",
+            "550e8400e29b41d4a716446655440000",
+            "1234567890123456",
+            "343131",
+            "3431313",
+        ] {
+            assert_eq!(hex_text(t.as_bytes()), None, "{t}");
+        }
+    }
 
     #[test]
     fn numbers_with_exponents_are_written_out() {
