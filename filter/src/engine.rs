@@ -1495,7 +1495,7 @@ fn hex_text(tok: &[u8]) -> Option<Vec<u8>> {
         .strip_prefix(b"0x")
         .or_else(|| tok.strip_prefix(b"0X"))
         .unwrap_or(tok);
-    if t.len() < 16 || t.len() % 2 != 0 || !t.iter().all(u8::is_ascii_hexdigit) {
+    if t.len() < 16 || !t.len().is_multiple_of(2) || !t.iter().all(u8::is_ascii_hexdigit) {
         return None;
     }
     let val = |c: u8| (c as char).to_digit(16).map(|d| d as u8);
