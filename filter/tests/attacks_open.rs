@@ -1,0 +1,78 @@
+//! Red team (session 5): bypasses found and not fixed in time. Each test is
+//! the attack, written to pass once it is fixed; until then it is ignored
+//! with the reason, and README's "Not inspected" names the class.
+//! (`cargo test -p piiguard --test attacks_open -- --ignored` shows them failing.)
+#![allow(clippy::panic, clippy::unwrap_used, clippy::expect_used)]
+
+use piiguard::config::Action;
+use piiguard::detect::Scratch;
+use piiguard::engine::{Direction, Engine};
+use piiguard::policy::Policy;
+
+const BLOCK: &str = r#"{"version":1,"default":{"request":{"actions":{"*":"block"}}}}"#;
+
+fn blocked(ct: &str, body: &[u8]) -> bool {
+    let e = Engine::new(Policy::from_json(BLOCK.as_bytes()).unwrap(), None).unwrap();
+    let r = e.inspect_body(
+        &e.policy.default,
+        Direction::Request,
+        Some(ct),
+        body,
+        &mut Scratch::default(),
+    );
+    r.inspection.max_action() == Some(Action::Block)
+}
+
+/// Control: the same route blocks the plain value, so each test below can pass.
+#[test]
+fn the_plain_values_are_blocked() {
+    assert!(blocked("text/plain", b"card 4111 1111 1111 1111"));
+    assert!(blocked("text/plain", b"mail jane.doe@example.com"));
+}
+
+#[test]
+#[ignore = "bypass: e-mail written as `name [at] domain [dot] com` or `(at)`/`(dot)` is not read"]
+fn e_mail_with_at_and_dot_spelled_out() {
+    assert!(blocked("text/plain", b"mail jane.doe [at] example [dot] com"));
+    assert!(blocked("text/plain", b"mail jane.doe(at)example(dot)com"));
+}
+
+#[test]
+#[ignore = "bypass: digits decorated with combining marks or as keycaps (4\u{fe0f}\u{20e3}) are not folded"]
+fn card_digits_with_combining_marks_or_keycaps() {
+    let keycaps: String = "4111111111111111"
+        .chars()
+        .map(|c| format!("{c}\u{fe0f}\u{20e3}"))
+        .collect();
+    assert!(blocked("text/plain", format!("card {keycaps}").as_bytes()));
+    let marked: String = "4111111111111111".chars().map(|c| format!("{c}\u{332}")).collect();
+    assert!(blocked("text/plain", format!("card {marked}").as_bytes()));
+}
+
+#[test]
+#[ignore = "bypass: base64 in a text body wrapped in lines shorter than 16 characters is not joined"]
+fn base64_in_short_lines_of_a_text_body() {
+    use base64::Engine as _;
+    let b = base64::engine::general_purpose::STANDARD.encode("ref 4111111111111111 x");
+    let wrapped: Vec<&str> = b
+        .as_bytes()
+        .chunks(8)
+        .map(|c| std::str::from_utf8(c).unwrap())
+        .collect();
+    assert!(blocked("text/plain", wrapped.join("\n").as_bytes()));
+}
+
+#[test]
+#[ignore = "bypass: zlib or raw deflate bytes without a Content-Encoding label are not inflated"]
+fn zlib_body_without_a_label() {
+    use std::io::Write;
+    let mut z = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::default());
+    z.write_all(br#"{"ref":"4111111111111111"}"#).unwrap();
+    assert!(blocked("application/octet-stream", &z.finish().unwrap()));
+}
+
+#[test]
+#[ignore = "bypass: a JSON5 hexadecimal number (0xE9B08A568F1C7 is 4111111111111111) is not read as its value"]
+fn json5_hex_number() {
+    assert!(blocked("application/json", br#"{"ref": 0xe9b08a568f1c7}"#));
+}
