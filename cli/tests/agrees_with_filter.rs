@@ -57,7 +57,13 @@ fn direction(l: &Loaded) -> Option<&'static str> {
     }
     match &c.response {
         None => Some("request"),
-        Some(r) if r.status == 200 && plain_headers(&r.headers.pairs()) && c.request.body().ok()?.is_empty() => {
+        // (a command line gives no response trailers)
+        Some(r)
+            if r.status == 200
+                && plain_headers(&r.headers.pairs())
+                && r.trailers.pairs().is_empty()
+                && c.request.body().ok()?.is_empty() =>
+        {
             Some("response")
         }
         Some(_) => None,
