@@ -32,6 +32,8 @@ const CALLS: &[Option<Call>] = &[
     Some(Call::SetHeaders),
     Some(Call::RemoveHeader),
     Some(Call::SetHeader),
+    Some(Call::Trailers),
+    Some(Call::SetTrailers),
     Some(Call::Body),
     Some(Call::SetBody),
     Some(Call::SendReply),
