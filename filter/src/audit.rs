@@ -202,8 +202,10 @@ impl Obj {
             self.out.push(b',');
         }
         self.first = false;
-        json_str(&mut self.out, k);
-        self.out.push(b':');
+        // our own member names: nothing to escape
+        self.out.push(b'"');
+        self.out.extend_from_slice(k.as_bytes());
+        self.out.extend_from_slice(b"\":");
     }
 
     fn str(&mut self, k: &str, v: &str) {
@@ -252,32 +254,44 @@ impl Obj {
 /// the other control characters; everything else as it is.
 fn json_str(out: &mut Vec<u8>, s: &str) {
     const HEX: &[u8; 16] = b"0123456789abcdef";
-    out.push(b'"');
     let b = s.as_bytes();
+    out.reserve(b.len() + 2);
+    out.push(b'"');
     let mut start = 0;
     for (i, &c) in b.iter().enumerate() {
-        let short: &[u8] = match c {
-            b'"' => b"\\\"",
-            b'\\' => b"\\\\",
-            0x08 => b"\\b",
-            0x0c => b"\\f",
-            b'\n' => b"\\n",
-            b'\r' => b"\\r",
-            b'\t' => b"\\t",
-            0..=0x1f => b"",
-            _ => continue,
-        };
+        let e = ESCAPE[c as usize];
+        if e == 0 {
+            continue;
+        }
         out.extend_from_slice(&b[start..i]);
-        if short.is_empty() {
+        if e == b'u' {
             out.extend_from_slice(&[b'\\', b'u', b'0', b'0', HEX[(c >> 4) as usize], HEX[(c & 15) as usize]]);
         } else {
-            out.extend_from_slice(short);
+            out.extend_from_slice(&[b'\\', e]);
         }
         start = i + 1;
     }
     out.extend_from_slice(&b[start..]);
     out.push(b'"');
 }
+
+/// What follows the backslash for each byte that needs an escape (`u`: `\u00xx`); 0: none.
+static ESCAPE: [u8; 256] = {
+    let mut t = [0u8; 256];
+    let mut c = 0;
+    while c < 0x20 {
+        t[c] = b'u';
+        c += 1;
+    }
+    t[0x08] = b'b';
+    t[0x0c] = b'f';
+    t[b'\n' as usize] = b'n';
+    t[b'\r' as usize] = b'r';
+    t[b'\t' as usize] = b't';
+    t[b'"' as usize] = b'"';
+    t[b'\\' as usize] = b'\\';
+    t
+};
 
 /// The body of piiguard's block reply (JSON): why, which direction, which
 /// categories, and the request id — never a value. The CLI prints the same.
