@@ -355,3 +355,29 @@ proptest! {
         prop_assert!(all, "{text:?}: {:?}", out.iter().map(|m| (s.info[m.detector as usize].id.clone(), &text[m.start..m.end])).collect::<Vec<_>>());
     }
 }
+
+/// A value found that ends inside the next word or number (a spaced IBAN
+/// whose checksum holds, by chance, over the words after it and the first
+/// digits of an SSN) does not hide what runs on past its end: the scan
+/// reads again from inside it (found by `a_value_stays_detected_whatever_surrounds_it`).
+#[test]
+fn a_value_ending_inside_a_number_does_not_hide_it() {
+    let s = set();
+    for (text, value, id) in [
+        ("BA2490 iban AB12CD 123-45-6789", "123-45-6789", "us_ssn"),
+        ("BA2490 iban AB12CD 123-45-6789 ", "123-45-6789", "us_ssn"),
+        ("x BA2490 iban AB12CD 123-45-6789; more", "123-45-6789", "us_ssn"),
+    ] {
+        // every byte redacted, and the SSN reported (its span starts where
+        // the IBAN's ends: findings do not overlap)
+        let f = found(s, text);
+        assert!(covered(s, text, value, ""), "{text}: {f:?}");
+        assert!(
+            f.iter().any(|(d, m)| d == id && value.ends_with(m.as_str())),
+            "{text}: {f:?}"
+        );
+        // the IBAN reading is still reported (not dropped, only no longer
+        // allowed to hide the SSN)
+        assert!(f.iter().any(|(d, _)| d == "iban"), "{f:?}");
+    }
+}
