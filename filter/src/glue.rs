@@ -189,24 +189,32 @@ fn abi_status(code: u32) -> Result<(), HostError> {
     }
 }
 
+/// A header or trailer map: UTF-8 values keep their buffer; others are read lossily.
+fn read_map(map: MapType) -> Result<Vec<(String, String)>, HostError> {
+    let m = hostcalls::get_map_bytes(map).map_err(host_error)?;
+    Ok(m.into_iter()
+        .map(|(k, v)| {
+            let v = match String::from_utf8(v) {
+                Ok(v) => v,
+                Err(e) => String::from_utf8_lossy(e.as_bytes()).into_owned(),
+            };
+            (k, v)
+        })
+        .collect())
+}
+
+fn write_map(map: MapType, pairs: &[(String, String)]) -> Result<(), HostError> {
+    let m: Vec<(&str, &str)> = pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+    hostcalls::set_map(map, m).map_err(host_error)
+}
+
 impl Host for WasmHost {
     fn headers(&self, d: Direction) -> Result<Vec<(String, String)>, HostError> {
-        let m = hostcalls::get_map_bytes(headers_map(d)).map_err(host_error)?;
-        // UTF-8 values keep their buffer; others are read lossily.
-        Ok(m.into_iter()
-            .map(|(k, v)| {
-                let v = match String::from_utf8(v) {
-                    Ok(v) => v,
-                    Err(e) => String::from_utf8_lossy(e.as_bytes()).into_owned(),
-                };
-                (k, v)
-            })
-            .collect())
+        read_map(headers_map(d))
     }
 
     fn set_headers(&mut self, d: Direction, headers: &[(String, String)]) -> Result<(), HostError> {
-        let m: Vec<(&str, &str)> = headers.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
-        hostcalls::set_map(headers_map(d), m).map_err(host_error)
+        write_map(headers_map(d), headers)
     }
 
     fn remove_header(&mut self, d: Direction, name: &str) -> Result<(), HostError> {
@@ -218,21 +226,11 @@ impl Host for WasmHost {
     }
 
     fn trailers(&self, d: Direction) -> Result<Vec<(String, String)>, HostError> {
-        let m = hostcalls::get_map_bytes(trailers_map(d)).map_err(host_error)?;
-        Ok(m.into_iter()
-            .map(|(k, v)| {
-                let v = match String::from_utf8(v) {
-                    Ok(v) => v,
-                    Err(e) => String::from_utf8_lossy(e.as_bytes()).into_owned(),
-                };
-                (k, v)
-            })
-            .collect())
+        read_map(trailers_map(d))
     }
 
     fn set_trailers(&mut self, d: Direction, trailers: &[(String, String)]) -> Result<(), HostError> {
-        let m: Vec<(&str, &str)> = trailers.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
-        hostcalls::set_map(trailers_map(d), m).map_err(host_error)
+        write_map(trailers_map(d), trailers)
     }
 
     fn count(&mut self, name: &str, delta: u64) {
