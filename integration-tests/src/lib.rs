@@ -40,11 +40,24 @@ pub fn wasm_path() -> PathBuf {
     p
 }
 
+/// A loopback port that was free a moment ago and that this process has not
+/// handed out before. The port is released before Envoy binds it, so another
+/// process (or an outgoing connection) can still take it in between:
+/// `Envoy::start_with` retries a start that fails to bind.
 pub fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .unwrap_or(0)
+    static GIVEN: std::sync::Mutex<Vec<u16>> = std::sync::Mutex::new(Vec::new());
+    let mut given = GIVEN.lock().unwrap_or_else(|e| e.into_inner());
+    for _ in 0..1000 {
+        let port = TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .map(|a| a.port())
+            .unwrap_or(0);
+        if port != 0 && !given.contains(&port) {
+            given.push(port);
+            return port;
+        }
+    }
+    panic!("no free loopback port after 1000 tries");
 }
 
 /// The demo upstream on a free port, for the life of the test process.
@@ -155,6 +168,28 @@ impl Envoy {
         env: &[(&str, &str)],
         edit: &dyn Fn(&mut serde_norway::Value),
     ) -> Envoy {
+        // A port handed out by `free_port` can be taken by someone else before
+        // Envoy binds it; such a start is retried on fresh ports.
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            match Envoy::try_start(name, policy, up, env, edit) {
+                Ok(e) => return e,
+                Err(log) if attempt < 4 && log.contains("Address already in use") => {
+                    eprintln!("envoy could not bind a port (attempt {attempt}); retrying on fresh ports");
+                }
+                Err(log) => panic!("envoy exited during startup:\n{log}"),
+            }
+        }
+    }
+
+    fn try_start(
+        name: &str,
+        policy: Option<&str>,
+        up: u16,
+        env: &[(&str, &str)],
+        edit: &dyn Fn(&mut serde_norway::Value),
+    ) -> Result<Envoy, String> {
         let (path, port, admin) = write_config(name, policy, up, env, edit);
         let dir = path.parent().map(Path::to_path_buf).unwrap_or_default();
         let log = std::fs::File::create(dir.join("envoy.log")).unwrap_or_else(|e| panic!("log file: {e}"));
@@ -185,7 +220,7 @@ impl Envoy {
         let deadline = Instant::now() + Duration::from_secs(120);
         loop {
             if let Ok(Some(status)) = e.child.try_wait() {
-                panic!("envoy exited ({status}) during startup:\n{}", e.log());
+                return Err(format!("({status})\n{}", e.log()));
             }
             if let Ok(r) = get(admin, "/ready") {
                 if r.status == 200 {
@@ -195,7 +230,7 @@ impl Envoy {
             assert!(Instant::now() < deadline, "envoy not ready after 120s:\n{}", e.log());
             std::thread::sleep(Duration::from_millis(100));
         }
-        e
+        Ok(e)
     }
 
     pub fn pid(&self) -> u32 {
