@@ -95,8 +95,11 @@ impl Engine {
             let name = seg.split(';').next().unwrap_or("");
             let decoded = crate::urlpath::decode_until_stable(name.as_bytes());
             let mut m = Vec::new();
-            self.policy.detectors.scan(&decoded, &mut Scratch::default(), &mut m);
+            let mut scratch = Scratch::default();
+            self.policy.detectors.scan(&decoded, &mut scratch, &mut m);
             match m.first() {
+                // a segment that could not be searched is not copied either
+                _ if scratch.take_failed() => out.push_str("[UNINSPECTED]"),
                 Some(x) => {
                     out.push_str(&format!("[{}]", self.policy.category(x.detector).to_ascii_uppercase()));
                 }

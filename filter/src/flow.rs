@@ -162,11 +162,10 @@ pub const DEFAULT_SUBJECT_HEADER: &str = "x-piiguard-subject";
 fn well_formed_request_id(engine: &Engine, id: &str) -> bool {
     let clean = || {
         let mut m = Vec::new();
-        engine
-            .policy
-            .detectors
-            .scan(id.as_bytes(), &mut Scratch::default(), &mut m);
-        m.is_empty()
+        let mut scratch = Scratch::default();
+        engine.policy.detectors.scan(id.as_bytes(), &mut scratch, &mut m);
+        // an id that could not be searched is not copied
+        m.is_empty() && !scratch.take_failed()
     };
     // An RFC 4122 UUID (version 1-8, variant 10xx) is what Envoy and most
     // tracers generate: fixed hex, no text; kept as it is (the same rule as
@@ -227,11 +226,10 @@ fn safe_authority(engine: &Engine, a: &str) -> String {
         return "*".into();
     }
     let mut m = Vec::new();
-    engine
-        .policy
-        .detectors
-        .scan(a.as_bytes(), &mut Scratch::default(), &mut m);
-    if m.iter().any(|x| engine.policy.category(x.detector) != "ip_address") {
+    let mut scratch = Scratch::default();
+    engine.policy.detectors.scan(a.as_bytes(), &mut scratch, &mut m);
+    // an authority that could not be searched is not copied
+    if scratch.take_failed() || m.iter().any(|x| engine.policy.category(x.detector) != "ip_address") {
         return "*".into();
     }
     a.to_ascii_lowercase()
