@@ -746,12 +746,11 @@ impl Engine {
         scratch: &mut Scratch,
         depth: u8,
     ) -> Option<ValueOutcome> {
-        use crate::encoding::{self as enc, Coding};
-        if value.starts_with(&[0x1f, 0x8b, 0x08]) {
-            let plain = enc::decode(Coding::Gzip, value, self.policy.limits.max_body_bytes).ok()?;
+        use crate::bodies::sniff;
+        if let Some((kind, plain)) = sniff::unpack_value(value, self.policy.limits.max_body_bytes) {
             return Some(
                 match self.inspect_value_d(dp, &plain, class, loc, insp, scratch, depth + 1, false) {
-                    ValueOutcome::Replace(v) => ValueOutcome::Replace(enc::encode(Coding::Gzip, &v)),
+                    ValueOutcome::Replace(v) => ValueOutcome::Replace(sniff::pack(kind, &v)),
                     other => other,
                 },
             );
@@ -869,18 +868,26 @@ impl Engine {
             let body = r.filter(|_| !route.shadow && insp.max_action() != Some(Action::Block));
             return BodyResult { inspection: insp, body };
         }
-        // gzip bytes without a `Content-Encoding` label: an upstream that
-        // sniffs them reads the text inside
-        if body.starts_with(&[0x1f, 0x8b, 0x08]) {
-            let limit = self.policy.limits.max_body_bytes;
-            if let Ok(plain) = crate::encoding::decode(crate::encoding::Coding::Gzip, body, limit) {
-                let mut r = self.inspect_body_with(route, d, content_type, grpc_encoding, &plain, scratch);
-                r.body = r
-                    .body
-                    .map(|b| crate::encoding::encode(crate::encoding::Coding::Gzip, &b));
-                return r;
-            }
+        // compressed bytes without a `Content-Encoding` label (gzip, zlib,
+        // raw deflate): an upstream that sniffs them reads the text inside
+        let mut inner = |b: &[u8]| self.inspect_unpacked(route, d, content_type, b, scratch);
+        if let Some(r) = crate::bodies::sniff::inspect_packed(self, route, d, body, &mut inner) {
+            return r;
         }
+        self.inspect_unpacked(route, d, content_type, body, scratch)
+    }
+
+    /// A body that is not compressed, read in the character set its bytes
+    /// or its label say.
+    fn inspect_unpacked(
+        &self,
+        route: &Route,
+        d: Direction,
+        content_type: Option<&str>,
+        body: &[u8],
+        scratch: &mut Scratch,
+    ) -> BodyResult {
+        let dp = self.dir(route, d);
         // Which characters the bytes are: a BOM or the zero-byte pattern
         // (RFC 8259) wins over the label; a label that does not fit the
         // bytes is read both ways.

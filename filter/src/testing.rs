@@ -1038,9 +1038,17 @@ fn header_of<'a>(h: &'a [(String, String)], name: &str) -> Option<&'a str> {
 pub fn readings(b: &[u8]) -> String {
     use base64::Engine as _;
     use std::io::Read;
+    // gzip, else zlib, else raw deflate (each read up to where it breaks,
+    // as lenient decoders do): what a receiver that inflates unlabelled bytes reads
     let gunzip = |b: &[u8]| {
         let mut out = Vec::new();
         let _ = flate2::read::MultiGzDecoder::new(b).read_to_end(&mut out);
+        if out.is_empty() {
+            let _ = flate2::read::ZlibDecoder::new(b).read_to_end(&mut out);
+        }
+        if out.is_empty() {
+            let _ = flate2::read::DeflateDecoder::new(b).read_to_end(&mut out);
+        }
         out
     };
     let mut layers = vec![b.to_vec()];

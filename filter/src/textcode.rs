@@ -775,7 +775,7 @@ pub fn base64_wrapped(tok: &[u8]) -> Option<Vec<u8>> {
         Some(_) => true,
         None => memchr::memchr(0, &out).is_some() && sniff_wide(&out).is_some(),
     };
-    (out.starts_with(&[0x1f, 0x8b, 0x08]) || wide).then_some(out)
+    (crate::bodies::sniff::magic(&out).is_some() || wide).then_some(out)
 }
 
 /// [`base64_text`], else [`base64_wrapped`], with one decoding of the token.
@@ -838,7 +838,7 @@ fn readable(out: &[u8], word: bool) -> bool {
         Some(_) => true,
         None => memchr::memchr(0, out).is_some() && sniff_wide(out).is_some(),
     };
-    out.starts_with(&[0x1f, 0x8b, 0x08]) || wide
+    crate::bodies::sniff::magic(out).is_some() || wide
 }
 
 /// [`base64_readable`] as it was, a pass over the token per question and
@@ -879,7 +879,7 @@ fn base64_readable_reference(tok: &[u8]) -> Option<Vec<u8>> {
         Some(_) => true,
         None => memchr::memchr(0, &out).is_some() && sniff_wide(&out).is_some(),
     };
-    (out.starts_with(&[0x1f, 0x8b, 0x08]) || wide).then_some(out)
+    (crate::bodies::sniff::magic(&out).is_some() || wide).then_some(out)
 }
 
 /// A short token (`core` without padding) decoded, when it is base64 of

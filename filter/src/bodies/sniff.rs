@@ -1,0 +1,373 @@
+//! Compressed bytes without a label. An upstream that sniffs its input
+//! (or simply always inflates it) reads the text inside a gzip member, a
+//! zlib stream or raw deflate whatever the headers say, so the engine reads
+//! it too (red team: `zlib(card)` sent as `application/octet-stream`
+//! passed a block route).
+//!
+//! - gzip (`1f 8b 08`) and zlib (CM 8, a window of at most 32 KiB, no
+//!   preset dictionary, FCHECK) are recognised by their first bytes, on
+//!   every route;
+//! - raw deflate has no magic: it is tried only on a direction that
+//!   redacts or blocks, and only on a body that is not text (not UTF-8, or
+//!   with control bytes), and taken only when it is one whole stream;
+//! - a stream that ends early, is corrupt or has bytes after it is read up
+//!   to where it breaks (as lenient decoders do); when that reading holds
+//!   something to redact or block, the body cannot be rewritten for both
+//!   readings and is uninspectable (fails closed on enforcing routes);
+//! - layers are peeled up to [`crate::encoding::MAX_LAYERS`]; more is
+//!   uninspectable. Every layer is bounded by `limits.max_body_bytes`.
+
+use crate::config::Action;
+use crate::engine::{BodyResult, Direction, Engine};
+use crate::policy::Route;
+use flate2::{Decompress, FlushDecompress, Status};
+
+/// A compressed format recognised without a label.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Packed {
+    Gzip,
+    Zlib,
+    Deflate,
+}
+
+impl Packed {
+    fn name(self) -> &'static str {
+        match self {
+            Packed::Gzip => "gzip",
+            Packed::Zlib => "zlib",
+            Packed::Deflate => "deflate",
+        }
+    }
+}
+
+/// The format `b` announces by its first bytes: gzip or zlib (raw deflate
+/// has no magic).
+pub fn magic(b: &[u8]) -> Option<Packed> {
+    match b {
+        [0x1f, 0x8b, 0x08, ..] => Some(Packed::Gzip),
+        [cmf, flg, ..]
+            if cmf & 0x0f == 8
+                && cmf >> 4 <= 7
+                && flg & 0x20 == 0
+                && (u16::from(*cmf) << 8 | u16::from(*flg)) % 31 == 0 =>
+        {
+            Some(Packed::Zlib)
+        }
+        _ => None,
+    }
+}
+
+/// The decompressed output would exceed the limit.
+#[derive(Debug, PartialEq, Eq)]
+pub struct TooLarge;
+
+/// What inflating gave: the text and whether the input was exactly whole
+/// streams (every stream ended and checked, nothing after the last).
+#[derive(Debug, PartialEq, Eq)]
+pub struct Inflated {
+    pub plain: Vec<u8>,
+    pub exact: bool,
+}
+
+/// Most streams of one format read one after the other (concatenated
+/// members, as gzip readers do).
+const MAX_MEMBERS: usize = 64;
+
+/// Inflates `data` as `kind`, member after member, at most `limit` bytes
+/// of output. A stream that breaks is read up to where it breaks.
+pub fn inflate(kind: Packed, data: &[u8], limit: usize) -> Result<Inflated, TooLarge> {
+    let mut plain = Vec::new();
+    let mut rest = data;
+    for _ in 0..MAX_MEMBERS {
+        let (ended, used) = match kind {
+            Packed::Gzip => gzip_member(rest, &mut plain, limit)?,
+            Packed::Zlib => stream(rest, true, &mut plain, limit)?,
+            Packed::Deflate => stream(rest, false, &mut plain, limit)?,
+        };
+        rest = rest.get(used..).unwrap_or_default();
+        if !ended {
+            return Ok(Inflated { plain, exact: false });
+        }
+        if rest.is_empty() {
+            return Ok(Inflated { plain, exact: true });
+        }
+        if kind == Packed::Deflate || magic(rest) != Some(kind) {
+            break;
+        }
+    }
+    Ok(Inflated { plain, exact: false })
+}
+
+/// One zlib (`zlib`) or raw deflate stream at the start of `data`, appended
+/// to `out`: (whether it ended, checksum included; bytes of `data` used).
+fn stream(data: &[u8], zlib: bool, out: &mut Vec<u8>, limit: usize) -> Result<(bool, usize), TooLarge> {
+    let mut d = Decompress::new(zlib);
+    loop {
+        if out.len() > limit {
+            return Err(TooLarge);
+        }
+        let room = (limit + 1 - out.len()).min(64 * 1024);
+        out.reserve(room);
+        let (in0, out0) = (d.total_in(), d.total_out());
+        let at = usize::try_from(in0).unwrap_or(usize::MAX);
+        let input = data.get(at..).unwrap_or_default();
+        match d.decompress_vec(input, out, FlushDecompress::None) {
+            Ok(Status::StreamEnd) => {
+                if out.len() > limit {
+                    return Err(TooLarge);
+                }
+                return Ok((true, usize::try_from(d.total_in()).unwrap_or(usize::MAX)));
+            }
+            Ok(_) => {
+                if d.total_in() == in0 && d.total_out() == out0 {
+                    // no progress with input left or output room: truncated
+                    return Ok((false, at));
+                }
+            }
+            Err(_) => return Ok((false, usize::try_from(d.total_in()).unwrap_or(usize::MAX))),
+        }
+    }
+}
+
+/// One gzip member (RFC 1952): its header, a raw deflate stream, and the
+/// CRC-32 and length of what it held.
+fn gzip_member(data: &[u8], out: &mut Vec<u8>, limit: usize) -> Result<(bool, usize), TooLarge> {
+    let Some(at) = gzip_header_len(data) else {
+        return Ok((false, 0));
+    };
+    let start = out.len();
+    let (ended, used) = stream(data.get(at..).unwrap_or_default(), false, out, limit)?;
+    if !ended {
+        return Ok((false, at + used));
+    }
+    let end = at + used;
+    let Some(t) = data.get(end..end + 8) else {
+        return Ok((false, end));
+    };
+    let held = out.get(start..).unwrap_or_default();
+    let mut crc = flate2::Crc::new();
+    crc.update(held);
+    let ok = t[..4] == crc.sum().to_le_bytes() && t[4..] == (held.len() as u32).to_le_bytes();
+    Ok((ok, end + 8))
+}
+
+/// The length of the gzip header at the start of `b`, `None` if it is not one.
+fn gzip_header_len(b: &[u8]) -> Option<usize> {
+    if !b.starts_with(&[0x1f, 0x8b, 0x08]) {
+        return None;
+    }
+    let flg = *b.get(3)?;
+    let mut at = 10;
+    if flg & 4 != 0 {
+        let x = usize::from(u16::from_le_bytes([*b.get(at)?, *b.get(at + 1)?]));
+        at += 2 + x;
+    }
+    for bit in [8u8, 16] {
+        if flg & bit != 0 {
+            at += memchr::memchr(0, b.get(at..)?)? + 1;
+        }
+    }
+    if flg & 2 != 0 {
+        at += 2;
+    }
+    (at <= b.len()).then_some(at)
+}
+
+/// Compresses `plain` again in `kind`.
+pub fn pack(kind: Packed, plain: &[u8]) -> Vec<u8> {
+    use crate::encoding::{encode, Coding};
+    match kind {
+        Packed::Gzip => encode(Coding::Gzip, plain),
+        Packed::Zlib => encode(Coding::Deflate, plain),
+        Packed::Deflate => {
+            use std::io::Write;
+            let mut e = flate2::write::DeflateEncoder::new(Vec::new(), flate2::Compression::fast());
+            e.write_all(plain).and_then(|_| e.finish()).unwrap_or_default()
+        }
+    }
+}
+
+/// Not text: not UTF-8, or with a control byte other than white space.
+/// (Raw deflate of text never is text: a stored block starts with a zero
+/// or one byte, Huffman codes make invalid UTF-8.)
+fn binary(b: &[u8]) -> bool {
+    std::str::from_utf8(b).is_err()
+        || b.iter()
+            .any(|&c| c < 0x20 && !matches!(c, b'\t' | b'\n' | b'\r' | 0x0c))
+}
+
+/// The packed format of a value's bytes and its text, for a value inside a
+/// body (a part, a decoded base64 token): gzip or zlib, whole streams only.
+pub fn unpack_value(value: &[u8], limit: usize) -> Option<(Packed, Vec<u8>)> {
+    let kind = magic(value)?;
+    let r = inflate(kind, value, limit).ok()?;
+    r.exact.then_some((kind, r.plain))
+}
+
+/// Shortest broken-stream reading worth reading (shorter output of a
+/// stream that breaks is noise from bytes that only look compressed).
+const MIN_PREFIX: usize = 8;
+
+/// A body whose bytes are compressed without a label: `Some` result when
+/// it is (read inside, rewritten packed the same way), `None` to read it
+/// as it is. `inner` reads a body that is not packed.
+pub fn inspect_packed(
+    engine: &Engine,
+    route: &Route,
+    d: Direction,
+    body: &[u8],
+    inner: &mut dyn FnMut(&[u8]) -> BodyResult,
+) -> Option<BodyResult> {
+    let dp = match d {
+        Direction::Request => &route.request,
+        Direction::Response => &route.response,
+    };
+    let enforcing = dp.blocks || dp.redacts;
+    let first = match magic(body) {
+        Some(k) => k,
+        None if enforcing && body.len() >= 2 && binary(body) => Packed::Deflate,
+        None => return None,
+    };
+    let limit = engine.policy.limits.max_body_bytes;
+    let mut layers = Vec::new();
+    let mut cur: std::borrow::Cow<[u8]> = std::borrow::Cow::Borrowed(body);
+    let mut kind = Some(first);
+    while let Some(k) = kind {
+        if layers.len() == crate::encoding::MAX_LAYERS {
+            return Some(engine.uninspectable(route, "encoding:stacked".into()));
+        }
+        let r = match inflate(k, &cur, limit) {
+            Ok(r) => r,
+            Err(TooLarge) => return Some(engine.uninspectable(route, format!("encoding:{}_oversize", k.name()))),
+        };
+        if !r.exact {
+            if let Some(u) = broken(engine, route, k, &r.plain, &cur, inner) {
+                return Some(u);
+            }
+            if layers.is_empty() {
+                // not compressed after all (or nothing in it): read as it is
+                return None;
+            }
+            break;
+        }
+        layers.push(k);
+        cur = std::borrow::Cow::Owned(r.plain);
+        kind = magic(&cur);
+    }
+    let mut res = inner(&cur);
+    res.body = res.body.map(|mut b| {
+        for k in layers.iter().rev() {
+            b = pack(*k, &b);
+        }
+        b
+    });
+    Some(res)
+}
+
+/// A layer that breaks (ends early, corrupt, bytes after it): what the
+/// stream held up to the break is read; when that holds something to
+/// redact or block, nothing can be rewritten for both readings (the layer
+/// as it is, and what a lenient decoder makes of it): uninspectable, with
+/// the findings of both. `None` otherwise (the caller reads the layer as
+/// it is). Raw deflate that breaks is taken for what it most likely is,
+/// binary data, unless what it held is text.
+fn broken(
+    engine: &Engine,
+    route: &Route,
+    k: Packed,
+    prefix: &[u8],
+    body: &[u8],
+    inner: &mut dyn FnMut(&[u8]) -> BodyResult,
+) -> Option<BodyResult> {
+    if prefix.len() < MIN_PREFIX || (k == Packed::Deflate && !crate::textcode::is_text(prefix)) {
+        return None;
+    }
+    let alt = inner(prefix);
+    if alt.inspection.max_action() < Some(Action::Redact) {
+        return None;
+    }
+    let mut u = engine.uninspectable(route, format!("encoding:{}_broken", k.name()));
+    u.inspection.merge(alt.inspection);
+    u.inspection.merge(inner(body).inspection);
+    Some(u)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::Write;
+
+    fn zlib(b: &[u8]) -> Vec<u8> {
+        pack(Packed::Zlib, b)
+    }
+
+    #[test]
+    fn magic_bytes() {
+        assert_eq!(magic(&zlib(b"x")), Some(Packed::Zlib));
+        assert_eq!(magic(&pack(Packed::Gzip, b"x")), Some(Packed::Gzip));
+        for lvl in 0..=9 {
+            let mut e = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::new(lvl));
+            e.write_all(b"jane@example.com").unwrap();
+            assert_eq!(magic(&e.finish().unwrap()), Some(Packed::Zlib), "level {lvl}");
+        }
+        assert_eq!(magic(b"{\"a\":1}"), None);
+        assert_eq!(magic(b"x"), None);
+        assert_eq!(magic(b"\x78\x9d"), None);
+    }
+
+    #[test]
+    fn whole_broken_and_bounded() {
+        let plain = b"card 4111111111111111 ".repeat(20);
+        for k in [Packed::Gzip, Packed::Zlib, Packed::Deflate] {
+            let z = pack(k, &plain);
+            assert_eq!(
+                inflate(k, &z, 1 << 20),
+                Ok(Inflated {
+                    plain: plain.clone(),
+                    exact: true
+                })
+            );
+            // two members read as one text
+            let two = [z.clone(), z.clone()].concat();
+            let r = inflate(k, &two, 1 << 20).unwrap();
+            if k == Packed::Deflate {
+                assert!(!r.exact);
+            } else {
+                assert_eq!(
+                    r,
+                    Inflated {
+                        plain: plain.repeat(2),
+                        exact: true
+                    }
+                );
+            }
+            // truncated: what came before the break, not exact
+            let r = inflate(k, &z[..z.len() - 6], 1 << 20).unwrap();
+            assert!(!r.exact, "{k:?}");
+            // bytes after the stream
+            let r = inflate(k, &[z.clone(), b"tail".to_vec()].concat(), 1 << 20).unwrap();
+            assert!(!r.exact, "{k:?}");
+            assert!(r.plain.starts_with(&plain[..100]));
+            assert_eq!(inflate(k, &z, 100), Err(TooLarge));
+        }
+        let bomb = zlib(&vec![0u8; 8 << 20]);
+        assert_eq!(inflate(Packed::Zlib, &bomb, 1 << 20), Err(TooLarge));
+        // a damaged checksum is not whole
+        let mut z = zlib(&plain);
+        let n = z.len();
+        z[n - 1] ^= 1;
+        assert!(!inflate(Packed::Zlib, &z, 1 << 20).unwrap().exact);
+        let mut g = pack(Packed::Gzip, &plain);
+        let n = g.len();
+        g[n - 5] ^= 1;
+        assert!(!inflate(Packed::Gzip, &g, 1 << 20).unwrap().exact);
+    }
+
+    #[test]
+    fn text_is_not_binary() {
+        assert!(!binary(b"plain text\r\n\tand more"));
+        assert!(!binary("héllo".as_bytes()));
+        assert!(binary(&pack(Packed::Deflate, b"jane@example.com")));
+        assert!(binary(b"\x00\x01"));
+    }
+}
