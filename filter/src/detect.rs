@@ -363,6 +363,32 @@ impl DetectorSet {
                 }
             });
         }
+        // E-mail addresses with the `@` or dots spelled out or bracketed
+        // (`jane.doe [at] example [dot] com`): read again rewritten
+        // (`spelled::emails`), keeping only the e-mail detector.
+        if hay.len() >= crate::spelled::MIN_LEN
+            && self.is_enabled(Builtin::Email as u16)
+            && crate::spelled::may_have(
+                hay,
+                classes.mask & C_OPEN != 0,
+                classes.mask & C_AT != 0,
+                classes.mask & T_AUTH != 0,
+            )
+        {
+            if let Some(sp) = crate::spelled::emails(hay) {
+                self.scan_builtin(&sp.text, scratch, &mut |d, s, e| {
+                    if d == Builtin::Email as u16 {
+                        let (s, e) = sp.original_span(s, e);
+                        let (a, b) = norm.original_span(s, e);
+                        out.push(RawMatch {
+                            detector: d,
+                            start: a,
+                            end: b,
+                        });
+                    }
+                });
+            }
+        }
         if let Some(re) = &self.custom {
             let mut pos = 0;
             let cache = scratch.custom_cache.get_or_insert_with(|| re.create_cache());
@@ -1232,6 +1258,8 @@ const C_JOIN: u64 = 1 << 5;
 /// (`4-1-1-1…`); without a [`C_JOIN`] byte, the join needs such a run
 /// (`normalize::may_join_weak_run`), which UUIDs, dates and decimals lack.
 const C_JOIN_WEAK: u64 = 1 << 6;
+/// `[`, `(`, `{`, `<`: may open a bracketed `[at]` or `(dot)` ([`crate::spelled`]).
+const C_OPEN: u64 = 1 << 7;
 
 /// Whether the join pass can find anything in `hay` (of classes `c`):
 /// a [`C_JOIN`] byte, or only weak separators and a run of single
@@ -1352,6 +1380,9 @@ impl Gate {
                 || c >= 0xC0
             {
                 m |= C_JOIN;
+            }
+            if matches!(c, b'[' | b'(' | b'{' | b'<') {
+                m |= C_OPEN;
             }
             m |= match c {
                 b'@' => C_AT,

@@ -1424,9 +1424,13 @@ impl Engine {
                     ValueOutcome::Remove => Verdict::Replace(b"\"\"".to_vec()),
                 };
             }
-            // a number with an exponent is read as the value a receiver stores
+            // a number with an exponent, or written as a lenient receiver
+            // reads it (`0x…`, `1_000`, `+1`), is read as the value it stores
             let expanded = match &s {
-                Scalar::Num(n) => expanded_number(n),
+                Scalar::Num(n) => match v.lenient.then(|| json::number_value(n)).flatten() {
+                    Some(x) => expanded_number(&x).or(Some(x)),
+                    None => expanded_number(n),
+                },
                 _ => None,
             };
             let val: &[u8] = match &s {

@@ -69,6 +69,10 @@ pub struct Visit<'a, 'b> {
     /// [`crate::textcode::view`] decodes outside markup (`\`, `&`, `%`):
     /// its view is `None`. `false` says nothing.
     pub plain: bool,
+    /// A number written as only a lenient receiver reads it (`0x…`,
+    /// `1_000`, `+1`, `.5`, `0755`, `Infinity`): its value is
+    /// [`number_value`]. `false` for every plain JSON number.
+    pub lenient: bool,
 }
 
 impl Visit<'_, '_> {
@@ -339,21 +343,40 @@ pub fn rewrite(
                     path: &path,
                     field: suppress(field, ctx),
                     plain: !escaped && marks.none_in(input, pos + 1, end - 1),
+                    lenient: false,
                 };
                 edits.visit(visit, &v, Scalar::Str(val), pos, end, &mut stack);
                 pos = end;
             }
-            b'-' | b'0'..=b'9' => {
+            b'-' | b'0'..=b'9' | b'+' | b'.' | b'I' | b'N' => {
                 let mut end = pos + 1;
                 while end < n && matches!(input[end], b'0'..=b'9' | b'.' | b'e' | b'E' | b'+' | b'-') {
                     end += 1;
                 }
+                // Numbers a lenient receiver reads (JSON5, JavaScript, YAML,
+                // Python: `0x…`, `0o…`, `0b…`, `1_000`, `+1`, `.5`,
+                // `Infinity`, `NaN`) are read as numbers too, so their value
+                // is scanned ([`number_value`]); anything else is an error
+                // (the body is then read as text).
+                let lenient = if !matches!(input[pos], b'-' | b'0'..=b'9')
+                    || input.get(end).is_some_and(|&c| c == b'_' || c.is_ascii_alphanumeric())
+                {
+                    end = lenient_number_end(input, pos).ok_or(JsonError::Syntax(pos))?;
+                    true
+                } else {
+                    // `0755`, `-.5`, `5.`
+                    let d = pos + usize::from(input[pos] == b'-');
+                    (input.get(d) == Some(&b'0') && input.get(d + 1).is_some_and(u8::is_ascii_digit))
+                        || input.get(d) == Some(&b'.')
+                        || input[end - 1] == b'.'
+                };
                 let v = Visit {
                     input,
                     path: &path,
                     field: suppress(field, ctx),
                     // digits, signs, `.`, `e`
                     plain: true,
+                    lenient,
                 };
                 edits.visit(visit, &v, Scalar::Num(&input[pos..end]), pos, end, &mut stack);
                 pos = end;
@@ -433,6 +456,142 @@ pub fn rewrite(
     }
     out.extend_from_slice(&input[at..]);
     Ok(Some(out))
+}
+
+/// The end of the lenient number at `pos` (see [`number_value`]), or
+/// `None` if what is there is not one.
+fn lenient_number_end(input: &[u8], pos: usize) -> Option<usize> {
+    let mut end = pos;
+    while end < input.len() && matches!(input[end], b'0'..=b'9' | b'a'..=b'z' | b'A'..=b'Z' | b'_' | b'.' | b'+' | b'-')
+    {
+        // a sign inside the token only after an exponent `e`
+        if end > pos && matches!(input[end], b'+' | b'-') && !matches!(input[end - 1], b'e' | b'E') {
+            break;
+        }
+        end += 1;
+    }
+    let tok = &input[pos..end];
+    let body = tok.strip_prefix(b"-").or_else(|| tok.strip_prefix(b"+")).unwrap_or(tok);
+    (body == b"Infinity" || body == b"NaN" || number_value(tok).is_some()).then_some(end)
+}
+
+/// The decimal value a lenient receiver reads from a number token that is
+/// not plain JSON: hexadecimal `0x`, octal `0o`, binary `0b` (any case),
+/// `_` between digits, a leading `+`, a leading or trailing `.`
+/// (`0xE9B08A568F1C7` is `4111111111111111`); `None` for a plain JSON
+/// number (read as written, or expanded when it has an exponent) and for
+/// anything that is not a number. Tokens longer than 256 bytes are not read.
+pub fn number_value(tok: &[u8]) -> Option<Vec<u8>> {
+    // (every number of a JSON body comes here: plain ones leave at once)
+    let t = tok.strip_prefix(b"-").unwrap_or(tok);
+    let odd = |c: &u8| *c == b'_' || (c.is_ascii_alphabetic() && !matches!(c, b'e' | b'E'));
+    let lenient = matches!(tok.first(), Some(b'+' | b'.'))
+        || t.first() == Some(&b'.')
+        || tok.last() == Some(&b'.')
+        || (t.len() > 1 && t[0] == b'0' && t[1].is_ascii_digit())
+        || tok.iter().any(odd);
+    if !lenient || tok.len() > 256 {
+        return None;
+    }
+    let (neg, body) = match tok.split_first() {
+        Some((b'-', r)) => (true, r),
+        Some((b'+', r)) => (false, r),
+        _ => (false, tok),
+    };
+    let radix = match body.get(..2) {
+        Some(b"0x" | b"0X") => 16,
+        Some(b"0o" | b"0O") => 8,
+        Some(b"0b" | b"0B") => 2,
+        _ => 10,
+    };
+    let digits = if radix == 10 { body } else { &body[2..] };
+    // `_` only between two digits
+    let under_ok = |i: usize| {
+        let ok = |c: Option<&u8>| c.is_some_and(|&c| (c as char).is_digit(radix));
+        ok(i.checked_sub(1).and_then(|j| digits.get(j))) && ok(digits.get(i + 1))
+    };
+    if digits.iter().enumerate().any(|(i, &c)| c == b'_' && !under_ok(i)) {
+        return None;
+    }
+    let clean: Vec<u8> = digits.iter().copied().filter(|&c| c != b'_').collect();
+    let mut out = Vec::with_capacity(clean.len() + 2);
+    if neg {
+        out.push(b'-');
+    }
+    if radix != 10 {
+        if clean.is_empty() || !clean.iter().all(|&c| (c as char).is_digit(radix)) {
+            return None;
+        }
+        // base conversion on decimal digits (least significant first)
+        let mut dec: Vec<u8> = vec![0];
+        for &c in &clean {
+            let mut carry = (c as char).to_digit(radix).unwrap_or(0);
+            for d in dec.iter_mut() {
+                let v = u32::from(*d) * radix + carry;
+                *d = (v % 10) as u8;
+                carry = v / 10;
+            }
+            while carry > 0 {
+                dec.push((carry % 10) as u8);
+                carry /= 10;
+            }
+        }
+        out.extend(dec.iter().rev().map(|d| b'0' + d));
+        return Some(out);
+    }
+    // decimal: digits, at most one `.`, an optional exponent; something
+    // about it that plain JSON does not allow
+    let (mant, exp) = match clean.iter().position(|&c| c == b'e' || c == b'E') {
+        Some(i) => (&clean[..i], Some(&clean[i + 1..])),
+        None => (&clean[..], None),
+    };
+    let (int, frac) = match mant.iter().position(|&c| c == b'.') {
+        Some(i) => (&mant[..i], &mant[i + 1..]),
+        None => (mant, &[][..]),
+    };
+    let exp_ok = exp.is_none_or(|e| {
+        let e = e.strip_prefix(b"+").or_else(|| e.strip_prefix(b"-")).unwrap_or(e);
+        !e.is_empty() && e.iter().all(u8::is_ascii_digit)
+    });
+    if !exp_ok || (int.is_empty() && frac.is_empty()) || !int.iter().chain(frac).all(u8::is_ascii_digit) {
+        return None;
+    }
+    // `0755`: a leading zero makes it octal for JavaScript (sloppy mode)
+    // and YAML 1.1; read both ways
+    if exp.is_none()
+        && !mant.contains(&b'.')
+        && int.len() > 1
+        && int.starts_with(b"0")
+        && int.iter().all(|c| (b'0'..=b'7').contains(c))
+    {
+        let mut o = b"0o".to_vec();
+        o.extend_from_slice(&int[1..]);
+        out.extend_from_slice(int);
+        out.push(b' ');
+        out.extend(number_value(&o)?);
+        return Some(out);
+    }
+    let plain_json = !tok.starts_with(b"+")
+        && clean.len() == digits.len()
+        && !int.is_empty()
+        && (int == b"0" || !int.starts_with(b"0"))
+        && (!mant.contains(&b'.') || !frac.is_empty());
+    if plain_json {
+        return None;
+    }
+    if int.is_empty() {
+        out.push(b'0');
+    }
+    out.extend_from_slice(int);
+    if !frac.is_empty() {
+        out.push(b'.');
+        out.extend_from_slice(frac);
+    }
+    if let Some(e) = exp {
+        out.push(b'e');
+        out.extend_from_slice(e);
+    }
+    Some(out)
 }
 
 fn pos_trim_end(input: &[u8], mut pos: usize) -> usize {
@@ -671,6 +830,7 @@ fn visit_key(
         path,
         field: None,
         plain: !escaped && marks.none_in(input, start, end),
+        lenient: false,
     };
     let mark = edits.buf.len();
     match visit(
@@ -1151,6 +1311,121 @@ mod tests {
                     if a.is_some() && b.is_some() && ka == kb {
                         assert_eq!(a, b);
                     }
+                }
+            }
+        }
+    }
+
+    /// Non-JSON number spellings a lenient receiver reads are read as the
+    /// value it stores; plain JSON numbers and non-numbers are not.
+    #[test]
+    fn lenient_numbers_read_as_their_value() {
+        let v = |t: &str| number_value(t.as_bytes()).map(|v| String::from_utf8_lossy(&v).into_owned());
+        for (t, want) in [
+            ("0xe9b08a568f1c7", "4111111111111111"),
+            ("0XE9B08A568F1C7", "4111111111111111"),
+            ("0x0_e9b0_8a56_8f1c7", "4111111111111111"),
+            ("-0xff", "-255"),
+            ("0189", "0189"),
+            ("+0x10", "16"),
+            ("0o164660424532170707", "4111111111111111"),
+            (
+                "0b1110100110110000100010100101011010001111000111000111",
+                "4111111111111111",
+            ),
+            ("4111_1111_1111_1111", "4111111111111111"),
+            ("+4111111111111111", "4111111111111111"),
+            (".5", "0.5"),
+            ("-.5", "-0.5"),
+            ("5.", "5"),
+            ("+4.111111111111111e15", "4.111111111111111e15"),
+            ("0164660424532170707", "0164660424532170707 4111111111111111"),
+            (
+                "0xffffffffffffffffffffffffffffffffffffffff",
+                "1461501637330902918203684832716283019655932542975",
+            ),
+        ] {
+            assert_eq!(v(t).as_deref(), Some(want), "{t}");
+        }
+        for t in [
+            "0", "12", "-3", "1.5", "1e5", "-2.5E+4", "0.5", "0e5", "Infinity", "NaN", "0x", "0xg1", "0b102", "0o8",
+            "1__0", "_1", "1_", "0x_1", "1.2.3", "abc", "1e", "+", ".",
+        ] {
+            assert_eq!(v(t), None, "{t}");
+        }
+    }
+
+    /// A body with lenient numbers parses (each is visited as a number);
+    /// junk in a value's place is still a syntax error.
+    #[test]
+    fn lenient_numbers_parse() {
+        let mut nums = Vec::new();
+        let doc = r#"{"a": 0xe9b08a568f1c7, "b": [+1, .5, 5., 1_000, 0o17, 0B101, Infinity, -Infinity, NaN, -0x1F, 0755, -.5], "c": [2, -0, 0.5, 1e5, -2.5E+4, 10]}"#;
+        run(doc, &mut |v, s| {
+            if let Scalar::Num(n) = s {
+                nums.push((String::from_utf8_lossy(n).into_owned(), v.lenient));
+            }
+            Verdict::Keep
+        })
+        .unwrap();
+        let (toks, lenient): (Vec<String>, Vec<bool>) = nums.into_iter().unzip();
+        assert_eq!(
+            toks,
+            [
+                "0xe9b08a568f1c7",
+                "+1",
+                ".5",
+                "5.",
+                "1_000",
+                "0o17",
+                "0B101",
+                "Infinity",
+                "-Infinity",
+                "NaN",
+                "-0x1F",
+                "0755",
+                "-.5",
+                "2",
+                "-0",
+                "0.5",
+                "1e5",
+                "-2.5E+4",
+                "10"
+            ]
+        );
+        assert_eq!(lenient.iter().filter(|&&l| l).count(), 13, "{lenient:?}");
+        assert!(lenient[..13].iter().all(|&l| l));
+        for bad in [
+            r#"{"a": 0xZZ}"#,
+            r#"{"a": Nope}"#,
+            r#"{"a": 12abc}"#,
+            r#"{"a": 1_}"#,
+            r#"{"a": +}"#,
+            r#"{"a": Infinityx}"#,
+        ] {
+            assert!(run(bad, &mut |_, _| Verdict::Keep).is_err(), "{bad}");
+        }
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(3000))]
+        /// The parser's `lenient` flag is exact: every number whose value
+        /// [`number_value`] reads is flagged (only flagged ones are read).
+        #[test]
+        fn lenient_flag_covers_every_lenient_number(parts in proptest::collection::vec(0..16usize, 1..8)) {
+            const P: &[&str] = &["0", "1", "7", "9", "-", "+", ".", "e", "E", "x", "o", "b", "_", "f", "Infinity", "NaN"];
+            let tok: String = parts.iter().map(|&i| P[i]).collect();
+            let doc = format!("[{tok}]");
+            let mut seen = Vec::new();
+            let r = run(&doc, &mut |v, s| {
+                if let Scalar::Num(n) = s {
+                    seen.push((n.to_vec(), v.lenient));
+                }
+                Verdict::Keep
+            });
+            if r.is_ok() {
+                for (n, lenient) in seen {
+                    proptest::prop_assert!(lenient || number_value(&n).is_none(), "{:?}", tok);
                 }
             }
         }

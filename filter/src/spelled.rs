@@ -1,0 +1,538 @@
+//! E-mail addresses written with the `@` and the dots spelled out or
+//! bracketed so that a pattern does not read them: `jane.doe [at] example
+//! [dot] com`, `jane.doe(at)example(dot)com`, `jane{at}example{dot}com`,
+//! `jane.doe@example[.]com`, `jane [ AT ] example [ DOT ] com`,
+//! `jane.doe at example dot com`, `jane.doe @ example.com`.
+//!
+//! [`emails`] rewrites each such address the way it is meant (`local@domain`)
+//! into a text of its own, one per line, with a map from every byte back
+//! to the scanned text; the e-mail detector then reads that text and its
+//! findings cover the whole written span, tokens included.
+//!
+//! What is read (a *token* is an `@` or a dot written another way):
+//! - a bracketed token: `[at]`, `(at)`, `{at}`, `<at>`, `[@]`, `[dot]`,
+//!   `(.)`..., any case, spaces or tabs inside and around: always (nobody
+//!   writes `(at)` in prose between two words and a domain);
+//! - an `@` with spaces beside it (`jane.doe @ example.com`), or `at`/`AT`
+//!   as a word between spaces with a dot spelled `dot`/`DOT` as a word in
+//!   the domain (`jane.doe at example dot com`): only when the local part
+//!   looks like one, a letter and a digit, `.`, `_`, `%`, `+` or `-` in it
+//!   (prose has `visit us at example dot com`, `meet @ cafe.com`);
+//! - a real `@` with a dot spelled as a word (`jane@example dot com`).
+//!
+//! Not read: `at` and `dot` in other cases (`At`, `Dot`) or between tabs,
+//! `at` with the domain's dots written as dots (`jane.doe at example.com`:
+//! `files at s3.amazonaws.com` is prose), words in other languages.
+
+/// A text of rewritten addresses, one per line, and a map from each of its
+/// bytes to the scanned text.
+pub struct Spelled {
+    pub text: Vec<u8>,
+    map: Vec<u32>,
+}
+
+impl Spelled {
+    /// The range of the scanned text that `start..end` of the rewritten
+    /// text came from (a match starts and ends on a letter or digit of
+    /// the address: the tokens between are inside the range).
+    pub fn original_span(&self, start: usize, end: usize) -> (usize, usize) {
+        match (self.map.get(start), end.checked_sub(1).and_then(|e| self.map.get(e))) {
+            (Some(&a), Some(&z)) if start < end => (a as usize, z as usize + 1),
+            _ => (0, 0),
+        }
+    }
+}
+
+/// Fewest bytes a text read here has (`a1 @b.cc`).
+pub const MIN_LEN: usize = 8;
+
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum Kind {
+    Word,
+    Dot,
+    At,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum Form {
+    /// `@` or `.` as written in an address
+    Plain,
+    /// `@` with a space or tab beside it
+    Spaced,
+    /// `at`, `dot` as words between spaces
+    Spelled,
+    /// `[at]`, `(.)`...
+    Bracketed,
+}
+
+#[derive(Clone, Copy, Debug)]
+struct Item {
+    kind: Kind,
+    form: Form,
+    start: usize,
+    end: usize,
+}
+
+/// A byte of an address's local part or domain label (`.` apart).
+fn is_word(c: u8) -> bool {
+    c.is_ascii_alphanumeric() || matches!(c, b'_' | b'%' | b'+' | b'-') || c >= 0x80
+}
+
+fn is_ws(c: u8) -> bool {
+    c == b' ' || c == b'\t'
+}
+
+fn skip_ws(t: &[u8], mut i: usize) -> usize {
+    while t.get(i).copied().is_some_and(is_ws) {
+        i += 1;
+    }
+    i
+}
+
+/// The bracketed token whose opening bracket is at `i`: its kind and end
+/// (after the closing bracket and the spaces that follow).
+fn bracketed(t: &[u8], i: usize) -> Option<(Kind, usize)> {
+    let close = match t.get(i)? {
+        b'[' => b']',
+        b'(' => b')',
+        b'{' => b'}',
+        b'<' => b'>',
+        _ => return None,
+    };
+    let j = skip_ws(t, i + 1);
+    let word = |w: &[u8]| t.get(j..j + w.len()).is_some_and(|x| x.eq_ignore_ascii_case(w));
+    let (kind, len) = match t.get(j)? {
+        b'@' => (Kind::At, 1),
+        b'.' => (Kind::Dot, 1),
+        _ if word(b"at") => (Kind::At, 2),
+        _ if word(b"dot") => (Kind::Dot, 3),
+        _ => return None,
+    };
+    let k = skip_ws(t, j + len);
+    (t.get(k) == Some(&close)).then(|| (kind, skip_ws(t, k + 1)))
+}
+
+/// `at`/`AT` or `dot`/`DOT` at `j` followed by a space: its kind and end
+/// (after the spaces).
+fn spelled_word(t: &[u8], j: usize) -> Option<(Kind, usize)> {
+    let rest = t.get(j..)?;
+    let (kind, len) = if rest.starts_with(b"at ") || rest.starts_with(b"AT ") {
+        (Kind::At, 2)
+    } else if rest.starts_with(b"dot ") || rest.starts_with(b"DOT ") {
+        (Kind::Dot, 3)
+    } else {
+        return None;
+    };
+    let mut k = j + len;
+    while t.get(k) == Some(&b' ') {
+        k += 1;
+    }
+    Some((kind, k))
+}
+
+/// The token at `i` (a space, tab, bracket, `@` or `.`), if one starts
+/// there: kind, form and end.
+fn token(t: &[u8], i: usize) -> Option<(Kind, Form, usize)> {
+    let j = skip_ws(t, i);
+    let c = *t.get(j)?;
+    if matches!(c, b'[' | b'(' | b'{' | b'<') {
+        return bracketed(t, j).map(|(k, e)| (k, Form::Bracketed, e));
+    }
+    if c == b'@' {
+        let e = skip_ws(t, j + 1);
+        let form = if j > i || e > j + 1 { Form::Spaced } else { Form::Plain };
+        return Some((Kind::At, form, e));
+    }
+    if j == i {
+        return (c == b'.').then_some((Kind::Dot, Form::Plain, i + 1));
+    }
+    // a word between spaces (not tabs: see `may_have`)
+    if t[i..j].iter().all(|&b| b == b' ') {
+        return spelled_word(t, j).map(|(k, e)| (k, Form::Spelled, e));
+    }
+    None
+}
+
+/// Whether [`emails`] can find anything in `t`: a bracketed token, an `@`
+/// with a space or tab beside it, or ` dot `/` DOT ` (every address read
+/// has one of them). `open`, `at` and `space` say whether `t` has an
+/// opening bracket, an `@`, a space or tab at all (the scanner's byte
+/// classes). `tests::gate_is_exact_on_corpora` and the proptest compare it
+/// with [`emails`] itself.
+pub fn may_have(t: &[u8], open: bool, at: bool, space: bool) -> bool {
+    if t.len() < MIN_LEN {
+        return false;
+    }
+    if open
+        && t.iter()
+            .enumerate()
+            .any(|(i, &c)| matches!(c, b'[' | b'(' | b'{' | b'<') && bracketed(t, i).is_some())
+    {
+        return true;
+    }
+    if !space {
+        return false;
+    }
+    if at
+        && memchr::memchr_iter(b'@', t).any(|p| (p > 0 && is_ws(t[p - 1])) || t.get(p + 1).copied().is_some_and(is_ws))
+    {
+        return true;
+    }
+    spelled_dot(t)
+}
+
+/// How far a window of 5 bytes ending on each byte may move on when it is
+/// not ` dot ` or ` DOT ` (Horspool): each byte of the needles by its
+/// distance from their end, 5 for any other.
+const SHIFT: [u8; 256] = {
+    let mut t = [5u8; 256];
+    t[b' ' as usize] = 4;
+    t[b'd' as usize] = 3;
+    t[b'D' as usize] = 3;
+    t[b'o' as usize] = 2;
+    t[b'O' as usize] = 2;
+    t[b't' as usize] = 1;
+    t[b'T' as usize] = 1;
+    t
+};
+
+/// ` dot ` or ` DOT ` is in `t` (one pass, about one look every 4 bytes of prose).
+fn spelled_dot(t: &[u8]) -> bool {
+    let mut i = 4;
+    while i < t.len() {
+        let c = t[i];
+        if c == b' ' && (&t[i - 4..i] == b" dot" || &t[i - 4..i] == b" DOT") {
+            return true;
+        }
+        i += SHIFT[c as usize] as usize;
+    }
+    false
+}
+
+/// The addresses written with spelled or bracketed tokens in `t`, rewritten
+/// (`None` if there are none). Addresses written plainly are left to the
+/// detector.
+pub fn emails(t: &[u8]) -> Option<Spelled> {
+    let mut out: Option<Spelled> = None;
+    let mut chain: Vec<Item> = Vec::new();
+    let mut i = 0;
+    while i < t.len() {
+        let c = t[i];
+        if is_word(c) {
+            let s = i;
+            while i < t.len() && is_word(t[i]) {
+                i += 1;
+            }
+            chain.push(Item {
+                kind: Kind::Word,
+                form: Form::Plain,
+                start: s,
+                end: i,
+            });
+            continue;
+        }
+        if let Some((kind, form, e)) = token(t, i) {
+            // a chain alternates words and tokens, starting with a word
+            if chain.last().is_some_and(|x| x.kind == Kind::Word) {
+                chain.push(Item {
+                    kind,
+                    form,
+                    start: i,
+                    end: e,
+                });
+            } else {
+                read_chain(t, &chain, &mut out);
+                chain.clear();
+            }
+            i = e.max(i + 1);
+            continue;
+        }
+        read_chain(t, &chain, &mut out);
+        chain.clear();
+        i += 1;
+    }
+    read_chain(t, &chain, &mut out);
+    out
+}
+
+/// Every address in a chain of words and tokens (`w . w @ w . w`).
+fn read_chain(t: &[u8], chain: &[Item], out: &mut Option<Spelled>) {
+    for (k, at) in chain.iter().enumerate() {
+        if at.kind != Kind::At || k == 0 {
+            continue;
+        }
+        // the local part: words joined by dots, back from the `@`
+        let mut a = k - 1;
+        while a >= 2 && chain[a - 1].kind == Kind::Dot && chain[a - 2].kind == Kind::Word {
+            a -= 2;
+        }
+        // the domain: two labels or more
+        let mut z = k + 1;
+        while z + 2 < chain.len() && chain[z + 1].kind == Kind::Dot && chain[z + 2].kind == Kind::Word {
+            z += 2;
+        }
+        if z >= chain.len() || z < k + 3 || chain[z].kind != Kind::Word {
+            continue;
+        }
+        let local = &chain[a..k];
+        let domain = &chain[k + 1..=z];
+        let dots = || local.iter().chain(domain).filter(|x| x.kind == Kind::Dot);
+        let bracketed = at.form == Form::Bracketed || dots().any(|x| x.form == Form::Bracketed);
+        let spelled_dot = dots().any(|x| x.form == Form::Spelled);
+        let spelled_in_domain = domain.iter().any(|x| x.kind == Kind::Dot && x.form == Form::Spelled);
+        let looks_local = {
+            let bytes = local
+                .iter()
+                .filter(|x| x.kind == Kind::Word)
+                .flat_map(|x| &t[x.start..x.end]);
+            let letter = bytes.clone().any(u8::is_ascii_alphabetic);
+            let mark = local.len() > 1
+                || bytes
+                    .clone()
+                    .any(|&c| c.is_ascii_digit() || matches!(c, b'_' | b'%' | b'+' | b'-'));
+            letter && mark
+        };
+        let read = bracketed
+            || match at.form {
+                Form::Plain => spelled_dot,
+                Form::Spaced => looks_local,
+                Form::Spelled => spelled_in_domain && looks_local,
+                Form::Bracketed => true,
+            };
+        if !read {
+            continue;
+        }
+        let o = out.get_or_insert_with(|| Spelled {
+            text: Vec::new(),
+            map: Vec::new(),
+        });
+        for x in local.iter().chain(std::iter::once(at)).chain(domain) {
+            match x.kind {
+                Kind::Word => {
+                    o.text.extend_from_slice(&t[x.start..x.end]);
+                    o.map.extend((x.start..x.end).map(|p| p as u32));
+                }
+                Kind::Dot | Kind::At => {
+                    o.text.push(if x.kind == Kind::At { b'@' } else { b'.' });
+                    o.map.push(x.start as u32);
+                }
+            }
+        }
+        o.text.push(b'\n');
+        o.map.push(domain[domain.len() - 1].end as u32);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::detect::{DetectorSet, Scratch};
+    use crate::registry::Builtin;
+
+    fn set() -> &'static DetectorSet {
+        static SET: std::sync::OnceLock<DetectorSet> = std::sync::OnceLock::new();
+        SET.get_or_init(|| DetectorSet::new(&[]).unwrap_or_else(|e| panic!("{e:?}")))
+    }
+
+    /// The e-mail findings (spans of `t`) of the rewritten text, with the
+    /// gate (`gated`) or without.
+    fn findings(t: &[u8], gated: bool) -> Vec<(usize, usize)> {
+        if gated {
+            let open = t.iter().any(|c| matches!(c, b'[' | b'(' | b'{' | b'<'));
+            let space = t.iter().any(|&c| is_ws(c));
+            if t.len() < MIN_LEN || !may_have(t, open, t.contains(&b'@'), space) {
+                return Vec::new();
+            }
+        }
+        let Some(sp) = emails(t) else { return Vec::new() };
+        let mut out = Vec::new();
+        set().scan(&sp.text, &mut Scratch::default(), &mut out);
+        out.iter()
+            .filter(|m| m.detector == Builtin::Email as u16)
+            .map(|m| sp.original_span(m.start, m.end))
+            .collect()
+    }
+
+    /// The gate (length, [`may_have`]) drops nothing the full pass finds,
+    /// on every string of the case tables and test data, whole and cut.
+    #[test]
+    fn gate_is_exact_on_corpora() {
+        let mut found = 0;
+        for s in crate::normalize::corpus::all() {
+            let n = crate::normalize::normalize(s.as_bytes());
+            for t in [s.as_bytes(), &n.text[..]] {
+                let want = findings(t, false);
+                found += want.len();
+                assert_eq!(findings(t, true), want, "{s:?}");
+            }
+        }
+        assert!(found >= 20, "the corpus has spelled addresses ({found})");
+    }
+
+    /// The one-pass search finds what a substring search finds.
+    #[test]
+    fn spelled_dot_is_a_substring_search() {
+        let has = |t: &[u8]| memchr::memmem::find(t, b" dot ").is_some() || memchr::memmem::find(t, b" DOT ").is_some();
+        let mut n = 0;
+        for s in crate::normalize::corpus::all() {
+            for w in [s.as_bytes(), &s.as_bytes()[s.len() / 3..]] {
+                assert_eq!(spelled_dot(w), has(w), "{s:?}");
+                n += usize::from(has(w));
+            }
+        }
+        assert!(n >= 10, "{n}");
+        for s in [
+            "",
+            " dot",
+            " dot ",
+            "x dot y",
+            "dot dot  dot",
+            "  dot  ",
+            " dOt ",
+            " DOT",
+            "a DOT b",
+            "t dott dot ",
+        ] {
+            assert_eq!(spelled_dot(s.as_bytes()), has(s.as_bytes()), "{s:?}");
+        }
+    }
+
+    /// The shortest addresses of each form are found through the gate.
+    #[test]
+    fn gate_passes_the_shortest_addresses() {
+        for s in [
+            "a1 @b.cc",
+            "a1@ b.cc",
+            "a[@]b.cc",
+            "a@b[.]cc",
+            "a(at)b.cc",
+            "a@b dot cc",
+            "a.b at c dot de",
+        ] {
+            assert_eq!(findings(s.as_bytes(), true), [(0, s.len())], "{s:?}");
+        }
+    }
+
+    /// Pieces of addresses, tokens and prose for the property below.
+    const PIECES: &[&str] = &[
+        "a", "b1", "jane", "x.y", "doe", "co", "com", "uk", "1", "_", "-", "+", ".", "@", " ", "  ", "\t", "[", "]",
+        "(", ")", "{", "}", "<", ">", "at", "AT", "At", "dot", "DOT", "Dot", " at ", " dot ", " AT ", " DOT ", "[at]",
+        "(at)", "[dot]", "(.)", "[@]", "[ at ]", " [dot] ", " @ ", "@ ", " @", "é", ",", ";", "\n", "e", "cc",
+    ];
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(4000))]
+        /// The gate is exact: gated and ungated passes find the same.
+        #[test]
+        fn gate_is_exact(parts in proptest::collection::vec(0..PIECES.len(), 1..24)) {
+            let s: String = parts.iter().map(|&i| PIECES[i]).collect();
+            proptest::prop_assert_eq!(findings(s.as_bytes(), true), findings(s.as_bytes(), false), "{:?}", s);
+        }
+
+        /// The one-pass search is a substring search, on text made of the
+        /// needles' bytes.
+        #[test]
+        fn spelled_dot_finds_what_memmem_finds(parts in proptest::collection::vec(0..9usize, 0..40)) {
+            const P: &[&str] = &[" ", "d", "o", "t", "D", "O", "T", "x", " dot"];
+            let s: String = parts.iter().map(|&i| P[i]).collect();
+            let t = s.as_bytes();
+            let want = memchr::memmem::find(t, b" dot ").is_some() || memchr::memmem::find(t, b" DOT ").is_some();
+            proptest::prop_assert_eq!(spelled_dot(t), want, "{:?}", s);
+        }
+    }
+
+    fn read(s: &str) -> Vec<(String, String)> {
+        let Some(sp) = emails(s.as_bytes()) else {
+            return Vec::new();
+        };
+        let mut out = Vec::new();
+        let mut at = 0;
+        for line in sp.text.split(|&c| c == b'\n') {
+            if !line.is_empty() {
+                let (a, b) = sp.original_span(at, at + line.len());
+                out.push((String::from_utf8_lossy(line).into_owned(), s[a..b].to_string()));
+            }
+            at += line.len() + 1;
+        }
+        out
+    }
+
+    fn one(s: &str) -> String {
+        let r = read(s);
+        assert_eq!(r.len(), 1, "{s:?}: {r:?}");
+        r[0].0.clone()
+    }
+
+    #[test]
+    fn reads_bracketed_and_spelled_tokens() {
+        for s in [
+            "jane.doe [at] example [dot] com",
+            "jane.doe(at)example(dot)com",
+            "jane.doe{at}example{dot}com",
+            "jane.doe<at>example<dot>com",
+            "jane.doe [@] example [.] com",
+            "jane.doe[@]example[.]com",
+            "jane.doe [ at ] example [ dot ] com",
+            "jane.doe [AT] example [DOT] com",
+            "jane.doe (At) example (Dot) com",
+            "jane.doe\t[at]\texample\t[dot]\tcom",
+            "jane.doe@example[.]com",
+            "jane.doe [at] example.com",
+            "jane.doe at example [dot] com",
+            "jane [dot] doe [at] example [dot] com",
+            "jane.doe at example dot com",
+            "jane.doe AT example DOT com",
+            "jane dot doe at example dot com",
+            "jane.doe@example dot com",
+            "jane.doe @ example.com",
+            "jane.doe@ example.com",
+            "jane.doe @example.com",
+            "jane.doe  (at)  example  (dot)  com",
+        ] {
+            let want = "jane.doe@example.com";
+            assert_eq!(one(s).to_ascii_lowercase(), want, "{s:?}");
+            // the span is the whole written address
+            assert_eq!(read(s)[0].1, s.trim(), "{s:?}");
+        }
+        assert_eq!(
+            one("mail: j_doe99 [at] mail [dot] example [dot] co [dot] uk."),
+            "j_doe99@mail.example.co.uk"
+        );
+        assert_eq!(read("x (jane(at)example(dot)org) y")[0].1, "jane(at)example(dot)org");
+        assert_eq!(
+            read("a [at] b [dot] cc, c.d at e dot fr")
+                .iter()
+                .map(|x| x.0.as_str())
+                .collect::<Vec<_>>(),
+            ["a@b.cc", "c.d@e.fr"]
+        );
+    }
+
+    #[test]
+    fn leaves_prose_and_plain_addresses_alone() {
+        for s in [
+            "jane.doe@example.com",
+            "look at example dot com",
+            "visit us at example dot com",
+            "sign up at acme dot com today",
+            "we met at the dot com boom",
+            "files at s3.amazonaws.com",
+            "jane.doe at example.com",
+            "meet @ cafe.com",
+            "ping me @ slack.com",
+            "Sam (at) work",
+            "see [1] and (2)",
+            "the cat at home dot",
+            "call (at least) once",
+            "a [dot] b",
+            "x at y Dot com",
+            "x.y At example Dot com",
+            "x.y\tat\texample\tdot\tcom",
+            "2 at example dot com",
+            "",
+            "@ [at] (dot)",
+        ] {
+            assert!(read(s).is_empty(), "{s:?}: {:?}", read(s));
+        }
+    }
+}
