@@ -1082,7 +1082,7 @@ const JOINED_DETECTORS: &[Builtin] = &[
 fn order(out: &mut Vec<RawMatch>, first: usize) {
     if out.len() - first > 1 {
         let tail = &mut out[first..];
-        tail.sort_by(|a, b| a.start.cmp(&b.start).then(b.end.cmp(&a.end)));
+        crate::sorting::spans(tail, |m| (m.start, m.end));
         let mut keep = first;
         for i in first..out.len() {
             let mut m = out[i];

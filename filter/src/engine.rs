@@ -715,7 +715,7 @@ impl Engine {
             }
         }
         if hits.len() > 1 {
-            hits.sort_by(|x, y| x.start.cmp(&y.start).then(y.end.cmp(&x.end)));
+            crate::sorting::spans(hits, |h| (h.start, h.end));
             // overlapping hits (the same value seen raw and decoded): one, widened
             hits.dedup_by(|h, last| {
                 if h.start >= last.end {

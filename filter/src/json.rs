@@ -442,7 +442,7 @@ pub fn rewrite(
     }
     // in document order already unless members were removed
     if !list.windows(2).all(|w| w[0].start < w[1].start) {
-        list.sort_by(|a, b| a.start.cmp(&b.start).then(b.end.cmp(&a.end)));
+        crate::sorting::spans(&mut list, |e| (e.start, e.end));
     }
     let mut out = Vec::with_capacity(n + buf.len());
     let mut at = 0;

@@ -18,6 +18,7 @@ pub mod policy;
 pub mod prose;
 pub mod redact;
 pub mod registry;
+pub mod sorting;
 pub mod spelled;
 pub mod subject;
 #[cfg(any(test, feature = "testing"))]

@@ -1370,7 +1370,7 @@ fn in_range(w: u64, lo: u8, hi: u8) -> u64 {
 fn merge(out: &mut Vec<(Kind, usize, usize)>, first: usize) {
     if out.len() - first > 1 {
         let tail = &mut out[first..];
-        tail.sort_by(|a, b| a.1.cmp(&b.1).then(b.2.cmp(&a.2)));
+        crate::sorting::spans(tail, |s| (s.1, s.2));
         let mut keep = first;
         for i in first..out.len() {
             if keep > first && out[i].1 < out[keep - 1].2 {
@@ -1593,10 +1593,11 @@ const STOP_ENDINGS: &[&str] = &[
 /// word (a pass over the list was a fifth of the cost of clean JSON, a binary
 /// search still a tenth).
 static STOP_SET: std::sync::LazyLock<WordSet> = std::sync::LazyLock::new(|| {
-    let mut v: Vec<&'static [u8]> = STOP_LOWER.iter().map(|w| w.as_slice()).collect();
-    v.sort();
+    // the type and order of the given names' sort below: one instantiation for both
+    let mut v: Vec<(&'static [u8], bool)> = STOP_LOWER.iter().map(|w| (w.as_slice(), false)).collect();
+    v.sort_unstable();
     v.dedup();
-    WordSet::new(v.into_iter().map(|w| (w, false)).collect())
+    WordSet::new(v)
 });
 
 static STOP_LOWER: std::sync::LazyLock<Vec<Vec<u8>>> =

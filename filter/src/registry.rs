@@ -196,7 +196,7 @@ pub static CATEGORIES: LazyLock<Vec<&'static str>> = LazyLock::new(|| {
 /// The scanners of all detectors, in priority order.
 pub fn scanners() -> Vec<Scan> {
     let mut v: Vec<Scan> = SPECS.iter().filter_map(|s| s.scan).collect();
-    v.sort_by_key(|s| s.priority);
+    crate::sorting::by_key(&mut v, |s| (usize::from(s.priority), 0));
     v
 }
 
