@@ -815,7 +815,12 @@ pub(crate) fn check_codice_fiscale(
     scratch: &mut Scratch,
     emit: Emit,
 ) -> bool {
-    v::it_codice_fiscale(upper_alnum(&hay[s..e], &mut scratch.alnum)) && d.found(Builtin::ItCodiceFiscale, s, e, emit)
+    let t = &hay[s..e];
+    // the pattern's other shape: a UK driving licence (a digit sixth)
+    if t.get(5).is_some_and(u8::is_ascii_digit) {
+        return v::uk_driving_licence(t) && d.found(Builtin::IdDocument, s, e, emit);
+    }
+    v::it_codice_fiscale(upper_alnum(t, &mut scratch.alnum)) && d.found(Builtin::ItCodiceFiscale, s, e, emit)
 }
 
 pub(crate) fn check_dni(d: &DetectorSet, hay: &[u8], s: usize, e: usize, scratch: &mut Scratch, emit: Emit) -> bool {
@@ -1136,6 +1141,9 @@ fn cf_digit(c: u8) -> bool {
 /// XX L XX L XXX L with X a digit or an omocodia letter, ending a word.
 fn cf_shape(hay: &[u8], i: usize) -> bool {
     let Some(t) = hay.get(i..i + 16) else { return false };
+    if t[5].is_ascii_digit() {
+        return uk_licence_shape(hay, i);
+    }
     // (the seventh byte first: a word of six letters or more rarely has
     // a digit or an omocodia letter there)
     cf_digit(t[6])
@@ -1145,11 +1153,27 @@ fn cf_shape(hay: &[u8], i: usize) -> bool {
         && !hay.get(i + 16).is_some_and(|&c| is_word(c))
 }
 
+/// The shape of a UK driving licence at `i` (a word start), the codice
+/// fiscale pattern's other branch: a letter, four of letters or 9, six
+/// digits, two of letters or 9, a digit, two letters, ending a word.
+fn uk_licence_shape(hay: &[u8], i: usize) -> bool {
+    let Some(t) = hay.get(i..i + 16) else { return false };
+    let l9 = |c: &u8| c.is_ascii_alphabetic() || *c == b'9';
+    t[0].is_ascii_alphabetic()
+        && t[1..5].iter().all(l9)
+        && t[5..11].iter().all(u8::is_ascii_digit)
+        && t[11..13].iter().all(l9)
+        && t[13].is_ascii_digit()
+        && t[14..16].iter().all(u8::is_ascii_alphabetic)
+        && !hay.get(i + 16).is_some_and(|&c| is_word(c))
+}
+
 /// One pass over `hay` for the shapes the non-keyword detectors need;
 /// false means none of them can match:
 /// - e-mail: an `@`;
 /// - IBAN: a known country code then two digits at a word start;
-/// - codice fiscale: its 16-character shape at a word start;
+/// - codice fiscale or UK driving licence: its 16-character shape at a
+///   word start;
 /// - IPv6: a run of hex digits and colons with two colons or more, not
 ///   preceded by a letter, digit or colon (the validator rejects those);
 /// - every numeric detector (phones, cards, SSN/BSN/NIR/PESEL/Steuer-ID,
@@ -1946,13 +1970,27 @@ fn classify_numeric(win: &[Group], hay: &[u8], plus: bool, digits: &mut Vec<u8>,
     if !bounded {
         return None;
     }
-    let intl = plus || (l > 2 && d[0] == b'0' && d[1] == b'0');
-    if intl {
-        return phone_international(if plus { d } else { &d[2..] }).then_some(Builtin::Phone);
-    }
     let compact = n == 1;
     let mut lb = [0usize; MAX_WINDOW];
     let lens = group_lens(win, &mut lb);
+    // one separator, ` ` or `-`, between every group (`401-023-2137`)
+    let one_sep = n >= 2
+        && win[1..]
+            .iter()
+            .all(|g| matches!(g.sep, b'-' | b' ') && g.sep == win[1].sep);
+    // a word that names the number decides before anything else, a leading
+    // `00` included (an NHS number may start with it)
+    let intl = plus || (l > 2 && d[0] == b'0' && d[1] == b'0');
+    if intl && !plus && matches!(l, 10 | 11) && !any_paren {
+        match keyword_before(hay, win[0].start) {
+            Some(IdWord::Nhs) if l == 10 && v::uk_nhs(d) => return Some(Builtin::UkNhs),
+            Some(IdWord::SteuerId) if l == 11 && v::de_steuer_id_loose(d) => return Some(Builtin::DeSteuerId),
+            _ => {}
+        }
+    }
+    if intl {
+        return phone_international(if plus { d } else { &d[2..] }).then_some(Builtin::Phone);
+    }
     // AAA-GG-SSSS is an SSN before it is anything else
     let ssn_dashed = lens == [3, 2, 4]
         && win[1..]
@@ -1984,6 +2022,9 @@ fn classify_numeric(win: &[Group], hay: &[u8], plus: bool, digits: &mut Vec<u8>,
             Some(IdWord::Sin) if l == 9 && v::ca_sin(d) => return Some(Builtin::CaSin),
             Some(IdWord::Imei) if l == 15 && v::luhn(d) => return Some(Builtin::Imei),
             Some(IdWord::Fnr) if l == 11 && v::no_fnr(d) => return Some(Builtin::NoFnr),
+            // with its word, the check digit and the repetition limit decide
+            // (`12345678903`: no digit repeated, as test data is written)
+            Some(IdWord::SteuerId) if l == 11 && v::de_steuer_id_loose(d) => return Some(Builtin::DeSteuerId),
             _ => {}
         }
     }
@@ -2053,6 +2094,15 @@ fn classify_numeric(win: &[Group], hay: &[u8], plus: bool, digits: &mut Vec<u8>,
             if (lens == [4, 6] || (compact && ctx == Some(IdWord::AtSvnr))) && v::at_svnr(d) {
                 return Some(Builtin::AtSvnr);
             }
+            // UK NHS number in its written grouping, 3-3-4 with one
+            // separator, whose exchange (0 or 1 first) makes it no NANP
+            // phone: the mod-11 check says which (`phone_national` takes
+            // every 3-3-4 number from 2 on as a phone, so this only names
+            // what was found anyway; from 0 or 1, and a real NANP number,
+            // it needs its word)
+            if lens == [3, 3, 4] && one_sep && d[0] >= b'2' && d[3] <= b'1' && v::uk_nhs(d) {
+                return Some(Builtin::UkNhs);
+            }
         }
         // Swiss AHV/AVS: 756.XXXX.XXXX.XC
         13 if !any_paren && v::ch_ahv(d) => return Some(Builtin::ChAhv),
@@ -2061,6 +2111,11 @@ fn classify_numeric(win: &[Group], hay: &[u8], plus: bool, digits: &mut Vec<u8>,
             let mut lb = [0usize; MAX_WINDOW];
             let lens = group_lens(win, &mut lb);
             if (lens == [8, 4] || (compact && ctx == Some(IdWord::Cpr))) && v::se_personnummer(&d[2..]) {
+                return Some(Builtin::SePersonnummer);
+            }
+            // compact with the century, no word: the century, a real date and
+            // the Luhn check; a YYYYMMDDhhmm timestamp stays clean
+            if compact && v::se_personnummer_century(d) && !v::hhmm(&d[8..]) {
                 return Some(Builtin::SePersonnummer);
             }
         }
@@ -2124,11 +2179,12 @@ enum IdWord {
     BeNn,
     AtSvnr,
     PtNif,
+    SteuerId,
 }
 
 /// The identity-number words, in the order they decide when several stand
 /// before a number (the first one listed wins).
-const ID_WORDS: [IdWord; 11] = [
+const ID_WORDS: [IdWord; 12] = [
     IdWord::Itin,
     IdWord::Ssn,
     IdWord::Bsn,
@@ -2140,6 +2196,7 @@ const ID_WORDS: [IdWord; 11] = [
     IdWord::AtSvnr,
     IdWord::PtNif,
     IdWord::Fnr,
+    IdWord::SteuerId,
 ];
 
 /// The identity-number word just before `at` (within 32 bytes), if any: a
@@ -2163,9 +2220,12 @@ fn keyword_before(hay: &[u8], at: usize) -> Option<IdWord> {
             b"ssn" | b"tin" => IdWord::Ssn,
             b"bsn" | b"sofi" => IdWord::Bsn,
             b"nhs" => IdWord::Nhs,
-            b"sin" => IdWord::Sin,
+            // French Canadian: numéro d'assurance sociale
+            b"sin" | b"nas" => IdWord::Sin,
             b"imei" => IdWord::Imei,
-            b"cpr" => IdWord::Cpr,
+            // Swedish `pnr` is a personnummer too (read as one, like `cpr`)
+            b"cpr" | b"pnr" => IdWord::Cpr,
+            b"idnr" | b"steuerid" => IdWord::SteuerId,
             b"insz" | b"niss" | b"rrn" => IdWord::BeNn,
             b"svnr" | b"vsnr" => IdWord::AtSvnr,
             b"nif" | b"nipc" => IdWord::PtNif,
@@ -2176,7 +2236,6 @@ fn keyword_before(hay: &[u8], at: usize) -> Option<IdWord> {
     }
     for i in 0..w.len() {
         let phrases: &[(&[u8], IdWord)] = match w[i] {
-            b'i' => &[(b"individual taxpayer", IdWord::Itin)],
             b's' => &[
                 (b"social security", IdWord::Ssn),
                 (b"soc. sec", IdWord::Ssn),
@@ -2185,10 +2244,19 @@ fn keyword_before(hay: &[u8], at: usize) -> Option<IdWord> {
                 (b"sozialversicherung", IdWord::AtSvnr),
                 (b"sv-nr", IdWord::AtSvnr),
                 (b"sv-nummer", IdWord::AtSvnr),
+                (b"steuer-id", IdWord::SteuerId),
+                (b"steuer id", IdWord::SteuerId),
+                (b"steueridentifikation", IdWord::SteuerId),
+                (b"steuer-identifikation", IdWord::SteuerId),
             ],
             b'b' => &[(b"burgerservice", IdWord::Bsn)],
+            b'h' => &[(b"health service", IdWord::Nhs)],
             b'a' => &[(b"assurance sociale", IdWord::Sin)],
             b'p' => &[(b"personnummer", IdWord::Cpr)],
+            b'i' => &[
+                (b"individual taxpayer", IdWord::Itin),
+                (b"identifikationsnummer", IdWord::SteuerId),
+            ],
             b'c' => &[(b"cpr-nr", IdWord::Cpr), (b"contribuinte", IdWord::PtNif)],
             b'r' => &[(b"rijksregister", IdWord::BeNn), (b"registre national", IdWord::BeNn)],
             b'n' => &[
@@ -2356,13 +2424,13 @@ mod tests {
             Some(IdWord::Ssn)
         } else if word(b"bsn") || word(b"sofi") || has(b"burgerservice") {
             Some(IdWord::Bsn)
-        } else if word(b"nhs") {
+        } else if word(b"nhs") || has(b"health service") {
             Some(IdWord::Nhs)
-        } else if word(b"sin") || has(b"social insurance") || has(b"assurance sociale") {
+        } else if word(b"sin") || word(b"nas") || has(b"social insurance") || has(b"assurance sociale") {
             Some(IdWord::Sin)
         } else if word(b"imei") {
             Some(IdWord::Imei)
-        } else if word(b"cpr") || has(b"personnummer") || has(b"cpr-nr") {
+        } else if word(b"cpr") || word(b"pnr") || has(b"personnummer") || has(b"cpr-nr") {
             Some(IdWord::Cpr)
         } else if has(b"rijksregister")
             || has(b"registre national")
@@ -2380,6 +2448,15 @@ mod tests {
             Some(IdWord::PtNif)
         } else if has(b"fodselsnummer") || has(b"f\xc3\xb8dselsnummer") || word(b"fnr") || word(b"personnr") {
             Some(IdWord::Fnr)
+        } else if word(b"idnr")
+            || word(b"steuerid")
+            || has(b"steuer-id")
+            || has(b"steuer id")
+            || has(b"steueridentifikation")
+            || has(b"steuer-identifikation")
+            || has(b"identifikationsnummer")
+        {
+            Some(IdWord::SteuerId)
         } else {
             None
         }
@@ -2440,6 +2517,17 @@ mod tests {
             "fødselsnummer",
             "fnr",
             "personnr",
+            "nas",
+            "pnr",
+            "idnr",
+            "steuerid",
+            "steuer-id",
+            "steuer id",
+            "Steuer-IdNr",
+            "steueridentifikation",
+            "steuer-identifikation",
+            "identifikationsnummer",
+            "health service",
             "SSN",
             "Nhs",
             "Social Security",

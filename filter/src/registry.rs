@@ -115,7 +115,9 @@ registry! {
         r"\b[1-478][ ]?[0-9]{2}[ ]?[0-9]{2}[ ]?2[ABab][ ]?[0-9]{3}[ ]?[0-9]{3}[ ]?[0-9]{2}\b", &[], d::check_nir_corsica);
     NlBsn => "nl_bsn", "national_id", Alnum, None, None;
     ItCodiceFiscale => "it_codice_fiscale", "national_id", Alnum, None, scan(7,
-        r"\b[A-Za-z]{6}[0-9LMNPQRSTUVlmnpqrstuv]{2}[A-Za-z][0-9LMNPQRSTUVlmnpqrstuv]{2}[A-Za-z][0-9LMNPQRSTUVlmnpqrstuv]{3}[A-Za-z]\b",
+        // (or a UK driving licence, which `check_codice_fiscale` tells apart
+        // by its sixth character, a digit, and reports as an ID document)
+        r"\b(?:[A-Za-z]{6}[0-9LMNPQRSTUVlmnpqrstuv]{2}[A-Za-z][0-9LMNPQRSTUVlmnpqrstuv]{2}[A-Za-z][0-9LMNPQRSTUVlmnpqrstuv]{3}[A-Za-z]|[A-Za-z][A-Za-z9]{4}[0-9]{6}[A-Za-z9]{2}[0-9][A-Za-z]{2})\b",
         &[], d::check_codice_fiscale);
     EsDni => "es_dni", "national_id", Alnum, None, scan(8,
         r"\b(?:[0-9]{7,8}|[XYZKLMxyzklm][ \-]?[0-9]{7})[ \-]?[A-Za-z]\b", &[], d::check_dni);
@@ -156,8 +158,8 @@ registry! {
         r"\b[A-Za-z][A-Za-z0-9+.\-]{1,15}://[^\s/?#@:'\x22<>]{1,64}:[^\s/?#@'\x22<>]{0,128}@",
         &[], d::check_url_credentials);
     IdDocument => "id_document_number", "national_id", Alnum, None, scan(18,
-        r"(?i:passport|reisepass|pass-?nr|passnummer|passeport|pasaporte|passaporto|paspoort|paszport|passaporte|driver'?s? licen[cs]e|driving licen[cs]e|f(?:\xC3\xBC|ue|u)hrerschein|permis de conduire|permiso de conducir|carnet de conducir|patente di guida|rijbewijs|prawo jazdy|carta de condu(?:\xC3\xA7|c)(?:\xC3\xA3|a)o|identity card|id card|personalausweis|ausweis|carte d'identit(?:\xC3\xA9|e)|carta d'identit(?:\xC3\xA0|a)|identiteitskaart|dow(?:\xC3\xB3|o)d osobisty)(?:[ \t:#.\-]{1,3}(?i:no|nr|number|num|nummer|numero|n(?:\xC3\xBA|u)mero|num(?:\xC3\xA9|e)ro|n\xC2\xB0|n\xC2\xBA|is|ist|es|est|\xC3\xA8|was)?){1,3}[ \t:#.\-]{0,3}[A-Z0-9][A-Z0-9\-]{4,15}\b",
-        &["passport", "reisepass", "pass-nr", "passnr", "passnummer", "passeport", "pasaporte", "passaporto", "paspoort", "paszport", "licence", "license",
+        r"(?i:passports?|travel document|reisepass|pass-?nr|passnummer|passeport|pasaporte|passaporto|paspoort|paszport|passaporte|driver'?s? licen[cs]e|driving licen[cs]e|f(?:\xC3\xBC|ue|u)hrerschein|permis de conduire|permiso de conducir|carnet de conducir|patente di guida|rijbewijs|prawo jazdy|carta de condu(?:\xC3\xA7|c)(?:\xC3\xA3|a)o|identity card|id card|personalausweis|ausweis|carte d'identit(?:\xC3\xA9|e)|carta d'identit(?:\xC3\xA0|a)|identiteitskaart|dow(?:\xC3\xB3|o)d osobisty)(?:[ \t:#.\-]{1,3}(?i:no|nr|number|num|nummer|numero|n(?:\xC3\xBA|u)mero|num(?:\xC3\xA9|e)ro|n\xC2\xB0|n\xC2\xBA|is|ist|es|est|\xC3\xA8|was)?){1,3}[ \t:#.\-]{0,3}[A-Z0-9][A-Z0-9\-]{4,15}\b",
+        &["passport", "travel document", "reisepass", "pass-nr", "passnr", "passnummer", "passeport", "pasaporte", "passaporto", "paspoort", "paszport", "licence", "license",
           "hrerschein", "permis de conduire", "permiso de conducir", "carnet de conducir", "patente di guida", "rijbewijs",
           "prawo jazdy", "carta de condu", "identity card", "id card", "ausweis", "carte d'identit", "carta d'identit",
           "identiteitskaart", "osobisty"],

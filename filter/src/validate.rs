@@ -341,6 +341,29 @@ pub fn de_steuer_id(d: &[u8]) -> bool {
     if repeated != 1 || counts.iter().any(|&n| n > 3) {
         return false;
     }
+    steuer_check(d)
+}
+
+/// [`de_steuer_id`] without the rule that one digit of the first ten be
+/// repeated (numbers written as examples often have none): the check digit,
+/// a first digit not 0, no digit more than three times. Only for a number
+/// named as a Steuer-ID.
+pub fn de_steuer_id_loose(d: &[u8]) -> bool {
+    if d.len() != 11 || d[0] == b'0' || !d.iter().all(u8::is_ascii_digit) {
+        return false;
+    }
+    let mut counts = [0u8; 10];
+    for &c in &d[..10] {
+        counts[(c - b'0') as usize] += 1;
+    }
+    if counts.iter().any(|&n| n > 3) {
+        return false;
+    }
+    steuer_check(d)
+}
+
+/// The ISO 7064 MOD 11,10 check digit of an 11-digit Steuer-ID.
+fn steuer_check(d: &[u8]) -> bool {
     let mut product = 10u32;
     for &c in &d[..10] {
         let mut sum = ((c - b'0') as u32 + product) % 10;
@@ -543,6 +566,47 @@ pub fn se_personnummer(d: &[u8]) -> bool {
     let (m, day) = (prefix_num(&d[2..], 2), prefix_num(&d[4..], 2));
     let day = if day > 60 { day - 60 } else { day };
     date_ok(day, m) && luhn(d)
+}
+
+/// Swedish personnummer with the century, YYYYMMDDNNNN: born 1800-2099
+/// and [`se_personnummer`] on the last ten digits.
+pub fn se_personnummer_century(d: &[u8]) -> bool {
+    digits_ok(d, 12) && matches!(&d[..2], b"18" | b"19" | b"20") && se_personnummer(&d[2..])
+}
+
+/// Four digits that read as a time of day, hhmm (00:00-23:59).
+pub fn hhmm(d: &[u8]) -> bool {
+    digits_ok(d, 4) && prefix_num(d, 2) < 24 && prefix_num(&d[2..], 2) < 60
+}
+
+/// UK (DVLA) driving licence number, 16 characters: the surname's first
+/// five letters (padded with 9s), the birth decade, month (+50 for women),
+/// day and year digit, two initials (9 for none), a digit and two check
+/// letters. The month and day must exist; letters all upper or all lower.
+pub fn uk_driving_licence(s: &[u8]) -> bool {
+    if s.len() != 16 {
+        return false;
+    }
+    let letters = s.iter().filter(|c| c.is_ascii_alphabetic());
+    let upper = s[0].is_ascii_uppercase();
+    if !letters.clone().all(|c| c.is_ascii_uppercase() == upper) {
+        return false;
+    }
+    let letter = |c: u8| c.is_ascii_alphabetic();
+    // surname: a letter, then letters, then only padding 9s
+    let pad = s[1..5].iter().position(|&c| c == b'9').map_or(5, |p| p + 1);
+    if !letter(s[0]) || !s[1..pad].iter().all(|&c| letter(c)) || !s[pad..5].iter().all(|&c| c == b'9') {
+        return false;
+    }
+    if !s[5..11].iter().all(u8::is_ascii_digit) {
+        return false;
+    }
+    let month = prefix_num(&s[6..], 2);
+    let month = if month > 50 { month - 50 } else { month };
+    if !date_ok(prefix_num(&s[8..], 2), month) {
+        return false;
+    }
+    letter(s[11]) && (letter(s[12]) || s[12] == b'9') && s[13].is_ascii_digit() && letter(s[14]) && letter(s[15])
 }
 
 /// Finnish henkilötunnus DDMMYYCNNNK (C the century sign), check character
@@ -1218,6 +1282,49 @@ mod tests {
         assert!(!mac_address(b"FFFFFFFFFFFF"));
         assert!(eu_vat(b"DE136695976"));
         assert!(!eu_vat(b"DE136695975"));
+    }
+
+    #[test]
+    fn recall_validators() {
+        // Steuer-ID: the loose form drops only the one-repeated-digit rule
+        assert!(de_steuer_id_loose(b"56913087248"));
+        assert!(!de_steuer_id(b"56913087248"), "no digit repeated");
+        assert!(!de_steuer_id_loose(b"56913087249"), "check digit");
+        assert!(!de_steuer_id_loose(b"06913087248"), "leading zero");
+        assert!(!de_steuer_id_loose(b"11112345678"), "a digit four times");
+        assert!(!de_steuer_id_loose(b"5691308724"), "length");
+        // Swedish personnummer with the century
+        assert!(se_personnummer_century(b"198511226006"));
+        assert!(!se_personnummer_century(b"198511226007"), "Luhn");
+        assert!(!se_personnummer_century(b"178511226006"), "century");
+        assert!(!se_personnummer_century(b"198513226006"), "month 13");
+        assert!(hhmm(b"0001") && hhmm(b"2359"));
+        assert!(!hhmm(b"2400") && !hhmm(b"1260") && !hhmm(b"6006"));
+        // UK driving licence
+        for ok in [
+            &b"PATEL802143AB9XY"[..],
+            b"ng999509022j99ab",
+            b"BROWN758214JT9AB",
+            b"SMIT9862310AB1CD",
+        ] {
+            assert!(uk_driving_licence(ok), "{}", String::from_utf8_lossy(ok));
+        }
+        for bad in [
+            &b"MORGA600054SM9IJ"[..], // month 00
+            b"MORGA613054SM9IJ",      // month 13
+            b"MORGA650054SM9IJ",      // month 50
+            b"MORGA663054SM9IJ",      // month 63
+            b"MORGA601004SM9IJ",      // day 00
+            b"MORGA601324SM9IJ",      // day 32
+            b"MORGA602304SM9IJ",      // 30 February
+            b"99999657054SM9IJ",      // no surname
+            b"MO9GA607054SM9IJ",      // a letter after the padding
+            b"Morga607054sm9ij",      // mixed case
+            b"MORGA607054SM91J",      // a digit among the check letters
+            b"MORGA65705SM9IJ",       // 15 characters
+        ] {
+            assert!(!uk_driving_licence(bad), "{}", String::from_utf8_lossy(bad));
+        }
     }
 
     #[test]

@@ -210,6 +210,32 @@ fn nordic_and_other_national_numbers() {
     negatives("dk_cpr", &["010190-1234", "ref 0101901234"]);
     negatives("uk_nhs", &["943 476 5919", "call 943 476 5918"]);
     negatives("ca_sin", &["130 692 544", "SIN 130 692 545", "SIN 046 454 286"]);
+    // with the words of their countries; the distinctive forms without
+    positives(&[
+        ("mon NAS: 130 692 544", "ca_sin", "130 692 544"),
+        ("Steuer-ID 56913087248", "de_steuer_id", "56913087248"),
+        ("Steuer-IdNr.: 56913087248", "de_steuer_id", "56913087248"),
+        ("Steueridentifikationsnummer 56913087248", "de_steuer_id", "56913087248"),
+        ("NHS 0032000006", "uk_nhs", "0032000006"),
+        ("ref 420-007-1088", "uk_nhs", "420-007-1088"),
+        ("198511226006", "se_personnummer", "198511226006"),
+        ("pnr 8511226006", "se_personnummer", "8511226006"),
+        ("PATEL802143AB9XY", "id_document_number", "PATEL802143AB9XY"),
+        ("travel document: K48203917", "id_document_number", "K48203917"),
+    ]);
+    // (an all-distinct Steuer-ID, a compact NHS number, a Sunday timestamp,
+    // a licence-shaped code with month 13, a real NANP number)
+    negatives(
+        "de_steuer_id",
+        &["56913087248", "tax 56913087249", "Steuer-ID 56913087249"],
+    );
+    negatives("uk_nhs", &["0032000006", "4200071088", "120 007 1018", "420-007-1089"]);
+    negatives("se_personnummer", &["202611300001", "198511226007", "201913451234"]);
+    negatives(
+        "id_document_number",
+        &["ABCDE613054SM9IJ", "A12803456", "XPATEL802143AB9XY"],
+    );
+    negatives("it_codice_fiscale", &["PATEL802143AB9XY"]);
     negatives("imei", &["490154203237518", "IMEI 490154203237519"]);
 }
 
