@@ -689,28 +689,26 @@ impl Engine {
         let text: &[u8] = view.as_ref().map(|v| v.text.as_slice()).unwrap_or(value);
         if text.len() >= textcode::MIN_B64 {
             textcode::base64_tokens_into(text, toks);
+            let mut read = Vec::new();
             for &(s, e) in toks.iter() {
                 let Some(dec) = textcode::base64_readable(&text[s..e]).or_else(|| hex_text(&text[s..e])) else {
                     continue;
                 };
-                let mut sub = Inspection::default();
-                let _ = self.inspect_value_d(dp, &dec, None, loc, &mut sub, scratch, depth + 1, false);
-                let strongest = sub
-                    .findings
-                    .iter()
-                    .max_by_key(|f| f.action)
-                    .map(|f| (f.category.clone(), f.action));
-                insp.merge(sub);
-                if let Some((category, action)) = strongest {
-                    let (a, b) = match &view {
-                        Some(v) => v.span(s, e),
-                        None => (s, e),
-                    };
-                    hits.push(Hit {
-                        start: a,
-                        end: b,
-                        kind: HitKind::Whole { category, action },
-                    });
+                read.push((s, e));
+                if let Some(kind) = self.decoded_hit(dp, &dec, loc, insp, scratch, depth) {
+                    let (start, end) = view.as_ref().map_or((s, e), |v| v.span(s, e));
+                    hits.push(Hit { start, end, kind });
+                }
+            }
+            // base64 or hex cut into short chunks by white space: read joined
+            if prose {
+                let mut runs = Vec::new();
+                crate::bodies::joined::runs(text, &read, &mut runs);
+                for r in &runs {
+                    if let Some(kind) = self.decoded_hit(dp, &r.plain, loc, insp, scratch, depth) {
+                        let (start, end) = view.as_ref().map_or((r.start, r.end), |v| v.span(r.start, r.end));
+                        hits.push(Hit { start, end, kind });
+                    }
                 }
             }
         }
@@ -730,6 +728,28 @@ impl Engine {
                 true
             });
         }
+    }
+
+    /// What a decoded token holds, inspected (its findings recorded in
+    /// `insp`): the hit that replaces the token whole, when something was found.
+    fn decoded_hit(
+        &self,
+        dp: &DirPolicy,
+        dec: &[u8],
+        loc: &str,
+        insp: &mut Inspection,
+        scratch: &mut Scratch,
+        depth: u8,
+    ) -> Option<HitKind> {
+        let mut sub = Inspection::default();
+        let _ = self.inspect_value_d(dp, dec, None, loc, &mut sub, scratch, depth + 1, false);
+        let strongest = sub
+            .findings
+            .iter()
+            .max_by_key(|f| f.action)
+            .map(|f| (f.category.clone(), f.action));
+        insp.merge(sub);
+        strongest.map(|(category, action)| HitKind::Whole { category, action })
     }
 
     /// A value whose bytes are gzip, or text in a 16/32-bit encoding (a part,

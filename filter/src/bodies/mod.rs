@@ -1,3 +1,5 @@
 //! Body readings a client can choose without saying so: compressed bytes
-//! without a `Content-Encoding` label ([`sniff`]).
+//! without a `Content-Encoding` label ([`sniff`]), base64 or hex cut into
+//! short chunks ([`joined`]).
+pub mod joined;
 pub mod sniff;

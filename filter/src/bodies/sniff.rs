@@ -8,8 +8,8 @@
 //!   preset dictionary, FCHECK) are recognised by their first bytes, on
 //!   every route;
 //! - raw deflate has no magic: it is tried only on a direction that
-//!   redacts or blocks, and only on a body that is not text (not UTF-8, or
-//!   with control bytes), and taken only when it is one whole stream;
+//!   redacts or blocks (on text too: printable deflate streams can be
+//!   made), and taken only when it is one whole stream;
 //! - a stream that ends early, is corrupt or has bytes after it is read up
 //!   to where it breaks (as lenient decoders do); when that reading holds
 //!   something to redact or block, the body cannot be rewritten for both
@@ -101,7 +101,22 @@ pub fn inflate(kind: Packed, data: &[u8], limit: usize) -> Result<Inflated, TooL
 /// One zlib (`zlib`) or raw deflate stream at the start of `data`, appended
 /// to `out`: (whether it ended, checksum included; bytes of `data` used).
 fn stream(data: &[u8], zlib: bool, out: &mut Vec<u8>, limit: usize) -> Result<(bool, usize), TooLarge> {
-    let mut d = Decompress::new(zlib);
+    // One decompressor per kind, kept: its state (a 32 KiB window and
+    // tables) costs more to allocate than most attempts cost to run.
+    std::thread_local! {
+        static KEPT: std::cell::RefCell<[Option<Decompress>; 2]> = const { std::cell::RefCell::new([None, None]) };
+    }
+    KEPT.with(|k| match k.try_borrow_mut() {
+        Ok(mut kept) => {
+            let d = kept[usize::from(zlib)].get_or_insert_with(|| Decompress::new(zlib));
+            d.reset(zlib);
+            stream_with(d, data, out, limit)
+        }
+        Err(_) => stream_with(&mut Decompress::new(zlib), data, out, limit),
+    })
+}
+
+fn stream_with(d: &mut Decompress, data: &[u8], out: &mut Vec<u8>, limit: usize) -> Result<(bool, usize), TooLarge> {
     loop {
         if out.len() > limit {
             return Err(TooLarge);
@@ -187,13 +202,15 @@ pub fn pack(kind: Packed, plain: &[u8]) -> Vec<u8> {
     }
 }
 
-/// Not text: not UTF-8, or with a control byte other than white space.
-/// (Raw deflate of text never is text: a stored block starts with a zero
-/// or one byte, Huffman codes make invalid UTF-8.)
-fn binary(b: &[u8]) -> bool {
-    std::str::from_utf8(b).is_err()
-        || b.iter()
-            .any(|&c| c < 0x20 && !matches!(c, b'\t' | b'\n' | b'\r' | 0x0c))
+/// Whether `b` can start a raw deflate stream: not the reserved block
+/// type, and a stored block's length agrees with its complement. (A quick
+/// refusal; the inflater decides the rest, most text within a few bytes.)
+fn maybe_deflate(b: &[u8]) -> bool {
+    match b.first().map(|c| c >> 1 & 3) {
+        Some(3) | None => false,
+        Some(0) => b.get(1..5).is_some_and(|l| l[0] == !l[2] && l[1] == !l[3]),
+        Some(_) => b.len() >= 2,
+    }
 }
 
 /// The packed format of a value's bytes and its text, for a value inside a
@@ -225,7 +242,9 @@ pub fn inspect_packed(
     let enforcing = dp.blocks || dp.redacts;
     let first = match magic(body) {
         Some(k) => k,
-        None if enforcing && body.len() >= 2 && binary(body) => Packed::Deflate,
+        // (not only on binary bodies: deflate streams of printable bytes
+        // alone can be made, as zlib ones were for Rosetta Flash)
+        None if enforcing && maybe_deflate(body) => Packed::Deflate,
         None => return None,
     };
     let limit = engine.policy.limits.max_body_bytes;
@@ -364,10 +383,29 @@ mod tests {
     }
 
     #[test]
-    fn text_is_not_binary() {
-        assert!(!binary(b"plain text\r\n\tand more"));
-        assert!(!binary("héllo".as_bytes()));
-        assert!(binary(&pack(Packed::Deflate, b"jane@example.com")));
-        assert!(binary(b"\x00\x01"));
+    fn deflate_starts() {
+        for lvl in 0..=9 {
+            let mut e = flate2::write::DeflateEncoder::new(Vec::new(), flate2::Compression::new(lvl));
+            e.write_all(&b"card 4111111111111111 ".repeat(lvl as usize + 1))
+                .unwrap();
+            assert!(maybe_deflate(&e.finish().unwrap()), "level {lvl}");
+        }
+        assert!(!maybe_deflate(b"\x06abc"));
+        assert!(!maybe_deflate(b"\x01\x05\x00\x05\x00"));
+        assert!(!maybe_deflate(b""));
+    }
+
+    /// The decompressor kept between calls starts clean each time.
+    #[test]
+    fn a_kept_decompressor_is_reset() {
+        let z = pack(Packed::Deflate, b"jane@example.com and more text");
+        let _ = inflate(Packed::Deflate, &z[..z.len() / 2], 1 << 20);
+        let _ = inflate(Packed::Deflate, b"\x05garbage that breaks", 1 << 20);
+        assert_eq!(
+            inflate(Packed::Deflate, &z, 1 << 20).unwrap().plain,
+            b"jane@example.com and more text"
+        );
+        let zl = pack(Packed::Zlib, b"x");
+        assert!(inflate(Packed::Zlib, &zl, 1 << 20).unwrap().exact);
     }
 }
