@@ -29,4 +29,3 @@ fn the_plain_values_are_blocked() {
     assert!(blocked("text/plain", b"card 4111 1111 1111 1111"));
     assert!(blocked("text/plain", b"mail jane.doe@example.com"));
 }
-
