@@ -113,6 +113,11 @@ impl Scratch {
         std::mem::take(&mut self.failed)
     }
 
+    /// Whether a search failed since the last [`take_failed`](Self::take_failed).
+    pub fn search_failed(&self) -> bool {
+        self.failed
+    }
+
     /// Records a failed search (tests of the fail-closed path).
     #[cfg(any(test, feature = "testing"))]
     pub fn fail_search(&mut self) {
@@ -1350,6 +1355,22 @@ pub(crate) struct Gate {
     /// For every byte, 1 + the index of the group whose rare byte it is
     /// (either case), or 0.
     group_of: [u8; 256],
+    /// The two bytes around each keyword's rare byte, in every ASCII case,
+    /// as bits of [`pair_bit`]: (rare, the byte after it) in `next`, or (the
+    /// byte before it, rare) in `prev` for a keyword whose rare byte ends it.
+    /// A rare byte in neither pair starts no keyword: [`Gate::group_at`] is
+    /// not asked (`tests::group_at_agrees_with_the_reference`).
+    next: Box<[u64; 1024]>,
+    prev: Box<[u64; 1024]>,
+    /// a keyword of one byte: every rare byte is asked
+    always: bool,
+}
+
+/// The bit of the byte pair `(a, b)` in a 65536-bit table: (word, mask).
+#[inline(always)]
+fn pair_bit(a: u8, b: u8) -> (usize, u64) {
+    let k = (usize::from(a) << 8) | usize::from(b);
+    (k >> 6, 1u64 << (k & 63))
 }
 
 /// (rare byte in lower case, [(keyword, offset of that byte in it)])
@@ -1431,11 +1452,52 @@ impl Gate {
                 *g = u8::try_from(k + 1).unwrap_or(0);
             }
         }
+        let mut next = Box::new([0u64; 1024]);
+        let mut prev = Box::new([0u64; 1024]);
+        let mut always = false;
+        for (_, kws) in &groups {
+            for &(k, off) in kws {
+                // every case of the pair (keywords match ignoring ASCII case)
+                let set = |t: &mut [u64; 1024], a: u8, b: u8| {
+                    for a in [a.to_ascii_lowercase(), a.to_ascii_uppercase()] {
+                        for b in [b.to_ascii_lowercase(), b.to_ascii_uppercase()] {
+                            let (w, m) = pair_bit(a, b);
+                            if let Some(x) = t.get_mut(w) {
+                                *x |= m;
+                            }
+                        }
+                    }
+                };
+                match (k.get(off), k.get(off + 1), off.checked_sub(1).and_then(|j| k.get(j))) {
+                    (Some(&r), Some(&b), _) => set(&mut next, r, b),
+                    (Some(&r), None, Some(&a)) => set(&mut prev, a, r),
+                    // a one-byte keyword: every occurrence of its byte is asked
+                    _ => always = true,
+                }
+            }
+        }
         Gate {
             table,
             groups,
             group_of,
+            next,
+            prev,
+            always,
         }
+    }
+
+    /// Whether a keyword can have its rare byte at `i`: the pair after it
+    /// or before it is one a keyword has there ([`Gate::next`]).
+    #[inline(always)]
+    fn pair_at(&self, hay: &[u8], i: usize) -> bool {
+        let has = |t: &[u64; 1024], a: u8, b: u8| {
+            let (w, m) = pair_bit(a, b);
+            t.get(w).is_some_and(|x| x & m != 0)
+        };
+        let c = hay[i];
+        self.always
+            || hay.get(i + 1).is_some_and(|&b| has(&self.next, c, b))
+            || (i > 0 && has(&self.prev, hay[i - 1], c))
     }
 
     /// The classes and triggers of every byte of `hay`, ORed, and its
@@ -1495,8 +1557,8 @@ impl Gate {
         // the triggers of ordinary text (a space, a rare letter) are one
         // check each: made at once rather than after five tests that fail
         match t {
-            T_AUTH => return auth_word_before(hay, i),
-            T_GROUP => return self.group_at(hay, i),
+            T_AUTH => return auth_pair(hay, i) && auth_word_before(hay, i),
+            T_GROUP => return self.pair_at(hay, i) && self.group_at(hay, i),
             _ => {}
         }
         (t & T_EYJ != 0 && i >= 2 && hay[i - 2..i] == *b"ey")
@@ -1507,7 +1569,7 @@ impl Gate {
                     .get(i..i + 4)
                     .is_some_and(|p| crate::registry::AWS_PREFIXES.iter().any(|k| k.as_bytes() == p)))
             || (t & T_AUTH != 0 && auth_word_before(hay, i))
-            || (t & T_GROUP != 0 && self.group_at(hay, i))
+            || (t & T_GROUP != 0 && self.pair_at(hay, i) && self.group_at(hay, i))
     }
 
     /// A keyword of the group whose rare byte is at `i` is there.
@@ -1537,9 +1599,22 @@ impl Gate {
 /// The auth-scheme words of the credential pattern (lower case).
 const AUTH_WORDS: &[&[u8]] = &[b"bearer", b"basic", b"token", b"apikey", b"api-key", b"digest"];
 
+/// The last two letters of an auth-scheme word end at `p` (in either case:
+/// `| 0x20` maps a letter of either case to its lower case and no other
+/// byte to a letter): a necessary condition of [`auth_word_before`], made
+/// in place at every space (`tests::auth_word_before_agrees_with_the_reference`).
+#[inline(always)]
+fn auth_pair(hay: &[u8], p: usize) -> bool {
+    p >= 5
+        && matches!(
+            [hay[p - 2] | 0x20, hay[p - 1] | 0x20],
+            [b'e', b'r'] | [b'i', b'c'] | [b'e', b'n'] | [b'e', b'y'] | [b's', b't']
+        )
+}
+
 /// An auth-scheme word (any case) ends at `p` (before a space or tab).
 fn auth_word_before(hay: &[u8], p: usize) -> bool {
-    if p < 5 || !matches!(hay[p - 1] | 0x20, b'r' | b'c' | b'n' | b'y' | b't') {
+    if !auth_pair(hay, p) {
         return false;
     }
     AUTH_WORDS
@@ -1730,10 +1805,24 @@ fn numeric_or_word_shapes(hay: &[u8], cf: bool) -> bool {
         // Bytes that start nothing are skipped: only a digit, an `@` or
         // (with `cf`) a letter starting a word is read above; a letter
         // after a word byte never starts a codice fiscale
-        // (`tests::shapes_agree_with_the_reference`).
+        // (`tests::shapes_agree_with_the_reference`). With `cf`, a word
+        // start is seen from the byte before it: one table look per byte.
+        if !cf {
+            while i < n && SHAPE_START[hay[i] as usize] & START == 0 {
+                i += 1;
+            }
+            continue;
+        }
+        if i < n && SHAPE_START[hay[i] as usize] == LETTER && !is_word(hay[i - 1]) {
+            continue;
+        }
         while i < n {
             let k = SHAPE_START[hay[i] as usize];
-            if k == START || (k == LETTER && cf && !is_word(hay[i - 1])) {
+            if k & START != 0 {
+                break;
+            }
+            if k & NOT_WORD != 0 && hay.get(i + 1).is_some_and(|&c| SHAPE_START[c as usize] == LETTER) {
+                i += 1;
                 break;
             }
             i += 1;
@@ -1746,8 +1835,12 @@ fn numeric_or_word_shapes(hay: &[u8], cf: bool) -> bool {
 const START: u8 = 1;
 /// [`SHAPE_START`]: an ASCII letter (read where it starts a word).
 const LETTER: u8 = 2;
+/// [`SHAPE_START`]: a byte that starts nothing and is not a word byte
+/// ([`is_word`]): a letter after it starts a word.
+const NOT_WORD: u8 = 4;
 
-/// Per byte: [`START`], [`LETTER`] or 0 (a byte that starts no shape).
+/// Per byte: [`START`], [`LETTER`], [`NOT_WORD`] or 0 (`_`, which starts
+/// nothing and is a word byte).
 static SHAPE_START: [u8; 256] = {
     let mut t = [0u8; 256];
     let mut c = 0;
@@ -1757,8 +1850,10 @@ static SHAPE_START: [u8; 256] = {
             START
         } else if b.is_ascii_alphabetic() {
             LETTER
-        } else {
+        } else if WORD[c] {
             0
+        } else {
+            NOT_WORD
         };
         c += 1;
     }
@@ -3858,5 +3953,138 @@ mod tests {
         let mut failed = false;
         assert!(find(&re, &mut cache, &Input::new("xab"), &mut failed).is_some());
         assert!(!failed);
+    }
+
+    /// [`Gate::group_at`] without the pair filter ([`Gate::pair_at`]): the
+    /// group's keywords compared at every rare byte, as before.
+    fn group_at_reference(gate: &Gate, hay: &[u8], i: usize) -> bool {
+        gate.group_at(hay, i)
+    }
+
+    /// [`auth_word_before`] as it was before the two-byte filter.
+    fn auth_word_before_reference(hay: &[u8], p: usize) -> bool {
+        if p < 5 || !matches!(hay[p - 1] | 0x20, b'r' | b'c' | b'n' | b'y' | b't') {
+            return false;
+        }
+        AUTH_WORDS
+            .iter()
+            .any(|w| p >= w.len() && hay[p - w.len()..p].eq_ignore_ascii_case(w))
+    }
+
+    /// Texts for the keyword-filter comparisons: the corpora, the bench
+    /// shapes, and every keyword of the registry in text, in several cases,
+    /// cut at every length (a keyword at the very end of a value).
+    fn keyword_texts() -> Vec<Vec<u8>> {
+        let mut out: Vec<Vec<u8>> = crate::normalize::corpus::all()
+            .into_iter()
+            .map(String::into_bytes)
+            .collect();
+        out.push(crate::testing::shapes::catalog(16 * 1024));
+        out.push(crate::testing::shapes::dense(16 * 1024));
+        out.push(
+            "The quick brown fox jumps over the lazy dog while the team ships release 42 on time. "
+                .repeat(20)
+                .into_bytes(),
+        );
+        let words: Vec<&[u8]> = other_keywords().into_iter().chain(AUTH_WORDS.iter().copied()).collect();
+        for k in words {
+            let k = String::from_utf8_lossy(k).to_string();
+            let mixed: String = k
+                .chars()
+                .enumerate()
+                .map(|(i, c)| if i % 2 == 0 { c.to_ascii_uppercase() } else { c })
+                .collect();
+            for w in [k.clone(), k.to_uppercase(), mixed] {
+                for t in [
+                    format!("x {w} AB123456"),
+                    format!("{w}\tno 12345"),
+                    format!("({w})"),
+                    w.clone(),
+                ] {
+                    for cut in 1..=t.len() {
+                        out.push(t.as_bytes()[..cut].to_vec());
+                    }
+                }
+            }
+        }
+        out
+    }
+
+    /// The pair filter drops a rare byte only where no keyword of its
+    /// group is: `pair_at && group_at` answers as `group_at` at every
+    /// byte of the corpora, the bench shapes and every keyword in text.
+    #[test]
+    fn group_at_agrees_with_the_reference() {
+        let gate = Gate::new(&other_keywords());
+        let (mut asked, mut hits) = (0, 0);
+        for t in keyword_texts() {
+            for i in 0..t.len() {
+                if gate.table[t[i] as usize] & T_GROUP == 0 {
+                    continue;
+                }
+                asked += 1;
+                let want = group_at_reference(&gate, &t, i);
+                hits += usize::from(want);
+                assert_eq!(
+                    gate.pair_at(&t, i) && gate.group_at(&t, i),
+                    want,
+                    "{:?} at {i}",
+                    String::from_utf8_lossy(&t)
+                );
+            }
+        }
+        assert!(
+            asked > 10_000 && hits > 100,
+            "the filter is exercised ({asked} asked, {hits} keywords)"
+        );
+    }
+
+    /// The two-byte filter of `auth_word_before` answers as the one-byte one.
+    #[test]
+    fn auth_word_before_agrees_with_the_reference() {
+        let mut hits = 0;
+        for t in keyword_texts() {
+            for p in 0..t.len() {
+                let want = auth_word_before_reference(&t, p);
+                hits += usize::from(want);
+                assert_eq!(
+                    auth_word_before(&t, p),
+                    want,
+                    "{:?} at {p}",
+                    String::from_utf8_lossy(&t)
+                );
+            }
+        }
+        assert!(hits > 50, "auth words are found ({hits})");
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(300))]
+        /// Keyword pieces in random case next to random bytes: the filtered
+        /// checks answer as the reference ones at every byte.
+        #[test]
+        fn keyword_filters_agree_on_generated_text(
+            parts in proptest::collection::vec((0usize..64, proptest::bool::ANY, 0u8..=255), 1..12)
+        ) {
+            let gate = Gate::new(&other_keywords());
+            let words: Vec<&[u8]> = other_keywords().into_iter().chain(AUTH_WORDS.iter().copied()).collect();
+            let mut t = Vec::new();
+            for (w, upper, b) in parts {
+                match words.get(w) {
+                    Some(k) if upper => t.extend(k.iter().map(u8::to_ascii_uppercase)),
+                    Some(k) => t.extend_from_slice(k),
+                    None => t.push(b),
+                }
+                if w % 3 == 0 {
+                    t.push(b);
+                }
+            }
+            for i in 0..t.len() {
+                proptest::prop_assert_eq!(auth_word_before(&t, i), auth_word_before_reference(&t, i));
+                if gate.table[t[i] as usize] & T_GROUP != 0 {
+                    proptest::prop_assert_eq!(gate.pair_at(&t, i) && gate.group_at(&t, i), group_at_reference(&gate, &t, i));
+                }
+            }
+        }
     }
 }

@@ -1427,6 +1427,8 @@ impl Engine {
         let mut key_locs = LocCache::default();
         // one set of buffers for every value of the document
         let mut bufs = HitBufs::default();
+        // values found clean, by bytes: a repeated value is not read again
+        let mut clean = CleanValues::default();
         let mut rendered: Vec<u8> = Vec::new();
         let mut visit = |v: &Visit, s: Scalar, out: &mut Vec<u8>| -> Verdict {
             if let Scalar::Key(k, id) = &s {
@@ -1486,6 +1488,23 @@ impl Engine {
                     };
                 }
             }
+            // A value read before in this document without a finding, a
+            // hit or a note, outside any field class, is kept again without
+            // reading: what it holds depends only on its bytes and on how
+            // it was written (`plain`), both part of the key
+            // (`tests/shortcuts.rs` compares with the engine without it).
+            let memo = match &s {
+                _ if self.reference || v.field.is_some() || val.len() > CleanValues::MAX_LEN => None,
+                Scalar::Str(_) if depth < MAX_NEST && looks_json(val) => None,
+                Scalar::Str(_) => Some(if v.plain { 1 } else { 2 }),
+                Scalar::Num(_) => Some(3),
+                Scalar::Key(..) => None,
+            };
+            if let Some(kind) = memo {
+                if clean.contains(kind, val) {
+                    return Verdict::Keep;
+                }
+            }
             let outcome = if let Scalar::Str(_) = &s {
                 if depth < MAX_NEST && looks_json(val) {
                     let loc = locs.get(v);
@@ -1494,6 +1513,13 @@ impl Engine {
                     let esc = if v.plain { Escapes::None } else { Escapes::Text };
                     self.value_hits_into(dp, val, "body", insp, scratch, depth, esc, true, &mut bufs);
                     if bufs.hits.is_empty() && v.field.is_none() {
+                        // (no hit: nothing was found inside a token either,
+                        // `value_hits_into` merges a finding with its hit)
+                        if let Some(kind) = memo {
+                            if insp.uninspected.is_none() && !scratch.search_failed() {
+                                clean.insert(kind, val);
+                            }
+                        }
                         return Verdict::Keep;
                     }
                     let loc = locs.get(v);
@@ -1510,6 +1536,11 @@ impl Engine {
                 matches.clear();
                 self.policy.detectors.scan(val, scratch, &mut matches);
                 if matches.is_empty() && v.field.is_none() {
+                    if let Some(kind) = memo {
+                        if !scratch.search_failed() {
+                            clean.insert(kind, val);
+                        }
+                    }
                     return Verdict::Keep;
                 }
                 let loc = locs.get(v);
@@ -1699,6 +1730,89 @@ enum Rendered {
     Keep,
     Replace,
     Remove,
+}
+
+/// The scalars of one JSON document found clean (kept, nothing found,
+/// noted or recorded), by kind (1 a plain string, 2 a string with escapes,
+/// 3 a number) and bytes: an open-addressing table of bounded size, each
+/// entry compared byte for byte (a hash collision costs a read, never a
+/// skip). Full, it stops remembering.
+#[derive(Default)]
+struct CleanValues {
+    /// 1 + index into `entries`, 0 empty (allocated at the first insert)
+    slots: Vec<u16>,
+    /// (hash, kind, offset in `bytes`, length)
+    entries: Vec<(u64, u8, u32, u32)>,
+    bytes: Vec<u8>,
+}
+
+impl CleanValues {
+    /// Longer values are not remembered (rarely repeated; hashing them costs).
+    const MAX_LEN: usize = 256;
+    const SLOTS: usize = 1024;
+    /// At most this many values (half the slots: probes stay short).
+    const MAX_ENTRIES: usize = Self::SLOTS / 2;
+
+    fn hash(kind: u8, v: &[u8]) -> u64 {
+        const K: u64 = 0x9E37_79B9_7F4A_7C15;
+        let mut h = (v.len() as u64) ^ (u64::from(kind) << 56);
+        let mut chunks = v.chunks_exact(8);
+        for c in &mut chunks {
+            let mut w = [0u8; 8];
+            w.copy_from_slice(c);
+            h = (h.rotate_left(5) ^ u64::from_le_bytes(w)).wrapping_mul(K);
+        }
+        let mut w = [0u8; 8];
+        let r = chunks.remainder();
+        w[..r.len()].copy_from_slice(r);
+        (h.rotate_left(5) ^ u64::from_le_bytes(w)).wrapping_mul(K)
+    }
+
+    /// The slot of `(kind, v)`: where it is, or the empty slot it would take.
+    fn find(&self, h: u64, kind: u8, v: &[u8]) -> Option<usize> {
+        let mask = Self::SLOTS - 1;
+        let mut i = (h >> 32) as usize & mask;
+        for _ in 0..Self::SLOTS {
+            let e = *self.slots.get(i)? as usize;
+            let Some(&(eh, ek, at, len)) = e.checked_sub(1).and_then(|e| self.entries.get(e)) else {
+                return Some(i);
+            };
+            if eh == h && ek == kind && self.bytes.get(at as usize..(at + len) as usize) == Some(v) {
+                return Some(i);
+            }
+            i = (i + 1) & mask;
+        }
+        None
+    }
+
+    fn contains(&self, kind: u8, v: &[u8]) -> bool {
+        if self.entries.is_empty() {
+            return false;
+        }
+        let h = Self::hash(kind, v);
+        self.find(h, kind, v)
+            .and_then(|i| self.slots.get(i))
+            .is_some_and(|&e| e != 0)
+    }
+
+    fn insert(&mut self, kind: u8, v: &[u8]) {
+        if self.entries.len() >= Self::MAX_ENTRIES || v.len() > Self::MAX_LEN {
+            return;
+        }
+        if self.slots.is_empty() {
+            self.slots = vec![0; Self::SLOTS];
+        }
+        let h = Self::hash(kind, v);
+        let Some(i) = self.find(h, kind, v) else { return };
+        if self.slots.get(i).is_some_and(|&e| e == 0) {
+            self.entries.push((h, kind, self.bytes.len() as u32, v.len() as u32));
+            self.bytes.extend_from_slice(v);
+            if let Some(s) = self.slots.get_mut(i) {
+                // (entries are fewer than SLOTS / 2: the index fits)
+                *s = self.entries.len() as u16;
+            }
+        }
+    }
 }
 
 /// The buffers [`Engine::value_hits_into`] fills.

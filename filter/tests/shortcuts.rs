@@ -209,6 +209,36 @@ fn crafted_documents_read_alike() {
     }
     collide.push_str(r#""z":1}"#);
     docs.push(collide);
+    // The clean-value memory (`engine::CleanValues`): a value kept clean
+    // once, then under a field that classifies it, under a path rule, as a
+    // number, escaped, inside embedded JSON, inside a base64 token; more
+    // distinct values than it holds, then the same again.
+    docs.extend(
+        [
+            r#"[{"product":"Widget Steel"},{"firstName":"Widget Steel"},{"product":"Widget Steel"}]"#,
+            r#"[{"a":"555 0199"},{"phone":"555 0199"},{"tel":555},{"a":555},{"phone":555}]"#,
+            r#"[{"items":[{"note":"s3cr3t-42"},{"secret":"s3cr3t-42"},{"public":"s3cr3t-42"},{"x":{"token":"s3cr3t-42"}}]}]"#,
+            r#"[{"a":"12345"},{"a":12345},{"b":"12345"},{"b":1.2345e4},{"b":12345}]"#,
+            r#"[{"a":"xAy"},{"a":"xAy"},{"a":"x%41y"},{"a":"x%41y"},{"b":"xAy"}]"#,
+            r#"[{"a":"W-1"},{"b":"{"a":"W-1","email":"W-1"}"},{"a":"W-1"}]"#,
+            r#"[{"a":"am9obkBleGFtcGxlLmNvbQ=="},{"a":"am9obkBleGFtcGxlLmNvbQ=="},{"c":"x am9obkBleGFtcGxlLmNvbQ== y"}]"#,
+            r#"[{"a":"jane@example.com"},{"a":"jane@example.com"},{"a":"4111 1111 1111 1111"},{"a":"4111 1111 1111 1111"}]"#,
+        ]
+        .map(String::from),
+    );
+    let mut full = String::from("[");
+    for round in 0..2 {
+        for i in 0..1200 {
+            let v = if i % 97 == 0 {
+                "4111111111111111".to_string()
+            } else {
+                format!("item {i}")
+            };
+            full.push_str(&format!(r#"{{"r":{round},"v":"{v}","n":{i}}},"#));
+        }
+    }
+    full.push_str("{}]");
+    docs.push(full);
     for (fast, slow) in &policies() {
         for d in &docs {
             same(fast, slow, Some("application/json"), d.as_bytes()).unwrap();
