@@ -1491,17 +1491,18 @@ impl Engine {
             // A value read before in this document without a finding, a
             // hit or a note, outside any field class, is kept again without
             // reading: what it holds depends only on its bytes and on how
-            // it was written (`plain`), both part of the key
+            // it was written (`plain`, `lenient`), both part of the key
             // (`tests/shortcuts.rs` compares with the engine without it).
             let memo = match &s {
                 _ if self.reference || v.field.is_some() || val.len() > CleanValues::MAX_LEN => None,
                 Scalar::Str(_) if depth < MAX_NEST && looks_json(val) => None,
                 Scalar::Str(_) => Some(if v.plain { 1 } else { 2 }),
-                Scalar::Num(_) => Some(3),
+                // (a lenient spelling is read as its value: its own kind)
+                Scalar::Num(_) => Some(if v.lenient { 4 } else { 3 }),
                 Scalar::Key(..) => None,
             };
             if let Some(kind) = memo {
-                if clean.contains(kind, val) {
+                if clean.contains(v.input, kind, val) {
                     return Verdict::Keep;
                 }
             }
@@ -1517,7 +1518,7 @@ impl Engine {
                         // `value_hits_into` merges a finding with its hit)
                         if let Some(kind) = memo {
                             if insp.uninspected.is_none() && !scratch.search_failed() {
-                                clean.insert(kind, val);
+                                clean.insert(v.input, kind, val);
                             }
                         }
                         return Verdict::Keep;
@@ -1538,7 +1539,7 @@ impl Engine {
                 if matches.is_empty() && v.field.is_none() {
                     if let Some(kind) = memo {
                         if !scratch.search_failed() {
-                            clean.insert(kind, val);
+                            clean.insert(v.input, kind, val);
                         }
                     }
                     return Verdict::Keep;
@@ -1734,16 +1735,17 @@ enum Rendered {
 
 /// The scalars of one JSON document found clean (kept, nothing found,
 /// noted or recorded), by kind (1 a plain string, 2 a string with escapes,
-/// 3 a number) and bytes: an open-addressing table of bounded size, each
+/// 3 a number, 4 a number in a lenient spelling) and bytes: an open-addressing table of bounded size, each
 /// entry compared byte for byte (a hash collision costs a read, never a
-/// skip). Full, it stops remembering.
+/// skip). Entries point into the document (a value decoded from escapes is
+/// not remembered): nothing is copied per value, which in Wasm is a call
+/// out of the module per copy. Full, it stops remembering.
 #[derive(Default)]
 struct CleanValues {
     /// 1 + index into `entries`, 0 empty (allocated at the first insert)
     slots: Vec<u16>,
-    /// (hash, kind, offset in `bytes`, length)
+    /// (hash, kind, offset in the document, length)
     entries: Vec<(u64, u8, u32, u32)>,
-    bytes: Vec<u8>,
 }
 
 impl CleanValues {
@@ -1762,14 +1764,15 @@ impl CleanValues {
             w.copy_from_slice(c);
             h = (h.rotate_left(5) ^ u64::from_le_bytes(w)).wrapping_mul(K);
         }
-        let mut w = [0u8; 8];
-        let r = chunks.remainder();
-        w[..r.len()].copy_from_slice(r);
-        (h.rotate_left(5) ^ u64::from_le_bytes(w)).wrapping_mul(K)
+        let mut w = 0u64;
+        for (k, &b) in chunks.remainder().iter().enumerate() {
+            w |= u64::from(b) << (8 * k);
+        }
+        (h.rotate_left(5) ^ w).wrapping_mul(K)
     }
 
     /// The slot of `(kind, v)`: where it is, or the empty slot it would take.
-    fn find(&self, h: u64, kind: u8, v: &[u8]) -> Option<usize> {
+    fn find(&self, doc: &[u8], h: u64, kind: u8, v: &[u8]) -> Option<usize> {
         let mask = Self::SLOTS - 1;
         let mut i = (h >> 32) as usize & mask;
         for _ in 0..Self::SLOTS {
@@ -1777,7 +1780,7 @@ impl CleanValues {
             let Some(&(eh, ek, at, len)) = e.checked_sub(1).and_then(|e| self.entries.get(e)) else {
                 return Some(i);
             };
-            if eh == h && ek == kind && self.bytes.get(at as usize..(at + len) as usize) == Some(v) {
+            if eh == h && ek == kind && doc.get(at as usize..at as usize + len as usize) == Some(v) {
                 return Some(i);
             }
             i = (i + 1) & mask;
@@ -1785,28 +1788,36 @@ impl CleanValues {
         None
     }
 
-    fn contains(&self, kind: u8, v: &[u8]) -> bool {
+    fn contains(&self, doc: &[u8], kind: u8, v: &[u8]) -> bool {
         if self.entries.is_empty() {
             return false;
         }
         let h = Self::hash(kind, v);
-        self.find(h, kind, v)
+        self.find(doc, h, kind, v)
             .and_then(|i| self.slots.get(i))
             .is_some_and(|&e| e != 0)
     }
 
-    fn insert(&mut self, kind: u8, v: &[u8]) {
+    /// Remembers `v`, a slice of `doc` (anything else is not remembered).
+    fn insert(&mut self, doc: &[u8], kind: u8, v: &[u8]) {
         if self.entries.len() >= Self::MAX_ENTRIES || v.len() > Self::MAX_LEN {
+            return;
+        }
+        let at = (v.as_ptr() as usize).wrapping_sub(doc.as_ptr() as usize);
+        if at > doc.len() || doc.len() - at < v.len() {
             return;
         }
         if self.slots.is_empty() {
             self.slots = vec![0; Self::SLOTS];
+            self.entries = Vec::with_capacity(Self::MAX_ENTRIES);
         }
         let h = Self::hash(kind, v);
-        let Some(i) = self.find(h, kind, v) else { return };
+        let Some(i) = self.find(doc, h, kind, v) else { return };
         if self.slots.get(i).is_some_and(|&e| e == 0) {
-            self.entries.push((h, kind, self.bytes.len() as u32, v.len() as u32));
-            self.bytes.extend_from_slice(v);
+            let (Ok(at), Ok(len)) = (u32::try_from(at), u32::try_from(v.len())) else {
+                return;
+            };
+            self.entries.push((h, kind, at, len));
             if let Some(s) = self.slots.get_mut(i) {
                 // (entries are fewer than SLOTS / 2: the index fits)
                 *s = self.entries.len() as u16;
