@@ -371,7 +371,8 @@ impl DetectorSet {
         // E-mail addresses with the `@` or dots spelled out or bracketed
         // (`jane.doe [at] example [dot] com`): read again rewritten
         // (`spelled::emails`), keeping only the e-mail detector.
-        if hay.len() >= crate::spelled::MIN_LEN
+        if classes.mask & (C_OPEN | T_AUTH) != 0
+            && hay.len() >= crate::spelled::MIN_LEN
             && self.is_enabled(Builtin::Email as u16)
             && crate::spelled::may_have(
                 hay,

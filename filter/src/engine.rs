@@ -1013,7 +1013,7 @@ impl Engine {
                         Some(r) => r,
                         None => {
                             insp = Inspection::default();
-                            self.scan_text(dp, body, &mut insp, scratch, xml)
+                            self.scan_json5_text(dp, body, &mut insp, scratch, xml)
                         }
                     }
                 }
@@ -1400,6 +1400,46 @@ impl Engine {
         xml: bool,
     ) -> Option<Vec<u8>> {
         let hits = self.value_hits(dp, body, "body", insp, scratch, 0, Escapes::text(xml), true);
+        match self.decide_hits(dp, body, &hits, None, "body", insp) {
+            ValueOutcome::Replace(v) => Some(v),
+            ValueOutcome::Remove => Some(Vec::new()),
+            ValueOutcome::Keep => None,
+        }
+    }
+
+    /// A body declared JSON that is not JSON (nor JSON lines), read as text,
+    /// and its numbers as a JSON5 receiver reads them (`{ref: 0xE9B08A568F1C7}`
+    /// is 4111111111111111, `41111111111111110E-1` too): a number whose value
+    /// holds something is a finding on the number as written.
+    fn scan_json5_text(
+        &self,
+        dp: &DirPolicy,
+        body: &[u8],
+        insp: &mut Inspection,
+        scratch: &mut Scratch,
+        xml: bool,
+    ) -> Option<Vec<u8>> {
+        let mut hits = self.value_hits(dp, body, "body", insp, scratch, 0, Escapes::text(xml), true);
+        let mut found = Vec::new();
+        for (s, e) in json::number_tokens(body) {
+            let tok = &body[s..e];
+            let Some(val) = json::number_value(tok)
+                .map(|v| expanded_number(&v).unwrap_or(v))
+                .or_else(|| expanded_number(tok))
+            else {
+                continue;
+            };
+            found.clear();
+            self.policy.detectors.scan(&val, scratch, &mut found);
+            if let Some(m) = found.first() {
+                hits.push(Hit {
+                    start: s,
+                    end: e,
+                    kind: HitKind::Det(m.detector, Some(val[m.start..m.end].to_vec())),
+                });
+            }
+        }
+        hits.sort_by_key(|h| (h.start, std::cmp::Reverse(h.end)));
         match self.decide_hits(dp, body, &hits, None, "body", insp) {
             ValueOutcome::Replace(v) => Some(v),
             ValueOutcome::Remove => Some(Vec::new()),

@@ -594,6 +594,71 @@ pub fn number_value(tok: &[u8]) -> Option<Vec<u8>> {
     Some(out)
 }
 
+/// The number tokens of a document that is not JSON but that a JSON5 or
+/// JavaScript receiver reads (unquoted keys, single quotes, comments,
+/// trailing commas): every number in a value's place (after `:`, `[` or
+/// `,`), outside strings and comments, as `(start, end)`. The text
+/// reading of such a body reads them as written; the caller reads their
+/// values ([`number_value`]).
+pub fn number_tokens(body: &[u8]) -> Vec<(usize, usize)> {
+    let mut out = Vec::new();
+    let mut last = 0u8;
+    let mut i = 0;
+    while i < body.len() {
+        let c = body[i];
+        match c {
+            b'"' | b'\'' => {
+                i += 1;
+                while i < body.len() && body[i] != c {
+                    i += if body[i] == b'\\' { 2 } else { 1 };
+                }
+                last = c;
+                i += 1;
+                continue;
+            }
+            b'/' if body.get(i + 1) == Some(&b'/') => {
+                i = memchr::memchr(b'\n', &body[i..]).map_or(body.len(), |k| i + k);
+                continue;
+            }
+            b'/' if body.get(i + 1) == Some(&b'*') => {
+                i = memchr::memmem::find(&body[i + 2..], b"*/").map_or(body.len(), |k| i + 2 + k + 2);
+                continue;
+            }
+            b' ' | b'\t' | b'\n' | b'\r' => {}
+            b'-' | b'+' | b'.' | b'0'..=b'9' | b'I' | b'N' if matches!(last, b':' | b'[' | b',') => {
+                let plain = || {
+                    let n = body[i..]
+                        .iter()
+                        .take_while(|c| matches!(c, b'0'..=b'9' | b'.' | b'e' | b'E' | b'+' | b'-'));
+                    let end = i + n.count();
+                    body[i..end].iter().any(u8::is_ascii_digit).then_some(end)
+                };
+                if let Some(end) = lenient_number_end(body, i).or_else(plain) {
+                    let mut k = end;
+                    while body.get(k).is_some_and(|b| b.is_ascii_whitespace()) {
+                        k += 1;
+                    }
+                    // (not a key: `{0x1: 2}`)
+                    if !body
+                        .get(end)
+                        .is_some_and(|&b| b == b'$' || b == b'_' || b.is_ascii_alphanumeric())
+                        && body.get(k) != Some(&b':')
+                    {
+                        out.push((i, end));
+                        last = b'0';
+                        i = end;
+                        continue;
+                    }
+                }
+                last = c;
+            }
+            _ => last = c,
+        }
+        i += 1;
+    }
+    out
+}
+
 fn pos_trim_end(input: &[u8], mut pos: usize) -> usize {
     while pos > 0 && matches!(input[pos - 1], b' ' | b'\t' | b'\n' | b'\r') {
         pos -= 1;
@@ -1405,6 +1470,18 @@ mod tests {
         ] {
             assert!(run(bad, &mut |_, _| Verdict::Keep).is_err(), "{bad}");
         }
+    }
+
+    /// The numbers of a JSON5 document are found in values' places only,
+    /// never in strings, comments or keys.
+    #[test]
+    fn number_tokens_of_a_json5_document() {
+        let doc = "{ref: 0xe9b08a568f1c7, 'a': [+1, 2, .5], /* x: 0x1 */ b: 'c: 0x2', // d: 0x3\n e: -Infinity, 0x4: 5, f: 1e5,}";
+        let toks: Vec<&str> = number_tokens(doc.as_bytes())
+            .into_iter()
+            .map(|(s, e)| &doc[s..e])
+            .collect();
+        assert_eq!(toks, ["0xe9b08a568f1c7", "+1", "2", ".5", "-Infinity", "5", "1e5"]);
     }
 
     proptest::proptest! {
