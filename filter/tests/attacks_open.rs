@@ -29,3 +29,23 @@ fn the_plain_values_are_blocked() {
     assert!(blocked("text/plain", b"card 4111 1111 1111 1111"));
     assert!(blocked("text/plain", b"mail jane.doe@example.com"));
 }
+
+#[test]
+#[ignore = "bypass: card digit groups split by CRLF are not joined (LF alone is)"]
+fn card_groups_across_crlf() {
+    assert!(blocked("text/plain", b"card 4111\n1111\n1111\n1111"), "control: LF");
+    assert!(blocked("text/plain", b"card 4111 1111\r\n1111 1111"));
+}
+
+#[test]
+#[ignore = "bypass: hex bytes each written with its own 0x (`0x34 0x31 ...`) are not joined"]
+fn hex_bytes_each_with_0x() {
+    let hex: Vec<String> = b"ref 4111111111111111".iter().map(|c| format!("0x{c:02x}")).collect();
+    assert!(blocked("text/plain", format!("dump {}", hex.join(" ")).as_bytes()));
+}
+
+#[test]
+#[ignore = "bypass: an e-mail with an RFC 5322 comment (`jane.doe(x)@example.com`) is not read"]
+fn e_mail_with_a_comment() {
+    assert!(blocked("text/plain", b"mail jane.doe(x)@example.com"));
+}
