@@ -121,7 +121,11 @@ fn stream_with(d: &mut Decompress, data: &[u8], out: &mut Vec<u8>, limit: usize)
         if out.len() > limit {
             return Err(TooLarge);
         }
-        let room = (limit + 1 - out.len()).min(64 * 1024);
+        // Output room grows with what came out (4 KiB, then as much again,
+        // up to 64 KiB): the decompressor zero-fills the room it is given
+        // before writing, and most attempts (a body that is not deflate)
+        // end within a few bytes.
+        let room = (limit + 1 - out.len()).min(out.len().clamp(4 * 1024, 64 * 1024));
         out.reserve(room);
         let (in0, out0) = (d.total_in(), d.total_out());
         let at = usize::try_from(in0).unwrap_or(usize::MAX);
