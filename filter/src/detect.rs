@@ -1230,8 +1230,13 @@ fn mac_shape(hay: &[u8]) -> bool {
 }
 
 /// `0x` + 40 hex digits, or a base58 run of 26-35 starting with 1 or 3, at `i`.
+#[inline]
 fn crypto_shape(hay: &[u8], i: usize) -> bool {
     let c = hay[i];
+    // (most digit runs start with another digit: one test, in place)
+    if !matches!(c, b'0' | b'1' | b'3') {
+        return false;
+    }
     if c == b'0' && matches!(hay.get(i + 1), Some(b'x' | b'X')) {
         return hay
             .get(i + 2..i + 42)
@@ -1745,22 +1750,25 @@ fn numeric_or_word_shapes(hay: &[u8], cf: bool) -> bool {
             if dots >= 3 {
                 return true;
             }
-            // NINO: two letters at a word start, then six digits
-            let p = if start > 0 && matches!(prev, b' ' | b'-') {
-                start - 1
-            } else {
-                start
-            };
-            let nino_before = p >= 2 && letter(p - 1) && letter(p - 2) && (p == 2 || !is_word(hay[p - 3]));
-            let q = if matches!(hay.get(end), Some(b' ' | b'-')) {
-                end + 1
-            } else {
-                end
-            };
-            let nino_after =
-                matches!(hay.get(q), Some(b'A'..=b'D' | b'a'..=b'd')) && !hay.get(q + 1).is_some_and(|&c| is_word(c));
-            if digits == 6 && nino_before && nino_after {
-                return true;
+            // NINO: two letters at a word start, then six digits (read only
+            // for a run of six digits)
+            if digits == 6 {
+                let p = if start > 0 && matches!(prev, b' ' | b'-') {
+                    start - 1
+                } else {
+                    start
+                };
+                let nino_before = p >= 2 && letter(p - 1) && letter(p - 2) && (p == 2 || !is_word(hay[p - 3]));
+                let q = if matches!(hay.get(end), Some(b' ' | b'-')) {
+                    end + 1
+                } else {
+                    end
+                };
+                let nino_after = matches!(hay.get(q), Some(b'A'..=b'D' | b'a'..=b'd'))
+                    && !hay.get(q + 1).is_some_and(|&c| is_word(c));
+                if nino_before && nino_after {
+                    return true;
+                }
             }
             if digits >= 7 {
                 let date = groups == 3 && gaps_date && date_like(hay, start, &lens);
@@ -3226,6 +3234,10 @@ mod tests {
                 "xRSSMRALTMLMALMNS",
                 "a@b",
                 "x_RSSMRALTMLMALMNS",
+                // wallet addresses at a digit run (`crypto_shape`'s first test)
+                "3J98t1WpEZ73CNmQviecrnyiWrnqRhWNLy",
+                "pay 1BoatSLRHtKNngkdXEeobR76b53LETtpyT now",
+                "0x52908400098527886E0F7030069857D2E4169EE7",
             ]
             .map(String::from),
         );
@@ -3815,6 +3827,7 @@ mod tests {
         ("AHV 756.9217.0769.85", "ch_ahv"),
         ("911-70-1234", "us_itin"),
         ("16Yeky6GMjeNkAiNcBY7ZhrLoMSgg1BoyZ", "btc_address"),
+        ("3J98t1WpEZ73CNmQviecrnyiWrnqRhWNLy", "btc_address"),
         ("bc1qar0srrr7xfkvy5l643lydnw9re59gtzzwf5mdq", "btc_address"),
         ("BC1QAR0SRRR7XFKVY5L643LYDNW9RE59GTZZWF5MDQ", "btc_address"),
         ("to 0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAed", "eth_address"),

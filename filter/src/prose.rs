@@ -1347,13 +1347,16 @@ fn worth_looking(text: &[u8]) -> bool {
 const LOW: u64 = 0x0101_0101_0101_0101;
 const HIGH: u64 = 0x8080_8080_8080_8080;
 
-/// Eight bytes as one little-endian word (zeros past the end).
+/// Eight bytes as one little-endian word (zeros past the end). A short
+/// slice is read byte by byte: a copy of a length known only at run time is,
+/// in Wasm, a `memory.copy` that V8 runs as a call out of the module (this
+/// runs at every value's tail; `tests::word8_reads_as_a_copy`).
 #[inline(always)]
 fn word8(c: &[u8]) -> u64 {
-    let mut b = [0u8; 8];
-    let n = c.len().min(8);
-    b[..n].copy_from_slice(&c[..n]);
-    u64::from_le_bytes(b)
+    if let Some(b) = c.first_chunk::<8>() {
+        return u64::from_le_bytes(*b);
+    }
+    c.iter().rev().fold(0u64, |w, &b| (w << 8) | u64::from(b))
 }
 
 /// The high bit of each byte of `w` (all below 0x80) in `lo..=hi`.
@@ -3416,6 +3419,21 @@ fn abbrev_before(t: &[u8], j: usize) -> bool {
 
 #[cfg(test)]
 mod tests {
+
+    /// [`word8`] reads what a copy into a zeroed word read, at every length.
+    #[test]
+    fn word8_reads_as_a_copy() {
+        let bytes: Vec<u8> = (0..40u32).map(|i| (i.wrapping_mul(0x9E) ^ 0xA5) as u8).collect();
+        for s in 0..bytes.len() {
+            for e in s..bytes.len() {
+                let c = &bytes[s..e];
+                let mut b = [0u8; 8];
+                let n = c.len().min(8);
+                b[..n].copy_from_slice(&c[..n]);
+                assert_eq!(word8(c), u64::from_le_bytes(b), "{c:?}");
+            }
+        }
+    }
     use super::*;
 
     /// The stop-word set answers as the list itself, in any case.
