@@ -1,16 +1,18 @@
 //! The only module that talks to proxy-wasm: it moves bytes between Envoy
 //! and [`crate::flow::Flow`] and applies its decisions. Host calls go
-//! through `proxy_wasm::hostcalls` (which return `Result`) rather than the
-//! trait helpers that unwrap.
+//! through the raw ABI (declared below, encodings in [`crate::hostabi`]):
+//! the SDK's wrappers, even those that return `Result`, panic on a host
+//! status they do not expect, and a panic takes the VM down (under
+//! `FAIL_OPEN` it switches protection off). Only the plugin's start uses
+//! the SDK's calls.
 
 use crate::detect::Scratch;
 use crate::engine::{Direction, Engine};
 use crate::flow::{Flow, Host, HostError, Step};
 use crate::policy::Policy;
 use crate::redact::Hasher;
-use proxy_wasm::hostcalls;
 use proxy_wasm::traits::{Context, HttpContext, RootContext};
-use proxy_wasm::types::{Action, BufferType, ContextType, LogLevel, MapType, MetricType, Status};
+use proxy_wasm::types::{Action, BufferType, ContextType, LogLevel, MapType, MetricType};
 use std::cell::RefCell;
 use std::collections::HashMap;
 use std::rc::Rc;
@@ -28,6 +30,78 @@ extern "C" {
         grpc_status: i32,
     ) -> u32;
     fn proxy_close_stream(stream_type: u32) -> u32;
+    fn proxy_get_header_map_pairs(map_type: u32, return_data: *mut *mut u8, return_size: *mut usize) -> u32;
+    fn proxy_set_header_map_pairs(map_type: u32, map_data: *const u8, map_size: usize) -> u32;
+    fn proxy_replace_header_map_value(
+        map_type: u32,
+        key_data: *const u8,
+        key_size: usize,
+        value_data: *const u8,
+        value_size: usize,
+    ) -> u32;
+    fn proxy_remove_header_map_value(map_type: u32, key_data: *const u8, key_size: usize) -> u32;
+    fn proxy_get_buffer_bytes(
+        buffer_type: u32,
+        start: usize,
+        max_size: usize,
+        return_data: *mut *mut u8,
+        return_size: *mut usize,
+    ) -> u32;
+    fn proxy_set_buffer_bytes(
+        buffer_type: u32,
+        start: usize,
+        size: usize,
+        buffer_data: *const u8,
+        buffer_size: usize,
+    ) -> u32;
+    fn proxy_get_property(
+        path_data: *const u8,
+        path_size: usize,
+        return_data: *mut *mut u8,
+        return_size: *mut usize,
+    ) -> u32;
+    fn proxy_set_property(path_data: *const u8, path_size: usize, value_data: *const u8, value_size: usize) -> u32;
+    fn proxy_log(level: u32, message_data: *const u8, message_size: usize) -> u32;
+    fn proxy_get_current_time_nanoseconds(return_time: *mut u64) -> u32;
+    fn proxy_define_metric(metric_type: u32, name_data: *const u8, name_size: usize, return_id: *mut u32) -> u32;
+    fn proxy_increment_metric(metric_id: u32, offset: i64) -> u32;
+}
+
+/// Takes ownership of bytes the host wrote into memory it had the module
+/// allocate (`proxy_on_memory_allocate`, the global allocator): `None` for
+/// a null pointer.
+///
+/// # Safety
+/// `data`/`size` must come from a host call that just returned them.
+unsafe fn host_bytes(data: *mut u8, size: usize) -> Option<Vec<u8>> {
+    // SAFETY: the host allocated `size` bytes at `data` through the module's
+    // allocator and hands them over; the SDK frees them the same way.
+    (!data.is_null()).then(|| unsafe { Vec::from_raw_parts(data, size, size) })
+}
+
+/// A host call that answers with bytes: `Ok(None)` when there is nothing
+/// (NotFound, or no data).
+fn fetch(call: impl FnOnce(*mut *mut u8, *mut usize) -> u32) -> Result<Option<Vec<u8>>, HostError> {
+    let (mut data, mut size) = (std::ptr::null_mut::<u8>(), 0usize);
+    let status = call(&mut data, &mut size);
+    // SAFETY: both were just written by the host call (or left null).
+    let bytes = unsafe { host_bytes(data, size) };
+    match status {
+        1 => Ok(None), // NotFound
+        _ => abi_status(status).map(|()| bytes),
+    }
+}
+
+fn define_counter(name: &str) -> Option<u32> {
+    let mut id = 0u32;
+    // SAFETY: the name is live for the call; an out-pointer to a local.
+    let status = unsafe { proxy_define_metric(MetricType::Counter as u32, name.as_ptr(), name.len(), &mut id) };
+    abi_status(status).ok().map(|()| id)
+}
+
+fn raw_log(level: LogLevel, message: &str) {
+    // SAFETY: the pointer and length describe a live buffer for the call.
+    let _ = unsafe { proxy_log(level as u32, message.as_ptr(), message.len()) };
 }
 
 /// FNV-1a: metric names are short, fixed and ours (no hash flooding), and
@@ -59,7 +133,7 @@ proxy_wasm::main! {{
     std::panic::set_hook(Box::new(|info| {
         // Never the payload: it could hold personal data.
         let at = info.location().map(|l| format!("{}:{}", l.file(), l.line())).unwrap_or_default();
-        let _ = hostcalls::log(LogLevel::Critical, &format!("piiguard: panic at {at} (message withheld)"));
+        raw_log(LogLevel::Critical, &format!("piiguard: panic at {at} (message withheld)"));
     }));
     proxy_wasm::set_root_context(|_| -> Box<dyn RootContext> { Box::new(Root { engine: None, scratch: Rc::new(RefCell::new(Scratch::default())) }) });
 }}
@@ -84,10 +158,10 @@ impl RootContext for Root {
     fn on_configure(&mut self, _: usize) -> bool {
         // defined at 0 up front: dashboards and alerts see the series before any error
         WasmHost.count("piiguard_config_errors_total", 0);
-        let cfg = match hostcalls::get_buffer(BufferType::PluginConfiguration, 0, usize::MAX) {
+        let cfg = match get_buffer(BufferType::PluginConfiguration, 0, usize::MAX) {
             Ok(Some(c)) => c,
             _ => {
-                let _ = hostcalls::log(
+                raw_log(
                     LogLevel::Critical,
                     "piiguard: no plugin configuration; rejecting the plugin",
                 );
@@ -99,14 +173,14 @@ impl RootContext for Root {
             Ok(p) => p,
             Err(e) => {
                 WasmHost.count("piiguard_config_errors_total", 1);
-                let _ = hostcalls::log(LogLevel::Critical, &format!("piiguard: invalid configuration at {e}"));
+                raw_log(LogLevel::Critical, &format!("piiguard: invalid configuration at {e}"));
                 return false;
             }
         };
         let hasher = env_key("PIIGUARD_HASH_KEY").and_then(|k| Hasher::new(k.as_bytes(), env_key("PIIGUARD_KEY_ID")));
         if policy.config.subject.is_some() && hasher.is_none() {
             WasmHost.count("piiguard_config_errors_total", 1);
-            let _ = hostcalls::log(
+            raw_log(
                 LogLevel::Critical,
                 "piiguard: invalid configuration: `subject` needs the pseudonymisation key in the VM environment variable PIIGUARD_HASH_KEY",
             );
@@ -114,7 +188,7 @@ impl RootContext for Root {
         }
         match Engine::new(policy, hasher) {
             Ok(e) => {
-                let _ = hostcalls::log(
+                raw_log(
                     LogLevel::Info,
                     &format!("piiguard: configuration loaded ({} routes)", e.policy.routes.len()),
                 );
@@ -125,7 +199,7 @@ impl RootContext for Root {
             }
             Err(e) => {
                 WasmHost.count("piiguard_config_errors_total", 1);
-                let _ = hostcalls::log(LogLevel::Critical, &format!("piiguard: invalid configuration: {e}"));
+                raw_log(LogLevel::Critical, &format!("piiguard: invalid configuration: {e}"));
                 false
             }
         }
@@ -170,15 +244,6 @@ fn body_buffer(d: Direction) -> BufferType {
     }
 }
 
-/// Host statuses as the flow sees them.
-fn host_error(s: Status) -> HostError {
-    match s {
-        Status::NotFound | Status::Empty => HostError::Unavailable,
-        Status::BadArgument => HostError::Refused,
-        _ => HostError::Failed,
-    }
-}
-
 /// The raw status of an ABI call made without the SDK.
 fn abi_status(code: u32) -> Result<(), HostError> {
     match code {
@@ -189,23 +254,42 @@ fn abi_status(code: u32) -> Result<(), HostError> {
     }
 }
 
-/// A header or trailer map: UTF-8 values keep their buffer; others are read lossily.
+/// A header or trailer map; names and values that are not UTF-8 are read
+/// lossily. A map the host cannot give, or gives malformed, is an error.
 fn read_map(map: MapType) -> Result<Vec<(String, String)>, HostError> {
-    let m = hostcalls::get_map_bytes(map).map_err(host_error)?;
-    Ok(m.into_iter()
-        .map(|(k, v)| {
-            let v = match String::from_utf8(v) {
-                Ok(v) => v,
-                Err(e) => String::from_utf8_lossy(e.as_bytes()).into_owned(),
-            };
-            (k, v)
-        })
-        .collect())
+    // SAFETY: out-pointers to locals, written by the host.
+    let bytes = fetch(|d, n| unsafe { proxy_get_header_map_pairs(map as u32, d, n) })?;
+    match bytes {
+        None => Ok(Vec::new()),
+        Some(b) => crate::hostabi::decode_pairs(&b).ok_or(HostError::Failed),
+    }
 }
 
 fn write_map(map: MapType, pairs: &[(String, String)]) -> Result<(), HostError> {
-    let m: Vec<(&str, &str)> = pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
-    hostcalls::set_map(map, m).map_err(host_error)
+    let bytes = crate::hostabi::encode_pairs(pairs);
+    // SAFETY: the pointer and length describe a live buffer for the call.
+    abi_status(unsafe { proxy_set_header_map_pairs(map as u32, bytes.as_ptr(), bytes.len()) })
+}
+
+fn set_map_value(map: MapType, name: &str, value: Option<&str>) -> Result<(), HostError> {
+    // SAFETY: pointers and lengths describe live buffers for the call.
+    abi_status(unsafe {
+        match value {
+            Some(v) => proxy_replace_header_map_value(map as u32, name.as_ptr(), name.len(), v.as_ptr(), v.len()),
+            None => proxy_remove_header_map_value(map as u32, name.as_ptr(), name.len()),
+        }
+    })
+}
+
+fn get_buffer(buffer: BufferType, start: usize, max: usize) -> Result<Option<Vec<u8>>, HostError> {
+    // SAFETY: out-pointers to locals, written by the host.
+    fetch(|d, n| unsafe { proxy_get_buffer_bytes(buffer as u32, start, max, d, n) })
+}
+
+fn set_property(path: &[&str], value: &[u8]) -> Result<(), HostError> {
+    let p = crate::hostabi::property_path(path);
+    // SAFETY: pointers and lengths describe live buffers for the call.
+    abi_status(unsafe { proxy_set_property(p.as_ptr(), p.len(), value.as_ptr(), value.len()) })
 }
 
 impl Host for WasmHost {
@@ -218,11 +302,11 @@ impl Host for WasmHost {
     }
 
     fn remove_header(&mut self, d: Direction, name: &str) -> Result<(), HostError> {
-        hostcalls::set_map_value(headers_map(d), name, None).map_err(host_error)
+        set_map_value(headers_map(d), name, None)
     }
 
     fn set_header(&mut self, d: Direction, name: &str, value: &str) -> Result<(), HostError> {
-        hostcalls::set_map_value(headers_map(d), name, Some(value)).map_err(host_error)
+        set_map_value(headers_map(d), name, Some(value))
     }
 
     fn trailers(&self, d: Direction) -> Result<Vec<(String, String)>, HostError> {
@@ -238,16 +322,17 @@ impl Host for WasmHost {
             let mut m = m.borrow_mut();
             let id = match m.get(name) {
                 Some(id) => Some(*id),
-                None => match hostcalls::define_metric(MetricType::Counter, name) {
-                    Ok(id) => {
+                None => match define_counter(name) {
+                    Some(id) => {
                         m.insert(name.to_string(), id);
                         Some(id)
                     }
-                    Err(_) => None,
+                    None => None,
                 },
             };
             if let Some(id) = id {
-                let _ = hostcalls::increment_metric(id, delta as i64);
+                // SAFETY: a plain ABI call without pointers.
+                let _ = unsafe { proxy_increment_metric(id, delta as i64) };
             }
         });
     }
@@ -257,14 +342,15 @@ impl Host for WasmHost {
             return Ok(Vec::new());
         }
         // A body that cannot be read whole is not a clean body.
-        match hostcalls::get_buffer(body_buffer(d), 0, size).map_err(host_error)? {
+        match get_buffer(body_buffer(d), 0, size)? {
             Some(b) if b.len() == size => Ok(b),
             _ => Err(HostError::Unavailable),
         }
     }
 
     fn set_body(&mut self, d: Direction, size: usize, body: &[u8]) -> Result<(), HostError> {
-        hostcalls::set_buffer(body_buffer(d), 0, size, body).map_err(host_error)
+        // SAFETY: the pointer and length describe a live buffer for the call.
+        abi_status(unsafe { proxy_set_buffer_bytes(body_buffer(d) as u32, 0, size, body.as_ptr(), body.len()) })
     }
 
     fn send_reply(&mut self, status: u32, headers: &[(&str, &str)], body: &[u8]) -> Result<(), HostError> {
@@ -298,7 +384,7 @@ impl Host for WasmHost {
         };
         let r = abi_status(status);
         if r.is_err() {
-            let _ = hostcalls::log(
+            raw_log(
                 LogLevel::Warn,
                 "piiguard: local reply refused (headers already sent); resetting",
             );
@@ -312,30 +398,30 @@ impl Host for WasmHost {
     }
 
     fn property(&self, path: &[&str]) -> Result<Option<Vec<u8>>, HostError> {
-        hostcalls::get_property(path.to_vec()).map_err(host_error)
+        let p = crate::hostabi::property_path(path);
+        // SAFETY: the path is live for the call; out-pointers to locals.
+        fetch(|d, n| unsafe { proxy_get_property(p.as_ptr(), p.len(), d, n) })
     }
 
     fn set_audit(&mut self, record: &[u8]) -> Result<(), HostError> {
-        hostcalls::set_property(vec!["piiguard_audit"], Some(record)).map_err(host_error)
+        set_property(&["piiguard_audit"], record)
     }
 
     fn set_audit_field(&mut self, key: &str, value: &str) -> Result<(), HostError> {
-        hostcalls::set_property(vec![key], Some(value.as_bytes())).map_err(host_error)
+        set_property(&[key], value.as_bytes())
     }
 
     fn log_audit(&mut self, record: &[u8]) -> Result<(), HostError> {
-        hostcalls::log(
-            LogLevel::Info,
-            &format!("piiguard-audit: {}", String::from_utf8_lossy(record)),
-        )
-        .map_err(host_error)
+        let line = format!("piiguard-audit: {}", String::from_utf8_lossy(record));
+        // SAFETY: the pointer and length describe a live buffer for the call.
+        abi_status(unsafe { proxy_log(LogLevel::Info as u32, line.as_ptr(), line.len()) })
     }
 
     fn now_ms(&self) -> Option<u64> {
-        hostcalls::get_current_time()
-            .ok()
-            .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
-            .map(|d| d.as_millis() as u64)
+        let mut ns = 0u64;
+        // SAFETY: an out-pointer to a local, written by the host.
+        let status = unsafe { proxy_get_current_time_nanoseconds(&mut ns) };
+        abi_status(status).ok().map(|()| ns / 1_000_000)
     }
 }
 

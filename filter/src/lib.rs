@@ -9,6 +9,7 @@ pub mod engine;
 pub mod fields;
 pub mod flow;
 pub mod grpc;
+pub mod hostabi;
 pub mod http;
 pub mod json;
 pub mod model;
