@@ -498,12 +498,31 @@ pub fn normalize(input: &[u8]) -> Normalized<'_> {
 /// table rows, numeric paths and IPv6 addresses are never joined, and
 /// what is found in the joined text still has to pass its validator
 /// (callers keep only detectors with check digits).
+#[derive(Default)]
 pub struct Joined {
     pub text: Vec<u8>,
     map: Vec<u32>,
 }
 
 impl Joined {
+    /// An empty text (filled by the readers that rewrite a value: here and
+    /// [`crate::spelled`]).
+    pub fn new() -> Joined {
+        Joined::default()
+    }
+
+    /// Appends `byte`, which stands for the scanned text at `at`.
+    pub fn push(&mut self, byte: u8, at: usize) {
+        self.text.push(byte);
+        self.map.push(at as u32);
+    }
+
+    /// Appends `t[a..z]` as it is.
+    pub fn extend_from(&mut self, t: &[u8], a: usize, z: usize) {
+        self.text.extend_from_slice(&t[a..z]);
+        self.map.extend((a..z).map(|k| k as u32));
+    }
+
     /// The range of the scanned text that `start..end` of the joined text
     /// came from.
     pub fn original_span(&self, start: usize, end: usize) -> (usize, usize) {
@@ -632,16 +651,11 @@ fn value_shaped(t: &[u8], tokens: &[(usize, usize)]) -> bool {
 
 /// Appends `t[a..z]` to the joined text as a line of its own.
 fn push_line(out: &mut Option<Joined>, t: &[u8], a: usize, z: usize) {
-    let o = out.get_or_insert_with(|| Joined {
-        text: Vec::new(),
-        map: Vec::new(),
-    });
+    let o = out.get_or_insert_with(Joined::new);
     if !o.text.is_empty() {
-        o.text.push(b'\n');
-        o.map.push(a as u32);
+        o.push(b'\n', a);
     }
-    o.text.extend_from_slice(&t[a..z]);
-    o.map.extend((a..z).map(|k| k as u32));
+    o.extend_from(t, a, z);
 }
 
 /// Appends a run of tokens to the joined text as a line of its own, the
@@ -651,22 +665,16 @@ fn push_run(out: &mut Option<Joined>, t: &[u8], tokens: &[(usize, usize)]) {
     let Some(&(first, _)) = tokens.first() else {
         return;
     };
-    let o = out.get_or_insert_with(|| Joined {
-        text: Vec::new(),
-        map: Vec::new(),
-    });
+    let o = out.get_or_insert_with(Joined::new);
     if !o.text.is_empty() {
-        o.text.push(b'\n');
-        o.map.push(first as u32);
+        o.push(b'\n', first);
     }
     let single = tokens.iter().all(|&(a, z)| z - a == 1);
     for (n, &(a, z)) in tokens.iter().enumerate() {
         if n > 0 && !single {
-            o.text.push(b' ');
-            o.map.push(a as u32);
+            o.push(b' ', a);
         }
-        o.text.extend_from_slice(&t[a..z]);
-        o.map.extend((a..z).map(|k| k as u32));
+        o.extend_from(t, a, z);
     }
 }
 
@@ -681,7 +689,7 @@ fn push_run(out: &mut Option<Joined>, t: &[u8], tokens: &[(usize, usize)]) {
 /// README: a card inside a longer run of digits is not looked for). IBANs:
 /// from two letters and two digits, to the length of that country's IBAN
 /// (the longest shaped sub-run for a country not known).
-fn values_in_run(t: &[u8], tokens: &[(usize, usize)], out: &mut Option<Joined>) {
+fn values_in_run(t: &[u8], tokens: &[(usize, usize)], emit: &mut impl FnMut(&[(usize, usize)])) {
     let n = tokens.len();
     let tok = |k: usize| &t[tokens[k].0..tokens[k].1];
     let digits = |r: &[(usize, usize)]| -> usize {
@@ -703,7 +711,7 @@ fn values_in_run(t: &[u8], tokens: &[(usize, usize)], out: &mut Option<Joined>) 
         }
         let r = &tokens[b..k];
         if k - b < n && digits(r) >= JOIN_MIN_DIGITS && value_shaped(t, r) {
-            push_run(out, t, r);
+            emit(r);
         }
     }
     for s in 0..n {
@@ -715,7 +723,7 @@ fn values_in_run(t: &[u8], tokens: &[(usize, usize)], out: &mut Option<Joined>) 
                 }
                 let r = &tokens[s..e];
                 if digits(r) >= JOIN_MIN_DIGITS && value_shaped(t, r) {
-                    push_run(out, t, r);
+                    emit(r);
                     break;
                 }
             }
@@ -739,7 +747,7 @@ fn values_in_run(t: &[u8], tokens: &[(usize, usize)], out: &mut Option<Joined>) 
                 }
             }
             if let Some(e) = best {
-                push_run(out, t, &tokens[s..e]);
+                emit(&tokens[s..e]);
             }
         }
     }
@@ -822,8 +830,13 @@ pub fn may_join_digit_groups(t: &[u8]) -> bool {
             continue;
         }
         let alnum = |k: usize| t.get(k).is_some_and(u8::is_ascii_alphanumeric);
-        // two capital letters and two digits: a glued IBAN's head
-        if i >= 3 && t[i - 1].is_ascii_digit() && t[i - 2].is_ascii_uppercase() && t[i - 3].is_ascii_uppercase() {
+        // a token that starts with a digit after a line break: a value
+        // [`mixed_runs`] keeps crosses a line break next to a digit (this,
+        // or the arm below); two capital letters and two digits: a glued
+        // IBAN's head
+        if ((i == 0 || !t[i - 1].is_ascii_alphanumeric()) && break_before(t, i))
+            || (i >= 3 && t[i - 1].is_ascii_digit() && t[i - 2].is_ascii_uppercase() && t[i - 3].is_ascii_uppercase())
+        {
             candidate = true;
         } else if !alnum(i + 1) {
             // a token ends at `i` with a digit
@@ -833,21 +846,48 @@ pub fn may_join_digit_groups(t: &[u8]) -> bool {
                 && t[i - 2].is_ascii_alphanumeric()
                 && t[i - 3].is_ascii_alphanumeric()
                 && (i == 3 || !t[i - 4].is_ascii_alphanumeric());
-            candidate = (one || four)
-                && match separator_at(t, i + 1) {
-                    // a weak separator joins only single characters: the next
-                    // token is one character, followed by the same kind
-                    Some((k, len)) if weak(k) => {
-                        let x = i + 1 + len;
-                        one && alnum(x) && !alnum(x + 1) && separator_at(t, x + 1).is_some_and(|(kk, _)| kk == k)
-                    }
-                    Some(_) => one || four,
-                    None => false,
-                };
+            candidate = match separator_at(t, i + 1) {
+                // a weak separator joins only single characters: the next
+                // token is one character, followed by the same kind
+                Some((k, len)) if weak(k) => {
+                    let x = i + 1 + len;
+                    one && alnum(x) && !alnum(x + 1) && separator_at(t, x + 1).is_some_and(|(kk, _)| kk == k)
+                }
+                // a line break after a digit, before a token ([`mixed_runs`])
+                Some((b'\n', len)) => one || four || alnum(i + 1 + len),
+                Some(_) => one || four,
+                None => false,
+            };
         }
         i += 1;
     }
     candidate && digits >= JOIN_MIN_DIGITS
+}
+
+/// A line break (up to two spaces or tabs on each side) between `t[i]`
+/// and a letter or digit before it: the backward reading of
+/// [`separator_at`]'s line break.
+fn break_before(t: &[u8], i: usize) -> bool {
+    let ws = |k: usize| matches!(t[k], b' ' | b'\t');
+    let mut k = i;
+    while k > 0 && i - k < 2 && ws(k - 1) {
+        k -= 1;
+    }
+    match k.checked_sub(1).map(|p| t[p]) {
+        Some(b'\n') => {
+            k -= 1;
+            if k > 0 && t[k - 1] == b'\r' {
+                k -= 1;
+            }
+        }
+        Some(b'\r') => k -= 1,
+        _ => return false,
+    }
+    let e = k;
+    while k > 0 && e - k < 2 && ws(k - 1) {
+        k -= 1;
+    }
+    k > 0 && t[k - 1].is_ascii_alphanumeric()
 }
 
 /// A necessary condition for [`join_digit_groups`] on a text whose only
@@ -951,7 +991,7 @@ fn join_runs(t: &[u8]) -> Option<Joined> {
         if qualifies {
             push_run(&mut out, t, &tokens);
         } else if tokens.len() > 2 && digits >= JOIN_MIN_DIGITS {
-            values_in_run(t, &tokens, &mut out);
+            values_in_run(t, &tokens, &mut |r| push_run(&mut out, t, r));
         }
         // A run that ends at a change of separator: its last token may
         // start the next one.
@@ -961,7 +1001,88 @@ fn join_runs(t: &[u8]) -> Option<Joined> {
         }
         .max(i + 1);
     }
+    if memchr::memchr2(b'\n', b'\r', t).is_some() {
+        mixed_runs(t, &mut tokens, &mut out);
+    }
     out
+}
+
+/// Whether the run `r` crosses a line break next to a digit (the token
+/// before it ends with one, or the token after it starts with one): what
+/// [`mixed_runs`] keeps, and what [`may_join_digit_groups`] looks for.
+fn crosses_a_break(t: &[u8], r: &[(usize, usize)]) -> bool {
+    r.windows(2).any(|w| {
+        let (z, a) = (w[0].1, w[1].0);
+        t[z..a].iter().any(|c| matches!(c, b'\n' | b'\r')) && (t[z - 1].is_ascii_digit() || t[a].is_ascii_digit())
+    })
+}
+
+/// Values written over lines with one separator inside each line and a
+/// line break between them (`4111 1111⏎1111 1111`, `4111-1111\r\n1111-1111`,
+/// `DE89 3704⏎0044 0532 …`, `4 1 1 1⏎1 1 1 1 …`): the pass above joins only
+/// one separator throughout, and a pattern stops at the line break. Runs of
+/// tokens joined by line breaks and one other kind are read the same way
+/// (a value's shape, [`value_shaped`], whole or between words, [`values_in_run`]),
+/// keeping only what crosses a line break next to a digit ([`crosses_a_break`]):
+/// the rest is read by the pass above or by the patterns.
+fn mixed_runs(t: &[u8], tokens: &mut Vec<(usize, usize)>, out: &mut Option<Joined>) {
+    let mut i = 0;
+    while i < t.len() {
+        if !t[i].is_ascii_alphanumeric() || (i > 0 && t[i - 1].is_ascii_alphanumeric()) {
+            i += 1;
+            continue;
+        }
+        tokens.clear();
+        let mut inner: Option<u8> = None;
+        let (mut j, mut digits, mut changed) = (i, 0, false);
+        loop {
+            let st = j;
+            while j < t.len() && t[j].is_ascii_alphanumeric() {
+                j += 1;
+            }
+            if j - st > JOIN_MAX_TOKEN || tokens.len() >= JOIN_MAX_TOKENS {
+                break;
+            }
+            digits += t[st..j].iter().filter(|c| c.is_ascii_digit()).count();
+            tokens.push((st, j));
+            match separator_at(t, j) {
+                Some((k, len)) if t.get(j + len).is_some_and(u8::is_ascii_alphanumeric) => {
+                    if k != b'\n' {
+                        if inner.is_some_and(|x| x != k) {
+                            changed = true;
+                            break;
+                        }
+                        inner = Some(k);
+                    }
+                    j += len;
+                }
+                _ => break,
+            }
+        }
+        let n = tokens.len();
+        if n >= 2 && digits >= JOIN_MIN_DIGITS {
+            let mut emit = |r: &[(usize, usize)]| {
+                // (one separator throughout is the pass above's)
+                let inner = r
+                    .windows(2)
+                    .any(|w| !t[w[0].1..w[1].0].iter().any(|c| matches!(c, b'\n' | b'\r')));
+                if inner && crosses_a_break(t, r) {
+                    push_run(out, t, r);
+                }
+            };
+            if value_shaped(t, tokens) {
+                emit(tokens);
+            } else if n > 2 {
+                values_in_run(t, tokens, &mut emit);
+            }
+        }
+        // a run that ends at a change of separator: its last token may start the next one
+        i = match n {
+            n if n > 1 && changed => tokens[n - 1].0,
+            _ => tokens.last().map_or(i + 1, |&(_, e)| e),
+        }
+        .max(i + 1);
+    }
 }
 
 /// Real inputs for the tests that compare a gate with the full pass: every
@@ -1170,6 +1291,22 @@ mod tests {
             assert_eq!(joined(&format!("card {s} exp")), [card], "{s:?}");
         }
         assert_eq!(joined("4 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1"), ["4111111111111111"]);
+        // one separator inside lines, a line break between them
+        for s in [
+            "4111 1111\n1111 1111",
+            "4111 1111\r\n1111 1111",
+            "4111-1111\n1111-1111",
+            "4111 1111 1111\n1111",
+            "4111\t1111 \n 1111\t1111",
+        ] {
+            assert_eq!(joined(&format!("card {s} exp")), [card], "{s:?}");
+        }
+        assert_eq!(joined("4 1 1 1\n1 1 1 1\n1 1 1 1\n1 1 1 1"), ["4111111111111111"]);
+        assert_eq!(
+            joined("iban GB82 WEST\n1234 5698 7654 32 ok"),
+            ["GB82 WEST 1234 5698 7654 32"]
+        );
+        assert_eq!(joined("NL91\nABNA 0417 1643 00"), ["NL91 ABNA 0417 1643 00"]);
         assert_eq!(joined("DE89|3704|0044|0532|0130|00"), ["DE89 3704 0044 0532 0130 00"]);
         // the map covers the original bytes, separators included
         let s = "pay 4111:1111:1111:1111 now";
@@ -1193,6 +1330,11 @@ mod tests {
             "41111111111111111111111111",
             "a b c d e f g h i j k l m n o p",
             "",
+            // lines of numbers in other groupings, and one row of a grid
+            "12 34\n56 78\n90 12\n34 56",
+            "2024-01-01 10:00\n2024-01-02 11:00",
+            "1234 5678\n4111 1111\n1111 1111",
+            "total 1234 5678\nnext 9012 3456",
         ] {
             assert!(joined(s).is_empty(), "{s:?}: {:?}", joined(s));
         }
@@ -1224,6 +1366,14 @@ mod tests {
             "4-1-1-1-1-1-1-1-1-1-1-1-1-1-1-1",
             "card 4 . 1 . 1 . 1 . 1 . 1 . 1 . 1 . 1 . 1 . 1 . 1",
             "x_4_1_1_1_1_1_1_1_1_1_1_1_1",
+            "card 4111 1111\n1111 1111 exp",
+            "4111-1111\r\n1111-1111",
+            "GB82 WEST\n1234 5698 7654 32",
+            "NL91\nABNA 0417 1643 00",
+            "4 1 1 1\n1 1 1 1\n1 1 1 1\n1 1 1 1",
+            "amex 3782 822463\n10005",
+            "gb82 west\n1234 5698 7654 32",
+            "xx99 a1b2\ncdef 1234 5678 12",
         ] {
             assert!(join_runs(s.as_bytes()).is_some(), "{s:?} is joined");
             assert!(may_join_digit_groups(s.as_bytes()), "{s:?} passes the gate");

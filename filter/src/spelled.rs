@@ -25,23 +25,9 @@
 //! `files at s3.amazonaws.com` is prose), words in other languages.
 
 /// A text of rewritten addresses, one per line, and a map from each of its
-/// bytes to the scanned text.
-pub struct Spelled {
-    pub text: Vec<u8>,
-    map: Vec<u32>,
-}
-
-impl Spelled {
-    /// The range of the scanned text that `start..end` of the rewritten
-    /// text came from (a match starts and ends on a letter or digit of
-    /// the address: the tokens between are inside the range).
-    pub fn original_span(&self, start: usize, end: usize) -> (usize, usize) {
-        match (self.map.get(start), end.checked_sub(1).and_then(|e| self.map.get(e))) {
-            (Some(&a), Some(&z)) if start < end => (a as usize, z as usize + 1),
-            _ => (0, 0),
-        }
-    }
-}
+/// bytes to the scanned text (a match starts and ends on a letter or digit
+/// of the address: the tokens between are inside its span).
+pub use crate::normalize::Joined as Spelled;
 
 /// Fewest bytes a text read here has (`a1 @b.cc`).
 pub const MIN_LEN: usize = 8;
@@ -71,6 +57,62 @@ struct Item {
     form: Form,
     start: usize,
     end: usize,
+    /// an RFC 5322 comment was dropped just before it ([`comment`])
+    after_comment: bool,
+}
+
+/// Deepest nesting of comments read, and longest comment.
+const COMMENT_DEPTH: usize = 4;
+const COMMENT_MAX: usize = 64;
+
+/// The end (after the closing parenthesis) of the RFC 5322 comment whose
+/// opening parenthesis is at `i` (`(x)`, `(a note)`, nested `((x))`; no
+/// line break, at most [`COMMENT_MAX`] bytes) when it sits inside an
+/// address: next to an `@` or a dot on one side and a part of the address
+/// on the other (`jane.doe(x)@example.com`, `jane.doe@(x)example.com`,
+/// `jane(x).doe@…`). A receiver that parses the address drops it; the
+/// pattern stops at it.
+fn comment(t: &[u8], i: usize) -> Option<usize> {
+    let mut depth = 0;
+    let mut k = i;
+    let end = loop {
+        match *t.get(k)? {
+            b'(' => {
+                depth += 1;
+                if depth > COMMENT_DEPTH {
+                    return None;
+                }
+            }
+            b')' => {
+                depth -= 1;
+                if depth == 0 {
+                    break k + 1;
+                }
+            }
+            b'\n' | b'\r' => return None,
+            _ => {}
+        }
+        k += 1;
+        if k - i > COMMENT_MAX {
+            return None;
+        }
+    };
+    let before = *t.get(i.checked_sub(1)?)?;
+    let after = *t.get(end)?;
+    let token = |c: u8| matches!(c, b'@' | b'.');
+    ((token(before) && (is_word(after) || token(after))) || (is_word(before) && token(after))).then_some(end)
+}
+
+/// Whether `t` has a parenthesis next to an `@` or a dot as a comment
+/// inside an address has (`)@`, `).`, `@(`, `.(`): [`comment`]'s gate.
+fn may_have_comment(t: &[u8]) -> bool {
+    memchr::memchr2_iter(b'(', b')', t).any(|p| {
+        if t[p] == b')' {
+            matches!(t.get(p + 1), Some(b'@' | b'.'))
+        } else {
+            p > 0 && matches!(t[p - 1], b'@' | b'.')
+        }
+    })
 }
 
 /// A byte of an address's local part or domain label (`.` apart).
@@ -170,6 +212,9 @@ pub fn may_have(t: &[u8], open: bool, at: bool, space: bool) -> bool {
     {
         return true;
     }
+    if open && at && may_have_comment(t) {
+        return true;
+    }
     if !space {
         return false;
     }
@@ -215,6 +260,7 @@ fn spelled_dot(t: &[u8]) -> bool {
 pub fn emails(t: &[u8]) -> Option<Spelled> {
     let mut out: Option<Spelled> = None;
     let mut chain: Vec<Item> = Vec::new();
+    let mut after_comment = false;
     let mut i = 0;
     while i < t.len() {
         let c = t[i];
@@ -228,8 +274,17 @@ pub fn emails(t: &[u8]) -> Option<Spelled> {
                 form: Form::Plain,
                 start: s,
                 end: i,
+                after_comment,
             });
+            after_comment = false;
             continue;
+        }
+        if c == b'(' && !chain.is_empty() && bracketed(t, i).is_none() {
+            if let Some(e) = comment(t, i) {
+                after_comment = true;
+                i = e;
+                continue;
+            }
         }
         if let Some((kind, form, e)) = token(t, i) {
             // a chain alternates words and tokens, starting with a word
@@ -239,16 +294,19 @@ pub fn emails(t: &[u8]) -> Option<Spelled> {
                     form,
                     start: i,
                     end: e,
+                    after_comment,
                 });
             } else {
                 read_chain(t, &chain, &mut out);
                 chain.clear();
             }
+            after_comment = false;
             i = e.max(i + 1);
             continue;
         }
         read_chain(t, &chain, &mut out);
         chain.clear();
+        after_comment = false;
         i += 1;
     }
     read_chain(t, &chain, &mut out);
@@ -292,7 +350,15 @@ fn read_chain(t: &[u8], chain: &[Item], out: &mut Option<Spelled>) {
                     .any(|&c| c.is_ascii_digit() || matches!(c, b'_' | b'%' | b'+' | b'-'));
             letter && mark
         };
+        // an RFC 5322 comment inside the address
+        let commented = local
+            .iter()
+            .skip(1)
+            .chain(std::iter::once(at))
+            .chain(domain)
+            .any(|x| x.after_comment);
         let read = bracketed
+            || commented
             || match at.form {
                 Form::Plain => spelled_dot,
                 Form::Spaced => looks_local,
@@ -302,24 +368,15 @@ fn read_chain(t: &[u8], chain: &[Item], out: &mut Option<Spelled>) {
         if !read {
             continue;
         }
-        let o = out.get_or_insert_with(|| Spelled {
-            text: Vec::new(),
-            map: Vec::new(),
-        });
+        let o = out.get_or_insert_with(Spelled::new);
         for x in local.iter().chain(std::iter::once(at)).chain(domain) {
             match x.kind {
-                Kind::Word => {
-                    o.text.extend_from_slice(&t[x.start..x.end]);
-                    o.map.extend((x.start..x.end).map(|p| p as u32));
-                }
-                Kind::Dot | Kind::At => {
-                    o.text.push(if x.kind == Kind::At { b'@' } else { b'.' });
-                    o.map.push(x.start as u32);
-                }
+                Kind::Word => o.extend_from(t, x.start, x.end),
+                Kind::Dot => o.push(b'.', x.start),
+                Kind::At => o.push(b'@', x.start),
             }
         }
-        o.text.push(b'\n');
-        o.map.push(domain[domain.len() - 1].end as u32);
+        o.push(b'\n', domain[domain.len() - 1].end);
     }
 }
 
@@ -417,7 +474,8 @@ mod tests {
     const PIECES: &[&str] = &[
         "a", "b1", "jane", "x.y", "doe", "co", "com", "uk", "1", "_", "-", "+", ".", "@", " ", "  ", "\t", "[", "]",
         "(", ")", "{", "}", "<", ">", "at", "AT", "At", "dot", "DOT", "Dot", " at ", " dot ", " AT ", " DOT ", "[at]",
-        "(at)", "[dot]", "(.)", "[@]", "[ at ]", " [dot] ", " @ ", "@ ", " @", "é", ",", ";", "\n", "e", "cc",
+        "(at)", "[dot]", "(.)", "[@]", "[ at ]", " [dot] ", " @ ", "@ ", " @", "é", ",", ";", "\n", "e", "cc", "(x)",
+        "(a b)", "((c))", ").", ".(", ")@", "@(",
     ];
 
     proptest::proptest! {
@@ -506,6 +564,46 @@ mod tests {
                 .collect::<Vec<_>>(),
             ["a@b.cc", "c.d@e.fr"]
         );
+    }
+
+    /// RFC 5322 comments inside an address are dropped, as a receiver
+    /// that parses it does; the span is the whole written address.
+    #[test]
+    fn reads_addresses_with_comments() {
+        for (s, want) in [
+            ("mail jane.doe(x)@example.com now", "jane.doe(x)@example.com"),
+            ("mail jane.doe@(x)example.com now", "jane.doe@(x)example.com"),
+            ("mail jane(x).doe@example.com", "jane(x).doe@example.com"),
+            ("mail jane.(x)doe@example.com", "jane.(x)doe@example.com"),
+            (
+                "mail jane.doe(a note)@example(y).com",
+                "jane.doe(a note)@example(y).com",
+            ),
+            ("mail jane.doe((nested))@example.com", "jane.doe((nested))@example.com"),
+        ] {
+            let r = read(s);
+            assert_eq!(r.len(), 1, "{s:?}: {r:?}");
+            assert_eq!(r[0].0, "jane.doe@example.com", "{s:?}");
+            assert_eq!(r[0].1, want, "{s:?}");
+            assert_eq!(findings(s.as_bytes(), true).len(), 1, "{s:?} passes the gate");
+        }
+        for s in [
+            "call f(x).g and mail me@example.com",
+            "a user@example.com (see above).",
+            "f(x)@g",
+            "jane.doe (x) @example",
+            "jane.doe(x\ny)@example.com",
+            "fn(a).b(c).d",
+            "x @(y) z",
+        ] {
+            assert!(
+                read(s)
+                    .iter()
+                    .all(|r| r.0 == "user@example.com" || r.0 == "me@example.com"),
+                "{s:?}: {:?}",
+                read(s)
+            );
+        }
     }
 
     #[test]

@@ -181,6 +181,14 @@ pub fn runs(b: &[u8], skip: &[(usize, usize)], out: &mut Vec<Run>) {
             break;
         }
         let cls = CLASS[b[i] as usize];
+        // hex bytes each with its own `0x` (`0x34 0x31 …`, `0x34,0x31`)
+        if b[i] == b'0' && matches!(b.get(i + 1), Some(b'x' | b'X')) {
+            if let Some(r) = run_hex_0x(b, i).filter(|r| !skip.iter().any(|&(s, e)| s <= r.start && r.end <= e)) {
+                i = r.end.max(i + 1);
+                out.push(r);
+                continue;
+            }
+        }
         if cls & HEX_START == 0 && !first_quartet_text(b, i) {
             // most words of prose: their first four characters are not base64 of text
             i += 1;
@@ -386,6 +394,56 @@ fn run_hex(b: &[u8], s: usize) -> Option<Run> {
     Some(Run { start: s, end, plain })
 }
 
+/// Most bytes between two `0x` elements (`, `, ` `, `\r\n`, `;`).
+const MAX_0X_GAP: usize = 3;
+
+/// A run of hex elements each written with its own `0x` from `b[s]`
+/// (`0x34 0x31 …`, `0x34, 0x31, …` as in a C array, `0x3431 0x3131`):
+/// each element an even number of hex digits, separated by white space,
+/// `,`, `;`, `:` or `-`; read while it decodes to printable ASCII, and kept
+/// on the terms of [`run_hex`] (two elements or more, [`MIN_HEX_BYTES`]
+/// bytes, mostly letters and digits).
+fn run_hex_0x(b: &[u8], s: usize) -> Option<Run> {
+    let (mut i, mut end) = (s, s);
+    let (mut plain, mut elems, mut alnum) = (Vec::new(), 0, 0);
+    while b.get(i) == Some(&b'0') && matches!(b.get(i + 1), Some(b'x' | b'X')) {
+        let d = i + 2;
+        let mut k = d;
+        while b.get(k).is_some_and(u8::is_ascii_hexdigit) {
+            k += 1;
+        }
+        if k == d || !(k - d).is_multiple_of(2) || b.get(k).is_some_and(u8::is_ascii_alphanumeric) {
+            break;
+        }
+        let before = plain.len();
+        for p in b[d..k].chunks_exact(2) {
+            let c = hex_val(p[0])? << 4 | hex_val(p[1])?;
+            if !(c.is_ascii_graphic() || c == b' ') {
+                break;
+            }
+            plain.push(c);
+            alnum += usize::from(c.is_ascii_alphanumeric());
+        }
+        if plain.len() - before != (k - d) / 2 {
+            // an element that is not text ends the run before it
+            plain.truncate(before);
+            break;
+        }
+        elems += 1;
+        end = k;
+        let mut g = k;
+        while g < b.len() && g - k < MAX_0X_GAP && (hex_gap(b[g]) || matches!(b[g], b',' | b';')) {
+            g += 1;
+        }
+        if g == k {
+            break;
+        }
+        i = g;
+    }
+    let n = plain.len();
+    (elems >= 2 && n >= MIN_HEX_BYTES && alnum * 2 >= n).then_some(Run { start: s, end, plain })
+}
+
 /// `plain` cut to whole UTF-8 characters, if it is text.
 fn text(mut plain: Vec<u8>) -> Option<Vec<u8>> {
     while std::str::from_utf8(&plain).is_err() {
@@ -457,6 +515,38 @@ mod tests {
         }
         let four: Vec<String> = hex.chunks(2).map(|c| c.concat()).collect();
         assert_eq!(found(&format!("x {}", four.join(" ")))[0].1, "jane@example.com");
+    }
+
+    #[test]
+    fn hex_bytes_each_with_0x() {
+        let bytes: Vec<String> = "jane@example.com".bytes().map(|c| format!("0x{c:02x}")).collect();
+        for sep in [" ", ", ", ",", "\n", "\r\n", ";", " , "] {
+            let t = format!("x = {{{}}};", bytes.join(sep));
+            let f = found(&t);
+            assert_eq!(f.len(), 1, "{sep:?}: {f:?}");
+            assert_eq!(f[0].1, "jane@example.com", "{sep:?}");
+            assert_eq!(f[0].0, bytes.join(sep), "{sep:?}");
+        }
+        let upper: Vec<String> = "4111111111111111".bytes().map(|c| format!("0X{c:02X}")).collect();
+        assert_eq!(found(&upper.join(" "))[0].1, "4111111111111111");
+        let pairs: Vec<String> = "jane@example.com"
+            .as_bytes()
+            .chunks(2)
+            .map(|p| format!("0x{:02x}{:02x}", p[0], p[1]))
+            .collect();
+        assert_eq!(found(&pairs.join(" "))[0].1, "jane@example.com");
+        // registers, masks and colours are not text
+        for t in [
+            "0x00 0x01 0x02 0x03 0x04 0x05 0x06 0x07 0x08",
+            "mask 0xff 0xfe 0x80 0x7f 0x3f 0x1f",
+            "0x20 0x21 0x22 0x23 0x24 0x25 0x26 0x27 0x28",
+            "addr 0x7ffe1234 0x7ffe1238 0x7ffe123c",
+            "0x41",
+            "0x4142434445464748",
+        ] {
+            let f = found(t);
+            assert!(f.is_empty(), "{t:?}: {f:?}");
+        }
     }
 
     #[test]

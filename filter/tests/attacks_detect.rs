@@ -1,0 +1,77 @@
+//! Session 7: bypasses closed in the detectors (moved here from
+//! `attacks_open.rs`; the case table `cases/attacks-session7.json` plays
+//! them natively and in Envoy). Each test is the attack; the counter-rows
+//! are similar clean text that must stay clean.
+#![allow(clippy::panic, clippy::unwrap_used, clippy::expect_used)]
+
+use piiguard::config::Action;
+use piiguard::detect::Scratch;
+use piiguard::engine::{Direction, Engine};
+use piiguard::policy::Policy;
+
+const BLOCK: &str = r#"{"version":1,"default":{"request":{"actions":{"*":"block"}}}}"#;
+
+fn blocked(ct: &str, body: &[u8]) -> bool {
+    let e = Engine::new(Policy::from_json(BLOCK.as_bytes()).unwrap(), None).unwrap();
+    let r = e.inspect_body(
+        &e.policy.default,
+        Direction::Request,
+        Some(ct),
+        body,
+        &mut Scratch::default(),
+    );
+    r.inspection.max_action() == Some(Action::Block)
+}
+
+#[test]
+fn card_groups_across_a_line_break_and_spaces() {
+    assert!(
+        blocked("text/plain", b"card 4111\n1111\n1111\n1111"),
+        "control: LF throughout"
+    );
+    assert!(
+        blocked("text/plain", b"card 4111\r\n1111\r\n1111\r\n1111"),
+        "control: CRLF throughout"
+    );
+    assert!(blocked("text/plain", b"card 4111 1111\n1111 1111"));
+    assert!(blocked("text/plain", b"card 4111 1111\r\n1111 1111"));
+    assert!(blocked("text/plain", b"pay 4 1 1 1\n1 1 1 1\n1 1 1 1\n1 1 1 1"));
+    // counter-rows: grids of numbers, dates and a row inside a longer grid
+    for clean in [
+        "12 34\n56 78\n90 12\n34 56",
+        "2024-01-01 10:00\n2024-01-02 11:00",
+        "1234 5678\n4111 1111\n1111 1111",
+        "total 1234 5678\nnext 9012 3456",
+    ] {
+        assert!(!blocked("text/plain", clean.as_bytes()), "{clean:?}");
+    }
+}
+
+#[test]
+fn hex_bytes_each_with_0x() {
+    let hex: Vec<String> = b"ref 4111111111111111".iter().map(|c| format!("0x{c:02x}")).collect();
+    assert!(blocked("text/plain", format!("dump {}", hex.join(" ")).as_bytes()));
+    assert!(blocked(
+        "text/plain",
+        format!("char b[] = {{{}}};", hex.join(", ")).as_bytes()
+    ));
+    let esc: String = b"ref 4111111111111111".iter().map(|c| format!("\\x{c:02x}")).collect();
+    assert!(blocked("text/plain", format!("dump {esc}").as_bytes()));
+    for clean in [
+        "regs 0x00 0x01 0x02 0x03 0x04 0x05 0x06 0x07 0x08 0x09",
+        "mask 0xff 0xfe 0x80 0x7f 0x3f 0x1f 0x0f 0x07",
+        "addr 0x7ffe1234 0x7ffe1238 0x7ffe123c",
+    ] {
+        assert!(!blocked("text/plain", clean.as_bytes()), "{clean:?}");
+    }
+}
+
+#[test]
+fn e_mail_with_a_comment() {
+    assert!(blocked("text/plain", b"mail jane.doe(x)@example.com"));
+    assert!(blocked("text/plain", b"mail jane.doe@(x)example.com"));
+    assert!(blocked("text/plain", b"mail jane(x).doe@example.com"));
+    for clean in ["call f(x).g(y) then fn(a).b", "see (note).@ and x@(y) z", "f(x)@g"] {
+        assert!(!blocked("text/plain", clean.as_bytes()), "{clean:?}");
+    }
+}
