@@ -131,6 +131,65 @@ pub fn encode(c: Coding, data: &[u8]) -> Vec<u8> {
     res.unwrap_or_default()
 }
 
+/// The `Accept-Encoding` an upstream gets where the response is read and
+/// may be redacted or blocked: only the codings this build reads (gzip,
+/// deflate, identity), so that a `br` or `zstd` answer (which would have to
+/// fail closed as uninspectable) is never asked for. `*` goes too (it would
+/// let the upstream pick any coding). `None` when the header can stay as it
+/// is (absent, or every coding readable); else the value to set instead of
+/// every copy of the header.
+pub fn readable_accept_encoding(values: &[&str]) -> Option<String> {
+    let mut kept: Vec<&str> = Vec::new();
+    let (mut dropped, mut accepted) = (values.len() > 1, false);
+    for part in values.iter().flat_map(|v| v.split(',')) {
+        let part = part.trim_ascii();
+        let (coding, params) = part.split_once(';').unwrap_or((part, ""));
+        let coding = coding.trim_ascii();
+        if ["gzip", "x-gzip", "deflate", "identity"]
+            .iter()
+            .any(|c| coding.eq_ignore_ascii_case(c))
+        {
+            accepted |= !refused(params);
+            kept.push(part);
+        } else if !part.is_empty() {
+            dropped = true;
+        }
+    }
+    if !dropped {
+        return None;
+    }
+    let mut out = String::new();
+    for p in kept {
+        // Everything left refused (`q=0`): the upstream may still send identity.
+        if accepted || !p.get(..8).is_some_and(|c| same_name(c, "identity")) {
+            out.push_str(p);
+            out.push_str(", ");
+        }
+    }
+    if !accepted {
+        out.push_str("identity, ");
+    }
+    out.truncate(out.len() - 2);
+    Some(out)
+}
+
+/// ASCII case-insensitive equality, one out-of-line copy (inlined, each
+/// comparison costs hundreds of bytes of unrolled loop in the module).
+#[inline(never)]
+pub fn same_name(a: &str, b: &str) -> bool {
+    a.eq_ignore_ascii_case(b)
+}
+
+/// `q=0` among a coding's parameters. qvalue = "0" [ "." 0*3DIGIT ] /
+/// "1" [ "." 0*3"0" ]: zero is `0`, `0.`, `0.0`, ...
+fn refused(params: &str) -> bool {
+    params.split(';').filter_map(|p| p.split_once('=')).any(|(k, v)| {
+        let v = v.trim_ascii();
+        let (int, frac) = v.split_once('.').unwrap_or((v, ""));
+        same_name(k.trim_ascii(), "q") && int == "0" && frac.bytes().all(|b| b == b'0')
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -173,5 +232,25 @@ mod tests {
         assert_eq!(decode(Coding::Gzip, &trailing, 1 << 20), Err(DecodeError::Corrupt));
         assert_eq!(parse(Some("GZIP")), Ok(Coding::Gzip));
         assert_eq!(parse(None), Ok(Coding::Identity));
+    }
+
+    #[test]
+    fn accept_encoding_keeps_only_what_is_read() {
+        let r = |v: &[&str]| readable_accept_encoding(v);
+        assert_eq!(r(&[]), None, "absent stays absent");
+        assert_eq!(r(&["gzip, deflate"]), None);
+        assert_eq!(r(&["GZip;q=0.8, identity"]), None);
+        assert_eq!(r(&["gzip, deflate, br, zstd"]).as_deref(), Some("gzip, deflate"));
+        assert_eq!(r(&["br;q=1.0, gzip;q=0.8, *;q=0.1"]).as_deref(), Some("gzip;q=0.8"));
+        assert_eq!(r(&["br"]).as_deref(), Some("identity"));
+        assert_eq!(r(&["*"]).as_deref(), Some("identity"));
+        assert_eq!(r(&["br, gzip;q=0"]).as_deref(), Some("gzip;q=0, identity"));
+        assert_eq!(r(&["zstd, identity;q=0"]).as_deref(), Some("identity"));
+        assert_eq!(r(&["zstd, identity; Q = 0.000"]).as_deref(), Some("identity"));
+        assert_eq!(r(&["zstd, identity;q=0.001"]).as_deref(), Some("identity;q=0.001"));
+        assert_eq!(r(&["zstd, identity;q=1"]).as_deref(), Some("identity;q=1"));
+        // several copies become one, even when each is readable
+        assert_eq!(r(&["gzip", "deflate"]).as_deref(), Some("gzip, deflate"));
+        assert_eq!(r(&["gzip", "br"]).as_deref(), Some("gzip"));
     }
 }

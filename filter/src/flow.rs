@@ -270,6 +270,32 @@ const ROUTE_NAME: [&str; 2] = ["xds", "route_name"];
 const PEER: [&str; 2] = ["connection", "uri_san_peer_certificate"];
 const CLUSTER: [&str; 2] = ["xds", "cluster_name"];
 
+/// Every value of a header, any case of its name.
+fn header_values<'a>(headers: &'a [(String, String)], name: &str) -> Vec<&'a str> {
+    headers
+        .iter()
+        .filter(|(k, _)| k.eq_ignore_ascii_case(name))
+        .map(|(_, v)| v.as_str())
+        .collect()
+}
+
+/// Replaces every copy of a request header (any case) by one value, or
+/// removes them: at the host and in the flow's copy.
+fn set_request_header(
+    host: &mut dyn Host,
+    headers: &mut Vec<(String, String)>,
+    name: &str,
+    value: Option<String>,
+) -> Result<(), HostError> {
+    host.remove_header(Direction::Request, name)?;
+    headers.retain(|(k, _)| !crate::encoding::same_name(k, name));
+    if let Some(v) = value {
+        host.set_header(Direction::Request, name, &v)?;
+        headers.push((name.to_string(), v));
+    }
+    Ok(())
+}
+
 fn route_at(engine: &Engine, idx: Option<usize>, alt: bool) -> &Route {
     let r = match idx {
         Some(i) => engine.policy.routes.get(i).unwrap_or(&engine.policy.default),
@@ -473,14 +499,21 @@ impl Flow {
         let route = route_at(&engine, self.route, self.consent_alt);
         let r = &route.response;
         if r.body && (r.redacts || r.blocks) && !route.shadow {
-            let ranged = |k: &str| k.eq_ignore_ascii_case("range") || k.eq_ignore_ascii_case("if-range");
-            if headers.iter().any(|(k, _)| ranged(k)) {
-                for k in ["range", "if-range"] {
-                    if let Err(e) = host.remove_header(Direction::Request, k) {
-                        return self.host_error(host, Direction::Request, "remove_header", e);
-                    }
+            let ae = crate::encoding::readable_accept_encoding(&header_values(&headers, "accept-encoding"));
+            // Nor a coding it could not read (br, zstd, `*`): such an
+            // answer would have to fail closed.
+            let ranged = headers
+                .iter()
+                .any(|(k, _)| k.eq_ignore_ascii_case("range") || k.eq_ignore_ascii_case("if-range"));
+            let changes = [
+                ("range", None, ranged),
+                ("if-range", None, ranged),
+                ("accept-encoding", ae.clone(), ae.is_some()),
+            ];
+            for (name, value, _) in changes.into_iter().filter(|c| c.2) {
+                if let Err(e) = set_request_header(host, &mut headers, name, value) {
+                    return self.host_error(host, Direction::Request, "set_header", e);
                 }
-                headers.retain(|(k, _)| !ranged(k));
             }
         }
         self.headers_phase(host, Direction::Request, headers, end_of_stream)
@@ -834,6 +867,7 @@ impl Flow {
     /// unrewritten body, headers that kept what they should have lost), so
     /// the exchange stops here — a local reply, or a reset if that is
     /// refused — audited as a host error.
+    #[inline(never)] // the error path: one copy, not one per call site
     fn host_error(&mut self, host: &mut dyn Host, d: Direction, call: &'static str, _e: HostError) -> Step {
         let side = self.side(d);
         side.done = true;
