@@ -20,7 +20,8 @@
 use crate::config::Action;
 use crate::engine::{BodyResult, Direction, Engine};
 use crate::policy::Route;
-use flate2::{Decompress, FlushDecompress, Status};
+use miniz_oxide::inflate::core::{decompress, DecompressorOxide};
+use miniz_oxide::inflate::TINFLStatus;
 
 /// A compressed format recognised without a label.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -98,54 +99,98 @@ pub fn inflate(kind: Packed, data: &[u8], limit: usize) -> Result<Inflated, TooL
     Ok(Inflated { plain, exact: false })
 }
 
+/// Deflate's largest match distance. A stream is decoded after this many
+/// zero bytes: a match reaching before the start of the stream reads
+/// zeros, as the streaming inflater (flate2's, with its window cleared)
+/// that this decoder replaces read them; a Rust upstream that inflates
+/// with flate2 reads the same.
+const WINDOW: usize = 32 * 1024;
+
+/// First output room of an attempt: most attempts (a body that is not
+/// deflate, a JSON body starting with `{` read as a fixed-Huffman block)
+/// break within a few hundred bytes, and every byte of room is zero-filled.
+const FIRST_ROOM: usize = 1024;
+
+/// Output room kept between attempts (beyond [`WINDOW`]).
+const KEPT_ROOM: usize = 64 * 1024;
+
+/// A decompressor and its output buffer, kept between attempts: the
+/// buffer's first [`WINDOW`] bytes stay zero (nothing is written there),
+/// so no attempt clears a window.
+struct Kept {
+    d: Box<DecompressorOxide>,
+    buf: Vec<u8>,
+}
+
+impl Kept {
+    fn new() -> Kept {
+        Kept {
+            d: Box::default(),
+            buf: vec![0; WINDOW],
+        }
+    }
+}
+
 /// One zlib (`zlib`) or raw deflate stream at the start of `data`, appended
 /// to `out`: (whether it ended, checksum included; bytes of `data` used).
 fn stream(data: &[u8], zlib: bool, out: &mut Vec<u8>, limit: usize) -> Result<(bool, usize), TooLarge> {
-    // One decompressor per kind, kept: its state (a 32 KiB window and
-    // tables) costs more to allocate than most attempts cost to run.
     std::thread_local! {
-        static KEPT: std::cell::RefCell<[Option<Decompress>; 2]> = const { std::cell::RefCell::new([None, None]) };
+        static KEPT: std::cell::RefCell<Option<Kept>> = const { std::cell::RefCell::new(None) };
     }
     KEPT.with(|k| match k.try_borrow_mut() {
-        Ok(mut kept) => {
-            let d = kept[usize::from(zlib)].get_or_insert_with(|| Decompress::new(zlib));
-            d.reset(zlib);
-            stream_with(d, data, out, limit)
-        }
-        Err(_) => stream_with(&mut Decompress::new(zlib), data, out, limit),
+        Ok(mut kept) => stream_with(kept.get_or_insert_with(Kept::new), data, zlib, out, limit),
+        Err(_) => stream_with(&mut Kept::new(), data, zlib, out, limit),
     })
 }
 
-fn stream_with(d: &mut Decompress, data: &[u8], out: &mut Vec<u8>, limit: usize) -> Result<(bool, usize), TooLarge> {
-    loop {
-        if out.len() > limit {
-            return Err(TooLarge);
-        }
-        // Output room grows with what came out (4 KiB, then as much again,
-        // up to 64 KiB): the decompressor zero-fills the room it is given
-        // before writing, and most attempts (a body that is not deflate)
-        // end within a few bytes.
-        let room = (limit + 1 - out.len()).min(out.len().clamp(4 * 1024, 64 * 1024));
-        out.reserve(room);
-        let (in0, out0) = (d.total_in(), d.total_out());
-        let at = usize::try_from(in0).unwrap_or(usize::MAX);
-        let input = data.get(at..).unwrap_or_default();
-        match d.decompress_vec(input, out, FlushDecompress::None) {
-            Ok(Status::StreamEnd) => {
-                if out.len() > limit {
-                    return Err(TooLarge);
-                }
-                return Ok((true, usize::try_from(d.total_in()).unwrap_or(usize::MAX)));
-            }
-            Ok(_) => {
-                if d.total_in() == in0 && d.total_out() == out0 {
-                    // no progress with input left or output room: truncated
-                    return Ok((false, at));
-                }
-            }
-            Err(_) => return Ok((false, usize::try_from(d.total_in()).unwrap_or(usize::MAX))),
-        }
+fn stream_with(
+    k: &mut Kept,
+    data: &[u8],
+    zlib: bool,
+    out: &mut Vec<u8>,
+    limit: usize,
+) -> Result<(bool, usize), TooLarge> {
+    use miniz_oxide::inflate::core::inflate_flags as f;
+    if out.len() > limit {
+        return Err(TooLarge);
     }
+    // The output of this stream may reach `limit + 1` bytes in all (one
+    // more than allowed: too large).
+    let most = WINDOW.saturating_add((limit - out.len()).saturating_add(1));
+    let flags = f::TINFL_FLAG_USING_NON_WRAPPING_OUTPUT_BUF
+        | if zlib {
+            f::TINFL_FLAG_PARSE_ZLIB_HEADER | f::TINFL_FLAG_COMPUTE_ADLER32
+        } else {
+            f::TINFL_FLAG_IGNORE_ADLER32
+        };
+    k.d.init();
+    k.buf.truncate(WINDOW);
+    let mut room = FIRST_ROOM;
+    let (mut pos, mut used) = (WINDOW, 0);
+    let ended = loop {
+        k.buf.resize((WINDOW + room).min(most), 0);
+        let input = data.get(used..).unwrap_or_default();
+        let (status, n_in, n_out) = decompress(&mut k.d, input, &mut k.buf, pos, flags);
+        used += n_in;
+        pos += n_out;
+        match status {
+            TINFLStatus::Done => break true,
+            TINFLStatus::HasMoreOutput if k.buf.len() < most => room = room.saturating_mul(2),
+            // `limit + 1` bytes out: too large (below)
+            TINFLStatus::HasMoreOutput => break false,
+            // corrupt, cut short (all the input is given), bad checksum
+            _ => break false,
+        }
+    };
+    out.extend_from_slice(k.buf.get(WINDOW..pos).unwrap_or_default());
+    k.buf.truncate(WINDOW);
+    if k.buf.capacity() > WINDOW + KEPT_ROOM {
+        k.buf.shrink_to(WINDOW + KEPT_ROOM);
+    }
+    if out.len() > limit {
+        return Err(TooLarge);
+    }
+    Ok((ended, used))
 }
 
 /// One gzip member (RFC 1952): its header, a raw deflate stream, and the
