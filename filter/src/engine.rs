@@ -911,7 +911,7 @@ impl Engine {
         // Which characters the bytes are: a BOM or the zero-byte pattern
         // (RFC 8259) wins over the label; a label that does not fit the
         // bytes is read both ways.
-        let declared = textcode::declared_charset(content_type);
+        let declared = textcode::declared_charset_in(content_type, body);
         let declared_copy = declared.clone();
         let sniffed = textcode::sniff_unicode(body).or_else(|| {
             memchr::memchr(0, body)
@@ -1020,11 +1020,9 @@ impl Engine {
             },
             Format::Form => self.inspect_form(dp, body, &mut insp, scratch),
             Format::Multipart => {
-                let parts = crate::multipart::boundary(content_type.unwrap_or(""))
-                    .ok_or(crate::multipart::Malformed("no boundary"))
-                    .and_then(|b| crate::multipart::parse(body, &b));
+                let parts = crate::multipart::split(content_type.unwrap_or(""), body);
                 match parts {
-                    Ok(parts) => self.inspect_multipart(dp, body, &parts, &mut insp, scratch),
+                    Ok(parts) => self.inspect_multipart(dp, body, &parts, &mut insp, scratch, 0),
                     // Malformed multipart is never passed unread.
                     Err(crate::multipart::Malformed(why)) => {
                         let mut res = self.uninspectable(route, format!("multipart:{}", why.replace(' ', "_")));
@@ -1267,6 +1265,7 @@ impl Engine {
         parts: &[crate::multipart::Part],
         insp: &mut Inspection,
         scratch: &mut Scratch,
+        depth: usize,
     ) -> Option<Vec<u8>> {
         let mut out = Vec::new();
         let mut at = 0;
@@ -1302,6 +1301,27 @@ impl Engine {
             {
                 insp.uninspected
                     .get_or_insert_with(|| Uninspected::Content("multipart:binary_file".into()));
+                continue;
+            }
+            // a multipart body inside a part (`multipart/mixed` files):
+            // its parts read as parts, transfer encodings decoded
+            let nested = p
+                .content_type
+                .as_deref()
+                .filter(|c| depth < crate::multipart::MAX_NESTING && media_type(Some(c)).starts_with("multipart/"))
+                .and_then(|c| crate::multipart::split(c, content).ok());
+            if let Some(inner) = nested {
+                if let Some(n) = self.inspect_multipart(dp, content, &inner, insp, scratch, depth + 1) {
+                    let n = if decoded.is_some() {
+                        crate::multipart::transfer_encode(p.transfer.as_deref(), &n)
+                    } else {
+                        n
+                    };
+                    out.extend_from_slice(&body[at..p.body_start]);
+                    out.extend_from_slice(&n);
+                    at = p.body_end;
+                    changed = true;
+                }
                 continue;
             }
             let name = p.name.clone().unwrap_or_default();

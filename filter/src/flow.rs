@@ -238,8 +238,16 @@ fn safe_authority(engine: &Engine, a: &str) -> String {
 /// Streams piiguard does not buffer: WebSocket and other upgrades, CONNECT,
 /// server-sent events, gRPC.
 fn stream_kind(d: Direction, h: &[(String, String)]) -> Option<&'static str> {
-    let ct = header(h, "content-type").unwrap_or("").as_bytes();
-    let starts = |p: &str| ct.len() >= p.len() && ct[..p.len()].eq_ignore_ascii_case(p.as_bytes());
+    // any copy of a repeated content-type (an upstream may take any)
+    let starts = |p: &str| {
+        h.iter()
+            .filter(|(k, _)| k.eq_ignore_ascii_case("content-type"))
+            .flat_map(|(_, v)| v.split(','))
+            .any(|ct| {
+                let ct = ct.trim_start().as_bytes();
+                ct.len() >= p.len() && ct[..p.len()].eq_ignore_ascii_case(p.as_bytes())
+            })
+    };
     if d == Direction::Request {
         if header(h, ":method").is_some_and(|m| m.eq_ignore_ascii_case("CONNECT")) {
             return Some("connect");
@@ -311,6 +319,24 @@ fn header<'a>(h: &'a [(String, String)], name: &str) -> Option<&'a str> {
     h.iter()
         .find(|(k, _)| k.eq_ignore_ascii_case(name))
         .map(|(_, v)| v.as_str())
+}
+
+/// Every value of a repeated header joined with `,`, as Envoy joins a
+/// repeated `content-type` before any filter sees it: which copy an
+/// upstream takes differs (the first, the last, the join), so a body is
+/// never read under one copy alone (two charsets are then a conflict).
+fn joined_header(h: &[(String, String)], name: &str) -> Option<String> {
+    let mut values = h
+        .iter()
+        .filter(|(k, _)| k.eq_ignore_ascii_case(name))
+        .map(|(_, v)| v.as_str());
+    let first = values.next()?;
+    let mut out = first.to_string();
+    for v in values {
+        out.push(',');
+        out.push_str(v);
+    }
+    Some(out)
 }
 
 impl Flow {
@@ -651,7 +677,7 @@ impl Flow {
         }
         // What the body decision needs from the headers.
         let side = self.side(d);
-        side.content_type = header(&headers, "content-type").map(str::to_string);
+        side.content_type = joined_header(&headers, "content-type");
         // Every content-encoding header (a repeated one is one more layer).
         let mut codings = headers
             .iter()

@@ -20,16 +20,45 @@ pub struct Part {
 #[derive(Debug, PartialEq, Eq)]
 pub struct Malformed(pub &'static str);
 
-/// The `boundary` parameter of a multipart content type.
+/// The `boundary` parameter of a multipart content type. Two different
+/// `boundary` parameters give an empty one (malformed): parsers differ on
+/// which they take, and a body can be built to read as different parts
+/// under each.
 pub fn boundary(content_type: &str) -> Option<String> {
     let lower = content_type.to_ascii_lowercase();
     if !lower.trim_start().starts_with("multipart/") {
         return None;
     }
-    content_type.split(';').skip(1).find_map(|p| {
-        let (k, v) = p.split_once('=')?;
-        (k.trim().eq_ignore_ascii_case("boundary")).then(|| v.trim().trim_matches('"').to_string())
-    })
+    let mut found: Option<String> = None;
+    for p in content_type.split(';').skip(1) {
+        let Some((k, v)) = p.split_once('=') else {
+            continue;
+        };
+        if !k.trim().eq_ignore_ascii_case("boundary") {
+            continue;
+        }
+        let v = v.trim().trim_matches('"').to_string();
+        match &found {
+            Some(f) if *f != v => return Some(String::new()),
+            _ => found = Some(v),
+        }
+    }
+    found
+}
+
+/// Deepest nesting of multipart bodies inside parts that is read.
+pub const MAX_NESTING: usize = 4;
+
+/// Splits a multipart body by its content type: the boundary (one), a
+/// charset the parts can be read in (a receiver such as Tomcat decodes the
+/// fields in the request's charset: one this build cannot read makes the
+/// body malformed here), then [`parse`].
+pub fn split(content_type: &str, body: &[u8]) -> Result<Vec<Part>, Malformed> {
+    let b = boundary(content_type).ok_or(Malformed("no boundary"))?;
+    if crate::textcode::declared_charset(Some(content_type)).is_err() {
+        return Err(Malformed("charset"));
+    }
+    parse(body, &b)
 }
 
 fn find(hay: &[u8], needle: &[u8], from: usize) -> Option<usize> {
@@ -81,11 +110,25 @@ pub fn parse(body: &[u8], boundary: &str) -> Result<Vec<Part>, Malformed> {
             content_type: None,
             transfer: None,
         };
+        // A header given twice with different values: receivers differ on
+        // which copy they take (Go the first, others the last), so the
+        // part is read one way here and another way upstream.
+        let mut seen: [Option<String>; 3] = [None, None, None];
         for line in headers.split(|c| *c == b'\n') {
             let line = String::from_utf8_lossy(line);
             let Some((k, v)) = line.trim_end_matches('\r').split_once(':') else {
                 continue;
             };
+            let slot = ["content-disposition", "content-type", "content-transfer-encoding"]
+                .iter()
+                .position(|h| k.trim().eq_ignore_ascii_case(h));
+            if let Some(i) = slot {
+                let v = v.trim();
+                match &seen[i] {
+                    Some(prev) if !prev.eq_ignore_ascii_case(v) => return Err(Malformed("repeated part header")),
+                    _ => seen[i] = Some(v.to_string()),
+                }
+            }
             if k.trim().eq_ignore_ascii_case("content-disposition") {
                 for p in v.split(';').skip(1) {
                     if let Some((pk, pv)) = p.split_once('=') {
@@ -98,6 +141,10 @@ pub fn parse(body: &[u8], boundary: &str) -> Result<Vec<Part>, Malformed> {
                     }
                 }
             } else if k.trim().eq_ignore_ascii_case("content-type") {
+                // a part in a charset this build cannot read (UTF-7, EBCDIC, ...)
+                if crate::textcode::declared_charset(Some(v.trim())).is_err() {
+                    return Err(Malformed("part charset"));
+                }
                 part.content_type = Some(v.trim().to_string());
             } else if k.trim().eq_ignore_ascii_case("content-transfer-encoding") {
                 part.transfer = Some(v.trim().to_ascii_lowercase());
@@ -273,6 +320,33 @@ mod tests {
             boundary("multipart/form-data; boundary=\"XyZ\"").as_deref(),
             Some("XyZ")
         );
+        // two boundaries, a charset no one here reads: malformed
+        assert_eq!(
+            boundary("multipart/form-data; boundary=a; boundary=b").as_deref(),
+            Some("")
+        );
+        assert_eq!(
+            boundary("multipart/form-data; boundary=a; Boundary=\"a\"").as_deref(),
+            Some("a")
+        );
+        assert!(split("multipart/form-data; boundary=a; boundary=b", b"--a\r\n\r\n\r\n--a--").is_err());
+        assert!(split("multipart/form-data; boundary=XyZ; charset=ibm037", b.as_bytes()).is_err());
+        assert_eq!(
+            split("multipart/form-data; boundary=XyZ; charset=UTF-8", b.as_bytes()),
+            Ok(parts.clone())
+        );
+        for bad_head in [
+            "Content-Type: text/plain; charset=utf-7",
+            "Content-Type: text/plain\r\nContent-Type: application/octet-stream",
+            "Content-Transfer-Encoding: base64\r\ncontent-transfer-encoding: 7bit",
+            "Content-Disposition: form-data; name=\"b\"",
+        ] {
+            let body =
+                format!("--XyZ\r\nContent-Disposition: form-data; name=\"a\"\r\n{bad_head}\r\n\r\nx\r\n--XyZ--\r\n");
+            assert!(parse(body.as_bytes(), "XyZ").is_err(), "{bad_head}");
+        }
+        let same = "--XyZ\r\nContent-Type: text/plain\r\ncontent-type: TEXT/PLAIN\r\n\r\nx\r\n--XyZ--\r\n";
+        assert!(parse(same.as_bytes(), "XyZ").is_ok());
         for bad in [
             "--XyZ\r\nContent-Disposition: form-data; name=\"a\"\r\n\r\nno end",
             "garbage",

@@ -38,29 +38,7 @@ pub fn declared_charset(content_type: Option<&str>) -> Result<Option<Charset>, S
         if !k.trim().eq_ignore_ascii_case("charset") {
             continue;
         }
-        let v = v
-            .trim()
-            .trim_matches(|c| c == '"' || c == '\'')
-            .trim()
-            .to_ascii_lowercase();
-        let cs = match v.as_str() {
-            "utf-8" | "utf8" | "us-ascii" | "ascii" | "" => None,
-            "iso-8859-1" | "latin1" | "latin-1" | "iso8859-1" | "iso_8859-1" | "l1" | "iso-8859-15" | "latin9" => {
-                Some(Charset::Latin1)
-            }
-            "windows-1252" | "cp1252" | "x-cp1252" => Some(Charset::Windows1252),
-            "utf-16" | "utf16" | "utf-16be" | "unicodefffe" => Some(Charset::Utf16Be),
-            "utf-16le" | "unicode" | "ucs-2" | "ucs2" => Some(Charset::Utf16Le),
-            "utf-32" | "utf32" | "utf-32be" => Some(Charset::Utf32Be),
-            "utf-32le" => Some(Charset::Utf32Le),
-            other => {
-                let safe = other.len() <= 24
-                    && other
-                        .bytes()
-                        .all(|c| c.is_ascii_alphanumeric() || c == b'-' || c == b'_');
-                return Err(if safe { other.to_string() } else { "unknown".into() });
-            }
-        };
+        let cs = charset_named(v)?;
         // Two different labels: which one the upstream reads is anyone's guess.
         if found.is_some() && found != Some(cs) {
             return Err("conflicting".into());
@@ -68,6 +46,117 @@ pub fn declared_charset(content_type: Option<&str>) -> Result<Option<Charset>, S
         found = Some(cs);
     }
     Ok(found.flatten())
+}
+
+/// The charset a label names (`Ok(None)`: UTF-8/ASCII), `Err` with a safe
+/// token for one this build cannot read.
+fn charset_named(v: &str) -> Result<Option<Charset>, String> {
+    let v = v
+        .trim()
+        .trim_matches(|c| c == '"' || c == '\'')
+        .trim()
+        .to_ascii_lowercase();
+    Ok(match v.as_str() {
+        "utf-8" | "utf8" | "us-ascii" | "ascii" | "" => None,
+        "iso-8859-1" | "latin1" | "latin-1" | "iso8859-1" | "iso_8859-1" | "l1" | "iso-8859-15" | "latin9" => {
+            Some(Charset::Latin1)
+        }
+        "windows-1252" | "cp1252" | "x-cp1252" => Some(Charset::Windows1252),
+        "utf-16" | "utf16" | "utf-16be" | "unicodefffe" => Some(Charset::Utf16Be),
+        "utf-16le" | "unicode" | "ucs-2" | "ucs2" => Some(Charset::Utf16Le),
+        "utf-32" | "utf32" | "utf-32be" => Some(Charset::Utf32Be),
+        "utf-32le" => Some(Charset::Utf32Le),
+        other => {
+            let safe = other.len() <= 24
+                && other
+                    .bytes()
+                    .all(|c| c.is_ascii_alphanumeric() || c == b'-' || c == b'_');
+            return Err(if safe { other.to_string() } else { "unknown".into() });
+        }
+    })
+}
+
+/// The charset a body declares inside itself, which XML and HTML parsers
+/// honour when no `charset=` label says otherwise: the XML declaration's
+/// `encoding` (`<?xml version="1.0" encoding="UTF-7"?>`), a leading
+/// `<meta charset>` or `<meta http-equiv ... charset=>` (the first 1024
+/// bytes, as HTML's prescan), and the signatures of encodings whose text
+/// is not ASCII-compatible: EBCDIC `<?xm` (4C 6F A7 94) and the UTF-7 BOM
+/// (`+/v8`). `None`: it declares nothing.
+pub fn document_charset(body: &[u8]) -> Option<Result<Option<Charset>, String>> {
+    let b = body.strip_prefix(&[0xEF, 0xBB, 0xBF][..]).unwrap_or(body);
+    if b.starts_with(&[0x4C, 0x6F, 0xA7, 0x94]) {
+        return Some(Err("ebcdic".into()));
+    }
+    if b.len() >= 4 && b.starts_with(b"+/v") && matches!(b[3], b'8' | b'9' | b'+' | b'/') {
+        return Some(Err("utf-7".into()));
+    }
+    let b = b.trim_ascii_start();
+    if b.first() != Some(&b'<') {
+        return None;
+    }
+    let head = &b[..b.len().min(1024)];
+    let lower = head.to_ascii_lowercase();
+    // the value after `name` `=` (spaces allowed), quoted or not
+    let value_after = |at: usize| -> Option<&[u8]> {
+        let rest = head
+            .get(at..)?
+            .trim_ascii_start()
+            .strip_prefix(b"=")?
+            .trim_ascii_start();
+        let (q, rest) = match rest.first() {
+            Some(&q @ (b'"' | b'\'')) => (Some(q), &rest[1..]),
+            _ => (None, rest),
+        };
+        let end = rest
+            .iter()
+            .position(|&c| match q {
+                Some(q) => c == q,
+                None => c.is_ascii_whitespace() || matches!(c, b';' | b'>' | b'"' | b'\'' | b'/'),
+            })
+            .unwrap_or(rest.len());
+        Some(&rest[..end])
+    };
+    let named = |v: &[u8]| charset_named(&String::from_utf8_lossy(v));
+    if lower.starts_with(b"<?xml") {
+        let end = memchr::memmem::find(&lower, b"?>").unwrap_or(lower.len());
+        let at = memchr::memmem::find(&lower[..end], b"encoding")?;
+        return value_after(at + 8).map(named);
+    }
+    let mut from = 0;
+    while let Some(i) = memchr::memmem::find(&lower[from..], b"<meta") {
+        let tag = from + i;
+        let close = lower[tag..]
+            .iter()
+            .position(|&c| c == b'>')
+            .map_or(lower.len(), |j| tag + j);
+        if let Some(j) = memchr::memmem::find(&lower[tag..close], b"charset") {
+            if let Some(v) = value_after(tag + j + 7) {
+                return Some(named(v));
+            }
+        }
+        from = close;
+    }
+    None
+}
+
+/// The charset a body is read in from its labels: the content type's
+/// `charset=` when it has one, else what the document declares inside
+/// itself ([`document_charset`]). A label this build cannot read, in either
+/// place, is `Err`.
+pub fn declared_charset_in(content_type: Option<&str>, body: &[u8]) -> Result<Option<Charset>, String> {
+    let header = declared_charset(content_type)?;
+    let labelled = content_type.is_some_and(|ct| {
+        ct.split(';').skip(1).any(|p| {
+            p.split_once('=')
+                .is_some_and(|(k, _)| k.trim().eq_ignore_ascii_case("charset"))
+        })
+    });
+    match document_charset(body) {
+        Some(Err(e)) => Err(e),
+        Some(Ok(doc)) if !labelled => Ok(doc),
+        _ => Ok(header),
+    }
 }
 
 /// RFC 8259 §8.1 / RFC 4627 §3 detection: a byte order mark, or the pattern
@@ -1152,6 +1241,38 @@ mod tests {
             Err("koi8-r".into())
         );
         assert!(declared_charset(Some("text/plain; charset=utf-8; charset=utf-16")).is_err());
+        // what a document declares inside itself
+        let doc = |b: &[u8]| declared_charset_in(Some("application/xml"), b);
+        assert_eq!(
+            doc(b"<?xml version=\"1.0\" encoding=\"UTF-7\"?><a/>"),
+            Err("utf-7".into())
+        );
+        assert_eq!(
+            doc(b"<?xml version='1.0' encoding = 'ISO-8859-1'?><a/>"),
+            Ok(Some(Charset::Latin1))
+        );
+        assert_eq!(
+            doc(b"\xef\xbb\xbf<?xml version=\"1.0\" encoding=\"utf-8\"?><a/>"),
+            Ok(None)
+        );
+        assert_eq!(doc(b"<?xml version=\"1.0\"?><a encoding=\"utf-7\"/>"), Ok(None));
+        assert_eq!(doc(b"<html><head><meta charset=utf-7></head>"), Err("utf-7".into()));
+        assert_eq!(
+            doc(b"<html><meta http-equiv=\"Content-Type\" content=\"text/html; charset=ibm037\">"),
+            Err("ibm037".into())
+        );
+        assert_eq!(doc(b"<html><meta charset=\"utf-8\"><p>x</p>"), Ok(None));
+        assert_eq!(doc(&[0x4C, 0x6F, 0xA7, 0x94, 0x93]), Err("ebcdic".into()));
+        assert_eq!(doc(b"+/v8-jane"), Err("utf-7".into()));
+        assert_eq!(doc(b"{\"encoding\": \"utf-7\"}"), Ok(None));
+        // the content type's label wins over a readable declaration
+        assert_eq!(
+            declared_charset_in(
+                Some("text/xml; charset=utf-8"),
+                b"<?xml version=\"1.0\" encoding=\"latin1\"?>"
+            ),
+            Ok(None)
+        );
         assert_eq!(sniff_unicode(b"{\"a\":1}"), None);
     }
 

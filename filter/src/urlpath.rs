@@ -13,8 +13,11 @@
 //! 3. a backslash is a slash (as in WHATWG URL parsing, IIS and many
 //!    frameworks);
 //! 4. each segment loses its matrix parameters (`;x=1`, also `..;`),
-//!    anything after a NUL byte, and trailing whitespace and dots (which
-//!    C string handling, Windows/IIS and some frameworks drop);
+//!    anything after a NUL byte, and trailing whitespace, control
+//!    characters and dots (which C string handling, Java's `trim`, Python's
+//!    `strip`, Windows/IIS and some frameworks drop); letters that Unicode
+//!    case mapping turns into ASCII (`ſ`, the Kelvin sign) are read as
+//!    those, and an absolute-form target by its path;
 //! 5. empty segments are merged and dot segments removed (RFC 3986 5.2.4);
 //! 6. the trailing slash is dropped (`/payments/` is `/payments`).
 //!
@@ -111,6 +114,23 @@ fn decode_round(s: &[u8], keep_slashes: bool) -> Option<Vec<u8>> {
                 }
             }
         }
+        // Letters that Unicode case mapping turns into ASCII ones: a
+        // case-insensitive comparison (Java's `equalsIgnoreCase`, .NET's
+        // `OrdinalIgnoreCase`, Unicode regex flags) takes `/paymentſ` for
+        // `/payments`. U+017F long s, U+0130 and U+0131 (dotted capital and
+        // dotless i), U+212A Kelvin sign.
+        let folded = match (s[i], s.get(i + 1), s.get(i + 2)) {
+            (0xC5, Some(0xBF), _) => Some((b's', 2)),
+            (0xC4, Some(0xB0 | 0xB1), _) => Some((b'i', 2)),
+            (0xE2, Some(0x84), Some(0xAA)) => Some((b'k', 3)),
+            _ => None,
+        };
+        if let Some((c, n)) = folded {
+            push(&mut out, c);
+            changed = true;
+            i += n;
+            continue;
+        }
         // Full-width ASCII: EF BC 81..BF is U+FF01..FF3F, EF BD 80..9E is U+FF40..FF5E.
         if s[i] == 0xEF && i + 2 < s.len() {
             let c = match (s[i + 1], s[i + 2]) {
@@ -164,26 +184,87 @@ pub fn path_part(raw: &str) -> &str {
     &raw[..end]
 }
 
+/// The path of an absolute-form request target (`http://host/payments`,
+/// which HTTP/1.1 allows and servers accept): what follows the authority.
+/// Any other target is returned as it is.
+fn strip_absolute_form(p: &str) -> &str {
+    let Some((scheme, rest)) = p.split_once("://") else {
+        return p;
+    };
+    let is_scheme = scheme.bytes().next().is_some_and(|c| c.is_ascii_alphabetic())
+        && scheme
+            .bytes()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, b'+' | b'-' | b'.'));
+    if !is_scheme {
+        return p;
+    }
+    match rest.find(['/', '\\']) {
+        Some(i) => &rest[i..],
+        None => "/",
+    }
+}
+
+/// A segment without the tail that servers drop: ASCII whitespace and
+/// control characters (Java's `trim` drops every byte up to 0x20), DEL,
+/// dots (Windows/IIS), Unicode white space (Python's `strip`, U+00A0,
+/// U+3000, ...), and a lone Latin-1 no-break space or NEL byte (a server
+/// that reads the path as Latin-1, as WSGI does).
+fn trim_tail(seg: &[u8]) -> &[u8] {
+    let mut end = seg.len();
+    while end > 0 {
+        let c = seg[end - 1];
+        if c <= 0x20 || c == 0x7f || c == b'.' {
+            end -= 1;
+            continue;
+        }
+        if c >= 0x80 {
+            // the last UTF-8 character, if the tail is one
+            let start = (end.saturating_sub(4)..end)
+                .find(|&j| std::str::from_utf8(&seg[j..end]).is_ok_and(|s| s.chars().count() == 1));
+            match start {
+                Some(j) => {
+                    let ch = std::str::from_utf8(&seg[j..end]).ok().and_then(|s| s.chars().next());
+                    if ch.is_some_and(|ch| ch.is_whitespace() || ch.is_control()) {
+                        end = j;
+                        continue;
+                    }
+                }
+                None if c == 0xA0 || c == 0x85 => {
+                    end -= 1;
+                    continue;
+                }
+                None => {}
+            }
+        }
+        break;
+    }
+    &seg[..end]
+}
+
 /// The normalised path used for route matching (see the module docs).
-/// `decode_slashes`: whether `%2F`/`%5C` are path separators.
+/// `decode_slashes`: whether `%2F`/`%5C` are path separators. That reading
+/// also ends the path at a decoded `?` or `#` (`/kyc%3Fx`), as an upstream
+/// that decodes the target before splitting it reads it; the other reading
+/// keeps them in the segment, so such a path has two readings too.
 pub fn normalize(raw: &str, decode_slashes: bool) -> String {
-    let p = path_part(raw);
+    let p = strip_absolute_form(path_part(raw));
     let decoded = decode_bounded(p.as_bytes(), !decode_slashes);
+    let decoded: &[u8] = match decoded.iter().position(|&c| c == b'?' || c == b'#') {
+        Some(i) if decode_slashes => &decoded[..i],
+        _ => &decoded,
+    };
     let mut segs: Vec<&[u8]> = Vec::new();
     for seg in decoded.split(|&c| c == b'/' || c == b'\\') {
         let seg = match seg.iter().position(|&c| c == b';' || c == 0) {
             Some(i) => &seg[..i],
             None => seg,
         };
-        // Trailing whitespace and dots: Windows/IIS and some frameworks drop them.
+        // Trailing whitespace, control characters and dots: Windows/IIS,
+        // Java's `trim` and some frameworks drop them.
         let seg = if seg == b"." || seg == b".." {
             seg
         } else {
-            let end = seg
-                .iter()
-                .rposition(|&c| !(c.is_ascii_whitespace() || c == b'.'))
-                .map_or(0, |i| i + 1);
-            &seg[..end]
+            trim_tail(seg)
         };
         match seg {
             b"" | b"." => {}
@@ -208,7 +289,7 @@ pub fn normalize(raw: &str, decode_slashes: bool) -> String {
 /// encoding (so that its two readings may differ).
 pub fn has_encoded_separator(raw: &str) -> bool {
     let p = path_part(raw);
-    if !p.contains('%') {
+    if !p.contains('%') && p.is_ascii() {
         return false;
     }
     normalize(raw, true) != normalize(raw, false)
@@ -276,9 +357,35 @@ mod tests {
             "/./payments/./",
             "/x/%252e%252e/payments",
             "/x/%2E%2e/payments",
+            "/payment%C5%BF",
+            "/payment\u{17f}",
+            "/%E2%84%AAyc/../payments",
+            "/pa%C4%B1%C4%B0/../payments",
+            "/payments%0b",
+            "/payments%01",
+            "/payments%7f",
+            "/payments%a0",
+            "/payments%85",
+            "/payments%c2%a0",
+            "/payments%e3%80%80",
+            "/payments%c2%85.",
+            "http://localhost/payments",
+            "HTTPS://localhost:8443/payments/",
+            "http://u@localhost\\payments",
+            "/payments%3Fx=1",
+            "/payments%23frag",
+            "/payments%253Fx",
         ] {
             assert_eq!(normalize(p, true), "/payments", "{p}");
         }
+        // a decoded `?` or `#` is data to the other reading, and no
+        // character that is part of a longer one is dropped
+        assert_eq!(normalize("/payments%3Fx=1", false), "/payments?x=1");
+        assert!(has_encoded_separator("/kyc%3fx"));
+        assert_eq!(normalize("/caf%c3%a0", true), "/caf\u{e0}");
+        assert_eq!(normalize("/a%e2%80%8bb", true), "/a\u{200b}b");
+        assert_eq!(normalize("/redirect/http://x/y", true), "/redirect/http:/x/y");
+        assert_eq!(normalize("*", true), "/*");
         assert_eq!(normalize("", true), "/");
         assert_eq!(normalize("/", true), "/");
         assert_eq!(normalize("/a/b/", true), "/a/b");
