@@ -343,6 +343,21 @@ impl Engine {
                 new_query = Some(String::from_utf8_lossy(&nq).into_owned());
             }
         }
+        // The fragment: a browser never sends it, but a client may, and a
+        // `Referer` or `Location` URL carries it on (`#email=...`, OAuth's
+        // `#access_token=...`): read like a query.
+        let mut new_frag = None;
+        if let Some(f) = frag.filter(|f| !f.is_empty()) {
+            let kind = if loc == "path" {
+                "fragment".to_string()
+            } else {
+                format!("{loc}#fragment")
+            };
+            if let Some(nf) = self.inspect_pairs(dp, f.as_bytes(), b'&', &kind, insp, scratch, redacting) {
+                changed = true;
+                new_frag = Some(String::from_utf8_lossy(&nf).into_owned());
+            }
+        }
         if !changed || !redacting {
             return None;
         }
@@ -353,7 +368,7 @@ impl Engine {
         }
         if let Some(f) = frag {
             out.push('#');
-            out.push_str(f);
+            out.push_str(new_frag.as_deref().unwrap_or(f));
         }
         Some(out)
     }
@@ -397,10 +412,16 @@ impl Engine {
         scratch: &mut Scratch,
         redacting: bool,
     ) -> Option<Vec<u8>> {
-        let mut out = Vec::new();
-        let mut changed = false;
-        let mut first = true;
         let url_encoded = sep == b'&';
+        let pre = if url_encoded {
+            self.semicolon_pairs(dp, raw, kind, insp, scratch, redacting)
+        } else {
+            None
+        };
+        let raw: &[u8] = pre.as_deref().unwrap_or(raw);
+        let mut out = Vec::new();
+        let mut changed = pre.is_some();
+        let mut first = true;
         let name_loc = format!("{kind}-name");
         let decode = |b: &[u8]| -> Vec<u8> {
             if url_encoded {
@@ -1082,6 +1103,8 @@ impl Engine {
         insp: &mut Inspection,
         scratch: &mut Scratch,
     ) -> Option<Vec<u8>> {
+        let pre = self.semicolon_pairs(dp, raw, "form", insp, scratch, true);
+        let raw: &[u8] = pre.as_deref().unwrap_or(raw);
         let mut out = Vec::with_capacity(raw.len());
         let mut changed = false;
         // one buffer for every pair's location
@@ -1124,7 +1147,63 @@ impl Engine {
                 out.extend_from_slice(val_out.as_deref().unwrap_or(v));
             }
         }
-        changed.then_some(out)
+        (changed || pre.is_some()).then_some(out)
+    }
+
+    /// Pairs that `;` separates inside `&`-separated ones (`a=1;password=x`):
+    /// Rack, Perl's CGI and older Python split a query or form on `;` too, so
+    /// `password` is a field there. The values are read by every detector as
+    /// part of the outer value anyway; what the outer split loses is the
+    /// field name, so each such pair whose name classifies is read with its
+    /// class here. Returns `raw` with those values rewritten, if one changed.
+    #[allow(clippy::too_many_arguments)]
+    fn semicolon_pairs(
+        &self,
+        dp: &DirPolicy,
+        raw: &[u8],
+        kind: &str,
+        insp: &mut Inspection,
+        scratch: &mut Scratch,
+        redacting: bool,
+    ) -> Option<Vec<u8>> {
+        memchr::memchr(b';', raw)?;
+        let mut out = Vec::new();
+        let mut at = 0;
+        let mut start = 0;
+        for part in raw.split(|&c| c == b'&') {
+            let part_start = start;
+            start += part.len() + 1;
+            let mut sub_start = part_start;
+            for (j, sub) in part.split(|&c| c == b';').enumerate() {
+                let s0 = sub_start;
+                sub_start += sub.len() + 1;
+                let Some(eq) = memchr::memchr(b'=', sub).filter(|_| j > 0) else {
+                    continue;
+                };
+                let key = crate::urlpath::decode_form_until_stable(sub[..eq].trim_ascii_start());
+                let Some(class) = self.policy.classify_field(&Words::split(&key)) else {
+                    continue;
+                };
+                let v = &sub[eq + 1..];
+                let val = crate::urlpath::decode_form_until_stable(v);
+                let loc = format!("{kind}:{}", safe_name(&String::from_utf8_lossy(&key)));
+                let new = match self.inspect_value(dp, &val, Some(class), &loc, insp, scratch) {
+                    ValueOutcome::Keep => continue,
+                    ValueOutcome::Replace(nv) => percent_encode(&nv),
+                    ValueOutcome::Remove => Vec::new(),
+                };
+                if redacting {
+                    out.extend_from_slice(&raw[at..s0 + eq + 1]);
+                    out.extend_from_slice(&new);
+                    at = s0 + eq + 1 + v.len();
+                }
+            }
+        }
+        if at == 0 {
+            return None;
+        }
+        out.extend_from_slice(&raw[at..]);
+        Some(out)
     }
 
     /// gRPC and gRPC-Web: every message of the body, its length-delimited

@@ -178,7 +178,9 @@ pub fn structured_header_ok(name: &str, value: &str) -> bool {
                             .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == b'.' || c == b'-')
                 })
         }
-        "x-forwarded-client-cert" => true,
+        // only in Envoy's own syntax (`By=...;Hash=...;Subject="...";URI=...`):
+        // a client's copy that a `FORWARD_ONLY` proxy lets through is read
+        "x-forwarded-client-cert" => xfcc_syntax(value),
         "x-request-id" | "x-client-trace-id" => is_uuid(value),
         "traceparent" => {
             let p: Vec<&str> = value.split('-').collect();
@@ -220,6 +222,57 @@ pub fn structured_header_ok(name: &str, value: &str) -> bool {
         "x-datadog-sampling-priority" => matches!(value, "-1" | "0" | "1" | "2"),
         _ => false,
     }
+}
+
+/// Whether a value has the syntax Envoy writes in `x-forwarded-client-cert`:
+/// elements separated by `,`, each `key=value` pairs separated by `;`, the
+/// keys Envoy's (`By`, `Hash`, `Cert`, `Chain`, `Subject`, `URI`, `DNS`),
+/// values quoted when they hold a separator.
+fn xfcc_syntax(value: &str) -> bool {
+    const KEYS: [&str; 7] = ["by", "hash", "cert", "chain", "subject", "uri", "dns"];
+    let b = value.as_bytes();
+    let mut i = 0;
+    let mut pairs = 0;
+    while i < b.len() {
+        let key_end = match b[i..].iter().position(|&c| c == b'=') {
+            Some(n) => i + n,
+            None => return false,
+        };
+        let key = value[i..key_end].trim();
+        if !KEYS.iter().any(|k| key.eq_ignore_ascii_case(k)) {
+            return false;
+        }
+        i = key_end + 1;
+        if b.get(i) == Some(&b'"') {
+            // quoted: up to the closing quote (`\"` escapes one)
+            i += 1;
+            loop {
+                match b.get(i) {
+                    None => return false,
+                    Some(b'\\') => i += 2,
+                    Some(b'"') => {
+                        i += 1;
+                        break;
+                    }
+                    Some(_) => i += 1,
+                }
+            }
+        } else {
+            while i < b.len() && b[i] != b';' && b[i] != b',' {
+                if matches!(b[i], b'"' | b'=' | b'@' | b' ') {
+                    return false;
+                }
+                i += 1;
+            }
+        }
+        pairs += 1;
+        match b.get(i) {
+            None => break,
+            Some(b';' | b',') => i += 1,
+            Some(_) => return false,
+        }
+    }
+    pairs > 0
 }
 
 /// Lower- or upper-case hex of one of the lengths.
@@ -536,6 +589,27 @@ mod tests {
             yes += usize::from(split_groups(&s));
         }
         assert!(yes > 5_000 && yes < 45_000, "{yes}");
+    }
+
+    #[test]
+    fn xfcc_only_in_envoys_syntax() {
+        for ok in [
+            "By=spiffe://cluster.local/ns/a/sa/b;Hash=468ed33be74eee6556d90c0149c1309e9ba61d6425303443c0748a02dd8de688;Subject=\"/C=US/ST=CA/L=SF/OU=Lyft/CN=Test Client\";URI=spiffe://cluster.local/ns/c/sa/d",
+            "By=http://frontend.lyft.com;Hash=468e;URI=http://testclient.lyft.com,By=http://backend.lyft.com;Hash=9ba6;URI=http://frontend.lyft.com",
+            "Hash=468e;Cert=\"-----BEGIN%20CERTIFICATE-----%0AMIID\";DNS=example.com;DNS=www.example.com",
+        ] {
+            assert!(structured_header_ok("x-forwarded-client-cert", ok), "{ok}");
+        }
+        for forged in [
+            "jane.doe@example.com",
+            "By=jane.doe@example.com",
+            "Email=jane@example.com",
+            "Hash=1;4111 1111 1111 1111",
+            "Subject=\"unterminated",
+            "",
+        ] {
+            assert!(!structured_header_ok("x-forwarded-client-cert", forged), "{forged}");
+        }
     }
 
     #[test]

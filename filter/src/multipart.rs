@@ -133,6 +133,14 @@ pub fn parse(body: &[u8], boundary: &str) -> Result<Vec<Part>, Malformed> {
                 for p in v.split(';').skip(1) {
                     if let Some((pk, pv)) = p.split_once('=') {
                         let pk = pk.trim().to_ascii_lowercase();
+                        // RFC 2231 continuations (`filename*0="jane.doe@exa"; filename*1="mple.com"`):
+                        // Go and Python join the pieces into one value, which no piece shows
+                        if pk
+                            .split_once('*')
+                            .is_some_and(|(_, n)| n.trim_end_matches('*').bytes().any(|c| c.is_ascii_digit()))
+                        {
+                            return Err(Malformed("continued parameter"));
+                        }
                         if pk == "name" {
                             part.name = Some(pv.trim().trim_matches('"').to_string());
                         } else if pk == "filename" || pk == "filename*" {
@@ -345,6 +353,10 @@ mod tests {
                 format!("--XyZ\r\nContent-Disposition: form-data; name=\"a\"\r\n{bad_head}\r\n\r\nx\r\n--XyZ--\r\n");
             assert!(parse(body.as_bytes(), "XyZ").is_err(), "{bad_head}");
         }
+        let continued = "--XyZ\r\nContent-Disposition: form-data; name=\"f\"; filename*0=\"a\"; filename*1*=b\r\n\r\nx\r\n--XyZ--\r\n";
+        assert!(parse(continued.as_bytes(), "XyZ").is_err());
+        let ext = "--XyZ\r\nContent-Disposition: form-data; name=\"f\"; filename*=UTF-8''a%20b\r\n\r\nx\r\n--XyZ--\r\n";
+        assert!(parse(ext.as_bytes(), "XyZ").is_ok());
         let same = "--XyZ\r\nContent-Type: text/plain\r\ncontent-type: TEXT/PLAIN\r\n\r\nx\r\n--XyZ--\r\n";
         assert!(parse(same.as_bytes(), "XyZ").is_ok());
         for bad in [

@@ -819,8 +819,11 @@ fn regex_matches_dir(r: &PathRegex, path: &str) -> bool {
     }
 }
 
-/// The host of an `:authority`: without a numeric port and a trailing dot.
+/// The host of an `:authority`: without user information (`u@host`, which
+/// RFC 3986 allows and hosts ignore), a numeric port, surrounding white
+/// space and a trailing dot.
 fn host_of(authority: &str) -> &str {
+    let authority = authority.rsplit_once('@').map_or(authority, |(_, h)| h).trim();
     authority
         .rsplit_once(':')
         .filter(|(_, p)| p.bytes().all(|c| c.is_ascii_digit()))
@@ -1523,6 +1526,20 @@ mod tests {
         assert_eq!(p.route(&req("/customers/42/x", "GET", "a", None)).name, "default");
         assert_eq!(p.route(&req("/", "GET", "api.example.com:8080", None)).name, "host");
         assert_eq!(p.route(&req("/", "GET", "example.com", None)).name, "default");
+        // spellings of one host: case, port, trailing dot, user information, white space
+        for a in [
+            "API.Example.COM.:8443",
+            "u@api.example.com",
+            "u:p@api.example.com:80",
+            " api.example.com ",
+            "api.example.com:",
+        ] {
+            assert_eq!(p.route(&req("/", "GET", a, None)).name, "host", "{a}");
+        }
+        assert_eq!(
+            p.route(&req("/", "GET", "api.example.com@evil.test", None)).name,
+            "default"
+        );
         let p2 = ok(
             r#"{"version":1,"routes":[{"name":"own","match":{"peers":["spiffe://cluster.local/ns/crm/*"]}},{"name":"others","match":{"peers":["spiffe://cluster.local/ns/crm/*"],"peers_not":true}}]}"#,
         );
