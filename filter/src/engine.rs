@@ -413,11 +413,10 @@ impl Engine {
         redacting: bool,
     ) -> Option<Vec<u8>> {
         let url_encoded = sep == b'&';
-        let pre = if url_encoded {
-            self.semicolon_pairs(dp, raw, kind, insp, scratch, redacting)
-        } else {
-            None
-        };
+        // `a=1;password=x` in a query, `a=1, password=x` in a cookie (RFC 2109
+        // separated cookies with `,`, and Java servers still split on it)
+        let inner = if url_encoded { b';' } else { b',' };
+        let pre = self.inner_pairs(dp, raw, sep, inner, kind, insp, scratch, redacting);
         let raw: &[u8] = pre.as_deref().unwrap_or(raw);
         let mut out = Vec::new();
         let mut changed = pre.is_some();
@@ -1103,7 +1102,7 @@ impl Engine {
         insp: &mut Inspection,
         scratch: &mut Scratch,
     ) -> Option<Vec<u8>> {
-        let pre = self.semicolon_pairs(dp, raw, "form", insp, scratch, true);
+        let pre = self.inner_pairs(dp, raw, b'&', b';', "form", insp, scratch, true);
         let raw: &[u8] = pre.as_deref().unwrap_or(raw);
         let mut out = Vec::with_capacity(raw.len());
         let mut changed = false;
@@ -1150,42 +1149,53 @@ impl Engine {
         (changed || pre.is_some()).then_some(out)
     }
 
-    /// Pairs that `;` separates inside `&`-separated ones (`a=1;password=x`):
-    /// Rack, Perl's CGI and older Python split a query or form on `;` too, so
-    /// `password` is a field there. The values are read by every detector as
-    /// part of the outer value anyway; what the outer split loses is the
-    /// field name, so each such pair whose name classifies is read with its
-    /// class here. Returns `raw` with those values rewritten, if one changed.
+    /// Pairs that `inner` separates inside `outer`-separated ones
+    /// (`a=1;password=x` in a query or form: Rack, Perl's CGI and older
+    /// Python split on `;` too; `a=1, password=x` in a cookie: RFC 2109
+    /// separated cookies with `,`), so `password` is a field there. The
+    /// values are read by every detector as part of the outer value anyway;
+    /// what the outer split loses is the field name, so each such pair whose
+    /// name classifies is read with its class here. Returns `raw` with those
+    /// values rewritten, if one changed.
     #[allow(clippy::too_many_arguments)]
-    fn semicolon_pairs(
+    fn inner_pairs(
         &self,
         dp: &DirPolicy,
         raw: &[u8],
+        outer: u8,
+        inner: u8,
         kind: &str,
         insp: &mut Inspection,
         scratch: &mut Scratch,
         redacting: bool,
     ) -> Option<Vec<u8>> {
-        memchr::memchr(b';', raw)?;
+        memchr::memchr(inner, raw)?;
+        let decode = |b: &[u8]| {
+            if outer == b'&' {
+                crate::urlpath::decode_form_until_stable(b).into_owned()
+            } else {
+                crate::urlpath::decode_until_stable(b).into_owned()
+            }
+        };
         let mut out = Vec::new();
         let mut at = 0;
         let mut start = 0;
-        for part in raw.split(|&c| c == b'&') {
+        for part in raw.split(|&c| c == outer) {
             let part_start = start;
             start += part.len() + 1;
             let mut sub_start = part_start;
-            for (j, sub) in part.split(|&c| c == b';').enumerate() {
+            for (j, sub) in part.split(|&c| c == inner).enumerate() {
                 let s0 = sub_start;
                 sub_start += sub.len() + 1;
                 let Some(eq) = memchr::memchr(b'=', sub).filter(|_| j > 0) else {
                     continue;
                 };
-                let key = crate::urlpath::decode_form_until_stable(sub[..eq].trim_ascii_start());
+                let key = decode(sub[..eq].trim_ascii_start());
                 let Some(class) = self.policy.classify_field(&Words::split(&key)) else {
                     continue;
                 };
                 let v = &sub[eq + 1..];
-                let val = crate::urlpath::decode_form_until_stable(v);
+                let val = decode(v);
                 let loc = format!("{kind}:{}", safe_name(&String::from_utf8_lossy(&key)));
                 let new = match self.inspect_value(dp, &val, Some(class), &loc, insp, scratch) {
                     ValueOutcome::Keep => continue,
