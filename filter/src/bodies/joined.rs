@@ -165,7 +165,129 @@ fn tail(b: &[u8], mut i: usize) -> Option<(usize, [u8; 4], usize)> {
 
 /// Base64 and hex runs of `b` that cross a separator and decode to text.
 /// `skip`: spans already read as one token (not read again).
+///
+/// The same runs as [`runs_reference`], which tries every chunk start with
+/// the full walk; here:
+/// - a value without a capital, a digit or `+` `/` `-` `_` ([`UPPERISH`])
+///   has none: a base64 run holds a character that is not a lower-case
+///   letter ([`run_b64`]: a plain word is prose), and a hex run starts with
+///   a digit;
+/// - a chunk start is walked only when the first quartet from it (read
+///   across gaps, as [`walk_b64`] reads it) decodes to bytes that can start
+///   text, or when it can start hex.
 pub fn runs(b: &[u8], skip: &[(usize, usize)], out: &mut Vec<Run>) {
+    out.clear();
+    if b.len() < 16 || !b.iter().any(|c| hex_gap(*c)) || !b.iter().any(|c| CLASS[*c as usize] & UPPERISH != 0) {
+        return;
+    }
+    let mut i = 0;
+    let n = b.len();
+    while i < n && out.len() < MAX_RUNS {
+        // to the next chunk, then past it unless a run starts there
+        while i < n && CLASS[b[i] as usize] & WORD == 0 {
+            i += 1;
+        }
+        if i >= n {
+            break;
+        }
+        let cls = CLASS[b[i] as usize];
+        // hex bytes each with its own `0x` (`0x34 0x31 …`, `0x34,0x31`)
+        if b[i] == b'0' && matches!(b.get(i + 1), Some(b'x' | b'X')) {
+            if let Some(r) = run_hex_0x(b, i).filter(|r| !skip.iter().any(|&(s, e)| s <= r.start && r.end <= e)) {
+                i = r.end.max(i + 1);
+                out.push(r);
+                continue;
+            }
+        }
+        let b64 = cls & B64_START != 0 && quartet_text(b, i);
+        if !b64 && cls & HEX_START == 0 {
+            // most words of prose: their first quartet does not decode to text
+            i += 1;
+            while i < n && CLASS[b[i] as usize] & WORD != 0 {
+                i += 1;
+            }
+            continue;
+        }
+        let found =
+            if b64 { run_b64(b, i) } else { None }.or_else(|| if cls & HEX_START != 0 { run_hex(b, i) } else { None });
+        match found {
+            Some(r) if !skip.iter().any(|&(s, e)| s <= r.start && r.end <= e) => {
+                i = r.end.max(i + 1);
+                out.push(r);
+            }
+            _ => {
+                i += 1;
+                while i < n && CLASS[b[i] as usize] & WORD != 0 {
+                    i += 1;
+                }
+            }
+        }
+    }
+}
+
+/// Whether the first quartet of a base64 run from `b[i]`, read across gaps
+/// as [`walk_b64`] reads it, decodes to three bytes that can start text
+/// (when it does not, [`run_b64`] finds nothing there).
+#[inline(always)]
+fn quartet_text(b: &[u8], i: usize) -> bool {
+    let mut q = [0u8; 4];
+    match b.get(i..i + 4) {
+        // four base64 characters in a row (no gap): most chunk starts
+        Some(&[c0, c1, c2, c3]) if (B64[c0 as usize] | B64[c1 as usize] | B64[c2 as usize] | B64[c3 as usize]) < 64 => {
+            q = [B64[c0 as usize], B64[c1 as usize], B64[c2 as usize], B64[c3 as usize]];
+        }
+        _ => {
+            if take(b, i, 4, b64_val, gap, &mut q).is_none() {
+                return false;
+            }
+        }
+    }
+    starts_text([q[0] << 2 | q[1] >> 4, q[1] << 4 | q[2] >> 2, q[2] << 6 | q[3]])
+}
+
+/// [`utf8_step`] over three bytes from no pending continuation, by table.
+#[inline(always)]
+fn starts_text(x: [u8; 3]) -> bool {
+    let mut need = 0u8;
+    for c in x {
+        if need > 0 {
+            if c & 0xC0 != 0x80 {
+                return false;
+            }
+            need -= 1;
+        } else {
+            match LEAD[c as usize] {
+                0 => return false,
+                k => need = k - 1,
+            }
+        }
+    }
+    true
+}
+
+/// What [`utf8_step`] makes of a byte with no continuation due: 0 not
+/// text, 1 a character (printable ASCII, white space), 2 to 4 the lead
+/// byte of a character of that many bytes.
+const LEAD: [u8; 256] = {
+    let mut t = [0u8; 256];
+    let mut c = 0;
+    while c < 256 {
+        t[c] = match c as u8 {
+            0x20..=0x7e | b'\t' | b'\n' | b'\r' => 1,
+            0xc2..=0xdf => 2,
+            0xe0..=0xef => 3,
+            0xf0..=0xf4 => 4,
+            _ => 0,
+        };
+        c += 1;
+    }
+    t
+};
+
+/// [`runs`] trying every chunk start with the full walk (the reference
+/// the tests compare [`runs`] with).
+#[doc(hidden)]
+pub fn runs_reference(b: &[u8], skip: &[(usize, usize)], out: &mut Vec<Run>) {
     out.clear();
     if b.len() < 16 || !b.iter().any(|c| hex_gap(*c)) {
         return;
@@ -248,6 +370,9 @@ const WORD: u8 = 1;
 const B64_START: u8 = 2;
 /// Can start hex of printable ASCII (`2` to `7`).
 const HEX_START: u8 = 4;
+/// A base64 character that is not a lower-case letter: a capital, a digit,
+/// `+`, `/`, `-`, `_`.
+const UPPERISH: u8 = 8;
 
 const CLASS: [u8; 256] = {
     let mut t = [0u8; 256];
@@ -263,6 +388,9 @@ const CLASS: [u8; 256] = {
         }
         if b >= b'2' && b <= b'7' {
             t[c] |= HEX_START;
+        }
+        if v != 0xFF && !b.is_ascii_lowercase() {
+            t[c] |= UPPERISH;
         }
         c += 1;
     }

@@ -120,6 +120,11 @@ const KEPT_ROOM: usize = 64 * 1024;
 struct Kept {
     d: Box<DecompressorOxide>,
     buf: Vec<u8>,
+    /// A raw deflate stream's first byte when it starts a fixed-Huffman
+    /// block, and the decompressor having read it (its code tables built:
+    /// most of an attempt on a body that is not deflate, as every JSON
+    /// body's `{` or `[` starts such a block).
+    fixed: Option<(u8, Box<DecompressorOxide>)>,
 }
 
 impl Kept {
@@ -127,7 +132,49 @@ impl Kept {
         Kept {
             d: Box::default(),
             buf: vec![0; WINDOW],
+            fixed: None,
         }
+    }
+
+    /// Reads the first byte of a raw deflate stream that starts a
+    /// fixed-Huffman block (from the kept decompressor when the byte is the
+    /// same as last time): the bytes of `data` read (0 or 1). The state is
+    /// the one reading `data` whole reaches after its first byte: the
+    /// decoder is resumable byte by byte, and five bits cannot make a
+    /// symbol (the shortest fixed code has seven).
+    fn fixed_start(&mut self, data: &[u8], flags: u32) -> usize {
+        use miniz_oxide::inflate::core::inflate_flags::TINFL_FLAG_HAS_MORE_INPUT;
+        let Some(&b0) = data.first() else {
+            return 0;
+        };
+        if b0 >> 1 & 3 != 1 {
+            return 0;
+        }
+        if let Some((c, d)) = &self.fixed {
+            if *c == b0 {
+                self.d.clone_from(d);
+                return 1;
+            }
+        }
+        let (status, n_in, n_out) = decompress(
+            &mut self.d,
+            &data[..1],
+            &mut self.buf,
+            WINDOW,
+            flags | TINFL_FLAG_HAS_MORE_INPUT,
+        );
+        if status != TINFLStatus::NeedsMoreInput || n_in != 1 || n_out != 0 {
+            self.d.init();
+            return 0;
+        }
+        match &mut self.fixed {
+            Some((c, d)) => {
+                *c = b0;
+                d.clone_from(&self.d);
+            }
+            None => self.fixed = Some((b0, self.d.clone())),
+        }
+        1
     }
 }
 
@@ -166,7 +213,9 @@ fn stream_with(
     k.d.init();
     k.buf.truncate(WINDOW);
     let mut room = FIRST_ROOM;
-    let (mut pos, mut used) = (WINDOW, 0);
+    k.buf.resize((WINDOW + room).min(most), 0);
+    let mut used = if zlib { 0 } else { k.fixed_start(data, flags) };
+    let mut pos = WINDOW;
     let ended = loop {
         k.buf.resize((WINDOW + room).min(most), 0);
         let input = data.get(used..).unwrap_or_default();
