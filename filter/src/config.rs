@@ -2,11 +2,16 @@
 //! strict: unknown fields are rejected and every error names its JSON path.
 //! [`crate::policy::Policy::compile`] turns it into the immutable policy.
 
-use serde::{Deserialize, Serialize};
+#[cfg(feature = "testing")]
+use serde::Deserialize;
+use serde::Serialize;
+
+mod read;
 use std::collections::BTreeMap;
 use std::fmt;
 
-#[derive(Debug, Clone, Deserialize, Serialize)]
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "testing", derive(Deserialize))]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct Config {
@@ -43,7 +48,8 @@ pub struct Config {
     pub hold_headers: bool,
 }
 
-#[derive(Debug, Clone, Deserialize, Serialize)]
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "testing", derive(Deserialize))]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields, default)]
 pub struct Limits {
@@ -64,7 +70,8 @@ impl Default for Limits {
     }
 }
 
-#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[derive(Debug, Clone, Default, Serialize)]
+#[cfg_attr(feature = "testing", derive(Deserialize))]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields, default)]
 pub struct DetectorsConfig {
@@ -73,7 +80,8 @@ pub struct DetectorsConfig {
     pub custom: Vec<CustomDetectorConfig>,
 }
 
-#[derive(Debug, Clone, Deserialize, Serialize)]
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "testing", derive(Deserialize))]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct CustomDetectorConfig {
@@ -88,7 +96,8 @@ pub struct CustomDetectorConfig {
     pub fields: Vec<String>,
 }
 
-#[derive(Debug, Clone, Copy, Default, Deserialize, Serialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Default, Serialize, PartialEq, Eq)]
+#[cfg_attr(feature = "testing", derive(Deserialize))]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum ValidatorName {
@@ -98,7 +107,8 @@ pub enum ValidatorName {
     Mod97,
 }
 
-#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[derive(Debug, Clone, Default, Serialize)]
+#[cfg_attr(feature = "testing", derive(Deserialize))]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct RouteConfig {
@@ -167,7 +177,8 @@ pub enum RequireTls {
     On(RequireTlsOn),
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "testing", derive(Deserialize))]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct RequireTlsOn {
@@ -182,7 +193,8 @@ pub struct RequireTlsOn {
     pub clusters: Vec<String>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "testing", derive(Deserialize))]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum TlsHop {
@@ -222,6 +234,7 @@ impl Serialize for RequireTls {
     }
 }
 
+#[cfg(feature = "testing")]
 impl<'de> Deserialize<'de> for RequireTls {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         struct V;
@@ -247,7 +260,8 @@ impl<'de> Deserialize<'de> for RequireTls {
     }
 }
 
-#[derive(Debug, Clone, Deserialize, Serialize)]
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "testing", derive(Deserialize))]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct WithoutConsent {
@@ -258,7 +272,8 @@ pub struct WithoutConsent {
     pub categories: Vec<String>,
 }
 
-#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[derive(Debug, Clone, Default, Serialize)]
+#[cfg_attr(feature = "testing", derive(Deserialize))]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields, default)]
 pub struct ConsentConfig {
@@ -273,7 +288,8 @@ pub struct ConsentConfig {
     pub restricted: Vec<String>,
 }
 
-#[derive(Debug, Clone, Deserialize, Serialize)]
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "testing", derive(Deserialize))]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct Objection {
@@ -281,7 +297,8 @@ pub struct Objection {
     pub purposes: Vec<String>,
 }
 
-#[derive(Debug, Clone, Deserialize, Serialize)]
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "testing", derive(Deserialize))]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct MatchConfig {
@@ -323,7 +340,8 @@ pub struct MatchConfig {
     pub clusters: Vec<String>,
 }
 
-#[derive(Debug, Clone, Deserialize, Serialize)]
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "testing", derive(Deserialize))]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields, default)]
 pub struct DirectionConfig {
@@ -357,7 +375,8 @@ impl Default for DirectionConfig {
     }
 }
 
-#[derive(Debug, Clone, Copy, Deserialize, Serialize, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(Debug, Clone, Copy, Serialize, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[cfg_attr(feature = "testing", derive(Deserialize))]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Action {
@@ -378,7 +397,8 @@ impl Action {
     }
 }
 
-#[derive(Debug, Clone, Deserialize, Serialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+#[cfg_attr(feature = "testing", derive(Deserialize))]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case", deny_unknown_fields)]
 pub enum Strategy {
@@ -394,7 +414,8 @@ pub enum Strategy {
     Remove,
 }
 
-#[derive(Debug, Clone, Deserialize, Serialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+#[cfg_attr(feature = "testing", derive(Deserialize))]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct PartialOpts {
@@ -438,6 +459,7 @@ pub enum PathRuleConfig {
 /// An action or a [`PathRule`], read as it comes (not buffered as serde's
 /// `untagged` does): an error inside the rule is reported where it is, with
 /// its path (`config::parse` finds paths from serde_json's positions).
+#[cfg(feature = "testing")]
 impl<'de> Deserialize<'de> for PathRuleConfig {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         struct V;
@@ -460,7 +482,8 @@ impl<'de> Deserialize<'de> for PathRuleConfig {
 const PATH_RULE_EXPECTED: &str =
     r#"an action ("allow", "log", "redact", "block") or {"action": ..., "strategy": ..., "category": ...}"#;
 
-#[derive(Debug, Clone, Deserialize, Serialize)]
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "testing", derive(Deserialize))]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct PathRule {
@@ -472,7 +495,8 @@ pub struct PathRule {
     pub category: Option<String>,
 }
 
-#[derive(Debug, Clone, Copy, Deserialize, Serialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Serialize, PartialEq, Eq)]
+#[cfg_attr(feature = "testing", derive(Deserialize))]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum OnOversize {
@@ -480,7 +504,8 @@ pub enum OnOversize {
     Allow,
 }
 
-#[derive(Debug, Clone, Copy, Deserialize, Serialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Serialize, PartialEq, Eq)]
+#[cfg_attr(feature = "testing", derive(Deserialize))]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum OnStream {
@@ -488,7 +513,8 @@ pub enum OnStream {
     Block,
 }
 
-#[derive(Debug, Clone, Copy, Deserialize, Serialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Serialize, PartialEq, Eq)]
+#[cfg_attr(feature = "testing", derive(Deserialize))]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum OnUninspectable {
@@ -497,7 +523,8 @@ pub enum OnUninspectable {
     Allow,
 }
 
-#[derive(Debug, Clone, Copy, Deserialize, Serialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Serialize, PartialEq, Eq)]
+#[cfg_attr(feature = "testing", derive(Deserialize))]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum LegalBasis {
@@ -509,7 +536,8 @@ pub enum LegalBasis {
     LegitimateInterests,
 }
 
-#[derive(Debug, Clone, Deserialize, Serialize)]
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "testing", derive(Deserialize))]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct SubjectConfig {
@@ -528,7 +556,8 @@ fn default_subject_header() -> String {
     "x-piiguard-subject".to_string()
 }
 
-#[derive(Debug, Clone, Deserialize, Serialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+#[cfg_attr(feature = "testing", derive(Deserialize))]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case", deny_unknown_fields)]
 pub enum SubjectSource {
@@ -541,7 +570,8 @@ pub enum SubjectSource {
     ResponseBody(String),
 }
 
-#[derive(Debug, Clone, Deserialize, Serialize)]
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "testing", derive(Deserialize))]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields, default)]
 pub struct AuditConfig {
@@ -569,7 +599,8 @@ impl Default for AuditConfig {
     }
 }
 
-#[derive(Debug, Clone, Copy, Deserialize, Serialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Serialize, PartialEq, Eq)]
+#[cfg_attr(feature = "testing", derive(Deserialize))]
 #[cfg_attr(feature = "schema", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum AuditMode {
@@ -653,15 +684,27 @@ pub fn embedded_configs(doc: &serde_json::Value) -> Vec<(String, String)> {
 
 /// Parses the JSON text of a configuration.
 ///
-/// serde_json alone reads it (unknown and duplicate fields refused by the
-/// derived code); an error's JSON path is then found from where serde_json
-/// stopped ([`path_at`]), not tracked while reading: tracking wrapped every
-/// field type's deserializer in a second generic one (`serde_path_to_error`,
-/// ~60 KB of the module, bench/SIZE.md session 5).
-/// `tests/config_paths.rs` checks both give the same error paths.
+/// serde_json reads it through one schema-driven reader (`config/read.rs`:
+/// the calls and errors of serde's derived code, without its per-type
+/// instantiations, ~90 KB of the module, bench/SIZE.md session 7); unknown
+/// and duplicate fields are refused. An error's JSON path is then found from
+/// where serde_json stopped ([`path_at`]), not tracked while reading:
+/// tracking wrapped every field type's deserializer in a second generic one
+/// (`serde_path_to_error`, ~60 KB of the module, bench/SIZE.md session 5).
+/// `tests/config_paths.rs` checks both against the derive with
+/// serde_path_to_error (the `testing` feature keeps the derive as the
+/// reference), `tests/config_reader.rs` the configurations read.
 pub fn parse(text: &[u8]) -> Result<Config, ConfigError> {
-    match serde_json::from_slice::<Config>(text) {
-        Ok(c) => {
+    use serde::de::DeserializeSeed;
+    let mut de = serde_json::Deserializer::from_slice(text);
+    let read = read::Seed(read::Kind::Struct(&read::CONFIG))
+        .deserialize(&mut de)
+        .and_then(|v| de.end().map(|()| v));
+    match read {
+        Ok(v) => {
+            let Some(c) = read::config(v) else {
+                return Err(ConfigError::at("$", "internal error while reading the configuration"));
+            };
             if c.version != 1 {
                 return Err(ConfigError::at(
                     "$.version",
