@@ -395,6 +395,48 @@ impl DetectorSet {
                 });
             }
         }
+        // Digits spelled as words (`four one one one …`): read as the number
+        // they spell (`spelled::digit_words`), keeping the detectors of
+        // numbers that a run of nine digits or more makes.
+        if hay.len() >= crate::spelled::DIGIT_WORDS_MIN_LEN
+            && classes.letters >= 2 * crate::spelled::DIGIT_WORDS_MIN
+            && crate::spelled::may_have_digit_words(hay)
+        {
+            if let Some((j, lines)) = crate::spelled::digit_words(hay) {
+                self.scan_builtin(&j.text, scratch, &mut |d, s, e| {
+                    let line = lines.iter().rev().find(|&&(l, _)| l <= s);
+                    if SPELLED_DIGIT_DETECTORS.iter().any(|&b| b as u16 == d) && line.is_some_and(|&(_, at)| e > at) {
+                        let (s, e) = j.original_span(s, e);
+                        // the span ends inside the last word: to its end
+                        let e = e + hay[e..].iter().take_while(|c| c.is_ascii_alphabetic()).count();
+                        let (a, b) = norm.original_span(s, e);
+                        out.push(RawMatch {
+                            detector: d,
+                            start: a,
+                            end: b,
+                        });
+                    }
+                });
+            }
+        }
+        // The host of a URL written as an IPv4 address in another form
+        // (`http://3232235786/`, `http://0xC0A8010A/`): read as its dotted quad
+        // (`normalize::numeric_hosts`), keeping only the IPv4 detector.
+        if classes.mask & C_COLON != 0 && hay.len() >= 8 && self.is_enabled(Builtin::Ipv4 as u16) {
+            if let Some(j) = crate::normalize::numeric_hosts(hay) {
+                self.scan_builtin(&j.text, scratch, &mut |d, s, e| {
+                    if d == Builtin::Ipv4 as u16 {
+                        let (s, e) = j.original_span(s, e);
+                        let (a, b) = norm.original_span(s, e);
+                        out.push(RawMatch {
+                            detector: d,
+                            start: a,
+                            end: b,
+                        });
+                    }
+                });
+            }
+        }
         if let Some(re) = &self.custom {
             let mut pos = 0;
             let cache = scratch.custom_cache.get_or_insert_with(|| re.create_cache());
@@ -467,6 +509,11 @@ impl DetectorSet {
         // an identity document after its keyword 12; a floor of 15 bytes
         // here dropped `passport X1234` written alone)
         shapes(hay, c) || self.gate.keywords(hay, c.mask)
+    }
+
+    /// Whether the built-in or custom detector `d` is on in this policy.
+    pub fn enabled(&self, d: u16) -> bool {
+        self.is_enabled(d)
     }
 
     fn is_enabled(&self, d: u16) -> bool {
@@ -1088,6 +1135,25 @@ const JOINED_DETECTORS: &[Builtin] = &[
     Builtin::FiHetu,
     Builtin::EsDni,
     Builtin::ItCodiceFiscale,
+];
+
+/// Detectors kept on digits spelled as words: those of joined digits and
+/// the numbers nine spelled digits or more make (an SSN or ITIN with its
+/// grouping or its word, a phone number).
+const SPELLED_DIGIT_DETECTORS: &[Builtin] = &[
+    Builtin::PaymentCard,
+    Builtin::Iban,
+    Builtin::FrNir,
+    Builtin::DeSteuerId,
+    Builtin::PlPesel,
+    Builtin::SePersonnummer,
+    Builtin::NoFnr,
+    Builtin::FiHetu,
+    Builtin::EsDni,
+    Builtin::ItCodiceFiscale,
+    Builtin::UsSsn,
+    Builtin::UsItin,
+    Builtin::Phone,
 ];
 
 fn order(out: &mut Vec<RawMatch>, first: usize) {

@@ -1556,6 +1556,11 @@ impl Engine {
         }
     }
 
+    /// A JSON document: every value read ([`Engine::scan_json_pass`]). A
+    /// card split over short digit-only values of one container
+    /// ([`json::SplitCards`]) is found while reading; when there is one
+    /// (rare), the document is read again with those values as the card's
+    /// parts (each a `payment_card` finding, redacted whole).
     fn scan_json_d(
         &self,
         dp: &DirPolicy,
@@ -1563,6 +1568,37 @@ impl Engine {
         insp: &mut Inspection,
         scratch: &mut Scratch,
         depth: u8,
+    ) -> Result<Option<Vec<u8>>, json::JsonError> {
+        if !self
+            .policy
+            .detectors
+            .enabled(crate::registry::Builtin::PaymentCard as u16)
+        {
+            return self.scan_json_pass(dp, body, insp, scratch, depth, None, &[]);
+        }
+        let before = insp.clone();
+        let mut split = json::SplitCards::default();
+        let r = self.scan_json_pass(dp, body, insp, scratch, depth, Some(&mut split), &[])?;
+        split.finish();
+        if split.found.is_empty() {
+            return Ok(r);
+        }
+        *insp = before;
+        self.scan_json_pass(dp, body, insp, scratch, depth, None, &split.found)
+    }
+
+    /// One reading of a JSON document: `split` is fed every value; `parts`
+    /// (token starts, sorted) are read as parts of a card.
+    #[allow(clippy::too_many_arguments)]
+    fn scan_json_pass(
+        &self,
+        dp: &DirPolicy,
+        body: &[u8],
+        insp: &mut Inspection,
+        scratch: &mut Scratch,
+        depth: u8,
+        mut split: Option<&mut json::SplitCards>,
+        parts: &[usize],
     ) -> Result<Option<Vec<u8>>, json::JsonError> {
         let opts = json::Options {
             max_depth: self.policy.limits.max_json_depth,
@@ -1609,6 +1645,14 @@ impl Engine {
                 Scalar::Num(n) => expanded.as_deref().unwrap_or(n),
                 Scalar::Key(k, _) => k,
             };
+            if let Some(sp) = split.as_deref_mut() {
+                let digits = match &s {
+                    Scalar::Str(c) if c.iter().all(u8::is_ascii_digit) => Some(&c[..]),
+                    Scalar::Num(n) if !v.lenient && n.iter().all(u8::is_ascii_digit) => Some(*n),
+                    _ => None,
+                };
+                sp.value(v.path, v.start, digits);
+            }
             // Path rules first: they force or exempt a value whatever it holds.
             if !dp.paths.is_empty() {
                 if let Some(rule) = dp
@@ -1636,6 +1680,23 @@ impl Engine {
                         ))),
                     };
                 }
+            }
+            // a part of a card split over values ([`json::SplitCards`])
+            if !parts.is_empty() && parts.binary_search(&v.start).is_ok() {
+                let card = [RawMatch {
+                    detector: crate::registry::Builtin::PaymentCard as u16,
+                    start: 0,
+                    end: val.len(),
+                }];
+                let loc = locs.get(v);
+                return match self.decide_value(dp, val, &card, v.field, &loc, insp) {
+                    ValueOutcome::Keep => Verdict::Keep,
+                    ValueOutcome::Remove => Verdict::Remove,
+                    ValueOutcome::Replace(nv) => {
+                        json::quote_into(&nv, out);
+                        Verdict::Written
+                    }
+                };
             }
             // A value read before in this document without a finding, a
             // hit or a note, outside any field class, is kept again without

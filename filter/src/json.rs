@@ -60,6 +60,100 @@ pub enum Verdict {
     Remove,
 }
 
+/// A card number split over short digit-only scalars of one container:
+/// the elements of an array (`["4111","1111","1111","1111"]`, `[4,1,1,…]`)
+/// or the values of consecutive members of an object (`{"c1":"4111",
+/// "c2":"1111",…}`). A receiver that joins them reads the card; the
+/// pattern sees only pieces.
+///
+/// Fed every scalar value in document order ([`SplitCards::value`]), it
+/// keeps runs of digit-only scalars of 1 to 6 digits (strings without
+/// escapes, plain numbers) that are consecutive values of one container
+/// (an array's run starts at its first element). A run is a card when the
+/// whole run has a card's grouping — 4-4-4-4, 4-4-4-4-3, 4-6-5, 4-6-4, or
+/// parts of one length up to 4 with a shorter last one (`41111`…: 13 to
+/// 19 digits) — and its digits pass the card validator (issuer ranges and
+/// Luhn). A run inside a longer one is not looked for: a row of numbers is
+/// not cut into cards (as for joined digit groups in text).
+#[derive(Default)]
+pub struct SplitCards {
+    parent: Vec<(usize, u32)>,
+    parts: Vec<(usize, usize)>,
+    digits: Vec<u8>,
+    next_index: Option<u32>,
+    /// Token starts of the parts of every card found.
+    pub found: Vec<usize>,
+}
+
+/// Longest part of a split card read.
+const SPLIT_MAX_PART: usize = 6;
+
+fn seg_key(s: &Seg) -> (usize, u32) {
+    match *s {
+        Seg::Key { start, .. } => (start, u32::MAX),
+        Seg::Index(i) => (usize::MAX, i),
+    }
+}
+
+impl SplitCards {
+    /// The next scalar value (not a key): at `path`, its token at `start`,
+    /// its digits when it is digit-only and short.
+    pub fn value(&mut self, path: &[Seg], start: usize, digits: Option<&[u8]>) {
+        let Some((last, parent)) = path.split_last() else {
+            return;
+        };
+        let Some(d) = digits.filter(|d| (1..=SPLIT_MAX_PART).contains(&d.len())) else {
+            self.finish();
+            return;
+        };
+        let same = !self.parts.is_empty()
+            && self.parent.len() == parent.len()
+            && self.parent.iter().zip(parent).all(|(a, b)| *a == seg_key(b))
+            && match last {
+                Seg::Index(i) => self.next_index == Some(*i),
+                Seg::Key { .. } => self.next_index.is_none(),
+            };
+        if !same {
+            self.finish();
+            // an array's run starts at its first element
+            if matches!(last, Seg::Index(i) if *i != 0) {
+                return;
+            }
+            self.parent.clear();
+            self.parent.extend(parent.iter().map(seg_key));
+        }
+        self.next_index = match last {
+            Seg::Index(i) => Some(i + 1),
+            Seg::Key { .. } => None,
+        };
+        self.parts.push((start, d.len()));
+        self.digits.extend_from_slice(d);
+    }
+
+    /// Ends the current run (call once more after the last value).
+    pub fn finish(&mut self) {
+        if self.parts.len() >= 2 && split_card_shape(&self.parts) && crate::validate::payment_card(&self.digits) {
+            self.found.extend(self.parts.iter().map(|&(s, _)| s));
+        }
+        self.parts.clear();
+        self.digits.clear();
+    }
+}
+
+fn split_card_shape(parts: &[(usize, usize)]) -> bool {
+    let lens: Vec<usize> = parts.iter().map(|&(_, l)| l).collect();
+    let total: usize = lens.iter().sum();
+    if matches!(lens.as_slice(), [4, 4, 4, 4] | [4, 4, 4, 4, 3] | [4, 6, 5] | [4, 6, 4]) {
+        return true;
+    }
+    let (last, rest) = match lens.split_last() {
+        Some((l, r)) => (*l, r),
+        None => return false,
+    };
+    let first = lens[0];
+    (13..=19).contains(&total) && first <= 4 && rest.iter().all(|&l| l == first) && last <= first
+}
+
 /// Context of a scalar.
 pub struct Visit<'a, 'b> {
     pub input: &'a [u8],
@@ -73,6 +167,8 @@ pub struct Visit<'a, 'b> {
     /// `1_000`, `+1`, `.5`, `0755`, `Infinity`): its value is
     /// [`number_value`]. `false` for every plain JSON number.
     pub lenient: bool,
+    /// Where the scalar's token starts in `input` (its quote for a string).
+    pub start: usize,
 }
 
 impl Visit<'_, '_> {
@@ -344,6 +440,7 @@ pub fn rewrite(
                     field: suppress(field, ctx),
                     plain: !escaped && marks.none_in(input, pos + 1, end - 1),
                     lenient: false,
+                    start: pos,
                 };
                 edits.visit(visit, &v, Scalar::Str(val), pos, end, &mut stack);
                 pos = end;
@@ -377,6 +474,7 @@ pub fn rewrite(
                     // digits, signs, `.`, `e`
                     plain: true,
                     lenient,
+                    start: pos,
                 };
                 edits.visit(visit, &v, Scalar::Num(&input[pos..end]), pos, end, &mut stack);
                 pos = end;
@@ -896,6 +994,7 @@ fn visit_key(
         field: None,
         plain: !escaped && marks.none_in(input, start, end),
         lenient: false,
+        start,
     };
     let mark = edits.buf.len();
     match visit(

@@ -1085,6 +1085,90 @@ fn mixed_runs(t: &[u8], tokens: &mut Vec<(usize, usize)>, out: &mut Option<Joine
     }
 }
 
+/// The hosts of URLs written as an IPv4 address in a form other than four
+/// decimal parts (`http://3232235786/`, `http://0xC0A8010A/`,
+/// `http://0300.0250.1.10/`, `http://192.168.266/`): a URL parser (WHATWG,
+/// `inet_aton`) reads the host as that address. Each such host becomes
+/// its dotted-quad in a text of its own, one per line, mapped back to the
+/// host's bytes. Only the host of a URL (after `scheme://` and any
+/// `user@`) is read: a number elsewhere is a number.
+pub fn numeric_hosts(t: &[u8]) -> Option<Joined> {
+    let mut out: Option<Joined> = None;
+    for p in memchr::memmem::find_iter(t, b"://") {
+        let start = p + 3;
+        let end = t[start..]
+            .iter()
+            .position(|&c| {
+                matches!(c, b'/' | b'?' | b'#' | b'"' | b'\'' | b'<' | b'>' | b'\\' | b'`') || !c.is_ascii_graphic()
+            })
+            .map_or(t.len(), |k| start + k);
+        let auth = &t[start..end];
+        let h0 = start + auth.iter().rposition(|&c| c == b'@').map_or(0, |k| k + 1);
+        let h1 = t[h0..end].iter().position(|&c| c == b':').map_or(end, |k| h0 + k);
+        let host = &t[h0..h1];
+        let Some(ip) = inet_aton(host) else {
+            continue;
+        };
+        let o = out.get_or_insert_with(Joined::new);
+        if !o.text.is_empty() {
+            o.push(b'\n', h0);
+        }
+        let quad = format!("{}.{}.{}.{}", ip >> 24, (ip >> 16) & 255, (ip >> 8) & 255, ip & 255);
+        let n = quad.len();
+        for (i, c) in quad.bytes().enumerate() {
+            o.push(c, if i + 1 == n { h1 - 1 } else { h0 });
+        }
+    }
+    out
+}
+
+/// An IPv4 address written as `inet_aton` and URL parsers read it: one to
+/// four parts separated by dots, each decimal, octal (a leading `0`) or
+/// hexadecimal (`0x`), the last filling the bytes left. `None` for four
+/// plain decimal parts (the address as usually written, read by the
+/// detector itself) and for anything else.
+fn inet_aton(host: &[u8]) -> Option<u32> {
+    if host.is_empty() || host.len() > 48 {
+        return None;
+    }
+    let host = host.strip_suffix(b".").unwrap_or(host);
+    let mut parts = [0u64; 4];
+    let mut n = 0;
+    let mut plain = true;
+    for part in host.split(|&c| c == b'.') {
+        if n == 4 || part.is_empty() {
+            return None;
+        }
+        let (digits, radix) = match part {
+            [b'0', b'x' | b'X', rest @ ..] => (rest, 16),
+            [b'0', rest @ ..] if !rest.is_empty() => (rest, 8),
+            _ => (part, 10),
+        };
+        plain &= radix == 10;
+        if digits.is_empty() || digits.len() > 12 {
+            return None;
+        }
+        let mut v: u64 = 0;
+        for &c in digits {
+            v = v * radix + (c as char).to_digit(radix as u32)? as u64;
+        }
+        parts[n] = v;
+        n += 1;
+    }
+    if n == 4 && plain {
+        return None;
+    }
+    let last_max = 1u64 << (8 * (5 - n));
+    if parts[..n - 1].iter().any(|&v| v > 255) || parts[n - 1] >= last_max {
+        return None;
+    }
+    let mut ip = parts[n - 1];
+    for (i, &v) in parts[..n - 1].iter().enumerate() {
+        ip |= v << (8 * (3 - i));
+    }
+    u32::try_from(ip).ok()
+}
+
 /// Real inputs for the tests that compare a gate with the full pass: every
 /// string of the case tables (`tests/cases/**/*.json`) and every line of
 /// the test data (`tests/data/**`), whole and cut at quotes, `&`, `=`,
@@ -1185,6 +1269,53 @@ mod tests {
             }
         }
         assert!(yes > 100 && no > 10_000, "{yes} open, {no} closed");
+    }
+
+    fn hosts(s: &str) -> Vec<(String, String)> {
+        let Some(j) = numeric_hosts(s.as_bytes()) else {
+            return Vec::new();
+        };
+        let mut out = Vec::new();
+        let mut at = 0;
+        for line in j.text.split(|&c| c == b'\n') {
+            let (a, b) = j.original_span(at, at + line.len());
+            out.push((String::from_utf8_lossy(line).into_owned(), s[a..b].to_string()));
+            at += line.len() + 1;
+        }
+        out
+    }
+
+    #[test]
+    fn numeric_hosts_read_as_addresses() {
+        for (s, ip, host) in [
+            ("see http://3232235786/x", "192.168.1.10", "3232235786"),
+            ("see https://0xC0A8010A:8443/x", "192.168.1.10", "0xC0A8010A"),
+            ("see http://0300.0250.1.10/", "192.168.1.10", "0300.0250.1.10"),
+            ("see http://192.168.266/", "192.168.1.10", "192.168.266"),
+            ("see http://192.11010314/", "192.168.1.10", "192.11010314"),
+            ("see http://user:pw@134744072/a", "8.8.8.8", "134744072"),
+            (
+                "\"url\":\"ftp://0x08.0x08.0x08.0x08\"",
+                "8.8.8.8",
+                "0x08.0x08.0x08.0x08",
+            ),
+        ] {
+            assert_eq!(hosts(s), [(ip.to_string(), host.to_string())], "{s:?}");
+        }
+        for s in [
+            "see http://192.168.1.10/",
+            "see http://example.com/3232235786",
+            "id 3232235786 at http://host/",
+            "http://4294967296/",
+            "http://256.1.1.1/",
+            "http://1.2.3.4.5/",
+            "http://0x/",
+            "http://09/",
+            "http://[::1]/",
+            "http://a.b/",
+        ] {
+            assert!(hosts(s).is_empty(), "{s:?}: {:?}", hosts(s));
+        }
     }
 
     #[test]

@@ -310,7 +310,69 @@ pub fn emails(t: &[u8]) -> Option<Spelled> {
         i += 1;
     }
     read_chain(t, &chain, &mut out);
+    spaced_letters(t, &mut out);
     out
+}
+
+/// A character an address is written with, `.` included.
+fn addr_char(c: u8) -> bool {
+    c.is_ascii_alphanumeric() || matches!(c, b'.' | b'_' | b'%' | b'+' | b'-')
+}
+
+/// Most spaces or tabs between two characters of a spaced address.
+const SPACED_GAP: usize = 2;
+
+/// Addresses written one character at a time with white space between
+/// (`j a n e . d o e @ e x a m p l e . c o m`): every `@` with white space
+/// on both sides is read outwards over single characters (letters,
+/// digits, `.`, `_`, `%`, `+`, `-`, each alone between white space of one
+/// or two spaces or tabs); the e-mail detector then checks what they spell.
+/// A word of two characters or more ends the address (`mail j a n e …`).
+fn spaced_letters(t: &[u8], out: &mut Option<Spelled>) {
+    let single =
+        |q: usize| addr_char(t[q]) && (q == 0 || !addr_char(t[q - 1])) && t.get(q + 1).is_none_or(|&c| !addr_char(c));
+    for p in memchr::memchr_iter(b'@', t) {
+        let mut local = Vec::new();
+        let mut k = p;
+        loop {
+            let mut g = 0;
+            while g < SPACED_GAP && k > g && is_ws(t[k - g - 1]) {
+                g += 1;
+            }
+            if g == 0 || k < g + 1 || !single(k - g - 1) {
+                break;
+            }
+            k -= g + 1;
+            local.push(k);
+        }
+        let mut domain = Vec::new();
+        let mut k = p;
+        loop {
+            let mut g = 0;
+            while g < SPACED_GAP && t.get(k + 1 + g).copied().is_some_and(is_ws) {
+                g += 1;
+            }
+            let q = k + 1 + g;
+            if g == 0 || q >= t.len() || !single(q) {
+                break;
+            }
+            k = q;
+            domain.push(k);
+        }
+        let dot = domain.iter().any(|&q| t[q] == b'.');
+        if local.len() < 2 || domain.len() < 4 || !dot {
+            continue;
+        }
+        let o = out.get_or_insert_with(Spelled::new);
+        for &q in local.iter().rev() {
+            o.push(t[q], q);
+        }
+        o.push(b'@', p);
+        for &q in &domain {
+            o.push(t[q], q);
+        }
+        o.push(b'\n', k + 1);
+    }
 }
 
 /// Every address in a chain of words and tokens (`w . w @ w . w`).
@@ -378,6 +440,180 @@ fn read_chain(t: &[u8], chain: &[Item], out: &mut Option<Spelled>) {
         }
         o.push(b'\n', domain[domain.len() - 1].end);
     }
+}
+
+/// The digit an English digit word stands for (`zero`/`oh` to `nine`, any case).
+fn digit_word(w: &[u8]) -> Option<u8> {
+    if !(2..=5).contains(&w.len()) {
+        return None;
+    }
+    let mut b = [0u8; 5];
+    for (i, c) in w.iter().enumerate() {
+        b[i] = c.to_ascii_lowercase();
+    }
+    Some(match &b[..w.len()] {
+        b"zero" | b"oh" => b'0',
+        b"one" => b'1',
+        b"two" => b'2',
+        b"three" => b'3',
+        b"four" => b'4',
+        b"five" => b'5',
+        b"six" => b'6',
+        b"seven" => b'7',
+        b"eight" => b'8',
+        b"nine" => b'9',
+        _ => return None,
+    })
+}
+
+/// Fewest digit words a run of spelled digits needs to be read: an SSN has
+/// nine digits, a phone number or a card more; a shorter run is a count
+/// or a time of day in prose.
+pub const DIGIT_WORDS_MIN: usize = 9;
+
+/// Fewest bytes of such a run (nine words of two letters or more, one
+/// byte between each).
+pub const DIGIT_WORDS_MIN_LEN: usize = 2 * DIGIT_WORDS_MIN + DIGIT_WORDS_MIN - 1;
+
+/// Bytes a run of digit words is written with: the letters of `zero` to
+/// `nine` and `oh` (either case), digits, and the separators read
+/// between words.
+const DIGIT_TEXT: [bool; 256] = {
+    let mut t = [false; 256];
+    let letters = b"efghinorstuvwxz";
+    let mut i = 0;
+    while i < letters.len() {
+        t[letters[i] as usize] = true;
+        t[letters[i].to_ascii_uppercase() as usize] = true;
+        i += 1;
+    }
+    let mut d = b'0';
+    while d <= b'9' {
+        t[d as usize] = true;
+        d += 1;
+    }
+    t[b' ' as usize] = true;
+    t[b'\t' as usize] = true;
+    t[b',' as usize] = true;
+    t[b'-' as usize] = true;
+    t[b'.' as usize] = true;
+    t[b'/' as usize] = true;
+    t
+};
+
+/// Whether `t` has [`DIGIT_WORDS_MIN_LEN`] bytes in a row of [`DIGIT_TEXT`]
+/// (every run [`digit_words`] reads has): one byte in 16 looked at, a
+/// byte outside the set (`a`, `c`, `d`, `l`, `m`, `p`, `y`, capitals of
+/// them, most punctuation) ends the look there.
+pub fn may_have_digit_words(t: &[u8]) -> bool {
+    const STRIDE: usize = 16;
+    let n = t.len();
+    let mut i = STRIDE - 1;
+    while i < n {
+        if !DIGIT_TEXT[t[i] as usize] {
+            i += STRIDE;
+            continue;
+        }
+        let mut a = i;
+        while a > 0 && DIGIT_TEXT[t[a - 1] as usize] {
+            a -= 1;
+        }
+        let mut b = i + 1;
+        while b < n && DIGIT_TEXT[t[b] as usize] {
+            b += 1;
+        }
+        if b - a >= DIGIT_WORDS_MIN_LEN {
+            return true;
+        }
+        i = b + STRIDE;
+    }
+    false
+}
+
+/// Longest run of text kept before a run of digit words, so that the word
+/// that names the number (`ssn`, `phone`, `card`) is read with it.
+const DIGIT_WORDS_CONTEXT: usize = 24;
+
+/// Digits spelled as words (`four one one one one one …`, `zero seven
+/// eight - zero five - one one two zero`): runs of [`DIGIT_WORDS_MIN`]
+/// digit words or more (digits written as digits may stand between them),
+/// separated by white space or one of `,`, `-`, `.`, `/` (up to three
+/// bytes), rewritten as the number a reader writes down: words joined, a
+/// comma, dot, slash or spaced dash read as one space (the grouping the
+/// number checks read). Each run is one line of the text returned, after up to
+/// [`DIGIT_WORDS_CONTEXT`] bytes of the text before it on its line; the
+/// second list holds, per line, where it starts and where its digits start
+/// (a match must reach the digits). Each digit maps to the start of its
+/// word: callers widen a span's end to the end of the word.
+pub fn digit_words(t: &[u8]) -> Option<(Spelled, Vec<(usize, usize)>)> {
+    let mut out: Option<(Spelled, Vec<(usize, usize)>)> = None;
+    let mut run: Vec<(usize, usize)> = Vec::new();
+    let mut spelled = 0;
+    let mut i = 0;
+    let mut prev_end = 0;
+    let flush =
+        |run: &mut Vec<(usize, usize)>, spelled: &mut usize, out: &mut Option<(Spelled, Vec<(usize, usize)>)>| {
+            if *spelled >= DIGIT_WORDS_MIN {
+                let (o, lines) = out.get_or_insert_with(|| (Spelled::new(), Vec::new()));
+                let first = run[0].0;
+                let line_start = t[..first]
+                    .iter()
+                    .rposition(|&c| c == b'\n' || c == b'\r')
+                    .map_or(0, |k| k + 1);
+                let ctx = line_start.max(first.saturating_sub(DIGIT_WORDS_CONTEXT));
+                if !o.text.is_empty() {
+                    o.push(b'\n', first);
+                }
+                let at = o.text.len();
+                o.extend_from(t, ctx, first);
+                lines.push((at, o.text.len()));
+                for (k, &(a, z)) in run.iter().enumerate() {
+                    // a comma, dot or slash, or a dash with spaces, ends a group
+                    // (`four-one` is one group, as `forty-two` is one number)
+                    let sep = &t[if k > 0 { run[k - 1].1 } else { a }..a];
+                    let ends = sep.iter().any(|c| matches!(c, b',' | b'.' | b'/'))
+                        || (sep.contains(&b'-') && sep.iter().any(|&c| is_ws(c)));
+                    if ends {
+                        o.push(b' ', a - sep.len());
+                    }
+                    match digit_word(&t[a..z]) {
+                        Some(d) => o.push(d, a),
+                        None => o.extend_from(t, a, z),
+                    }
+                }
+            }
+            run.clear();
+            *spelled = 0;
+        };
+    while i < t.len() {
+        if !t[i].is_ascii_alphanumeric() {
+            i += 1;
+            continue;
+        }
+        let a = i;
+        while i < t.len() && t[i].is_ascii_alphanumeric() {
+            i += 1;
+        }
+        let w = &t[a..i];
+        let word = digit_word(w).is_some();
+        let element = word || (w.len() <= 4 && w.iter().all(u8::is_ascii_digit));
+        let sep = &t[prev_end..a];
+        let joined = !run.is_empty()
+            && sep.len() <= 3
+            && sep
+                .iter()
+                .all(|&c| matches!(c, b' ' | b'\t' | b',' | b'-' | b'.' | b'/'));
+        if !element || !joined {
+            flush(&mut run, &mut spelled, &mut out);
+        }
+        if element {
+            run.push((a, i));
+            spelled += usize::from(word);
+        }
+        prev_end = i;
+    }
+    flush(&mut run, &mut spelled, &mut out);
+    out
 }
 
 #[cfg(test)]
@@ -475,7 +711,7 @@ mod tests {
         "a", "b1", "jane", "x.y", "doe", "co", "com", "uk", "1", "_", "-", "+", ".", "@", " ", "  ", "\t", "[", "]",
         "(", ")", "{", "}", "<", ">", "at", "AT", "At", "dot", "DOT", "Dot", " at ", " dot ", " AT ", " DOT ", "[at]",
         "(at)", "[dot]", "(.)", "[@]", "[ at ]", " [dot] ", " @ ", "@ ", " @", "é", ",", ";", "\n", "e", "cc", "(x)",
-        "(a b)", "((c))", ").", ".(", ")@", "@(",
+        "(a b)", "((c))", ").", ".(", ")@", "@(", " a", " b ", " . ", " x", " c o",
     ];
 
     proptest::proptest! {
@@ -489,6 +725,16 @@ mod tests {
 
         /// The one-pass search is a substring search, on text made of the
         /// needles' bytes.
+        /// The gate of [`digit_words`] is sound on text made of digit
+        /// words, digits, separators and other words.
+        #[test]
+        fn digit_words_gate_is_sound_on_mixes(parts in proptest::collection::vec(0..14usize, 0..60)) {
+            const P: &[&str] = &["one", "oh", "FOUR", "seven", "zero", " ", ", ", "-", "41", "x", "day", "\n", "nine", "at"];
+            let s: String = parts.iter().map(|&i| P[i]).collect();
+            let t = s.as_bytes();
+            proptest::prop_assert!(may_have_digit_words(t) || digit_words(t).is_none(), "{:?}", s);
+        }
+
         #[test]
         fn spelled_dot_finds_what_memmem_finds(parts in proptest::collection::vec(0..9usize, 0..40)) {
             const P: &[&str] = &[" ", "d", "o", "t", "D", "O", "T", "x", " dot"];
@@ -604,6 +850,123 @@ mod tests {
                 read(s)
             );
         }
+    }
+
+    /// An address spelled one character at a time with white space between.
+    #[test]
+    fn reads_addresses_spaced_letter_by_letter() {
+        for (s, want) in [
+            (
+                "mail j a n e . d o e @ e x a m p l e . c o m now",
+                "j a n e . d o e @ e x a m p l e . c o m",
+            ),
+            (
+                "j  a  n  e @ e x a m p l e . c o m",
+                "j  a  n  e @ e x a m p l e . c o m",
+            ),
+            ("to:\tj\ta\tn\te\t@\te\tx\t.\tc\to", "j\ta\tn\te\t@\te\tx\t.\tc\to"),
+            (
+                "x 1 _ 2 @ m a i l . e x a m p l e . o r g",
+                "x 1 _ 2 @ m a i l . e x a m p l e . o r g",
+            ),
+        ] {
+            let r = read(s);
+            assert_eq!(r.len(), 1, "{s:?}: {r:?}");
+            assert_eq!(r[0].1, want, "{s:?}");
+            assert!(r[0].0.contains('@') && !r[0].0.contains(' '), "{r:?}");
+            assert_eq!(findings(s.as_bytes(), true).len(), 1, "{s:?} passes the gate");
+        }
+        for s in [
+            "a @ b",
+            "meet @ cafe . com",
+            "x y @ z",
+            "team A @ 5 p m",
+            "1 2 3 @ 4 5 6 . 7",
+            "score: 3 @ 2 . 5 x",
+        ] {
+            assert!(findings(s.as_bytes(), true).is_empty(), "{s:?}: {:?}", read(s));
+        }
+    }
+
+    fn digits(s: &str) -> Vec<String> {
+        let Some((j, lines)) = digit_words(s.as_bytes()) else {
+            return Vec::new();
+        };
+        lines
+            .iter()
+            .map(|&(_, d)| {
+                let end = j.text[d..]
+                    .iter()
+                    .position(|&c| c == b'\n')
+                    .map_or(j.text.len(), |k| d + k);
+                String::from_utf8_lossy(&j.text[d..end]).into_owned()
+            })
+            .collect()
+    }
+
+    #[test]
+    fn reads_digits_spelled_as_words() {
+        let card = "four one one one one one one one one one one one one one one one";
+        assert_eq!(digits(&format!("card: {card} thanks")), ["4111111111111111"]);
+        assert_eq!(
+            digits("ssn zero seven eight, zero five, one one two zero"),
+            ["078 05 1120"]
+        );
+        assert_eq!(
+            digits("FOUR-ONE-ONE-ONE one one one one 1111 one one one one"),
+            ["4111111111111111"]
+        );
+        assert_eq!(
+            digits("four one one one - one one one one - one one one one"),
+            ["4111 1111 1111"]
+        );
+        assert_eq!(
+            digits("call five five five, oh one two three four five six"),
+            ["555 0123456"]
+        );
+        for s in [
+            "one two three four five six seven eight",
+            "I have one or two, maybe three",
+            "at nine, then ten, then eleven",
+            "",
+        ] {
+            assert!(digits(s).is_empty(), "{s:?}: {:?}", digits(s));
+        }
+    }
+
+    /// The gate drops no text [`digit_words`] reads (corpora, and spelled
+    /// runs at every offset and length of padding).
+    #[test]
+    fn digit_words_gate_is_sound() {
+        let mut read = 0;
+        let pad = [
+            "",
+            "x",
+            "my card is ",
+            "call me on\n",
+            "a. b. c. d. e. f. g. h. a b c d e f g ",
+        ];
+        let runs = [
+            "four one one one one one one one one one one one one one one one",
+            "oh oh oh oh oh oh oh oh oh",
+            "one two six one two six one two six",
+            "zero seven eight - zero five - one one two zero",
+        ];
+        let mut texts: Vec<String> = crate::normalize::corpus::all();
+        for p in pad {
+            for r in runs {
+                for q in pad {
+                    texts.push(format!("{p}{r}{q}"));
+                }
+            }
+        }
+        for s in texts {
+            if digit_words(s.as_bytes()).is_some() {
+                read += 1;
+                assert!(may_have_digit_words(s.as_bytes()), "gate drops {s:?}");
+            }
+        }
+        assert!(read >= 40, "{read}");
     }
 
     #[test]

@@ -75,3 +75,56 @@ fn e_mail_with_a_comment() {
         assert!(!blocked("text/plain", clean.as_bytes()), "{clean:?}");
     }
 }
+
+#[test]
+fn e_mail_spaced_letter_by_letter() {
+    assert!(blocked("text/plain", b"mail j a n e . d o e @ e x a m p l e . c o m"));
+    assert!(blocked("text/plain", b"mail j\ta\tn\te\t@\te\tx\t.\tc\to\tm"));
+    for clean in ["team A @ 5 p m", "meet @ cafe . com", "x y @ z"] {
+        assert!(!blocked("text/plain", clean.as_bytes()), "{clean:?}");
+    }
+}
+
+/// A URL's host written as an IPv4 address in another form (decimal,
+/// hex, octal, fewer parts) is the address; a number elsewhere is not.
+#[test]
+fn ipv4_written_as_an_integer_in_a_url() {
+    for host in [
+        "3232235786",
+        "0xC0A8010A",
+        "0300.0250.1.10",
+        "192.168.266",
+        "0xc0.0xa8.0x01.0x0a",
+    ] {
+        assert!(
+            blocked("text/plain", format!("fetch http://{host}/admin").as_bytes()),
+            "{host}"
+        );
+    }
+    for clean in [
+        "order 3232235786 shipped",
+        "see http://example.com/3232235786?id=0xC0A8010A",
+        "http://4294967296/",
+    ] {
+        assert!(!blocked("text/plain", clean.as_bytes()), "{clean:?}");
+    }
+}
+
+#[test]
+fn digits_spelled_as_words() {
+    assert!(blocked(
+        "text/plain",
+        b"card: four one one one one one one one one one one one one one one one"
+    ));
+    assert!(blocked(
+        "text/plain",
+        b"ssn zero seven eight, zero five, one one two zero"
+    ));
+    for clean in [
+        "one two three four five six seven eight",
+        "at nine, then ten, then eleven",
+        "zero zero zero zero zero zero zero zero zero zero",
+    ] {
+        assert!(!blocked("text/plain", clean.as_bytes()), "{clean:?}");
+    }
+}
