@@ -1647,8 +1647,9 @@ impl Engine {
             };
             if let Some(sp) = split.as_deref_mut() {
                 let digits = match &s {
-                    Scalar::Str(c) if c.iter().all(u8::is_ascii_digit) => Some(&c[..]),
-                    Scalar::Num(n) if !v.lenient && n.iter().all(u8::is_ascii_digit) => Some(*n),
+                    // (a part has at most 6 digits: longer values are not read)
+                    Scalar::Str(c) if c.len() <= 6 && c.iter().all(u8::is_ascii_digit) => Some(&c[..]),
+                    Scalar::Num(n) if n.len() <= 6 && !v.lenient && n.iter().all(u8::is_ascii_digit) => Some(*n),
                     _ => None,
                 };
                 sp.value(v.path, v.start, digits);

@@ -98,12 +98,16 @@ fn seg_key(s: &Seg) -> (usize, u32) {
 impl SplitCards {
     /// The next scalar value (not a key): at `path`, its token at `start`,
     /// its digits when it is digit-only and short.
+    #[inline]
     pub fn value(&mut self, path: &[Seg], start: usize, digits: Option<&[u8]>) {
-        let Some((last, parent)) = path.split_last() else {
+        let Some(d) = digits.filter(|d| (1..=SPLIT_MAX_PART).contains(&d.len())) else {
+            // (most values: nothing to end)
+            if !self.parts.is_empty() {
+                self.finish();
+            }
             return;
         };
-        let Some(d) = digits.filter(|d| (1..=SPLIT_MAX_PART).contains(&d.len())) else {
-            self.finish();
+        let Some((last, parent)) = path.split_last() else {
             return;
         };
         let same = !self.parts.is_empty()
