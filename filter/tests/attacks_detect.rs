@@ -4,24 +4,8 @@
 //! are similar clean text that must stay clean.
 #![allow(clippy::panic, clippy::unwrap_used, clippy::expect_used)]
 
-use piiguard::config::Action;
-use piiguard::detect::Scratch;
-use piiguard::engine::{Direction, Engine};
-use piiguard::policy::Policy;
-
-const BLOCK: &str = r#"{"version":1,"default":{"request":{"actions":{"*":"block"}}}}"#;
-
-fn blocked(ct: &str, body: &[u8]) -> bool {
-    let e = Engine::new(Policy::from_json(BLOCK.as_bytes()).unwrap(), None).unwrap();
-    let r = e.inspect_body(
-        &e.policy.default,
-        Direction::Request,
-        Some(ct),
-        body,
-        &mut Scratch::default(),
-    );
-    r.inspection.max_action() == Some(Action::Block)
-}
+mod common;
+use common::blocked;
 
 #[test]
 fn card_groups_across_a_line_break_and_spaces() {

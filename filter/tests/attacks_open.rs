@@ -5,24 +5,8 @@
 //! Closed ones move to a table or their own file (`attacks_detect.rs`).
 #![allow(clippy::panic, clippy::unwrap_used, clippy::expect_used)]
 
-use piiguard::config::Action;
-use piiguard::detect::Scratch;
-use piiguard::engine::{Direction, Engine};
-use piiguard::policy::Policy;
-
-const BLOCK: &str = r#"{"version":1,"default":{"request":{"actions":{"*":"block"}}}}"#;
-
-fn blocked(ct: &str, body: &[u8]) -> bool {
-    let e = Engine::new(Policy::from_json(BLOCK.as_bytes()).unwrap(), None).unwrap();
-    let r = e.inspect_body(
-        &e.policy.default,
-        Direction::Request,
-        Some(ct),
-        body,
-        &mut Scratch::default(),
-    );
-    r.inspection.max_action() == Some(Action::Block)
-}
+mod common;
+use common::blocked;
 
 /// Control: the same route blocks the plain value, so each test below can pass.
 #[test]
