@@ -1356,18 +1356,14 @@ impl Engine {
         scratch: &mut Scratch,
         depth: usize,
     ) -> Option<Vec<u8>> {
-        let mut out = Vec::new();
-        let mut at = 0;
-        let mut changed = false;
+        let mut out = Splice::new(body);
         // Preamble and epilogue (around the delimiters): parsers ignore
         // them, but an upstream that reads the body as text does not.
         let first = parts.first().map_or(body.len(), |p| p.head_start);
         if let ValueOutcome::Replace(n) =
             self.inspect_value_d(dp, &body[..first], None, "multipart:preamble", insp, scratch, 0, false)
         {
-            out.extend_from_slice(&n);
-            at = first;
-            changed = true;
+            out.put(0, first, &n);
         }
         for p in parts {
             // part headers: the field name, the file name, any other header
@@ -1375,10 +1371,7 @@ impl Engine {
             if let ValueOutcome::Replace(n) =
                 self.inspect_value_d(dp, head, None, "multipart:headers", insp, scratch, 0, false)
             {
-                out.extend_from_slice(&body[at..p.head_start]);
-                out.extend_from_slice(&n);
-                at = p.head_end;
-                changed = true;
+                out.put(p.head_start, p.head_end, &n);
             }
             // read as the receiver decodes it (quoted-printable, base64 parts)
             let raw = &body[p.body_start..p.body_end];
@@ -1401,15 +1394,7 @@ impl Engine {
                 .and_then(|c| crate::multipart::split(c, content).ok());
             if let Some(inner) = nested {
                 if let Some(n) = self.inspect_multipart(dp, content, &inner, insp, scratch, depth + 1) {
-                    let n = if decoded.is_some() {
-                        crate::multipart::transfer_encode(p.transfer.as_deref(), &n)
-                    } else {
-                        n
-                    };
-                    out.extend_from_slice(&body[at..p.body_start]);
-                    out.extend_from_slice(&n);
-                    at = p.body_end;
-                    changed = true;
+                    out.put_part(p, decoded.is_some(), &n);
                 }
                 continue;
             }
@@ -1453,15 +1438,7 @@ impl Engine {
                 }
             };
             if let Some(n) = new {
-                let n = if decoded.is_some() {
-                    crate::multipart::transfer_encode(p.transfer.as_deref(), &n)
-                } else {
-                    n
-                };
-                out.extend_from_slice(&body[at..p.body_start]);
-                out.extend_from_slice(&n);
-                at = p.body_end;
-                changed = true;
+                out.put_part(p, decoded.is_some(), &n);
             }
         }
         if let Some(last) = parts.last() {
@@ -1469,17 +1446,10 @@ impl Engine {
             if let ValueOutcome::Replace(n) =
                 self.inspect_value_d(dp, tail, None, "multipart:epilogue", insp, scratch, 0, false)
             {
-                out.extend_from_slice(&body[at..last.body_end]);
-                out.extend_from_slice(&n);
-                at = body.len();
-                changed = true;
+                out.put(last.body_end, body.len(), &n);
             }
         }
-        if !changed {
-            return None;
-        }
-        out.extend_from_slice(&body[at..]);
-        Some(out)
+        out.finish()
     }
 
     /// The outcome for content that could not be read: the route's
@@ -2130,6 +2100,56 @@ fn safe_path_into(input: &[u8], path: &[Seg], s: &mut String) {
             }
             Seg::Index(_) => s.push_str("[*]"),
         }
+    }
+}
+
+/// A multipart body rebuilt from the original with some ranges replaced, in
+/// order: the bytes between replaced ranges are copied as they are.
+struct Splice<'a> {
+    body: &'a [u8],
+    out: Vec<u8>,
+    /// Where the original is copied from next.
+    at: usize,
+    changed: bool,
+}
+
+impl<'a> Splice<'a> {
+    fn new(body: &'a [u8]) -> Self {
+        Splice {
+            body,
+            out: Vec::new(),
+            at: 0,
+            changed: false,
+        }
+    }
+
+    /// `body[start..end]` becomes `new` (ranges come in order).
+    fn put(&mut self, start: usize, end: usize, new: &[u8]) {
+        self.out
+            .extend_from_slice(self.body.get(self.at..start).unwrap_or_default());
+        self.out.extend_from_slice(new);
+        self.at = end;
+        self.changed = true;
+    }
+
+    /// A part's content becomes `new`, transfer-encoded again when the
+    /// part was read decoded (quoted-printable, base64).
+    fn put_part(&mut self, p: &crate::multipart::Part, was_decoded: bool, new: &[u8]) {
+        if was_decoded {
+            let n = crate::multipart::transfer_encode(p.transfer.as_deref(), new);
+            self.put(p.body_start, p.body_end, &n);
+        } else {
+            self.put(p.body_start, p.body_end, new);
+        }
+    }
+
+    /// The rebuilt body, or `None` when nothing was replaced.
+    fn finish(mut self) -> Option<Vec<u8>> {
+        if !self.changed {
+            return None;
+        }
+        self.out.extend_from_slice(self.body.get(self.at..).unwrap_or_default());
+        Some(self.out)
     }
 }
 
