@@ -401,6 +401,8 @@ impl Engine {
     /// names too (a value-less parameter or cookie is all name), each read
     /// percent-decoded until stable. Returns the rewritten bytes when
     /// something changed.
+    /// A card split over the short digit-only values of sibling pairs
+    /// (`?a=4111&b=1111&…`) is read as in a form ([`Engine::inspect_form`]).
     #[allow(clippy::too_many_arguments)]
     fn inspect_pairs(
         &self,
@@ -411,6 +413,31 @@ impl Engine {
         insp: &mut Inspection,
         scratch: &mut Scratch,
         redacting: bool,
+    ) -> Option<Vec<u8>> {
+        // (fewer than 2 separators: no split card; most headers and URLs)
+        if memchr::memchr_iter(sep, raw).nth(1).is_none() {
+            return self.inspect_pairs_pass(dp, raw, sep, kind, insp, scratch, redacting, None, &[]);
+        }
+        self.split_card_passes(insp, |insp, split, parts| {
+            self.inspect_pairs_pass(dp, raw, sep, kind, insp, scratch, redacting, split, parts)
+        })
+    }
+
+    /// One reading of [`Engine::inspect_pairs`]: `split` is fed every
+    /// value; the values of the pairs whose indexes are in `parts` (sorted)
+    /// are read as parts of a card.
+    #[allow(clippy::too_many_arguments)]
+    fn inspect_pairs_pass(
+        &self,
+        dp: &DirPolicy,
+        raw: &[u8],
+        sep: u8,
+        kind: &str,
+        insp: &mut Inspection,
+        scratch: &mut Scratch,
+        redacting: bool,
+        mut split: Option<&mut json::SplitCards>,
+        parts: &[usize],
     ) -> Option<Vec<u8>> {
         let url_encoded = sep == b'&';
         // `a=1;password=x` in a query, `a=1, password=x` in a cookie (RFC 2109
@@ -429,7 +456,7 @@ impl Engine {
                 crate::urlpath::decode_until_stable(b).into_owned()
             }
         };
-        for part in raw.split(|&c| c == sep) {
+        for (index, part) in raw.split(|&c| c == sep).enumerate() {
             let (lead, trimmed) = if sep == b';' {
                 let n = part.iter().take_while(|c| **c == b' ').count();
                 (&part[..n], &part[n..])
@@ -449,11 +476,19 @@ impl Engine {
                 ValueOutcome::Remove => drop = true,
             }
             let mut new_val: Option<Vec<u8>> = None;
-            if let Some(v) = v {
-                let val = decode(v);
+            let val = v.map(decode);
+            if let Some(sp) = split.as_deref_mut() {
+                sp.sibling(index, val.as_deref().and_then(json::SplitCards::part));
+            }
+            if let Some(val) = val {
                 let class = self.policy.classify_field(&Words::split(&key));
                 let loc = format!("{kind}:{}", safe_name(&String::from_utf8_lossy(&key)));
-                match self.inspect_value(dp, &val, class, &loc, insp, scratch) {
+                let outcome = if !parts.is_empty() && parts.binary_search(&index).is_ok() {
+                    self.card_part(dp, &val, class, &loc, insp)
+                } else {
+                    self.inspect_value(dp, &val, class, &loc, insp, scratch)
+                };
+                match outcome {
                     ValueOutcome::Keep => {}
                     ValueOutcome::Replace(nv) => {
                         new_val = Some(if url_encoded || sep == b';' {
@@ -1095,12 +1130,78 @@ impl Engine {
 
     /// `application/x-www-form-urlencoded`: every key, value and value-less
     /// parameter, percent-decoded (until stable, bounded) before detection.
+    /// A card split over the short digit-only values of sibling fields
+    /// (`a=4111&b=1111&…`, [`json::SplitCards::sibling`]) is found while
+    /// reading; when there is one (rare), the form is read again with
+    /// those values as the card's parts.
     fn inspect_form(
         &self,
         dp: &DirPolicy,
         raw: &[u8],
         insp: &mut Inspection,
         scratch: &mut Scratch,
+    ) -> Option<Vec<u8>> {
+        self.split_card_passes(insp, |insp, split, parts| {
+            self.inspect_form_pass(dp, raw, insp, scratch, split, parts)
+        })
+    }
+
+    /// Reads a carrier with `pass` once, feeding a [`json::SplitCards`];
+    /// when it finds a split card, reads it again (findings of the first
+    /// reading dropped) with the parts found. Without the card detector,
+    /// one reading.
+    fn split_card_passes<R>(
+        &self,
+        insp: &mut Inspection,
+        mut pass: impl FnMut(&mut Inspection, Option<&mut json::SplitCards>, &[usize]) -> R,
+    ) -> R {
+        if !self
+            .policy
+            .detectors
+            .enabled(crate::registry::Builtin::PaymentCard as u16)
+        {
+            return pass(insp, None, &[]);
+        }
+        let before = insp.clone();
+        let mut split = json::SplitCards::default();
+        let r = pass(insp, Some(&mut split), &[]);
+        split.finish();
+        if split.found.is_empty() {
+            return r;
+        }
+        *insp = before;
+        pass(insp, None, &split.found)
+    }
+
+    /// A value read as a part of a split card (`parts`, [`json::SplitCards`]):
+    /// a `payment_card` finding over the whole value.
+    fn card_part(
+        &self,
+        dp: &DirPolicy,
+        val: &[u8],
+        class: Option<FieldClass>,
+        loc: &str,
+        insp: &mut Inspection,
+    ) -> ValueOutcome {
+        let card = [RawMatch {
+            detector: crate::registry::Builtin::PaymentCard as u16,
+            start: 0,
+            end: val.len(),
+        }];
+        self.decide_value(dp, val, &card, class, loc, insp)
+    }
+
+    /// One reading of a form: `split` is fed every value; the values of
+    /// the pairs whose indexes are in `parts` (sorted) are read as parts of
+    /// a card.
+    fn inspect_form_pass(
+        &self,
+        dp: &DirPolicy,
+        raw: &[u8],
+        insp: &mut Inspection,
+        scratch: &mut Scratch,
+        mut split: Option<&mut json::SplitCards>,
+        parts: &[usize],
     ) -> Option<Vec<u8>> {
         let pre = self.inner_pairs(dp, raw, b'&', b';', "form", insp, scratch, true);
         let raw: &[u8] = pre.as_deref().unwrap_or(raw);
@@ -1128,13 +1229,26 @@ impl Engine {
             };
             let val_out = v.and_then(|v| {
                 let val = percent_decode(v, true);
+                if let Some(sp) = split.as_deref_mut() {
+                    sp.sibling(i, json::SplitCards::part(&val));
+                }
                 let class = self.policy.classify_field(&Words::split(&key));
-                match self.inspect_value_d(dp, &val, class, &loc, insp, scratch, 0, false) {
+                let outcome = if !parts.is_empty() && parts.binary_search(&i).is_ok() {
+                    self.card_part(dp, &val, class, &loc, insp)
+                } else {
+                    self.inspect_value_d(dp, &val, class, &loc, insp, scratch, 0, false)
+                };
+                match outcome {
                     ValueOutcome::Keep => None,
                     ValueOutcome::Replace(n) => Some(percent_encode(&n)),
                     ValueOutcome::Remove => Some(Vec::new()),
                 }
             });
+            if v.is_none() {
+                if let Some(sp) = split.as_deref_mut() {
+                    sp.sibling(i, None);
+                }
+            }
             if key_out.is_none() && val_out.is_none() {
                 out.extend_from_slice(part);
                 continue;

@@ -81,7 +81,8 @@ pub struct SplitCards {
     parts: Vec<(usize, usize)>,
     digits: Vec<u8>,
     next_index: Option<u32>,
-    /// Token starts of the parts of every card found.
+    /// Token starts ([`Self::value`]) or ids ([`Self::sibling`]) of the
+    /// parts of every card found, in order.
     pub found: Vec<usize>,
 }
 
@@ -132,6 +133,28 @@ impl SplitCards {
         };
         self.parts.push((start, d.len()));
         self.digits.extend_from_slice(d);
+    }
+
+    /// The next value of a carrier whose values are all siblings (the
+    /// fields of a form, query, cookie or multipart body): `id` names it
+    /// for the second reading (its index), `digits` as for [`Self::value`].
+    #[inline]
+    pub fn sibling(&mut self, id: usize, digits: Option<&[u8]>) {
+        match digits.filter(|d| (1..=SPLIT_MAX_PART).contains(&d.len())) {
+            Some(d) => {
+                self.parts.push((id, d.len()));
+                self.digits.extend_from_slice(d);
+            }
+            None if !self.parts.is_empty() => self.finish(),
+            None => {}
+        }
+    }
+
+    /// `v` when it is a part [`Self::value`] and [`Self::sibling`] take:
+    /// digits only, 1 to [`SPLIT_MAX_PART`] of them.
+    #[inline]
+    pub fn part(v: &[u8]) -> Option<&[u8]> {
+        ((1..=SPLIT_MAX_PART).contains(&v.len()) && v.iter().all(u8::is_ascii_digit)).then_some(v)
     }
 
     /// Ends the current run (call once more after the last value).

@@ -58,24 +58,67 @@ struct Item {
     start: usize,
     end: usize,
     /// an RFC 5322 comment was dropped just before it ([`comment`])
-    after_comment: bool,
+    after_comment: Comment,
+}
+
+/// Whether an RFC 5322 comment was dropped before an item, and how it was
+/// written.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum Comment {
+    None,
+    /// touching the address on both sides (`jane.doe(x)@…`)
+    Tight,
+    /// with white space on a side (`jane.doe (x) @…`: RFC 5322's CFWS
+    /// around an atom or the `@`): read like an `@` with spaces beside it
+    Spaced,
 }
 
 /// Deepest nesting of comments read, and longest comment.
 const COMMENT_DEPTH: usize = 4;
 const COMMENT_MAX: usize = 64;
 
-/// The end (after the closing parenthesis) of the RFC 5322 comment whose
-/// opening parenthesis is at `i` (`(x)`, `(a note)`, nested `((x))`; no
-/// line break, at most [`COMMENT_MAX`] bytes) when it sits inside an
-/// address: next to an `@` or a dot on one side and a part of the address
-/// on the other (`jane.doe(x)@example.com`, `jane.doe@(x)example.com`,
-/// `jane(x).doe@…`). A receiver that parses the address drops it; the
-/// pattern stops at it.
-fn comment(t: &[u8], i: usize) -> Option<usize> {
+/// The end (after the closing parenthesis and the spaces or tabs that
+/// follow) of the RFC 5322 comment whose opening parenthesis is at `i`
+/// (`(x)`, `(a note)`, nested `((x))`; no line break, at most
+/// [`COMMENT_MAX`] bytes) when it sits inside an address: next to an `@`
+/// or a dot on one side and a part of the address on the other
+/// (`jane.doe(x)@example.com`, `jane.doe@(x)example.com`,
+/// `jane(x).doe@…`), with white space around it or not (RFC 5322's CFWS:
+/// `jane.doe (x) @example.com`), and how it is written. A receiver that
+/// parses the address drops it; the pattern stops at it.
+fn comment(t: &[u8], i: usize) -> Option<(usize, Comment)> {
+    let end = comment_end(t, i)?;
+    let mut b = i;
+    while b > 0 && is_ws(t[b - 1]) {
+        b -= 1;
+    }
+    // (comments in a row are one: `jane (x)(y) @…`)
+    let mut after_at = skip_ws(t, end);
+    while t.get(after_at) == Some(&b'(') {
+        match comment_end(t, after_at) {
+            Some(e) => after_at = skip_ws(t, e),
+            None => break,
+        }
+    }
+    let before = *t.get(b.checked_sub(1)?)?;
+    let after = *t.get(after_at)?;
+    let token = |c: u8| matches!(c, b'@' | b'.');
+    let form = if b == i && !is_ws(t[after_at - 1]) {
+        Comment::Tight
+    } else {
+        Comment::Spaced
+    };
+    ((token(before) && (is_word(after) || token(after))) || (is_word(before) && token(after)))
+        .then_some((after_at, form))
+}
+
+/// The end (after the closing parenthesis) of the comment whose opening
+/// parenthesis is at `i` (nested up to [`COMMENT_DEPTH`], no line break, at
+/// most [`COMMENT_MAX`] bytes).
+fn comment_end(t: &[u8], i: usize) -> Option<usize> {
     let mut depth = 0;
     let mut k = i;
-    let end = loop {
+    loop {
         match *t.get(k)? {
             b'(' => {
                 depth += 1;
@@ -86,7 +129,7 @@ fn comment(t: &[u8], i: usize) -> Option<usize> {
             b')' => {
                 depth -= 1;
                 if depth == 0 {
-                    break k + 1;
+                    return Some(k + 1);
                 }
             }
             b'\n' | b'\r' => return None,
@@ -96,21 +139,22 @@ fn comment(t: &[u8], i: usize) -> Option<usize> {
         if k - i > COMMENT_MAX {
             return None;
         }
-    };
-    let before = *t.get(i.checked_sub(1)?)?;
-    let after = *t.get(end)?;
-    let token = |c: u8| matches!(c, b'@' | b'.');
-    ((token(before) && (is_word(after) || token(after))) || (is_word(before) && token(after))).then_some(end)
+    }
 }
 
 /// Whether `t` has a parenthesis next to an `@` or a dot as a comment
-/// inside an address has (`)@`, `).`, `@(`, `.(`): [`comment`]'s gate.
+/// inside an address has (`)@`, `).`, `@(`, `.(`, white space between
+/// allowed as in [`comment`]): [`comment`]'s gate.
 fn may_have_comment(t: &[u8]) -> bool {
     memchr::memchr2_iter(b'(', b')', t).any(|p| {
         if t[p] == b')' {
-            matches!(t.get(p + 1), Some(b'@' | b'.'))
+            matches!(t.get(skip_ws(t, p + 1)), Some(b'@' | b'.'))
         } else {
-            p > 0 && matches!(t[p - 1], b'@' | b'.')
+            let mut b = p;
+            while b > 0 && is_ws(t[b - 1]) {
+                b -= 1;
+            }
+            b > 0 && matches!(t[b - 1], b'@' | b'.')
         }
     })
 }
@@ -260,7 +304,7 @@ fn spelled_dot(t: &[u8]) -> bool {
 pub fn emails(t: &[u8]) -> Option<Spelled> {
     let mut out: Option<Spelled> = None;
     let mut chain: Vec<Item> = Vec::new();
-    let mut after_comment = false;
+    let mut after_comment = Comment::None;
     let mut i = 0;
     while i < t.len() {
         let c = t[i];
@@ -276,12 +320,18 @@ pub fn emails(t: &[u8]) -> Option<Spelled> {
                 end: i,
                 after_comment,
             });
-            after_comment = false;
+            after_comment = Comment::None;
             continue;
         }
-        if c == b'(' && !chain.is_empty() && bracketed(t, i).is_none() {
-            if let Some(e) = comment(t, i) {
-                after_comment = true;
+        // a comment, with white space before it or not
+        let p = if is_ws(c) { skip_ws(t, i) } else { i };
+        if t.get(p) == Some(&b'(') && !chain.is_empty() && bracketed(t, p).is_none() {
+            if let Some((e, form)) = comment(t, p) {
+                // (a comment after a comment: spaced if either is)
+                after_comment = match (after_comment, form) {
+                    (Comment::Spaced, _) | (_, Comment::Spaced) => Comment::Spaced,
+                    _ => Comment::Tight,
+                };
                 i = e;
                 continue;
             }
@@ -300,13 +350,13 @@ pub fn emails(t: &[u8]) -> Option<Spelled> {
                 read_chain(t, &chain, &mut out);
                 chain.clear();
             }
-            after_comment = false;
+            after_comment = Comment::None;
             i = e.max(i + 1);
             continue;
         }
         read_chain(t, &chain, &mut out);
         chain.clear();
-        after_comment = false;
+        after_comment = Comment::None;
         i += 1;
     }
     read_chain(t, &chain, &mut out);
@@ -412,15 +462,21 @@ fn read_chain(t: &[u8], chain: &[Item], out: &mut Option<Spelled>) {
                     .any(|&c| c.is_ascii_digit() || matches!(c, b'_' | b'%' | b'+' | b'-'));
             letter && mark
         };
-        // an RFC 5322 comment inside the address
-        let commented = local
-            .iter()
-            .skip(1)
-            .chain(std::iter::once(at))
-            .chain(domain)
-            .any(|x| x.after_comment);
+        // an RFC 5322 comment inside the address: touching it, or with
+        // white space around it and then read as a spaced `@` is
+        let comments = || {
+            local
+                .iter()
+                .skip(1)
+                .chain(std::iter::once(at))
+                .chain(domain)
+                .map(|x| x.after_comment)
+        };
+        let commented = comments().any(|c| c == Comment::Tight);
+        let spaced_comment = comments().any(|c| c == Comment::Spaced);
         let read = bracketed
             || commented
+            || (spaced_comment && looks_local)
             || match at.form {
                 Form::Plain => spelled_dot,
                 Form::Spaced => looks_local,
@@ -826,6 +882,15 @@ mod tests {
                 "jane.doe(a note)@example(y).com",
             ),
             ("mail jane.doe((nested))@example.com", "jane.doe((nested))@example.com"),
+            // with white space around it (RFC 5322's CFWS)
+            ("mail jane.doe (work) @example.com", "jane.doe (work) @example.com"),
+            ("mail jane.doe(work) @ example.com", "jane.doe(work) @ example.com"),
+            ("mail jane.doe @ (work) example.com", "jane.doe @ (work) example.com"),
+            ("mail jane.doe@ (c) example.com", "jane.doe@ (c) example.com"),
+            ("mail jane (x) .doe@example.com", "jane (x) .doe@example.com"),
+            ("mail jane.doe@example (x) .com", "jane.doe@example (x) .com"),
+            ("mail jane.doe\t(a)\t@example.com", "jane.doe\t(a)\t@example.com"),
+            ("mail jane.doe (x)(y) @example.com", "jane.doe (x)(y) @example.com"),
         ] {
             let r = read(s);
             assert_eq!(r.len(), 1, "{s:?}: {r:?}");
@@ -841,6 +906,12 @@ mod tests {
             "jane.doe(x\ny)@example.com",
             "fn(a).b(c).d",
             "x @(y) z",
+            // spaced: the local part has to look like one, as for `a @ b.c`
+            "call me (now) @ 5pm",
+            "call me (now) @ cafe.com",
+            "Sam (at work) @ acme.com",
+            "see f (x) .g then",
+            "x (y) @ z",
         ] {
             assert!(
                 read(s)
