@@ -1,10 +1,9 @@
 //! Content-Encoding: bounded decompression for inspection and
 //! re-compression of a rewritten body with the same encoding.
 
-use flate2::read::{DeflateDecoder, MultiGzDecoder, ZlibDecoder};
-use flate2::write::{GzEncoder, ZlibEncoder};
-use flate2::Compression;
-use std::io::{Read, Write};
+use miniz_oxide::inflate::stream::{inflate, InflateState};
+use miniz_oxide::{DataFormat, MZError, MZFlush, MZStatus};
+use std::io::{self, Read};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Coding {
@@ -85,6 +84,14 @@ fn safe(s: &str) -> String {
 }
 
 /// Decompresses at most `limit` bytes.
+///
+/// The readers below are flate2's `MultiGzDecoder`, `ZlibDecoder` and
+/// `DeflateDecoder` (1.1, miniz_oxide backend) over miniz_oxide directly:
+/// the same stream inflater fed the same input chunks (flate2's 32 KiB
+/// buffer) and read into the same output slices (`Read::take` and
+/// `read_to_end`), so that where an error falls against the limit (too
+/// large or corrupt) is decided exactly as before. `tests/gzip_equivalence.rs`
+/// compares them with flate2 on corpora and mutated streams.
 pub fn decode(c: Coding, data: &[u8], limit: usize) -> Result<Vec<u8>, DecodeError> {
     fn read_all(mut r: impl Read, limit: usize) -> Result<Vec<u8>, DecodeError> {
         let mut out = Vec::new();
@@ -103,32 +110,272 @@ pub fn decode(c: Coding, data: &[u8], limit: usize) -> Result<Vec<u8>, DecodeErr
             if data.len() < 18 || data[..2] != [0x1f, 0x8b] {
                 return Err(DecodeError::Corrupt);
             }
-            read_all(MultiGzDecoder::new(data), limit)
+            read_all(Gunzip::new(data), limit)
         }
         Coding::Deflate => {
             // "deflate" is zlib-wrapped per the RFC; some senders use raw deflate.
-            match read_all(ZlibDecoder::new(data), limit) {
-                Err(DecodeError::Corrupt) => read_all(DeflateDecoder::new(data), limit),
+            match read_all(Inflater::new(data, DataFormat::Zlib), limit) {
+                Err(DecodeError::Corrupt) => read_all(Inflater::new(data, DataFormat::Raw), limit),
                 other => other,
             }
         }
     }
 }
 
-/// Compresses a rewritten body with the same coding.
+/// flate2's input buffer: the inflater is fed at most this much at a time.
+const IN_BUF: usize = 32 * 1024;
+
+/// `data` read through flate2's `BufReader` (32 KiB): `data[pos..cap]` is
+/// what the buffer holds; the reader under it has given out `data[..cap]`.
+struct Input<'a> {
+    data: &'a [u8],
+    pos: usize,
+    cap: usize,
+}
+
+impl<'a> Input<'a> {
+    fn fill_buf(&mut self) -> &'a [u8] {
+        if self.pos == self.cap {
+            self.cap += (self.data.len() - self.cap).min(IN_BUF);
+        }
+        self.data.get(self.pos..self.cap).unwrap_or_default()
+    }
+
+    fn consume(&mut self, n: usize) {
+        self.pos = (self.pos + n).min(self.cap);
+    }
+
+    /// `BufReader::read`: a read of a buffer's size or more with nothing
+    /// buffered bypasses the buffer.
+    fn read(&mut self, buf: &mut [u8]) -> usize {
+        let from = if self.pos == self.cap && buf.len() >= IN_BUF {
+            let n = (self.data.len() - self.cap).min(buf.len());
+            let from = self.data.get(self.cap..self.cap + n).unwrap_or_default();
+            self.cap += n;
+            self.pos = self.cap;
+            from
+        } else {
+            let rem = self.fill_buf();
+            let n = rem.len().min(buf.len());
+            self.consume(n);
+            rem.get(..n).unwrap_or_default()
+        };
+        if let Some(to) = buf.get_mut(..from.len()) {
+            to.copy_from_slice(from);
+        }
+        from.len()
+    }
+
+    /// Fills `buf` (flate2's `read_into` until full): an error at the end.
+    fn read_exact(&mut self, buf: &mut [u8]) -> io::Result<()> {
+        let mut at = 0;
+        while let Some(rest) = buf.get_mut(at..).filter(|r| !r.is_empty()) {
+            match self.read(rest) {
+                0 => return Err(io::ErrorKind::UnexpectedEof.into()),
+                n => at += n,
+            }
+        }
+        Ok(())
+    }
+}
+
+/// flate2's `zio::read` over a `Decompress`: inflates into `dst` until
+/// something comes out, the stream ends or fails.
+fn inflate_into(input: &mut Input, z: &mut InflateState, dst: &mut [u8]) -> io::Result<usize> {
+    loop {
+        let chunk = input.fill_buf();
+        let eof = chunk.is_empty();
+        let flush = if eof { MZFlush::Finish } else { MZFlush::None };
+        let res = inflate(z, chunk, dst, flush);
+        input.consume(res.bytes_consumed);
+        let read = res.bytes_written;
+        match res.status {
+            Ok(MZStatus::Ok) | Err(MZError::Buf) if read == 0 && !dst.is_empty() => {
+                if eof {
+                    return Err(io::ErrorKind::UnexpectedEof.into());
+                }
+            }
+            Ok(MZStatus::Ok | MZStatus::StreamEnd) | Err(MZError::Buf) => return Ok(read),
+            Ok(MZStatus::NeedDict) | Err(_) => return Err(io::ErrorKind::InvalidData.into()),
+        }
+    }
+}
+
+/// One zlib or raw deflate stream (flate2's `ZlibDecoder`, `DeflateDecoder`):
+/// bytes after its end are not read.
+struct Inflater<'a> {
+    input: Input<'a>,
+    z: Box<InflateState>,
+}
+
+impl<'a> Inflater<'a> {
+    fn new(data: &'a [u8], format: DataFormat) -> Self {
+        Inflater {
+            input: Input { data, pos: 0, cap: 0 },
+            z: InflateState::new_boxed(format),
+        }
+    }
+}
+
+impl Read for Inflater<'_> {
+    fn read(&mut self, into: &mut [u8]) -> io::Result<usize> {
+        inflate_into(&mut self.input, &mut self.z, into)
+    }
+}
+
+/// Where [`Gunzip`] is in the current member.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Member {
+    Header,
+    Body,
+    Trailer,
+    End,
+}
+
+/// Every gzip member of a body, one after the other (flate2's
+/// `MultiGzDecoder`): each member's header (RFC 1952, reserved flags
+/// refused, a name or comment of at most 65,535 bytes, its CRC-16 when
+/// flagged), its deflate stream, its CRC-32 and length; after a member,
+/// anything but the end of the body must be another member.
+struct Gunzip<'a> {
+    input: Input<'a>,
+    z: Box<InflateState>,
+    crc: crc32fast::Hasher,
+    len: u32,
+    at: Member,
+}
+
+/// flate2's bound on a header's name or comment.
+const MAX_HEADER_FIELD: usize = 65535;
+
+impl<'a> Gunzip<'a> {
+    fn new(data: &'a [u8]) -> Self {
+        Gunzip {
+            input: Input { data, pos: 0, cap: 0 },
+            z: InflateState::new_boxed(DataFormat::Raw),
+            crc: crc32fast::Hasher::new(),
+            len: 0,
+            at: Member::Header,
+        }
+    }
+
+    fn header(&mut self) -> io::Result<()> {
+        let bad = || io::Error::from(io::ErrorKind::InvalidData);
+        let mut fixed = [0u8; 10];
+        self.input.read_exact(&mut fixed)?;
+        let flags = fixed[3];
+        if fixed[..3] != [0x1f, 0x8b, 8] || flags & 0xe0 != 0 {
+            return Err(bad());
+        }
+        // the header's own CRC (FHCRC): its low 16 bits
+        let mut hcrc = crc32fast::Hasher::new();
+        hcrc.update(&fixed);
+        if flags & 4 != 0 {
+            let mut xlen = [0u8; 2];
+            self.input.read_exact(&mut xlen)?;
+            hcrc.update(&xlen);
+            let mut extra = vec![0u8; usize::from(u16::from_le_bytes(xlen))];
+            self.input.read_exact(&mut extra)?;
+            hcrc.update(&extra);
+        }
+        for flag in [8u8, 16] {
+            if flags & flag != 0 {
+                let mut n = 0;
+                loop {
+                    let mut b = [0u8; 1];
+                    if self.input.read(&mut b) == 0 {
+                        return Err(io::ErrorKind::UnexpectedEof.into());
+                    }
+                    hcrc.update(&b);
+                    if b[0] == 0 {
+                        break;
+                    }
+                    if n == MAX_HEADER_FIELD {
+                        return Err(bad());
+                    }
+                    n += 1;
+                }
+            }
+        }
+        if flags & 2 != 0 {
+            let mut stored = [0u8; 2];
+            self.input.read_exact(&mut stored)?;
+            if u16::from_le_bytes(stored) != hcrc.finalize() as u16 {
+                return Err(bad());
+            }
+        }
+        Ok(())
+    }
+}
+
+impl Read for Gunzip<'_> {
+    fn read(&mut self, into: &mut [u8]) -> io::Result<usize> {
+        loop {
+            match self.at {
+                Member::Header => {
+                    self.header()?;
+                    self.at = Member::Body;
+                }
+                Member::Body => {
+                    if into.is_empty() {
+                        return Ok(0);
+                    }
+                    let n = inflate_into(&mut self.input, &mut self.z, into)?;
+                    let Some(out) = into.get(..n).filter(|o| !o.is_empty()) else {
+                        self.at = Member::Trailer;
+                        continue;
+                    };
+                    self.crc.update(out);
+                    self.len = self.len.wrapping_add(n as u32);
+                    return Ok(n);
+                }
+                Member::Trailer => {
+                    let mut t = [0u8; 8];
+                    self.input.read_exact(&mut t)?;
+                    let crc = std::mem::replace(&mut self.crc, crc32fast::Hasher::new()).finalize();
+                    if t[..4] != crc.to_le_bytes() || t[4..] != self.len.to_le_bytes() {
+                        self.at = Member::End;
+                        return Err(io::ErrorKind::InvalidData.into());
+                    }
+                    if self.input.fill_buf().is_empty() {
+                        self.at = Member::End;
+                    } else {
+                        self.len = 0;
+                        self.z.reset(DataFormat::Raw);
+                        self.at = Member::Header;
+                    }
+                }
+                Member::End => return Ok(0),
+            }
+        }
+    }
+}
+
+/// CRC-32 (ISO-HDLC, gzip's) of `b`.
+pub fn crc32(b: &[u8]) -> u32 {
+    crc32fast::hash(b)
+}
+
+/// Raw deflate (no header), flate2's `Compression::fast()`.
+pub fn deflate_raw(data: &[u8]) -> Vec<u8> {
+    miniz_oxide::deflate::compress_to_vec(data, 1)
+}
+
+/// Compresses a rewritten body with the same coding (flate2's
+/// `GzEncoder`/`ZlibEncoder` at `Compression::fast()`: the same bytes).
 pub fn encode(c: Coding, data: &[u8]) -> Vec<u8> {
-    let res = match c {
-        Coding::Identity => return data.to_vec(),
+    match c {
+        Coding::Identity => data.to_vec(),
         Coding::Gzip => {
-            let mut e = GzEncoder::new(Vec::new(), Compression::fast());
-            e.write_all(data).and_then(|_| e.finish())
+            // no name, no time; XFL 4 (fastest); OS 255 (unknown)
+            let mut out = vec![0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 4, 255];
+            out.extend_from_slice(&deflate_raw(data));
+            out.extend_from_slice(&crc32(data).to_le_bytes());
+            out.extend_from_slice(&(data.len() as u32).to_le_bytes());
+            out
         }
-        Coding::Deflate => {
-            let mut e = ZlibEncoder::new(Vec::new(), Compression::fast());
-            e.write_all(data).and_then(|_| e.finish())
-        }
-    };
-    res.unwrap_or_default()
+        Coding::Deflate => miniz_oxide::deflate::compress_to_vec_zlib(data, 1),
+    }
 }
 
 /// The `Accept-Encoding` an upstream gets where the response is read and

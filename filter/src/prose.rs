@@ -909,12 +909,11 @@ fn word_hash(w: &[u8]) -> u64 {
 /// `filter/data/deflate.py`: 15 KB instead of 37 KB; bench/SIZE.md), inflated
 /// once; empty if that fails, and then [`Prose::new`] refuses (fail closed).
 static FIRST_NAMES: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
-    let mut text = String::new();
     let deflated: &[u8] = include_bytes!("../data/first_names.txt.deflate");
-    match std::io::Read::read_to_string(&mut flate2::read::DeflateDecoder::new(deflated), &mut text) {
-        Ok(_) => text,
-        Err(_) => String::new(),
-    }
+    miniz_oxide::inflate::decompress_to_vec(deflated)
+        .ok()
+        .and_then(|t| String::from_utf8(t).ok())
+        .unwrap_or_default()
 });
 
 #[cfg(test)]

@@ -258,9 +258,7 @@ fn gzip_member(data: &[u8], out: &mut Vec<u8>, limit: usize) -> Result<(bool, us
         return Ok((false, end));
     };
     let held = out.get(start..).unwrap_or_default();
-    let mut crc = flate2::Crc::new();
-    crc.update(held);
-    let ok = t[..4] == crc.sum().to_le_bytes() && t[4..] == (held.len() as u32).to_le_bytes();
+    let ok = t[..4] == crate::encoding::crc32(held).to_le_bytes() && t[4..] == (held.len() as u32).to_le_bytes();
     Ok((ok, end + 8))
 }
 
@@ -292,11 +290,7 @@ pub fn pack(kind: Packed, plain: &[u8]) -> Vec<u8> {
     match kind {
         Packed::Gzip => encode(Coding::Gzip, plain),
         Packed::Zlib => encode(Coding::Deflate, plain),
-        Packed::Deflate => {
-            use std::io::Write;
-            let mut e = flate2::write::DeflateEncoder::new(Vec::new(), flate2::Compression::fast());
-            e.write_all(plain).and_then(|_| e.finish()).unwrap_or_default()
-        }
+        Packed::Deflate => crate::encoding::deflate_raw(plain),
     }
 }
 
