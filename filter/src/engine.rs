@@ -175,6 +175,23 @@ impl Engine {
                 if dp.headers && !skipped {
                     new_value = self.inspect_authority(dp, value, &mut insp, scratch);
                 }
+            } else if let Some(read) = (lname == "x-forwarded-client-cert" && dp.headers && !skipped)
+                .then(|| crate::http::xfcc_readable(value))
+                .flatten()
+            {
+                // Envoy's syntax, which a client's copy can have as well (a
+                // `FORWARD_ONLY` proxy passes it): read but for the hashes;
+                // the header goes whole when something is to be redacted
+                let loc = "header:x-forwarded-client-cert";
+                let decoded = crate::urlpath::decode_until_stable(read.as_bytes());
+                let mut outcome = self.inspect_value(dp, read.as_bytes(), None, loc, &mut insp, scratch);
+                if matches!(outcome, ValueOutcome::Keep) && *decoded != *read.as_bytes() {
+                    outcome = self.inspect_value(dp, &decoded, None, loc, &mut insp, scratch);
+                }
+                if redacting && !matches!(outcome, ValueOutcome::Keep) {
+                    changed_from(&mut out, headers, i);
+                    continue;
+                }
             } else if !dp.headers || skipped || structured_header_ok(lname, value) {
                 // not inspected
             } else if URL_HEADERS.contains(&lname) {
@@ -536,6 +553,15 @@ impl Engine {
         insp: &mut Inspection,
         scratch: &mut Scratch,
     ) -> ValueOutcome {
+        // Decoded bytes that are UTF-16/32 (`%FF%FEj%00a%00…`, or by their
+        // zero bytes) or gzip: read as an upstream that sniffs them would
+        // (as part and body values are); the bytes as written are read too
+        // when that finds nothing to rewrite (a value can mix both).
+        if let Some(out) = self.inspect_wrapped(dp, value, class, loc, insp, scratch, 0) {
+            if !matches!(out, ValueOutcome::Keep) {
+                return out;
+            }
+        }
         // escapes, character references and base64 decoded as in bodies
         let hits = self.value_hits(dp, value, loc, insp, scratch, 0, Escapes::Text, false);
         self.decide_hits(dp, value, &hits, class, loc, insp)
@@ -1077,7 +1103,17 @@ impl Engine {
             Format::Multipart => {
                 let parts = crate::multipart::split(content_type.unwrap_or(""), body);
                 match parts {
-                    Ok(parts) => self.inspect_multipart(dp, body, &parts, &mut insp, scratch, 0),
+                    Ok(parts) => {
+                        let r = self.inspect_multipart(dp, body, &parts, &mut insp, scratch, 0);
+                        // a multipart part that does not parse as parts was read as text only
+                        if let Some(why) = crate::multipart::nested_unreadable(body, &parts) {
+                            let what = format!("multipart:nested_{}", why.replace(' ', "_"));
+                            let u = self.uninspectable(route, what.clone());
+                            insp.merge(u.inspection);
+                            insp.uninspected = Some(Uninspected::Content(what));
+                        }
+                        r
+                    }
                     // Malformed multipart is never passed unread.
                     Err(crate::multipart::Malformed(why)) => {
                         let mut res = self.uninspectable(route, format!("multipart:{}", why.replace(' ', "_")));
@@ -1494,6 +1530,8 @@ impl Engine {
             if p.filename
                 && !crate::multipart::readable_file(p.content_type.as_deref())
                 && !crate::multipart::sniff_text(content)
+                // a multipart file is parts, whatever bytes the first one holds
+                && !media_type(p.content_type.as_deref()).starts_with("multipart/")
             {
                 insp.uninspected
                     .get_or_insert_with(|| Uninspected::Content("multipart:binary_file".into()));

@@ -104,8 +104,6 @@ const METHODS: &[&str] = &[
 ///   holds only `for`/`by` addresses and `proto`;
 /// - `x-envoy-peer-metadata-id`: Istio's `sidecar~IP~pod.ns~ns.svc.domain`
 ///   (pod names and a pod IP, the mesh's own);
-/// - `x-forwarded-client-cert`: Envoy's default `forward_client_cert_details:
-///   SANITIZE` removes a client's copy, so the value is the proxy's own;
 /// - trace and request ids in their exact formats (`x-request-id` and
 ///   `x-client-trace-id` UUIDs, W3C `traceparent`, B3, Sentry, Google Cloud,
 ///   Datadog): random hex and decimal ids look like card and phone numbers
@@ -178,9 +176,6 @@ pub fn structured_header_ok(name: &str, value: &str) -> bool {
                             .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == b'.' || c == b'-')
                 })
         }
-        // only in Envoy's own syntax (`By=...;Hash=...;Subject="...";URI=...`):
-        // a client's copy that a `FORWARD_ONLY` proxy lets through is read
-        "x-forwarded-client-cert" => xfcc_syntax(value),
         "x-request-id" | "x-client-trace-id" => is_uuid(value),
         "traceparent" => {
             let p: Vec<&str> = value.split('-').collect();
@@ -224,31 +219,31 @@ pub fn structured_header_ok(name: &str, value: &str) -> bool {
     }
 }
 
-/// Whether a value has the syntax Envoy writes in `x-forwarded-client-cert`:
-/// elements separated by `,`, each `key=value` pairs separated by `;`, the
-/// keys Envoy's (`By`, `Hash`, `Cert`, `Chain`, `Subject`, `URI`, `DNS`),
-/// values quoted when they hold a separator.
-fn xfcc_syntax(value: &str) -> bool {
+/// The `key=value` pairs of a value in the syntax Envoy writes in
+/// `x-forwarded-client-cert` (elements separated by `,`, each `key=value`
+/// pairs separated by `;`, the keys Envoy's: `By`, `Hash`, `Cert`, `Chain`,
+/// `Subject`, `URI`, `DNS`; values quoted when they hold a separator),
+/// values as written (quotes kept); `None` when it is not in that syntax or
+/// holds no pair.
+fn xfcc_pairs(value: &str) -> Option<Vec<(&str, &str)>> {
     const KEYS: [&str; 7] = ["by", "hash", "cert", "chain", "subject", "uri", "dns"];
     let b = value.as_bytes();
     let mut i = 0;
-    let mut pairs = 0;
+    let mut pairs = Vec::new();
     while i < b.len() {
-        let key_end = match b[i..].iter().position(|&c| c == b'=') {
-            Some(n) => i + n,
-            None => return false,
-        };
+        let key_end = i + b[i..].iter().position(|&c| c == b'=')?;
         let key = value[i..key_end].trim();
         if !KEYS.iter().any(|k| key.eq_ignore_ascii_case(k)) {
-            return false;
+            return None;
         }
         i = key_end + 1;
+        let value_start = i;
         if b.get(i) == Some(&b'"') {
             // quoted: up to the closing quote (`\"` escapes one)
             i += 1;
             loop {
                 match b.get(i) {
-                    None => return false,
+                    None => return None,
                     Some(b'\\') => i += 2,
                     Some(b'"') => {
                         i += 1;
@@ -260,19 +255,40 @@ fn xfcc_syntax(value: &str) -> bool {
         } else {
             while i < b.len() && b[i] != b';' && b[i] != b',' {
                 if matches!(b[i], b'"' | b'=' | b'@' | b' ') {
-                    return false;
+                    return None;
                 }
                 i += 1;
             }
         }
-        pairs += 1;
+        pairs.push((key, value.get(value_start..i.min(b.len()))?));
         match b.get(i) {
             None => break,
             Some(b';' | b',') => i += 1,
-            Some(_) => return false,
+            Some(_) => return None,
         }
     }
-    pairs > 0
+    (!pairs.is_empty()).then_some(pairs)
+}
+
+/// What of an `x-forwarded-client-cert` value in Envoy's syntax is read:
+/// every value but a `Hash` of exactly 64 hex digits (the certificate's
+/// SHA-256, random: its digit runs look like card numbers), joined by
+/// `; `. A client's copy that a `FORWARD_ONLY` proxy lets through is in
+/// this syntax as easily as in any other, so the subject, names, URIs and
+/// certificates in it are read like any header. `None`: not that syntax.
+pub fn xfcc_readable(value: &str) -> Option<String> {
+    let pairs = xfcc_pairs(value)?;
+    let mut out = String::with_capacity(value.len());
+    for (k, v) in pairs {
+        if k.eq_ignore_ascii_case("hash") && is_hex(v, &[64]) {
+            continue;
+        }
+        if !out.is_empty() {
+            out.push_str("; ");
+        }
+        out.push_str(v);
+    }
+    Some(out)
 }
 
 /// Lower- or upper-case hex of one of the lengths.
@@ -380,38 +396,53 @@ pub fn percent_encode(s: &[u8]) -> Vec<u8> {
 /// lower case, `_` and `.` read as `-`).
 const METHOD_OVERRIDE_HEADERS: &[&str] = &["x-http-method-override", "x-http-method", "x-method-override"];
 
-/// Methods a `_method` form field selects (Rails, Laravel, Symfony).
-const FORM_OVERRIDE_METHODS: &[&str] = &["PUT", "PATCH", "DELETE"];
+/// The override that stands for every method: a `_method` in a body (read
+/// only after the route is chosen) or more overrides than are considered.
+/// Routing takes every route the path matches, whatever its methods, and
+/// applies the strictest ([`crate::policy::Policy::resolve`]).
+pub const ANY_METHOD: &str = "*";
 
 /// At most this many override methods are considered (bounded work; no
-/// framework reads a longer list).
+/// framework reads a longer list). A request with more means any method.
 const MAX_METHOD_OVERRIDES: usize = 8;
 
 /// Other methods the upstream may take a request for: the values of
-/// method-override headers, a `_method` query parameter, and, for a form
-/// POST (whose `_method` field is read only after the route is chosen), the
-/// methods a form field can select. Upper-cased, deduplicated, bounded.
+/// method-override headers and of a `_method` query parameter, and
+/// [`ANY_METHOD`] for a form or multipart POST (Rails' Rack, Laravel and
+/// Symfony read a `_method` field there, any method name, `GET` included)
+/// or when there are more than [`MAX_METHOD_OVERRIDES`]. Not for a JSON
+/// POST (Laravel reads `_method` there too) nor an untyped one (Rack reads
+/// it as a form): any method for every JSON POST would refuse ordinary API
+/// traffic wherever a path's per-method rules cannot be ordered; an open
+/// bypass (`filter/tests/attacks_open.rs`). Upper-cased, deduplicated, bounded.
 pub fn method_overrides(headers: &[(String, String)], raw_path: &str) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();
+    let mut overflow = false;
     let mut add = |v: &str| {
         for part in v.split(',') {
             let m = part.trim().to_ascii_uppercase();
-            if !m.is_empty() && out.len() < MAX_METHOD_OVERRIDES && !out.contains(&m) {
+            if m.is_empty() || out.contains(&m) {
+                continue;
+            }
+            if out.len() < MAX_METHOD_OVERRIDES {
                 out.push(m);
+            } else {
+                overflow = true;
             }
         }
     };
     // names compared as backends fold them, without a copy per header
     let is = |k: &str, name: &str| crate::policy::folded_header_eq(k, name);
     let mut method = "";
-    let mut content_type = None;
+    let mut body_params = false;
     for (k, v) in headers {
         if METHOD_OVERRIDE_HEADERS.iter().any(|h| is(k, h)) {
             add(v);
         } else if is(k, ":method") {
             method = v;
         } else if is(k, "content-type") {
-            content_type = Some(v.as_str());
+            // any copy: a backend may read either
+            body_params |= matches!(format_of(Some(v), b""), Format::Form | Format::Multipart);
         }
     }
     if let Some((_, q)) = raw_path.split_once('?') {
@@ -425,10 +456,12 @@ pub fn method_overrides(headers: &[(String, String)], raw_path: &str) -> Vec<Str
             }
         }
     }
-    if method.eq_ignore_ascii_case("POST") && matches!(format_of(content_type, b""), Format::Form | Format::Multipart) {
-        for m in FORM_OVERRIDE_METHODS {
-            add(m);
-        }
+    if method.eq_ignore_ascii_case("POST") && body_params {
+        overflow = true;
+    }
+    if overflow && !out.iter().any(|m| m == ANY_METHOD) {
+        out.truncate(MAX_METHOD_OVERRIDES - 1);
+        out.push(ANY_METHOD.to_string());
     }
     out
 }
@@ -443,9 +476,16 @@ mod override_tests {
 
     #[test]
     fn method_overrides_from_headers_query_and_forms() {
-        assert!(method_overrides(&h(&[(":method", "POST")]), "/p").is_empty());
+        assert!(method_overrides(&h(&[(":method", "POST"), ("content-type", "text/plain")]), "/p").is_empty());
         assert_eq!(
-            method_overrides(&h(&[(":method", "POST"), ("X-HTTP-Method-Override", "put")]), "/p"),
+            method_overrides(
+                &h(&[
+                    (":method", "POST"),
+                    ("content-type", "text/plain"),
+                    ("X-HTTP-Method-Override", "put")
+                ]),
+                "/p"
+            ),
             ["PUT"]
         );
         assert_eq!(
@@ -457,21 +497,48 @@ mod override_tests {
         );
         assert_eq!(method_overrides(&h(&[]), "/p?a=1&%5Fmethod=put"), ["PUT"]);
         assert_eq!(method_overrides(&h(&[]), "/p?_METHOD=%2570ut"), ["PUT"]);
+        // a POST whose body a framework reads `_method` from may mean any method
+        for ct in ["application/x-www-form-urlencoded", "MULTIPART/form-data; boundary=x"] {
+            assert_eq!(
+                method_overrides(&h(&[(":method", "post"), ("content-type", ct)]), "/p"),
+                [ANY_METHOD],
+                "{ct}"
+            );
+        }
+        // any copy of a repeated content type
         assert_eq!(
             method_overrides(
                 &h(&[
-                    (":method", "post"),
-                    ("content-type", "application/x-www-form-urlencoded")
+                    (":method", "POST"),
+                    ("content-type", "application/x-www-form-urlencoded"),
+                    ("content-type", "text/plain")
                 ]),
                 "/p"
             ),
-            ["PUT", "PATCH", "DELETE"]
+            [ANY_METHOD]
         );
+        // other bodies (JSON: an open bypass, see above), other methods
+        assert!(method_overrides(&h(&[(":method", "POST"), ("content-type", "text/plain")]), "/p").is_empty());
         assert!(method_overrides(&h(&[(":method", "POST"), ("content-type", "application/json")]), "/p").is_empty());
+        assert!(method_overrides(&h(&[(":method", "POST")]), "/p").is_empty());
+        assert!(method_overrides(&h(&[(":method", "PUT"), ("content-type", "multipart/form-data")]), "/p").is_empty());
+        // more overrides than are considered: any method (never the last ones dropped)
         let many: Vec<(String, String)> = (0..20)
             .map(|i| ("x-http-method".to_string(), format!("M{i}")))
+            .chain([(":path".to_string(), "/p".to_string())])
             .collect();
-        assert_eq!(method_overrides(&many, "/p").len(), MAX_METHOD_OVERRIDES);
+        let got = method_overrides(&many, "/p?_method=PUT");
+        assert_eq!(got.len(), MAX_METHOD_OVERRIDES);
+        assert_eq!(got.last().map(String::as_str), Some(ANY_METHOD));
+        let eight: Vec<(String, String)> = (0..8)
+            .map(|i| ("x-method-override".to_string(), format!("M{i}")))
+            .collect();
+        assert_eq!(method_overrides(&eight, "/p").len(), 8);
+        assert!(!method_overrides(&eight, "/p").contains(&ANY_METHOD.to_string()));
+        assert_eq!(
+            method_overrides(&eight, "/p?_method=put").last().map(String::as_str),
+            Some(ANY_METHOD)
+        );
     }
 }
 
@@ -598,7 +665,9 @@ mod tests {
             "By=http://frontend.lyft.com;Hash=468e;URI=http://testclient.lyft.com,By=http://backend.lyft.com;Hash=9ba6;URI=http://frontend.lyft.com",
             "Hash=468e;Cert=\"-----BEGIN%20CERTIFICATE-----%0AMIID\";DNS=example.com;DNS=www.example.com",
         ] {
-            assert!(structured_header_ok("x-forwarded-client-cert", ok), "{ok}");
+            assert!(xfcc_pairs(ok).is_some(), "{ok}");
+            // never skipped: read but for a 64-digit hash
+            assert!(!structured_header_ok("x-forwarded-client-cert", ok), "{ok}");
         }
         for forged in [
             "jane.doe@example.com",
@@ -608,8 +677,23 @@ mod tests {
             "Subject=\"unterminated",
             "",
         ] {
+            assert!(xfcc_pairs(forged).is_none(), "{forged}");
+            assert!(xfcc_readable(forged).is_none(), "{forged}");
             assert!(!structured_header_ok("x-forwarded-client-cert", forged), "{forged}");
         }
+        let hash = "4111111111111111a9b8c7d6e5f4a3b2c1d0e9f8a7b6c5d4e3f2a1b0c9d8e7f6";
+        assert_eq!(
+            xfcc_readable(&format!(
+                "By=spiffe://c/ns/a/sa/b;Hash={hash};Subject=\"CN=Jane,emailAddress=jane@example.com\";URI=spiffe://c/ns/d/sa/e"
+            ))
+            .as_deref(),
+            Some("spiffe://c/ns/a/sa/b; \"CN=Jane,emailAddress=jane@example.com\"; spiffe://c/ns/d/sa/e")
+        );
+        // a hash of another length is a value like any
+        assert_eq!(
+            xfcc_readable("Hash=4111111111111111").as_deref(),
+            Some("4111111111111111")
+        );
     }
 
     #[test]

@@ -163,6 +163,41 @@ pub fn parse(body: &[u8], boundary: &str) -> Result<Vec<Part>, Malformed> {
     }
 }
 
+/// Why a multipart body inside a part (a `multipart/*` part, at any depth,
+/// its transfer encoding decoded) cannot be read as parts, if one cannot:
+/// its parser's complaint, or `too_deep` past [`MAX_NESTING`]. Such a part is
+/// read as text, which its receiver does not do (an inner part in
+/// quoted-printable stays encoded), so it is not passed as read.
+pub fn nested_unreadable(body: &[u8], parts: &[Part]) -> Option<&'static str> {
+    fn walk(body: &[u8], parts: &[Part], depth: usize) -> Option<&'static str> {
+        for p in parts {
+            let Some(ct) = p
+                .content_type
+                .as_deref()
+                .filter(|c| crate::http::media_type(Some(c)).starts_with("multipart/"))
+            else {
+                continue;
+            };
+            if depth >= MAX_NESTING {
+                return Some("too_deep");
+            }
+            let raw = body.get(p.body_start..p.body_end).unwrap_or_default();
+            let decoded = transfer_decode(p.transfer.as_deref(), raw);
+            let content: &[u8] = decoded.as_deref().unwrap_or(raw);
+            match split(ct, content) {
+                Ok(inner) => {
+                    if let Some(why) = walk(content, &inner, depth + 1) {
+                        return Some(why);
+                    }
+                }
+                Err(Malformed(why)) => return Some(why),
+            }
+        }
+        None
+    }
+    walk(body, parts, 0)
+}
+
 /// A part's content as a receiver that honours its `Content-Transfer-Encoding`
 /// reads it (Go's `mime/multipart` decodes quoted-printable by itself; mail
 /// and MIME libraries decode base64 too). `None`: no such encoding (`7bit`,
@@ -295,6 +330,35 @@ pub fn sniff_text(content: &[u8]) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A body of `depth` multipart levels (each a part of the one around it),
+    /// the innermost part written with `eol` line endings.
+    fn nested(depth: usize, eol: &str) -> (String, Vec<u8>) {
+        let mut body =
+            format!("--b{depth}{eol}Content-Type: text/plain{eol}{eol}mail jane@example.com{eol}--b{depth}--{eol}");
+        for d in (0..depth).rev() {
+            body = format!(
+                "--b{d}\r\nContent-Type: multipart/mixed; boundary=b{}\r\n\r\n{body}\r\n--b{d}--\r\n",
+                d + 1
+            );
+        }
+        ("multipart/mixed; boundary=b0".to_string(), body.into_bytes())
+    }
+
+    #[test]
+    fn nested_multipart_that_cannot_be_read_as_parts_is_named() {
+        for depth in 1..=MAX_NESTING {
+            let (ct, body) = nested(depth, "\r\n");
+            let parts = split(&ct, &body).unwrap();
+            assert_eq!(nested_unreadable(&body, &parts), None, "depth {depth}");
+            let (ct, body) = nested(depth, "\n");
+            let parts = split(&ct, &body).unwrap();
+            assert!(nested_unreadable(&body, &parts).is_some(), "LF at depth {depth}");
+        }
+        let (ct, body) = nested(MAX_NESTING + 1, "\r\n");
+        let parts = split(&ct, &body).unwrap();
+        assert_eq!(nested_unreadable(&body, &parts), Some("too_deep"));
+    }
 
     #[test]
     fn transfer_encodings_round_trip() {

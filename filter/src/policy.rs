@@ -603,6 +603,29 @@ impl Policy {
         let mut cands: Vec<Option<usize>> = Vec::new();
         let methods = std::iter::once(req.method.as_str()).chain(req.method_overrides.iter().map(String::as_str));
         for m in methods {
+            if m == crate::http::ANY_METHOD {
+                // every route this path reaches by some method: those that
+                // list methods up to the first that lists none (the default
+                // when none matches)
+                let open = self
+                    .routes
+                    .iter()
+                    .position(|r| r.matcher.matches(req, path, None) && r.matcher.methods.is_empty());
+                for (i, r) in self
+                    .routes
+                    .iter()
+                    .enumerate()
+                    .take(open.map_or(self.routes.len(), |o| o + 1))
+                {
+                    if r.matcher.matches(req, path, None) && !cands.contains(&Some(i)) {
+                        cands.push(Some(i));
+                    }
+                }
+                if open.is_none() && !cands.contains(&None) {
+                    cands.push(None);
+                }
+                continue;
+            }
             let hit = self.routes.iter().position(|r| r.matcher.matches(req, path, Some(m)));
             if !cands.contains(&hit) {
                 cands.push(hit);
@@ -1601,6 +1624,40 @@ mod tests {
         // the route the method lands on is stricter than the one it skipped: it stays
         assert_eq!(strict.route(&req("/a", "PUT", "h", None)).name, "all");
         assert_eq!(strict.route(&req("/a", "POST", "h", None)).name, "a");
+    }
+
+    #[test]
+    fn any_method_takes_the_strictest_route_the_path_reaches() {
+        let p = ok(r#"{"version":1,"routes":[
+            {"name":"get","match":{"path_exact":"/r","methods":["GET"]},"request":{"actions":{"*":"redact"}}},
+            {"name":"post","match":{"path_exact":"/r","methods":["POST"]},"request":{"actions":{"*":"log"}}},
+            {"name":"put","match":{"path_exact":"/r","methods":["PUT","PATCH","DELETE"]},"request":{"actions":{"*":"log"}}},
+            {"name":"open","match":{"path_prefix":"/"},"request":{"actions":{"*":"log"}}},
+            {"name":"never","match":{"path_exact":"/r","methods":["HEAD"]},"request":{"actions":{"*":"block"}}}
+        ]}"#);
+        let pick = |path: &str, overrides: &[&str]| {
+            let mut r = req(path, "POST", "a", None);
+            r.method_overrides = overrides.iter().map(|s| s.to_string()).collect();
+            let res = p.resolve(&r);
+            if res.ambiguous {
+                format!("ambiguous {}", res.ambiguity)
+            } else {
+                res.route.name.clone()
+            }
+        };
+        assert_eq!(pick("/r", &[]), "post");
+        // PUT, PATCH and DELETE alone miss the GET rule; a body's `_method` may say GET
+        assert_eq!(pick("/r", &["PUT", "PATCH", "DELETE"]), "post");
+        assert_eq!(pick("/r", &[crate::http::ANY_METHOD]), "get");
+        // routes after the first one without methods are never reached
+        assert_eq!(pick("/r", &["PUT", crate::http::ANY_METHOD]), "get");
+        // the default counts when no route without methods matches
+        let q = ok(r#"{"version":1,"routes":[
+            {"name":"post","match":{"path_exact":"/r","methods":["POST"]},"request":{"actions":{"*":"log"}}}
+        ]}"#);
+        let mut r = req("/r", "POST", "a", None);
+        r.method_overrides = vec![crate::http::ANY_METHOD.to_string()];
+        assert_eq!(q.resolve(&r).route.name, "post");
     }
 
     #[test]
