@@ -77,13 +77,25 @@ const MAX_MEMBERS: usize = 64;
 /// Inflates `data` as `kind`, member after member, at most `limit` bytes
 /// of output. A stream that breaks is read up to where it breaks.
 pub fn inflate(kind: Packed, data: &[u8], limit: usize) -> Result<Inflated, TooLarge> {
+    inflate_with(kind, data, limit, true)
+}
+
+/// [`inflate`] without [`super::fixed`]'s decoder of a first fixed-Huffman
+/// block: every stream read by miniz_oxide's decoder alone (the reference
+/// `tests/sniff_fixed.rs` compares the two with).
+#[cfg(any(test, feature = "testing"))]
+pub fn inflate_general(kind: Packed, data: &[u8], limit: usize) -> Result<Inflated, TooLarge> {
+    inflate_with(kind, data, limit, false)
+}
+
+fn inflate_with(kind: Packed, data: &[u8], limit: usize, fast: bool) -> Result<Inflated, TooLarge> {
     let mut plain = Vec::new();
     let mut rest = data;
     for _ in 0..MAX_MEMBERS {
         let (ended, used) = match kind {
-            Packed::Gzip => gzip_member(rest, &mut plain, limit)?,
-            Packed::Zlib => stream(rest, true, &mut plain, limit)?,
-            Packed::Deflate => stream(rest, false, &mut plain, limit)?,
+            Packed::Gzip => gzip_member(rest, &mut plain, limit, fast)?,
+            Packed::Zlib => stream(rest, true, &mut plain, limit, fast)?,
+            Packed::Deflate => stream(rest, false, &mut plain, limit, fast)?,
         };
         rest = rest.get(used..).unwrap_or_default();
         if !ended {
@@ -179,8 +191,23 @@ impl Kept {
 }
 
 /// One zlib (`zlib`) or raw deflate stream at the start of `data`, appended
-/// to `out`: (whether it ended, checksum included; bytes of `data` used).
-fn stream(data: &[u8], zlib: bool, out: &mut Vec<u8>, limit: usize) -> Result<(bool, usize), TooLarge> {
+/// to `out`: (whether it ended, checksum included; bytes of `data` used,
+/// which nothing reads when it did not end). A raw stream whose first block
+/// is a fixed-Huffman block that breaks (most bodies that are not deflate)
+/// is read by [`super::fixed`] (when `fast`) without the general decoder.
+fn stream(data: &[u8], zlib: bool, out: &mut Vec<u8>, limit: usize, fast: bool) -> Result<(bool, usize), TooLarge> {
+    if fast && !zlib && out.len() <= limit {
+        use super::fixed::{first_block, Fixed};
+        let start = out.len();
+        match first_block(data, out, limit - start) {
+            Fixed::Broken => return Ok((false, 0)),
+            Fixed::TooLarge => return Err(TooLarge),
+            Fixed::Done(used) => return Ok((true, used)),
+            Fixed::NotFixed => {}
+            // more blocks: the stream is read again whole below
+            Fixed::Continues => out.truncate(start),
+        }
+    }
     std::thread_local! {
         static KEPT: std::cell::RefCell<Option<Kept>> = const { std::cell::RefCell::new(None) };
     }
@@ -244,12 +271,12 @@ fn stream_with(
 
 /// One gzip member (RFC 1952): its header, a raw deflate stream, and the
 /// CRC-32 and length of what it held.
-fn gzip_member(data: &[u8], out: &mut Vec<u8>, limit: usize) -> Result<(bool, usize), TooLarge> {
+fn gzip_member(data: &[u8], out: &mut Vec<u8>, limit: usize, fast: bool) -> Result<(bool, usize), TooLarge> {
     let Some(at) = gzip_header_len(data) else {
         return Ok((false, 0));
     };
     let start = out.len();
-    let (ended, used) = stream(data.get(at..).unwrap_or_default(), false, out, limit)?;
+    let (ended, used) = stream(data.get(at..).unwrap_or_default(), false, out, limit, fast)?;
     if !ended {
         return Ok((false, at + used));
     }
