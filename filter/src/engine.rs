@@ -562,6 +562,25 @@ impl Engine {
                 return out;
             }
         }
+        // JSON in a query value, header or cookie (`?variables={"surname":…}`,
+        // `?filter={…}`): read as JSON, its keys naming its values, as a JSON
+        // value of a body is
+        if looks_json(value) {
+            let mut sub = Inspection::default();
+            if let Ok(r) = self.scan_json_d(dp, value, &mut sub, scratch, 1) {
+                // located in this value (`query:variables$.surname`), not the body
+                for f in &mut sub.findings {
+                    if let Some(rest) = f.location.strip_prefix("body:") {
+                        f.location = format!("{loc}{rest}");
+                    }
+                }
+                insp.merge(sub);
+                return match r {
+                    Some(v) => ValueOutcome::Replace(v),
+                    None => ValueOutcome::Keep,
+                };
+            }
+        }
         // escapes, character references and base64 decoded as in bodies
         let hits = self.value_hits(dp, value, loc, insp, scratch, 0, Escapes::Text, false);
         self.decide_hits(dp, value, &hits, class, loc, insp)

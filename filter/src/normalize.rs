@@ -136,6 +136,8 @@ const DROP: &[(u32, u32)] = &[
 /// punctuation detectors read): `(first, last, ascii of first, step)`; step 1
 /// means consecutive code points map to consecutive ASCII characters.
 const FOLD: &[(u32, u32, u8, u8)] = &[
+    // NEL (a control character, not Zs): white space to Python's `str.split` and .NET's `\s`
+    (0x85, 0x85, b' ', 0),
     (0xA0, 0xA0, b' ', 0),
     (0xAA, 0xAA, b'a', 0),
     (0xB2, 0xB3, b'2', 1),
