@@ -1123,7 +1123,9 @@ impl Engine {
                 let parts = crate::multipart::split(content_type.unwrap_or(""), body);
                 match parts {
                     Ok(parts) => {
-                        let r = self.inspect_multipart(dp, body, &parts, &mut insp, scratch, 0);
+                        let r = self.split_card_passes(&mut insp, |insp, split, cards| {
+                            self.inspect_multipart(dp, body, &parts, insp, scratch, 0, split, cards)
+                        });
                         // a multipart part that does not parse as parts was read as text only
                         if let Some(why) = crate::multipart::nested_unreadable(body, &parts) {
                             let what = format!("multipart:nested_{}", why.replace(' ', "_"));
@@ -1516,6 +1518,7 @@ impl Engine {
     /// Each part is inspected: its headers (names, file names), then its
     /// content by its field name (JSON parts as JSON). Files are read when
     /// their type is text-like or their bytes are text whatever the label.
+    #[allow(clippy::too_many_arguments)]
     fn inspect_multipart(
         &self,
         dp: &DirPolicy,
@@ -1524,6 +1527,8 @@ impl Engine {
         insp: &mut Inspection,
         scratch: &mut Scratch,
         depth: usize,
+        mut split: Option<&mut json::SplitCards>,
+        cards: &[usize],
     ) -> Option<Vec<u8>> {
         let mut out = Splice::new(body);
         // Preamble and epilogue (around the delimiters): parsers ignore
@@ -1534,7 +1539,7 @@ impl Engine {
         {
             out.put(0, first, &n);
         }
-        for p in parts {
+        for (index, p) in parts.iter().enumerate() {
             // part headers: the field name, the file name, any other header
             let head = &body[p.head_start..p.head_end];
             if let ValueOutcome::Replace(n) =
@@ -1546,6 +1551,11 @@ impl Engine {
             let raw = &body[p.body_start..p.body_end];
             let decoded = crate::multipart::transfer_decode(p.transfer.as_deref(), raw);
             let content: &[u8] = decoded.as_deref().unwrap_or(raw);
+            // a card split over the values of sibling fields (`split`,
+            // `cards`: [`Engine::split_card_passes`])
+            if let Some(sp) = split.as_deref_mut() {
+                sp.sibling(index, (!p.filename).then_some(content).and_then(json::SplitCards::part));
+            }
             if p.filename
                 && !crate::multipart::readable_file(p.content_type.as_deref())
                 && !crate::multipart::sniff_text(content)
@@ -1564,7 +1574,7 @@ impl Engine {
                 .filter(|c| depth < crate::multipart::MAX_NESTING && media_type(Some(c)).starts_with("multipart/"))
                 .and_then(|c| crate::multipart::split(c, content).ok());
             if let Some(inner) = nested {
-                if let Some(n) = self.inspect_multipart(dp, content, &inner, insp, scratch, depth + 1) {
+                if let Some(n) = self.inspect_multipart(dp, content, &inner, insp, scratch, depth + 1, None, &[]) {
                     out.put_part(p, decoded.is_some(), &n);
                 }
                 continue;
@@ -1574,7 +1584,14 @@ impl Engine {
                 .content_type
                 .as_deref()
                 .is_some_and(|c| c.to_ascii_lowercase().contains("json"));
-            let new = if is_json || (p.filename && format_of(p.content_type.as_deref(), content) == Format::Json) {
+            let new = if !cards.is_empty() && cards.binary_search(&index).is_ok() {
+                let class = self.policy.classify_field(&Words::split(name.as_bytes()));
+                match self.card_part(dp, content, class, &format!("multipart:{}", safe_name(&name)), insp) {
+                    ValueOutcome::Keep => None,
+                    ValueOutcome::Replace(v) => Some(v),
+                    ValueOutcome::Remove => Some(Vec::new()),
+                }
+            } else if is_json || (p.filename && format_of(p.content_type.as_deref(), content) == Format::Json) {
                 let mut sub = Inspection::default();
                 let r = match self.scan_json_d(dp, content, &mut sub, scratch, 0) {
                     Ok(r) => r,

@@ -554,6 +554,12 @@ const JOIN_MAX_TOKENS: usize = 40;
 /// or the ASCII character a Unicode form of a bar, slash or comma stands
 /// for (`｜`, `∣`, `∕`, `、`, full-width punctuation); with optional spaces
 /// around it. [`weak`] kinds join only single characters.
+///
+/// Two separators of fields are read too. Markup between the texts of
+/// sibling elements (`4111</a><b>1111`, `</td>⏎  <td>`: tags, white space
+/// between them; [`markup`]) is the joiner `<`. A line break with the
+/// empty cells of a table row beside it (`4111 1111⏎,1111 1111`,
+/// `…1111,,⏎;1111`: a continuation row; [`empty_cells`]) is a line break.
 #[inline]
 fn separator_at(t: &[u8], i: usize) -> Option<(u8, usize)> {
     let mut j = i;
@@ -562,8 +568,11 @@ fn separator_at(t: &[u8], i: usize) -> Option<(u8, usize)> {
     }
     let lead = j - i;
     let (kind, len) = match t.get(j..) {
-        Some([b'\r', b'\n', ..]) => (b'\n', 2),
-        Some([b'\r' | b'\n', ..]) => (b'\n', 1),
+        Some([b'<' | b'\r' | b'\n' | b',' | b';' | b'|' | b'"' | b'\'', ..]) => match field_separator(t, j) {
+            // (markup: white space after it included)
+            (b'<', e) if e > j + 1 => return Some((b'<', e - i)),
+            (kind, e) => (kind, e - j),
+        },
         Some([c, ..]) if c.is_ascii_punctuation() => (*c, 1),
         Some([c, ..]) if *c >= 0x80 => match unicode_separator(&t[j..]) {
             Some(found) => found,
@@ -580,6 +589,130 @@ fn separator_at(t: &[u8], i: usize) -> Option<(u8, usize)> {
         trail += 1;
     }
     Some((kind, k - i))
+}
+
+/// The separator at `j` (after the spaces before it) when it starts with
+/// a byte that may separate fields (`<`, a line break, `,`, `;`, `|`, a
+/// quote): its kind and end. Markup ([`markup`]), a line break with the
+/// empty cells beside it ([`empty_cells`]), the boundary of two quoted
+/// cells ([`quoted_cells`]), or the byte itself (its end `j + 1`).
+#[inline(never)]
+fn field_separator(t: &[u8], j: usize) -> (u8, usize) {
+    let c = t[j];
+    if matches!(c, b'<' | b'\r' | b'\n') {
+        if let Some(e) = markup(t, j) {
+            return (b'<', e);
+        }
+    }
+    match c {
+        b'\r' if t.get(j + 1) == Some(&b'\n') => (b'\n', empty_cells(t, j + 2)),
+        b'\r' | b'\n' => (b'\n', empty_cells(t, j + 1)),
+        b',' | b';' | b'|' => match line_break_after_cells(t, j) {
+            Some(b) => (b'\n', empty_cells(t, b)),
+            None => (c, j + 1),
+        },
+        b'"' | b'\'' => (c, quoted_cells(t, j, c).unwrap_or(j + 1)),
+        _ => (c, j + 1),
+    }
+}
+
+/// Most bytes of empty cells beside a line break ([`empty_cells`]).
+const EMPTY_CELLS: usize = 16;
+
+/// The end of the empty cells of a table row at `k`: cell separators
+/// (`,`, `;`, `|`), each with up to two spaces or tabs before it, at most
+/// [`EMPTY_CELLS`] bytes (`k` itself when there are none).
+fn empty_cells(t: &[u8], k: usize) -> usize {
+    let mut end = k;
+    let mut w = k;
+    loop {
+        let mut g = 0;
+        while g < 2 && t.get(w + g).is_some_and(|c| matches!(c, b' ' | b'\t')) {
+            g += 1;
+        }
+        match t.get(w + g) {
+            Some(b',' | b';' | b'|') if w + g + 1 - k <= EMPTY_CELLS => {
+                w += g + 1;
+                end = w;
+            }
+            _ => return end,
+        }
+    }
+}
+
+/// The end of the line break after the empty cells at `j` (`,,⏎`), if
+/// one follows them.
+fn line_break_after_cells(t: &[u8], j: usize) -> Option<usize> {
+    let e = empty_cells(t, j);
+    let mut k = e;
+    while k - e < 2 && t.get(k).is_some_and(|c| matches!(c, b' ' | b'\t')) {
+        k += 1;
+    }
+    match t.get(k..) {
+        Some([b'\r', b'\n', ..]) => Some(k + 2),
+        Some([b'\r' | b'\n', ..]) => Some(k + 1),
+        _ => None,
+    }
+}
+
+/// The end of the boundary of two quoted cells at `j` (`","`, `" ; "`,
+/// `'|'`, `"\t"`: the closing quote `q`, a cell separator, the opening
+/// quote, up to two spaces or tabs around the separator).
+fn quoted_cells(t: &[u8], j: usize, q: u8) -> Option<usize> {
+    let mut k = j + 1;
+    let mut g = 0;
+    while g < 2 && t.get(k).is_some_and(|c| matches!(c, b' ' | b'\t')) {
+        k += 1;
+        g += 1;
+    }
+    if matches!(t.get(k), Some(b',' | b';' | b'|')) {
+        k += 1;
+    } else if g == 0 || t[k - 1] != b'\t' {
+        // (a tab alone separates the cells of a TSV row)
+        return None;
+    }
+    let mut g = 0;
+    while g < 2 && t.get(k).is_some_and(|c| matches!(c, b' ' | b'\t')) {
+        k += 1;
+        g += 1;
+    }
+    (t.get(k) == Some(&q)).then_some(k + 1)
+}
+
+/// Longest markup read as one separator ([`markup`]).
+const MARKUP_MAX: usize = 256;
+
+/// The end of the markup at `j` between the texts of two elements: one
+/// tag or more (`<x …>`, `</x>`, `<x/>`, `<!-- … -->`, `<?…?>`; no `<` inside
+/// one), with white space (line breaks too) before, between and after
+/// them, at most [`MARKUP_MAX`] bytes; `None` without a tag. What a
+/// reader of the document sees there is the boundary of two fields.
+fn markup(t: &[u8], j: usize) -> Option<usize> {
+    let ws = |c: &u8| matches!(c, b' ' | b'\t' | b'\r' | b'\n');
+    let limit = t.len().min(j + MARKUP_MAX);
+    let mut k = j;
+    let mut tags = 0;
+    loop {
+        while k < limit && ws(&t[k]) {
+            k += 1;
+        }
+        if k >= limit || t[k] != b'<' {
+            break;
+        }
+        let Some(&c) = t.get(k + 1) else { break };
+        if !(c.is_ascii_alphabetic() || matches!(c, b'/' | b'!' | b'?')) {
+            break;
+        }
+        let Some(e) = t[k + 1..limit].iter().position(|&c| c == b'>' || c == b'<') else {
+            break;
+        };
+        if t[k + 1 + e] != b'>' {
+            break;
+        }
+        k += e + 2;
+        tags += 1;
+    }
+    (tags > 0).then_some(k)
 }
 
 /// The separator kind of the (non-ASCII) character `s` starts with, and its
@@ -820,7 +953,11 @@ pub fn may_join_digit_groups(t: &[u8]) -> bool {
     let mut i = 0;
     while i < n {
         if !t[i].is_ascii_digit() {
-            i += 1;
+            // (to the next digit in one tight loop)
+            match t[i + 1..].iter().position(u8::is_ascii_digit) {
+                Some(k) => i += k + 1,
+                None => break,
+            }
             continue;
         }
         digits += 1;
@@ -866,13 +1003,17 @@ pub fn may_join_digit_groups(t: &[u8]) -> bool {
     candidate && digits >= JOIN_MIN_DIGITS
 }
 
-/// A line break (up to two spaces or tabs on each side) between `t[i]`
-/// and a letter or digit before it: the backward reading of
-/// [`separator_at`]'s line break.
+/// A line break (up to two spaces or tabs on each side, and the empty
+/// cells of a table row, [`empty_cells`]) between `t[i]` and a letter or
+/// digit before it: the backward reading of [`separator_at`]'s line break
+/// (wider: any run of those bytes up to [`EMPTY_CELLS`] + 2 on each side,
+/// so it passes whatever that reads). (Not inlined: called at a few token
+/// starts, it would slow the gate's walk over every byte.)
+#[inline(never)]
 fn break_before(t: &[u8], i: usize) -> bool {
-    let ws = |k: usize| matches!(t[k], b' ' | b'\t');
+    let pad = |k: usize| matches!(t[k], b' ' | b'\t' | b',' | b';' | b'|');
     let mut k = i;
-    while k > 0 && i - k < 2 && ws(k - 1) {
+    while k > 0 && i - k < EMPTY_CELLS + 2 && pad(k - 1) {
         k -= 1;
     }
     match k.checked_sub(1).map(|p| t[p]) {
@@ -886,7 +1027,7 @@ fn break_before(t: &[u8], i: usize) -> bool {
         _ => return false,
     }
     let e = k;
-    while k > 0 && e - k < 2 && ws(k - 1) {
+    while k > 0 && e - k < EMPTY_CELLS + 2 && pad(k - 1) {
         k -= 1;
     }
     k > 0 && t[k - 1].is_ascii_alphanumeric()
@@ -1015,7 +1156,10 @@ fn join_runs(t: &[u8]) -> Option<Joined> {
 fn crosses_a_break(t: &[u8], r: &[(usize, usize)]) -> bool {
     r.windows(2).any(|w| {
         let (z, a) = (w[0].1, w[1].0);
-        t[z..a].iter().any(|c| matches!(c, b'\n' | b'\r')) && (t[z - 1].is_ascii_digit() || t[a].is_ascii_digit())
+        // (markup with line breaks is a separator of its own: the pass above's)
+        t[z..a].iter().any(|c| matches!(c, b'\n' | b'\r'))
+            && !t[z..a].contains(&b'<')
+            && (t[z - 1].is_ascii_digit() || t[a].is_ascii_digit())
     })
 }
 
@@ -1444,6 +1588,29 @@ mod tests {
             assert_eq!(joined(&format!("card {s} exp")), [card], "{s:?}");
         }
         assert_eq!(joined("4 1 1 1\n1 1 1 1\n1 1 1 1\n1 1 1 1"), ["4111111111111111"]);
+        // a continuation row of a table: empty cells beside the line break
+        for s in [
+            "jane,4111 1111\n,1111 1111",
+            "jane;4111 1111;;\r\n;;1111 1111;x",
+            "| jane | 4111 1111 |\n|  | 1111 1111 |",
+            "x,4111\n,1111\n,1111\n,1111",
+            // quoted cells
+            "\"jane\",\"4111\",\"1111\",\"1111\",\"1111\"",
+            "'4111' ; '1111' ; '1111' ; '1111'",
+            "\"4111\"\t\"1111\"\t\"1111\"\t\"1111\"",
+        ] {
+            assert_eq!(joined(s), [card], "{s:?}");
+        }
+        // the texts of sibling elements: markup between them
+        for s in [
+            "<r><a>4111</a><b>1111</b><c>1111</c><d>1111</d></r>",
+            "<r>\n  <a>4111</a>\n  <b>1111</b>\n  <c>1111</c>\n  <d>1111</d>\n</r>",
+            "<tr><td>4111</td><td class=\"n\">1111</td><td>1111</td><td>1111</td></tr>",
+            "<p><x>4111</x></p><p><x>1111</x></p><p><x>1111</x></p><p><x>1111</x></p>",
+            "<v>\n 4111\n</v><v>\n 1111\n</v><v>1111</v><!-- x --><v>1111</v>",
+        ] {
+            assert_eq!(joined(s), [card], "{s:?}");
+        }
         assert_eq!(
             joined("iban GB82 WEST\n1234 5698 7654 32 ok"),
             ["GB82 WEST 1234 5698 7654 32"]
@@ -1477,6 +1644,13 @@ mod tests {
             "2024-01-01 10:00\n2024-01-02 11:00",
             "1234 5678\n4111 1111\n1111 1111",
             "total 1234 5678\nnext 9012 3456",
+            // rows of a table with content in every row, and rows of numbers
+            "jane,4111 1111\njim,1111 1111",
+            "a,4111 1111,x\n,1111 1111",
+            "1234 5678\n,4111 1111\n,1111 1111",
+            "<tr><td>1234</td><td>4111</td><td>1111</td><td>1111</td><td>1111</td></tr>",
+            "<a>2019</a><a>2020</a><a>2021</a>",
+            "<a>4111</a> and <b>1111</b> <c>1111</c> <d>1111</d>",
         ] {
             assert!(joined(s).is_empty(), "{s:?}: {:?}", joined(s));
         }
@@ -1516,6 +1690,10 @@ mod tests {
             "amex 3782 822463\n10005",
             "gb82 west\n1234 5698 7654 32",
             "xx99 a1b2\ncdef 1234 5678 12",
+            "jane,4111 1111\n,1111 1111",
+            "4111 1111,,\r\n;;1111 1111",
+            "<a>4111</a><b>1111</b><c>1111</c><d>1111</d>",
+            "<a>4111</a>\n <b>1111</b>\n <c>1111</c>\n <d>1111</d>",
         ] {
             assert!(join_runs(s.as_bytes()).is_some(), "{s:?} is joined");
             assert!(may_join_digit_groups(s.as_bytes()), "{s:?} passes the gate");
@@ -1607,6 +1785,18 @@ mod tests {
         "\u{ff5c}",
         "\u{3001}",
         "\u{2215}",
+        "<b>",
+        "</a><b>",
+        "</a>\n <b>",
+        "\n,",
+        ",\n",
+        ";;\r\n;",
+        "| \n|",
+        "<",
+        "<!-- x -->",
+        "\",\"",
+        "' ; '",
+        "\"\t\"",
     ];
 
     /// Groups of the runs generated below: card, IBAN and NIR groups,
@@ -1619,10 +1809,63 @@ mod tests {
 
     /// Separators joined and not, ASCII and Unicode, with spaces around.
     const SEPARATORS: &[&str] = &[
-        ":", "|", " | ", " :  ", "*", "/", "\\", ";", "~", "+", "=", "#", "\n", "\r\n", "\r", " ", "\t", "  ", "-",
-        ".", ",", "_", "\u{2022}", " \u{b7} ", "\u{2219}", "\u{22c5}", "\u{2027}", "\u{2028}", "\u{a0}", "  |  ", "'",
-        "^", "&", "\"", "(", "@", " - ", " . ", ", ", " _ ", "\u{30fb}", "\u{ff65}", "\u{ff5c}", "\u{3001}",
-        "\u{2215}", "\u{ff1b}",
+        ":",
+        "|",
+        " | ",
+        " :  ",
+        "*",
+        "/",
+        "\\",
+        ";",
+        "~",
+        "+",
+        "=",
+        "#",
+        "\n",
+        "\r\n",
+        "\r",
+        " ",
+        "\t",
+        "  ",
+        "-",
+        ".",
+        ",",
+        "_",
+        "\u{2022}",
+        " \u{b7} ",
+        "\u{2219}",
+        "\u{22c5}",
+        "\u{2027}",
+        "\u{2028}",
+        "\u{a0}",
+        "  |  ",
+        "'",
+        "^",
+        "&",
+        "\"",
+        "(",
+        "@",
+        " - ",
+        " . ",
+        ", ",
+        " _ ",
+        "\u{30fb}",
+        "\u{ff65}",
+        "\u{ff5c}",
+        "\u{3001}",
+        "\u{2215}",
+        "\u{ff1b}",
+        "</a><b>",
+        "</a>\n <b x=\"1\">",
+        "<br/>",
+        "\n,",
+        ",\n,",
+        " ;\r\n; ",
+        "<",
+        "\n<a>",
+        "\",\"",
+        "' | '",
+        "\"\t\"",
     ];
 
     proptest::proptest! {
