@@ -101,17 +101,53 @@ const DIST_EXTRA: [u8; 30] = [
     0, 0, 0, 0, 1, 1, 2, 2, 3, 3, 4, 4, 5, 5, 6, 6, 7, 7, 8, 8, 9, 9, 10, 10, 11, 11, 12, 12, 13, 13,
 ];
 
+/// Deflate's largest match distance: the kept buffer's first bytes, never
+/// written, are the zeros a match before the stream's start reads.
+const WINDOW: usize = 32 * 1024;
+
+/// Output room kept between attempts (beyond [`WINDOW`]).
+const KEPT_ROOM: usize = 64 * 1024;
+
 /// Decodes the first block of the raw deflate stream `data` when it is a
 /// fixed-Huffman block, appending its output to `out`, at most `room`
 /// bytes of it. A match reaching before the stream's start reads zeros.
 pub fn first_block(data: &[u8], out: &mut Vec<u8>, room: usize) -> Fixed {
-    let Some(&b0) = data.first() else {
-        return Fixed::NotFixed;
-    };
-    if (b0 >> 1) & 3 != 1 {
-        return Fixed::NotFixed;
+    match data.first() {
+        Some(&b0) if (b0 >> 1) & 3 == 1 => {}
+        _ => return Fixed::NotFixed,
     }
-    let base = out.len();
+    std::thread_local! {
+        static KEPT: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
+    }
+    KEPT.with(|k| {
+        let Ok(mut buf) = k.try_borrow_mut() else {
+            // (not re-entered; the general decoder would read it)
+            return Fixed::NotFixed;
+        };
+        if buf.len() < WINDOW {
+            buf.resize(WINDOW + 4096, 0);
+        }
+        let (r, pos) = decode(data, &mut buf, room);
+        if !matches!(r, Fixed::Continues | Fixed::TooLarge) {
+            out.extend_from_slice(buf.get(WINDOW..pos).unwrap_or_default());
+        }
+        if buf.len() > WINDOW + KEPT_ROOM {
+            buf.truncate(WINDOW + KEPT_ROOM);
+            buf.shrink_to(WINDOW + KEPT_ROOM);
+        }
+        r
+    })
+}
+
+/// [`first_block`] into `buf` from [`WINDOW`] on (its bytes before are
+/// zeros; its bytes after are written before they are read): the outcome
+/// and the end of the output. `buf` grows as needed, zero-filled once.
+fn decode(data: &[u8], buf: &mut Vec<u8>, room: usize) -> (Fixed, usize) {
+    let Some(&b0) = data.first() else {
+        return (Fixed::NotFixed, WINDOW);
+    };
+    let most = WINDOW.saturating_add(room);
+    let mut pos = WINDOW;
     let mut bits: u64 = 0;
     let mut n: u32 = 0;
     let mut i = 0;
@@ -130,75 +166,86 @@ pub fn first_block(data: &[u8], out: &mut Vec<u8>, room: usize) -> Fixed {
         let e = LIT[(bits & 511) as usize];
         let len = u32::from(e >> 9);
         if len > n {
-            return Fixed::Broken;
+            return (Fixed::Broken, pos);
         }
         bits >>= len;
         n -= len;
         let sym = usize::from(e & 511);
         if sym < 256 {
-            if out.len() - base >= room {
-                return Fixed::TooLarge;
+            if pos >= most {
+                return (Fixed::TooLarge, pos);
             }
-            out.push(sym as u8);
+            if pos >= buf.len() {
+                grow(buf, pos + 1, most);
+            }
+            if let Some(x) = buf.get_mut(pos) {
+                *x = sym as u8;
+            }
+            pos += 1;
             continue;
         }
         if sym == 256 {
             if b0 & 1 == 0 {
-                return Fixed::Continues;
+                return (Fixed::Continues, pos);
             }
             // whole bytes left in the bit buffer are given back
-            return Fixed::Done(i - (n / 8) as usize);
+            return (Fixed::Done(i - (n / 8) as usize), pos);
         }
         let Some((&lb, &lx)) = LEN_BASE.get(sym - 257).zip(LEN_EXTRA.get(sym - 257)) else {
             // 286, 287
-            return Fixed::Broken;
+            return (Fixed::Broken, pos);
         };
         let lx = u32::from(lx);
         if lx > n {
-            return Fixed::Broken;
+            return (Fixed::Broken, pos);
         }
         let length = usize::from(lb) + (bits & ((1 << lx) - 1)) as usize;
         bits >>= lx;
         n -= lx;
         if n < 5 {
-            return Fixed::Broken;
+            return (Fixed::Broken, pos);
         }
         let d = usize::from(DIST[(bits & 31) as usize]);
         bits >>= 5;
         n -= 5;
         let Some((&db, &dx)) = DIST_BASE.get(d).zip(DIST_EXTRA.get(d)) else {
             // 30, 31
-            return Fixed::Broken;
+            return (Fixed::Broken, pos);
         };
         let dx = u32::from(dx);
         if dx > n {
-            return Fixed::Broken;
+            return (Fixed::Broken, pos);
         }
         let dist = usize::from(db) + (bits & ((1 << dx) - 1)) as usize;
         bits >>= dx;
         n -= dx;
-        let produced = out.len() - base;
-        if length > room - produced {
-            return Fixed::TooLarge;
+        if length > most - pos {
+            return (Fixed::TooLarge, pos);
         }
-        out.reserve(length);
-        // before the stream's start: zeros
-        let zeros = dist.saturating_sub(produced).min(length);
-        out.resize(out.len() + zeros, 0);
-        if zeros < length {
-            // (`dist` reaches back at most to the stream's start now)
-            let from = base + produced + zeros - dist;
-            if dist >= length - zeros {
-                out.extend_from_within(from..from + (length - zeros));
-            } else {
-                // overlapping: byte by byte, each reading what was just written
-                for k in from..from + (length - zeros) {
-                    let c = out.get(k).copied().unwrap_or(0);
-                    out.push(c);
+        if pos + length > buf.len() {
+            grow(buf, pos + length, most);
+        }
+        // (`dist` is at most WINDOW and `pos` at least: never before the buffer)
+        let from = pos - dist;
+        if dist >= length && length > 32 {
+            buf.copy_within(from..from + length, pos);
+        } else {
+            // overlapping (each byte reads what was just written), or short
+            for k in 0..length {
+                let c = buf.get(from + k).copied().unwrap_or(0);
+                if let Some(x) = buf.get_mut(pos + k) {
+                    *x = c;
                 }
             }
         }
+        pos += length;
     }
+}
+
+/// Grows `buf` to hold at least `need` bytes (doubling, at most `most`).
+fn grow(buf: &mut Vec<u8>, need: usize, most: usize) {
+    let len = buf.len().saturating_mul(2).max(need).min(most.max(need));
+    buf.resize(len, 0);
 }
 
 #[cfg(test)]
