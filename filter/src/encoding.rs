@@ -240,7 +240,7 @@ enum Member {
 struct Gunzip<'a> {
     input: Input<'a>,
     z: Box<InflateState>,
-    crc: crc32fast::Hasher,
+    crc: u32,
     len: u32,
     at: Member,
 }
@@ -253,7 +253,7 @@ impl<'a> Gunzip<'a> {
         Gunzip {
             input: Input { data, pos: 0, cap: 0 },
             z: InflateState::new_boxed(DataFormat::Raw),
-            crc: crc32fast::Hasher::new(),
+            crc: 0,
             len: 0,
             at: Member::Header,
         }
@@ -268,15 +268,14 @@ impl<'a> Gunzip<'a> {
             return Err(bad());
         }
         // the header's own CRC (FHCRC): its low 16 bits
-        let mut hcrc = crc32fast::Hasher::new();
-        hcrc.update(&fixed);
+        let mut hcrc = crc32_update(0, &fixed);
         if flags & 4 != 0 {
             let mut xlen = [0u8; 2];
             self.input.read_exact(&mut xlen)?;
-            hcrc.update(&xlen);
+            hcrc = crc32_update(hcrc, &xlen);
             let mut extra = vec![0u8; usize::from(u16::from_le_bytes(xlen))];
             self.input.read_exact(&mut extra)?;
-            hcrc.update(&extra);
+            hcrc = crc32_update(hcrc, &extra);
         }
         for flag in [8u8, 16] {
             if flags & flag != 0 {
@@ -286,7 +285,7 @@ impl<'a> Gunzip<'a> {
                     if self.input.read(&mut b) == 0 {
                         return Err(io::ErrorKind::UnexpectedEof.into());
                     }
-                    hcrc.update(&b);
+                    hcrc = crc32_update(hcrc, &b);
                     if b[0] == 0 {
                         break;
                     }
@@ -300,7 +299,7 @@ impl<'a> Gunzip<'a> {
         if flags & 2 != 0 {
             let mut stored = [0u8; 2];
             self.input.read_exact(&mut stored)?;
-            if u16::from_le_bytes(stored) != hcrc.finalize() as u16 {
+            if u16::from_le_bytes(stored) != hcrc as u16 {
                 return Err(bad());
             }
         }
@@ -325,22 +324,21 @@ impl Read for Gunzip<'_> {
                         self.at = Member::Trailer;
                         continue;
                     };
-                    self.crc.update(out);
+                    self.crc = crc32_update(self.crc, out);
                     self.len = self.len.wrapping_add(n as u32);
                     return Ok(n);
                 }
                 Member::Trailer => {
                     let mut t = [0u8; 8];
                     self.input.read_exact(&mut t)?;
-                    let crc = std::mem::replace(&mut self.crc, crc32fast::Hasher::new()).finalize();
-                    if t[..4] != crc.to_le_bytes() || t[4..] != self.len.to_le_bytes() {
+                    if t[..4] != self.crc.to_le_bytes() || t[4..] != self.len.to_le_bytes() {
                         self.at = Member::End;
                         return Err(io::ErrorKind::InvalidData.into());
                     }
                     if self.input.fill_buf().is_empty() {
                         self.at = Member::End;
                     } else {
-                        self.len = 0;
+                        (self.crc, self.len) = (0, 0);
                         self.z.reset(DataFormat::Raw);
                         self.at = Member::Header;
                     }
@@ -351,9 +349,65 @@ impl Read for Gunzip<'_> {
     }
 }
 
-/// CRC-32 (ISO-HDLC, gzip's) of `b`.
+/// CRC-32 (ISO-HDLC: gzip's and zlib's `crc32`) of `b`.
 pub fn crc32(b: &[u8]) -> u32 {
-    crc32fast::hash(b)
+    crc32_update(0, b)
+}
+
+/// The CRC-32 `crc` of some bytes continued over `b` (0 to start): eight
+/// bytes at a time through eight 1 KiB tables built at compile time
+/// (crc32fast's portable path has sixteen, 16 KiB, and took more
+/// instructions per byte: bench/SIZE.md, session 8).
+pub fn crc32_update(crc: u32, b: &[u8]) -> u32 {
+    let t = &CRC_TABLES;
+    let mut c = !crc;
+    let mut words = b.chunks_exact(8);
+    for w in &mut words {
+        let lo = u32::from_le_bytes([w[0], w[1], w[2], w[3]]) ^ c;
+        let hi = u32::from_le_bytes([w[4], w[5], w[6], w[7]]);
+        c = t[7][(lo & 0xff) as usize]
+            ^ t[6][(lo >> 8 & 0xff) as usize]
+            ^ t[5][(lo >> 16 & 0xff) as usize]
+            ^ t[4][(lo >> 24) as usize]
+            ^ t[3][(hi & 0xff) as usize]
+            ^ t[2][(hi >> 8 & 0xff) as usize]
+            ^ t[1][(hi >> 16 & 0xff) as usize]
+            ^ t[0][(hi >> 24) as usize];
+    }
+    for &x in words.remainder() {
+        c = t[0][((c ^ u32::from(x)) & 0xff) as usize] ^ (c >> 8);
+    }
+    !c
+}
+
+/// `CRC_TABLES[0]`: the CRC of each byte (reflected polynomial
+/// 0xEDB88320); `[k]`: of that byte followed by `k` zero bytes.
+static CRC_TABLES: [[u32; 256]; 8] = crc_tables();
+
+const fn crc_tables() -> [[u32; 256]; 8] {
+    let mut t = [[0u32; 256]; 8];
+    let mut i = 0;
+    while i < 256 {
+        let mut c = i as u32;
+        let mut k = 0;
+        while k < 8 {
+            c = if c & 1 != 0 { 0xEDB8_8320 ^ (c >> 1) } else { c >> 1 };
+            k += 1;
+        }
+        t[0][i] = c;
+        i += 1;
+    }
+    let mut s = 1;
+    while s < 8 {
+        let mut i = 0;
+        while i < 256 {
+            let p = t[s - 1][i];
+            t[s][i] = (p >> 8) ^ t[0][(p & 0xff) as usize];
+            i += 1;
+        }
+        s += 1;
+    }
+    t
 }
 
 /// Raw deflate (no header), flate2's `Compression::fast()`.
