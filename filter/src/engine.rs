@@ -1805,12 +1805,18 @@ impl Engine {
             };
             if let Some(sp) = split.as_deref_mut() {
                 let digits = match &s {
-                    // (a part has at most 6 digits: longer values are not read)
-                    Scalar::Str(c) if c.len() <= 6 && c.iter().all(u8::is_ascii_digit) => Some(&c[..]),
-                    Scalar::Num(n) if n.len() <= 6 && !v.lenient && n.iter().all(u8::is_ascii_digit) => Some(*n),
+                    // (a part has at most 8 digits: longer values are not read)
+                    Scalar::Str(c) if c.len() <= json::SPLIT_MAX_PART && c.iter().all(u8::is_ascii_digit) => {
+                        Some(&c[..])
+                    }
+                    Scalar::Num(n)
+                        if n.len() <= json::SPLIT_MAX_PART && !v.lenient && n.iter().all(u8::is_ascii_digit) =>
+                    {
+                        Some(*n)
+                    }
                     _ => None,
                 };
-                sp.value(v.path, v.start, digits);
+                sp.value(v.input, v.path, v.start, digits);
             }
             // Path rules first: they force or exempt a value whatever it holds.
             if !dp.paths.is_empty() {

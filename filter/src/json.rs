@@ -61,18 +61,21 @@ pub enum Verdict {
 }
 
 /// A card number split over short digit-only scalars of one container:
-/// the elements of an array (`["4111","1111","1111","1111"]`, `[4,1,1,…]`)
-/// or the values of consecutive members of an object (`{"c1":"4111",
-/// "c2":"1111",…}`). A receiver that joins them reads the card; the
-/// pattern sees only pieces.
+/// the elements of an array (`["4111","1111","1111","1111"]`, `[4,1,1,…]`),
+/// the values of consecutive members of an object (`{"c1":"4111",
+/// "c2":"1111",…}`), or the same member of consecutive elements of an
+/// array (`[{"p":"4111"},{"p":"1111"},…]`). A receiver that joins them
+/// reads the card; the pattern sees only pieces. The same reader takes
+/// the fields of a form, query or multipart body ([`SplitCards::sibling`]).
 ///
 /// Fed every scalar value in document order ([`SplitCards::value`]), it
-/// keeps runs of digit-only scalars of 1 to 6 digits (strings without
+/// keeps runs of digit-only scalars of 1 to 8 digits (strings without
 /// escapes, plain numbers) that are consecutive values of one container
-/// (an array's run starts at its first element). A run is a card when the
-/// whole run has a card's grouping — 4-4-4-4, 4-4-4-4-3, 4-6-5, 4-6-4, or
-/// parts of one length up to 4 with a shorter last one (`41111`…: 13 to
-/// 19 digits) — and its digits pass the card validator (issuer ranges and
+/// or down one column (a run starts at its array's first element). A run
+/// is a card when the whole run has a card's grouping — 4-4-4-4,
+/// 4-4-4-4-3, 4-6-5, 4-6-4, 8-8, or parts of one length up to 4 with a
+/// shorter last one (`41111`…: 13 to 19 digits) — and its digits pass the
+/// card validator (issuer ranges and
 /// Luhn). A run inside a longer one is not looked for: a row of numbers is
 /// not cut into cards (as for joined digit groups in text).
 #[derive(Default)]
@@ -81,13 +84,17 @@ pub struct SplitCards {
     parts: Vec<(usize, usize)>,
     digits: Vec<u8>,
     next_index: Option<u32>,
+    /// The path of the last part, and the depth of the index a run down a
+    /// column steps ([`Self::column_step`]).
+    last: Vec<Seg>,
+    column: Option<usize>,
     /// Token starts ([`Self::value`]) or ids ([`Self::sibling`]) of the
     /// parts of every card found, in order.
     pub found: Vec<usize>,
 }
 
-/// Longest part of a split card read.
-const SPLIT_MAX_PART: usize = 6;
+/// Longest part of a split card read (`41111111`, `11111111`: halves).
+pub const SPLIT_MAX_PART: usize = 8;
 
 fn seg_key(s: &Seg) -> (usize, u32) {
     match *s {
@@ -99,8 +106,9 @@ fn seg_key(s: &Seg) -> (usize, u32) {
 impl SplitCards {
     /// The next scalar value (not a key): at `path`, its token at `start`,
     /// its digits when it is digit-only and short.
+    /// `input` is the document (key names compared by bytes).
     #[inline]
-    pub fn value(&mut self, path: &[Seg], start: usize, digits: Option<&[u8]>) {
+    pub fn value(&mut self, input: &[u8], path: &[Seg], start: usize, digits: Option<&[u8]>) {
         let Some(d) = digits.filter(|d| (1..=SPLIT_MAX_PART).contains(&d.len())) else {
             // (most values: nothing to end)
             if !self.parts.is_empty() {
@@ -112,12 +120,20 @@ impl SplitCards {
             return;
         };
         let same = !self.parts.is_empty()
+            && self.column.is_none()
             && self.parent.len() == parent.len()
             && self.parent.iter().zip(parent).all(|(a, b)| *a == seg_key(b))
             && match last {
                 Seg::Index(i) => self.next_index == Some(*i),
                 Seg::Key { .. } => self.next_index.is_none(),
             };
+        if !same && self.column_step(input, path) {
+            self.last.clear();
+            self.last.extend_from_slice(path);
+            self.parts.push((start, d.len()));
+            self.digits.extend_from_slice(d);
+            return;
+        }
         if !same {
             self.finish();
             // an array's run starts at its first element
@@ -131,8 +147,56 @@ impl SplitCards {
             Seg::Index(i) => Some(i + 1),
             Seg::Key { .. } => None,
         };
+        self.last.clear();
+        self.last.extend_from_slice(path);
         self.parts.push((start, d.len()));
         self.digits.extend_from_slice(d);
+    }
+
+    /// Whether the value at `path` continues the run down a column: the
+    /// same member of the next element of one array (`[{"p":"4111"},
+    /// {"p":"1111"},…]`, `[["4111"],["1111"],…]`): its path is the last
+    /// part's but for one array index above the value, one more, always
+    /// the same one, and the run started at that array's first element.
+    /// (The run is then not extended by siblings.)
+    fn column_step(&mut self, input: &[u8], path: &[Seg]) -> bool {
+        if self.parts.is_empty() || path.len() != self.last.len() {
+            return false;
+        }
+        let mut step = None;
+        for (k, (a, b)) in self.last.iter().zip(path).enumerate() {
+            match (a, b) {
+                (Seg::Index(x), Seg::Index(y)) if x == y => {}
+                (Seg::Index(x), Seg::Index(y)) if step.is_none() && *y == x + 1 => step = Some((k, *x)),
+                (
+                    Seg::Key {
+                        start: s1,
+                        end: e1,
+                        escaped: x1,
+                        ..
+                    },
+                    Seg::Key {
+                        start: s2,
+                        end: e2,
+                        escaped: x2,
+                        ..
+                    },
+                ) if key_bytes(input, *s1, *e1, *x1) == key_bytes(input, *s2, *e2, *x2) => {}
+                _ => return false,
+            }
+        }
+        let Some((k, from)) = step else {
+            return false;
+        };
+        let ok = k + 1 < path.len()
+            && match self.column {
+                Some(c) => c == k,
+                None => self.parts.len() == 1 && from == 0,
+            };
+        if ok {
+            self.column = Some(k);
+        }
+        ok
     }
 
     /// The next value of a carrier whose values are all siblings (the
@@ -164,13 +228,17 @@ impl SplitCards {
         }
         self.parts.clear();
         self.digits.clear();
+        self.column = None;
     }
 }
 
 fn split_card_shape(parts: &[(usize, usize)]) -> bool {
     let lens: Vec<usize> = parts.iter().map(|&(_, l)| l).collect();
     let total: usize = lens.iter().sum();
-    if matches!(lens.as_slice(), [4, 4, 4, 4] | [4, 4, 4, 4, 3] | [4, 6, 5] | [4, 6, 4]) {
+    if matches!(
+        lens.as_slice(),
+        [4, 4, 4, 4] | [4, 4, 4, 4, 3] | [4, 6, 5] | [4, 6, 4] | [8, 8]
+    ) {
         return true;
     }
     let (last, rest) = match lens.split_last() {

@@ -4,6 +4,8 @@
 //! and a redaction replaces every part. Counter-rows: rows of numbers,
 //! years, pixels, ids and a card-shaped run inside a longer row stay clean,
 //! and no clean corpus holds a split card (`split_cards_in_clean_corpora`).
+//! Session 8: halves (8-8) and runs down a column of an array of objects
+//! (`[{"p":"4111"},{"p":"1111"},…]`) are read too.
 #![allow(clippy::panic, clippy::unwrap_used, clippy::expect_used)]
 
 use piiguard::config::Action;
@@ -45,6 +47,12 @@ const ATTACKS: &[&str] = &[
     r#"{"c":["411","111","111","111","111","1"]}"#,
     r#"{"c":["41","11","11","11","11","11","11","11"]}"#,
     r#"[{"note":"x"},{"c":["5555","5555","5555","4444"]}]"#,
+    // session 8: halves, and down a column of an array of objects or arrays
+    r#"{"a":"41111111","b":"11111111"}"#,
+    r#"{"c":[41111111,11111111]}"#,
+    r#"[{"p":"4111"},{"p":"1111"},{"p":"1111"},{"p":"1111"}]"#,
+    r#"{"rows":[{"n":{"v":4111}},{"n":{"v":1111}},{"n":{"v":1111}},{"n":{"v":1111}}]}"#,
+    r#"[["3782"],["822463"],["10005"]]"#,
 ];
 
 #[test]
@@ -77,10 +85,13 @@ fn rows_of_numbers_stay_clean() {
         r#"{"row":["4111","1111","1111","1111","1111"]}"#,
         r#"{"c":["4111","1111","1111","1112"]}"#,
         r#"{"a":"4111","b":"1111","x":{"y":1},"c":"1111","d":"1111"}"#,
-        r#"{"ids":["41111111","11111111"]}"#,
+        r#"{"ids":["41111111","11111112"]}"#,
+        r#"{"ids":["4111111","11111111"]}"#,
+        r#"{"c":[{"p":"1234"},{"p":"4111"},{"p":"1111"},{"p":"1111"},{"p":"1111"}]}"#,
+        r#"{"c":[{"p":"4111","q":"x"},{"p":"1111","q":"x"},{"p":"1111","q":"x"},{"p":"1111","q":"x"}]}"#,
+        r#"{"c":[{"p":"4111"},{"q":"1111"},{"p":"1111"},{"p":"1111"}]}"#,
         r#"{"ports":[8080,8443,9090,9443],"codes":["0000","1234","5678","9012"]}"#,
         r#"{"v":[0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0]}"#,
-        r#"{"c":[{"p":"4111"},{"p":"1111"},{"p":"1111"},{"p":"1111"}]}"#,
     ] {
         let (a, dets, _) = inspect("block", body);
         assert_ne!(a, Some(Action::Block), "{body}: {dets:?}");
@@ -105,7 +116,7 @@ fn split_in(doc: &[u8]) -> Option<usize> {
             Scalar::Num(n) if !v.lenient && n.iter().all(u8::is_ascii_digit) => Some(n.to_vec()),
             _ => None,
         };
-        sp.value(v.path, v.start, d.as_deref());
+        sp.value(v.input, v.path, v.start, d.as_deref());
         Verdict::Keep
     })
     .ok()?;
