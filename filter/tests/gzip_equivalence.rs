@@ -16,11 +16,10 @@
 
 use piiguard::encoding::{crc32, decode, deflate_raw, encode, Coding, DecodeError};
 use proptest::prelude::*;
-use std::io::{Read, Write};
-use std::path::Path;
+use std::io::Read;
 
-#[path = "../benches/inputs.rs"]
-mod inputs;
+mod common;
+use common::corpus::{self, flate, inputs};
 
 /// `encoding::decode` as it was (flate2).
 fn reference(c: Coding, data: &[u8], limit: usize) -> Result<Vec<u8>, DecodeError> {
@@ -81,26 +80,11 @@ fn agree(c: Coding, data: &[u8], limit: usize, t: &mut Tally, what: &str) {
 }
 
 fn flate2_encode(c: Coding, plain: &[u8], level: u32) -> Vec<u8> {
-    let l = flate2::Compression::new(level);
     match c {
-        Coding::Gzip => {
-            let mut e = flate2::write::GzEncoder::new(Vec::new(), l);
-            e.write_all(plain).unwrap();
-            e.finish().unwrap()
-        }
-        Coding::Deflate => {
-            let mut e = flate2::write::ZlibEncoder::new(Vec::new(), l);
-            e.write_all(plain).unwrap();
-            e.finish().unwrap()
-        }
+        Coding::Gzip => flate::gzip(plain, level),
+        Coding::Deflate => flate::zlib(plain, level),
         Coding::Identity => plain.to_vec(),
     }
-}
-
-fn raw_deflate(plain: &[u8], level: u32) -> Vec<u8> {
-    let mut e = flate2::write::DeflateEncoder::new(Vec::new(), flate2::Compression::new(level));
-    e.write_all(plain).unwrap();
-    e.finish().unwrap()
 }
 
 /// A gzip member by hand: `flags` picks the optional header fields (FHCRC
@@ -146,7 +130,7 @@ fn compare_body(body: &[u8], n: usize, t: &mut Tally, what: &str) {
         flate2_encode(Coding::Deflate, body, 1),
         "{what}"
     );
-    assert_eq!(deflate_raw(body), raw_deflate(body, 1), "{what}");
+    assert_eq!(deflate_raw(body), flate::raw(body, 1), "{what}");
     let mut crc = flate2::Crc::new();
     crc.update(body);
     assert_eq!(crc32(body), crc.sum(), "{what}");
@@ -155,7 +139,7 @@ fn compare_body(body: &[u8], n: usize, t: &mut Tally, what: &str) {
     }
     let level = [0, 1, 6, 9][n % 4];
     let bit = n % 8;
-    let raw = raw_deflate(body, level);
+    let raw = flate::raw(body, level);
     let flags = [0u8, 2, 4, 8, 16, 30][n % 6];
     let streams = [
         (Coding::Gzip, flate2_encode(Coding::Gzip, body, level)),
@@ -210,62 +194,14 @@ fn compare_body(body: &[u8], n: usize, t: &mut Tally, what: &str) {
     }
 }
 
-fn strings(v: &serde_json::Value, out: &mut Vec<Vec<u8>>) {
-    use base64::Engine as _;
-    match v {
-        serde_json::Value::String(s) => out.push(s.as_bytes().to_vec()),
-        serde_json::Value::Array(a) => a.iter().for_each(|x| strings(x, out)),
-        serde_json::Value::Object(o) => {
-            for (k, x) in o {
-                if k == "body_base64" {
-                    if let Some(b) = x
-                        .as_str()
-                        .and_then(|s| base64::engine::general_purpose::STANDARD.decode(s).ok())
-                    {
-                        out.push(b);
-                    }
-                }
-                strings(x, out);
-            }
-        }
-        _ => {}
-    }
-}
-
 #[test]
 fn same_outcome_on_the_case_tables_and_corpora() {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let mut bodies: Vec<(String, Vec<u8>)> = Vec::new();
-    let mut dirs = vec![root.join("tests/cases")];
-    while let Some(dir) = dirs.pop() {
-        for f in std::fs::read_dir(&dir).unwrap() {
-            let path = f.unwrap().path();
-            if path.is_dir() {
-                dirs.push(path);
-                continue;
-            }
-            if path.extension().is_none_or(|e| e != "json") {
-                continue;
-            }
-            let v: serde_json::Value = serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
-            let mut all = Vec::new();
-            strings(&v, &mut all);
-            let name = path.display().to_string();
-            bodies.extend(all.into_iter().filter(|b| b.len() >= 8).map(|b| (name.clone(), b)));
-        }
-    }
+    let mut bodies = corpus::case_strings(8);
     let cases = bodies.len();
-    for f in std::fs::read_dir(root.join("tests/data/prose")).unwrap() {
-        let path = f.unwrap().path();
-        let raw = std::fs::read(&path).unwrap();
-        bodies.push((path.display().to_string(), raw));
-    }
-    for (name, _, body) in inputs::cases(48 * 1024) {
-        bodies.push((name.to_string(), body));
-    }
+    bodies.extend(corpus::prose(false));
+    bodies.extend(corpus::bench(48 * 1024));
     bodies.push(("empty".into(), Vec::new()));
-    let mut seen = std::collections::HashSet::new();
-    bodies.retain(|(_, b)| seen.insert(b.clone()));
+    let bodies = corpus::unique(bodies);
     let mut t = Tally::default();
     for (n, (what, b)) in bodies.iter().enumerate() {
         compare_body(b, n, &mut t, what);
@@ -285,7 +221,7 @@ fn same_outcome_on_the_case_tables_and_corpora() {
 #[test]
 fn headers_at_their_bounds() {
     let plain = b"jane@example.com wrote to 4111 1111 1111 1111".repeat(40);
-    let raw = raw_deflate(&plain, 6);
+    let raw = flate::raw(&plain, 6);
     let mut t = Tally::default();
     for flags in 0u8..32 {
         for field in [0, 1, 100, 32 * 1024 - 12, 32 * 1024, 40_000, 65_535, 65_536] {
@@ -357,7 +293,7 @@ fn breaks_against_the_limit_in_long_streams() {
             // flate2's input buffer, which moves where its 32 KiB chunks end
             for (c, extra) in [(Coding::Gzip, false), (Coding::Deflate, false), (Coding::Gzip, true)] {
                 let z = if extra {
-                    member(plain, &raw_deflate(plain, level), 4, 65_535, false)
+                    member(plain, &flate::raw(plain, level), 4, 65_535, false)
                 } else {
                     flate2_encode(c, plain, level)
                 };
@@ -419,7 +355,7 @@ proptest! {
         limit in prop_oneof![0usize..4000, Just(usize::MAX / 4)],
     ) {
         let one = if c == Coding::Gzip && flags != 0 {
-            member(&plain, &raw_deflate(&plain, level), flags, field, bad_hcrc)
+            member(&plain, &flate::raw(&plain, level), flags, field, bad_hcrc)
         } else {
             flate2_encode(c, &plain, level)
         };

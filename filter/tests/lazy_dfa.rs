@@ -6,8 +6,8 @@
 //! and on generated text, and check that the searches cannot fail.
 #![allow(clippy::panic, clippy::unwrap_used, clippy::expect_used)]
 
-#[path = "../benches/inputs.rs"]
-mod inputs;
+mod common;
+use common::corpus;
 
 use piiguard::detect::{compile, Regex};
 use regex_automata::meta;
@@ -111,39 +111,14 @@ fn references(patterns: &[&str]) -> (meta::Regex, Vec<meta::Regex>) {
     (pikevm(patterns), patterns.iter().map(|p| pikevm(&[p])).collect())
 }
 
-/// Texts: the benchmark bodies, the prose corpora (whole and line by line)
-/// and every string of the case tables.
+/// Texts: the benchmark bodies, the prose corpora (whole and line by line),
+/// the case-table files and every key and string of them.
 fn corpus() -> Vec<Vec<u8>> {
-    fn strings(v: &serde_json::Value, out: &mut Vec<Vec<u8>>) {
-        match v {
-            serde_json::Value::String(s) => out.push(s.clone().into_bytes()),
-            serde_json::Value::Array(a) => a.iter().for_each(|x| strings(x, out)),
-            serde_json::Value::Object(o) => o.iter().for_each(|(k, x)| {
-                out.push(k.clone().into_bytes());
-                strings(x, out)
-            }),
-            _ => {}
-        }
-    }
-    let mut out = Vec::new();
-    for (_, _, body) in inputs::cases(16 << 10) {
-        out.push(body);
-    }
-    let root = concat!(env!("CARGO_MANIFEST_DIR"), "/tests");
-    for dir in ["data/prose", "cases"] {
-        let Ok(entries) = std::fs::read_dir(format!("{root}/{dir}")) else {
-            panic!("{dir} missing")
-        };
-        for e in entries.flatten() {
-            let Ok(b) = std::fs::read(e.path()) else { continue };
-            if let Ok(v) = serde_json::from_slice::<serde_json::Value>(&b) {
-                strings(&v, &mut out);
-            } else {
-                out.extend(b.split(|c| *c == b'\n').map(<[u8]>::to_vec));
-            }
-            out.push(b);
-        }
-    }
+    let mut out = corpus::bench(16 << 10);
+    out.extend(corpus::prose(true));
+    out.extend(corpus::case_strings(0));
+    out.extend(corpus::case_files());
+    let out: Vec<Vec<u8>> = corpus::unique(out).into_iter().map(|(_, b)| b).collect();
     assert!(out.len() > 1000, "corpus too small: {}", out.len());
     out
 }

@@ -13,6 +13,9 @@
 use piiguard::prose::{Kind, Prose};
 use std::path::Path;
 
+mod common;
+use common::corpus;
+
 /// Compares both paths on `text`; returns the number of spans found.
 fn same(p: &Prose, text: &[u8], what: &str) -> usize {
     let (mut fast, mut slow) = (Vec::new(), Vec::new());
@@ -85,44 +88,19 @@ fn strip_marks(s: &str) -> String {
     out
 }
 
-fn strings(v: &serde_json::Value, out: &mut Vec<String>) {
-    match v {
-        serde_json::Value::String(s) => {
-            out.push(s.clone());
-            if let Ok(inner) = serde_json::from_str::<serde_json::Value>(s) {
-                if !inner.is_string() {
-                    strings(&inner, out);
-                }
-            }
-        }
-        serde_json::Value::Array(a) => a.iter().for_each(|x| strings(x, out)),
-        serde_json::Value::Object(o) => o.values().for_each(|x| strings(x, out)),
-        _ => {}
-    }
-}
-
 #[test]
 fn same_spans_on_the_case_tables() {
     let p = Prose::new().unwrap();
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/cases");
-    let mut texts = 0;
     let mut found = 0;
-    for f in std::fs::read_dir(&dir).unwrap() {
-        let path = f.unwrap().path();
-        if path.extension().is_none_or(|e| e != "json") {
-            continue;
-        }
-        let raw = std::fs::read_to_string(&path).unwrap();
-        // the raw file: JSON-escaped text, as JSON string values reach the pass
-        found += same(&p, raw.as_bytes(), &path.display().to_string());
-        let v: serde_json::Value = serde_json::from_str(&raw).unwrap();
-        let mut all = Vec::new();
-        strings(&v, &mut all);
-        for s in &all {
-            found += same(&p, s.as_bytes(), &path.display().to_string());
-            texts += 1;
-        }
+    // the raw files: JSON-escaped text, as JSON string values reach the pass
+    for (name, raw) in corpus::case_files() {
+        found += same(&p, &raw, &name);
     }
+    let strings = corpus::case_strings(0);
+    for (name, s) in &strings {
+        found += same(&p, s, name);
+    }
+    let texts = strings.len();
     println!("case tables: {texts} strings, {found} spans compared");
     assert!(texts > 1000, "{texts} strings");
     // few cases are about prose; some are

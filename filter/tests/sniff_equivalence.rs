@@ -19,11 +19,9 @@
 
 use piiguard::bodies::sniff::{inflate, pack, Inflated, Packed, TooLarge};
 use proptest::prelude::*;
-use std::io::Write;
-use std::path::Path;
 
-#[path = "../benches/inputs.rs"]
-mod inputs;
+mod common;
+use common::corpus::{self, flate};
 
 /// The inflater as it was before (flate2's streaming `Decompress`, a fresh
 /// one per stream: what `reset` gave).
@@ -183,23 +181,10 @@ fn agree(kind: Packed, data: &[u8], limit: usize, t: &mut Tally, what: &str) {
 }
 
 fn compressed(kind: Packed, plain: &[u8], level: u32) -> Vec<u8> {
-    let c = flate2::Compression::new(level);
     match kind {
-        Packed::Gzip => {
-            let mut e = flate2::write::GzEncoder::new(Vec::new(), c);
-            e.write_all(plain).unwrap();
-            e.finish().unwrap()
-        }
-        Packed::Zlib => {
-            let mut e = flate2::write::ZlibEncoder::new(Vec::new(), c);
-            e.write_all(plain).unwrap();
-            e.finish().unwrap()
-        }
-        Packed::Deflate => {
-            let mut e = flate2::write::DeflateEncoder::new(Vec::new(), c);
-            e.write_all(plain).unwrap();
-            e.finish().unwrap()
-        }
+        Packed::Gzip => flate::gzip(plain, level),
+        Packed::Zlib => flate::zlib(plain, level),
+        Packed::Deflate => flate::raw(plain, level),
     }
 }
 
@@ -252,67 +237,13 @@ fn compare_body(body: &[u8], n: usize, t: &mut Tally, what: &str) {
     }
 }
 
-fn strings(v: &serde_json::Value, out: &mut Vec<Vec<u8>>) {
-    use base64::Engine as _;
-    match v {
-        serde_json::Value::String(s) => out.push(s.as_bytes().to_vec()),
-        serde_json::Value::Array(a) => a.iter().for_each(|x| strings(x, out)),
-        serde_json::Value::Object(o) => {
-            for (k, x) in o {
-                if k == "body_base64" {
-                    if let Some(b) = x
-                        .as_str()
-                        .and_then(|s| base64::engine::general_purpose::STANDARD.decode(s).ok())
-                    {
-                        out.push(b);
-                    }
-                }
-                strings(x, out);
-            }
-        }
-        _ => {}
-    }
-}
-
 #[test]
 fn same_reading_on_the_case_tables_and_corpora() {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let mut bodies: Vec<(String, Vec<u8>)> = Vec::new();
-    let mut dirs = vec![root.join("tests/cases")];
-    while let Some(dir) = dirs.pop() {
-        for f in std::fs::read_dir(&dir).unwrap() {
-            let path = f.unwrap().path();
-            if path.is_dir() {
-                dirs.push(path);
-                continue;
-            }
-            if path.extension().is_none_or(|e| e != "json") {
-                continue;
-            }
-            let v: serde_json::Value = serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
-            let mut all = Vec::new();
-            strings(&v, &mut all);
-            let name = path.display().to_string();
-            bodies.extend(all.into_iter().filter(|b| b.len() >= 2).map(|b| (name.clone(), b)));
-        }
-    }
+    let mut bodies = corpus::case_strings(2);
     let cases = bodies.len();
-    for f in std::fs::read_dir(root.join("tests/data/prose")).unwrap() {
-        let path = f.unwrap().path();
-        let raw = std::fs::read(&path).unwrap();
-        let name = path.display().to_string();
-        bodies.extend(
-            raw.split(|c| *c == b'\n')
-                .filter(|l| l.len() >= 2)
-                .map(|l| (name.clone(), l.to_vec())),
-        );
-        bodies.push((name, raw));
-    }
-    for (name, _, body) in inputs::cases(16 * 1024) {
-        bodies.push((name.to_string(), body));
-    }
-    let mut seen = std::collections::HashSet::new();
-    bodies.retain(|(_, b)| seen.insert(b.clone()));
+    bodies.extend(corpus::prose(true));
+    bodies.extend(corpus::bench(16 * 1024));
+    let bodies = corpus::unique(bodies);
     let mut t = Tally::default();
     for (n, (what, b)) in bodies.iter().enumerate() {
         compare_body(b, n, &mut t, what);

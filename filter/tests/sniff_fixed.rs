@@ -14,11 +14,9 @@
 
 use piiguard::bodies::sniff::{inflate, inflate_general, pack, Packed};
 use proptest::prelude::*;
-use std::io::Write;
-use std::path::Path;
 
-#[path = "../benches/inputs.rs"]
-mod inputs;
+mod common;
+use common::corpus::{self, flate};
 
 /// Both readings of `data` as `kind` under `limit`: equal.
 fn agree(kind: Packed, data: &[u8], limit: usize, what: &str) -> bool {
@@ -41,43 +39,13 @@ fn gzip_of(body: &[u8]) -> Vec<u8> {
     g
 }
 
-fn strings(v: &serde_json::Value, out: &mut Vec<Vec<u8>>) {
-    match v {
-        serde_json::Value::String(s) => out.push(s.as_bytes().to_vec()),
-        serde_json::Value::Array(a) => a.iter().for_each(|x| strings(x, out)),
-        serde_json::Value::Object(o) => o.values().for_each(|x| strings(x, out)),
-        _ => {}
-    }
-}
-
+/// Every body of the corpora of two bytes or more, once.
 fn corpus() -> Vec<Vec<u8>> {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let mut bodies = Vec::new();
-    let mut dirs = vec![root.join("tests/cases")];
-    while let Some(dir) = dirs.pop() {
-        for f in std::fs::read_dir(&dir).unwrap() {
-            let path = f.unwrap().path();
-            if path.is_dir() {
-                dirs.push(path);
-            } else if path.extension().is_some_and(|e| e == "json") {
-                let raw = std::fs::read(&path).unwrap();
-                let v: serde_json::Value = serde_json::from_slice(&raw).unwrap();
-                strings(&v, &mut bodies);
-                bodies.push(raw);
-            }
-        }
-    }
-    for f in std::fs::read_dir(root.join("tests/data/prose")).unwrap() {
-        let raw = std::fs::read(f.unwrap().path()).unwrap();
-        bodies.extend(raw.split(|c| *c == b'\n').filter(|l| l.len() >= 2).map(<[u8]>::to_vec));
-        bodies.push(raw);
-    }
-    for (_, _, body) in inputs::cases(16 * 1024) {
-        bodies.push(body);
-    }
-    let mut seen = std::collections::HashSet::new();
-    bodies.retain(|b| b.len() >= 2 && seen.insert(b.clone()));
-    bodies
+    let mut bodies = corpus::case_strings(2);
+    bodies.extend(corpus::case_files());
+    bodies.extend(corpus::prose(true));
+    bodies.extend(corpus::bench(16 * 1024));
+    corpus::unique(bodies).into_iter().map(|(_, b)| b).collect()
 }
 
 #[test]
@@ -92,9 +60,7 @@ fn same_reading_on_the_case_tables_and_corpora() {
             broken_with_text += usize::from(agree(Packed::Deflate, b, limit, "body"));
             agree(Packed::Gzip, &gzip_of(b), limit, "body in gzip");
         }
-        let mut e = flate2::write::DeflateEncoder::new(Vec::new(), flate2::Compression::new(1));
-        e.write_all(b).unwrap();
-        let z = e.finish().unwrap();
+        let z = flate::raw(b, 1);
         agree(Packed::Deflate, &z, 1 << 20, "level 1");
         agree(Packed::Deflate, &z, b.len().saturating_sub(1), "level 1");
         agree(
@@ -108,9 +74,7 @@ fn same_reading_on_the_case_tables_and_corpora() {
         }
         // gzip members (their trailer is read where the stream said it
         // ended), one and two
-        let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::new(1));
-        e.write_all(b).unwrap();
-        let g = e.finish().unwrap();
+        let g = flate::gzip(b, 1);
         agree(Packed::Gzip, &g, 1 << 20, "gzip level 1");
         agree(
             Packed::Gzip,

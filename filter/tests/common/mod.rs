@@ -2,6 +2,8 @@
 //! (`mod common;` in a test file). Each file uses only some of them.
 #![allow(dead_code, clippy::unwrap_used)]
 
+pub mod corpus;
+
 use piiguard::config::Action;
 use piiguard::detect::Scratch;
 use piiguard::engine::{Direction, Engine};
