@@ -150,6 +150,24 @@ pub struct Flow {
     plaintext: bool,
     /// `:path` as the client sent it (with the query).
     raw_path: String,
+    /// A POST whose body may still name its method (`_method`) on a path
+    /// whose per-method rules differ: its route is final once the body is
+    /// read ([`Flow::settle_method`]).
+    method_pending: Option<Box<MethodPending>>,
+    /// The request body as read for its `_method` (size, bytes): the body
+    /// is not copied out of the host twice.
+    prefetched: Option<(usize, Vec<u8>)>,
+}
+
+/// What a request whose route waits for its body's `_method` keeps.
+struct MethodPending {
+    /// The request headers (any forged subject header removed).
+    headers: Vec<(String, String)>,
+    /// The headers are held (`hold_headers`): the route-dependent part of
+    /// the headers phase waits for the body. Otherwise it ran under the
+    /// route of the methods the headers name, and the body may only
+    /// confirm that route.
+    held: bool,
 }
 
 /// The header that carries the subject pseudonym unless configured otherwise.
@@ -359,6 +377,8 @@ impl Flow {
             consent: None,
             plaintext: false,
             raw_path: String::new(),
+            method_pending: None,
+            prefetched: None,
         }
     }
 
@@ -441,11 +461,6 @@ impl Flow {
         self.request_id_header = header(&headers, "x-request-id").map(str::to_string);
         let resolution = policy.resolve(&self.info);
         self.route = resolution.index;
-        // require_tls: judged on the hop the route names, from the connection
-        self.plaintext = route_at(&engine, self.route, false)
-            .require_tls
-            .as_ref()
-            .is_some_and(|req| !transport::encrypted(req, &|p| host.property(p).ok().flatten()));
         // Data subject: a client can never claim one, so any incoming copy
         // goes, in every spelling a backend could fold to the subject header
         // (configured or default, with or without a `subject` section).
@@ -477,6 +492,37 @@ impl Flow {
             self.block(host, Direction::Request, 400, reason);
             return Step::Pause;
         }
+        // A POST whose body may name another method (`_method`: Laravel,
+        // Rack, Symfony) on a path whose rules differ by method: the route
+        // is final once the body is read. Other requests (every one where no
+        // route lists methods, or the path's rules agree) cost nothing more.
+        if !end_of_stream
+            && policy.lists_methods
+            && crate::http::body_may_name_method(&headers)
+            && policy.body_method_matters(&self.info, &resolution)
+        {
+            self.req.seen = true;
+            if policy.hold_headers {
+                self.method_pending = Some(Box::new(MethodPending { headers, held: true }));
+                return Step::Pause;
+            }
+            self.method_pending = Some(Box::new(MethodPending {
+                headers: headers.clone(),
+                held: false,
+            }));
+        }
+        self.request_phase(host, headers, end_of_stream)
+    }
+
+    /// The part of the request headers phase that depends on the route:
+    /// transport, subject, consent, ranges, then the headers themselves.
+    fn request_phase(&mut self, host: &mut dyn Host, mut headers: Vec<(String, String)>, end_of_stream: bool) -> Step {
+        let engine = Rc::clone(&self.engine);
+        // require_tls: judged on the hop the route names, from the connection
+        self.plaintext = route_at(&engine, self.route, false)
+            .require_tls
+            .as_ref()
+            .is_some_and(|req| !transport::encrypted(req, &|p| host.property(p).ok().flatten()));
         if let Some(name) = &engine.policy.subject_header {
             let verified = |claim: &str| -> Option<String> {
                 let key = engine.policy.verified_payload_key.as_deref()?;
@@ -720,6 +766,11 @@ impl Flow {
     }
 
     pub fn on_body(&mut self, host: &mut dyn Host, d: Direction, size: usize, end_of_stream: bool) -> Step {
+        if d == Direction::Request && self.method_pending.is_some() {
+            if let Some(step) = self.settle_method(host, size, end_of_stream) {
+                return step;
+            }
+        }
         if let Some(step) = self.settled(d) {
             return step;
         }
@@ -735,6 +786,12 @@ impl Flow {
     }
 
     pub fn on_trailers(&mut self, host: &mut dyn Host, d: Direction) -> Step {
+        if d == Direction::Request && self.method_pending.is_some() {
+            let size = self.req.last_size;
+            if let Some(step) = self.settle_method(host, size, true) {
+                return step;
+            }
+        }
         if let Some(step) = self.trailers_phase(host, d) {
             return step;
         }
@@ -743,6 +800,68 @@ impl Flow {
         }
         let size = self.side(d).last_size;
         self.decide_body(host, d, size)
+    }
+
+    /// The route of a request that waited for its body's `_method`
+    /// (`method_pending`): the methods the body names join those of the
+    /// headers (any method when the body cannot be read: over the size
+    /// limit, an unreadable coding or multipart), and the route is resolved
+    /// again. Methods whose routes cannot be reconciled are refused (400
+    /// `ambiguous_method`), as are headers that went on under another route
+    /// (no `hold_headers`). `Some(step)`: the callback's answer; `None`: go
+    /// on with the body under the final route.
+    fn settle_method(&mut self, host: &mut dyn Host, size: usize, complete: bool) -> Option<Step> {
+        let d = Direction::Request;
+        if self.blocked {
+            self.method_pending = None;
+            return None;
+        }
+        self.req.last_size = size;
+        let engine = Rc::clone(&self.engine);
+        let limit = engine.policy.limits.max_body_bytes;
+        if size <= limit && !complete {
+            return Some(Step::Pause);
+        }
+        let pending = self.method_pending.take()?;
+        let named = if size > limit {
+            None
+        } else {
+            let body = match host.body(d, size) {
+                Ok(b) => b,
+                Err(e) => return Some(self.host_error(host, d, "body", e)),
+            };
+            let m = crate::http::body_methods(&pending.headers, &body, limit);
+            self.prefetched = Some((size, body));
+            m
+        };
+        let known = &mut self.info.method_overrides;
+        let any = crate::http::ANY_METHOD;
+        for m in named.unwrap_or_else(|| vec![any.to_string()]) {
+            if known.contains(&m) || known.iter().any(|k| k == any) {
+                continue;
+            }
+            if known.len() + 1 >= crate::http::MAX_METHOD_OVERRIDES && m != any {
+                known.push(any.to_string());
+            } else {
+                known.push(m);
+            }
+        }
+        let res = engine.policy.resolve(&self.info);
+        if res.ambiguous || (!pending.held && res.index != self.route) {
+            let (finding, reason) = match res.ambiguity {
+                "path" if res.ambiguous => (Finding::ambiguous_path(), "ambiguous_path"),
+                _ => (Finding::ambiguous_method(), "ambiguous_method"),
+            };
+            self.req.inspection.findings.push(finding);
+            self.block(host, d, 400, reason);
+            return Some(Step::Pause);
+        }
+        if !pending.held {
+            return None;
+        }
+        self.route = res.index;
+        let step = self.request_phase(host, pending.headers, false);
+        (self.blocked || self.req.done).then_some(step)
     }
 
     /// Trailers are headers a client or upstream sends after the body (h2,
@@ -799,9 +918,12 @@ impl Flow {
         self.side(d).done = true;
         let engine = Rc::clone(&self.engine);
         let route = route_at(&engine, self.route, self.consent_alt);
-        let raw = match host.body(d, size) {
-            Ok(b) => b,
-            Err(e) => return self.host_error(host, d, "body", e),
+        let raw = match self.prefetched.take() {
+            Some((n, b)) if n == size && d == Direction::Request => b,
+            _ => match host.body(d, size) {
+                Ok(b) => b,
+                Err(e) => return self.host_error(host, d, "body", e),
+            },
         };
         let limit = engine.policy.limits.max_body_bytes;
         let coding = self.side(d).coding.take().unwrap_or(Ok(Vec::new()));

@@ -396,25 +396,22 @@ pub fn percent_encode(s: &[u8]) -> Vec<u8> {
 /// lower case, `_` and `.` read as `-`).
 const METHOD_OVERRIDE_HEADERS: &[&str] = &["x-http-method-override", "x-http-method", "x-method-override"];
 
-/// The override that stands for every method: a `_method` in a body (read
-/// only after the route is chosen) or more overrides than are considered.
-/// Routing takes every route the path matches, whatever its methods, and
-/// applies the strictest ([`crate::policy::Policy::resolve`]).
+/// The override that stands for every method: a body `_method` that could
+/// not be read (see [`body_methods`]) or more overrides than are considered.
+/// Routing takes every route the path reaches by some method and applies
+/// the strictest ([`crate::policy::Policy::resolve`]).
 pub const ANY_METHOD: &str = "*";
 
 /// At most this many override methods are considered (bounded work; no
 /// framework reads a longer list). A request with more means any method.
-const MAX_METHOD_OVERRIDES: usize = 8;
+pub const MAX_METHOD_OVERRIDES: usize = 8;
 
-/// Other methods the upstream may take a request for: the values of
-/// method-override headers and of a `_method` query parameter, and
-/// [`ANY_METHOD`] for a form or multipart POST (Rails' Rack, Laravel and
-/// Symfony read a `_method` field there, any method name, `GET` included)
-/// or when there are more than [`MAX_METHOD_OVERRIDES`]. Not for a JSON
-/// POST (Laravel reads `_method` there too) nor an untyped one (Rack reads
-/// it as a form): any method for every JSON POST would refuse ordinary API
-/// traffic wherever a path's per-method rules cannot be ordered; an open
-/// bypass (`filter/tests/attacks_open.rs`). Upper-cased, deduplicated, bounded.
+/// Other methods the upstream may take a request for, known from its
+/// headers: the values of method-override headers and of a `_method` query
+/// parameter, and [`ANY_METHOD`] when there are more than
+/// [`MAX_METHOD_OVERRIDES`]. A `_method` in the body ([`body_may_name_method`])
+/// is read from the body itself ([`body_methods`]) before the route is final
+/// (`Flow`). Upper-cased, deduplicated, bounded.
 pub fn method_overrides(headers: &[(String, String)], raw_path: &str) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();
     let mut overflow = false;
@@ -433,16 +430,9 @@ pub fn method_overrides(headers: &[(String, String)], raw_path: &str) -> Vec<Str
     };
     // names compared as backends fold them, without a copy per header
     let is = |k: &str, name: &str| crate::policy::folded_header_eq(k, name);
-    let mut method = "";
-    let mut body_params = false;
     for (k, v) in headers {
         if METHOD_OVERRIDE_HEADERS.iter().any(|h| is(k, h)) {
             add(v);
-        } else if is(k, ":method") {
-            method = v;
-        } else if is(k, "content-type") {
-            // any copy: a backend may read either
-            body_params |= matches!(format_of(Some(v), b""), Format::Form | Format::Multipart);
         }
     }
     if let Some((_, q)) = raw_path.split_once('?') {
@@ -456,14 +446,183 @@ pub fn method_overrides(headers: &[(String, String)], raw_path: &str) -> Vec<Str
             }
         }
     }
-    if method.eq_ignore_ascii_case("POST") && body_params {
-        overflow = true;
-    }
     if overflow && !out.iter().any(|m| m == ANY_METHOD) {
         out.truncate(MAX_METHOD_OVERRIDES - 1);
         out.push(ANY_METHOD.to_string());
     }
     out
+}
+
+/// Whether a framework may read the request's method from its body: a POST
+/// (Rack, Symfony, Laravel and Express's method-override only override a
+/// POST) whose body is a form or multipart form (Rack, Laravel, Symfony), JSON
+/// (Laravel reads a JSON body's top-level `_method`; any `+json`/`/json`
+/// type) or has no content type (Rack reads it as a form). Any copy of a
+/// repeated content type counts.
+pub fn body_may_name_method(headers: &[(String, String)]) -> bool {
+    let is = |k: &str, name: &str| crate::policy::folded_header_eq(k, name);
+    let mut post = false;
+    let mut typed = false;
+    let mut readable = false;
+    for (k, v) in headers {
+        if is(k, ":method") {
+            post = v.trim().eq_ignore_ascii_case("POST");
+        } else if is(k, "content-type") {
+            for ct in v.split(',') {
+                if ct.trim().is_empty() {
+                    continue;
+                }
+                typed = true;
+                readable |= matches!(
+                    format_of(Some(ct), b""),
+                    Format::Json | Format::Form | Format::Multipart
+                );
+            }
+        }
+    }
+    post && (readable || !typed)
+}
+
+/// Whether a body field name is `_method` as a framework reads it: any
+/// case, and with the first character `.`, ` ` or `[` (PHP turns them into
+/// `_` in a top-level name before Laravel or Symfony see `$_POST`).
+fn is_method_key(k: &[u8]) -> bool {
+    k.len() == 7 && matches!(k[0], b'_' | b'.' | b' ' | b'[') && k[1..].eq_ignore_ascii_case(b"method")
+}
+
+/// The methods a body names in its `_method` (for [`body_may_name_method`]
+/// requests): read as each of its content types says (form: every
+/// `_method` field, percent-decoded until stable; JSON: every top-level
+/// `_method` string, escapes decoded, duplicates too; multipart: every part
+/// named `_method`; no content type: a form, and JSON when it looks like
+/// it), on the bytes as sent and, under a `Content-Encoding`, decoded too.
+/// `None` when the body cannot be read (an unknown or corrupt coding, a
+/// multipart body that does not parse): the caller takes any method.
+pub fn body_methods(headers: &[(String, String)], body: &[u8], limit: usize) -> Option<Vec<String>> {
+    let is = |k: &str, name: &str| crate::policy::folded_header_eq(k, name);
+    let types: Vec<&str> = headers
+        .iter()
+        .filter(|(k, _)| is(k, "content-type"))
+        .flat_map(|(_, v)| v.split(','))
+        .map(str::trim)
+        .filter(|v| !v.is_empty())
+        .collect();
+    let codings: Vec<&str> = headers
+        .iter()
+        .filter(|(k, _)| is(k, "content-encoding"))
+        .map(|(_, v)| v.as_str())
+        .collect();
+    let codings = crate::encoding::parse_all(Some(&codings.join(","))).ok()?;
+    let decoded = if codings.is_empty() {
+        None
+    } else {
+        Some(crate::encoding::decode_all(&codings, body, limit).ok()?)
+    };
+    let mut out = Vec::new();
+    for b in std::iter::once(body).chain(decoded.as_deref()) {
+        if types.is_empty() {
+            form_methods(b, &mut out);
+            if matches!(format_of(None, b), Format::Json) {
+                json_methods(b, &mut out);
+            }
+        }
+        for ct in &types {
+            match format_of(Some(ct), b"") {
+                Format::Form => form_methods(b, &mut out),
+                Format::Json => json_methods(b, &mut out),
+                Format::Multipart => {
+                    // the parts as they are, as the engine splits them
+                    let parts = crate::multipart::split(ct, b).ok()?;
+                    for p in parts
+                        .iter()
+                        .filter(|p| p.name.as_deref().is_some_and(|n| is_method_key(n.as_bytes())))
+                    {
+                        out.push(b.get(p.body_start..p.body_end).unwrap_or_default().to_vec());
+                    }
+                }
+                Format::Text => {}
+            }
+        }
+    }
+    let mut methods: Vec<String> = Vec::new();
+    for v in out {
+        let m = String::from_utf8_lossy(&v).trim().to_ascii_uppercase();
+        if !m.is_empty() && !methods.contains(&m) {
+            methods.push(m);
+        }
+    }
+    Some(methods)
+}
+
+/// Every `_method` field of a form body (`&` or `;` between fields).
+fn form_methods(body: &[u8], out: &mut Vec<Vec<u8>>) {
+    for pair in body.split(|c| *c == b'&' || *c == b';') {
+        let (k, v) = match pair.iter().position(|c| *c == b'=') {
+            Some(i) => (&pair[..i], &pair[i + 1..]),
+            None => (pair, &b""[..]),
+        };
+        if k.len() < 7 {
+            continue;
+        }
+        if is_method_key(&crate::urlpath::decode_form_until_stable(k)) {
+            out.push(crate::urlpath::decode_form_until_stable(v).into_owned());
+        }
+    }
+}
+
+/// Every top-level `_method` string of a JSON object, read leniently (a
+/// body that is not JSON yields what its top level seems to hold).
+fn json_methods(body: &[u8], out: &mut Vec<Vec<u8>>) {
+    let mut depth = 0usize;
+    let mut i = 0;
+    // the last string seen at depth 1 and whether it ended before a `:`
+    let mut key: Option<(usize, usize)> = None;
+    let mut after_key = false;
+    while i < body.len() {
+        match body[i] {
+            b'"' => {
+                let start = i + 1;
+                let mut j = start;
+                while j < body.len() && body[j] != b'"' {
+                    j += if body[j] == b'\\' { 2 } else { 1 };
+                }
+                let end = j.min(body.len());
+                if depth == 1 {
+                    if after_key {
+                        if let Some((ks, ke)) = key.take() {
+                            if is_method_key(&crate::json::unescape(&body[ks..ke])) {
+                                out.push(crate::json::unescape(&body[start..end]));
+                            }
+                        }
+                        after_key = false;
+                    } else {
+                        key = Some((start, end));
+                    }
+                }
+                i = end + 1;
+                continue;
+            }
+            b':' if depth == 1 => after_key = key.is_some(),
+            b'{' | b'[' => {
+                depth += 1;
+                key = None;
+                after_key = false;
+            }
+            b'}' | b']' => {
+                depth = depth.saturating_sub(1);
+                key = None;
+                after_key = false;
+            }
+            b',' => {
+                key = None;
+                after_key = false;
+            }
+            c if c.is_ascii_whitespace() => {}
+            _ if depth == 1 => after_key = false,
+            _ => {}
+        }
+        i += 1;
+    }
 }
 
 #[cfg(test)]
@@ -497,31 +656,14 @@ mod override_tests {
         );
         assert_eq!(method_overrides(&h(&[]), "/p?a=1&%5Fmethod=put"), ["PUT"]);
         assert_eq!(method_overrides(&h(&[]), "/p?_METHOD=%2570ut"), ["PUT"]);
-        // a POST whose body a framework reads `_method` from may mean any method
-        for ct in ["application/x-www-form-urlencoded", "MULTIPART/form-data; boundary=x"] {
-            assert_eq!(
-                method_overrides(&h(&[(":method", "post"), ("content-type", ct)]), "/p"),
-                [ANY_METHOD],
-                "{ct}"
-            );
+        // a body's `_method` is read from the body (`body_methods`), not guessed
+        for ct in [
+            "application/x-www-form-urlencoded",
+            "MULTIPART/form-data; boundary=x",
+            "application/json",
+        ] {
+            assert!(method_overrides(&h(&[(":method", "post"), ("content-type", ct)]), "/p").is_empty());
         }
-        // any copy of a repeated content type
-        assert_eq!(
-            method_overrides(
-                &h(&[
-                    (":method", "POST"),
-                    ("content-type", "application/x-www-form-urlencoded"),
-                    ("content-type", "text/plain")
-                ]),
-                "/p"
-            ),
-            [ANY_METHOD]
-        );
-        // other bodies (JSON: an open bypass, see above), other methods
-        assert!(method_overrides(&h(&[(":method", "POST"), ("content-type", "text/plain")]), "/p").is_empty());
-        assert!(method_overrides(&h(&[(":method", "POST"), ("content-type", "application/json")]), "/p").is_empty());
-        assert!(method_overrides(&h(&[(":method", "POST")]), "/p").is_empty());
-        assert!(method_overrides(&h(&[(":method", "PUT"), ("content-type", "multipart/form-data")]), "/p").is_empty());
         // more overrides than are considered: any method (never the last ones dropped)
         let many: Vec<(String, String)> = (0..20)
             .map(|i| ("x-http-method".to_string(), format!("M{i}")))
@@ -539,6 +681,101 @@ mod override_tests {
             method_overrides(&eight, "/p?_method=put").last().map(String::as_str),
             Some(ANY_METHOD)
         );
+    }
+
+    #[test]
+    fn which_bodies_may_name_a_method() {
+        let post = |ct: Option<&str>| {
+            let mut v = vec![(":method", "POST")];
+            v.extend(ct.map(|c| ("content-type", c)));
+            body_may_name_method(&h(&v))
+        };
+        for ct in [
+            "application/x-www-form-urlencoded",
+            "multipart/form-data; boundary=x",
+            "application/json",
+            "application/vnd.api+json; charset=utf-8",
+            "text/plain, application/json",
+        ] {
+            assert!(post(Some(ct)), "{ct}");
+        }
+        assert!(post(None), "untyped (Rack reads a form)");
+        assert!(post(Some("")), "empty type");
+        for ct in [
+            "text/plain",
+            "application/xml",
+            "application/octet-stream",
+            "application/grpc",
+        ] {
+            assert!(!post(Some(ct)), "{ct}");
+        }
+        assert!(!body_may_name_method(&h(&[
+            (":method", "PUT"),
+            ("content-type", "application/json")
+        ])));
+        assert!(!body_may_name_method(&h(&[(":method", "GET")])));
+    }
+
+    #[test]
+    fn the_methods_a_body_names() {
+        let read = |ct: Option<&str>, body: &[u8]| {
+            let mut v = vec![(":method", "POST")];
+            v.extend(ct.map(|c| ("content-type", c)));
+            body_methods(&h(&v), body, 1 << 20)
+        };
+        let form = Some("application/x-www-form-urlencoded");
+        let json = Some("application/json");
+        assert_eq!(read(form, b"a=1&_method=put"), Some(vec!["PUT".to_string()]));
+        assert_eq!(
+            read(form, b"a=1;%5F%6Dethod=Get&_METHOD=patch"),
+            Some(vec!["GET".into(), "PATCH".into()])
+        );
+        assert_eq!(
+            read(form, b".method=DELETE&+method=GET"),
+            Some(vec!["DELETE".into(), "GET".into()])
+        );
+        assert_eq!(read(form, b"x_method=GET&_methods=GET&method=GET"), Some(vec![]));
+        assert_eq!(read(None, b"_method=GET&x=1"), Some(vec!["GET".to_string()]));
+        assert_eq!(read(None, br#"{"_method":"HEAD"}"#), Some(vec!["HEAD".to_string()]));
+        assert_eq!(
+            read(
+                json,
+                br#"{"a":{"_method":"GET"},"b":["_method","GET"],"_method":"PUT"}"#
+            ),
+            Some(vec!["PUT".into()])
+        );
+        assert_eq!(
+            read(
+                json,
+                br#"{ "\u005fmethod" : "\u0047ET", "_method":"POST", "_method" : 1}"#
+            ),
+            Some(vec!["GET".into(), "POST".into()])
+        );
+        assert_eq!(read(json, br#"[{"_method":"GET"}]"#), Some(vec![]));
+        assert_eq!(
+            read(json, br#"{"note":"_method","x":"\"_method\":\"GET\""}"#),
+            Some(vec![])
+        );
+        assert_eq!(
+            read(json, b"_method=GET"),
+            Some(vec![]),
+            "a JSON type is not read as a form"
+        );
+        let mp = Some("multipart/form-data; boundary=B");
+        let body = b"--B\r\nContent-Disposition: form-data; name=\"_method\"\r\n\r\npatch\r\n--B--\r\n";
+        assert_eq!(read(mp, body), Some(vec!["PATCH".to_string()]));
+        assert_eq!(read(mp, b"not multipart"), None, "unreadable: any method");
+        // under a content coding: as sent and decoded
+        let gz = crate::encoding::encode_all(&[crate::encoding::Coding::Gzip], b"_method=GET");
+        let v = h(&[
+            (":method", "POST"),
+            ("content-type", "application/x-www-form-urlencoded"),
+            ("content-encoding", "gzip"),
+        ]);
+        assert_eq!(body_methods(&v, &gz, 1 << 20), Some(vec!["GET".to_string()]));
+        assert_eq!(body_methods(&v, b"not gzip", 1 << 20), None);
+        let br = h(&[(":method", "POST"), ("content-encoding", "br")]);
+        assert_eq!(body_methods(&br, b"_method=GET", 1 << 20), None);
     }
 }
 

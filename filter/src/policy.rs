@@ -275,6 +275,9 @@ pub struct Policy {
     pub matches_route_name: bool,
     pub matches_peer: bool,
     pub matches_cluster: bool,
+    /// Some route lists methods: only then can a method override change a
+    /// request's route.
+    pub lists_methods: bool,
     /// A subject source reads the request body / the response body.
     pub subject_from_request_body: bool,
     pub subject_from_response_body: bool,
@@ -524,6 +527,7 @@ impl Policy {
         let matches_route_name = all_routes().any(|r| r.matcher.route_name.is_some());
         let matches_peer = all_routes().any(|r| !r.matcher.peers.is_empty());
         let matches_cluster = all_routes().any(|r| !r.matcher.clusters.is_empty());
+        let lists_methods = routes.iter().any(|r| !r.matcher.methods.is_empty());
         let body_source =
             |want: fn(&config::SubjectSource) -> bool| cfg.subject.as_ref().is_some_and(|s| s.sources.iter().any(want));
         let subject_from_request_body = body_source(|s| matches!(s, config::SubjectSource::RequestBody(_)));
@@ -554,6 +558,7 @@ impl Policy {
             matches_route_name,
             matches_peer,
             matches_cluster,
+            lists_methods,
             subject_from_request_body,
             subject_from_response_body,
             forgeable_subject_headers,
@@ -676,6 +681,22 @@ impl Policy {
             ambiguous,
             ambiguity,
         }
+    }
+
+    /// Whether a method the request's body may still name (`_method`, see
+    /// [`crate::http::body_may_name_method`]) could give it another route
+    /// than `res`, the route of the methods known from its headers: some
+    /// route lists methods and the request read as any method resolves
+    /// elsewhere (or not at all). Monotonic: when any method resolves to
+    /// `res`, so does every single one.
+    pub fn body_method_matters(&self, req: &RequestInfo, res: &Resolution<'_>) -> bool {
+        if !self.lists_methods || req.method_overrides.iter().any(|m| m == crate::http::ANY_METHOD) {
+            return false;
+        }
+        let mut wide = req.clone();
+        wide.method_overrides.push(crate::http::ANY_METHOD.to_string());
+        let w = self.resolve(&wide);
+        w.ambiguous || w.index != res.index
     }
 
     /// Explains route matching: (route, reasons the earlier routes did not match).
