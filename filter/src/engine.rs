@@ -1143,7 +1143,10 @@ impl Engine {
                     }
                 }
             }
-            Format::Text => self.scan_text(dp, body, &mut insp, scratch, xml),
+            Format::Text => {
+                let fields = xml && crate::xmlfields::is_xml_document(&media, body);
+                self.scan_text_fields(dp, body, &mut insp, scratch, xml, fields)
+            }
         };
         let body = if redacting && insp.max_action() != Some(Action::Block) {
             rewritten
@@ -1666,7 +1669,42 @@ impl Engine {
         scratch: &mut Scratch,
         xml: bool,
     ) -> Option<Vec<u8>> {
-        let hits = self.value_hits(dp, body, "body", insp, scratch, 0, Escapes::text(xml), true);
+        self.scan_text_fields(dp, body, insp, scratch, xml, false)
+    }
+
+    /// A text body; with `xml_fields`, an XML document whose element and
+    /// attribute names classify their values ([`crate::xmlfields`]) as JSON
+    /// keys do: a value no detector matched is a field finding.
+    fn scan_text_fields(
+        &self,
+        dp: &DirPolicy,
+        body: &[u8],
+        insp: &mut Inspection,
+        scratch: &mut Scratch,
+        xml: bool,
+        xml_fields: bool,
+    ) -> Option<Vec<u8>> {
+        let mut hits = self.value_hits(dp, body, "body", insp, scratch, 0, Escapes::text(xml), true);
+        if xml_fields {
+            let detected = hits.len();
+            let mut classify = |w: &Words| self.policy.classify_field(w);
+            for (s, e, class) in crate::xmlfields::field_values(body, &mut classify) {
+                let Some(det) = self.policy.field_detector(class) else {
+                    continue;
+                };
+                if already_redacted(&body[s..e]) || hits[..detected].iter().any(|h| h.start < e && s < h.end) {
+                    continue;
+                }
+                hits.push(Hit {
+                    start: s,
+                    end: e,
+                    kind: HitKind::Det(det, None),
+                });
+            }
+            if hits.len() > detected {
+                hits.sort_by_key(|h| (h.start, std::cmp::Reverse(h.end)));
+            }
+        }
         match self.decide_hits(dp, body, &hits, None, "body", insp) {
             ValueOutcome::Replace(v) => Some(v),
             ValueOutcome::Remove => Some(Vec::new()),

@@ -28,6 +28,7 @@ pub mod textcode;
 pub mod transport;
 pub mod urlpath;
 pub mod validate;
+pub mod xmlfields;
 
 #[cfg(target_arch = "wasm32")]
 mod glue;

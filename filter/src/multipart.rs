@@ -303,8 +303,13 @@ pub fn readable_file(content_type: Option<&str>) -> bool {
         || ct.contains("x-www-form-urlencoded")
 }
 
-/// Whether a part's bytes are text whatever its label says: UTF-8 (or a
-/// UTF-16/32 BOM) without control characters other than white space.
+/// Whether a part's bytes are text whatever its label says: a UTF-16/32 BOM
+/// or the zero bytes of wide text without one, or bytes with few control
+/// characters other than white space, valid UTF-8 or not — text in a
+/// single-byte charset (Latin-1, windows-1252: the CSV Excel exports, which
+/// browsers label `application/vnd.ms-excel`) is text to the receiver that
+/// stores or imports it. Compressed and other binary data holds about one
+/// control character in nine.
 pub fn sniff_text(content: &[u8]) -> bool {
     if content.is_empty() {
         return false;
@@ -313,18 +318,14 @@ pub fn sniff_text(content: &[u8]) -> bool {
         return true;
     }
     let head = &content[..content.len().min(8192)];
-    let valid = match std::str::from_utf8(head) {
-        Ok(_) => true,
-        // a UTF-8 sequence cut at the end of the sample is fine
-        Err(e) => e.error_len().is_none(),
-    };
-    valid
-        && head
-            .iter()
-            .filter(|&&c| c < 0x20 && !matches!(c, b'\t' | b'\n' | b'\r' | 0x0c))
-            .count()
-            * 20
-            <= head.len()
+    if memchr::memchr(0, head).is_some() && crate::textcode::sniff_wide(head).is_some() {
+        return true;
+    }
+    head.iter()
+        .filter(|&&c| c < 0x20 && !matches!(c, b'\t' | b'\n' | b'\r' | 0x0c))
+        .count()
+        * 20
+        <= head.len()
 }
 
 #[cfg(test)]

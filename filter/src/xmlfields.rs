@@ -1,0 +1,246 @@
+//! Field names in XML: the name of an element that holds only text
+//! (`<surname>Quispe</surname>`, CDATA too) and the name of an attribute
+//! (`<customer surname="Quispe">`) say what their value is, as a JSON key
+//! or a form field's name does. Namespace prefixes are dropped
+//! (`<ns1:dateOfBirth>`); a class passes down to the elements inside
+//! (`<billingAddress><line1>…`), and an element whose name says it is not
+//! a person (`<product><name>…`) keeps weak classes out, as in JSON
+//! (`fields::context`). One linear pass, bounded depth; markup that does not
+//! parse ends the reading (what was found so far stays).
+
+use crate::fields::{self, Context, FieldClass, Strength, Words};
+
+/// Deepest nesting followed; deeper elements are read as text only.
+const MAX_DEPTH: usize = 256;
+
+/// Whether a body is XML to read by its element names: a `<?xml`
+/// declaration or an XML media type, and not HTML (whose `name=`
+/// attributes name form fields, not their values).
+pub fn is_xml_document(media: &str, body: &[u8]) -> bool {
+    let start = body.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(body).trim_ascii_start();
+    let declared = start.len() >= 5 && start[..5].eq_ignore_ascii_case(b"<?xml");
+    let typed = media.contains("xml") && !media.contains("html");
+    if !(declared || typed) {
+        return false;
+    }
+    let head = &start[..start.len().min(1024)];
+    !contains_ci(head, b"<html") && !contains_ci(head, b"<!doctype html")
+}
+
+fn contains_ci(hay: &[u8], needle: &[u8]) -> bool {
+    hay.windows(needle.len()).any(|w| w.eq_ignore_ascii_case(needle))
+}
+
+fn find(hay: &[u8], needle: &[u8], from: usize) -> Option<usize> {
+    memchr::memmem::find(hay.get(from..)?, needle).map(|i| i + from)
+}
+
+/// The name without its namespace prefix.
+fn local(name: &[u8]) -> &[u8] {
+    match name.iter().rposition(|c| *c == b':') {
+        Some(i) => &name[i + 1..],
+        None => name,
+    }
+}
+
+fn is_name_end(c: u8) -> bool {
+    c.is_ascii_whitespace() || matches!(c, b'/' | b'>')
+}
+
+/// A weak class is no person's inside a non-person context.
+fn suppress(c: Option<FieldClass>, ctx: Context) -> Option<FieldClass> {
+    match c {
+        Some(f) if f.strength == Strength::Weak && ctx == Context::NonPerson => None,
+        other => other,
+    }
+}
+
+/// The values that field names classify: (start, end, class) byte ranges of
+/// text-only element contents (trimmed, inside CDATA when it is one section)
+/// and attribute values, in document order.
+pub fn field_values(
+    body: &[u8],
+    classify: &mut dyn FnMut(&Words) -> Option<FieldClass>,
+) -> Vec<(usize, usize, FieldClass)> {
+    let mut out = Vec::new();
+    // per open element: the class it passes down, its context
+    let mut stack: Vec<(Option<FieldClass>, Context)> = Vec::new();
+    let mut i = 0;
+    while let Some(p) = memchr::memchr(b'<', body.get(i..).unwrap_or_default()).map(|x| x + i) {
+        let rest = &body[p..];
+        let skip_to = |end: &[u8]| find(body, end, p).map(|e| e + end.len());
+        if rest.starts_with(b"<!--") {
+            let Some(e) = skip_to(b"-->") else { break };
+            i = e;
+            continue;
+        }
+        if rest.starts_with(b"<![CDATA[") {
+            let Some(e) = skip_to(b"]]>") else { break };
+            i = e;
+            continue;
+        }
+        if rest.starts_with(b"<?") || rest.starts_with(b"<!") {
+            let Some(e) = skip_to(b">") else { break };
+            i = e;
+            continue;
+        }
+        if rest.starts_with(b"</") {
+            stack.pop();
+            let Some(e) = skip_to(b">") else { break };
+            i = e;
+            continue;
+        }
+        // a start tag: its name, then attributes up to the `>` outside quotes
+        let name_start = p + 1;
+        let mut j = name_start;
+        while j < body.len() && !is_name_end(body[j]) {
+            j += 1;
+        }
+        let name = &body[name_start..j];
+        if name.is_empty() {
+            i = p + 1;
+            continue;
+        }
+        let (parent_class, parent_ctx) = stack.last().copied().unwrap_or((None, Context::Neutral));
+        let words = Words::split(local(name));
+        let own_ctx = fields::context(&words);
+        let ctx = if own_ctx == Context::Neutral {
+            parent_ctx
+        } else {
+            own_ctx
+        };
+        let class = suppress(classify(&words).or(parent_class), ctx);
+        // attributes
+        let mut gt = None;
+        while j < body.len() {
+            match body[j] {
+                b'>' => {
+                    gt = Some(j);
+                    break;
+                }
+                c if c.is_ascii_whitespace() || c == b'/' => j += 1,
+                _ => {
+                    let a = j;
+                    while j < body.len() && !(body[j] == b'=' || body[j] == b'>' || body[j].is_ascii_whitespace()) {
+                        j += 1;
+                    }
+                    let attr = &body[a..j];
+                    while j < body.len() && body[j].is_ascii_whitespace() {
+                        j += 1;
+                    }
+                    if body.get(j) != Some(&b'=') {
+                        continue;
+                    }
+                    j += 1;
+                    while j < body.len() && body[j].is_ascii_whitespace() {
+                        j += 1;
+                    }
+                    let Some(&q) = body.get(j).filter(|c| matches!(c, b'"' | b'\'')) else {
+                        continue;
+                    };
+                    let Some(end) = memchr::memchr(q, &body[j + 1..]).map(|e| e + j + 1) else {
+                        return out;
+                    };
+                    let local_attr = local(attr);
+                    if !attr.starts_with(b"xmlns") && !local_attr.is_empty() {
+                        if let Some(c) = suppress(classify(&Words::split(local_attr)), ctx) {
+                            if end > j + 1 {
+                                out.push((j + 1, end, c));
+                            }
+                        }
+                    }
+                    j = end + 1;
+                }
+            }
+        }
+        let Some(gt) = gt else { break };
+        i = gt + 1;
+        if body[gt - 1] == b'/' {
+            continue; // self-closing: nothing inside
+        }
+        // text-only content: the next markup closes this element
+        if let (Some(c), Some(lt)) = (class, memchr::memchr(b'<', &body[i..]).map(|x| x + i)) {
+            let (mut s, mut e, mut close) = (i, lt, lt);
+            if body[lt..].starts_with(b"<![CDATA[") && body[i..lt].trim_ascii().is_empty() {
+                if let Some(ce) = find(body, b"]]>", lt) {
+                    (s, e, close) = (lt + 9, ce, ce + 3);
+                    while close < body.len() && body[close].is_ascii_whitespace() {
+                        close += 1;
+                    }
+                }
+            }
+            let closes = body[close..].starts_with(b"</")
+                && body[close + 2..].starts_with(name)
+                && body
+                    .get(close + 2 + name.len())
+                    .is_some_and(|c| *c == b'>' || c.is_ascii_whitespace());
+            if closes {
+                while s < e && body[s].is_ascii_whitespace() {
+                    s += 1;
+                }
+                while e > s && body[e - 1].is_ascii_whitespace() {
+                    e -= 1;
+                }
+                if e > s {
+                    out.push((s, e, c));
+                }
+            }
+        }
+        if stack.len() < MAX_DEPTH {
+            stack.push((class, ctx));
+        } else {
+            break;
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn found(xml: &str) -> Vec<(String, crate::fields::FieldKind)> {
+        field_values(xml.as_bytes(), &mut |w| fields::classify(w))
+            .into_iter()
+            .map(|(s, e, c)| (xml[s..e].to_string(), c.kind))
+            .collect()
+    }
+
+    #[test]
+    fn elements_and_attributes_name_their_values() {
+        use crate::fields::FieldKind::*;
+        assert_eq!(
+            found("<?xml version=\"1.0\"?><c><surname>Quispe</surname><id>4</id></c>"),
+            [("Quispe".to_string(), PersonName)]
+        );
+        assert_eq!(
+            found("<c><ns1:dateOfBirth> 1970-01-02 </ns1:dateOfBirth></c>")[0].0,
+            "1970-01-02"
+        );
+        assert_eq!(found("<c><lastName><![CDATA[Quispe]]></lastName></c>")[0].0, "Quispe");
+        assert_eq!(found("<customer surname='Quispe' id=\"4\"/>")[0].0, "Quispe");
+        // a class passes down; a non-person context keeps weak ones out
+        assert_eq!(
+            found("<billingAddress><line1>1 Main St</line1></billingAddress>")[0].0,
+            "1 Main St"
+        );
+        assert!(found("<product><name>Widget</name></product>").is_empty());
+        assert!(found("<product name=\"Widget\"/>").is_empty());
+        // elements with elements inside, comments, unclosed markup
+        assert!(found("<surname><x>1</x></surname>").iter().all(|(v, _)| v == "1"));
+        assert!(found("<!-- <surname>Quispe</surname> --><a/>").is_empty());
+        assert!(found("<surname>Quispe").is_empty());
+        assert!(found("<a b=\"unterminated").is_empty());
+    }
+
+    #[test]
+    fn xml_documents_not_html() {
+        assert!(is_xml_document("application/xml", b"<a/>"));
+        assert!(is_xml_document("", b"\xEF\xBB\xBF <?xml version=\"1.0\"?><a/>"));
+        assert!(is_xml_document("application/soap+xml", b"<Envelope/>"));
+        assert!(!is_xml_document("text/html", b"<html><input name=\"email\"></html>"));
+        assert!(!is_xml_document("application/xhtml+xml", b"<html/>"));
+        assert!(!is_xml_document("text/plain", b"<a>x</a>"));
+        assert!(!is_xml_document("application/xml", b"<!DOCTYPE html><html></html>"));
+    }
+}
