@@ -988,6 +988,28 @@ impl Engine {
             let body = r.filter(|_| !route.shadow && insp.max_action() != Some(Action::Block));
             return BodyResult { inspection: insp, body };
         }
+        if let Some(kind) = crate::binobj::kind_of(&media) {
+            // MessagePack and CBOR, walked as their receiver decodes them; a
+            // body that does not walk (cut, a reserved byte, bytes after a
+            // document, too deep) is uninspectable, its bytes read as text
+            let mut insp = Inspection::default();
+            return match self.scan_binobj(dp, kind, body, &mut insp, scratch) {
+                Ok(r) => {
+                    let body = r.filter(|_| !route.shadow && insp.max_action() != Some(Action::Block));
+                    BodyResult { inspection: insp, body }
+                }
+                Err(e) => {
+                    let why = if e == crate::binobj::Error::TooDeep {
+                        "too_deep"
+                    } else {
+                        "invalid"
+                    };
+                    let mut res = self.uninspectable(route, format!("{}:{why}", kind.name()));
+                    self.text_fallback(route, dp, body, &mut res, scratch);
+                    res
+                }
+            };
+        }
         // compressed bytes without a `Content-Encoding` label (gzip, zlib,
         // raw deflate): an upstream that sniffs them reads the text inside
         let mut inner = |b: &[u8]| self.inspect_unpacked(route, d, content_type, b, scratch);
@@ -1516,6 +1538,44 @@ impl Engine {
                 ValueOutcome::Remove => grpc::Leaf::Replace(Vec::new()),
             }
         })
+    }
+
+    /// A MessagePack or CBOR document ([`crate::binobj`]): each value by
+    /// the key of its map, as a form field by its name; map keys as text.
+    fn scan_binobj(
+        &self,
+        dp: &DirPolicy,
+        kind: crate::binobj::Kind,
+        doc: &[u8],
+        insp: &mut Inspection,
+        scratch: &mut Scratch,
+    ) -> Result<Option<Vec<u8>>, crate::binobj::Error> {
+        let mut loc = String::new();
+        let mut sub = Inspection::default();
+        let r = crate::binobj::rewrite(kind, doc, &mut |leaf| {
+            let class = match leaf.key {
+                Some(k) if !leaf.is_key => self.policy.classify_field(&Words::split(k)),
+                _ => None,
+            };
+            loc.clear();
+            loc.push_str("body:");
+            loc.push_str(kind.name());
+            loc.push(':');
+            match leaf.key {
+                Some(k) if !leaf.is_key => loc.push_str(crate::http::safe_name_str(&String::from_utf8_lossy(k))),
+                _ => loc.push('*'),
+            }
+            match self.inspect_value_d(dp, leaf.text, class, &loc, &mut sub, scratch, 0, false) {
+                ValueOutcome::Keep => None,
+                ValueOutcome::Replace(v) => Some(v),
+                ValueOutcome::Remove => Some(Vec::new()),
+            }
+        });
+        // a document that is not one leaves no findings of its own
+        if r.is_ok() {
+            insp.merge(sub);
+        }
+        r
     }
 
     /// Each part is inspected: its headers (names, file names), then its

@@ -1,6 +1,7 @@
 //! piiguard: personal-data (GDPR) policy enforcement at layer 7.
 pub mod audit;
 pub mod audit_fields;
+pub mod binobj;
 pub mod bodies;
 pub mod config;
 pub mod detect;
