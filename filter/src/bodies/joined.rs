@@ -177,7 +177,11 @@ fn tail(b: &[u8], mut i: usize) -> Option<(usize, [u8; 4], usize)> {
 ///   text, or when it can start hex.
 pub fn runs(b: &[u8], skip: &[(usize, usize)], out: &mut Vec<Run>) {
     out.clear();
-    if b.len() < 16 || !b.iter().any(|c| hex_gap(*c)) || !b.iter().any(|c| CLASS[*c as usize] & UPPERISH != 0) {
+    if b.len() < 16
+        || !b.iter().any(|c| hex_gap(*c))
+        || !b.iter().any(|c| CLASS[*c as usize] & UPPERISH != 0)
+        || !may_have_run(b)
+    {
         return;
     }
     let mut i = 0;
@@ -224,6 +228,84 @@ pub fn runs(b: &[u8], skip: &[(usize, usize)], out: &mut Vec<Run>) {
         }
     }
 }
+
+/// A necessary condition for [`runs`] to find anything, in one pass by byte
+/// class ([`PRE`]), false on most values without white space (UUIDs,
+/// timestamps, SKUs: `runs` walked each of their chunks):
+/// - a base64 run crosses a gap, which is white space: with white space,
+///   true;
+/// - a `0x` run starts at `0x` (or `0X`): true there;
+/// - a hex run decodes [`MIN_HEX_BYTES`] bytes or more of printable ASCII
+///   (`0x20`..`0x7E`), each from a pair of hex digits whose first is `2` to
+///   `7`, read across gaps (`:`, `-`; white space is answered above). So
+///   the hex digits of one stretch of hex digits and gaps, numbered from its
+///   start, hold eight digits `2`..`7` in a row among those of one parity
+///   (a run's pairs start on one parity). A stretch ends at any other byte.
+///
+/// `tests/joined_equivalence.rs` compares `runs` with [`runs_reference`],
+/// which has no such gate.
+#[inline]
+fn may_have_run(b: &[u8]) -> bool {
+    let mut k = 0usize;
+    let mut row = [0u8; 2];
+    for (i, &c) in b.iter().enumerate() {
+        let cls = PRE[c as usize];
+        if cls & P_HEX != 0 {
+            let p = &mut row[k & 1];
+            if cls & P_HIGH != 0 {
+                *p += 1;
+                if usize::from(*p) >= MIN_HEX_BYTES {
+                    return true;
+                }
+            } else {
+                *p = 0;
+            }
+            k += 1;
+        } else if cls & P_WS != 0 || (cls & P_X != 0 && i > 0 && b[i - 1] == b'0') {
+            return true;
+        } else if cls & P_GAP == 0 {
+            k = 0;
+            row = [0, 0];
+        }
+    }
+    false
+}
+
+/// [`may_have_run`]'s byte classes.
+const P_HEX: u8 = 1;
+/// `2` to `7`: the first digit of a pair that decodes to printable ASCII
+const P_HIGH: u8 = 2;
+/// `:`, `-`: a hex gap that is not white space
+const P_GAP: u8 = 4;
+/// white space (a base64 or hex gap)
+const P_WS: u8 = 8;
+/// `x`, `X` (after `0`: a `0x` run may start)
+const P_X: u8 = 16;
+
+const PRE: [u8; 256] = {
+    let mut t = [0u8; 256];
+    let mut c = 0;
+    while c < 256 {
+        let b = c as u8;
+        if b.is_ascii_hexdigit() {
+            t[c] |= P_HEX;
+        }
+        if b >= b'2' && b <= b'7' {
+            t[c] |= P_HIGH;
+        }
+        if b == b':' || b == b'-' {
+            t[c] |= P_GAP;
+        }
+        if b == b' ' || b == b'\t' || b == b'\r' || b == b'\n' {
+            t[c] |= P_WS;
+        }
+        if b == b'x' || b == b'X' {
+            t[c] |= P_X;
+        }
+        c += 1;
+    }
+    t
+};
 
 /// Whether the first quartet of a base64 run from `b[i]`, read across gaps
 /// as [`walk_b64`] reads it, decodes to three bytes that can start text
