@@ -1119,7 +1119,18 @@ impl Engine {
             self.text_fallback(route, dp, body, &mut res, scratch);
             return res;
         }
-        let rewritten = match format_of(content_type, body) {
+        let format = match format_of(content_type, body) {
+            // a TOML table (`[customer]`) or a YAML flow sequence sniffs as
+            // JSON: a keyed format is read by its keys unless it is an object
+            Format::Json
+                if crate::keyed::kind_of(&media).is_some()
+                    && body.iter().find(|c| !c.is_ascii_whitespace()) != Some(&b'{') =>
+            {
+                Format::Text
+            }
+            f => f,
+        };
+        let rewritten = match format {
             Format::Json => match self.scan_json_d(dp, body, &mut insp, scratch, 0) {
                 Ok(r) => r,
                 Err(json::JsonError::TooDeep) => {
@@ -1165,10 +1176,20 @@ impl Engine {
                     }
                 }
             }
-            Format::Text => {
-                let fields = xml && crate::xmlfields::is_xml_document(&media, body);
-                self.scan_text_fields(dp, body, &mut insp, scratch, xml, fields)
-            }
+            Format::Text => match crate::keyed::kind_of(&media) {
+                // YAML, TOML, properties, CSV: keys name their values first,
+                // then the text (with what they replaced) is scanned as any
+                Some(kind) => {
+                    let keyed = self.scan_keyed(dp, kind, body, &mut insp);
+                    let text = keyed.as_deref().unwrap_or(body);
+                    self.scan_text_fields(dp, text, &mut insp, scratch, xml, false)
+                        .or(keyed)
+                }
+                None => {
+                    let fields = xml && crate::xmlfields::is_xml_document(&media, body);
+                    self.scan_text_fields(dp, body, &mut insp, scratch, xml, fields)
+                }
+            },
         };
         let body = if redacting && insp.max_action() != Some(Action::Block) {
             rewritten
@@ -1176,6 +1197,35 @@ impl Engine {
             None
         };
         BodyResult { inspection: insp, body }
+    }
+
+    /// The values of a keyed text format ([`crate::keyed`]) whose key
+    /// classifies as a field, decided by that class alone (what the text
+    /// scan finds in them is found by the scan after).
+    fn scan_keyed(
+        &self,
+        dp: &DirPolicy,
+        kind: crate::keyed::Kind,
+        body: &[u8],
+        insp: &mut Inspection,
+    ) -> Option<Vec<u8>> {
+        let mut out = Splice::new(body);
+        let mut loc = String::new();
+        for k in crate::keyed::values(kind, body) {
+            let key = &body[k.key.0..k.key.1];
+            let Some(class) = self.policy.classify_field(&Words::split(key)) else {
+                continue;
+            };
+            loc.clear();
+            loc.push_str("body:");
+            loc.push_str(crate::http::safe_name_str(&String::from_utf8_lossy(key)));
+            match self.decide_hits(dp, &body[k.value.0..k.value.1], &[], Some(class), &loc, insp) {
+                ValueOutcome::Keep => {}
+                ValueOutcome::Replace(n) => out.put(k.value.0, k.value.1, &n),
+                ValueOutcome::Remove => out.put(k.value.0, k.value.1, b""),
+            }
+        }
+        out.finish()
     }
 
     /// JSON lines: every non-empty line one JSON value. `Some` (the rewrite

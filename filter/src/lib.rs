@@ -13,6 +13,7 @@ pub mod grpc;
 pub mod hostabi;
 pub mod http;
 pub mod json;
+pub mod keyed;
 pub mod model;
 pub mod multipart;
 pub mod normalize;
