@@ -29,6 +29,15 @@ fn prefix_num(d: &[u8], n: usize) -> u32 {
         .fold(0u32, |acc, &c| acc * 10 + (c.wrapping_sub(b'0') as u32 % 10))
 }
 
+/// Maestro's issuer ranges (IIN prefixes 5018, 5020, 5038, 5893, 6304,
+/// 6759, 6761-6763, and Maestro UK's 676770 and 676774; 12 to 19 digits,
+/// of which 13 to 19 are read). Not every number of 12 to 19 digits that
+/// starts with 5 or 6: Twitter's 18-digit ids begin 50-59, one in ten
+/// passes Luhn, and the broad rule read them as cards.
+fn maestro(p4: u32, p6: u32) -> bool {
+    matches!(p4, 5018 | 5020 | 5038 | 5893 | 6304 | 6759 | 6761..=6763) || matches!(p6, 676_770 | 676_774)
+}
+
 /// Payment card: known issuer ranges (IIN) and lengths, plus Luhn.
 pub fn payment_card(d: &[u8]) -> bool {
     let len = d.len();
@@ -42,7 +51,12 @@ pub fn payment_card(d: &[u8]) -> bool {
     let p6 = prefix_num(d, 6);
     let brand_ok = match p1 {
         4 => matches!(len, 13 | 16 | 19), // Visa
-        5 => ((51..=55).contains(&p2) && len == 16) || (50..=59).contains(&p2) && (12..=19).contains(&len), // Mastercard, Maestro
+        5 => {
+            (((51..=55).contains(&p2) || p4 == 5019) && len == 16) // Mastercard, Dankort
+            || (((506_099..=506_198).contains(&p6) || (507_865..=507_964).contains(&p6)) && matches!(len, 16 | 18 | 19)) // Verve
+            || ((508_500..=508_999).contains(&p6) && len == 16) // RuPay
+            || maestro(p4, p6)
+        }
         2 => (2221..=2720).contains(&p4) && len == 16, // Mastercard 2-series
         3 => {
             ((p2 == 34 || p2 == 37) && len == 15)                       // Amex
@@ -53,7 +67,10 @@ pub fn payment_card(d: &[u8]) -> bool {
         6 => {
             (p4 == 6011 || (644..=649).contains(&p3) || p2 == 65 || (622126..=622925).contains(&p6) || p2 == 62)
                 && (16..=19).contains(&len)                              // Discover, UnionPay
-                || (p2 >= 60 && (12..=19).contains(&len) && len >= 16) // Maestro 6x
+                || (p3 == 636 && (16..=19).contains(&len))              // InterPayment
+                || ((637..=639).contains(&p3) && len == 16)             // InstaPayment
+                || (((606_985..=607_984).contains(&p6) || (608_001..=608_500).contains(&p6)) && len == 16) // RuPay
+                || maestro(p4, p6)
         }
         _ => false,
     };
@@ -1165,6 +1182,22 @@ mod tests {
             "38520000023237",
             "36227206271667",
             "4222222222222",
+            // Maestro, Maestro UK, Dankort, Verve, RuPay, InterPayment, InstaPayment
+            "6759649826438453",
+            "5018000000000009",
+            "5020000000000005",
+            "5038000000000000005",
+            "5893000000000009",
+            "6304000000000000",
+            "676300000000000004",
+            "6767700000000005",
+            "5019000000000008",
+            "5060990000000008",
+            "5078650000000000004",
+            "5085000000000007",
+            "6360000000000001",
+            "6370000000000009",
+            "6069850000000003",
         ] {
             assert!(payment_card(good.as_bytes()), "{good}");
         }
@@ -1176,6 +1209,12 @@ mod tests {
             "9111111111111111",
             "2220990000000008",
             "411111111111",
+            // Twitter ids (18 digits, 50-59, Luhn): not an issuer range
+            "503586151764992000",
+            "505354401448349696",
+            "505800000000000000",
+            "5612000000000009",
+            "6904000000000004",
         ] {
             assert!(!payment_card(bad.as_bytes()), "{bad}");
         }
