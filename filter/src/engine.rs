@@ -431,8 +431,9 @@ impl Engine {
         scratch: &mut Scratch,
         redacting: bool,
     ) -> Option<Vec<u8>> {
-        // (fewer than 2 separators: no split card; most headers and URLs)
-        if memchr::memchr_iter(sep, raw).nth(1).is_none() {
+        // (one pair: no split card; most headers and URLs. Two may hold a
+        // card's halves, `a=4111 1111&b=1111 1111`)
+        if memchr::memchr(sep, raw).is_none() {
             return self.inspect_pairs_pass(dp, raw, sep, kind, insp, scratch, redacting, None, &[]);
         }
         self.split_card_passes(insp, |insp, split, parts| {
@@ -495,7 +496,7 @@ impl Engine {
             let mut new_val: Option<Vec<u8>> = None;
             let val = v.map(decode);
             if let Some(sp) = split.as_deref_mut() {
-                sp.sibling(index, val.as_deref().and_then(json::SplitCards::part));
+                sp.sibling(index, val.as_deref());
             }
             if let Some(val) = val {
                 let class = self.policy.classify_field(&Words::split(&key));
@@ -1362,7 +1363,7 @@ impl Engine {
             let val_out = v.and_then(|v| {
                 let val = percent_decode(v, true);
                 if let Some(sp) = split.as_deref_mut() {
-                    sp.sibling(i, json::SplitCards::part(&val));
+                    sp.sibling(i, Some(&val));
                 }
                 let class = self.policy.classify_field(&Words::split(&key));
                 let outcome = if !parts.is_empty() && parts.binary_search(&i).is_ok() {
@@ -1667,7 +1668,7 @@ impl Engine {
             // a card split over the values of sibling fields (`split`,
             // `cards`: [`Engine::split_card_passes`])
             if let Some(sp) = split.as_deref_mut() {
-                sp.sibling(index, (!p.filename).then_some(content).and_then(json::SplitCards::part));
+                sp.sibling(index, (!p.filename).then_some(content));
             }
             if p.filename
                 && !crate::multipart::readable_file(p.content_type.as_deref())
@@ -1952,19 +1953,13 @@ impl Engine {
                 Scalar::Key(k, _) => k,
             };
             if let Some(sp) = split.as_deref_mut() {
-                let digits = match &s {
-                    // (a part has at most 8 digits: longer values are not read)
-                    Scalar::Str(c) if c.len() <= json::SPLIT_MAX_PART && c.iter().all(u8::is_ascii_digit) => {
-                        Some(&c[..])
-                    }
-                    Scalar::Num(n)
-                        if n.len() <= json::SPLIT_MAX_PART && !v.lenient && n.iter().all(u8::is_ascii_digit) =>
-                    {
-                        Some(*n)
-                    }
+                // (the tracker reads which are parts: short, digits)
+                let cand = match &s {
+                    Scalar::Str(c) => Some(&c[..]),
+                    Scalar::Num(n) if !v.lenient => Some(*n),
                     _ => None,
                 };
-                sp.value(v.input, v.path, v.start, digits);
+                sp.value(v.input, v.path, v.start, cand);
             }
             // Path rules first: they force or exempt a value whatever it holds.
             if !dp.paths.is_empty() {

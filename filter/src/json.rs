@@ -62,30 +62,44 @@ pub enum Verdict {
 
 /// A card number split over short digit-only scalars of one container:
 /// the elements of an array (`["4111","1111","1111","1111"]`, `[4,1,1,…]`),
-/// the values of consecutive members of an object (`{"c1":"4111",
-/// "c2":"1111",…}`), or the same member of consecutive elements of an
-/// array (`[{"p":"4111"},{"p":"1111"},…]`). A receiver that joins them
-/// reads the card; the pattern sees only pieces. The same reader takes
-/// the fields of a form, query or multipart body ([`SplitCards::sibling`]).
+/// the values of members of an object (`{"c1":"4111","c2":"1111",…}`,
+/// also with other members between the parts: `{"a":"4111","x":"hi",
+/// "b":"1111",…}`), the same member of consecutive elements of an array
+/// (`[{"p":"4111"},{"p":"1111"},…]`) or of consecutive members of an
+/// object (`{"a":{"x":"4111"},"b":{"x":"1111"},…}`: one level deeper). A
+/// receiver that joins them reads the card; the pattern sees only pieces.
+/// The same reader takes the fields of a form, query or multipart body
+/// ([`SplitCards::sibling`]).
 ///
 /// Fed every scalar value in document order ([`SplitCards::value`]), it
-/// keeps runs of digit-only scalars of 1 to 8 digits (strings without
-/// escapes, plain numbers) that are consecutive values of one container
-/// or down one column (a run starts at its array's first element). A run
-/// is a card when the whole run has a card's grouping — 4-4-4-4,
+/// keeps runs of *parts*: scalars of 1 to 8 digits (strings without
+/// escapes, plain numbers), the digits in groups joined by single spaces
+/// or dashes allowed (`"4111 1111"`: a half as written on a card). A run
+/// is the parts that are consecutive values of one container, or down
+/// one column (a run starts at its array's first element), or the
+/// same member of consecutive members of an object. Between the parts of
+/// one container, values that are not parts (`"x":"hi"`, `true`, a long
+/// number) may come: they cut the run into *segments* without ending it.
+/// A segment, or consecutive segments joined, is a card when it has a
+/// card's grouping and its digits pass the card validator (issuer ranges
+/// and Luhn). A segment alone may have any of the groupings — 4-4-4-4,
 /// 4-4-4-4-3, 4-6-5, 4-6-4, 8-8, or parts of one length up to 4 with a
-/// shorter last one (`41111`…: 13 to 19 digits) — and its digits pass the
-/// card validator (issuer ranges and
-/// Luhn). A run inside a longer one is not looked for: a row of numbers is
-/// not cut into cards (as for joined digit groups in text).
+/// shorter last one (`41111`…: 13 to 19 digits); segments joined over
+/// other values only the first five (what a card is printed in). A
+/// segment is never cut: a row of numbers is not cut into cards (as for
+/// joined digit groups in text).
 #[derive(Default)]
 pub struct SplitCards {
     parent: Vec<(usize, u32)>,
     parts: Vec<(usize, usize)>,
     digits: Vec<u8>,
+    /// Where each segment but the first starts in `parts`.
+    segs: Vec<usize>,
+    /// A value that is not a part came after the last part (siblings).
+    gap: bool,
     next_index: Option<u32>,
-    /// The path of the last part, and the depth of the index a run down a
-    /// column steps ([`Self::column_step`]).
+    /// The path of the last part, and the depth of the index or key a
+    /// run down a column steps ([`Self::column_step`]).
     last: Vec<Seg>,
     column: Option<usize>,
     /// Token starts ([`Self::value`]) or ids ([`Self::sibling`]) of the
@@ -93,7 +107,7 @@ pub struct SplitCards {
     pub found: Vec<usize>,
 }
 
-/// Longest part of a split card read (`41111111`, `11111111`: halves).
+/// Most digits in a part of a split card (`41111111`, `11111111`: halves).
 pub const SPLIT_MAX_PART: usize = 8;
 
 fn seg_key(s: &Seg) -> (usize, u32) {
@@ -103,19 +117,50 @@ fn seg_key(s: &Seg) -> (usize, u32) {
     }
 }
 
+/// The digits of `v` into `buf` when it is a part of a split card: 1 to
+/// [`SPLIT_MAX_PART`] digits, groups joined by single spaces or dashes
+/// (`4111 1111`, `4111-1111`); their count.
+#[inline]
+fn part_digits(v: &[u8], buf: &mut [u8; SPLIT_MAX_PART]) -> Option<usize> {
+    // (most values: a letter first, or too long)
+    if v.is_empty() || v.len() > 2 * SPLIT_MAX_PART - 1 || !v[0].is_ascii_digit() {
+        return None;
+    }
+    let mut n = 0;
+    let mut prev_digit = false;
+    for &c in v {
+        if c.is_ascii_digit() {
+            if n == SPLIT_MAX_PART {
+                return None;
+            }
+            buf[n] = c;
+            n += 1;
+            prev_digit = true;
+        } else if prev_digit && matches!(c, b' ' | b'-') {
+            prev_digit = false;
+        } else {
+            return None;
+        }
+    }
+    prev_digit.then_some(n)
+}
+
 impl SplitCards {
     /// The next scalar value (not a key): at `path`, its token at `start`,
-    /// its digits when it is digit-only and short.
+    /// `v` its text when it may be a part (a string's decoded content
+    /// without escapes, a plain number's text; `None` otherwise).
     /// `input` is the document (key names compared by bytes).
     #[inline]
-    pub fn value(&mut self, input: &[u8], path: &[Seg], start: usize, digits: Option<&[u8]>) {
-        let Some(d) = digits.filter(|d| (1..=SPLIT_MAX_PART).contains(&d.len())) else {
+    pub fn value(&mut self, input: &[u8], path: &[Seg], start: usize, v: Option<&[u8]>) {
+        let mut buf = [0u8; SPLIT_MAX_PART];
+        let Some(n) = v.and_then(|v| part_digits(v, &mut buf)) else {
             // (most values: nothing to end)
             if !self.parts.is_empty() {
-                self.finish();
+                self.not_a_part();
             }
             return;
         };
+        let d = &buf[..n];
         let Some((last, parent)) = path.split_last() else {
             return;
         };
@@ -124,10 +169,11 @@ impl SplitCards {
             && self.parent.len() == parent.len()
             && self.parent.iter().zip(parent).all(|(a, b)| *a == seg_key(b))
             && match last {
-                Seg::Index(i) => self.next_index == Some(*i),
+                // (after a gap, a later element of the same array)
+                Seg::Index(i) => self.next_index.is_some_and(|x| x == *i || (self.gap && *i > x)),
                 Seg::Key { .. } => self.next_index.is_none(),
             };
-        if !same && self.column_step(input, path) {
+        if !same && !self.gap && self.column_step(input, path) {
             self.last.clear();
             self.last.extend_from_slice(path);
             self.parts.push((start, d.len()));
@@ -149,16 +195,37 @@ impl SplitCards {
         };
         self.last.clear();
         self.last.extend_from_slice(path);
-        self.parts.push((start, d.len()));
+        self.push(start, d);
+    }
+
+    /// A part of the current run (after a gap: the start of a segment).
+    fn push(&mut self, id: usize, d: &[u8]) {
+        if self.gap {
+            self.gap = false;
+            self.segs.push(self.parts.len());
+        }
+        self.parts.push((id, d.len()));
         self.digits.extend_from_slice(d);
+    }
+
+    /// A value that is not a part, with a run open: a gap between the
+    /// segments of a run of siblings; the end of a run down a column.
+    fn not_a_part(&mut self) {
+        if self.column.is_none() {
+            self.gap = true;
+        } else {
+            self.finish();
+        }
     }
 
     /// Whether the value at `path` continues the run down a column: the
     /// same member of the next element of one array (`[{"p":"4111"},
-    /// {"p":"1111"},…]`, `[["4111"],["1111"],…]`): its path is the last
-    /// part's but for one array index above the value, one more, always
-    /// the same one, and the run started at that array's first element.
-    /// (The run is then not extended by siblings.)
+    /// {"p":"1111"},…]`, `[["4111"],["1111"],…]`) or of another member of
+    /// one object (`{"a":{"x":"4111"},"b":{"x":"1111"},…}`): its path is
+    /// the last part's but for one step above the value — an array index
+    /// one more (the run started at that array's first element) or another
+    /// key — always at the same depth. (The run is then not extended by
+    /// siblings, nor continued over a value that is not a part.)
     fn column_step(&mut self, input: &[u8], path: &[Seg]) -> bool {
         if self.parts.is_empty() || path.len() != self.last.len() {
             return false;
@@ -167,7 +234,7 @@ impl SplitCards {
         for (k, (a, b)) in self.last.iter().zip(path).enumerate() {
             match (a, b) {
                 (Seg::Index(x), Seg::Index(y)) if x == y => {}
-                (Seg::Index(x), Seg::Index(y)) if step.is_none() && *y == x + 1 => step = Some((k, *x)),
+                (Seg::Index(x), Seg::Index(y)) if step.is_none() && *y == x + 1 => step = Some((k, Some(*x))),
                 (
                     Seg::Key {
                         start: s1,
@@ -181,7 +248,14 @@ impl SplitCards {
                         escaped: x2,
                         ..
                     },
-                ) if key_bytes(input, *s1, *e1, *x1) == key_bytes(input, *s2, *e2, *x2) => {}
+                ) => {
+                    if key_bytes(input, *s1, *e1, *x1) != key_bytes(input, *s2, *e2, *x2) {
+                        if step.is_some() {
+                            return false;
+                        }
+                        step = Some((k, None));
+                    }
+                }
                 _ => return false,
             }
         }
@@ -191,7 +265,7 @@ impl SplitCards {
         let ok = k + 1 < path.len()
             && match self.column {
                 Some(c) => c == k,
-                None => self.parts.len() == 1 && from == 0,
+                None => self.parts.len() == 1 && from.is_none_or(|x| x == 0),
             };
         if ok {
             self.column = Some(k);
@@ -201,46 +275,87 @@ impl SplitCards {
 
     /// The next value of a carrier whose values are all siblings (the
     /// fields of a form, query, cookie or multipart body): `id` names it
-    /// for the second reading (its index), `digits` as for [`Self::value`].
+    /// for the second reading (its index), `v` as for [`Self::value`].
     #[inline]
-    pub fn sibling(&mut self, id: usize, digits: Option<&[u8]>) {
-        match digits.filter(|d| (1..=SPLIT_MAX_PART).contains(&d.len())) {
-            Some(d) => {
-                self.parts.push((id, d.len()));
-                self.digits.extend_from_slice(d);
-            }
-            None if !self.parts.is_empty() => self.finish(),
+    pub fn sibling(&mut self, id: usize, v: Option<&[u8]>) {
+        let mut buf = [0u8; SPLIT_MAX_PART];
+        match v.and_then(|v| part_digits(v, &mut buf)) {
+            Some(n) => self.push(id, &buf[..n]),
+            None if !self.parts.is_empty() => self.gap = true,
             None => {}
         }
     }
 
-    /// `v` when it is a part [`Self::value`] and [`Self::sibling`] take:
-    /// digits only, 1 to [`SPLIT_MAX_PART`] of them.
-    #[inline]
-    pub fn part(v: &[u8]) -> Option<&[u8]> {
-        ((1..=SPLIT_MAX_PART).contains(&v.len()) && v.iter().all(u8::is_ascii_digit)).then_some(v)
-    }
-
     /// Ends the current run (call once more after the last value).
     pub fn finish(&mut self) {
-        if self.parts.len() >= 2 && split_card_shape(&self.parts) && crate::validate::payment_card(&self.digits) {
-            self.found.extend(self.parts.iter().map(|&(s, _)| s));
+        if self.parts.len() >= 2 {
+            self.read_run();
         }
         self.parts.clear();
         self.digits.clear();
+        self.segs.clear();
+        self.gap = false;
         self.column = None;
+    }
+
+    /// The cards of the run: every segment, and consecutive segments
+    /// joined, of 13 to 19 digits with a card's grouping.
+    fn read_run(&mut self) {
+        let n = self.parts.len();
+        let nseg = self.segs.len() + 1;
+        let bound = |k: usize| match k {
+            0 => 0,
+            k if k == nseg => n,
+            k => self.segs[k - 1],
+        };
+        let before = self.found.len();
+        // (digits before the segment `i` starts)
+        let mut at = 0;
+        for i in 0..nseg {
+            let a = bound(i);
+            let mut total = 0;
+            for j in i..nseg {
+                let b = bound(j + 1);
+                total += self.parts[bound(j)..b].iter().map(|&(_, l)| l).sum::<usize>();
+                if total > 19 {
+                    break;
+                }
+                let run = &self.parts[a..b];
+                if run.len() >= 2
+                    && total >= 13
+                    && split_card_shape(run, j > i)
+                    && crate::validate::payment_card(&self.digits[at..at + total])
+                {
+                    self.found.extend(run.iter().map(|&(s, _)| s));
+                }
+            }
+            at += self.parts[a..bound(i + 1)].iter().map(|&(_, l)| l).sum::<usize>();
+        }
+        // (overlapping cards: `found` stays sorted, for the second reading)
+        if self.found.len() > before {
+            self.found.sort_unstable();
+            self.found.dedup();
+        }
     }
 }
 
-fn split_card_shape(parts: &[(usize, usize)]) -> bool {
-    let lens: Vec<usize> = parts.iter().map(|&(_, l)| l).collect();
-    let total: usize = lens.iter().sum();
-    if matches!(
-        lens.as_slice(),
-        [4, 4, 4, 4] | [4, 4, 4, 4, 3] | [4, 6, 5] | [4, 6, 4] | [8, 8]
-    ) {
+/// Whether parts of these lengths have a card's grouping: what a card is
+/// printed in, or (`joined` false: one segment) parts of one length up to
+/// 4 with a shorter last one.
+fn split_card_shape(parts: &[(usize, usize)], joined: bool) -> bool {
+    let mut lens = [0usize; 19];
+    let k = parts.len().min(19);
+    for (l, p) in lens.iter_mut().zip(parts) {
+        *l = p.1;
+    }
+    let lens = &lens[..k];
+    if matches!(lens, [4, 4, 4, 4] | [4, 4, 4, 4, 3] | [4, 6, 5] | [4, 6, 4] | [8, 8]) {
         return true;
     }
+    if joined {
+        return false;
+    }
+    let total: usize = lens.iter().sum();
     let (last, rest) = match lens.split_last() {
         Some((l, r)) => (*l, r),
         None => return false,

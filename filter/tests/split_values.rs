@@ -5,7 +5,9 @@
 //! years, pixels, ids and a card-shaped run inside a longer row stay clean,
 //! and no clean corpus holds a split card (`split_cards_in_clean_corpora`).
 //! Session 8: halves (8-8) and runs down a column of an array of objects
-//! (`[{"p":"4111"},{"p":"1111"},…]`) are read too.
+//! (`[{"p":"4111"},{"p":"1111"},…]`) are read too. Session 9: other values
+//! between the parts of one container, halves holding a space or a dash,
+//! parts one level deeper (`{"a":{"x":"4111"},"b":{"x":"1111"},…}`).
 #![allow(clippy::panic, clippy::unwrap_used, clippy::expect_used)]
 
 use piiguard::config::Action;
@@ -53,6 +55,15 @@ const ATTACKS: &[&str] = &[
     r#"[{"p":"4111"},{"p":"1111"},{"p":"1111"},{"p":"1111"}]"#,
     r#"{"rows":[{"n":{"v":4111}},{"n":{"v":1111}},{"n":{"v":1111}},{"n":{"v":1111}}]}"#,
     r#"[["3782"],["822463"],["10005"]]"#,
+    // session 9: other values between the parts of one object or array,
+    // halves holding a space or a dash, parts one level deeper
+    r#"{"a":"4111","x":"hello","b":"1111","c":"1111","d":"1111"}"#,
+    r#"{"a":"4111","b":"1111","n":null,"c":"1111","t":true,"d":"1111"}"#,
+    r#"["4111","x","1111","1111","1111"]"#,
+    r#"{"a":"4111 1111","b":"1111 1111"}"#,
+    r#"{"a":"4111-1111","note":"x","b":"1111-1111"}"#,
+    r#"{"a":{"x":"4111"},"b":{"x":"1111"},"c":{"x":"1111"},"d":{"x":"1111"}}"#,
+    r#"{"a":{"x":[4111]},"b":{"x":[1111]},"c":{"x":[1111]},"d":{"x":[1111]}}"#,
 ];
 
 #[test]
@@ -92,6 +103,13 @@ fn rows_of_numbers_stay_clean() {
         r#"{"c":[{"p":"4111"},{"q":"1111"},{"p":"1111"},{"p":"1111"}]}"#,
         r#"{"ports":[8080,8443,9090,9443],"codes":["0000","1234","5678","9012"]}"#,
         r#"{"v":[0,0,0,0,0,0,0,0,0,0,0,0,0,0,0,0]}"#,
+        // session 9: joined over other values only in a card's printed
+        // grouping, whole segments only; deeper parts in one column only
+        r#"{"a":"411","x":"hi","b":"111","c":"111","d":"111","e":"111","f":"1"}"#,
+        r#"{"n":"1234","a":"4111","x":"hi","b":"1111","c":"1111","d":"1111"}"#,
+        r#"{"a":{"x":"4111"},"b":{"y":"1111"},"c":{"x":"1111"},"d":{"x":"1111"}}"#,
+        r#"{"a":{"x":"4111","n":"hi"},"b":{"x":"1111","n":"hi"},"c":{"x":"1111","n":"hi"},"d":{"x":"1111","n":"hi"}}"#,
+        r#"{"mon":"0900 1730","note":"closed","sat":"1000 1400"}"#,
     ] {
         let (a, dets, _) = inspect("block", body);
         assert_ne!(a, Some(Action::Block), "{body}: {dets:?}");
@@ -112,8 +130,8 @@ fn split_in(doc: &[u8]) -> Option<usize> {
     let mut sp = SplitCards::default();
     json::rewrite(doc, &opts, &no_fields, &mut |v, s, _| {
         let d = match &s {
-            Scalar::Str(c) if c.iter().all(u8::is_ascii_digit) => Some(c.to_vec()),
-            Scalar::Num(n) if !v.lenient && n.iter().all(u8::is_ascii_digit) => Some(n.to_vec()),
+            Scalar::Str(c) => Some(c.to_vec()),
+            Scalar::Num(n) if !v.lenient => Some(n.to_vec()),
             _ => None,
         };
         sp.value(v.input, v.path, v.start, d.as_deref());
