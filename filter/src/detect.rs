@@ -722,6 +722,7 @@ impl DetectorSet {
                     // a tab is a space, an underscore a dash
                     let c = match c {
                         b'\t' => b' ',
+                        c if crate::normalize::space_control(c) => b' ',
                         b'_' => b'-',
                         c => c,
                     };
@@ -1494,6 +1495,7 @@ impl Gate {
             } else if c.is_ascii_uppercase()
                 || c.is_ascii_punctuation()
                 || matches!(c, b' ' | b'\t' | b'\n' | b'\r')
+                || crate::normalize::space_control(c)
                 || c >= 0xC0
             {
                 m |= C_JOIN;
@@ -1765,7 +1767,8 @@ fn numeric_or_word_shapes(hay: &[u8], cf: bool) -> bool {
                 let mut k = j;
                 while k < n
                     && k - j < 5
-                    && matches!(hay[k], b' ' | b'.' | b'-' | b'/' | b'(' | b')' | b'\t' | b'_' | b',')
+                    && (matches!(hay[k], b' ' | b'.' | b'-' | b'/' | b'(' | b')' | b'\t' | b'_' | b',')
+                        || crate::normalize::space_control(hay[k]))
                 {
                     k += 1;
                 }
@@ -3164,7 +3167,8 @@ mod tests {
                     let mut k = j;
                     while k < n
                         && k - j < 5
-                        && matches!(hay[k], b' ' | b'.' | b'-' | b'/' | b'(' | b')' | b'\t' | b'_' | b',')
+                        && (matches!(hay[k], b' ' | b'.' | b'-' | b'/' | b'(' | b')' | b'\t' | b'_' | b',')
+                            || crate::normalize::space_control(hay[k]))
                     {
                         k += 1;
                     }

@@ -535,6 +535,24 @@ impl Joined {
     }
 }
 
+/// ASCII controls that backends read as white space between digit groups:
+/// VT and FF (`\s` in Python, JavaScript, Java, .NET), FS to US (Python's
+/// `str.split`), and NUL (dropped by some, a gap to the eye). The numeric
+/// pattern and [`separator_at`] read them as a space: cheaper than folding
+/// them in [`normalize`], whose all-ASCII input is borrowed without a pass.
+#[inline(always)]
+pub(crate) const fn space_control(c: u8) -> bool {
+    matches!(c, 0x00 | 0x0B | 0x0C | 0x1C..=0x1F)
+}
+
+/// A space, a tab or a [`space_control`]: one look (a mask of the bytes up
+/// to 0x20) for [`separator_at`], which runs at every digit group's end.
+#[inline(always)]
+fn space_like(c: u8) -> bool {
+    const MASK: u64 = 1 << 0x20 | 1 << 0x09 | 1 | 1 << 0x0B | 1 << 0x0C | 0xF << 0x1C;
+    c <= 0x20 && (MASK >> c) & 1 == 1
+}
+
 /// Fewest digits in a run worth joining (a Swedish personnummer has 10).
 pub const JOIN_MIN_DIGITS: usize = 10;
 
@@ -563,7 +581,7 @@ const JOIN_MAX_TOKENS: usize = 40;
 #[inline]
 fn separator_at(t: &[u8], i: usize) -> Option<(u8, usize)> {
     let mut j = i;
-    while j < t.len() && j - i < 2 && matches!(t[j], b' ' | b'\t') {
+    while j < t.len() && j - i < 2 && space_like(t[j]) {
         j += 1;
     }
     let lead = j - i;
@@ -588,7 +606,58 @@ fn separator_at(t: &[u8], i: usize) -> Option<(u8, usize)> {
         k += 1;
         trail += 1;
     }
+    // more punctuation after it (`** **`, `""`, `" "`, `)) ((`, `--`):
+    // one separator of a kind of its own, never weak
+    if compound_byte(kind) && t.get(k).is_some_and(|c| !c.is_ascii_alphanumeric()) {
+        if let Some(e) = compound(t, j, j + len) {
+            return Some((kind | 0x80, e - i));
+        }
+    }
     Some((kind, k - i))
+}
+
+/// Longest compound separator ([`compound`]), spaces inside included.
+const COMPOUND_MAX: usize = 8;
+
+/// An ASCII punctuation byte a compound separator is made of: not a cell
+/// separator (`,`, `;`, `|`: empty cells, [`empty_cells`]) nor markup.
+fn compound_byte(c: u8) -> bool {
+    c.is_ascii_punctuation() && !matches!(c, b',' | b';' | b'|' | b'<')
+}
+
+/// The end (after up to two spaces or tabs) of a separator of several
+/// punctuation bytes that starts at `j` with the one before `from`, up
+/// to two spaces or tabs between them, at most [`COMPOUND_MAX`] bytes:
+/// what stands between the groups of `**4111** **1111**`, `"4111""1111"`,
+/// `__4111__ __1111__`. `None` without a second punctuation byte.
+/// (Out of line: [`separator_at`] is inlined in the join gate's walk.)
+#[cold]
+#[inline(never)]
+fn compound(t: &[u8], j: usize, from: usize) -> Option<usize> {
+    let ws = |k: usize| t.get(k).is_some_and(|c| matches!(c, b' ' | b'\t'));
+    let mut k = from;
+    let mut more = false;
+    loop {
+        let mut g = 0;
+        while g < 2 && ws(k + g) {
+            g += 1;
+        }
+        match t.get(k + g) {
+            Some(&c) if compound_byte(c) && k + g + 1 - j <= COMPOUND_MAX => {
+                k += g + 1;
+                more = true;
+            }
+            _ => break,
+        }
+    }
+    if !more {
+        return None;
+    }
+    let mut g = 0;
+    while g < 2 && ws(k + g) {
+        g += 1;
+    }
+    Some(k + g)
 }
 
 /// The separator at `j` (after the spaces before it) when it starts with

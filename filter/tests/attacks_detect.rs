@@ -112,3 +112,42 @@ fn digits_spelled_as_words() {
         assert!(!blocked("text/plain", clean.as_bytes()), "{clean:?}");
     }
 }
+
+// Red team, session 8 (closed in session 9): ASCII control characters that
+// backends treat as white space (VT and FF: `\s` in Python, JavaScript, Java,
+// .NET; FS to US: Python's `str.split`), and NUL, between digit groups or
+// single digits; digit groups in Markdown bold or doubled quotes.
+#[test]
+fn card_split_by_ascii_white_space_controls() {
+    assert!(blocked("text/plain", b"card 4111\t1111\t1111\t1111"), "control: tabs");
+    assert!(
+        blocked("text/plain", "card 4111\u{85}1111\u{85}1111\u{85}1111".as_bytes()),
+        "control: NEL"
+    );
+    for sep in [0x0b_u8, 0x0c, 0x1c, 0x1d, 0x1e, 0x1f, 0x00] {
+        let s = sep as char;
+        let body = format!("card 4111{s}1111{s}1111{s}1111");
+        assert!(blocked("text/plain", body.as_bytes()), "{sep:#04x}");
+        let one: String = "4111111111111111".chars().flat_map(|c| [c, s]).collect();
+        assert!(
+            blocked("text/plain", format!("order 12 for jane, card {one} thanks").as_bytes()),
+            "{sep:#04x} per digit"
+        );
+    }
+    for body in [
+        "**4111** **1111** **1111** **1111**",
+        "\"4111\"\"1111\"\"1111\"\"1111\"",
+        "__4111__ __1111__ __1111__ __1111__",
+    ] {
+        assert!(blocked("text/plain", body.as_bytes()), "{body}");
+    }
+    // counter-rows: page breaks, controls and bold numbers in ordinary text
+    for clean in [
+        "page 1\x0cpage 2\x0c 2024\x0b12 items\x1ctotal 1111\x1f1234",
+        "**2019** **2020** **2021** **2022**",
+        "\"4111\"\"1111\"\"1111\"\"1112\"",
+        "a\x00b\x001\x002\x003",
+    ] {
+        assert!(!blocked("text/plain", clean.as_bytes()), "{clean:?}");
+    }
+}
