@@ -1138,24 +1138,20 @@ const JOINED_DETECTORS: &[Builtin] = &[
     Builtin::ItCodiceFiscale,
 ];
 
-/// Detectors kept on digits spelled as words: those of joined digits and
-/// the numbers nine spelled digits or more make (an SSN or ITIN with its
-/// grouping or its word, a phone number).
-const SPELLED_DIGIT_DETECTORS: &[Builtin] = &[
-    Builtin::PaymentCard,
-    Builtin::Iban,
-    Builtin::FrNir,
-    Builtin::DeSteuerId,
-    Builtin::PlPesel,
-    Builtin::SePersonnummer,
-    Builtin::NoFnr,
-    Builtin::FiHetu,
-    Builtin::EsDni,
-    Builtin::ItCodiceFiscale,
-    Builtin::UsSsn,
-    Builtin::UsItin,
-    Builtin::Phone,
-];
+/// Detectors kept on digits spelled as words: those of joined digits
+/// ([`JOINED_DETECTORS`]) and the numbers nine spelled digits or more make
+/// (an SSN or ITIN with its grouping or its word, a phone number).
+const SPELLED_DIGIT_DETECTORS: [Builtin; JOINED_DETECTORS.len() + 3] = {
+    let mut a = [Builtin::Phone; JOINED_DETECTORS.len() + 3];
+    let mut i = 0;
+    while i < JOINED_DETECTORS.len() {
+        a[i] = JOINED_DETECTORS[i];
+        i += 1;
+    }
+    a[i] = Builtin::UsSsn;
+    a[i + 1] = Builtin::UsItin;
+    a
+};
 
 fn order(out: &mut Vec<RawMatch>, first: usize) {
     if out.len() - first > 1 {
