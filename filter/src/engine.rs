@@ -1183,11 +1183,15 @@ impl Engine {
                 Some(kind) => {
                     let keyed = self.scan_keyed(dp, kind, body, &mut insp);
                     let text = keyed.as_deref().unwrap_or(body);
-                    self.scan_text_fields(dp, text, &mut insp, scratch, xml, false)
+                    self.scan_text_fields(dp, text, &mut insp, scratch, xml, None)
                         .or(keyed)
                 }
                 None => {
-                    let fields = xml && crate::xmlfields::is_xml_document(&media, body);
+                    let fields = if xml {
+                        crate::xmlfields::xml_reading(&media, body)
+                    } else {
+                        None
+                    };
                     self.scan_text_fields(dp, body, &mut insp, scratch, xml, fields)
                 }
             },
@@ -1780,12 +1784,13 @@ impl Engine {
         scratch: &mut Scratch,
         xml: bool,
     ) -> Option<Vec<u8>> {
-        self.scan_text_fields(dp, body, insp, scratch, xml, false)
+        self.scan_text_fields(dp, body, insp, scratch, xml, None)
     }
 
-    /// A text body; with `xml_fields`, an XML document whose element and
-    /// attribute names classify their values ([`crate::xmlfields`]) as JSON
-    /// keys do: a value no detector matched is a field finding.
+    /// A text body; with `xml_fields`, an XML document whose element names
+    /// (and attribute names when `Some(true)`) classify their values
+    /// ([`crate::xmlfields`]) as JSON keys do: a value no detector matched
+    /// is a field finding.
     fn scan_text_fields(
         &self,
         dp: &DirPolicy,
@@ -1793,13 +1798,13 @@ impl Engine {
         insp: &mut Inspection,
         scratch: &mut Scratch,
         xml: bool,
-        xml_fields: bool,
+        xml_fields: Option<bool>,
     ) -> Option<Vec<u8>> {
         let mut hits = self.value_hits(dp, body, "body", insp, scratch, 0, Escapes::text(xml), true);
-        if xml_fields {
+        if let Some(attributes) = xml_fields {
             let detected = hits.len();
             let mut classify = |w: &Words| self.policy.classify_field(w);
-            for (s, e, class) in crate::xmlfields::field_values(body, &mut classify) {
+            for (s, e, class) in crate::xmlfields::field_values(body, attributes, &mut classify) {
                 let Some(det) = self.policy.field_detector(class) else {
                     continue;
                 };

@@ -13,18 +13,28 @@ use crate::fields::{self, Context, FieldClass, Strength, Words};
 /// Deepest nesting followed; deeper elements are read as text only.
 const MAX_DEPTH: usize = 256;
 
-/// Whether a body is XML to read by its element names: a `<?xml`
-/// declaration or an XML media type, and not HTML (whose `name=`
-/// attributes name form fields, not their values).
-pub fn is_xml_document(media: &str, body: &[u8]) -> bool {
+/// How a body is read by its field names: `Some(true)` an XML document
+/// (a `<?xml` declaration or an XML media type), elements and attributes;
+/// `Some(false)` a body without a text type of its own (none,
+/// `text/plain`, `application/octet-stream`) that starts as markup, as an
+/// XML receiver that does not check the type reads it: elements only (an
+/// HTML fragment's `name=` attributes name form fields, not values);
+/// `None` otherwise, and for HTML.
+pub fn xml_reading(media: &str, body: &[u8]) -> Option<bool> {
     let start = body.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(body).trim_ascii_start();
     let declared = start.len() >= 5 && start[..5].eq_ignore_ascii_case(b"<?xml");
     let typed = media.contains("xml") && !media.contains("html");
-    if !(declared || typed) {
-        return false;
+    let untyped = matches!(media, "" | "text/plain" | "application/octet-stream")
+        && start.first() == Some(&b'<')
+        && start.get(1).is_some_and(|c| c.is_ascii_alphabetic());
+    if !(declared || typed || untyped) {
+        return None;
     }
     let head = &start[..start.len().min(1024)];
-    !contains_ci(head, b"<html") && !contains_ci(head, b"<!doctype html")
+    if contains_ci(head, b"<html") || contains_ci(head, b"<!doctype html") {
+        return None;
+    }
+    Some(declared || typed)
 }
 
 fn contains_ci(hay: &[u8], needle: &[u8]) -> bool {
@@ -60,6 +70,7 @@ fn suppress(c: Option<FieldClass>, ctx: Context) -> Option<FieldClass> {
 /// and attribute values, in document order.
 pub fn field_values(
     body: &[u8],
+    attributes: bool,
     classify: &mut dyn FnMut(&Words) -> Option<FieldClass>,
 ) -> Vec<(usize, usize, FieldClass)> {
     let mut out = Vec::new();
@@ -142,7 +153,7 @@ pub fn field_values(
                         return out;
                     };
                     let local_attr = local(attr);
-                    if !attr.starts_with(b"xmlns") && !local_attr.is_empty() {
+                    if attributes && !attr.starts_with(b"xmlns") && !local_attr.is_empty() {
                         if let Some(c) = suppress(classify(&Words::split(local_attr)), ctx) {
                             if end > j + 1 {
                                 out.push((j + 1, end, c));
@@ -200,7 +211,7 @@ mod tests {
     use super::*;
 
     fn found(xml: &str) -> Vec<(String, crate::fields::FieldKind)> {
-        field_values(xml.as_bytes(), &mut |w| fields::classify(w))
+        field_values(xml.as_bytes(), true, &mut |w| fields::classify(w))
             .into_iter()
             .map(|(s, e, c)| (xml[s..e].to_string(), c.kind))
             .collect()
@@ -235,12 +246,18 @@ mod tests {
 
     #[test]
     fn xml_documents_not_html() {
-        assert!(is_xml_document("application/xml", b"<a/>"));
-        assert!(is_xml_document("", b"\xEF\xBB\xBF <?xml version=\"1.0\"?><a/>"));
-        assert!(is_xml_document("application/soap+xml", b"<Envelope/>"));
-        assert!(!is_xml_document("text/html", b"<html><input name=\"email\"></html>"));
-        assert!(!is_xml_document("application/xhtml+xml", b"<html/>"));
-        assert!(!is_xml_document("text/plain", b"<a>x</a>"));
-        assert!(!is_xml_document("application/xml", b"<!DOCTYPE html><html></html>"));
+        assert_eq!(xml_reading("application/xml", b"<a/>"), Some(true));
+        assert_eq!(xml_reading("", b"\xEF\xBB\xBF <?xml version=\"1.0\"?><a/>"), Some(true));
+        assert_eq!(xml_reading("application/soap+xml", b"<Envelope/>"), Some(true));
+        assert_eq!(xml_reading("text/plain", b"<a>x</a>"), Some(false));
+        assert_eq!(xml_reading("", b" <customer/>"), Some(false));
+        assert_eq!(xml_reading("text/html", b"<html><input name=\"email\"></html>"), None);
+        assert_eq!(xml_reading("text/html", b"<a>x</a>"), None);
+        assert_eq!(xml_reading("application/xhtml+xml", b"<html/>"), None);
+        assert_eq!(xml_reading("application/xml", b"<!DOCTYPE html><html></html>"), None);
+        assert_eq!(xml_reading("text/plain", b"a <b>x</b>"), None);
+        assert_eq!(xml_reading("text/plain", b"<3 you"), None);
+        // elements only: attributes are not read
+        assert!(field_values(b"<p surname=\"Quispe\"/>", false, &mut |w| fields::classify(w)).is_empty());
     }
 }
