@@ -1183,8 +1183,7 @@ impl Engine {
                 Some(kind) => {
                     let keyed = self.scan_keyed(dp, kind, body, &mut insp);
                     let text = keyed.as_deref().unwrap_or(body);
-                    self.scan_text_fields(dp, text, &mut insp, scratch, xml, None)
-                        .or(keyed)
+                    self.scan_text_fields(dp, text, &mut insp, scratch, xml, None).or(keyed)
                 }
                 None => {
                     let fields = if xml {
@@ -1971,7 +1970,7 @@ impl Engine {
                 if let Some(rule) = dp
                     .paths
                     .iter()
-                    .filter(|r| path_matches(&r.segs, v.input, v.path))
+                    .filter(|r| path_matches(&r.segs, v.input, v.path, r.action != Action::Allow))
                     .max_by_key(|r| r.segs.len())
                 {
                     if rule.action == Action::Allow {
@@ -2358,10 +2357,29 @@ struct HitBufs {
     toks: Vec<(usize, usize)>,
 }
 
-fn path_matches(rule: &[PathSeg], input: &[u8], path: &[Seg]) -> bool {
+/// Whether a path rule names the value at `path`. With `fold` (a rule that
+/// logs, redacts or blocks) a key matches in any case, and with `ſ` for `s`
+/// and the Kelvin sign for `k`, as receivers that match keys without case
+/// read it (Go's encoding/json, Jackson's and .NET's case-insensitive
+/// options): `{"Metadata":{"Internal_Ref":…}}` is `$.metadata.internal_ref`
+/// to them. An `allow` rule exempts only the key as written.
+fn path_matches(rule: &[PathSeg], input: &[u8], path: &[Seg], fold: bool) -> bool {
     if rule.len() > path.len() {
         return false;
     }
+    let same = |key: &[u8], k: &str| {
+        key == k.as_bytes()
+            || fold
+                && (key.eq_ignore_ascii_case(k.as_bytes())
+                    || !key.is_ascii() && {
+                        let f = |c: char| match c {
+                            '\u{17F}' => 's',
+                            '\u{212A}' => 'k',
+                            c => c.to_ascii_lowercase(),
+                        };
+                        String::from_utf8_lossy(key).chars().map(f).eq(k.chars().map(f))
+                    })
+    };
     rule.iter().zip(path).all(|(r, p)| match (r, p) {
         (PathSeg::AnyKey, Seg::Key { .. }) => true,
         (PathSeg::AnyIndex, Seg::Index(_)) => true,
@@ -2371,7 +2389,7 @@ fn path_matches(rule: &[PathSeg], input: &[u8], path: &[Seg]) -> bool {
             Seg::Key {
                 start, end, escaped, ..
             },
-        ) => *json::key_bytes(input, *start, *end, *escaped) == *k.as_bytes(),
+        ) => same(&json::key_bytes(input, *start, *end, *escaped), k),
         _ => false,
     })
 }
