@@ -1215,11 +1215,22 @@ impl Engine {
     ) -> Option<Vec<u8>> {
         let mut out = Splice::new(body);
         let mut loc = String::new();
-        for k in crate::keyed::values(kind, body) {
+        let values = crate::keyed::values(kind, body);
+        // a table column that names a thing (`sku`, `product`) makes its rows
+        // a thing's: weak classes (`name`) are no person's, as under such a
+        // JSON key (`sku,name,qty` is a price list)
+        let thing = kind == crate::keyed::Kind::Table
+            && values.iter().any(|k| {
+                crate::fields::context(&Words::split(&body[k.key.0..k.key.1])) == crate::fields::Context::NonPerson
+            });
+        for k in values {
             let key = &body[k.key.0..k.key.1];
             let Some(class) = self.policy.classify_field(&Words::split(key)) else {
                 continue;
             };
+            if thing && class.strength == Strength::Weak {
+                continue;
+            }
             loc.clear();
             loc.push_str("body:");
             loc.push_str(crate::http::safe_name_str(&String::from_utf8_lossy(key)));
