@@ -2034,8 +2034,10 @@ impl Engine {
                 Scalar::Num(_) => Some(if v.lenient { 4 } else { 3 }),
                 Scalar::Key(..) => None,
             };
-            if let Some(kind) = memo {
-                if clean.contains(v.input, kind, val) {
+            // (hashed once: looked up now, remembered under the same hash)
+            let memo = memo.map(|kind| (kind, CleanValues::hash(kind, val)));
+            if let Some((kind, h)) = memo {
+                if clean.contains(v.input, h, kind, val) {
                     return Verdict::Keep;
                 }
             }
@@ -2049,9 +2051,9 @@ impl Engine {
                     if bufs.hits.is_empty() && v.field.is_none() {
                         // (no hit: nothing was found inside a token either,
                         // `value_hits_into` merges a finding with its hit)
-                        if let Some(kind) = memo {
+                        if let Some((kind, h)) = memo {
                             if insp.uninspected.is_none() && !scratch.search_failed() {
-                                clean.insert(v.input, kind, val);
+                                clean.insert(v.input, h, kind, val);
                             }
                         }
                         return Verdict::Keep;
@@ -2070,9 +2072,9 @@ impl Engine {
                 matches.clear();
                 self.policy.detectors.scan(val, scratch, &mut matches);
                 if matches.is_empty() && v.field.is_none() {
-                    if let Some(kind) = memo {
+                    if let Some((kind, h)) = memo {
                         if !scratch.search_failed() {
-                            clean.insert(v.input, kind, val);
+                            clean.insert(v.input, h, kind, val);
                         }
                     }
                     return Verdict::Keep;
@@ -2290,24 +2292,39 @@ impl CleanValues {
 
     fn hash(kind: u8, v: &[u8]) -> u64 {
         const K: u64 = 0x9E37_79B9_7F4A_7C15;
-        let mut h = (v.len() as u64) ^ (u64::from(kind) << 56);
+        let word = |b: &[u8]| {
+            let mut w = [0u8; 8];
+            w.copy_from_slice(b);
+            u64::from_le_bytes(w)
+        };
+        let half = |b: &[u8]| {
+            let mut w = [0u8; 4];
+            w.copy_from_slice(b);
+            u64::from(u32::from_le_bytes(w))
+        };
+        let n = v.len();
+        let mut h = (n as u64) ^ (u64::from(kind) << 56);
         let mut chunks = v.chunks_exact(8);
         for c in &mut chunks {
-            let mut w = [0u8; 8];
-            w.copy_from_slice(c);
-            h = (h.rotate_left(5) ^ u64::from_le_bytes(w)).wrapping_mul(K);
+            h = (h.rotate_left(5) ^ word(c)).wrapping_mul(K);
         }
-        let mut w = 0u64;
-        for (k, &b) in chunks.remainder().iter().enumerate() {
-            w |= u64::from(b) << (8 * k);
-        }
+        // the last bytes in one or two loads (they may overlap bytes
+        // already hashed: the length is in the hash, equal values still
+        // hash alike)
+        let w = match chunks.remainder().len() {
+            0 => 0,
+            _ if n >= 8 => word(&v[n - 8..]),
+            4.. => half(&v[..4]) | half(&v[n - 4..]) << 32,
+            _ => u64::from(v[0]) | u64::from(v[n / 2]) << 8 | u64::from(v[n - 1]) << 16,
+        };
         (h.rotate_left(5) ^ w).wrapping_mul(K)
     }
 
     /// The slot of `(kind, v)`: where it is, or the empty slot it would take.
     fn find(&self, doc: &[u8], h: u64, kind: u8, v: &[u8]) -> Option<usize> {
         let mask = Self::SLOTS - 1;
-        let mut i = (h >> 32) as usize & mask;
+        // (the top bits: the last multiplication mixed every byte into them)
+        let mut i = (h >> (64 - Self::SLOTS.trailing_zeros())) as usize & mask;
         for _ in 0..Self::SLOTS {
             let e = *self.slots.get(i)? as usize;
             let Some(&(eh, ek, at, len)) = e.checked_sub(1).and_then(|e| self.entries.get(e)) else {
@@ -2321,18 +2338,19 @@ impl CleanValues {
         None
     }
 
-    fn contains(&self, doc: &[u8], kind: u8, v: &[u8]) -> bool {
+    /// Whether `(kind, v)` is remembered; `h` is its [`Self::hash`].
+    fn contains(&self, doc: &[u8], h: u64, kind: u8, v: &[u8]) -> bool {
         if self.entries.is_empty() {
             return false;
         }
-        let h = Self::hash(kind, v);
         self.find(doc, h, kind, v)
             .and_then(|i| self.slots.get(i))
             .is_some_and(|&e| e != 0)
     }
 
-    /// Remembers `v`, a slice of `doc` (anything else is not remembered).
-    fn insert(&mut self, doc: &[u8], kind: u8, v: &[u8]) {
+    /// Remembers `v`, a slice of `doc` (anything else is not remembered);
+    /// `h` is its [`Self::hash`].
+    fn insert(&mut self, doc: &[u8], h: u64, kind: u8, v: &[u8]) {
         if self.entries.len() >= Self::MAX_ENTRIES || v.len() > Self::MAX_LEN {
             return;
         }
@@ -2344,7 +2362,6 @@ impl CleanValues {
             self.slots = vec![0; Self::SLOTS];
             self.entries = Vec::with_capacity(Self::MAX_ENTRIES);
         }
-        let h = Self::hash(kind, v);
         let Some(i) = self.find(doc, h, kind, v) else { return };
         if self.slots.get(i).is_some_and(|&e| e == 0) {
             let (Ok(at), Ok(len)) = (u32::try_from(at), u32::try_from(v.len())) else {

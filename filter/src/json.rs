@@ -432,6 +432,7 @@ pub type KeyClassifier<'c> = &'c dyn Fn(&Words) -> Option<FieldClass>;
 
 struct Frame {
     is_obj: bool,
+    /// An array's current element; an object's members read so far.
     index: u32,
     ctx: Context,
     inherited: Option<FieldClass>,
@@ -484,6 +485,7 @@ struct Edits {
 
 impl Edits {
     /// Calls `visit` and records its verdict for `start..end`.
+    #[inline(always)]
     fn visit(
         &mut self,
         visit: &mut Visitor,
@@ -564,8 +566,6 @@ pub fn rewrite(
         if pos >= n {
             return Err(JsonError::Syntax(pos));
         }
-        let value_start = pos;
-        let (field, ctx) = current_field(&stack);
         match input[pos] {
             b'{' | b'[' => {
                 if stack.len() >= opts.max_depth {
@@ -644,6 +644,7 @@ pub fn rewrite(
                 } else {
                     Cow::Borrowed(raw)
                 };
+                let (field, ctx) = current_field(&stack);
                 let v = Visit {
                     input,
                     path: &path,
@@ -677,6 +678,7 @@ pub fn rewrite(
                         || input.get(d) == Some(&b'.')
                         || input[end - 1] == b'.'
                 };
+                let (field, ctx) = current_field(&stack);
                 let v = Visit {
                     input,
                     path: &path,
@@ -694,7 +696,6 @@ pub fn rewrite(
             b'n' if input[pos..].starts_with(b"null") => pos += 4,
             _ => return Err(JsonError::Syntax(pos)),
         }
-        let _ = value_start;
         // ---- after a value: separators and closers
         loop {
             pos = skip_ws(input, pos);
@@ -1024,6 +1025,11 @@ struct KeyTable {
     bytes: Vec<u8>,
     /// remember nothing (`Options::reference`)
     off: bool,
+    /// The key last read at each (depth, member number) ([`pred_slot`]):
+    /// entry index + 1, 0 none. The objects of an array of records have
+    /// their keys in the same order: the key expected there is compared
+    /// with the document's bytes before any search or hash.
+    pred: Vec<u32>,
 }
 
 struct KeyEntry {
@@ -1034,6 +1040,21 @@ struct KeyEntry {
     ctx: Option<Context>,
     /// the visitor said `Verdict::Clean` for this key
     clean: bool,
+    /// the key's bytes hold no `"` and no `\`: written without escapes,
+    /// they are the raw bytes of a string token that ends at the next byte
+    raw: bool,
+}
+
+/// Depths and member numbers whose keys are predicted ([`KeyTable::pred`]).
+const PRED_DEPTH: usize = 16;
+const PRED_MEMBERS: usize = 32;
+
+/// Where the key expected at `depth` (the stack's height), member
+/// `member` of its object, is kept in [`KeyTable::pred`].
+#[inline]
+fn pred_slot(depth: usize, member: u32) -> Option<usize> {
+    let m = member as usize;
+    (depth < PRED_DEPTH && m < PRED_MEMBERS).then_some(depth * PRED_MEMBERS + m)
 }
 
 const KEY_SLOTS: usize = 512;
@@ -1048,6 +1069,7 @@ impl Default for KeyTable {
             entries: Vec::new(),
             bytes: Vec::new(),
             off: false,
+            pred: Vec::new(),
         }
     }
 }
@@ -1084,6 +1106,7 @@ impl KeyTable {
                     class,
                     ctx: None,
                     clean: false,
+                    raw: memchr::memchr2(b'"', b'\\', key).is_none(),
                 });
                 self.bytes.extend_from_slice(key);
                 self.slots[i] = (id + 1) as u16;
@@ -1098,6 +1121,33 @@ impl KeyTable {
         (None, f(&Words::split(key)))
     }
 
+    /// The key expected at `slot` when the document has it there: a
+    /// string token starting at `ks` (after its quote) whose bytes are the
+    /// expected key's, then a quote. Its end (the closing quote's index),
+    /// id and class: what [`scan_string`] and [`Self::classify`] give it.
+    #[inline]
+    fn predicted(&self, input: &[u8], ks: usize, slot: Option<usize>) -> Option<(usize, u32, Option<FieldClass>)> {
+        let id = self.pred.get(slot?)?.checked_sub(1)?;
+        let e = self.entries.get(id as usize)?;
+        let (at, len) = (e.at as usize, e.len as usize);
+        let ke = ks + len;
+        (e.raw && input.get(ke) == Some(&b'"') && input.get(ks..ke)? == self.bytes.get(at..at + len)?)
+            .then_some((ke, id, e.class))
+    }
+
+    /// Remembers `id` as the key expected at `slot`.
+    #[inline]
+    fn expect(&mut self, slot: Option<usize>, id: KeyId) {
+        let (Some(slot), Some(id)) = (slot, id) else {
+            return;
+        };
+        if self.pred.len() <= slot {
+            self.pred.resize((slot / PRED_MEMBERS + 1) * PRED_MEMBERS, 0);
+        }
+        self.pred[slot] = id + 1;
+    }
+
+    #[inline]
     fn is_clean(&self, id: KeyId) -> bool {
         id.and_then(|i| self.entries.get(i as usize)).is_some_and(|e| e.clean)
     }
@@ -1156,9 +1206,24 @@ fn read_key(
     if input.get(pos) != Some(&b'"') {
         return Err(JsonError::Syntax(pos));
     }
-    let (end, escaped) = scan_string(input, pos)?;
-    let (ks, ke) = (pos + 1, end - 1);
-    let (id, class) = keys.classify(&key_bytes(input, ks, ke, escaped), classify_key);
+    let depth = stack.len();
+    let member = stack.last_mut().map_or(0, |f| {
+        let m = f.index;
+        f.index = m.saturating_add(1);
+        m
+    });
+    let slot = pred_slot(depth, member);
+    let ks = pos + 1;
+    let (ke, escaped, id, class) = match keys.predicted(input, ks, slot) {
+        Some((ke, id, class)) => (ke, false, Some(id), class),
+        None => {
+            let (end, escaped) = scan_string(input, pos)?;
+            let ke = end - 1;
+            let (id, class) = keys.classify(&key_bytes(input, ks, ke, escaped), classify_key);
+            keys.expect(slot, id);
+            (ke, escaped, id, class)
+        }
+    };
     if let Some(f) = stack.last_mut() {
         f.member_start = pos;
         f.key_class = class;
@@ -1170,15 +1235,34 @@ fn read_key(
         escaped,
         id,
     });
-    let p = skip_ws(input, end);
+    let p = skip_ws(input, ke + 1);
     if input.get(p) != Some(&b':') {
         return Err(JsonError::Syntax(p));
     }
     Ok(skip_ws(input, p + 1))
 }
 
-/// Visits the key that ends `path` (the last segment).
+/// Visits the key that ends `path` (the last segment) unless it was
+/// found clean before.
+#[inline(always)]
 fn visit_key(
+    input: &[u8],
+    path: &[Seg],
+    keys: &mut KeyTable,
+    marks: &mut Marks,
+    visit: &mut Visitor,
+    edits: &mut Edits,
+) {
+    if let Some(&Seg::Key { id, .. }) = path.last() {
+        if keys.is_clean(id) {
+            return;
+        }
+    }
+    visit_new_key(input, path, keys, marks, visit, edits)
+}
+
+/// [`visit_key`] for a key not found clean before.
+fn visit_new_key(
     input: &[u8],
     path: &[Seg],
     keys: &mut KeyTable,
@@ -1644,49 +1728,121 @@ mod tests {
         }
         big.push_str("{}]");
         all.push(big);
-        let classify = |w: &Words| crate::fields::classify(w);
         for doc in &all {
-            let walk = |reference: bool| {
-                let opts = Options {
-                    max_depth: 64,
-                    track_members: false,
-                    keys: true,
-                    reference,
-                };
-                let mut seen = Vec::new();
-                let mut ids: Vec<(KeyId, Vec<u8>)> = Vec::new();
-                let r = rewrite(doc.as_bytes(), &opts, &classify, &mut |v, s, _| {
-                    let val = match &s {
-                        Scalar::Str(c) => c.to_vec(),
-                        Scalar::Num(n) => n.to_vec(),
-                        Scalar::Key(k, id) => {
-                            ids.push((*id, k.to_vec()));
-                            k.to_vec()
-                        }
-                    };
-                    if v.plain {
-                        assert!(crate::textcode::view(&val, false).is_none(), "{val:?}");
-                    }
-                    seen.push((v.render_path(false), val, v.field));
-                    Verdict::Keep
-                });
-                assert_eq!(r, Ok(None));
-                (seen, ids)
+            walks_agree(doc.as_bytes());
+        }
+    }
+
+    /// The walk with its key table, expected keys and escape marks against
+    /// the walk that remembers nothing ([`Options::reference`]): the same
+    /// result (a syntax error at the same place), the same scalars with the
+    /// same paths and field classes; equal key ids mean equal keys, and a
+    /// `plain` scalar has nothing to decode.
+    fn walks_agree(doc: &[u8]) {
+        let classify = |w: &Words| crate::fields::classify(w);
+        let walk = |reference: bool| {
+            let opts = Options {
+                max_depth: 64,
+                track_members: false,
+                keys: true,
+                reference,
             };
-            let (fast, ids) = walk(false);
-            let (slow, ref_ids) = walk(true);
-            assert_eq!(fast, slow, "{doc}");
-            assert!(ref_ids.iter().all(|(id, _)| id.is_none()));
-            for (a, ka) in &ids {
-                for (b, kb) in &ids {
-                    if a.is_some() && a == b {
-                        assert_eq!(ka, kb);
+            let mut seen = Vec::new();
+            let mut ids: Vec<(KeyId, Vec<u8>)> = Vec::new();
+            let r = rewrite(doc, &opts, &classify, &mut |v, s, _| {
+                let val = match &s {
+                    Scalar::Str(c) => c.to_vec(),
+                    Scalar::Num(n) => n.to_vec(),
+                    Scalar::Key(k, id) => {
+                        ids.push((*id, k.to_vec()));
+                        k.to_vec()
                     }
-                    if a.is_some() && b.is_some() && ka == kb {
-                        assert_eq!(a, b);
-                    }
+                };
+                if v.plain {
+                    assert!(crate::textcode::view(&val, false).is_none(), "{val:?}");
+                }
+                seen.push((v.render_path(false), val, v.field, v.start));
+                Verdict::Keep
+            });
+            (r, seen, ids)
+        };
+        let (r, fast, ids) = walk(false);
+        let (ref_r, slow, ref_ids) = walk(true);
+        let doc = String::from_utf8_lossy(doc);
+        assert_eq!(r, ref_r, "{doc}");
+        assert_eq!(fast, slow, "{doc}");
+        assert!(ref_ids.iter().all(|(id, _)| id.is_none()));
+        for (a, ka) in &ids {
+            for (b, kb) in &ids {
+                if a.is_some() && a == b {
+                    assert_eq!(ka, kb);
+                }
+                if a.is_some() && b.is_some() && ka == kb {
+                    assert_eq!(a, b);
                 }
             }
+        }
+    }
+
+    /// Keys read where a key was expected ([`KeyTable::predicted`]): a key
+    /// that starts like the expected one, extends it, is written with
+    /// escapes, holds a quote or a backslash (decoded), or is followed by
+    /// white space is read as the walk without expectations reads it;
+    /// invalid JSON that only an expected key would "close" stays invalid.
+    #[test]
+    fn expected_keys_agree_with_the_reference_walk() {
+        for doc in [
+            r#"[{"name":1},{"namex":2},{"nam":3},{"name" :4},{"name":5}]"#,
+            r#"[{"a\"b":1},{"a"b":1}]"#,
+            r#"[{"a\\":1},{"a\":1}]"#,
+            r#"[{"a\\":1},{"a\\":2},{"a\":1}]"#,
+            r#"[{"e\u006dail":"x"},{"email":"y"},{"e\u006dail":"z"}]"#,
+            r#"[{"k":{"k":{"k":1}}},{"k":{"k":{"j":1}}},{"k":{"k":{"k":"v"}}}]"#,
+            r#"[{"a":1,"b":2},{"b":1,"a":2},{"a":1,"a":2,"b":3}]"#,
+            r#"[{"name":1},{"name"#,
+            r#"[{"name":1},{"name"}]"#,
+        ] {
+            walks_agree(doc.as_bytes());
+        }
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(2000))]
+        /// Arrays of records whose keys (from a pool of keys that share
+        /// prefixes, need escapes or are written with them, and are not
+        /// always valid JSON) repeat, in the same or another order, at
+        /// several depths: the same reading as without expected keys.
+        #[test]
+        fn expected_keys_agree_on_generated_records(
+            recs in proptest::collection::vec(proptest::collection::vec((0..14usize, 0..6usize, 0..4usize), 0..7), 1..8)
+        ) {
+            const KEYS: &[&str] = &[
+                "name", "na", "name2", "email", "e\\u006dail", "a\\\"b", "a\"b", "a\\\\", "a\\",
+                "firstName", "first\\u004eame", "x y", "", "k",
+            ];
+            const VALS: &[&str] = &["1", "\"v\"", "\"4111\"", "{\"name\":2,\"k\":\"x\"}", "[{\"na\":1},{\"na\":2}]", "null"];
+            const WS: &[&str] = &["", " ", "\n", "\t "];
+            let mut doc = String::from("[");
+            for (i, rec) in recs.iter().enumerate() {
+                if i > 0 {
+                    doc.push(',');
+                }
+                doc.push('{');
+                for (j, &(k, v, w)) in rec.iter().enumerate() {
+                    if j > 0 {
+                        doc.push(',');
+                    }
+                    doc.push('"');
+                    doc.push_str(KEYS[k]);
+                    doc.push('"');
+                    doc.push_str(WS[w]);
+                    doc.push(':');
+                    doc.push_str(VALS[v]);
+                }
+                doc.push('}');
+            }
+            doc.push(']');
+            walks_agree(doc.as_bytes());
         }
     }
 
