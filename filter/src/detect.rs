@@ -291,13 +291,14 @@ impl DetectorSet {
     /// prose. Only text gets this pass: numbers and tokens never hold prose.
     pub fn scan_text(&self, text: &[u8], scratch: &mut Scratch, out: &mut Vec<RawMatch>) {
         let first = out.len();
-        self.scan(text, scratch, out);
+        let mask = self.scan_classes(text, scratch, out, true);
         let ids = [Builtin::NameText, Builtin::AddressText, Builtin::BirthDateText];
         if !ids.iter().any(|&b| self.is_enabled(b as u16)) {
             return;
         }
         let mut spans = Vec::new();
-        self.prose.find(text, &mut spans);
+        // (the classes are of the folded text: without folding, of `text`)
+        self.prose.find_in(text, mask & F_UPPER != 0, &mut spans);
         if spans.is_empty() {
             return;
         }
@@ -329,14 +330,56 @@ impl DetectorSet {
 
     /// Appends every validated match in `text` to `out`, in order.
     pub fn scan(&self, text: &[u8], scratch: &mut Scratch, out: &mut Vec<RawMatch>) {
+        self.scan_classes(text, scratch, out, true);
+    }
+
+    /// [`scan`](Self::scan) (with `prose`, [`scan_text`](Self::scan_text))
+    /// without its gate: the automaton over every value, the join pass's
+    /// own gate alone ([`crate::normalize::join_digit_groups`], as it reads
+    /// every digit), URL hosts read in every value with a colon, given names
+    /// looked for in every value. The reference the gate is compared with
+    /// (`tests/gate_equivalence.rs`).
+    #[cfg(any(test, feature = "testing"))]
+    pub fn scan_unfaceted(&self, text: &[u8], scratch: &mut Scratch, out: &mut Vec<RawMatch>, prose: bool) {
+        if prose {
+            let first = out.len();
+            self.scan_classes(text, scratch, out, false);
+            let mut spans = Vec::new();
+            self.prose.find_in(text, true, &mut spans);
+            for (kind, start, end) in spans {
+                let d = match kind {
+                    crate::prose::Kind::Name => Builtin::NameText,
+                    crate::prose::Kind::Address => Builtin::AddressText,
+                    crate::prose::Kind::BirthDate => Builtin::BirthDateText,
+                } as u16;
+                if self.is_enabled(d) {
+                    out.push(RawMatch {
+                        detector: d,
+                        start,
+                        end,
+                    });
+                }
+            }
+            order(out, first);
+        } else {
+            self.scan_classes(text, scratch, out, false);
+        }
+    }
+
+    /// [`scan`](Self::scan); returns the facts of the byte classes
+    /// ([`F_UPPER`]...) as they hold for `text` (all of them when the
+    /// scanned text was folded). `gated`: whether the passes that the
+    /// classes rule out are skipped (false only for the reference).
+    fn scan_classes(&self, text: &[u8], scratch: &mut Scratch, out: &mut Vec<RawMatch>, gated: bool) -> u64 {
         if text.is_empty() {
-            return;
+            return 0;
         }
         let first = out.len();
         let norm = normalize(text);
         let hay: &[u8] = &norm.text;
         let classes = self.gate.classes(hay);
-        if self.might_match(hay, &classes) {
+        let facts = if norm.is_folded() { u64::MAX } else { classes.mask };
+        if !gated || self.might_match(hay, &classes) {
             self.scan_builtin(hay, scratch, &mut |d, s, e| {
                 let (a, b) = norm.original_span(s, e);
                 out.push(RawMatch {
@@ -350,8 +393,10 @@ impl DetectorSet {
         // one per line, a space after every digit): scanned again joined,
         // keeping only detectors with check digits (`normalize::join_digit_groups`).
         // (a joined run has 10 digits: most values stop at the count)
-        let joined = if classes.digits >= crate::normalize::JOIN_MIN_DIGITS && may_join(hay, &classes) {
+        let joined = if !gated {
             crate::normalize::join_digit_groups(hay)
+        } else if classes.digits >= crate::normalize::JOIN_MIN_DIGITS && may_join(hay, &classes) {
+            crate::normalize::join_digit_groups_in(hay, classes.mask & C_LINE != 0)
         } else {
             None
         };
@@ -422,7 +467,11 @@ impl DetectorSet {
         // The host of a URL written as an IPv4 address in another form
         // (`http://3232235786/`, `http://0xC0A8010A/`): read as its dotted quad
         // (`normalize::numeric_hosts`), keeping only the IPv4 detector.
-        if classes.mask & C_COLON != 0 && hay.len() >= 8 && self.is_enabled(Builtin::Ipv4 as u16) {
+        if classes.mask & C_COLON != 0
+            && (classes.mask & F_SLASH != 0 || !gated)
+            && hay.len() >= 8
+            && self.is_enabled(Builtin::Ipv4 as u16)
+        {
             if let Some(j) = crate::normalize::numeric_hosts(hay) {
                 self.scan_builtin(&j.text, scratch, &mut |d, s, e| {
                     if d == Builtin::Ipv4 as u16 {
@@ -484,6 +533,7 @@ impl DetectorSet {
             }
         }
         order(out, first);
+        facts
     }
 
     /// [`might_match`](Self::might_match), classes included (for tests).
@@ -1257,18 +1307,20 @@ fn uk_licence_shape(hay: &[u8], i: usize) -> bool {
 ///
 /// `c` is `hay`'s byte classes ([`Gate::classes`]): a shape is looked
 /// for only when the classes it needs are there: e-mail an `@`; a codice
-/// fiscale 16 bytes and a letter; the numeric shapes 7 digits, or 2
-/// digits after 2 letters (IBAN, NINO), or 4 digits and 3 dots (IPv4), or
-/// a digit in 26 bytes (a wallet address); IPv6 two colons; a MAC address
-/// 14 bytes and one of its separators.
+/// fiscale 16 letters and digits, 3 of them letters (a UK licence has 3,
+/// a codice fiscale 9: not a timestamp's `T` and `Z`); the numeric shapes
+/// 7 digits, or 2 digits after 2 letters (IBAN, NINO), or 4 digits and 3
+/// dots (IPv4), or a digit in 26 bytes (a wallet address); IPv6 two
+/// colons; a MAC address 14 bytes and five `:` or `-` or two `.` (not a
+/// UUID's four dashes).
 pub(crate) fn shapes(hay: &[u8], c: &Classes) -> bool {
-    let cf = hay.len() >= 16 && c.mask & C_ALPHA != 0;
+    let cf = hay.len() >= 16 && c.letters >= 3 && c.letters + c.digits >= 16;
     let numeric = c.mask & C_DIGIT != 0
         && (c.digits >= 7 || (c.digits >= 2 && c.letters >= 2) || (c.digits >= 4 && c.dots >= 3) || hay.len() >= 26);
     c.mask & C_AT != 0
         || ((numeric || cf) && numeric_or_word_shapes(hay, cf))
         || (c.colons >= 2 && ipv6_shape(hay))
-        || (hay.len() >= 14 && c.mask & C_MAC_SEP != 0 && mac_shape(hay))
+        || (hay.len() >= 14 && (c.colons >= 5 || c.weak >= 5 || c.dots >= 2) && mac_shape(hay))
 }
 
 /// A MAC address's shape around one of its separators.
@@ -1342,9 +1394,12 @@ fn other_keywords() -> Vec<&'static [u8]> {
 const C_DIGIT: u64 = 1;
 const C_AT: u64 = 1 << 1;
 const C_COLON: u64 = 1 << 2;
-/// `:`, `-` or `.` (a MAC address's separators)
-const C_MAC_SEP: u64 = 1 << 3;
-const C_ALPHA: u64 = 1 << 4;
+/// `\n` or `\r`: a line break ([`crate::normalize::join_digit_groups`]
+/// reads a line break as a separator of its own kind, the only one that
+/// joins a token of more than one character after a separator that is not
+/// a line break's cells; without one its gate skips those reads).
+const C_LINE: u64 = 1 << 3;
+// (bit 4: free)
 /// A byte [`crate::normalize::join_digit_groups`] needs one of to join
 /// anything but single characters between `-`, `.`, `,` or `_`: a capital
 /// (a glued IBAN's head), a space or tab, a joiner (any other ASCII
@@ -1361,11 +1416,14 @@ const C_OPEN: u64 = 1 << 7;
 
 /// Whether the join pass can find anything in `hay` (of classes `c`):
 /// a [`C_JOIN`] byte, or only weak separators and a run of single
-/// characters between them.
+/// characters between them: ten tokens or more (ten digits), so nine weak
+/// separators or more of one kind (a UUID has four).
 fn may_join(hay: &[u8], c: &Classes) -> bool {
-    c.mask & C_JOIN != 0 || (c.mask & C_JOIN_WEAK != 0 && crate::normalize::may_join_weak_run(hay))
+    c.mask & C_JOIN != 0
+        || (c.mask & C_JOIN_WEAK != 0
+            && c.weak >= crate::normalize::JOIN_MIN_DIGITS - 1
+            && crate::normalize::may_join_weak_run(hay))
 }
-const CLASSES: u64 = (1 << 8) - 1;
 /// `J`: ends `eyJ`
 const T_EYJ: u64 = 1 << 8;
 /// `B`: starts `BEGIN` of `-----BEGIN`
@@ -1378,25 +1436,46 @@ const T_AWS: u64 = 1 << 11;
 const T_AUTH: u64 = 1 << 12;
 /// the rare byte of a keyword group
 const T_GROUP: u64 = 1 << 13;
+/// The keyword checks ([`Gate::keywords`]).
+const TRIGGERS: u64 = T_EYJ | T_BEGIN | T_DASH_U | T_AWS | T_AUTH | T_GROUP;
+/// `/` (a URL's `://`: [`crate::normalize::numeric_hosts`] reads nothing without one)
+const F_SLASH: u64 = 1 << 16;
+/// An ASCII capital or a byte `0xC3` or above (a lead byte of Latin capitals
+/// and of every script with case): [`crate::prose::Prose::find`]'s given
+/// names start at one.
+pub(crate) const F_UPPER: u64 = 1 << 17;
 
-/// What [`Gate::classes`] found in a value: its byte classes and
-/// triggers, and how many digits, dots, letters and colons it has.
+/// What [`Gate::classes`] found in a value: its byte classes, triggers
+/// and facts, and how many digits, dots, letters, colons and weak
+/// separators (`-`, `.`, `,`, `_`) it has.
 pub(crate) struct Classes {
     pub(crate) mask: u64,
     digits: usize,
     dots: usize,
     letters: usize,
     colons: usize,
+    weak: usize,
 }
 
-/// The per-byte counts of [`Classes`], packed in 16-bit fields (digits,
-/// dots, letters, colons): exact for up to 65535 bytes.
+/// Width of each packed count of [`count_of`].
+const COUNT_BITS: u32 = 12;
+/// Bytes summed before the packed counts are unpacked: no field overflows.
+const COUNT_CHUNK: usize = (1 << COUNT_BITS) - 1;
+
+/// The per-byte counts of [`Classes`], packed in 12-bit fields (digits,
+/// dots, letters, colons, weak separators): exact for up to
+/// [`COUNT_CHUNK`] bytes.
 const fn count_of(c: u8) -> u64 {
-    match c {
+    let weak = if matches!(c, b'-' | b'.' | b',' | b'_') {
+        1 << (4 * COUNT_BITS)
+    } else {
+        0
+    };
+    weak | match c {
         b'0'..=b'9' => 1,
-        b'.' => 1 << 16,
-        b'A'..=b'Z' | b'a'..=b'z' => 1 << 32,
-        b':' => 1 << 48,
+        b'.' => 1 << COUNT_BITS,
+        b'A'..=b'Z' | b'a'..=b'z' => 1 << (2 * COUNT_BITS),
+        b':' => 1 << (3 * COUNT_BITS),
         _ => 0,
     }
 }
@@ -1477,11 +1556,14 @@ impl Gate {
             if c.is_ascii_digit() {
                 m |= C_DIGIT;
             }
-            if c.is_ascii_alphabetic() {
-                m |= C_ALPHA;
+            if matches!(c, b'\n' | b'\r') {
+                m |= C_LINE;
             }
-            if matches!(c, b':' | b'-' | b'.') {
-                m |= C_MAC_SEP;
+            if c == b'/' {
+                m |= F_SLASH;
+            }
+            if c.is_ascii_uppercase() || c >= 0xC3 {
+                m |= F_UPPER;
             }
             // (every ASCII punctuation and every non-ASCII lead byte: the
             // join reads them all as separators, `normalize::separator_at`;
@@ -1570,9 +1652,9 @@ impl Gate {
             || (i > 0 && has(&self.prev, hay[i - 1], c))
     }
 
-    /// The classes and triggers of every byte of `hay`, ORed, and its
-    /// counts (packed, summed per chunk of 65535 bytes so that no 16-bit
-    /// count overflows).
+    /// The classes, triggers and facts of every byte of `hay`, ORed, and
+    /// its counts (packed, summed per chunk of [`COUNT_CHUNK`] bytes so
+    /// that no count overflows its field).
     #[inline]
     pub(crate) fn classes(&self, hay: &[u8]) -> Classes {
         let mut c = Classes {
@@ -1581,17 +1663,19 @@ impl Gate {
             dots: 0,
             letters: 0,
             colons: 0,
+            weak: 0,
         };
-        for chunk in hay.chunks(0xFFFF) {
+        for chunk in hay.chunks(COUNT_CHUNK) {
             let (mask, n) = chunk.iter().fold((0, 0), |(m, n), &b| {
                 (m | self.table[b as usize], n + COUNTS[b as usize])
             });
-            let field = |k: u32| ((n >> k) & 0xFFFF) as usize;
+            let field = |k: u32| ((n >> (k * COUNT_BITS)) & ((1 << COUNT_BITS) - 1)) as usize;
             c.mask |= mask;
             c.digits += field(0);
-            c.dots += field(16);
-            c.letters += field(32);
-            c.colons += field(48);
+            c.dots += field(1);
+            c.letters += field(2);
+            c.colons += field(3);
+            c.weak += field(4);
         }
         c
     }
@@ -1609,7 +1693,7 @@ impl Gate {
     ///   the word right before a space or tab;
     /// - any other registry keyword (the groups): the literal, in any case.
     pub(crate) fn keywords(&self, hay: &[u8], mask: u64) -> bool {
-        let mut active = mask & !CLASSES;
+        let mut active = mask & TRIGGERS;
         if mask & C_COLON == 0 {
             active &= !T_DASH_U;
         }

@@ -1072,6 +1072,72 @@ pub fn may_join_digit_groups(t: &[u8]) -> bool {
     candidate && digits >= JOIN_MIN_DIGITS
 }
 
+/// [`may_join_digit_groups`] told whether `t` holds a line break (`\n` or
+/// `\r`; the caller knows it from the byte classes). Without one, a token
+/// start is never after a line break ([`break_before`] is false) and a
+/// separator is never one ([`separator_at`]'s kind `\n` needs a line
+/// break), so the separator after a token is read only where a token of
+/// one character or four ending in two digits ends, and not where a weak
+/// byte then a letter or digit follows a token of more than one character
+/// (`2026-11`: only a weak separator, which joins single characters):
+/// the answer of the walk that reads them (`tests/gate_equivalence.rs`).
+pub fn may_join_digit_groups_in(t: &[u8], lines: bool) -> bool {
+    if lines {
+        return may_join_digit_groups(t);
+    }
+    let n = t.len();
+    let mut digits = 0usize;
+    let mut candidate = false;
+    let mut i = 0;
+    while i < n {
+        if !t[i].is_ascii_digit() {
+            match t[i + 1..].iter().position(u8::is_ascii_digit) {
+                Some(k) => i += k + 1,
+                None => break,
+            }
+            continue;
+        }
+        digits += 1;
+        if candidate {
+            if digits >= JOIN_MIN_DIGITS {
+                return true;
+            }
+            i += 1;
+            continue;
+        }
+        let alnum = |k: usize| t.get(k).is_some_and(u8::is_ascii_alphanumeric);
+        // (no token starts after a line break)
+        if i >= 3 && t[i - 1].is_ascii_digit() && t[i - 2].is_ascii_uppercase() && t[i - 3].is_ascii_uppercase() {
+            candidate = true;
+        } else if !alnum(i + 1) {
+            // a token ends at `i` with a digit
+            let one = i == 0 || !t[i - 1].is_ascii_alphanumeric();
+            let four = !one
+                && i >= 3
+                && t[i - 1].is_ascii_digit()
+                && t[i - 2].is_ascii_alphanumeric()
+                && t[i - 3].is_ascii_alphanumeric()
+                && (i == 3 || !t[i - 4].is_ascii_alphanumeric());
+            // a weak byte then a letter or digit: a weak separator, which
+            // joins only a token of one character
+            let weak_next = matches!(t.get(i + 1), Some(b'-' | b'.' | b',' | b'_')) && alnum(i + 2);
+            if one || (four && !weak_next) {
+                candidate = match separator_at(t, i + 1) {
+                    Some((k, len)) if weak(k) => {
+                        let x = i + 1 + len;
+                        one && alnum(x) && !alnum(x + 1) && separator_at(t, x + 1).is_some_and(|(kk, _)| kk == k)
+                    }
+                    // (never a line break's kind `\n`: there is none)
+                    Some(_) => one || four,
+                    None => false,
+                };
+            }
+        }
+        i += 1;
+    }
+    candidate && digits >= JOIN_MIN_DIGITS
+}
+
 /// A line break (up to two spaces or tabs on each side, and the empty
 /// cells of a table row, [`empty_cells`]) between `t[i]` and a letter or
 /// digit before it: the backward reading of [`separator_at`]'s line break
@@ -1131,7 +1197,13 @@ pub fn may_join_weak_run(t: &[u8]) -> bool {
 /// See [`Joined`]. `None` when no run qualifies (the common case, found
 /// without allocating).
 pub fn join_digit_groups(t: &[u8]) -> Option<Joined> {
-    if !may_join_digit_groups(t) {
+    join_digit_groups_in(t, true)
+}
+
+/// [`join_digit_groups`] told whether `t` holds a line break
+/// ([`may_join_digit_groups_in`]).
+pub fn join_digit_groups_in(t: &[u8], lines: bool) -> Option<Joined> {
+    if !may_join_digit_groups_in(t, lines) {
         return None;
     }
     join_runs(t)

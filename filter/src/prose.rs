@@ -1061,12 +1061,21 @@ impl Prose {
     /// Appends the spans found in `text` to `out` (ordered, non-overlapping
     /// among themselves).
     pub fn find(&self, text: &[u8], out: &mut Vec<(Kind, usize, usize)>) {
+        self.find_in(text, true, out);
+    }
+
+    /// [`Prose::find`] told whether `text` may hold a capital: an ASCII
+    /// capital or a byte `0xC3` or above (the caller's byte classes know
+    /// it). A given name starts at one: without, only cues are looked for.
+    pub fn find_in(&self, text: &[u8], upper: bool, out: &mut Vec<(Kind, usize, usize)>) {
         if !worth_looking(text) {
             return;
         }
         let first = out.len();
         self.cues_in(text, out);
-        self.given_names(text, out);
+        if upper {
+            self.given_names(text, out);
+        }
         merge(out, first);
     }
 

@@ -1,0 +1,214 @@
+//! The detectors' gate (`DetectorSet::scan`: the byte classes, their counts
+//! and facts — digits, letters, colons, dots, weak separators, line breaks,
+//! `/`, capitals — deciding which passes run) finds exactly what the scan
+//! without it finds (`DetectorSet::scan_unfaceted`: the automaton over every
+//! value, the join pass behind its own per-digit gate alone, URL hosts read
+//! in every value with a colon, given names looked for in every value), and
+//! the join gate told whether a text holds a line break
+//! (`normalize::may_join_digit_groups_in`) answers as the one that reads it
+//! for itself. On every string of the case tables, the case files, the prose
+//! corpora (whole and per line, and with their line breaks made spaces), the
+//! benchmark inputs, values shaped near each fact's threshold, and generated
+//! strings (proptest).
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use piiguard::detect::{DetectorSet, RawMatch, Scratch};
+use piiguard::normalize::{may_join_digit_groups, may_join_digit_groups_in};
+use proptest::prelude::*;
+use std::sync::OnceLock;
+
+mod common;
+use common::corpus;
+
+fn set() -> &'static DetectorSet {
+    static SET: OnceLock<DetectorSet> = OnceLock::new();
+    SET.get_or_init(|| DetectorSet::new(&[]).unwrap())
+}
+
+/// Both scans of `t` (as text, with prose, and as a value); the number of
+/// matches found.
+fn same(t: &[u8], what: &str) -> usize {
+    let s = set();
+    let mut scratch = Scratch::default();
+    let mut found = 0;
+    for prose in [true, false] {
+        let (mut gated, mut all) = (Vec::new(), Vec::new());
+        if prose {
+            s.scan_text(t, &mut scratch, &mut gated);
+        } else {
+            s.scan(t, &mut scratch, &mut gated);
+        }
+        s.scan_unfaceted(t, &mut scratch, &mut all, prose);
+        if gated != all {
+            let show = |v: &[RawMatch]| {
+                v.iter()
+                    .map(|m| {
+                        format!(
+                            "{} {}..{} {:?}",
+                            m.detector,
+                            m.start,
+                            m.end,
+                            String::from_utf8_lossy(&t[m.start..m.end])
+                        )
+                    })
+                    .collect::<Vec<_>>()
+            };
+            panic!(
+                "{what} (prose {prose}): gated {:#?}\nwithout the gate {:#?}\nin {:?}",
+                show(&gated),
+                show(&all),
+                String::from_utf8_lossy(t)
+            );
+        }
+        found += gated.len();
+    }
+    let lines = t.iter().any(|&c| c == b'\n' || c == b'\r');
+    assert_eq!(
+        may_join_digit_groups_in(t, lines),
+        may_join_digit_groups(t),
+        "{what}: join gate told lines={lines} in {:?}",
+        String::from_utf8_lossy(t)
+    );
+    found
+}
+
+/// The text, and (when it has line breaks) the text with each made a space.
+fn variants(t: &[u8]) -> Vec<Vec<u8>> {
+    let mut v = vec![t.to_vec()];
+    if t.iter().any(|&c| c == b'\n' || c == b'\r') {
+        v.push(
+            t.iter()
+                .map(|&c| if c == b'\n' || c == b'\r' { b' ' } else { c })
+                .collect(),
+        );
+    }
+    v
+}
+
+#[test]
+fn same_matches_on_the_case_tables() {
+    let mut found = 0;
+    let mut texts = corpus::case_strings(1);
+    texts.extend(corpus::case_files());
+    for (name, t) in corpus::unique(texts) {
+        for v in variants(&t) {
+            found += same(&v, &name);
+        }
+    }
+    assert!(found > 500, "the case tables have values ({found})");
+}
+
+#[test]
+fn same_matches_on_the_prose_corpora_and_benchmark_inputs() {
+    let mut found = 0;
+    let mut texts = corpus::prose(true);
+    texts.extend(corpus::bench(8192));
+    for (name, t) in corpus::unique(texts) {
+        for v in variants(&t) {
+            found += same(&v, &name);
+        }
+    }
+    assert!(found > 100, "the corpora have values ({found})");
+}
+
+/// Values at each fact's edge: a MAC address with its five separators of
+/// each kind (and a UUID's four), a codice fiscale and a UK licence (9 and
+/// 3 letters) next to timestamps, digits joined by single characters with
+/// nine and eight weak separators, digit groups across line breaks and
+/// without them, URL hosts, capitals in and out of ASCII.
+#[test]
+fn same_matches_at_the_edges_of_the_facts() {
+    let rows: &[&str] = &[
+        "00:1a:2b:3c:4d:5e",
+        "00-1A-2B-3C-4D-5E",
+        "001a.2b3c.4d5e",
+        "00-1A-2B-3C-4D",
+        "mac 00-1A-2B-3C-4D-5E here",
+        "3f2a9c1e-7b4d-4a1f-a2c3-9d8e7f6a5b4c",
+        "e2c56db5-dffb-48d2-b060-d0f5a71096e0",
+        "2026-11-05T12:34:56Z",
+        "2026-11-05T12:34:56.123+01:00",
+        "RSSMRA85T10A562S",
+        "rssmra85t10a562s",
+        "MORGA657054SM9IJ",
+        "T2026110512345Z9",
+        "SKU-12345678",
+        "4-1-1-1-1-1-1-1-1-1-1-1-1-1-1-1",
+        "4.1.1.1.1.1.1.1.1.1.1.1.1.1.1.1",
+        "4_1_1_1_1_1_1_1_1_1_1_1_1_1_1_1",
+        "4,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1",
+        "1-2-3-4-5-6-7-8-9-0",
+        "1-2-3-4-5-6-7-8-9",
+        "8-5-0-1-0-1-2-3-4-5",
+        "4111\n1111\n1111\n1111",
+        "4111\r\n1111\r\n1111\r\n1111",
+        "4111\r1111\r1111\r1111",
+        "card 4111,\n1111,1111,1111",
+        "4111 1111 1111 1111",
+        "4111:1111:1111:1111",
+        "DE89 3704 0044 0532 0130 00",
+        "DE89-3704-0044-0532-0130-00",
+        "DE89\n3704\n0044\n0532\n0130\n00",
+        "85 01 01\n123 45",
+        // a token of two digits before a line break and a word: a candidate
+        // only through the line break's arm of the join gate
+        "12\nab 3456789012",
+        "12\r\nab 3456789012",
+        "12 ab 3456789012",
+        "8501011234\n",
+        "850101-1234",
+        "http://3232235786/",
+        "http://0xC0A8010A/x",
+        "see http://0300.0250.1.10/ now",
+        "at 12:30 on 2026-11-05",
+        "Sigrid Nyström called",
+        "Élodie Martin a écrit",
+        "Ånsgar Olsen",
+        "call Jane Doe on 020 7946 0958",
+        "jane doe",
+        "born on 12/03/1985",
+        "221B Baker Street",
+        "ＳＫＵ－１２３４５６７８",
+        "４１１１ １１１１ １１１１ １１１１",
+        "IBAN: ＤＥ89 3704 0044 0532 0130 00",
+    ];
+    let mut found = 0;
+    for r in rows {
+        for v in variants(r.as_bytes()) {
+            found += same(&v, "edge row");
+        }
+    }
+    assert!(found > 15, "the rows hold values ({found})");
+}
+
+fn piece() -> impl Strategy<Value = String> {
+    prop_oneof![
+        "[0-9]{1,5}",
+        "[a-fA-F0-9]{1,4}",
+        "[A-Z]{1,3}",
+        "[a-z]{1,6}",
+        Just("-".to_string()),
+        Just(".".to_string()),
+        Just(",".to_string()),
+        Just("_".to_string()),
+        Just(":".to_string()),
+        Just("/".to_string()),
+        Just("://".to_string()),
+        Just(" ".to_string()),
+        Just("\n".to_string()),
+        Just("\r\n".to_string()),
+        Just("@".to_string()),
+        Just("4111".to_string()),
+        Just("Jane".to_string()),
+        Just("Élodie".to_string()),
+    ]
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 3000, ..ProptestConfig::default() })]
+    #[test]
+    fn same_matches_on_generated_values(parts in proptest::collection::vec(piece(), 1..24)) {
+        let t = parts.concat();
+        same(t.as_bytes(), "generated");
+    }
+}
