@@ -261,11 +261,11 @@ impl<'a> Walker<'a> {
     /// item (a map key names its value with it).
     fn item(
         &mut self,
-        key: Option<&'a [u8]>,
+        key: Option<&[u8]>,
         is_key: bool,
         depth: usize,
         f: &mut dyn FnMut(&Leaf<'_>) -> Option<Vec<u8>>,
-    ) -> Result<Option<&'a [u8]>, Error> {
+    ) -> Result<Option<std::borrow::Cow<'a, [u8]>>, Error> {
         let start = self.pos;
         let head = self.head()?;
         let nest = |d: usize| if d >= MAX_DEPTH { Err(Error::TooDeep) } else { Ok(d + 1) };
@@ -273,7 +273,7 @@ impl<'a> Walker<'a> {
             Head::Text(a, b) => {
                 let text = &self.doc[a..b];
                 self.leaf(start, text, key, is_key, f);
-                return Ok(Some(text));
+                return Ok(Some(std::borrow::Cow::Borrowed(text)));
             }
             Head::Number(n, neg) => {
                 let mut s = if neg { String::from("-") } else { String::new() };
@@ -291,7 +291,7 @@ impl<'a> Walker<'a> {
                 let d = nest(depth)?;
                 for _ in 0..n {
                     let k = self.item(None, true, d, f)?;
-                    self.item(k, false, d, f)?;
+                    self.item(k.as_deref(), false, d, f)?;
                 }
             }
             Head::Array(n) => {
@@ -304,7 +304,7 @@ impl<'a> Walker<'a> {
                 let d = nest(depth)?;
                 while !self.at_break()? {
                     let k = self.item(None, true, d, f)?;
-                    self.item(k, false, d, f)?;
+                    self.item(k.as_deref(), false, d, f)?;
                 }
             }
             Head::ArrayOpen => {
@@ -325,6 +325,8 @@ impl<'a> Walker<'a> {
                     text.extend_from_slice(self.take(n)?);
                 }
                 self.leaf(start, &text, key, is_key, f);
+                // an indefinite-length key names its value as a definite one does
+                return Ok(Some(std::borrow::Cow::Owned(text)));
             }
             Head::Tag(t) => {
                 let d = nest(depth)?;
@@ -344,7 +346,8 @@ impl<'a> Walker<'a> {
                     }
                     self.pos = inner;
                 }
-                self.item(key, is_key, d, f)?;
+                // a tagged key (`55799(…)`, any tag a decoder ignores) is its text
+                return self.item(key, is_key, d, f);
             }
             Head::Other => {}
         }

@@ -582,8 +582,17 @@ impl Engine {
                 };
             }
         }
-        // escapes, character references and base64 decoded as in bodies
-        let hits = self.value_hits(dp, value, loc, insp, scratch, 0, Escapes::Text, false);
+        // escapes, character references and base64 decoded as in bodies;
+        // XML or a GraphQL document (`?query={user(surname:"…")}`) by its names
+        let nested = if class.is_none() {
+            nested_doc(value)
+        } else {
+            Nested::None
+        };
+        let mut hits = self.value_hits(dp, value, loc, insp, scratch, 0, Escapes::Text, false);
+        if nested != Nested::None {
+            self.nested_field_hits(value, nested, &mut hits);
+        }
         self.decide_hits(dp, value, &hits, class, loc, insp)
     }
 
@@ -638,18 +647,25 @@ impl Engine {
         out: &mut Vec<u8>,
     ) -> Rendered {
         out.clear();
-        if hits.is_empty() {
+        if !hits.is_empty() {
+            let parts = self.decide_parts_into(dp, value, hits, loc, insp, out);
+            // A value its field names (`surname`) is that class whole, even
+            // with a detector's match inside: what the match leaves
+            // (`Quispe` of `Quispe jane@example.com`) is still the field's
+            // (red team: an e-mail appended to a surname let the surname
+            // pass a redact route).
             let Some(det) = class.and_then(|c| self.policy.field_detector(c)) else {
-                return Rendered::Keep;
+                return parts;
             };
-            if value.trim_ascii().is_empty() || already_redacted(value) {
-                return Rendered::Keep;
+            if !text_outside(value, hits) || already_redacted(value) {
+                return parts;
             }
             let r = &dp.resolved[det as usize];
             insp.add(&self.policy, det, loc, r, 1);
             if r.action != Action::Redact {
-                return Rendered::Keep;
+                return parts;
             }
+            out.clear();
             return match r.strategy {
                 Strategy::Remove => Rendered::Remove,
                 ref s => {
@@ -658,6 +674,36 @@ impl Engine {
                 }
             };
         }
+        let Some(det) = class.and_then(|c| self.policy.field_detector(c)) else {
+            return Rendered::Keep;
+        };
+        if value.trim_ascii().is_empty() || already_redacted(value) {
+            return Rendered::Keep;
+        }
+        let r = &dp.resolved[det as usize];
+        insp.add(&self.policy, det, loc, r, 1);
+        if r.action != Action::Redact {
+            return Rendered::Keep;
+        }
+        match r.strategy {
+            Strategy::Remove => Rendered::Remove,
+            ref s => {
+                redact::render_into(s, self.policy.category(det), value, self.hasher.as_ref(), out);
+                Rendered::Replace
+            }
+        }
+    }
+
+    /// The hits of a value decided one by one (recorded, rendered into `out`).
+    fn decide_parts_into(
+        &self,
+        dp: &DirPolicy,
+        value: &[u8],
+        hits: &[Hit],
+        loc: &str,
+        insp: &mut Inspection,
+        out: &mut Vec<u8>,
+    ) -> Rendered {
         let mut at = 0;
         let mut changed = false;
         let mut remove = false;
@@ -924,8 +970,58 @@ impl Engine {
                 };
             }
         }
-        let hits = self.value_hits(dp, value, loc, insp, scratch, depth, Escapes::text(xml), true);
+        let nested = if class.is_none() {
+            nested_doc(value)
+        } else {
+            Nested::None
+        };
+        let esc = Escapes::text(xml || nested == Nested::Xml);
+        let mut hits = self.value_hits(dp, value, loc, insp, scratch, depth, esc, true);
+        if nested != Nested::None {
+            self.nested_field_hits(value, nested, &mut hits);
+        }
         self.decide_hits(dp, value, &hits, class, loc, insp)
+    }
+
+    /// A value that is itself a document whose names name its values: XML
+    /// (`<person><surname>…`, as a JSON string, a form field or a
+    /// multipart part) by its element names ([`crate::xmlfields`]), a
+    /// GraphQL document by its argument names ([`crate::graphql`]). Each
+    /// value so named that no detector matched is a hit of its field's
+    /// detector. (A value under a field class is that class's whole.)
+    fn nested_field_hits(&self, value: &[u8], nested: Nested, hits: &mut Vec<Hit>) {
+        let mut classify = |w: &Words| self.policy.classify_field(w);
+        let found = match nested {
+            Nested::None => return,
+            Nested::Xml => match crate::xmlfields::xml_reading("", value) {
+                Some(attributes) => crate::xmlfields::field_values(value, attributes, &mut classify),
+                None => return,
+            },
+            Nested::GraphQl => crate::graphql::argument_values(value, &mut classify),
+        };
+        self.add_field_hits(value, hits, found);
+    }
+
+    /// Field values (`found`: start, end, class) as hits of their field's
+    /// detector, where no detector's hit already is.
+    fn add_field_hits(&self, value: &[u8], hits: &mut Vec<Hit>, found: Vec<(usize, usize, FieldClass)>) {
+        let detected = hits.len();
+        for (s, e, class) in found {
+            let Some(det) = self.policy.field_detector(class) else {
+                continue;
+            };
+            if already_redacted(&value[s..e]) || hits[..detected].iter().any(|h| h.start < e && s < h.end) {
+                continue;
+            }
+            hits.push(Hit {
+                start: s,
+                end: e,
+                kind: HitKind::Det(det, None),
+            });
+        }
+        if hits.len() > detected {
+            hits.sort_by_key(|h| (h.start, std::cmp::Reverse(h.end)));
+        }
     }
 
     /// Inspects a whole body.
@@ -1223,14 +1319,27 @@ impl Engine {
             && values.iter().any(|k| {
                 crate::fields::context(&Words::split(&body[k.key.0..k.key.1])) == crate::fields::Context::NonPerson
             });
+        // (a value two keys name, an anchor and its alias: read once, by the first that classifies)
+        let mut done = 0;
         for k in values {
-            let key = &body[k.key.0..k.key.1];
-            let Some(class) = self.policy.classify_field(&Words::split(key)) else {
-                continue;
-            };
-            if thing && class.strength == Strength::Weak {
+            if k.value.0 < done {
                 continue;
             }
+            let key = &body[k.key.0..k.key.1];
+            // the key, else the key its mapping sits under; under a thing's
+            // key (`product:`) weak classes are no person's
+            let parent = k.parent.map(|p| Words::split(&body[p.0..p.1]));
+            let own = self.policy.classify_field(&Words::split(key));
+            let Some(class) = own.or_else(|| parent.as_ref().and_then(|p| self.policy.classify_field(p))) else {
+                continue;
+            };
+            let under_thing = parent
+                .as_ref()
+                .is_some_and(|p| crate::fields::context(p) == crate::fields::Context::NonPerson);
+            if (thing || under_thing) && class.strength == Strength::Weak {
+                continue;
+            }
+            done = k.value.1;
             loc.clear();
             loc.push_str("body:");
             loc.push_str(crate::http::safe_name_str(&String::from_utf8_lossy(key)));
@@ -1684,16 +1793,11 @@ impl Engine {
             if let Some(sp) = split.as_deref_mut() {
                 sp.sibling(index, (!p.filename).then_some(content));
             }
-            if p.filename
-                && !crate::multipart::readable_file(p.content_type.as_deref())
-                && !crate::multipart::sniff_text(content)
-                // a multipart file is parts, whatever bytes the first one holds
-                && !media_type(p.content_type.as_deref()).starts_with("multipart/")
-            {
-                insp.uninspected
-                    .get_or_insert_with(|| Uninspected::Content("multipart:binary_file".into()));
-                continue;
-            }
+            // A file whose bytes are not text (an image, a PDF, an archive)
+            // is read as a body of such bytes is: the text in it is found
+            // (red team: a card after 1 KB of control bytes passed a block
+            // route as a `multipart:binary_file`), as a receiver that
+            // stores it keeps it.
             // a multipart body inside a part (`multipart/mixed` files):
             // its parts read as parts, transfer encodings decoded
             let nested = p
@@ -1736,6 +1840,16 @@ impl Engine {
                 };
                 insp.merge(sub);
                 r
+            } else if let Some(kind) = crate::keyed::kind_of(&media_type(p.content_type.as_deref())) {
+                // a CSV, YAML, TOML or properties part: read by its keys, as such a body is
+                let keyed = self.scan_keyed(dp, kind, content, insp);
+                let text = keyed.as_deref().unwrap_or(content);
+                let loc = format!("multipart:{}", safe_name(&name));
+                match self.inspect_value_d(dp, text, None, &loc, insp, scratch, 0, false) {
+                    ValueOutcome::Keep => keyed,
+                    ValueOutcome::Replace(v) => Some(v),
+                    ValueOutcome::Remove => Some(Vec::new()),
+                }
             } else {
                 let class = if p.filename {
                     None
@@ -1812,24 +1926,14 @@ impl Engine {
     ) -> Option<Vec<u8>> {
         let mut hits = self.value_hits(dp, body, "body", insp, scratch, 0, Escapes::text(xml), true);
         if let Some(attributes) = xml_fields {
-            let detected = hits.len();
             let mut classify = |w: &Words| self.policy.classify_field(w);
-            for (s, e, class) in crate::xmlfields::field_values(body, attributes, &mut classify) {
-                let Some(det) = self.policy.field_detector(class) else {
-                    continue;
-                };
-                if already_redacted(&body[s..e]) || hits[..detected].iter().any(|h| h.start < e && s < h.end) {
-                    continue;
-                }
-                hits.push(Hit {
-                    start: s,
-                    end: e,
-                    kind: HitKind::Det(det, None),
-                });
-            }
-            if hits.len() > detected {
-                hits.sort_by_key(|h| (h.start, std::cmp::Reverse(h.end)));
-            }
+            let found = crate::xmlfields::field_values(body, attributes, &mut classify);
+            self.add_field_hits(body, &mut hits, found);
+        } else if crate::graphql::looks_graphql(body) {
+            // an `application/graphql` body (or one sniffed so)
+            let mut classify = |w: &Words| self.policy.classify_field(w);
+            let found = crate::graphql::argument_values(body, &mut classify);
+            self.add_field_hits(body, &mut hits, found);
         }
         match self.decide_hits(dp, body, &hits, None, "body", insp) {
             ValueOutcome::Replace(v) => Some(v),
@@ -2028,7 +2132,7 @@ impl Engine {
             // (`tests/shortcuts.rs` compares with the engine without it).
             let memo = match &s {
                 _ if self.reference || v.field.is_some() || val.len() > CleanValues::MAX_LEN => None,
-                Scalar::Str(_) if depth < MAX_NEST && looks_json(val) => None,
+                Scalar::Str(_) if depth < MAX_NEST && (looks_json(val) || nested_doc(val) != Nested::None) => None,
                 Scalar::Str(_) => Some(if v.plain { 1 } else { 2 }),
                 // (a lenient spelling is read as its value: its own kind)
                 Scalar::Num(_) => Some(if v.lenient { 4 } else { 3 }),
@@ -2042,7 +2146,7 @@ impl Engine {
                 }
             }
             let outcome = if let Scalar::Str(_) = &s {
-                if depth < MAX_NEST && looks_json(val) {
+                if depth < MAX_NEST && (looks_json(val) || (v.field.is_none() && nested_doc(val) != Nested::None)) {
                     let loc = locs.get(v);
                     self.inspect_value_d(dp, val, v.field, &loc, insp, scratch, depth, false)
                 } else {
@@ -2093,6 +2197,44 @@ impl Engine {
             }
         };
         json::rewrite(body, &opts, &classify, &mut visit)
+    }
+}
+
+/// Whether `value` holds a letter or digit outside its hits (sorted by start).
+fn text_outside(value: &[u8], hits: &[Hit]) -> bool {
+    let mut at = 0;
+    let word = |b: &[u8]| b.iter().any(|c| c.is_ascii_alphanumeric() || *c >= 0x80);
+    for h in hits {
+        if h.start > at && word(&value[at..h.start.min(value.len())]) {
+            return true;
+        }
+        at = at.max(h.end);
+    }
+    at < value.len() && word(&value[at..])
+}
+
+/// What kind of document a value is, by its first bytes.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Nested {
+    None,
+    Xml,
+    GraphQl,
+}
+
+/// A value that starts as markup (`<` and a letter, `<?xml`) or as a
+/// GraphQL document with arguments ([`crate::graphql::looks_graphql`]).
+/// Cheap for other values: a look at the first bytes.
+fn nested_doc(v: &[u8]) -> Nested {
+    let t = v.trim_ascii_start();
+    match t.first() {
+        Some(b'<')
+            if t.get(1)
+                .is_some_and(|c| c.is_ascii_alphabetic() || matches!(c, b'?' | b'!')) =>
+        {
+            Nested::Xml
+        }
+        Some(b'{' | b'q' | b'm' | b's' | b'f' | b'#') if crate::graphql::looks_graphql(t) => Nested::GraphQl,
+        _ => Nested::None,
     }
 }
 

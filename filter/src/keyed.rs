@@ -11,13 +11,20 @@
 pub struct Keyed {
     pub key: (usize, usize),
     pub value: (usize, usize),
+    /// The key the value's mapping sits under (a YAML block's or flow
+    /// mapping's key, a TOML table's name): it names what is inside when
+    /// the key does not (`surname:` then `  value: Quispe`) and says whose
+    /// it is (`product:` then `  name: Widget`), as an enclosing JSON key.
+    pub parent: Option<(usize, usize)>,
 }
 
 /// The formats, by media type (lowercased, without parameters).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Kind {
-    /// YAML, TOML, properties, `.env`: one `key: value` or `key = value` a line.
+    /// YAML, TOML, `.env`: one `key: value` or `key = value` a line.
     Lines,
+    /// Java properties: `key=value`, `key:value` or `key value`.
+    Properties,
     /// CSV or TSV: a header row, then records.
     Table,
 }
@@ -31,10 +38,20 @@ pub fn kind_of(media: &str) -> Option<Kind> {
         | "application/toml"
         | "text/x-toml"
         | "application/toml+text"
-        | "text/x-java-properties"
-        | "text/x-properties"
-        | "application/x-java-properties" => Some(Kind::Lines),
-        "text/csv" | "application/csv" | "text/tab-separated-values" | "text/tsv" => Some(Kind::Table),
+        | "application/x-toml"
+        | "text/toml" => Some(Kind::Lines),
+        "text/x-java-properties" | "text/x-properties" | "application/x-java-properties" => Some(Kind::Properties),
+        // (`application/vnd.ms-excel`: the type browsers on Windows give a `.csv` file)
+        "text/csv"
+        | "application/csv"
+        | "text/x-csv"
+        | "application/x-csv"
+        | "text/comma-separated-values"
+        | "text/x-comma-separated-values"
+        | "application/vnd.ms-excel"
+        | "text/tab-separated-values"
+        | "text/tsv"
+        | "text/x-tsv" => Some(Kind::Table),
         m if m.ends_with("+yaml") || m.ends_with("+toml") => Some(Kind::Lines),
         _ => None,
     }
@@ -42,10 +59,14 @@ pub fn kind_of(media: &str) -> Option<Kind> {
 
 /// Every keyed value of `doc` read as `kind`, in order.
 pub fn values(kind: Kind, doc: &[u8]) -> Vec<Keyed> {
-    match kind {
-        Kind::Lines => lines(doc),
+    let mut out = match kind {
+        Kind::Lines => lines(doc, false),
+        Kind::Properties => lines(doc, true),
         Kind::Table => table(doc),
-    }
+    };
+    // in document order (an alias names its anchor's value, earlier)
+    out.sort_by_key(|k| k.value.0);
+    out
 }
 
 /// The lines of `doc` as (start, end) without their line break.
@@ -97,43 +118,317 @@ fn key_like(k: &[u8]) -> bool {
             .all(|&c| c.is_ascii_alphanumeric() || matches!(c, b'_' | b'-' | b'.' | b' '))
 }
 
-fn lines(doc: &[u8]) -> Vec<Keyed> {
+/// The indentation of a line: spaces and tabs before its text.
+fn indent(doc: &[u8], (a, b): (usize, usize)) -> usize {
+    trim(doc, (a, b)).0 - a
+}
+
+/// Skips YAML node properties before a value: anchors (`&a`, returned:
+/// the value they name is an alias's too) and tags (`!!str`, `!t`).
+fn properties(doc: &[u8], (mut a, b): (usize, usize)) -> (usize, Option<(usize, usize)>) {
+    let mut anchor = None;
+    while a < b && matches!(doc[a], b'&' | b'!') {
+        let s = a;
+        while a < b && !matches!(doc[a], b' ' | b'\t') {
+            a += 1;
+        }
+        if doc[s] == b'&' {
+            anchor = Some((s + 1, a));
+        }
+        a = trim(doc, (a, b)).0;
+    }
+    (a, anchor)
+}
+
+/// The end of a flow collection opened at `a` (`[` or `{`), across lines,
+/// outside quotes; `None` if it does not close.
+fn flow_end(doc: &[u8], a: usize) -> Option<usize> {
+    let (mut depth, mut quote) = (0usize, 0u8);
+    for (i, &c) in doc.iter().enumerate().skip(a) {
+        match c {
+            _ if quote != 0 && c == quote => quote = 0,
+            _ if quote != 0 => {}
+            b'"' | b'\'' => quote = c,
+            b'[' | b'{' => depth += 1,
+            b']' | b'}' => {
+                depth = depth.saturating_sub(1);
+                if depth == 0 {
+                    return Some(i + 1);
+                }
+            }
+            _ => {}
+        }
+    }
+    None
+}
+
+/// Trimmed of all white space, line breaks too.
+fn trim_ws(doc: &[u8], (mut a, mut b): (usize, usize)) -> (usize, usize) {
+    while a < b && doc[a].is_ascii_whitespace() {
+        a += 1;
+    }
+    while b > a && doc[b - 1].is_ascii_whitespace() {
+        b -= 1;
+    }
+    (a, b)
+}
+
+/// One item of a flow collection (`doc[s..e]`): a sequence's item is the
+/// key's value, a mapping's `k: v` / `k = v` a value keyed under the key.
+fn flow_item(
+    doc: &[u8],
+    (s, e): (usize, usize),
+    map: bool,
+    key: (usize, usize),
+    parent: Option<(usize, usize)>,
+    depth: usize,
+    out: &mut Vec<Keyed>,
+) {
+    let (s, e) = trim_ws(doc, (s, e));
+    if s >= e {
+        return;
+    }
+    let (k, p, (vs, ve)) = if map {
+        let sep =
+            (s..e).find(|&i| doc[i] == b'=' || (doc[i] == b':' && (i + 1 == e || doc[i + 1].is_ascii_whitespace())));
+        let Some(i) = sep else { return };
+        let k = unquote(doc, trim_ws(doc, (s, i)));
+        if !key_like(&doc[k.0..k.1]) {
+            return;
+        }
+        (k, Some(key), trim_ws(doc, (i + 1, e)))
+    } else {
+        (key, parent, (s, e))
+    };
+    let (vs, _) = properties(doc, (vs, ve));
+    if vs >= ve {
+        return;
+    }
+    if matches!(doc[vs], b'[' | b'{') {
+        if let Some(fe) = flow_end(doc, vs).filter(|&fe| fe <= ve) {
+            flow(doc, (vs, fe), k, p, depth + 1, out);
+        }
+        return;
+    }
+    let value = unquote(doc, (vs, ve));
+    if value.0 < value.1 {
+        out.push(Keyed {
+            key: k,
+            value,
+            parent: p,
+        });
+    }
+}
+
+/// The items of the flow collection `doc[a..b]` (brackets included).
+fn flow(
+    doc: &[u8],
+    (a, b): (usize, usize),
+    key: (usize, usize),
+    parent: Option<(usize, usize)>,
+    depth: usize,
+    out: &mut Vec<Keyed>,
+) {
+    if depth > 16 || b < a + 2 {
+        return;
+    }
+    let map = doc[a] == b'{';
+    let (mut start, mut nest, mut quote) = (a + 1, 0usize, 0u8);
+    for i in a + 1..b - 1 {
+        let c = doc[i];
+        match c {
+            _ if quote != 0 && c == quote => quote = 0,
+            _ if quote != 0 => {}
+            b'"' | b'\'' => quote = c,
+            b'[' | b'{' => nest += 1,
+            b']' | b'}' => nest = nest.saturating_sub(1),
+            b',' if nest == 0 => {
+                flow_item(doc, (start, i), map, key, parent, depth, out);
+                start = i + 1;
+            }
+            _ => {}
+        }
+    }
+    flow_item(doc, (start, b - 1), map, key, parent, depth, out);
+}
+
+/// Whether the line at `a` is itself a `key:` or a sequence item (a nested
+/// block, not a scalar's next line).
+fn looks_keyed(doc: &[u8], a: usize) -> bool {
+    let end = memchr::memchr(b'\n', &doc[a..]).map_or(doc.len(), |e| a + e);
+    let line = doc[a..end].strip_suffix(b"\r").unwrap_or(&doc[a..end]);
+    line.starts_with(b"- ")
+        || line == b"-"
+        || line.ends_with(b":")
+        || line.windows(2).any(|w| w[0] == b':' && matches!(w[1], b' ' | b'\t'))
+}
+
+fn lines(doc: &[u8], props: bool) -> Vec<Keyed> {
     let mut out = Vec::new();
-    for span in line_spans(doc) {
+    let spans: Vec<(usize, usize)> = line_spans(doc).collect();
+    // open blocks: (indentation, key); the name of the TOML table
+    let mut blocks: Vec<(usize, (usize, usize))> = Vec::new();
+    let mut table: Option<(usize, usize)> = None;
+    let mut anchors: Vec<((usize, usize), (usize, usize))> = Vec::new();
+    // what is before this was read as a value (a block scalar, a flow
+    // collection, a multi-line string)
+    let mut taken = 0;
+    for (n, &span) in spans.iter().enumerate() {
+        if span.0 < taken {
+            continue;
+        }
         let (mut a, b) = trim(doc, span);
+        if a >= b {
+            continue;
+        }
+        let line_indent = a - span.0;
         // a YAML sequence item that is a mapping: `- name: Jane`
         while b > a + 1 && doc[a] == b'-' && doc[a + 1] == b' ' {
             a = trim(doc, (a + 2, b)).0;
         }
-        if a >= b || matches!(doc[a], b'#' | b';' | b'!' | b'[') {
+        let ind = a - span.0;
+        if a >= b || matches!(doc[a], b'#' | b';' | b'!') {
             continue;
         }
-        // the first `:` followed by white space or the end (YAML), or `=`
+        if doc[a] == b'[' && !props {
+            // a TOML table (`[customer]`, `[[people]]`, `[a.b]`): its keys are its
+            let e = (a..b).rev().find(|&i| doc[i] == b']').unwrap_or(b);
+            let s = (a..e)
+                .rev()
+                .find(|&i| matches!(doc[i], b'.' | b'['))
+                .map_or(a, |i| i + 1);
+            table = Some(unquote(
+                doc,
+                trim(doc, (s, (s..e).find(|&i| doc[i] == b']').unwrap_or(e))),
+            ));
+            blocks.clear();
+            continue;
+        }
+        while blocks.last().is_some_and(|&(i, _)| i >= ind) {
+            blocks.pop();
+        }
+        let parent = blocks.last().map(|&(_, k)| k).or(table);
+        // the first `:` followed by white space or the end (YAML), or `=`;
+        // in properties any `:`, or else the first white space
         let line = &doc[a..b];
-        let sep = line.iter().enumerate().find_map(|(i, &c)| match c {
+        let mut sep = line.iter().enumerate().find_map(|(i, &c)| match c {
             b'=' => Some((i, 1)),
-            b':' if line.get(i + 1).is_none_or(|n| matches!(n, b' ' | b'\t')) => Some((i, 1)),
+            b':' if props || line.get(i + 1).is_none_or(|n| matches!(n, b' ' | b'\t')) => Some((i, 1)),
             _ => None,
         });
+        if props {
+            let ws = line.iter().position(|c| matches!(c, b' ' | b'\t' | 0x0c));
+            if let Some(w) = ws.filter(|&w| sep.is_none_or(|(i, _)| w < i)) {
+                // `key value`, or `key = value` with white space before the `=`
+                let after = trim(doc, (a + w, b)).0 - a;
+                sep = match line.get(after) {
+                    Some(b'=' | b':') => Some((after, 1)),
+                    _ => Some((w, 0)),
+                };
+            }
+        }
         let Some((i, w)) = sep else { continue };
         let key = unquote(doc, trim(doc, (a, a + i)));
         if !key_like(&doc[key.0..key.1]) {
             continue;
         }
         let (va, mut vb) = trim(doc, (a + i + w, b));
+        if props {
+            if va < vb {
+                out.push(Keyed {
+                    key,
+                    value: (va, vb),
+                    parent: None,
+                });
+            }
+            continue;
+        }
+        let (va, anchor) = properties(doc, (va, vb));
         // a YAML/TOML comment after the value (` # ...`), outside quotes
         if va < vb && !matches!(doc[va], b'"' | b'\'') {
             if let Some(c) = memchr::memmem::find(&doc[va..vb], b" #") {
                 vb = trim(doc, (va, va + c)).1;
             }
         }
-        let value = unquote(doc, (va, vb));
-        // nested blocks, flow collections, anchors and block scalars are
-        // read as text only
-        if value.0 >= value.1 || matches!(doc[value.0], b'|' | b'>' | b'{' | b'[' | b'&' | b'*') {
+        // the lines after this one that are more indented than it: a block
+        // scalar's text, a plain scalar's next lines, or a nested block
+        let deeper = || -> Option<(usize, usize)> {
+            let mut last: Option<(usize, usize)> = None;
+            for &s in &spans[n + 1..] {
+                let t = trim(doc, s);
+                if t.0 >= t.1 {
+                    continue;
+                }
+                if indent(doc, s) <= line_indent {
+                    break;
+                }
+                last = Some(last.map_or(t, |(f, _)| (f, t.1)));
+            }
+            last
+        };
+        let mut record = |r: (usize, usize), out: &mut Vec<Keyed>| {
+            out.push(Keyed { key, value: r, parent });
+            if let Some(an) = anchor {
+                anchors.push((an, r));
+            }
+        };
+        if va >= vb {
+            // a nested block, or a plain scalar on the next lines
+            match deeper() {
+                Some(r) if !looks_keyed(doc, r.0) && !matches!(doc[r.0], b'[' | b'{') => {
+                    record(r, &mut out);
+                    taken = r.1;
+                }
+                _ => blocks.push((ind, key)),
+            }
             continue;
         }
-        out.push(Keyed { key, value });
+        let value = unquote(doc, (va, vb));
+        match doc[va] {
+            b'|' | b'>' => {
+                // a block scalar: the more indented lines after it
+                if let Some(r) = deeper() {
+                    record(r, &mut out);
+                    taken = r.1;
+                }
+            }
+            b'[' | b'{' => {
+                if let Some(fe) = flow_end(doc, va) {
+                    flow(doc, (va, fe), key, parent, 0, &mut out);
+                    taken = fe;
+                }
+            }
+            b'*' => {
+                // an alias: the anchored value is this key's too
+                let name = &doc[va + 1..vb];
+                if let Some(&(_, r)) = anchors.iter().rev().find(|(an, _)| &doc[an.0..an.1] == name) {
+                    out.push(Keyed { key, value: r, parent });
+                }
+            }
+            b'"' | b'\'' if doc[va..].starts_with(b"\"\"\"") || doc[va..].starts_with(b"'''") => {
+                // a TOML multi-line string
+                let q = &doc[va..va + 3];
+                if let Some(e) = memchr::memmem::find(&doc[va + 3..], q).map(|e| e + va + 3) {
+                    let r = trim_ws(doc, (va + 3, e));
+                    if r.0 < r.1 {
+                        record(r, &mut out);
+                    }
+                    taken = e + 3;
+                }
+            }
+            _ if value.0 < value.1 => {
+                // a plain scalar may go on over more indented lines
+                let mut r = value;
+                if !matches!(doc[va], b'"' | b'\'') {
+                    if let Some(more) = deeper().filter(|m| !looks_keyed(doc, m.0)) {
+                        r = (value.0, more.1);
+                        taken = more.1;
+                    }
+                }
+                record(r, &mut out);
+            }
+            _ => {}
+        }
     }
     out
 }
@@ -158,30 +453,34 @@ fn cells(doc: &[u8], (a, b): (usize, usize), sep: u8) -> Vec<(usize, usize)> {
 }
 
 fn table(doc: &[u8]) -> Vec<Keyed> {
-    let mut spans = line_spans(doc).filter(|&(a, b)| b > a);
-    let Some(head) = spans.next() else {
+    let spans: Vec<(usize, usize)> = line_spans(doc).filter(|&(a, b)| b > a).collect();
+    let Some(&head) = spans.first() else {
         return Vec::new();
     };
-    // the separator the header uses most: `,` `;` or a tab
+    // Read with each separator the header holds (`,` `;` or a tab): the
+    // receiver's is one of them (a header `surname;dob,x` is two names to
+    // one reader, one to another); a column whose name is no name (`notes
+    // (free)`) names nothing, the others still do.
     let h = &doc[head.0..head.1];
-    let count = |c: u8| memchr::memchr_iter(c, h).count();
-    let sep = [b',', b';', b'\t']
-        .into_iter()
-        .max_by_key(|&c| count(c))
-        .unwrap_or(b',');
-    if count(sep) == 0 {
-        return Vec::new();
-    }
-    let keys = cells(doc, head, sep);
-    if !keys.iter().all(|&(a, b)| a == b || key_like(&doc[a..b])) {
-        return Vec::new();
-    }
     let mut out = Vec::new();
-    for row in spans {
-        for (i, value) in cells(doc, row, sep).into_iter().enumerate() {
-            if let Some(&key) = keys.get(i) {
-                if key.0 < key.1 && value.0 < value.1 {
-                    out.push(Keyed { key, value });
+    for sep in [b',', b';', b'\t'] {
+        if memchr::memchr(sep, h).is_none() {
+            continue;
+        }
+        let keys = cells(doc, head, sep);
+        if !keys.iter().any(|&(a, b)| key_like(&doc[a..b])) {
+            continue;
+        }
+        for &row in &spans[1..] {
+            for (i, value) in cells(doc, row, sep).into_iter().enumerate() {
+                if let Some(&key) = keys.get(i).filter(|k| key_like(&doc[k.0..k.1])) {
+                    if value.0 < value.1 {
+                        out.push(Keyed {
+                            key,
+                            value,
+                            parent: None,
+                        });
+                    }
                 }
             }
         }
@@ -222,10 +521,48 @@ mod tests {
                 ("dob", "1984-03-12"),
                 ("email", "a"),
                 ("url", "http://x.example/a:b"),
+                ("list", "a"),
+                ("list", "b"),
                 ("key", "v w"),
                 ("port", "8080"),
                 ("note", "a: b"),
             ])
+        );
+    }
+
+    #[test]
+    fn yaml_as_its_parser_reads_it() {
+        // anchors and tags, aliases, block and multi-line scalars, flow collections
+        let doc = "a: &x Quispe\nb: !!str Mamani\nc: *x\nd: |-\n  line 1\n  line 2\ne:\n  Wiremu\n  Roe\nf: {g: 1, h: [2, 3]}\ni:\n  j: k\n";
+        assert_eq!(
+            pairs(Kind::Lines, doc),
+            p(&[
+                ("a", "Quispe"),
+                ("c", "Quispe"),
+                ("b", "Mamani"),
+                ("d", "line 1\n  line 2"),
+                ("e", "Wiremu\n  Roe"),
+                ("g", "1"),
+                ("h", "2"),
+                ("h", "3"),
+                ("j", "k"),
+            ])
+        );
+        let v = values(Kind::Lines, doc.as_bytes());
+        let parent = |k: &Keyed| k.parent.map(|(a, b)| &doc[a..b]);
+        assert_eq!(parent(&v[v.len() - 1]), Some("i"));
+        assert_eq!(parent(&v[5]), Some("f"));
+        // TOML: inline tables, multi-line strings, a table's name
+        let doc = "p = { s = \"Q\" }\nm = \"\"\"\nA\nB\"\"\"\n[t.u]\nk = 1\n";
+        assert_eq!(pairs(Kind::Lines, doc), p(&[("s", "Q"), ("m", "A\nB"), ("k", "1")]));
+        assert_eq!(
+            values(Kind::Lines, doc.as_bytes())[2].parent.map(|(a, b)| &doc[a..b]),
+            Some("u")
+        );
+        // properties: `:` and white space separate too
+        assert_eq!(
+            pairs(Kind::Properties, "a:1\nb 2\nc = 3\nd=4 5\n"),
+            p(&[("a", "1"), ("b", "2"), ("c", "3"), ("d", "4 5")])
         );
     }
 
@@ -246,5 +583,8 @@ mod tests {
         // a first row that is data, not names: nothing keyed
         assert!(pairs(Kind::Table, "John,4111 1111 1111 1111\n").is_empty());
         assert!(pairs(Kind::Table, "").is_empty());
+        // a column that is no name, and a header two separators split
+        assert_eq!(pairs(Kind::Table, "a,b (c)\n1,2\n"), p(&[("a", "1")]));
+        assert_eq!(pairs(Kind::Table, "a;b,c\n1;2,3\n"), p(&[("a", "1"), ("c", "3")]));
     }
 }

@@ -9,6 +9,7 @@ pub mod encoding;
 pub mod engine;
 pub mod fields;
 pub mod flow;
+pub mod graphql;
 pub mod grpc;
 pub mod hostabi;
 pub mod http;

@@ -24,9 +24,12 @@ pub fn xml_reading(media: &str, body: &[u8]) -> Option<bool> {
     let start = body.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(body).trim_ascii_start();
     let declared = start.len() >= 5 && start[..5].eq_ignore_ascii_case(b"<?xml");
     let typed = media.contains("xml") && !media.contains("html");
+    // (after the comments, processing instructions and DOCTYPE a document
+    // may start with: red team, `<!-- -->` first made it text)
+    let root = prolog_end(start);
     let untyped = matches!(media, "" | "text/plain" | "application/octet-stream")
-        && start.first() == Some(&b'<')
-        && start.get(1).is_some_and(|c| c.is_ascii_alphabetic());
+        && root.first() == Some(&b'<')
+        && root.get(1).is_some_and(|c| c.is_ascii_alphabetic());
     if !(declared || typed || untyped) {
         return None;
     }
@@ -37,12 +40,53 @@ pub fn xml_reading(media: &str, body: &[u8]) -> Option<bool> {
     Some(declared || typed)
 }
 
+/// The document after its prolog: white space, comments, processing
+/// instructions and a DOCTYPE (without an internal subset).
+fn prolog_end(mut b: &[u8]) -> &[u8] {
+    loop {
+        b = b.trim_ascii_start();
+        let end: &[u8] = if b.starts_with(b"<!--") {
+            b"-->"
+        } else if b.starts_with(b"<?") {
+            b"?>"
+        } else if b.len() > 9 && b[..9].eq_ignore_ascii_case(b"<!DOCTYPE") {
+            b">"
+        } else {
+            return b;
+        };
+        match memchr::memmem::find(&b[2..], end) {
+            Some(e) => b = &b[2 + e + end.len()..],
+            None => return b,
+        }
+    }
+}
+
 fn contains_ci(hay: &[u8], needle: &[u8]) -> bool {
     hay.windows(needle.len()).any(|w| w.eq_ignore_ascii_case(needle))
 }
 
 fn find(hay: &[u8], needle: &[u8], from: usize) -> Option<usize> {
     memchr::memmem::find(hay.get(from..)?, needle).map(|i| i + from)
+}
+
+/// Where the text that starts at `i` ends: the next `<` that is not a
+/// comment, a CDATA section or a processing instruction (`None` when one
+/// of those does not end).
+fn text_end(body: &[u8], mut i: usize) -> Option<usize> {
+    loop {
+        let lt = memchr::memchr(b'<', body.get(i..)?)? + i;
+        let rest = &body[lt..];
+        let end: &[u8] = if rest.starts_with(b"<!--") {
+            b"-->"
+        } else if rest.starts_with(b"<![CDATA[") {
+            b"]]>"
+        } else if rest.starts_with(b"<?") {
+            b"?>"
+        } else {
+            return Some(lt);
+        };
+        i = find(body, end, lt + 2)? + end.len();
+    }
 }
 
 /// The name without its namespace prefix.
@@ -169,16 +213,19 @@ pub fn field_values(
         if body[gt - 1] == b'/' {
             continue; // self-closing: nothing inside
         }
-        // text-only content: the next markup closes this element
-        if let (Some(c), Some(lt)) = (class, memchr::memchr(b'<', &body[i..]).map(|x| x + i)) {
-            let (mut s, mut e, mut close) = (i, lt, lt);
-            if body[lt..].starts_with(b"<![CDATA[") && body[i..lt].trim_ascii().is_empty() {
-                if let Some(ce) = find(body, b"]]>", lt) {
-                    (s, e, close) = (lt + 9, ce, ce + 3);
-                    while close < body.len() && body[close].is_ascii_whitespace() {
-                        close += 1;
-                    }
-                }
+        // text-only content: the next markup other than comments, CDATA
+        // sections and processing instructions closes this element (a
+        // parser joins `Qui<!-- -->spe` and `<![CDATA[Qui]]>spe` into one
+        // text: red team, a comment inside a surname hid it)
+        if let (Some(c), Some(lt)) = (class, text_end(body, i)) {
+            let (mut s, mut e, close) = (i, lt, lt);
+            let inner = body[i..lt].trim_ascii();
+            if inner.starts_with(b"<![CDATA[")
+                && inner.ends_with(b"]]>")
+                && find(inner, b"]]>", 0) == Some(inner.len() - 3)
+            {
+                let at = i + (inner.as_ptr() as usize - body[i..].as_ptr() as usize);
+                (s, e) = (at + 9, at + inner.len() - 3);
             }
             let closes = body[close..].starts_with(b"</")
                 && body[close + 2..].starts_with(name)
@@ -229,6 +276,15 @@ mod tests {
             "1970-01-02"
         );
         assert_eq!(found("<c><lastName><![CDATA[Quispe]]></lastName></c>")[0].0, "Quispe");
+        // comments, CDATA sections and processing instructions inside the text
+        assert_eq!(
+            found("<c><lastName>Qui<!-- x -->spe</lastName></c>")[0].0,
+            "Qui<!-- x -->spe"
+        );
+        assert_eq!(
+            found("<c><lastName><![CDATA[Qui]]>spe<?pi?></lastName></c>")[0].0,
+            "<![CDATA[Qui]]>spe<?pi?>"
+        );
         assert_eq!(found("<customer surname='Quispe' id=\"4\"/>")[0].0, "Quispe");
         // a class passes down; a non-person context keeps weak ones out
         assert_eq!(
@@ -257,6 +313,7 @@ mod tests {
         assert_eq!(xml_reading("application/xml", b"<!DOCTYPE html><html></html>"), None);
         assert_eq!(xml_reading("text/plain", b"a <b>x</b>"), None);
         assert_eq!(xml_reading("text/plain", b"<3 you"), None);
+        assert_eq!(xml_reading("", b"<!-- c --><!DOCTYPE a><a>x</a>"), Some(false));
         // elements only: attributes are not read
         assert!(field_values(b"<p surname=\"Quispe\"/>", false, &mut |w| fields::classify(w)).is_empty());
     }
