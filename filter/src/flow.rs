@@ -17,6 +17,7 @@ use crate::engine::{BodyResult, ConsentState, Decision, Direction, Engine, Findi
 use crate::model::FindingKind;
 use crate::policy::{NotInspected, RequestInfo, Route, WithoutConsent};
 use crate::transport;
+use std::borrow::Cow;
 use std::cell::{OnceCell, RefCell};
 use std::rc::Rc;
 
@@ -54,6 +55,13 @@ impl HostError {
 /// the exchange can fail; the flow then fails closed.
 pub trait Host {
     fn headers(&self, d: Direction) -> Result<Vec<(String, String)>, HostError>;
+    /// The same header map in the ABI's encoding ([`crate::hostabi::encode_pairs`]),
+    /// as the host hands it over: the flow reads it without a copy per name
+    /// and value ([`crate::hostabi::decode_pairs_borrowed`]) and copies it
+    /// only where a step needs its own.
+    fn header_bytes(&self, d: Direction) -> Result<Vec<u8>, HostError> {
+        Ok(crate::hostabi::encode_pairs(&self.headers(d)?))
+    }
     fn set_headers(&mut self, d: Direction, headers: &[(String, String)]) -> Result<(), HostError>;
     fn remove_header(&mut self, d: Direction, name: &str) -> Result<(), HostError>;
     fn set_header(&mut self, d: Direction, name: &str, value: &str) -> Result<(), HostError>;
@@ -255,12 +263,12 @@ fn safe_authority(engine: &Engine, a: &str) -> String {
 
 /// Streams piiguard does not buffer: WebSocket and other upgrades, CONNECT,
 /// server-sent events, gRPC.
-fn stream_kind(d: Direction, h: &[(String, String)]) -> Option<&'static str> {
+fn stream_kind<K: AsRef<str>, V: AsRef<str>>(d: Direction, h: &[(K, V)]) -> Option<&'static str> {
     // any copy of a repeated content-type (an upstream may take any)
     let starts = |p: &str| {
         h.iter()
-            .filter(|(k, _)| k.eq_ignore_ascii_case("content-type"))
-            .flat_map(|(_, v)| v.split(','))
+            .filter(|(k, _)| k.as_ref().eq_ignore_ascii_case("content-type"))
+            .flat_map(|(_, v)| v.as_ref().split(','))
             .any(|ct| {
                 let ct = ct.trim_start().as_bytes();
                 ct.len() >= p.len() && ct[..p.len()].eq_ignore_ascii_case(p.as_bytes())
@@ -333,10 +341,10 @@ fn route_at(engine: &Engine, idx: Option<usize>, alt: bool) -> &Route {
     }
 }
 
-fn header<'a>(h: &'a [(String, String)], name: &str) -> Option<&'a str> {
+fn header<'a, K: AsRef<str>, V: AsRef<str>>(h: &'a [(K, V)], name: &str) -> Option<&'a str> {
     h.iter()
-        .find(|(k, _)| k.eq_ignore_ascii_case(name))
-        .map(|(_, v)| v.as_str())
+        .find(|(k, _)| k.as_ref().eq_ignore_ascii_case(name))
+        .map(|(_, v)| v.as_ref())
 }
 
 /// Every value of a repeated header joined with `,`, as Envoy joins a
@@ -355,6 +363,12 @@ fn joined_header(h: &[(String, String)], name: &str) -> Option<String> {
         out.push_str(v);
     }
     Some(out)
+}
+
+/// Headers read in place ([`crate::hostabi::decode_pairs_borrowed`]) as
+/// the flow's own copy.
+fn owned_pairs(h: Vec<(Cow<'_, str>, Cow<'_, str>)>) -> Vec<(String, String)> {
+    h.into_iter().map(|(k, v)| (k.into_owned(), v.into_owned())).collect()
 }
 
 impl Flow {
@@ -418,9 +432,14 @@ impl Flow {
 
     pub fn on_request_headers(&mut self, host: &mut dyn Host, end_of_stream: bool) -> Step {
         let d = Direction::Request;
-        let headers = match host.headers(d) {
-            Ok(h) => h,
+        // Read in place: names and values borrow the host's bytes until a
+        // step needs a copy of its own (`owned_pairs`).
+        let raw = match host.header_bytes(d) {
+            Ok(b) => b,
             Err(e) => return self.host_error(host, d, "headers", e),
+        };
+        let Some(mut headers) = crate::hostabi::decode_pairs_borrowed(&raw) else {
+            return self.host_error(host, d, "headers", HostError::Failed);
         };
         let engine = Rc::clone(&self.engine);
         let policy = &engine.policy;
@@ -464,7 +483,6 @@ impl Flow {
         // Data subject: a client can never claim one, so any incoming copy
         // goes, in every spelling a backend could fold to the subject header
         // (configured or default, with or without a `subject` section).
-        let mut headers = headers;
         let forged: Vec<String> = crate::subject::forged_subject_headers(
             &headers,
             &policy.forgeable_subject_headers,
@@ -479,7 +497,7 @@ impl Flow {
                     return self.host_error(host, Direction::Request, "remove_header", e);
                 }
             }
-            headers.retain(|(k, _)| !forged.contains(k));
+            headers.retain(|(k, _)| !forged.iter().any(|f| f == k));
         }
         if resolution.ambiguous {
             // `%2F` read as a separator and as data, or the methods the
@@ -501,6 +519,7 @@ impl Flow {
             && crate::http::body_may_name_method(&headers)
             && policy.body_method_matters(&self.info, &resolution)
         {
+            let headers = owned_pairs(headers);
             self.req.seen = true;
             if policy.hold_headers {
                 self.method_pending = Some(Box::new(MethodPending { headers, held: true }));
@@ -510,8 +529,47 @@ impl Flow {
                 headers: headers.clone(),
                 held: false,
             }));
+            return self.request_phase(host, headers, end_of_stream);
         }
-        self.request_phase(host, headers, end_of_stream)
+        if let Some((stream, why)) = self.request_passes_untouched(&headers, end_of_stream) {
+            self.stream = stream;
+            self.skip(d, why);
+            return Step::Continue;
+        }
+        self.request_phase(host, owned_pairs(headers), end_of_stream)
+    }
+
+    /// Whether [`Flow::request_phase`] would only note the request as not
+    /// inspected (inspection off, or every action `allow`): no transport
+    /// rule to judge, no subject to tag, no consent to read, no range or
+    /// coding to strip from the request, and the request is not read, nor a
+    /// stream its route stops. Then its headers need no copy of their own:
+    /// the stream kind (if it opens one) and why it is not inspected, as
+    /// [`Flow::headers_phase`] decides them. Each condition mirrors a step
+    /// of `request_phase`; any doubt takes the full phase.
+    fn request_passes_untouched<K: AsRef<str>, V: AsRef<str>>(
+        &self,
+        headers: &[(K, V)],
+        eos: bool,
+    ) -> Option<(Option<&'static str>, NotInspected)> {
+        let policy = &self.engine.policy;
+        // `consent_alt` is only ever set by request_phase
+        let route = route_at(&self.engine, self.route, false);
+        let r = &route.response;
+        if route.require_tls.is_some()
+            || policy.subject_header.is_some()
+            || (route.purpose.is_some() && route.without_consent.is_some())
+            || (r.body && (r.redacts || r.blocks) && !route.shadow)
+        {
+            return None;
+        }
+        let why = policy.not_inspected(route, Direction::Request)?;
+        let stream = match why {
+            NotInspected::PolicyAllowsAll if !eos => stream_kind(Direction::Request, headers)
+                .filter(|k| *k != "grpc" || route.on_stream == crate::config::OnStream::Allow),
+            _ => None,
+        };
+        (stream.is_none() || route.on_stream == crate::config::OnStream::Allow).then_some((stream, why))
     }
 
     /// The part of the request headers phase that depends on the route:

@@ -14,7 +14,6 @@ use crate::redact::Hasher;
 use proxy_wasm::traits::{Context, HttpContext, RootContext};
 use proxy_wasm::types::{Action, BufferType, ContextType, LogLevel, MapType, MetricType};
 use std::cell::RefCell;
-use std::collections::HashMap;
 use std::rc::Rc;
 
 #[link(wasm_import_module = "env")]
@@ -65,6 +64,7 @@ extern "C" {
     fn proxy_get_current_time_nanoseconds(return_time: *mut u64) -> u32;
     fn proxy_define_metric(metric_type: u32, name_data: *const u8, name_size: usize, return_id: *mut u32) -> u32;
     fn proxy_increment_metric(metric_id: u32, offset: i64) -> u32;
+    fn proxy_set_tick_period_milliseconds(period: u32) -> u32;
 }
 
 /// Takes ownership of bytes the host wrote into memory it had the module
@@ -104,28 +104,37 @@ fn raw_log(level: LogLevel, message: &str) {
     let _ = unsafe { proxy_log(level as u32, message.as_ptr(), message.len()) };
 }
 
-/// FNV-1a: metric names are short, fixed and ours (no hash flooding), and
-/// the lookup runs once per counter per request.
-#[derive(Default)]
-struct Fnv(u64);
-
-impl std::hash::Hasher for Fnv {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-    fn write(&mut self, bytes: &[u8]) {
-        let mut h = if self.0 == 0 { 0xcbf2_9ce4_8422_2325 } else { self.0 };
-        for b in bytes {
-            h = (h ^ u64::from(*b)).wrapping_mul(0x0000_0100_0000_01b3);
-        }
-        self.0 = h;
-    }
-}
+/// How often the counts of the requests are added to Envoy's counters
+/// ([`flush_counts`]): a counter lags at most this long behind the requests
+/// it counts (Prometheus scrapes every 15 s or more). Per request, a count is
+/// an addition in the VM; the host call (~1.2 K Envoy instructions) is made
+/// once per counter per tick, not once per request.
+const FLUSH_MS: u32 = 1000;
 
 thread_local! {
-    /// Metric ids by name (one VM per worker thread): each name is defined
-    /// once, then only incremented.
-    static METRICS: RefCell<HashMap<String, u32, std::hash::BuildHasherDefault<Fnv>>> = RefCell::new(HashMap::default());
+    /// Counters by name (one VM per worker thread): each name is defined
+    /// once, then counted here and flushed on the root context's tick.
+    static METRICS: RefCell<crate::hostabi::Counters> = RefCell::new(crate::hostabi::Counters::default());
+}
+
+/// Adds every pending count to its host counter (the tick, the root
+/// context's end, a configuration error).
+fn flush_counts() {
+    METRICS.with(|m| {
+        if let Ok(mut m) = m.try_borrow_mut() {
+            m.flush(|id, n| {
+                // SAFETY: a plain ABI call without pointers.
+                let _ = unsafe { proxy_increment_metric(id, n as i64) };
+            });
+        }
+    });
+}
+
+/// Counted and flushed at once: the plugin's own events (configuration
+/// errors), seen as they happen.
+fn count_now(name: &str, delta: u64) {
+    WasmHost.count(name, delta);
+    flush_counts();
 }
 
 proxy_wasm::main! {{
@@ -143,7 +152,13 @@ struct Root {
     scratch: Rc<RefCell<Scratch>>,
 }
 
-impl Context for Root {}
+impl Context for Root {
+    fn on_done(&mut self) -> bool {
+        // the VM stops: what was counted since the last tick is not lost
+        flush_counts();
+        true
+    }
+}
 
 fn env_key(name: &str) -> Option<String> {
     std::env::var(name).ok().filter(|v| !v.is_empty())
@@ -155,9 +170,16 @@ impl RootContext for Root {
         true
     }
 
+    fn on_tick(&mut self) {
+        flush_counts();
+    }
+
     fn on_configure(&mut self, _: usize) -> bool {
         // defined at 0 up front: dashboards and alerts see the series before any error
-        WasmHost.count("piiguard_config_errors_total", 0);
+        count_now("piiguard_config_errors_total", 0);
+        // the requests' counts reach Envoy's counters on this tick
+        // SAFETY: a plain ABI call without pointers.
+        let _ = unsafe { proxy_set_tick_period_milliseconds(FLUSH_MS) };
         let cfg = match get_buffer(BufferType::PluginConfiguration, 0, usize::MAX) {
             Ok(Some(c)) => c,
             _ => {
@@ -165,21 +187,21 @@ impl RootContext for Root {
                     LogLevel::Critical,
                     "piiguard: no plugin configuration; rejecting the plugin",
                 );
-                WasmHost.count("piiguard_config_errors_total", 1);
+                count_now("piiguard_config_errors_total", 1);
                 return false;
             }
         };
         let policy = match Policy::from_json(&cfg) {
             Ok(p) => p,
             Err(e) => {
-                WasmHost.count("piiguard_config_errors_total", 1);
+                count_now("piiguard_config_errors_total", 1);
                 raw_log(LogLevel::Critical, &format!("piiguard: invalid configuration at {e}"));
                 return false;
             }
         };
         let hasher = env_key("PIIGUARD_HASH_KEY").and_then(|k| Hasher::new(k.as_bytes(), env_key("PIIGUARD_KEY_ID")));
         if policy.config.subject.is_some() && hasher.is_none() {
-            WasmHost.count("piiguard_config_errors_total", 1);
+            count_now("piiguard_config_errors_total", 1);
             raw_log(
                 LogLevel::Critical,
                 "piiguard: invalid configuration: `subject` needs the pseudonymisation key in the VM environment variable PIIGUARD_HASH_KEY",
@@ -198,7 +220,7 @@ impl RootContext for Root {
                 true
             }
             Err(e) => {
-                WasmHost.count("piiguard_config_errors_total", 1);
+                count_now("piiguard_config_errors_total", 1);
                 raw_log(LogLevel::Critical, &format!("piiguard: invalid configuration: {e}"));
                 false
             }
@@ -297,6 +319,12 @@ impl Host for WasmHost {
         read_map(headers_map(d))
     }
 
+    fn header_bytes(&self, d: Direction) -> Result<Vec<u8>, HostError> {
+        // SAFETY: out-pointers to locals, written by the host.
+        let bytes = fetch(|p, n| unsafe { proxy_get_header_map_pairs(headers_map(d) as u32, p, n) })?;
+        Ok(bytes.unwrap_or_default())
+    }
+
     fn set_headers(&mut self, d: Direction, headers: &[(String, String)]) -> Result<(), HostError> {
         write_map(headers_map(d), headers)
     }
@@ -318,21 +346,11 @@ impl Host for WasmHost {
     }
 
     fn count(&mut self, name: &str, delta: u64) {
+        // Counted in the VM; [`flush_counts`] adds it to the host counter on
+        // the next tick (at most `FLUSH_MS` later).
         METRICS.with(|m| {
-            let mut m = m.borrow_mut();
-            let id = match m.get(name) {
-                Some(id) => Some(*id),
-                None => match define_counter(name) {
-                    Some(id) => {
-                        m.insert(name.to_string(), id);
-                        Some(id)
-                    }
-                    None => None,
-                },
-            };
-            if let Some(id) = id {
-                // SAFETY: a plain ABI call without pointers.
-                let _ = unsafe { proxy_increment_metric(id, delta as i64) };
+            if let Ok(mut m) = m.try_borrow_mut() {
+                m.add(name, delta, define_counter);
             }
         });
     }

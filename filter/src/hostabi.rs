@@ -5,6 +5,10 @@
 //! the glue calls the ABI itself and reads the host's bytes here, where a
 //! malformed answer is an error, never a panic.
 
+use std::borrow::Cow;
+use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
+
 /// A header map as the host exchanges it: the pair count, each pair's key
 /// and value lengths (u32, little endian), then each key and value followed
 /// by a NUL.
@@ -30,6 +34,19 @@ pub fn encode_pairs<K: AsRef<[u8]>, V: AsRef<[u8]>>(pairs: &[(K, V)]) -> Vec<u8>
 /// them anyway. `None` when the bytes do not describe a map exactly: a count
 /// or length past the end, a missing NUL, or bytes left over.
 pub fn decode_pairs(bytes: &[u8]) -> Option<Vec<(String, String)>> {
+    let pairs = decode_pairs_borrowed(bytes)?;
+    Some(
+        pairs
+            .into_iter()
+            .map(|(k, v)| (k.into_owned(), v.into_owned()))
+            .collect(),
+    )
+}
+
+/// [`decode_pairs`] without a copy per name and value: each borrows the
+/// host's bytes, unless it is not UTF-8 (then read lossily, as
+/// [`decode_pairs`] reads it). `None` exactly when [`decode_pairs`] is.
+pub fn decode_pairs_borrowed(bytes: &[u8]) -> Option<Vec<(Cow<'_, str>, Cow<'_, str>)>> {
     let word = |at: usize| -> Option<usize> {
         let b = bytes.get(at..at.checked_add(4)?)?;
         Some(u32::from_le_bytes([b[0], b[1], b[2], b[3]]) as usize)
@@ -42,12 +59,26 @@ pub fn decode_pairs(bytes: &[u8]) -> Option<Vec<(String, String)>> {
     if text > bytes.len() {
         return None;
     }
+    // The text (names and values, each ended by a NUL) checked as UTF-8 at
+    // once, not name by name: every piece starts after a NUL or at the
+    // start and a NUL is never inside a character, so in valid text each
+    // piece is a `str` of its own (the common case: header text is ASCII).
+    let valid = std::str::from_utf8(&bytes[text..]).ok();
+    let start = text;
+    let piece = |at: usize, end: usize| -> Cow<'_, str> {
+        match valid.and_then(|v| v.get(at - start..end - start)) {
+            Some(s) => Cow::Borrowed(s),
+            None => String::from_utf8_lossy(&bytes[at..end]),
+        }
+    };
     let mut out = Vec::with_capacity(n);
     for i in 0..n {
         let (kl, vl) = (word(4 + 8 * i)?, word(8 + 8 * i)?);
-        let key = take(bytes, &mut text, kl)?;
-        let value = take(bytes, &mut text, vl)?;
-        out.push((lossy(key), lossy(value)));
+        let k = text;
+        take(bytes, &mut text, kl)?;
+        let v = text;
+        take(bytes, &mut text, vl)?;
+        out.push((piece(k, k + kl), piece(v, v + vl)));
     }
     (text == bytes.len()).then_some(out)
 }
@@ -63,10 +94,68 @@ fn take<'a>(bytes: &'a [u8], at: &mut usize, len: usize) -> Option<&'a [u8]> {
     Some(s)
 }
 
-fn lossy(b: &[u8]) -> String {
-    match std::str::from_utf8(b) {
-        Ok(s) => s.to_owned(),
-        Err(_) => String::from_utf8_lossy(b).into_owned(),
+/// The counts of a VM between two flushes to the host's counters: a
+/// request's counts are additions here, and the host call that adds them to
+/// Envoy's counter (~1.2 K Envoy instructions each) is made once per counter
+/// per flush (the glue flushes on the root context's tick), not once per
+/// request. Nothing counted is dropped: a flush hands over every count since
+/// the last one.
+#[derive(Default)]
+pub struct Counters {
+    /// Host id and count since the last flush, by name.
+    by_name: HashMap<String, (u32, u64), BuildHasherDefault<NameHash>>,
+}
+
+impl Counters {
+    /// Adds `delta` to the counter `name`, defined with the host by `define`
+    /// (its id) the first time. A counter the host does not define is not
+    /// counted (as the host could not count it either); defining it is tried
+    /// again on its next count.
+    pub fn add(&mut self, name: &str, delta: u64, define: impl FnOnce(&str) -> Option<u32>) {
+        match self.by_name.get_mut(name) {
+            Some((_, n)) => *n += delta,
+            None => {
+                if let Some(id) = define(name) {
+                    self.by_name.insert(name.to_string(), (id, delta));
+                }
+            }
+        }
+    }
+
+    /// Hands every count since the last flush to `increment` (host id,
+    /// count), one call per counter that moved, and starts again from 0.
+    pub fn flush(&mut self, mut increment: impl FnMut(u32, u64)) {
+        for (id, n) in self.by_name.values_mut() {
+            if *n > 0 {
+                increment(*id, *n);
+                *n = 0;
+            }
+        }
+    }
+}
+
+/// The counter lookup's hash: metric names are short, fixed and ours (no
+/// hash flooding), and one is looked up per counter per request. Eight bytes
+/// a step (FNV-1a's multiplier over 64-bit words, a rotation to mix the high
+/// bits down), not one: names are ~60 bytes alike at both ends.
+#[derive(Default)]
+pub struct NameHash(u64);
+
+impl Hasher for NameHash {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        let mut h = if self.0 == 0 { 0xcbf2_9ce4_8422_2325 } else { self.0 };
+        let mut chunks = bytes.chunks_exact(8);
+        for c in &mut chunks {
+            let w = u64::from_le_bytes([c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7]]);
+            h = (h ^ w).wrapping_mul(0x0000_0100_0000_01b3).rotate_left(29);
+        }
+        for b in chunks.remainder() {
+            h = (h ^ u64::from(*b)).wrapping_mul(0x0000_0100_0000_01b3);
+        }
+        self.0 = h;
     }
 }
 
@@ -88,6 +177,10 @@ pub fn property_path(path: &[&str]) -> Vec<u8> {
 mod tests {
     use super::*;
 
+    fn owned(v: Option<Vec<(Cow<'_, str>, Cow<'_, str>)>>) -> Option<Vec<(String, String)>> {
+        v.map(|v| v.into_iter().map(|(k, v)| (k.into_owned(), v.into_owned())).collect())
+    }
+
     fn pairs(v: &[(&str, &str)]) -> Vec<(String, String)> {
         v.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
     }
@@ -98,9 +191,11 @@ mod tests {
             vec![],
             vec![(":path", "/a?b=c")],
             vec![(":method", "POST"), ("x-empty", ""), ("", "v"), ("cookie", "a=1; b=2")],
+            vec![("x-name", "Zoë → Ünal"), ("é", ""), ("k", "日本")],
         ] {
             let bytes = encode_pairs(&map);
             assert_eq!(decode_pairs(&bytes), Some(pairs(&map)), "{map:?}");
+            assert_eq!(owned(decode_pairs_borrowed(&bytes)), Some(pairs(&map)), "{map:?}");
         }
         // the host's answer for an empty map can also be no bytes at all
         assert_eq!(decode_pairs(&[]), Some(vec![]));
@@ -116,6 +211,20 @@ mod tests {
     fn values_that_are_not_utf8_are_read_lossily() {
         let bytes = encode_pairs(&[(b"k".as_slice(), b"a\xffb".as_slice())]);
         assert_eq!(decode_pairs(&bytes), Some(pairs(&[("k", "a\u{fffd}b")])));
+        assert_eq!(
+            owned(decode_pairs_borrowed(&bytes)),
+            Some(pairs(&[("k", "a\u{fffd}b")]))
+        );
+        // one value that is not: the others, multi-byte ones too, read as they are
+        let bytes = encode_pairs(&[
+            (b"a".as_slice(), "é".as_bytes()),
+            (b"k", b"a\xffb"),
+            ("ü".as_bytes(), b"\xe6\x97"),
+            (b"z", "日本".as_bytes()),
+        ]);
+        let want = pairs(&[("a", "é"), ("k", "a\u{fffd}b"), ("ü", "\u{fffd}"), ("z", "日本")]);
+        assert_eq!(decode_pairs(&bytes), Some(want.clone()));
+        assert_eq!(owned(decode_pairs_borrowed(&bytes)), Some(want));
     }
 
     #[test]
@@ -125,6 +234,7 @@ mod tests {
         for cut in 0..good.len() {
             let r = decode_pairs(&good[..cut]);
             assert!(cut == 0 || r.is_none(), "truncated at {cut}: {r:?}");
+            assert_eq!(owned(decode_pairs_borrowed(&good[..cut])), r);
         }
         let mut extra = good.clone();
         extra.push(b'x');
@@ -133,12 +243,52 @@ mod tests {
             let mut bad = good.clone();
             bad[at] = bad[at].wrapping_add(1);
             assert_eq!(decode_pairs(&bad), None, "byte {at} changed");
+            assert_eq!(decode_pairs_borrowed(&bad), None, "byte {at} changed");
         }
         // counts and lengths that overflow
         assert_eq!(decode_pairs(&[0xff, 0xff, 0xff, 0xff]), None);
         let mut huge = encode_pairs(&[("k", "v")]);
         huge[4..8].copy_from_slice(&u32::MAX.to_le_bytes());
         assert_eq!(decode_pairs(&huge), None);
+    }
+
+    #[test]
+    fn counters_hand_over_every_count_once_per_flush() {
+        let mut c = Counters::default();
+        let mut defined = Vec::new();
+        let names = [
+            "route=.=a;.;decision=.=allowed;.;piiguard_requests_total",
+            "piiguard_audit_errors_total",
+            "x",
+        ];
+        for i in 0..1000u64 {
+            let name = names[(i % 3) as usize];
+            c.add(name, i % 5, |n| {
+                defined.push(n.to_string());
+                Some(defined.len() as u32)
+            });
+        }
+        assert_eq!(defined, names, "each name defined once, at its first count");
+        let mut got = std::collections::BTreeMap::new();
+        c.flush(|id, n| *got.entry(id).or_insert(0) += n);
+        let want = |k: u64| (0..1000u64).filter(|i| i % 3 == k).map(|i| i % 5).sum::<u64>();
+        assert_eq!(got, [(1, want(0)), (2, want(1)), (3, want(2))].into_iter().collect());
+        // nothing counted since: nothing handed over
+        c.flush(|id, n| panic!("{id} {n} again"));
+        // a count of 0 defines the counter (the series exists) and hands nothing over
+        c.add("zero", 0, |_| Some(9));
+        c.flush(|id, n| panic!("{id} {n}"));
+        c.add("zero", 2, |_| panic!("defined twice"));
+        let mut calls = vec![];
+        c.flush(|id, n| calls.push((id, n)));
+        assert_eq!(calls, [(9, 2)]);
+        // a counter the host will not define is not counted, and is tried again
+        c.add("refused", 1, |_| None);
+        c.add("refused", 1, |_| Some(7));
+        c.add("refused", 1, |_| panic!("defined twice"));
+        let mut calls = vec![];
+        c.flush(|id, n| calls.push((id, n)));
+        assert_eq!(calls, [(7, 2)]);
     }
 
     #[test]

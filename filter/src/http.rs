@@ -412,7 +412,7 @@ pub const MAX_METHOD_OVERRIDES: usize = 8;
 /// [`MAX_METHOD_OVERRIDES`]. A `_method` in the body ([`body_may_name_method`])
 /// is read from the body itself ([`body_methods`]) before the route is final
 /// (`Flow`). Upper-cased, deduplicated, bounded.
-pub fn method_overrides(headers: &[(String, String)], raw_path: &str) -> Vec<String> {
+pub fn method_overrides<K: AsRef<str>, V: AsRef<str>>(headers: &[(K, V)], raw_path: &str) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();
     let mut overflow = false;
     let mut add = |v: &str| {
@@ -431,8 +431,8 @@ pub fn method_overrides(headers: &[(String, String)], raw_path: &str) -> Vec<Str
     // names compared as backends fold them, without a copy per header
     let is = |k: &str, name: &str| crate::policy::folded_header_eq(k, name);
     for (k, v) in headers {
-        if METHOD_OVERRIDE_HEADERS.iter().any(|h| is(k, h)) {
-            add(v);
+        if METHOD_OVERRIDE_HEADERS.iter().any(|h| is(k.as_ref(), h)) {
+            add(v.as_ref());
         }
     }
     if let Some((_, q)) = raw_path.split_once('?') {
@@ -459,12 +459,13 @@ pub fn method_overrides(headers: &[(String, String)], raw_path: &str) -> Vec<Str
 /// (Laravel reads a JSON body's top-level `_method`; any `+json`/`/json`
 /// type) or has no content type (Rack reads it as a form). Any copy of a
 /// repeated content type counts.
-pub fn body_may_name_method(headers: &[(String, String)]) -> bool {
+pub fn body_may_name_method<K: AsRef<str>, V: AsRef<str>>(headers: &[(K, V)]) -> bool {
     let is = |k: &str, name: &str| crate::policy::folded_header_eq(k, name);
     let mut post = false;
     let mut typed = false;
     let mut readable = false;
     for (k, v) in headers {
+        let (k, v) = (k.as_ref(), v.as_ref());
         if is(k, ":method") {
             post = v.trim().eq_ignore_ascii_case("POST");
         } else if is(k, "content-type") {

@@ -661,6 +661,17 @@ impl Policy {
     /// The route of a request, under both readings of encoded slashes and
     /// every method it could mean.
     pub fn resolve(&self, req: &RequestInfo) -> Resolution<'_> {
+        if self.routes.is_empty() {
+            // only the default: every reading of the path and every method
+            // the request could mean select it (what `select` finds, without
+            // normalising the path twice)
+            return Resolution {
+                route: &self.default,
+                index: None,
+                ambiguous: false,
+                ambiguity: "path",
+            };
+        }
         let path = urlpath::normalize(&req.path, true);
         let pick = self.select(req, &path);
         let index = pick.unwrap_or_else(|()| {

@@ -46,8 +46,8 @@ fn subject_core(s: &str) -> &str {
 /// subject name cannot contain one (reducing only removes bytes), so the
 /// common headers (`:path`, `accept`, `user-agent`, ...) cost a length
 /// comparison.
-pub fn forged_subject_headers<'h>(
-    headers: &'h [(String, String)],
+pub fn forged_subject_headers<'h, K: AsRef<str>, V>(
+    headers: &'h [(K, V)],
     subject_names: &[String],
     subject: Option<&crate::config::SubjectConfig>,
 ) -> Vec<&'h str> {
@@ -58,7 +58,7 @@ pub fn forged_subject_headers<'h>(
         .unwrap_or(usize::MAX);
     headers
         .iter()
-        .map(|(k, _)| k.as_str())
+        .map(|(k, _)| k.as_ref())
         .filter(|k| k.len() >= shortest && spells_subject_header(k, subject_names, subject))
         .collect()
 }

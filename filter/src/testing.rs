@@ -196,6 +196,13 @@ impl Host for MemoryHost {
         Ok(h)
     }
 
+    fn header_bytes(&self, d: Direction) -> Result<Vec<u8>, HostError> {
+        // the map as Envoy serialises it: one buffer, as the glue receives it
+        let h = &self.message(d).headers;
+        self.enter(Call::Headers, header_bytes(h))?;
+        Ok(crate::hostabi::encode_pairs(h))
+    }
+
     fn set_headers(&mut self, d: Direction, headers: &[(String, String)]) -> Result<(), HostError> {
         self.enter(Call::SetHeaders, header_bytes(headers))?;
         for (k, v) in headers {

@@ -267,6 +267,21 @@ impl Envoy {
             .map(|r| r.text())
             .unwrap_or_default()
     }
+
+    /// The stats once `ready` holds for them, or as they are after 5 s: the
+    /// plugin counts requests in its VM and adds them to Envoy's counters
+    /// on a tick (every second, `FLUSH_MS` in filter/src/glue.rs), so a
+    /// counter shows a request up to a second after it ended.
+    pub fn stats_when(&self, ready: impl Fn(&str) -> bool) -> String {
+        let deadline = Instant::now() + Duration::from_secs(5);
+        loop {
+            let s = self.stats();
+            if ready(&s) || Instant::now() > deadline {
+                return s;
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
 }
 
 /// Runs `envoy --mode validate` on a config file (from the repository root,

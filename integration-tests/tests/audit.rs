@@ -114,7 +114,12 @@ fn subjects_audit_records_and_metrics() {
     assert_eq!(audit[6]["request"]["findings"][0]["action"], "redact");
     assert_eq!(audit[7]["subject"], a1.as_str(), "response body subject: {}", audit[7]);
     assert_eq!(audit[7]["decision"], "redacted");
-    let stats = envoy.stats();
+    let want = [
+        r#"piiguard_requests_total{route="echo",decision="redacted"} 1"#,
+        r#"piiguard_findings_total{route="echo",category="email",detector="email",direction="request",action="redact"} 1"#,
+        r#"piiguard_requests_total{route="customers",decision="redacted"} 1"#,
+    ];
+    let stats = envoy.stats_when(|s| want.iter().all(|w| s.contains(w)));
     assert!(
         stats.contains(r#"piiguard_requests_total{route="echo",decision="redacted"} 1"#),
         "{stats}"
@@ -127,17 +132,17 @@ fn subjects_audit_records_and_metrics() {
         stats.contains(r#"piiguard_requests_total{route="customers",decision="redacted"} 1"#),
         "{stats}"
     );
-    // counters move
-    let before = stats
-        .lines()
-        .find(|l| l.starts_with(r#"piiguard_requests_total{route="default",decision="allowed"}"#))
-        .map(str::to_string);
+    // counters move (read once every earlier request was flushed: a tick later)
+    let allowed = |s: &str| {
+        s.lines()
+            .find(|l| l.starts_with(r#"piiguard_requests_total{route="default",decision="allowed"}"#))
+            .map(str::to_string)
+    };
+    std::thread::sleep(std::time::Duration::from_millis(1500));
+    let before = allowed(&envoy.stats());
     let _ = get(p, "/headers");
-    let after = envoy.stats();
-    let now = after
-        .lines()
-        .find(|l| l.starts_with(r#"piiguard_requests_total{route="default",decision="allowed"}"#))
-        .map(str::to_string);
+    let after = envoy.stats_when(|s| allowed(s) != before);
+    let now = allowed(&after);
     assert_ne!(before, now, "{after}");
 }
 
