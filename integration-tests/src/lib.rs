@@ -246,7 +246,9 @@ impl Envoy {
         let deadline = Instant::now() + Duration::from_secs(10);
         loop {
             let text = std::fs::read_to_string(self.dir.join("audit.jsonl")).unwrap_or_default();
-            let recs: Vec<serde_json::Value> = text
+            // only whole lines: the access log may be read in the middle of a write
+            let whole = text.rfind('\n').map_or("", |end| &text[..end]);
+            let recs: Vec<serde_json::Value> = whole
                 .lines()
                 .filter(|l| !l.trim().is_empty())
                 .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("audit line is not JSON ({e}): {l}")))
