@@ -2132,7 +2132,9 @@ impl Engine {
             // (`tests/shortcuts.rs` compares with the engine without it).
             let memo = match &s {
                 _ if self.reference || v.field.is_some() || val.len() > CleanValues::MAX_LEN => None,
-                Scalar::Str(_) if depth < MAX_NEST && (looks_json(val) || nested_doc(val) != Nested::None) => None,
+                // (a nested XML or GraphQL document is never remembered
+                // clean, so not looked for: it is looked at on a miss only)
+                Scalar::Str(_) if depth < MAX_NEST && looks_json(val) => None,
                 Scalar::Str(_) => Some(if v.plain { 1 } else { 2 }),
                 // (a lenient spelling is read as its value: its own kind)
                 Scalar::Num(_) => Some(if v.lenient { 4 } else { 3 }),
