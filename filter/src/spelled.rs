@@ -14,15 +14,25 @@
 //!   `(.)`..., any case, spaces or tabs inside and around: always (nobody
 //!   writes `(at)` in prose between two words and a domain);
 //! - an `@` with spaces beside it (`jane.doe @ example.com`), or `at`/`AT`
-//!   as a word between spaces with a dot spelled `dot`/`DOT` as a word in
-//!   the domain (`jane.doe at example dot com`): only when the local part
-//!   looks like one, a letter and a digit, `.`, `_`, `%`, `+` or `-` in it
-//!   (prose has `visit us at example dot com`, `meet @ cafe.com`);
-//! - a real `@` with a dot spelled as a word (`jane@example dot com`).
+//!   as a word between spaces with a dot spelled `dot`/`DOT` as a word, or
+//!   written with white space on both sides, in the domain (`jane.doe at
+//!   example dot com`, `jane.doe at example . com`), or such a spaced dot
+//!   in the local part (`jane . doe at example.com`): only when the local
+//!   part looks like one, a letter and a digit, `.`, `_`, `%`, `+` or `-` in
+//!   it (prose has `visit us at example dot com`, `meet @ cafe.com`);
+//! - a real `@` with a dot spelled as a word or spaced (`jane@example dot
+//!   com`, `jane . doe@example . com`; a dot with white space on both sides
+//!   is not how prose ends a sentence);
+//! - `at`/`AT`/`At` as a word with the domain's dots as written when the
+//!   local part reads as a mailbox ([`handle`]: `jane.doe at example.com`,
+//!   `jane_doe at example.com`; not `look at example.com`, `files at
+//!   s3.amazonaws.com`, `check-in at hotel.com`, `README.md at github.com`,
+//!   `a.m at cafe.com`, `com.example.app at play.google.com`); `At` also
+//!   with a spaced dot as `at` is, never with `dot` spelled.
 //!
-//! Not read: `at` and `dot` in other cases (`At`, `Dot`) or between tabs,
-//! `at` with the domain's dots written as dots (`jane.doe at example.com`:
-//! `files at s3.amazonaws.com` is prose), words in other languages.
+//! Not read: `dot` in other cases (`Dot`), `at` and `dot` between tabs or
+//! across a line break, `at` after a single word (`john at gmail.com`:
+//! prose writes `look at example.com`), words in other languages.
 
 /// A text of rewritten addresses, one per line, and a map from each of its
 /// bytes to the scanned text (a match starts and ends on a letter or digit
@@ -43,10 +53,12 @@ enum Kind {
 enum Form {
     /// `@` or `.` as written in an address
     Plain,
-    /// `@` with a space or tab beside it
+    /// `@` with a space or tab beside it, `.` with white space on both sides
     Spaced,
     /// `at`, `dot` as words between spaces
     Spelled,
+    /// `At` as a word between spaces: read only before a mailbox ([`handle`])
+    Titled,
     /// `[at]`, `(.)`...
     Bracketed,
 }
@@ -161,8 +173,28 @@ fn may_have_comment(t: &[u8]) -> bool {
 
 /// A byte of an address's local part or domain label (`.` apart).
 fn is_word(c: u8) -> bool {
-    c.is_ascii_alphanumeric() || matches!(c, b'_' | b'%' | b'+' | b'-') || c >= 0x80
+    ADDR[c as usize] & WORD != 0
 }
+
+/// [`ADDR`]: a byte of a word ([`is_word`]), a dot.
+const WORD: u8 = 1;
+const DOT: u8 = 2;
+
+/// What each byte is in an address: letters, digits, `_%+-` and bytes of
+/// UTF-8 sequences are [`WORD`], `.` is [`DOT`].
+const ADDR: [u8; 256] = {
+    let mut t = [0u8; 256];
+    let mut c = 0;
+    while c < 256 {
+        let b = c as u8;
+        if b.is_ascii_alphanumeric() || matches!(b, b'_' | b'%' | b'+' | b'-') || b >= 0x80 {
+            t[c] = WORD;
+        }
+        c += 1;
+    }
+    t[b'.' as usize] = DOT;
+    t
+};
 
 fn is_ws(c: u8) -> bool {
     c == b' ' || c == b'\t'
@@ -198,14 +230,16 @@ fn bracketed(t: &[u8], i: usize) -> Option<(Kind, usize)> {
     (t.get(k) == Some(&close)).then(|| (kind, skip_ws(t, k + 1)))
 }
 
-/// `at`/`AT` or `dot`/`DOT` at `j` followed by a space: its kind and end
-/// (after the spaces).
-fn spelled_word(t: &[u8], j: usize) -> Option<(Kind, usize)> {
+/// `at`/`AT`/`At` or `dot`/`DOT` at `j` followed by a space: its kind,
+/// form and end (after the spaces).
+fn spelled_word(t: &[u8], j: usize) -> Option<(Kind, Form, usize)> {
     let rest = t.get(j..)?;
-    let (kind, len) = if rest.starts_with(b"at ") || rest.starts_with(b"AT ") {
-        (Kind::At, 2)
+    let (kind, form, len) = if rest.starts_with(b"at ") || rest.starts_with(b"AT ") {
+        (Kind::At, Form::Spelled, 2)
+    } else if rest.starts_with(b"At ") {
+        (Kind::At, Form::Titled, 2)
     } else if rest.starts_with(b"dot ") || rest.starts_with(b"DOT ") {
-        (Kind::Dot, 3)
+        (Kind::Dot, Form::Spelled, 3)
     } else {
         return None;
     };
@@ -213,7 +247,7 @@ fn spelled_word(t: &[u8], j: usize) -> Option<(Kind, usize)> {
     while t.get(k) == Some(&b' ') {
         k += 1;
     }
-    Some((kind, k))
+    Some((kind, form, k))
 }
 
 /// The token at `i` (a space, tab, bracket, `@` or `.`), if one starts
@@ -232,16 +266,24 @@ fn token(t: &[u8], i: usize) -> Option<(Kind, Form, usize)> {
     if j == i {
         return (c == b'.').then_some((Kind::Dot, Form::Plain, i + 1));
     }
+    // a dot with white space on both sides (`jane . doe`): not how prose
+    // ends a sentence
+    if c == b'.' {
+        let e = skip_ws(t, j + 1);
+        return (e > j + 1).then_some((Kind::Dot, Form::Spaced, e));
+    }
     // a word between spaces (not tabs: see `may_have`)
     if t[i..j].iter().all(|&b| b == b' ') {
-        return spelled_word(t, j).map(|(k, e)| (k, Form::Spelled, e));
+        return spelled_word(t, j);
     }
     None
 }
 
-/// Whether [`emails`] can find anything in `t`: a bracketed token, an `@`
-/// with a space or tab beside it, or ` dot `/` DOT ` (every address read
-/// has one of them). `open`, `at` and `space` say whether `t` has an
+/// Whether [`emails`] can find anything in `t`: a bracketed token, a
+/// comment by an `@`, an `@` with a space or tab beside it or in a chain
+/// with a spaced dot, ` dot `/` DOT `, or a spelled `at` after a word
+/// holding a `.`, `_` or `+` or in a chain with a spaced dot (every
+/// address read has one of them). `open`, `at` and `space` say whether `t` has an
 /// opening bracket, an `@`, a space or tab at all (the scanner's byte
 /// classes). `tests::gate_is_exact_on_corpora` and the proptest compare it
 /// with [`emails`] itself.
@@ -262,20 +304,91 @@ pub fn may_have(t: &[u8], open: bool, at: bool, space: bool) -> bool {
     if !space {
         return false;
     }
+    // an `@` with white space beside it, or in a chain with a spaced dot
+    // (`jane . doe@example . com`)
     if at
-        && memchr::memchr_iter(b'@', t).any(|p| (p > 0 && is_ws(t[p - 1])) || t.get(p + 1).copied().is_some_and(is_ws))
+        && memchr::memchr_iter(b'@', t).any(|p| {
+            (p > 0 && is_ws(t[p - 1]))
+                || t.get(p + 1).copied().is_some_and(is_ws)
+                || spaced_dot_before(t, p)
+                || spaced_dot_after(t, p + 1)
+        })
     {
         return true;
     }
-    spelled_dot(t)
+    // one walk for ` dot ` and ` at `: a spelled dot, or a spelled `at`
+    // after a word that may be a mailbox ([`handle`]), in a chain with a
+    // spaced dot, or in a text with a comment (looked for once)
+    let mut comment = None;
+    spelled_words(t, |q, e| {
+        marked_word_before(t, q)
+            || spaced_dot_before(t, q)
+            || spaced_dot_after(t, e)
+            || *comment.get_or_insert_with(|| open && may_have_comment(t))
+    })
 }
 
-/// How far a window of 5 bytes ending on each byte may move on when it is
-/// not ` dot ` or ` DOT ` (Horspool): each byte of the needles by its
-/// distance from their end, 5 for any other.
+/// Whether the word before the spaces that end at `q` (the space before a
+/// spelled `at`), read over letters, digits, `_%+-` and dots, holds a `.`,
+/// `_` or `+`: what a local part [`handle`] takes has.
+fn marked_word_before(t: &[u8], q: usize) -> bool {
+    let mut e = q;
+    while e > 0 && t[e - 1] == b' ' {
+        e -= 1;
+    }
+    let mut a = e;
+    while a > 0 && ADDR[t[a - 1] as usize] != 0 {
+        a -= 1;
+    }
+    t[a..e].iter().any(|&c| matches!(c, b'.' | b'_' | b'+'))
+}
+
+/// Whether the local part that ends at `e` (before an `@` or a spelled
+/// `at`, white space skipped), words and dots, is preceded by a dot with
+/// white space on both sides (`jane . doe`): the chain [`read_chain`]
+/// reads back from its `@` has a spaced dot only there.
+fn spaced_dot_before(t: &[u8], mut e: usize) -> bool {
+    while e > 0 && is_ws(t[e - 1]) {
+        e -= 1;
+    }
+    while e > 0 && ADDR[t[e - 1] as usize] != 0 {
+        e -= 1;
+    }
+    let mut k = e;
+    while k > 0 && is_ws(t[k - 1]) {
+        k -= 1;
+    }
+    k < e && k >= 2 && t[k - 1] == b'.' && is_ws(t[k - 2])
+}
+
+/// Whether the domain that starts at `b` (after an `@` or a spelled `at`,
+/// white space skipped), words and dots, is followed by a dot with white
+/// space on both sides (`example . com`).
+fn spaced_dot_after(t: &[u8], b: usize) -> bool {
+    let mut b = skip_ws(t, b);
+    while b < t.len() && ADDR[t[b] as usize] != 0 {
+        b += 1;
+    }
+    let k = skip_ws(t, b);
+    k > b && t.get(k) == Some(&b'.') && t.get(k + 1).copied().is_some_and(is_ws)
+}
+
+/// ` at `, ` AT `, ` At `, `dot `, `DOT ` as the 4 bytes that end on a space.
+const AT_LOWER: u32 = u32::from_le_bytes(*b" at ");
+const AT_UPPER: u32 = u32::from_le_bytes(*b" AT ");
+const AT_TITLE: u32 = u32::from_le_bytes(*b" At ");
+const DOT_LOWER: u32 = u32::from_le_bytes(*b"dot ");
+const DOT_UPPER: u32 = u32::from_le_bytes(*b"DOT ");
+
+/// How far a window of 4 bytes ending on each byte may move on when it is
+/// not ` at `, ` AT `, ` At ` or the end of ` dot `, ` DOT ` (Horspool):
+/// each byte of the needles by its distance from their end, 4 for any
+/// other.
 const SHIFT: [u8; 256] = {
-    let mut t = [5u8; 256];
-    t[b' ' as usize] = 4;
+    let mut t = [4u8; 256];
+    t[b' ' as usize] = 3;
+    t[b'a' as usize] = 2;
+    t[b'A' as usize] = 2;
     t[b'd' as usize] = 3;
     t[b'D' as usize] = 3;
     t[b'o' as usize] = 2;
@@ -285,13 +398,22 @@ const SHIFT: [u8; 256] = {
     t
 };
 
-/// ` dot ` or ` DOT ` is in `t` (one pass, about one look every 4 bytes of prose).
-fn spelled_dot(t: &[u8]) -> bool {
-    let mut i = 4;
-    while i < t.len() {
-        let c = t[i];
-        if c == b' ' && (&t[i - 4..i] == b" dot" || &t[i - 4..i] == b" DOT") {
-            return true;
+/// One pass over `t` for the spelled words: true at the first ` dot ` or
+/// ` DOT `, or at a ` at `, ` AT ` or ` At ` for which `at(q, e)` is true
+/// (`q` the space before the word, `e` the space after it). About one look
+/// every 3.4 bytes of prose; a space is looked at further only after a `t`.
+fn spelled_words(t: &[u8], mut at: impl FnMut(usize, usize) -> bool) -> bool {
+    let mut i = 3;
+    while let Some(&c) = t.get(i) {
+        if c == b' ' && (t[i - 1] | 0x20) == b't' {
+            let w = u32::from_le_bytes([t[i - 3], t[i - 2], t[i - 1], c]);
+            if w == AT_LOWER || w == AT_UPPER || w == AT_TITLE {
+                if at(i - 3, i) {
+                    return true;
+                }
+            } else if (w == DOT_LOWER || w == DOT_UPPER) && i >= 4 && t[i - 4] == b' ' {
+                return true;
+            }
         }
         i += SHIFT[c as usize] as usize;
     }
@@ -448,8 +570,14 @@ fn read_chain(t: &[u8], chain: &[Item], out: &mut Option<Spelled>) {
         let domain = &chain[k + 1..=z];
         let dots = || local.iter().chain(domain).filter(|x| x.kind == Kind::Dot);
         let bracketed = at.form == Form::Bracketed || dots().any(|x| x.form == Form::Bracketed);
-        let spelled_dot = dots().any(|x| x.form == Form::Spelled);
-        let spelled_in_domain = domain.iter().any(|x| x.kind == Kind::Dot && x.form == Form::Spelled);
+        let spelled_dot = dots().any(|x| matches!(x.form, Form::Spelled | Form::Spaced));
+        let spelled_in_domain = domain
+            .iter()
+            .any(|x| x.kind == Kind::Dot && matches!(x.form, Form::Spelled | Form::Spaced));
+        // (a dot spelled `dot` in the local part is not enough: `the dot
+        // com at example.com` is prose; one with spaces around it is)
+        let spaced_in_local = local.iter().any(|x| x.kind == Kind::Dot && x.form == Form::Spaced);
+        let spaced_in_domain = domain.iter().any(|x| x.kind == Kind::Dot && x.form == Form::Spaced);
         let looks_local = {
             let bytes = local
                 .iter()
@@ -480,7 +608,8 @@ fn read_chain(t: &[u8], chain: &[Item], out: &mut Option<Spelled>) {
             || match at.form {
                 Form::Plain => spelled_dot,
                 Form::Spaced => looks_local,
-                Form::Spelled => spelled_in_domain && looks_local,
+                Form::Spelled => ((spelled_in_domain || spaced_in_local) && looks_local) || handle(t, local),
+                Form::Titled => ((spaced_in_domain || spaced_in_local) && looks_local) || handle(t, local),
                 Form::Bracketed => true,
             };
         if !read {
@@ -497,6 +626,54 @@ fn read_chain(t: &[u8], chain: &[Item], out: &mut Option<Spelled>) {
         o.push(b'\n', domain[domain.len() - 1].end);
     }
 }
+
+/// Whether the local part before a spelled `at` whose domain is written
+/// with plain dots (`jane.doe at example.com`) reads as a mailbox: words
+/// that each start with a letter, joined by plain dots or holding a `_` or
+/// `+` (`jane.doe`, `j.doe`, `jane_doe`, `jane+news`), one of them of two
+/// letters or more (`a.m at cafe.com`, `e.g at …` are abbreviations), the
+/// first not a top-level domain (`com.example.app at maven.org` is a
+/// package name), the last not a file extension or a top-level domain
+/// (`README.md at github.com`, `Node.js at nodejs.org`, `example.com at
+/// example.org` are prose). A single word (`look at example.com`, `files
+/// at s3.amazonaws.com`), a hyphenated one (`check-in at hotel.com`) or a
+/// number (`5.30 at cafe.com`, `v1.2 at …`) is not.
+fn handle(t: &[u8], local: &[Item]) -> bool {
+    let words = || {
+        local
+            .iter()
+            .filter(|x| x.kind == Kind::Word)
+            .map(|x| &t[x.start..x.end])
+    };
+    let (Some(first), Some(last)) = (words().next(), words().next_back()) else {
+        return false;
+    };
+    let marked = local.len() > 1 || words().flatten().any(|&c| matches!(c, b'_' | b'+'));
+    let is = |w: &[u8], list: &[&[u8]]| list.iter().any(|e| w.eq_ignore_ascii_case(e));
+    marked
+        && words().all(|w| w.first().is_some_and(u8::is_ascii_alphabetic))
+        && words().any(|w| w.len() >= 2)
+        && local.iter().all(|x| x.kind == Kind::Word || x.form == Form::Plain)
+        && !is(first, REVERSED_DOMAIN_START)
+        && !is(last, NOT_A_MAILBOX_END)
+}
+
+/// First words of a reversed domain name (`com.example.app`, `org.apache`):
+/// a package or bundle name, not a mailbox.
+const REVERSED_DOMAIN_START: &[&[u8]] = &[b"com", b"org", b"net", b"edu", b"gov", b"io"];
+
+/// Last words of a dotted name that is a file or a host, not a mailbox
+/// (`README.md`, `Node.js`, `example.com`): file extensions and the most
+/// common top-level domains.
+const NOT_A_MAILBOX_END: &[&[u8]] = &[
+    b"com", b"net", b"org", b"edu", b"gov", b"mil", b"int", b"io", b"co", b"uk", b"de", b"fr", b"eu", b"info", b"biz",
+    b"ai", b"app", b"dev", b"md", b"js", b"mjs", b"cjs", b"ts", b"jsx", b"tsx", b"py", b"rb", b"rs", b"go", b"java",
+    b"kt", b"c", b"h", b"cc", b"cpp", b"hpp", b"cs", b"php", b"pl", b"sh", b"bat", b"exe", b"dll", b"so", b"txt",
+    b"html", b"htm", b"xml", b"json", b"yaml", b"yml", b"toml", b"ini", b"cfg", b"conf", b"csv", b"tsv", b"log",
+    b"pdf", b"doc", b"docx", b"xls", b"xlsx", b"ppt", b"pptx", b"odt", b"png", b"jpg", b"jpeg", b"gif", b"svg",
+    b"webp", b"ico", b"mp3", b"mp4", b"wav", b"mov", b"zip", b"gz", b"tgz", b"tar", b"rar", b"iso", b"dmg", b"apk",
+    b"jar", b"css", b"scss", b"sql", b"db", b"lock", b"wasm", b"proto", b"tf", b"env",
+];
 
 /// The digit an English digit word stands for (`zero`/`oh` to `nine`, any case).
 fn digit_word(w: &[u8]) -> Option<u8> {
@@ -718,15 +895,44 @@ mod tests {
         assert!(found >= 20, "the corpus has spelled addresses ({found})");
     }
 
+    /// What [`spelled_words`] finds, without returning at a spelled `at`:
+    /// whether it found ` dot `/` DOT `, and the spelled `at`s it saw.
+    fn words(t: &[u8]) -> (bool, Vec<usize>) {
+        let mut ats = Vec::new();
+        let dot = spelled_words(t, |q, _| {
+            ats.push(q);
+            false
+        });
+        (dot, ats)
+    }
+
+    /// A substring search for what [`spelled_words`] looks for: ` dot `
+    /// or ` DOT ` anywhere, and every ` at `, ` AT `, ` At ` (before the
+    /// first dot found, where the walk stops).
+    fn substrings(t: &[u8]) -> (bool, Vec<usize>) {
+        let dot = [&b" dot "[..], b" DOT "]
+            .iter()
+            .filter_map(|n| memchr::memmem::find(t, n))
+            .min();
+        // (overlapping: ` at at `)
+        let ats = t
+            .windows(4)
+            .enumerate()
+            .filter(|&(_, w)| w == b" at " || w == b" AT " || w == b" At ")
+            .map(|(q, _)| q)
+            .filter(|&q| dot.is_none_or(|d| q + 3 < d + 4))
+            .collect();
+        (dot.is_some(), ats)
+    }
+
     /// The one-pass search finds what a substring search finds.
     #[test]
-    fn spelled_dot_is_a_substring_search() {
-        let has = |t: &[u8]| memchr::memmem::find(t, b" dot ").is_some() || memchr::memmem::find(t, b" DOT ").is_some();
+    fn spelled_words_is_a_substring_search() {
         let mut n = 0;
         for s in crate::normalize::corpus::all() {
             for w in [s.as_bytes(), &s.as_bytes()[s.len() / 3..]] {
-                assert_eq!(spelled_dot(w), has(w), "{s:?}");
-                n += usize::from(has(w));
+                assert_eq!(words(w), substrings(w), "{s:?}");
+                n += usize::from(words(w).0) + words(w).1.len();
             }
         }
         assert!(n >= 10, "{n}");
@@ -741,8 +947,14 @@ mod tests {
             " DOT",
             "a DOT b",
             "t dott dot ",
+            " at ",
+            "x at y AT z At w",
+            "at at  at   at",
+            " aT ",
+            "cat at dot at ",
+            "  at dot ",
         ] {
-            assert_eq!(spelled_dot(s.as_bytes()), has(s.as_bytes()), "{s:?}");
+            assert_eq!(words(s.as_bytes()), substrings(s.as_bytes()), "{s:?}");
         }
     }
 
@@ -757,6 +969,9 @@ mod tests {
             "a(at)b.cc",
             "a@b dot cc",
             "a.b at c dot de",
+            "a1 . b@c.de",
+            "ab.cd at e.fg",
+            "a_b At c.de",
         ] {
             assert_eq!(findings(s.as_bytes(), true), [(0, s.len())], "{s:?}");
         }
@@ -764,10 +979,79 @@ mod tests {
 
     /// Pieces of addresses, tokens and prose for the property below.
     const PIECES: &[&str] = &[
-        "a", "b1", "jane", "x.y", "doe", "co", "com", "uk", "1", "_", "-", "+", ".", "@", " ", "  ", "\t", "[", "]",
-        "(", ")", "{", "}", "<", ">", "at", "AT", "At", "dot", "DOT", "Dot", " at ", " dot ", " AT ", " DOT ", "[at]",
-        "(at)", "[dot]", "(.)", "[@]", "[ at ]", " [dot] ", " @ ", "@ ", " @", "é", ",", ";", "\n", "e", "cc", "(x)",
-        "(a b)", "((c))", ").", ".(", ")@", "@(", " a", " b ", " . ", " x", " c o",
+        "a",
+        "b1",
+        "jane",
+        "x.y",
+        "doe",
+        "co",
+        "com",
+        "uk",
+        "1",
+        "_",
+        "-",
+        "+",
+        ".",
+        "@",
+        " ",
+        "  ",
+        "\t",
+        "[",
+        "]",
+        "(",
+        ")",
+        "{",
+        "}",
+        "<",
+        ">",
+        "at",
+        "AT",
+        "At",
+        "dot",
+        "DOT",
+        "Dot",
+        " at ",
+        " dot ",
+        " AT ",
+        " DOT ",
+        "[at]",
+        "(at)",
+        "[dot]",
+        "(.)",
+        "[@]",
+        "[ at ]",
+        " [dot] ",
+        " @ ",
+        "@ ",
+        " @",
+        "é",
+        ",",
+        ";",
+        "\n",
+        "e",
+        "cc",
+        "(x)",
+        "(a b)",
+        "((c))",
+        ").",
+        ".(",
+        ")@",
+        "@(",
+        " a",
+        " b ",
+        " . ",
+        " x",
+        " c o",
+        " At ",
+        "x_y",
+        "j.d",
+        "  at  ",
+        "ab",
+        "e.g",
+        ".com",
+        "README.md",
+        "\t.\t",
+        "a+b",
     ];
 
     proptest::proptest! {
@@ -779,8 +1063,6 @@ mod tests {
             proptest::prop_assert_eq!(findings(s.as_bytes(), true), findings(s.as_bytes(), false), "{:?}", s);
         }
 
-        /// The one-pass search is a substring search, on text made of the
-        /// needles' bytes.
         /// The gate of [`digit_words`] is sound on text made of digit
         /// words, digits, separators and other words.
         #[test]
@@ -791,13 +1073,14 @@ mod tests {
             proptest::prop_assert!(may_have_digit_words(t) || digit_words(t).is_none(), "{:?}", s);
         }
 
+        /// The one-pass search is a substring search, on text made of the
+        /// needles' bytes.
         #[test]
-        fn spelled_dot_finds_what_memmem_finds(parts in proptest::collection::vec(0..9usize, 0..40)) {
-            const P: &[&str] = &[" ", "d", "o", "t", "D", "O", "T", "x", " dot"];
+        fn spelled_words_finds_what_memmem_finds(parts in proptest::collection::vec(0..14usize, 0..40)) {
+            const P: &[&str] = &[" ", "d", "o", "t", "D", "O", "T", "x", " dot", "a", "A", " at", "\t", "ta"];
             let s: String = parts.iter().map(|&i| P[i]).collect();
             let t = s.as_bytes();
-            let want = memchr::memmem::find(t, b" dot ").is_some() || memchr::memmem::find(t, b" DOT ").is_some();
-            proptest::prop_assert_eq!(spelled_dot(t), want, "{:?}", s);
+            proptest::prop_assert_eq!(words(t), substrings(t), "{:?}", s);
         }
     }
 
@@ -848,6 +1131,19 @@ mod tests {
             "jane.doe@ example.com",
             "jane.doe @example.com",
             "jane.doe  (at)  example  (dot)  com",
+            "jane . doe @ example . com",
+            "jane . doe@example . com",
+            "jane.doe@example . com",
+            "jane . doe at example . com",
+            "jane.doe at example.com",
+            "jane.doe AT example.com",
+            "jane.doe At example.com",
+            "jane.doe   at   example.com",
+            "jane . doe at example.com",
+            "jane.doe at example . com",
+            "jane . doe At example . com",
+            "jane . doe@example.com",
+            "jane\t.\tdoe@example\t.\tcom",
         ] {
             let want = "jane.doe@example.com";
             assert_eq!(one(s).to_ascii_lowercase(), want, "{s:?}");
@@ -859,6 +1155,8 @@ mod tests {
             "j_doe99@mail.example.co.uk"
         );
         assert_eq!(read("x (jane(at)example(dot)org) y")[0].1, "jane(at)example(dot)org");
+        assert_eq!(one("mail j_doe at mail.example.co.uk now"), "j_doe@mail.example.co.uk");
+        assert_eq!(one("mail jane+news at example.org."), "jane+news@example.org");
         assert_eq!(
             read("a [at] b [dot] cc, c.d at e dot fr")
                 .iter()
@@ -1049,7 +1347,32 @@ mod tests {
             "sign up at acme dot com today",
             "we met at the dot com boom",
             "files at s3.amazonaws.com",
-            "jane.doe at example.com",
+            "look at example.com",
+            "meet me at example.com",
+            "john at gmail.com",
+            "check-in at hotel.example.com",
+            "README.md at github.com",
+            "Node.js at nodejs.org",
+            "mirror of example.com at example.org",
+            "we met at 5.30 at cafe.com",
+            "v1.2 at example.com",
+            "e.g. at example.com",
+            "e.g at example.com",
+            "at 9 a.m at cafe.com",
+            "com.example.app at play.google.com",
+            "org.apache at apache.org",
+            "config.yaml at gitlab.com",
+            "the dot com at example.com",
+            "John at Acme Inc.",
+            "call me at 5 p.m. today",
+            "Look At Example.com",
+            "Visit Us At Shop.Example.com",
+            "Node.Js At Nodejs.org",
+            "x.y At example dot com",
+            "jane.doe at\nexample.com",
+            "jane.doe\tat\texample.com",
+            "see fig . 2 and p . 5",
+            "end of story . Next one",
             "meet @ cafe.com",
             "ping me @ slack.com",
             "Sam (at) work",
