@@ -51,10 +51,11 @@ wasm: wasm-target ## Build the filter (target/wasm32-wasip1/release/piiguard.was
 
 # binaryen's wasm-opt from npm, in .tools/ (the module is stripped, so its features are named).
 # --merge-similar-functions after -O3: functions that differ only in constants share one body (-11 K; a
-# second -O3 would inline the thunks back); bench/SIZE.md session 9.
+# second -O3 would inline the thunks back); bench/SIZE.md session 9. --enable-simd: the module is built with
+# Wasm SIMD (.cargo/config.toml, simd128; bench/SIZE.md session 11).
 WASM_OPT       := .tools/node_modules/.bin/wasm-opt
 WASM_OPT_FLAGS ?= -O3 --merge-similar-functions --enable-bulk-memory --enable-sign-ext --enable-nontrapping-float-to-int \
-                  --enable-mutable-globals --enable-multivalue --enable-reference-types
+                  --enable-mutable-globals --enable-multivalue --enable-reference-types --enable-simd
 $(WASM_OPT):
 	@npm install --silent --no-audit --no-fund --prefix .tools binaryen >/dev/null 2>&1 || \
 	  echo "wasm-opt: could not install binaryen from npm; the module stays unoptimised"
