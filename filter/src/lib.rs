@@ -3,6 +3,7 @@ pub mod audit;
 pub mod audit_fields;
 pub mod binobj;
 pub mod bodies;
+pub mod bytecmp;
 pub mod config;
 pub mod detect;
 pub mod encoding;
