@@ -291,14 +291,25 @@ impl DetectorSet {
     /// prose. Only text gets this pass: numbers and tokens never hold prose.
     pub fn scan_text(&self, text: &[u8], scratch: &mut Scratch, out: &mut Vec<RawMatch>) {
         let first = out.len();
-        let mask = self.scan_classes(text, scratch, out, true);
+        let facts = self.scan_classes(text, scratch, out, true);
+        // (the classes are of the folded text: without folding, of `text`)
+        self.push_prose_spans(text, facts & F_UPPER != 0, facts, first, out);
+    }
+
+    /// The prose pass of [`scan_text`](Self::scan_text) (and of the
+    /// reference, [`scan_unfaceted`](Self::scan_unfaceted)): names,
+    /// addresses and dates of birth in `text`, appended to `out` as
+    /// findings of the enabled prose detectors, then `out[first..]`
+    /// ordered. `upper` and `facts` are what the byte classes know of
+    /// `text` ([`crate::prose::Prose::find_in`]; `true, u64::MAX` knows
+    /// nothing).
+    fn push_prose_spans(&self, text: &[u8], upper: bool, facts: u64, first: usize, out: &mut Vec<RawMatch>) {
         let ids = [Builtin::NameText, Builtin::AddressText, Builtin::BirthDateText];
         if !ids.iter().any(|&b| self.is_enabled(b as u16)) {
             return;
         }
         let mut spans = Vec::new();
-        // (the classes are of the folded text: without folding, of `text`)
-        self.prose.find_in(text, mask & F_UPPER != 0, &mut spans);
+        self.prose.find_in(text, upper, facts, &mut spans);
         if spans.is_empty() {
             return;
         }
@@ -341,28 +352,10 @@ impl DetectorSet {
     /// (`tests/gate_equivalence.rs`).
     #[cfg(any(test, feature = "testing"))]
     pub fn scan_unfaceted(&self, text: &[u8], scratch: &mut Scratch, out: &mut Vec<RawMatch>, prose: bool) {
+        let first = out.len();
+        self.scan_classes(text, scratch, out, false);
         if prose {
-            let first = out.len();
-            self.scan_classes(text, scratch, out, false);
-            let mut spans = Vec::new();
-            self.prose.find_in(text, true, &mut spans);
-            for (kind, start, end) in spans {
-                let d = match kind {
-                    crate::prose::Kind::Name => Builtin::NameText,
-                    crate::prose::Kind::Address => Builtin::AddressText,
-                    crate::prose::Kind::BirthDate => Builtin::BirthDateText,
-                } as u16;
-                if self.is_enabled(d) {
-                    out.push(RawMatch {
-                        detector: d,
-                        start,
-                        end,
-                    });
-                }
-            }
-            order(out, first);
-        } else {
-            self.scan_classes(text, scratch, out, false);
+            self.push_prose_spans(text, true, u64::MAX, first, out);
         }
     }
 
@@ -1444,6 +1437,8 @@ const F_SLASH: u64 = 1 << 16;
 /// and of every script with case): [`crate::prose::Prose::find`]'s given
 /// names start at one.
 pub(crate) const F_UPPER: u64 = 1 << 17;
+// (the prose cues' byte bits, `prose::cue_bits`, share the table above these)
+const _: () = assert!(F_UPPER < 1 << crate::prose::CUE_SHIFT && TRIGGERS < F_UPPER);
 
 /// What [`Gate::classes`] found in a value: its byte classes, triggers
 /// and facts, and how many digits, dots, letters, colons and weak
@@ -1594,6 +1589,9 @@ impl Gate {
             if groups.iter().any(|(r, _)| c.to_ascii_lowercase() == *r) {
                 m |= T_GROUP;
             }
+            // the prose cues' byte sets, in the bits above these
+            // (`Prose::may_cue`): ORed with the classes at no cost
+            m |= crate::prose::cue_bits(c);
             *t = m;
         }
         let mut group_of = [0u8; 256];

@@ -813,6 +813,9 @@ pub struct Prose {
     quads: Box<[u64; 1024]>,
     /// A bit per two-byte pattern (`b0 | b1 << 8`).
     pairs: Box<[u64; 1024]>,
+    /// The minimal byte sets of the patterns ([`cue_bits`]), as bits of
+    /// [`CueSets`]: which patterns can occur in a text whose bytes are known.
+    sets: CueSets,
     /// Given names: (name, ambiguous). See [`FIRST_NAMES`].
     given: WordSet,
     /// The same, sorted (the reference lookup the set is tested against).
@@ -872,6 +875,92 @@ impl WordSet {
             }
             h = (h + 1) & mask;
         }
+    }
+}
+
+/// The first bit of [`cue_bits`] (the bits below are the detectors' gate's
+/// own classes, `detect::Gate`, whose byte table carries these too).
+pub(crate) const CUE_SHIFT: u32 = 18;
+
+/// A byte's bits in the byte sets of [`CueSets`], from [`CUE_SHIFT`] up:
+/// one per ASCII letter, either case (`a`..`z`: bits 0..25), bit 26 for
+/// an ASCII capital too, 27 a digit, 28 a space or tab, 29 `.`, 30 a byte
+/// 0x80 or above, 31 any other byte. Every byte has one bit or more, so a
+/// pattern's bits are within the bits of any text that holds it.
+pub(crate) const fn cue_bits(c: u8) -> u64 {
+    let b = match c {
+        b'a'..=b'z' => 1 << (c - b'a'),
+        b'A'..=b'Z' => (1 << (c - b'A')) | (1 << 26),
+        b'0'..=b'9' => 1 << 27,
+        b' ' | b'\t' => 1 << 28,
+        b'.' => 1 << 29,
+        0x80..=0xFF => 1 << 30,
+        _ => 1 << 31,
+    };
+    (b as u64) << CUE_SHIFT
+}
+
+/// The patterns' byte sets ([`cue_bits`]), kept minimal (a set that holds
+/// another adds nothing to "some pattern's set is within the text's"), and
+/// for each byte of a text's 32 bits and each value of that byte, which of
+/// the sets have that byte's part within it: a set is within the text's
+/// bits when it is so in all four bytes (four lookups, ANDed).
+struct CueSets {
+    /// `within[k][v]`: bit `i` set when set `i`'s byte `k` is within `v`.
+    within: Box<[[[u64; CUE_WORDS]; 256]; 4]>,
+    /// More minimal sets than [`CUE_WORDS`] words hold: every text may
+    /// hold a cue (never the case with the built-in patterns: tested).
+    overflow: bool,
+}
+
+/// Words of the bitset over the minimal sets (up to 256 of them).
+const CUE_WORDS: usize = 4;
+
+impl CueSets {
+    fn new<'a>(pats: impl Iterator<Item = &'a [u8]>) -> CueSets {
+        let mut sets: Vec<u32> = pats
+            .map(|p| p.iter().fold(0u64, |m, &c| m | cue_bits(c)))
+            .map(|m| (m >> CUE_SHIFT) as u32)
+            .collect();
+        sets.sort_unstable();
+        sets.dedup();
+        let minimal: Vec<u32> = sets
+            .iter()
+            .copied()
+            .filter(|&m| !sets.iter().any(|&o| o != m && o & m == o))
+            .collect();
+        let mut within = Box::new([[[0u64; CUE_WORDS]; 256]; 4]);
+        let overflow = minimal.len() > 64 * CUE_WORDS;
+        if !overflow {
+            for (i, &m) in minimal.iter().enumerate() {
+                for (k, table) in within.iter_mut().enumerate() {
+                    let part = (m >> (8 * k)) & 0xFF;
+                    for (v, words) in table.iter_mut().enumerate() {
+                        if part & !(v as u32) == 0 {
+                            words[i / 64] |= 1 << (i % 64);
+                        }
+                    }
+                }
+            }
+        }
+        CueSets { within, overflow }
+    }
+
+    /// Whether some set is within `bits` ([`cue_bits`] ORed over a text).
+    #[inline]
+    fn any_within(&self, bits: u64) -> bool {
+        if self.overflow {
+            return true;
+        }
+        let v = (bits >> CUE_SHIFT) as u32;
+        let [a, b, c, d] = v.to_le_bytes();
+        let (a, b, c, d) = (
+            &self.within[0][a as usize],
+            &self.within[1][b as usize],
+            &self.within[2][c as usize],
+            &self.within[3][d as usize],
+        );
+        (0..CUE_WORDS).any(|w| a[w] & b[w] & c[w] & d[w] != 0)
     }
 }
 
@@ -970,6 +1059,7 @@ impl Prose {
                 }
             }
         }
+        let sets = CueSets::new(pats.iter().map(|p| p.as_bytes()));
         let cues = AhoCorasickBuilder::new()
             .match_kind(MatchKind::LeftmostLongest)
             .kind(Some(AhoCorasickKind::DFA))
@@ -998,7 +1088,17 @@ impl Prose {
             #[cfg(any(test, feature = "testing"))]
             given_sorted: given.clone(),
             given: WordSet::new(given),
+            sets,
         })
+    }
+
+    /// Whether a cue may occur in a text whose bytes have the [`cue_bits`]
+    /// `bits` (ORed over the whole text; more bits are always allowed): a
+    /// match of a pattern is the pattern's bytes, so the pattern's bits are
+    /// all in `bits`. False means the automaton finds nothing there.
+    #[inline]
+    pub fn may_cue(&self, bits: u64) -> bool {
+        self.sets.any_within(bits)
     }
 
     /// The first position at or after `i` where a cue may start (none in
@@ -1061,19 +1161,24 @@ impl Prose {
     /// Appends the spans found in `text` to `out` (ordered, non-overlapping
     /// among themselves).
     pub fn find(&self, text: &[u8], out: &mut Vec<(Kind, usize, usize)>) {
-        self.find_in(text, true, out);
+        self.find_in(text, true, u64::MAX, out);
     }
 
-    /// [`Prose::find`] told whether `text` may hold a capital: an ASCII
-    /// capital or a byte `0xC3` or above (the caller's byte classes know
-    /// it). A given name starts at one: without, only cues are looked for.
-    pub fn find_in(&self, text: &[u8], upper: bool, out: &mut Vec<(Kind, usize, usize)>) {
+    /// [`Prose::find`] told what the caller's byte classes know of `text`:
+    /// `upper`, whether it may hold a capital (an ASCII capital or a byte
+    /// `0xC3` or above: a given name starts at one; without, only cues are
+    /// looked for), and `bits`, its bytes' [`cue_bits`] ORed (without a
+    /// pattern's bytes in the text, cues are not looked for: [`Prose::may_cue`]).
+    /// `true, u64::MAX` knows nothing.
+    pub fn find_in(&self, text: &[u8], upper: bool, bits: u64, out: &mut Vec<(Kind, usize, usize)>) {
         if !worth_looking(text) {
             return;
         }
         let first = out.len();
-        self.cues_in(text, out);
-        if upper {
+        if self.may_cue(bits) {
+            self.cues_in(text, out);
+        }
+        if upper && may_name(text) {
             self.given_names(text, out);
         }
         merge(out, first);
@@ -1350,6 +1455,39 @@ fn worth_looking(text: &[u8]) -> bool {
         }
     }
     chunks.remainder().iter().any(hot)
+}
+
+/// Whether `text` may hold a name word ([`name_word`]), eight bytes at a
+/// time: a name word's first lower-case character follows a capital
+/// directly (the capital that starts it, or one after a `-` or `'` inside
+/// it), so an ASCII text without an ASCII capital followed by an ASCII
+/// lower-case letter holds none (`SKU-12345678`, `2026-11-05T12:34:56Z`,
+/// `ID 3F2A-9C1E`). With a byte above 0x7F (capitals and lower-case letters
+/// outside ASCII) it may.
+fn may_name(t: &[u8]) -> bool {
+    // (the high bit of a capital in the last byte of the previous word,
+    // where the first byte of this one has its high bit)
+    let mut carry = 0u64;
+    let mut chunks = t.chunks_exact(8);
+    for c in &mut chunks {
+        let w = word8(c);
+        if w & HIGH != 0 {
+            return true;
+        }
+        let upper = in_range(w, b'A', b'Z');
+        if ((upper << 8) | carry) & in_range(w, b'a', b'z') != 0 {
+            return true;
+        }
+        carry = upper >> 56;
+    }
+    let mut after_upper = carry != 0;
+    for &b in chunks.remainder() {
+        if b >= 0x80 || (after_upper && b.is_ascii_lowercase()) {
+            return true;
+        }
+        after_upper = b.is_ascii_uppercase();
+    }
+    false
 }
 
 const LOW: u64 = 0x0101_0101_0101_0101;
@@ -3427,6 +3565,86 @@ fn abbrev_before(t: &[u8], j: usize) -> bool {
 
 #[cfg(test)]
 mod tests {
+
+    /// [`may_name`] answers as the byte walk it stands for (an ASCII
+    /// capital followed by an ASCII lower-case letter, or a byte above
+    /// 0x7F), at every offset and length around its 8-byte words, and holds
+    /// wherever [`name_word`] finds a word.
+    #[test]
+    fn may_name_agrees_with_the_byte_walk() {
+        let walk = |t: &[u8]| {
+            t.iter().any(|&b| b >= 0x80)
+                || t.windows(2)
+                    .any(|w| w[0].is_ascii_uppercase() && w[1].is_ascii_lowercase())
+        };
+        let mut texts: Vec<Vec<u8>> = Vec::new();
+        for len in 0..26 {
+            for fill in [b'-', b'1', b'X', b'x', b' '] {
+                for at in 0..len {
+                    for pair in [
+                        &b"Ab"[..],
+                        b"AB",
+                        b"aB",
+                        b"A-b",
+                        b"Zz",
+                        b"@`",
+                        b"[{",
+                        "É".as_bytes(),
+                        b"Aa",
+                    ] {
+                        let mut t = vec![fill; len];
+                        for (k, &c) in pair.iter().enumerate() {
+                            if let Some(x) = t.get_mut(at + k) {
+                                *x = c;
+                            }
+                        }
+                        texts.push(t);
+                    }
+                }
+            }
+        }
+        let mut x = 0x9E37_79B9_7F4A_7C15u64;
+        for _ in 0..20_000 {
+            let len = (x % 40) as usize;
+            let t: Vec<u8> = (0..len)
+                .map(|_| {
+                    x ^= x << 13;
+                    x ^= x >> 7;
+                    x ^= x << 17;
+                    b"AZaz09-_ .:@`[{\xc3"[(x % 16) as usize]
+                })
+                .collect();
+            texts.push(t);
+        }
+        for t in &texts {
+            assert_eq!(may_name(t), walk(t), "{:?}", String::from_utf8_lossy(t));
+            if (0..t.len()).any(|i| name_word(t, i).is_some()) {
+                assert!(may_name(t), "{:?}", String::from_utf8_lossy(t));
+            }
+        }
+    }
+
+    /// Every spelling of every cue is let in by its own bytes
+    /// ([`Prose::may_cue`]), and the minimal sets fit the table (no
+    /// overflow: the filter is on). A text of one spelling's bytes less one
+    /// of them is let in only by another spelling within it.
+    #[test]
+    fn cue_sets_let_every_spelling_in() {
+        let p = Prose::new().unwrap();
+        assert!(!p.sets.overflow);
+        let bits = |t: &[u8]| t.iter().fold(0u64, |m, &c| m | cue_bits(c));
+        let spellings: Vec<String> = CUES.iter().flat_map(|(c, k)| variants(c, *k)).collect();
+        for v in &spellings {
+            assert!(p.may_cue(bits(v.as_bytes())), "{v:?}");
+            for drop in v.bytes() {
+                let rest: Vec<u8> = v.bytes().filter(|&c| c != drop).collect();
+                let within = spellings
+                    .iter()
+                    .any(|o| o.bytes().all(|c| bits(&rest) & cue_bits(c) == cue_bits(c)));
+                assert_eq!(p.may_cue(bits(&rest)), within, "{v:?} without {:?}", drop as char);
+            }
+        }
+    }
 
     /// [`word8`] reads what a copy into a zeroed word read, at every length.
     #[test]

@@ -171,11 +171,53 @@ fn same_matches_at_the_edges_of_the_facts() {
         "ＳＫＵ－１２３４５６７８",
         "４１１１ １１１１ １１１１ １１１１",
         "IBAN: ＤＥ89 3704 0044 0532 0130 00",
+        // prose cues ruled in or out by the bytes of the value alone
+        // (`Prose::may_cue`): a cue with a byte above 0x7F, a capital, a
+        // `.`, a space; values of hex digits and dashes, timestamps, SKUs
+        "Señor Ortega, su paquete",
+        "Doña Ortega llamó",
+        "Jeanne Dupont, née Martin",
+        "Mit freundlichen Grüßen\nOrtega",
+        "Dr. Ortega",
+        "Mr Ortega",
+        "M. Ortega",
+        "Bd Ortega 12",
+        "12 bd Ortega",
+        "Cc: Ortega",
+        "De: Ortega",
+        "born 1985-03-12",
+        "DOB: 12.03.1985",
+        "e2c56db5-dffb-48d2-b060-d0f5a71096e0",
+        "E2C56DB5-DFFB-48D2-B060-D0F5A71096E0",
+        "bd-cc-de-da 12",
+        // cues in values of few distinct bytes, where the cue's own bytes
+        // (above 0x7F, `.`, a capital, a space, `/`) are what lets it in
+        "née le 12.3.1985",
+        "né le 12/03/1985",
+        "NÉ LE 12.03.1985",
+        "geb. 12.03.1985",
+        "geb. am 12.3.1985",
+        "Cc: Ux Xu",
+        "c/ Xu 12",
+        "APO AE 09012",
+        "I'm Ux",
     ];
     let mut found = 0;
     for r in rows {
         for v in variants(r.as_bytes()) {
             found += same(&v, "edge row");
+        }
+    }
+    // a given name with its capital at every offset from an 8-byte word's
+    // start (`Prose::find_in` looks for a capital followed by a lower-case
+    // letter eight bytes at a time), after digits, dashes or capitals only
+    for k in 0..18 {
+        for before in ["1", "-", "X", "1-"] {
+            for name in ["Katrine", "Katrine Olsen", "Ola", "Åsa Berg", "Jane Doe"] {
+                let t = format!("{}{name}", before.repeat(k).get(..k).unwrap_or_default());
+                found += same(t.as_bytes(), "name at an offset");
+                found += same(format!("{t} 12").as_bytes(), "name at an offset");
+            }
         }
     }
     assert!(found > 15, "the rows hold values ({found})");
@@ -201,11 +243,124 @@ fn piece() -> impl Strategy<Value = String> {
         Just("4111".to_string()),
         Just("Jane".to_string()),
         Just("Élodie".to_string()),
+        // values whose byte set rules the prose cues out (or nearly):
+        // identifiers, timestamps, SKUs, hex and base64, digits with
+        // separators, in either case and with non-ASCII letters
+        "[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}",
+        "[0-9A-F]{8}-[0-9A-F]{4}-4[0-9A-F]{3}-[89AB][0-9A-F]{3}-[0-9A-F]{12}",
+        "20[0-9]{2}-[01][0-9]-[0-3][0-9]T[0-2][0-9]:[0-5][0-9]:[0-5][0-9](Z|[+-][01][0-9]:00)",
+        "(SKU|sku|ORD|Ref)-[0-9]{4,10}",
+        "[0-9a-f]{6,40}",
+        "[A-Za-z0-9+/]{4,24}={0,2}",
+        "[0-9]{1,4}([ .\\-/:][0-9]{1,4}){1,4}",
+        "[a-fA-F]{2,3}",
+        "[ñßéüÜÉ]{1,2}",
+        // the prose cues, and spellings next to them
+        prop::sample::select(CUES).prop_map(str::to_string),
     ]
 }
 
+/// Prose cues of every kind (titles, salutations, headers, labels, street
+/// words before and after a name, dates of birth), in the spellings the
+/// cue automaton lists and some it does not.
+const CUES: &[&str] = &[
+    "Mr",
+    "Mrs",
+    "Dr",
+    "Dr.",
+    "M.",
+    "Mme",
+    "Herr",
+    "Frau",
+    "Señor",
+    "señora",
+    "Doña",
+    "doña",
+    "Sig.ra",
+    "Dear",
+    "Hi",
+    "Hello",
+    "Regards",
+    "Best regards",
+    "Mit freundlichen Grüßen",
+    "To:",
+    "From:",
+    "Cc",
+    "Cc:",
+    "De",
+    "De:",
+    "Da",
+    "Name:",
+    "name",
+    "Street",
+    "street",
+    "Str.",
+    "str",
+    "Bd",
+    " bd",
+    "bd",
+    "BD",
+    "Ave",
+    "Rd",
+    "Apt",
+    "ul.",
+    "c/",
+    "Rue",
+    "rue",
+    "via",
+    "Via",
+    "Weg",
+    "né",
+    "née",
+    "né le",
+    "née le",
+    "NÉ LE",
+    "born",
+    "Born",
+    "DOB",
+    "dob",
+    "Date of Birth",
+    "Geburtsdatum",
+    "geb.",
+    "geb. am",
+    "APO",
+    "Grüße",
+    "Gruß",
+    "endereço",
+    "praça",
+    "ich heiße",
+    " de ",
+    " da ",
+    " van ",
+    "I'm",
+    "i'm",
+    "my name is",
+    "Avenue",
+    "avenue",
+    "Calle",
+    "Plaza",
+];
+
 proptest! {
     #![proptest_config(ProptestConfig { cases: 3000, ..ProptestConfig::default() })]
+    /// A cue and what may follow it, alone: values of few distinct bytes,
+    /// where the cue's bytes decide whether the cues are looked for.
+    #[test]
+    fn same_matches_on_short_values_with_a_cue(
+        before in prop::sample::select(&["", " ", "Xu ", "12 "][..]),
+        cue in prop::sample::select(CUES),
+        sep in prop::sample::select(&["", " ", ": ", ". ", "\n"][..]),
+        after in prop_oneof![
+            "[0-3]?[0-9][./-][01]?[0-9][./-](19|20)[0-9]{2}",
+            "[A-Z][a-z]{1,3}( [A-Z][a-z]{1,4})?",
+            "[A-Z]{2} [0-9]{5}",
+            "[0-9]{1,5}",
+        ],
+    ) {
+        let t = format!("{before}{cue}{sep}{after}");
+        same(t.as_bytes(), "cue value");
+    }
+
     #[test]
     fn same_matches_on_generated_values(parts in proptest::collection::vec(piece(), 1..24)) {
         let t = parts.concat();
