@@ -761,6 +761,9 @@ const S_STD: u8 = 16;
 const S_NOT_B64: u8 = 32;
 /// ASCII white space
 const S_SPACE: u8 = 64;
+/// `A`..`D`: a zero byte of a decoding needs one (`A` first or last in its
+/// quartet, or `A`..`D` third after `A`, `Q`, `g` or `w`)
+const S_ZERO: u8 = 128;
 
 /// Per byte, for [`short_b64_candidate`] and [`base64_readable`]: a
 /// letter, not a lower-case letter, not a capital, a URL-safe (`-`, `_`)
@@ -792,6 +795,9 @@ static SHORT_CLASS: [u8; 256] = {
         }
         if b.is_ascii_whitespace() {
             m |= S_SPACE;
+        }
+        if matches!(b, b'A'..=b'D') {
+            m |= S_ZERO;
         }
         t[c] = m;
         c += 1;
@@ -898,6 +904,9 @@ pub fn base64_readable(tok: &[u8]) -> Option<Vec<u8>> {
     }
     // mixed case or digits: a plain word is not base64 text
     let word = seen & S_NOT_LOWER == 0 || seen & S_NOT_UPPER == 0;
+    if seen & S_ZERO == 0 && !head_may_read(core, word) {
+        return None;
+    }
     if core.len() <= STACK_B64 {
         let mut buf = [0u8; STACK_B64];
         let n = decode_core(core, &mut buf)?;
@@ -915,6 +924,28 @@ pub fn base64_readable(tok: &[u8]) -> Option<Vec<u8>> {
 
 /// Tokens up to this many characters (96 bytes) are decoded on the stack.
 const STACK_B64: usize = 128;
+
+/// Whether a decoding that starts with the six bytes of `core`'s first two
+/// quartets may be read ([`readable`]), for a `core` of [`SHORT_B64`]
+/// characters or more (a decoding of 12 bytes or more) without a zero byte
+/// in its decoding (no `A`..`D`: `S_ZERO`). Everything `readable` asks but
+/// one reads the first four bytes (a compressed stream's header, a BOM or
+/// two characters of 16/32-bit text); the exception, zero bytes spread
+/// through the decoding (`sniff_wide`), needs a zero byte; and text must be
+/// UTF-8 from its first byte, so a sequence that is not UTF-8, whole within
+/// the six bytes, rules it out. False: the token is not read (UUIDs and hex
+/// digests, decided from eight characters instead of all of them).
+fn head_may_read(core: &[u8], word: bool) -> bool {
+    let mut head = [0u8; 6];
+    // (characters outside the alphabet: the whole decoding fails too)
+    let Some(n) = core.get(..8).and_then(|q| decode_core(q, &mut head)) else {
+        return core.len() < 8;
+    };
+    let head = &head[..n];
+    let text = !word && std::str::from_utf8(head).map_or_else(|e| e.error_len().is_none(), |_| true);
+    text || crate::bodies::sniff::magic(head).is_some()
+        || !matches!(sniff_unicode(head), None | Some((Charset::Utf8, _)))
+}
 
 /// Whether the decoding `out` of a long token is read: text (unless the
 /// token is a plain `word`), gzip, or 16/32-bit text.
@@ -1495,6 +1526,22 @@ mod tests {
             encode(Charset::Utf16Be, "4111111111111111"),
             crate::encoding::encode(crate::encoding::Coding::Gzip, b"jane@example.com and more"),
             b"{\"email\":\"jane@example.com\"}".to_vec(),
+            // 16-bit text after bytes that are not text: read by its zero
+            // bytes alone (`sniff_wide`), whatever its first bytes
+            [
+                &b"\xfd\xfc\xfb\xfa\xf9\xf8\xc3\x28"[..],
+                &encode(Charset::Utf16Le, "jane@example.com, 4111111111111111"),
+            ]
+            .concat(),
+            [
+                &b"\x80\x80"[..],
+                &encode(Charset::Utf16Be, "jane@example.com and more text"),
+            ]
+            .concat(),
+            // text whose first bytes are a UTF-8 sequence cut at the sixth
+            "\u{10348}\u{10348}jane@example.com".as_bytes()[2..].to_vec(),
+            "ab\u{20AC}\u{20AC}jane@example.com".as_bytes().to_vec(),
+            b"\xef\xbb\xbfjane@example.com".to_vec(),
         ];
         let engines = [
             &base64::engine::general_purpose::STANDARD,
@@ -1516,6 +1563,13 @@ mod tests {
                     let len = (r % 200) as usize;
                     let bytes: Vec<u8> = (0..len).map(|k| (next() >> (k % 7)) as u8).collect();
                     engines[(r >> 16) as usize % 4].encode(bytes).into_bytes()
+                }
+                // hex digests, either case
+                2 if r & 0x300 == 0 => {
+                    let h = format!("{:016x}{:016x}{:08x}", next(), next(), r >> 32);
+                    let len = 16 + (r >> 12) as usize % 25;
+                    let h = if r & 0x400 == 0 { h } else { h.to_ascii_uppercase() };
+                    h.as_bytes()[..len].to_vec()
                 }
                 2 => format!(
                     "{:08x}-{:04x}-4{:03x}-a{:03x}-{:012x}",
