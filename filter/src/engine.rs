@@ -1092,8 +1092,35 @@ impl Engine {
             let mut insp = Inspection::default();
             return match self.scan_binobj(dp, kind, body, &mut insp, scratch) {
                 Ok(r) => {
-                    let body = r.filter(|_| !route.shadow && insp.max_action() != Some(Action::Block));
-                    BodyResult { inspection: insp, body }
+                    let walked = BodyResult {
+                        body: r.filter(|_| !route.shadow && insp.max_action() != Some(Action::Block)),
+                        inspection: insp,
+                    };
+                    // Bytes that are text walk too (red team: every ASCII
+                    // byte is a MessagePack fixint, and most are CBOR
+                    // scalars or short strings, so JSON under this label
+                    // walked as small integers): an upstream that ignores
+                    // the label reads the text, so it is read as text too
+                    if !crate::textcode::is_text(body) {
+                        return walked;
+                    }
+                    let text = self.inspect_unpacked(route, d, None, body, scratch);
+                    if text.inspection.findings.is_empty() && text.inspection.uninspected.is_none() {
+                        return walked;
+                    }
+                    if walked.body.is_some() && text.body.as_deref() != walked.body.as_deref() {
+                        // both readings rewrite, differently: nothing fits both
+                        let mut u = self.uninspectable(route, format!("{}:ambiguous", kind.name()));
+                        u.inspection.merge(walked.inspection);
+                        u.inspection.merge(text.inspection);
+                        return u;
+                    }
+                    let mut res = text;
+                    res.inspection.merge(walked.inspection);
+                    if res.inspection.max_action() == Some(Action::Block) {
+                        res.body = None;
+                    }
+                    res
                 }
                 Err(e) => {
                     let why = if e == crate::binobj::Error::TooDeep {
@@ -1473,7 +1500,10 @@ impl Engine {
                 Some(p) => (&part[..p], Some(&part[p + 1..])),
                 None => (part, None),
             };
-            let key = percent_decode(k, true);
+            // decoded as the query is (red team: a form value escaped as
+            // overlong UTF-8, `%C1%80` for `@`, was read one round deep
+            // while the same text in the query was folded)
+            let key = crate::urlpath::decode_form_until_stable(k);
             loc.clear();
             loc.push_str("form:");
             loc.push_str(crate::http::safe_name_str(&String::from_utf8_lossy(&key)));
@@ -1484,7 +1514,7 @@ impl Engine {
                 ValueOutcome::Remove => Some(Vec::new()),
             };
             let val_out = v.and_then(|v| {
-                let val = percent_decode(v, true);
+                let val = crate::urlpath::decode_form_until_stable(v);
                 if let Some(sp) = split.as_deref_mut() {
                     sp.sibling(i, Some(&val));
                 }
@@ -1943,7 +1973,8 @@ impl Engine {
     }
 
     /// A body declared JSON that is not JSON (nor JSON lines), read as text,
-    /// and its numbers as a JSON5 receiver reads them (`{ref: 0xE9B08A568F1C7}`
+    /// its values by their keys ([`json::lenient_field_values`]), and its
+    /// numbers as a JSON5 receiver reads them (`{ref: 0xE9B08A568F1C7}`
     /// is 4111111111111111, `41111111111111110E-1` too): a number whose value
     /// holds something is a finding on the number as written.
     fn scan_json5_text(
@@ -1975,6 +2006,10 @@ impl Engine {
             }
         }
         hits.sort_by_key(|h| (h.start, std::cmp::Reverse(h.end)));
+        // and its values by their keys, as a lenient receiver reads them
+        let mut classify = |w: &Words| self.policy.classify_field(w);
+        let found = json::lenient_field_values(body, &mut classify);
+        self.add_field_hits(body, &mut hits, found);
         match self.decide_hits(dp, body, &hits, None, "body", insp) {
             ValueOutcome::Replace(v) => Some(v),
             ValueOutcome::Remove => Some(Vec::new()),

@@ -55,8 +55,45 @@ pub struct Words {
     n: usize,
 }
 
+/// `key` with ſ, K, İ and ı written as `s`, `k`, `i`, `i`; `None` if it has none.
+fn fold_to_ascii(key: &[u8]) -> Option<Vec<u8>> {
+    let mut out = Vec::with_capacity(key.len());
+    let mut changed = false;
+    let mut i = 0;
+    while i < key.len() {
+        let (c, n) = match (key[i], key.get(i + 1), key.get(i + 2)) {
+            (0xC5, Some(0xBF), _) => (b's', 2),
+            (0xC4, Some(0xB0 | 0xB1), _) => (b'i', 2),
+            (0xE2, Some(0x84), Some(0xAA)) => (b'k', 3),
+            (c, _, _) => {
+                out.push(c);
+                i += 1;
+                continue;
+            }
+        };
+        out.push(c);
+        changed = true;
+        i += n;
+    }
+    changed.then_some(out)
+}
+
 impl Words {
     pub fn split(key: &[u8]) -> Words {
+        // Letters that Unicode case folding turns into ASCII ones: Go's
+        // encoding/json matches `laſtName` (U+017F long s) or a Kelvin sign
+        // (U+212A) to the field `lastName`, .NET's and Java's
+        // case-insensitive binders take U+0130/U+0131 for `i` (red team: the
+        // key was split at them and lost its class)
+        if memchr::memchr3(0xC4, 0xC5, 0xE2, key).is_some() {
+            if let Some(f) = fold_to_ascii(key) {
+                return Self::split_ascii(&f);
+            }
+        }
+        Self::split_ascii(key)
+    }
+
+    fn split_ascii(key: &[u8]) -> Words {
         let mut w = Words {
             buf: [0; BUF],
             ends: [0; MAX_WORDS],

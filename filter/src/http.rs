@@ -536,7 +536,12 @@ pub fn body_methods(headers: &[(String, String)], body: &[u8], limit: usize) -> 
                     let parts = crate::multipart::split(ct, b).ok()?;
                     for p in parts
                         .iter()
-                        .filter(|p| p.name.as_deref().is_some_and(|n| is_method_key(n.as_bytes())))
+                        // (a part named twice, `name` and `name*`, has both names)
+                        .filter(|p| {
+                            p.name.as_deref().is_some_and(|n| {
+                                is_method_key(n.as_bytes()) || n.split(' ').any(|w| is_method_key(w.as_bytes()))
+                            })
+                        })
                     {
                         out.push(b.get(p.body_start..p.body_end).unwrap_or_default().to_vec());
                     }

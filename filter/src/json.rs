@@ -865,25 +865,34 @@ pub fn number_value(tok: &[u8]) -> Option<Vec<u8>> {
     if !exp_ok || (int.is_empty() && frac.is_empty()) || !int.iter().chain(frac).all(u8::is_ascii_digit) {
         return None;
     }
+    // Leading zeros: a receiver that allows them (Jackson's
+    // ALLOW_LEADING_ZEROS_FOR_NUMBERS, JavaScript for a number with an 8 or
+    // a 9) reads the digits after them: `04111111111111111` is a card (red
+    // team: read as written, the card sat inside a longer run of digits,
+    // which is not looked for)
+    let zeros = int
+        .iter()
+        .take_while(|&&c| c == b'0')
+        .count()
+        .min(int.len().saturating_sub(1));
+    let int = &int[zeros..];
     // `0755`: a leading zero makes it octal for JavaScript (sloppy mode)
     // and YAML 1.1; read both ways
-    if exp.is_none()
-        && !mant.contains(&b'.')
-        && int.len() > 1
-        && int.starts_with(b"0")
-        && int.iter().all(|c| (b'0'..=b'7').contains(c))
-    {
+    if exp.is_none() && !mant.contains(&b'.') && zeros > 0 && int.iter().all(|c| (b'0'..=b'7').contains(c)) {
         let mut o = b"0o".to_vec();
-        o.extend_from_slice(&int[1..]);
+        o.extend_from_slice(int);
         out.extend_from_slice(int);
         out.push(b' ');
+        if neg {
+            out.push(b'-');
+        }
         out.extend(number_value(&o)?);
         return Some(out);
     }
     let plain_json = !tok.starts_with(b"+")
         && clean.len() == digits.len()
         && !int.is_empty()
-        && (int == b"0" || !int.starts_with(b"0"))
+        && zeros == 0
         && (!mant.contains(&b'.') || !frac.is_empty());
     if plain_json {
         return None;
@@ -964,6 +973,135 @@ pub fn number_tokens(body: &[u8]) -> Vec<(usize, usize)> {
             _ => last = c,
         }
         i += 1;
+    }
+    out
+}
+
+/// The values that keys classify in a document a lenient receiver reads as
+/// JSON but that does not parse as JSON (Gson's default lenient reader,
+/// Jackson's `ALLOW_*` features, JSON5: unquoted or single-quoted keys and
+/// strings, comments, trailing commas, `=`/`=>` between a key and its
+/// value, `;` between members): (start, end, class) of each string's
+/// content or bare scalar, as [`crate::xmlfields::field_values`] gives for
+/// XML (red team: `{lastName: 'Quispe'}` was read as text, and the key
+/// that names the value as a surname was not read). Containers pass their
+/// class down; `name` under `product` is no person's. Bounded by the
+/// body's length and a nesting depth; what does not tokenise ends the
+/// reading.
+pub fn lenient_field_values(
+    body: &[u8],
+    classify: &mut dyn FnMut(&Words) -> Option<FieldClass>,
+) -> Vec<(usize, usize, FieldClass)> {
+    const MAX_DEPTH: usize = 256;
+    let mut out = Vec::new();
+    // per open container: the class it passes down, its context, and
+    // whether it is an object (whose members have keys)
+    let mut stack: Vec<(Option<FieldClass>, Context, bool)> = Vec::new();
+    // the class and context of the member whose value comes next
+    let mut pending: Option<(Option<FieldClass>, Context)> = None;
+    let n = body.len();
+    let mut i = 0;
+    // the end of a token (a quoted string's closing quote + 1, or a bare word)
+    let string_end = |i: usize| -> Option<usize> {
+        let q = body[i];
+        let mut j = i + 1;
+        while j < n {
+            match body[j] {
+                b'\\' => j += 2,
+                c if c == q => return Some(j + 1),
+                _ => j += 1,
+            }
+        }
+        None
+    };
+    let bare_end = |i: usize| -> usize {
+        let mut j = i;
+        while j < n
+            && !matches!(
+                body[j],
+                b',' | b';' | b'}' | b']' | b':' | b'=' | b'\n' | b'\r' | b'/' | b'#'
+            )
+        {
+            j += 1;
+        }
+        pos_trim_end(body, j).max(i)
+    };
+    // after a token, the next significant byte (comments skipped)
+    let next_sig = |mut j: usize| -> Option<u8> {
+        loop {
+            while j < n && body[j].is_ascii_whitespace() {
+                j += 1;
+            }
+            if body[j..].starts_with(b"//") || body[j..].starts_with(b"#") {
+                j = memchr::memchr(b'\n', &body[j..]).map_or(n, |k| j + k);
+            } else if body[j..].starts_with(b"/*") {
+                j = memchr::memmem::find(&body[j + 2..], b"*/").map_or(n, |k| j + 2 + k + 2);
+            } else {
+                return body.get(j).copied();
+            }
+        }
+    };
+    while i < n {
+        let c = body[i];
+        match c {
+            b' ' | b'\t' | b'\n' | b'\r' | b',' | b';' | b':' | b'=' | b'>' => i += 1,
+            b'/' if body.get(i + 1) == Some(&b'/') => i = memchr::memchr(b'\n', &body[i..]).map_or(n, |k| i + k),
+            b'#' => i = memchr::memchr(b'\n', &body[i..]).map_or(n, |k| i + k),
+            b'/' if body.get(i + 1) == Some(&b'*') => {
+                i = memchr::memmem::find(&body[i + 2..], b"*/").map_or(n, |k| i + 2 + k + 2);
+            }
+            b'{' | b'[' => {
+                let (parent, pctx, _) = stack.last().copied().unwrap_or((None, Context::Neutral, false));
+                let (class, ctx) = pending.take().unwrap_or((parent, pctx));
+                if stack.len() == MAX_DEPTH {
+                    break;
+                }
+                stack.push((class, ctx, c == b'{'));
+                i += 1;
+            }
+            b'}' | b']' => {
+                stack.pop();
+                pending = None;
+                i += 1;
+            }
+            _ => {
+                let quoted = matches!(c, b'"' | b'\'');
+                let end = if quoted {
+                    match string_end(i) {
+                        Some(e) => e,
+                        None => break,
+                    }
+                } else {
+                    bare_end(i)
+                };
+                if end == i {
+                    i += 1;
+                    continue;
+                }
+                let (parent, pctx, in_object) = stack.last().copied().unwrap_or((None, Context::Neutral, false));
+                let is_key = in_object && pending.is_none() && matches!(next_sig(end), Some(b':' | b'='));
+                if is_key {
+                    let raw = if quoted { &body[i + 1..end - 1] } else { &body[i..end] };
+                    let key = unescape(raw);
+                    let words = Words::split(&key);
+                    let own = fields::context(&words);
+                    let ctx = if own == Context::Neutral { pctx } else { own };
+                    pending = Some((suppress(classify(&words).or(parent), ctx), ctx));
+                } else {
+                    let (class, _) = pending.take().unwrap_or((parent, pctx));
+                    let (s, e) = if quoted { (i + 1, end - 1) } else { (i, end) };
+                    let word = !quoted
+                        && matches!(
+                            &body[s..e],
+                            b"null" | b"true" | b"false" | b"undefined" | b"NaN" | b"Infinity"
+                        );
+                    if let Some(class) = class.filter(|_| e > s && !word) {
+                        out.push((s, e, class));
+                    }
+                }
+                i = end;
+            }
+        }
     }
     out
 }
@@ -1856,7 +1994,10 @@ mod tests {
             ("0XE9B08A568F1C7", "4111111111111111"),
             ("0x0_e9b0_8a56_8f1c7", "4111111111111111"),
             ("-0xff", "-255"),
-            ("0189", "0189"),
+            ("0189", "189"),
+            ("0004012888888881881", "4012888888881881"),
+            ("-00189.5", "-189.5"),
+            ("00", "0 0"),
             ("+0x10", "16"),
             ("0o164660424532170707", "4111111111111111"),
             (
@@ -1869,7 +2010,9 @@ mod tests {
             ("-.5", "-0.5"),
             ("5.", "5"),
             ("+4.111111111111111e15", "4.111111111111111e15"),
-            ("0164660424532170707", "0164660424532170707 4111111111111111"),
+            ("0164660424532170707", "164660424532170707 4111111111111111"),
+            ("04111111111111111", "4111111111111111 145763827225161"),
+            ("-0755", "-755 -493"),
             (
                 "0xffffffffffffffffffffffffffffffffffffffff",
                 "1461501637330902918203684832716283019655932542975",
@@ -1970,6 +2113,24 @@ mod tests {
                     proptest::prop_assert!(lenient || number_value(&n).is_none(), "{:?}", tok);
                 }
             }
+        }
+    }
+
+    /// Keys of a document a lenient receiver reads name their values: the
+    /// spans are the strings' contents (or bare scalars), containers pass
+    /// their class down, `name` under `product` is no person's.
+    #[test]
+    fn lenient_field_values_by_their_keys() {
+        let doc = "// c\n{order: 7, lastName: 'Qui\\'spe', /* x */ \"dob\" = 19700102; product: {name: 'Kettle'},\n billingAddress: {line1: \"Luna 12\", zip: null}, tags: ['a',],}";
+        let mut classify = |w: &Words| fields::classify(w);
+        let got: Vec<&str> = lenient_field_values(doc.as_bytes(), &mut classify)
+            .iter()
+            .map(|&(s, e, _)| &doc[s..e])
+            .collect();
+        assert_eq!(got, ["Qui\\'spe", "19700102", "Luna 12"], "{doc}");
+        // unterminated strings and junk end the reading without a panic
+        for junk in ["{a: 'x", "{lastName: \"Quispe", "}}]]::==", "{/*", "[{//", "'", ""] {
+            let _ = lenient_field_values(junk.as_bytes(), &mut classify);
         }
     }
 

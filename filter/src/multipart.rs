@@ -141,8 +141,25 @@ pub fn parse(body: &[u8], boundary: &str) -> Result<Vec<Part>, Malformed> {
                         {
                             return Err(Malformed("continued parameter"));
                         }
-                        if pk == "name" {
-                            part.name = Some(pv.trim().trim_matches('"').to_string());
+                        if pk == "name" || pk == "name*" {
+                            let v = pv.trim().trim_matches('"');
+                            // RFC 5987 `name*=utf-8''lastName`, which Werkzeug
+                            // (Flask) decodes into the field name (red team: the
+                            // field was read without its name's class)
+                            let v = match (pk == "name*", v.split_once('\'')) {
+                                (true, Some((_, rest))) => {
+                                    let enc = rest.split_once('\'').map_or(rest, |(_, e)| e);
+                                    String::from_utf8_lossy(&crate::engine::percent_decode(enc.as_bytes(), false))
+                                        .into_owned()
+                                }
+                                _ => v.to_string(),
+                            };
+                            // two names (`name` and `name*`): receivers differ
+                            // on which they keep, so the part is read by both
+                            part.name = Some(match part.name.take() {
+                                Some(prev) if prev != v => format!("{prev} {v}"),
+                                _ => v,
+                            });
                         } else if pk == "filename" || pk == "filename*" {
                             part.filename = true;
                         }
