@@ -133,15 +133,22 @@ struct Side {
 pub struct Flow {
     engine: Rc<Engine>,
     route: Option<usize>,
-    info: RequestInfo,
+    /// What the request headers say (routing, block replies, the audit
+    /// record); see `deferred`.
+    facts: Facts,
+    /// The request headers as the host gave them, kept instead of `facts`
+    /// when routing reads nothing of the request (a policy without routes)
+    /// and the request passes untouched (no forged subject header among
+    /// them): `facts` are read from them only if a block reply or an audit
+    /// record needs them ([`Flow::facts`]), so such a request copies
+    /// nothing out of its headers.
+    deferred: Option<Vec<u8>>,
     req: Side,
     resp: Side,
     blocked: bool,
     /// The checked request id, computed when first needed (a block reply
     /// or the audit record), then the same everywhere.
     request_id: OnceCell<Option<String>>,
-    /// The client's `x-request-id`, for when the host has no `request.id`.
-    request_id_header: Option<String>,
     /// Route name, peer and cluster were read before routing (`info`);
     /// else they are read when the audit record is written.
     props_read: [bool; 3],
@@ -156,8 +163,6 @@ pub struct Flow {
     /// Consent to the route's purpose, when it has one.
     consent: Option<ConsentState>,
     plaintext: bool,
-    /// `:path` as the client sent it (with the query).
-    raw_path: String,
     /// A POST whose body may still name its method (`_method`) on a path
     /// whose per-method rules differ: its route is final once the body is
     /// read ([`Flow::settle_method`]).
@@ -176,6 +181,41 @@ struct MethodPending {
     /// route of the methods the headers name, and the body may only
     /// confirm that route.
     held: bool,
+}
+
+/// What the request headers say that routing, block replies and the audit
+/// record use (read before any header is removed).
+#[derive(Clone, Default)]
+struct Facts {
+    info: RequestInfo,
+    /// `:path` as the client sent it (with the query).
+    raw_path: String,
+    /// The client's `x-request-id`, for when the host has no `request.id`.
+    request_id_header: Option<String>,
+}
+
+impl Facts {
+    /// The facts of `headers`, with the properties routing read (`info`'s
+    /// route name, peer and cluster).
+    fn read<K: AsRef<str>, V: AsRef<str>>(headers: &[(K, V)], props: &RequestInfo) -> Facts {
+        let path = header(headers, ":path").unwrap_or("/");
+        Facts {
+            info: RequestInfo {
+                route_name: props.route_name.clone(),
+                authority: header(headers, ":authority")
+                    .or_else(|| header(headers, "host"))
+                    .unwrap_or("")
+                    .to_string(),
+                path: crate::urlpath::path_part(path).to_string(),
+                method: header(headers, ":method").unwrap_or("GET").to_string(),
+                method_overrides: crate::http::method_overrides(headers, path),
+                peer: props.peer.clone(),
+                cluster: props.cluster.clone(),
+            },
+            raw_path: path.to_string(),
+            request_id_header: header(headers, "x-request-id").map(str::to_string),
+        }
+    }
 }
 
 /// The header that carries the subject pseudonym unless configured otherwise.
@@ -376,12 +416,12 @@ impl Flow {
         Flow {
             engine,
             route: None,
-            info: RequestInfo::default(),
+            facts: Facts::default(),
+            deferred: None,
             req: Side::default(),
             resp: Side::default(),
             blocked: false,
             request_id: OnceCell::new(),
-            request_id_header: None,
             props_read: [false; 3],
             scratch,
             finished: false,
@@ -390,7 +430,6 @@ impl Flow {
             consent_alt: false,
             consent: None,
             plaintext: false,
-            raw_path: String::new(),
             method_pending: None,
             prefetched: None,
         }
@@ -424,10 +463,33 @@ impl Flow {
                 let raw = text_property(host, &["request", "id"])
                     .ok()
                     .flatten()
-                    .or_else(|| self.request_id_header.clone());
+                    .or_else(|| self.facts().request_id_header.clone());
                 checked_request_id(&self.engine, raw, &|| host.now_ms())
             })
             .as_deref()
+    }
+
+    /// The request's [`Facts`]: as read at the headers, or read now from
+    /// the headers kept for them (`deferred`).
+    fn facts(&self) -> Cow<'_, Facts> {
+        match &self.deferred {
+            None => Cow::Borrowed(&self.facts),
+            Some(raw) => Cow::Owned(Self::kept_facts(raw, &self.facts.info)),
+        }
+    }
+
+    /// The facts of the kept request headers (they decoded when kept, and
+    /// no forged subject header was among them).
+    fn kept_facts(raw: &[u8], props: &RequestInfo) -> Facts {
+        Facts::read(&crate::hostabi::decode_pairs_borrowed(raw).unwrap_or_default(), props)
+    }
+
+    /// Reads the kept request headers' facts into the flow, once: before a
+    /// reply or a record that uses them more than once.
+    fn settle_facts(&mut self) {
+        if let Some(raw) = self.deferred.take() {
+            self.facts = Self::kept_facts(&raw, &self.facts.info);
+        }
     }
 
     pub fn on_request_headers(&mut self, host: &mut dyn Host, end_of_stream: bool) -> Step {
@@ -438,7 +500,19 @@ impl Flow {
             Ok(b) => b,
             Err(e) => return self.host_error(host, d, "headers", e),
         };
-        let Some(mut headers) = crate::hostabi::decode_pairs_borrowed(&raw) else {
+        let mut deferred = false;
+        let step = self.request_headers(host, &raw, end_of_stream, &mut deferred);
+        if deferred {
+            self.deferred = Some(raw);
+        }
+        step
+    }
+
+    /// [`Flow::on_request_headers`] on the host's bytes `raw`; `deferred`
+    /// set when the request's facts are left to be read from them.
+    fn request_headers(&mut self, host: &mut dyn Host, raw: &[u8], end_of_stream: bool, deferred: &mut bool) -> Step {
+        let d = Direction::Request;
+        let Some(mut headers) = crate::hostabi::decode_pairs_borrowed(raw) else {
             return self.host_error(host, d, "headers", HostError::Failed);
         };
         let engine = Rc::clone(&self.engine);
@@ -463,41 +537,48 @@ impl Flow {
             (Err(e), _, _) | (_, Err(e), _) | (_, _, Err(e)) => return self.host_error(host, d, "property", e),
         };
         self.props_read = want;
-        let path = header(&headers, ":path").unwrap_or("/");
-        self.raw_path = path.to_string();
-        self.info = RequestInfo {
+        let props = RequestInfo {
             route_name,
-            authority: header(&headers, ":authority")
-                .or_else(|| header(&headers, "host"))
-                .unwrap_or("")
-                .to_string(),
-            path: crate::urlpath::path_part(path).to_string(),
-            method: header(&headers, ":method").unwrap_or("GET").to_string(),
-            method_overrides: crate::http::method_overrides(&headers, path),
             peer: peer.filter(|s| !s.is_empty()),
             cluster,
+            ..RequestInfo::default()
         };
-        self.request_id_header = header(&headers, "x-request-id").map(str::to_string);
-        let resolution = policy.resolve(&self.info);
+        // Without routes, resolving reads nothing of the request (nor can a
+        // body's `_method` change the route): a request that passes
+        // untouched leaves its facts in the host's bytes until a reply or a
+        // record needs them. Any other is read as the headers arrived.
+        let mut read_now = !policy.routes.is_empty() || policy.lists_methods;
+        if read_now {
+            self.facts = Facts::read(&headers, &props);
+        } else {
+            self.facts.info = props;
+        }
+        let resolution = policy.resolve(&self.facts.info);
         self.route = resolution.index;
         // Data subject: a client can never claim one, so any incoming copy
         // goes, in every spelling a backend could fold to the subject header
         // (configured or default, with or without a `subject` section).
-        let forged: Vec<String> = crate::subject::forged_subject_headers(
-            &headers,
-            &policy.forgeable_subject_headers,
-            policy.config.subject.as_ref(),
-        )
-        .into_iter()
-        .map(str::to_string)
-        .collect();
+        let forged: Vec<String> = policy
+            .subject_spellings
+            .forged(&headers, policy.config.subject.as_ref())
+            .into_iter()
+            .map(str::to_string)
+            .collect();
         if !forged.is_empty() {
+            if !read_now {
+                self.facts = Facts::read(&headers, &self.facts.info);
+                read_now = true;
+            }
             for k in &forged {
                 if let Err(e) = host.remove_header(Direction::Request, k) {
                     return self.host_error(host, Direction::Request, "remove_header", e);
                 }
             }
             headers.retain(|(k, _)| !forged.iter().any(|f| f == k));
+        }
+        if !read_now && resolution.ambiguous {
+            self.facts = Facts::read(&headers, &self.facts.info);
+            read_now = true;
         }
         if resolution.ambiguous {
             // `%2F` read as a separator and as data, or the methods the
@@ -517,7 +598,7 @@ impl Flow {
         if !end_of_stream
             && policy.lists_methods
             && crate::http::body_may_name_method(&headers)
-            && policy.body_method_matters(&self.info, &resolution)
+            && policy.body_method_matters(&self.facts.info, &resolution)
         {
             let headers = owned_pairs(headers);
             self.req.seen = true;
@@ -534,7 +615,11 @@ impl Flow {
         if let Some((stream, why)) = self.request_passes_untouched(&headers, end_of_stream) {
             self.stream = stream;
             self.skip(d, why);
+            *deferred = !read_now;
             return Step::Continue;
+        }
+        if !read_now {
+            self.facts = Facts::read(&headers, &self.facts.info);
         }
         self.request_phase(host, owned_pairs(headers), end_of_stream)
     }
@@ -881,6 +966,8 @@ impl Flow {
             return Some(Step::Pause);
         }
         let pending = self.method_pending.take()?;
+        // (a route lists methods: the facts were read at the headers)
+        self.settle_facts();
         let named = if size > limit {
             None
         } else {
@@ -892,7 +979,7 @@ impl Flow {
             self.prefetched = Some((size, body));
             m
         };
-        let known = &mut self.info.method_overrides;
+        let known = &mut self.facts.info.method_overrides;
         let any = crate::http::ANY_METHOD;
         for m in named.unwrap_or_else(|| vec![any.to_string()]) {
             if known.contains(&m) || known.iter().any(|k| k == any) {
@@ -904,7 +991,7 @@ impl Flow {
                 known.push(m);
             }
         }
-        let res = engine.policy.resolve(&self.info);
+        let res = engine.policy.resolve(&self.facts.info);
         if res.ambiguous || (!pending.held && res.index != self.route) {
             let (finding, reason) = match res.ambiguity {
                 "path" if res.ambiguous => (Finding::ambiguous_path(), "ambiguous_path"),
@@ -1102,6 +1189,7 @@ impl Flow {
     /// Sends the JSON error. It names categories, never values.
     fn block(&mut self, host: &mut dyn Host, d: Direction, status: u16, error: &str) {
         self.blocked = true;
+        self.settle_facts();
         let cats = self.side(d).inspection.categories(Action::Block);
         let body = audit::block_reply(error, d, &cats, self.request_id(&*host));
         let sent = host.send_reply(
@@ -1199,18 +1287,18 @@ impl Flow {
             Some(_) => response.decision = "incomplete",
             None => {}
         }
+        let facts = self.facts();
+        let info = &facts.info;
         AuditRecord {
             piiguard: 1,
             ts_ms: host.now_ms(),
             request_id: self.request_id(host).map(str::to_string),
             route: route.name.clone(),
-            envoy_route: self.late_property(host, 0, &ROUTE_NAME, &self.info.route_name),
-            method: crate::engine::safe_name(&self.info.method),
-            authority: safe_authority(&self.engine, &self.info.authority),
-            path: self.engine.audit_path(&self.raw_path),
-            peer: self
-                .late_property(host, 1, &PEER, &self.info.peer)
-                .filter(|s| !s.is_empty()),
+            envoy_route: self.late_property(host, 0, &ROUTE_NAME, &info.route_name),
+            method: crate::engine::safe_name(&info.method),
+            authority: safe_authority(&self.engine, &info.authority),
+            path: self.engine.audit_path(&facts.raw_path),
+            peer: self.late_property(host, 1, &PEER, &info.peer).filter(|s| !s.is_empty()),
             subject: self.subject.clone(),
             subject_key_id: self
                 .subject
@@ -1227,7 +1315,7 @@ impl Flow {
             shadow,
             consent: self.consent,
             region: route.region.clone(),
-            recipient: self.late_property(host, 2, &CLUSTER, &self.info.cluster),
+            recipient: self.late_property(host, 2, &CLUSTER, &info.cluster),
         }
     }
 
@@ -1243,6 +1331,7 @@ impl Flow {
         if !(all || self.has_findings() || incomplete.is_some()) {
             return;
         }
+        self.settle_facts();
         let rec = self.record_with(&*host, incomplete).to_json();
         let mut failed = host.set_audit(&rec).is_err();
         if self.engine.policy.audit_attributes {

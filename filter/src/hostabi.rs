@@ -47,51 +47,43 @@ pub fn decode_pairs(bytes: &[u8]) -> Option<Vec<(String, String)>> {
 /// host's bytes, unless it is not UTF-8 (then read lossily, as
 /// [`decode_pairs`] reads it). `None` exactly when [`decode_pairs`] is.
 pub fn decode_pairs_borrowed(bytes: &[u8]) -> Option<Vec<(Cow<'_, str>, Cow<'_, str>)>> {
-    let word = |at: usize| -> Option<usize> {
-        let b = bytes.get(at..at.checked_add(4)?)?;
-        Some(u32::from_le_bytes([b[0], b[1], b[2], b[3]]) as usize)
-    };
     if bytes.is_empty() {
         return Some(Vec::new());
     }
-    let n = word(0)?;
-    let mut text = n.checked_mul(8)?.checked_add(4)?;
-    if text > bytes.len() {
+    let n = u32::from_le_bytes(bytes.get(..4)?.try_into().ok()?) as usize;
+    let head = n.checked_mul(8)?.checked_add(4)?;
+    if head > bytes.len() {
         return None;
     }
+    let (lens, text) = (&bytes[4..head], &bytes[head..]);
     // The text (names and values, each ended by a NUL) checked as UTF-8 at
     // once, not name by name: every piece starts after a NUL or at the
     // start and a NUL is never inside a character, so in valid text each
     // piece is a `str` of its own (the common case: header text is ASCII).
-    let valid = std::str::from_utf8(&bytes[text..]).ok();
-    let start = text;
+    let valid = std::str::from_utf8(text).ok();
     let piece = |at: usize, end: usize| -> Cow<'_, str> {
-        match valid.and_then(|v| v.get(at - start..end - start)) {
+        match valid.and_then(|v| v.get(at..end)) {
             Some(s) => Cow::Borrowed(s),
-            None => String::from_utf8_lossy(&bytes[at..end]),
+            None => String::from_utf8_lossy(&text[at..end]),
         }
     };
     let mut out = Vec::with_capacity(n);
-    for i in 0..n {
-        let (kl, vl) = (word(4 + 8 * i)?, word(8 + 8 * i)?);
-        let k = text;
-        take(bytes, &mut text, kl)?;
-        let v = text;
-        take(bytes, &mut text, vl)?;
-        out.push((piece(k, k + kl), piece(v, v + vl)));
+    let mut at = 0usize;
+    for l in lens.chunks_exact(8) {
+        let (kl, vl) = (
+            u32::from_le_bytes([l[0], l[1], l[2], l[3]]) as usize,
+            u32::from_le_bytes([l[4], l[5], l[6], l[7]]) as usize,
+        );
+        // each name and value is followed by a NUL
+        let k_end = at.checked_add(kl)?;
+        let v_end = k_end.checked_add(1)?.checked_add(vl)?;
+        if text.get(k_end) != Some(&0) || text.get(v_end) != Some(&0) {
+            return None;
+        }
+        out.push((piece(at, k_end), piece(k_end + 1, v_end)));
+        at = v_end + 1;
     }
-    (text == bytes.len()).then_some(out)
-}
-
-/// `len` bytes at `*at` followed by a NUL; moves `*at` past the NUL.
-fn take<'a>(bytes: &'a [u8], at: &mut usize, len: usize) -> Option<&'a [u8]> {
-    let end = at.checked_add(len)?;
-    let s = bytes.get(*at..end)?;
-    if bytes.get(end) != Some(&0) {
-        return None;
-    }
-    *at = end + 1;
-    Some(s)
+    (at == text.len()).then_some(out)
 }
 
 /// The counts of a VM between two flushes to the host's counters: a

@@ -284,6 +284,8 @@ pub struct Policy {
     /// The subject header names a client could forge, folded the way
     /// backends fold names (see [`folded_header_eq`]).
     pub forgeable_subject_headers: Vec<String>,
+    /// `forgeable_subject_headers` reduced for the per-request scan.
+    pub subject_spellings: crate::subject::SubjectSpellings,
     pub config: Config,
 }
 
@@ -561,6 +563,7 @@ impl Policy {
             lists_methods,
             subject_from_request_body,
             subject_from_response_body,
+            subject_spellings: crate::subject::SubjectSpellings::new(&forgeable_subject_headers),
             forgeable_subject_headers,
             config: cfg,
         })

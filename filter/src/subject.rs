@@ -41,26 +41,75 @@ fn subject_core(s: &str) -> &str {
 }
 
 /// The names of the request headers that spell a subject header
-/// ([`spells_subject_header`]), in order. Names are reduced once per
-/// request, not once per header: a header name shorter than every reduced
-/// subject name cannot contain one (reducing only removes bytes), so the
-/// common headers (`:path`, `accept`, `user-agent`, ...) cost a length
-/// comparison.
+/// ([`spells_subject_header`]), in order.
 pub fn forged_subject_headers<'h, K: AsRef<str>, V>(
     headers: &'h [(K, V)],
     subject_names: &[String],
     subject: Option<&crate::config::SubjectConfig>,
 ) -> Vec<&'h str> {
-    let shortest = subject_names
-        .iter()
-        .map(|s| squashed(subject_core(s)).count())
-        .min()
-        .unwrap_or(usize::MAX);
-    headers
-        .iter()
-        .map(|(k, _)| k.as_ref())
-        .filter(|k| k.len() >= shortest && spells_subject_header(k, subject_names, subject))
-        .collect()
+    SubjectSpellings::new(subject_names).forged(headers, subject)
+}
+
+/// The subject header names, reduced once (when the policy is compiled)
+/// for [`SubjectSpellings::forged`].
+#[derive(Clone, Debug, Default)]
+pub struct SubjectSpellings {
+    /// Each name's [`subject_core`], [`squashed`].
+    cores: Vec<Vec<u8>>,
+    /// The shortest core's length (`usize::MAX` without names).
+    shortest: usize,
+}
+
+impl SubjectSpellings {
+    pub fn new(subject_names: &[String]) -> SubjectSpellings {
+        let cores: Vec<Vec<u8>> = subject_names
+            .iter()
+            .map(|s| squashed(subject_core(s)).collect())
+            .collect();
+        let shortest = cores.iter().map(Vec::len).min().unwrap_or(usize::MAX);
+        SubjectSpellings { cores, shortest }
+    }
+
+    /// [`forged_subject_headers`] for these names. A header name shorter
+    /// than every reduced subject name cannot contain one (reducing only
+    /// removes bytes), so the common headers (`:path`, `accept`,
+    /// `user-agent`, ...) cost a length comparison; a longer one is reduced
+    /// once for every name.
+    pub fn forged<'h, K: AsRef<str>, V>(
+        &self,
+        headers: &'h [(K, V)],
+        subject: Option<&crate::config::SubjectConfig>,
+    ) -> Vec<&'h str> {
+        headers
+            .iter()
+            .map(|(k, _)| k.as_ref())
+            .filter(|k| k.len() >= self.shortest && self.spelled_by(k) && !is_source(k, subject))
+            .collect()
+    }
+
+    /// Whether `squashed(name)` contains one of the reduced names.
+    fn spelled_by(&self, name: &str) -> bool {
+        let mut buf = [0u8; 128];
+        let long: Vec<u8>;
+        let hay = match squash_into(name, &mut buf) {
+            Some(n) => &buf[..n],
+            None => {
+                long = squashed(name).collect();
+                &long
+            }
+        };
+        self.cores
+            .iter()
+            .any(|c| !c.is_empty() && c.len() <= hay.len() && hay.windows(c.len()).any(|w| w == c.as_slice()))
+    }
+}
+
+/// A header the policy names as a subject source (input the operator trusts).
+fn is_source(name: &str, subject: Option<&crate::config::SubjectConfig>) -> bool {
+    subject.iter().flat_map(|s| s.sources.iter()).any(|s| match s {
+        crate::config::SubjectSource::Header(h) => h.eq_ignore_ascii_case(name),
+        _ => false,
+    })
 }
 
 /// Letters and digits of `s`, lower-cased (no allocation).

@@ -337,3 +337,61 @@ fn inspection_off_reads_nothing() {
     assert_eq!(a["request"]["not_inspected"], "inspection_off", "{a}");
     assert_eq!(a["response"]["not_inspected"], "inspection_off", "{a}");
 }
+
+/// A request that passes untouched under a policy without routes leaves its
+/// facts (method, authority, path, the client's request id) in the host's
+/// bytes until the audit record reads them: the record says what the same
+/// request says under a route that reads them at once. With forged subject
+/// headers among them, they are read before those go, and the forged headers
+/// never reach the upstream either way.
+#[test]
+fn a_request_passing_untouched_is_recorded_as_it_came() {
+    let off = r#""request":{"actions":{"*":"block"},"headers":false,"query":false,"body":false},"response":{"actions":{"*":"block"},"headers":false,"query":false,"body":false}"#;
+    let forged = [
+        ("x_piiguard_subject", "forged-subject"),
+        ("x-forwarded-piiguard-subject-id", "forged-too"),
+    ];
+    for members in [ALLOW, off] {
+        let direct = format!(r#"{{"version":1,"audit":{{"mode":"all"}},"default":{{{members}}}}}"#);
+        let routed = format!(
+            r#"{{"version":1,"audit":{{"mode":"all"}},"routes":[{{"name":"default","match":{{"path_prefix":"/"}},{members}}}],"default":{{{members}}}}}"#
+        );
+        for extra in [&[][..], &forged[..]] {
+            let mut records = Vec::new();
+            for cfg in [&direct, &routed] {
+                let e = engine(cfg);
+                let mut host = MemoryHost::new();
+                let mut headers = vec![("content-type", "application/json"), ("x-request-id", "req-7f3a-bench")];
+                headers.extend_from_slice(extra);
+                let mut req = post("POST", &headers, r#"{"a":1}"#);
+                req.headers[1].1 = "/echo/a?page=2".into();
+                let ex = run(&e, &mut host, &req, &ok_response("{}"));
+                assert_eq!(ex.client_status, 200, "{cfg}");
+                let up = ex.upstream.as_ref().expect("reached the upstream");
+                assert!(
+                    !up.headers.iter().any(|(_, v)| v.starts_with("forged")),
+                    "{cfg}: {:?}",
+                    up.headers
+                );
+                assert_eq!(host.stat(Call::Headers).calls, 1, "{cfg}");
+                let a = host.audit().expect("audited");
+                assert_eq!(a["method"], "POST", "{a}");
+                assert_eq!(a["authority"], "shop", "{a}");
+                assert_eq!(a["request_id"], "req-7f3a-bench", "{a}");
+                assert!(a["path"].as_str().unwrap_or("").starts_with("/echo/a"), "{a}");
+                records.push(a);
+            }
+            for k in [
+                "method",
+                "authority",
+                "path",
+                "request_id",
+                "decision",
+                "request",
+                "response",
+            ] {
+                assert_eq!(records[0][k], records[1][k], "{k}: {} / {}", records[0], records[1]);
+            }
+        }
+    }
+}
