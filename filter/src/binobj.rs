@@ -7,7 +7,9 @@
 //! each document is walked as its receiver decodes it: every text string,
 //! byte string and integer (and a float with an integral value, and a CBOR
 //! bignum) is a value, named by the key of the map it sits in (an array
-//! passes its key on to its items); map keys are values too.
+//! passes its key on to its items); map keys are values too. The keys of
+//! the maps around a value name it as enclosing JSON keys do (`surname:
+//! {value: X}`, `product: {name: X}`).
 //!
 //! The walker copies the document byte for byte, except for the values the
 //! callback replaces: a replaced value is written as a text string of the
@@ -66,6 +68,10 @@ pub struct Leaf<'a> {
     pub key: Option<&'a [u8]>,
     /// Whether the value is itself a map key.
     pub is_key: bool,
+    /// The text keys that name the maps around the value, outermost first
+    /// (a map's own key, or its array's): they name what is inside as JSON
+    /// keys do (`surname: {value: X}`, `product: {name: X}`).
+    pub parents: &'a [Vec<u8>],
 }
 
 /// Walks `doc` as `kind`; `f` sees every value and returns its replacement.
@@ -82,6 +88,7 @@ pub fn rewrite(
         out: Vec::new(),
         copied: 0,
         changed: false,
+        parents: Vec::new(),
     };
     if doc.is_empty() {
         return Err(Error::Invalid);
@@ -104,6 +111,8 @@ struct Walker<'a> {
     out: Vec<u8>,
     copied: usize,
     changed: bool,
+    /// The keys of the maps being walked ([`Leaf::parents`]).
+    parents: Vec<Vec<u8>>,
 }
 
 /// What one item's head says.
@@ -289,10 +298,12 @@ impl<'a> Walker<'a> {
             }
             Head::Map(n) => {
                 let d = nest(depth)?;
+                let named = self.enter(key);
                 for _ in 0..n {
                     let k = self.item(None, true, d, f)?;
                     self.item(k.as_deref(), false, d, f)?;
                 }
+                self.leave(named);
             }
             Head::Array(n) => {
                 let d = nest(depth)?;
@@ -302,10 +313,12 @@ impl<'a> Walker<'a> {
             }
             Head::MapOpen => {
                 let d = nest(depth)?;
+                let named = self.enter(key);
                 while !self.at_break()? {
                     let k = self.item(None, true, d, f)?;
                     self.item(k.as_deref(), false, d, f)?;
                 }
+                self.leave(named);
             }
             Head::ArrayOpen => {
                 let d = nest(depth)?;
@@ -354,6 +367,18 @@ impl<'a> Walker<'a> {
         Ok(None)
     }
 
+    /// A map named by `key` (its own, or its array's) is entered: its
+    /// values' parents gain the key.
+    fn enter(&mut self, key: Option<&[u8]>) -> bool {
+        key.map(|k| self.parents.push(k.to_vec())).is_some()
+    }
+
+    fn leave(&mut self, named: bool) {
+        if named {
+            self.parents.pop();
+        }
+    }
+
     /// The value of the item `doc[start..pos]`, replaced where `f` says.
     fn leaf(
         &mut self,
@@ -363,7 +388,12 @@ impl<'a> Walker<'a> {
         is_key: bool,
         f: &mut dyn FnMut(&Leaf<'_>) -> Option<Vec<u8>>,
     ) {
-        let Some(new) = f(&Leaf { text, key, is_key }) else {
+        let Some(new) = f(&Leaf {
+            text,
+            key,
+            is_key,
+            parents: &self.parents,
+        }) else {
             return;
         };
         self.out.extend_from_slice(&self.doc[self.copied..start]);
@@ -448,6 +478,27 @@ mod tests {
         })
         .unwrap();
         v
+    }
+
+    #[test]
+    fn values_know_the_keys_of_the_maps_around_them() {
+        // {"a": {"b": [{"c": "x"}], "d": "y"}, "e": "z"} in MessagePack
+        let doc = b"\x82\xa1a\x82\xa1b\x91\x81\xa1c\xa1x\xa1d\xa1y\xa1e\xa1z";
+        let mut v = Vec::new();
+        rewrite(Kind::MsgPack, doc, &mut |l| {
+            if !l.is_key {
+                let p: Vec<String> = l
+                    .parents
+                    .iter()
+                    .map(|p| String::from_utf8_lossy(p).into_owned())
+                    .collect();
+                v.push((String::from_utf8_lossy(l.text).into_owned(), p.join("/")));
+            }
+            None
+        })
+        .unwrap();
+        let want = [("x", "a/b"), ("y", "a"), ("z", "")];
+        assert_eq!(v, want.map(|(a, b)| (a.to_string(), b.to_string())));
     }
 
     #[test]

@@ -409,14 +409,14 @@ impl DetectorSet {
         // E-mail addresses with the `@` or dots spelled out or bracketed
         // (`jane.doe [at] example [dot] com`): read again rewritten
         // (`spelled::emails`), keeping only the e-mail detector.
-        if classes.mask & (C_OPEN | T_AUTH) != 0
+        if classes.mask & (C_OPEN | T_AUTH | C_LINE) != 0
             && hay.len() >= crate::spelled::MIN_LEN
             && self.is_enabled(Builtin::Email as u16)
             && crate::spelled::may_have(
                 hay,
                 classes.mask & C_OPEN != 0,
                 classes.mask & C_AT != 0,
-                classes.mask & T_AUTH != 0,
+                classes.mask & (T_AUTH | C_LINE) != 0,
             )
         {
             if let Some(sp) = crate::spelled::emails(hay) {

@@ -1300,7 +1300,12 @@ impl Engine {
                     }
                 }
             }
-            Format::Text => match crate::keyed::kind_of(&media) {
+            // a table sent as text/plain, octet-stream or without a type:
+            // read by its header as a CSV body is (a receiver reads it as
+            // CSV whatever its label)
+            Format::Text => match crate::keyed::kind_of(&media)
+                .or_else(|| (!xml && crate::keyed::looks_like_table(body)).then_some(crate::keyed::Kind::Table))
+            {
                 // YAML, TOML, properties, CSV: keys name their values first,
                 // then the text (with what they replaced) is scanned as any
                 Some(kind) => {
@@ -1756,9 +1761,29 @@ impl Engine {
     ) -> Result<Option<Vec<u8>>, crate::binobj::Error> {
         let mut loc = String::new();
         let mut sub = Inspection::default();
+        // (class, context) the maps around a value give it, level by level
+        // as a JSON object's keys do; kept for the levels a next value shares
+        let mut levels: Vec<(Vec<u8>, Option<FieldClass>, crate::fields::Context)> = Vec::new();
         let r = crate::binobj::rewrite(kind, doc, &mut |leaf| {
+            let same = levels.iter().zip(leaf.parents).take_while(|(l, p)| l.0 == **p).count();
+            levels.truncate(same);
+            for p in &leaf.parents[same..] {
+                let (inh, ctx) = levels
+                    .last()
+                    .map_or((None, crate::fields::Context::Neutral), |l| (l.1, l.2));
+                let w = Words::split(p);
+                let c = match crate::fields::context(&w) {
+                    crate::fields::Context::Neutral => ctx,
+                    c => c,
+                };
+                let class = self.policy.classify_field(&w).or(inh);
+                levels.push((p.clone(), weak_under_thing(class, c), c));
+            }
+            let (inh, ctx) = levels
+                .last()
+                .map_or((None, crate::fields::Context::Neutral), |l| (l.1, l.2));
             let class = match leaf.key {
-                Some(k) if !leaf.is_key => self.policy.classify_field(&Words::split(k)),
+                Some(k) if !leaf.is_key => weak_under_thing(self.policy.classify_field(&Words::split(k)).or(inh), ctx),
                 _ => None,
             };
             loc.clear();
@@ -1870,8 +1895,17 @@ impl Engine {
                 };
                 insp.merge(sub);
                 r
-            } else if let Some(kind) = crate::keyed::kind_of(&media_type(p.content_type.as_deref())) {
-                // a CSV, YAML, TOML or properties part: read by its keys, as such a body is
+            } else if let Some(kind) = crate::keyed::kind_of(&media_type(p.content_type.as_deref())).or_else(|| {
+                (p.filename
+                    && !p.content_type.as_deref().is_some_and(|c| {
+                        let c = c.to_ascii_lowercase();
+                        c.contains("xml") || c.contains("html")
+                    })
+                    && crate::keyed::looks_like_table(content))
+                .then_some(crate::keyed::Kind::Table)
+            }) {
+                // a CSV, YAML, TOML or properties part (or a file that
+                // starts as a table): read by its keys, as such a body is
                 let keyed = self.scan_keyed(dp, kind, content, insp);
                 let text = keyed.as_deref().unwrap_or(content);
                 let loc = format!("multipart:{}", safe_name(&name));
@@ -2717,6 +2751,15 @@ impl<'a> Splice<'a> {
         }
         self.out.extend_from_slice(self.body.get(self.at..).unwrap_or_default());
         Some(self.out)
+    }
+}
+
+/// A weak class (`name`, `city`) under a thing's key (`product`) is no
+/// person's, as under such a JSON key.
+fn weak_under_thing(class: Option<FieldClass>, ctx: crate::fields::Context) -> Option<FieldClass> {
+    match class {
+        Some(f) if f.strength == Strength::Weak && ctx == crate::fields::Context::NonPerson => None,
+        c => c,
     }
 }
 

@@ -433,59 +433,181 @@ fn lines(doc: &[u8], props: bool) -> Vec<Keyed> {
     out
 }
 
-/// Splits a CSV line at `sep` outside double quotes; cells without their
-/// quotes.
-fn cells(doc: &[u8], (a, b): (usize, usize), sep: u8) -> Vec<(usize, usize)> {
-    let mut out = Vec::new();
-    let (mut start, mut quoted) = (a, false);
-    for i in a..b {
-        match doc[i] {
-            b'"' => quoted = !quoted,
-            c if c == sep && !quoted => {
-                out.push(unquote(doc, trim(doc, (start, i))));
-                start = i + 1;
+/// One CSV record starting at `at`, read as RFC 4180 reads it: a cell
+/// that starts with `"` (after spaces, when `lenient`) is quoted to the
+/// next `"` not doubled, line breaks and separators inside it included;
+/// a `"` elsewhere is a character (Python's `csv`, pandas, Excel). Cells
+/// without their quotes and the spaces around them; the record ends at a
+/// line break (LF or CRLF) outside quotes. Returns the cells and where the
+/// next record starts.
+fn record(doc: &[u8], at: usize, sep: u8, lenient: bool, out: &mut Vec<(usize, usize)>) -> usize {
+    out.clear();
+    let n = doc.len();
+    let mut i = at;
+    loop {
+        let mut j = i;
+        if lenient {
+            while j < n && (doc[j] == b' ' || (doc[j] == b'\t' && sep != b'\t')) {
+                j += 1;
             }
-            _ => {}
         }
+        let end_of = |from: usize| {
+            let mut e = from;
+            while e < n && doc[e] != sep && doc[e] != b'\n' {
+                e += 1;
+            }
+            e
+        };
+        if j < n && doc[j] == b'"' {
+            // quoted: to the next `"` that is not doubled (or the end)
+            let mut k = j + 1;
+            let close = loop {
+                match memchr::memchr(b'"', &doc[k.min(n)..]) {
+                    None => break n,
+                    Some(o) if doc.get(k + o + 1) == Some(&b'"') => k += o + 2,
+                    Some(o) => break k + o,
+                }
+            };
+            let e = end_of((close + 1).min(n));
+            // text after the closing quote belongs to the cell (a reader
+            // appends it): then the cell is all of it, quotes included
+            let rest = trim(doc, ((close + 1).min(e), e));
+            let rest_empty = rest.0 == rest.1 || (rest.1 == rest.0 + 1 && doc[rest.0] == b'\r');
+            out.push(if rest_empty {
+                (j + 1, close)
+            } else {
+                cr(doc, trim(doc, (i, e)))
+            });
+            i = e;
+        } else {
+            let e = end_of(i);
+            out.push(unquote(doc, trim(doc, cr(doc, (i, e)))));
+            i = e;
+        }
+        if i >= n {
+            return n;
+        }
+        if doc[i] == b'\n' {
+            return i + 1;
+        }
+        i += 1;
     }
-    out.push(unquote(doc, trim(doc, (start, b))));
-    out
+}
+
+/// Without a `\r` that ends the span (CRLF).
+fn cr(doc: &[u8], (a, b): (usize, usize)) -> (usize, usize) {
+    if b > a && doc[b - 1] == b'\r' {
+        (a, b - 1)
+    } else {
+        (a, b)
+    }
+}
+
+/// The records of `doc` read with `sep`, blank lines skipped; `f` gets
+/// each record's cells and whether it is the first.
+fn records(doc: &[u8], sep: u8, lenient: bool, mut f: impl FnMut(&[(usize, usize)], bool) -> bool) {
+    let mut cells = Vec::new();
+    let (mut at, mut first) = (0, true);
+    while at < doc.len() {
+        let start = at;
+        at = record(doc, at, sep, lenient, &mut cells);
+        // a blank line is no record
+        if cells.len() == 1 && doc[start..at].iter().all(u8::is_ascii_whitespace) {
+            continue;
+        }
+        if !f(&cells, first) {
+            return;
+        }
+        first = false;
+    }
 }
 
 fn table(doc: &[u8]) -> Vec<Keyed> {
-    let spans: Vec<(usize, usize)> = line_spans(doc).filter(|&(a, b)| b > a).collect();
-    let Some(&head) = spans.first() else {
-        return Vec::new();
-    };
     // Read with each separator the header holds (`,` `;` or a tab): the
     // receiver's is one of them (a header `surname;dob,x` is two names to
     // one reader, one to another); a column whose name is no name (`notes
-    // (free)`) names nothing, the others still do.
-    let h = &doc[head.0..head.1];
+    // (free)`) names nothing, the others still do. A quote after spaces
+    // opens a quoted cell to some readers and not to others: both are read
+    // when the document has one.
+    let lenient_too = memchr::memmem::find(doc, b" \"").is_some() || memchr::memmem::find(doc, b"\t\"").is_some();
     let mut out = Vec::new();
     for sep in [b',', b';', b'\t'] {
-        if memchr::memchr(sep, h).is_none() {
-            continue;
-        }
-        let keys = cells(doc, head, sep);
-        if !keys.iter().any(|&(a, b)| key_like(&doc[a..b])) {
-            continue;
-        }
-        for &row in &spans[1..] {
-            for (i, value) in cells(doc, row, sep).into_iter().enumerate() {
-                if let Some(&key) = keys.get(i).filter(|k| key_like(&doc[k.0..k.1])) {
-                    if value.0 < value.1 {
-                        out.push(Keyed {
-                            key,
-                            value,
-                            parent: None,
-                        });
+        for lenient in [false, true] {
+            if lenient && !lenient_too {
+                continue;
+            }
+            let mut keys: Vec<(usize, usize)> = Vec::new();
+            records(doc, sep, lenient, |cells, first| {
+                if first {
+                    // the header must hold the separator, and a name
+                    if cells.len() < 2 || !cells.iter().any(|&(a, b)| key_like(&doc[a..b])) {
+                        return false;
+                    }
+                    keys = cells.to_vec();
+                    return true;
+                }
+                for (i, &value) in cells.iter().enumerate() {
+                    if let Some(&key) = keys.get(i).filter(|k| key_like(&doc[k.0..k.1])) {
+                        if value.0 < value.1 {
+                            out.push(Keyed {
+                                key,
+                                value,
+                                parent: None,
+                            });
+                        }
                     }
                 }
-            }
+                true
+            });
         }
     }
+    // (a cell both readings split alike: once)
+    out.sort_by_key(|k| (k.value, k.key));
+    out.dedup();
     out
+}
+
+/// Whether a body without a table's media type (`text/plain`, none,
+/// `application/octet-stream`) starts as a table does: a first record
+/// (after blank lines) of two names or more, most of its cells names
+/// (letters, digits, `_ - .` and spaces, at most four words, not ending a
+/// sentence), with a record after it. Which columns name personal fields
+/// is for the caller's classifier ([`values`] then keys only those).
+pub fn looks_like_table(doc: &[u8]) -> bool {
+    // the first line, bounded: a header is short
+    let doc = &doc[..doc.len().min(64 * 1024)];
+    let start = doc
+        .iter()
+        .position(|c| !matches!(c, b'\n' | b'\r' | b' ' | b'\t'))
+        .unwrap_or(doc.len());
+    let line_end = memchr::memchr(b'\n', &doc[start..]).map_or(doc.len(), |i| start + i);
+    if line_end >= doc.len() || line_end - start > 4096 {
+        return false;
+    }
+    let head = &doc[start..line_end];
+    let mut cells = Vec::new();
+    for sep in [b',', b';', b'\t'] {
+        if memchr::memchr(sep, head).is_none() {
+            continue;
+        }
+        let next = record(doc, start, sep, false, &mut cells);
+        let (mut names, mut other) = (0, 0);
+        for &(a, b) in &cells {
+            let c = &doc[a..b];
+            if c.is_empty() {
+                continue;
+            }
+            if key_like(c) && c.iter().filter(|&&x| x == b' ').count() < 4 && c.last() != Some(&b'.') {
+                names += 1;
+            } else {
+                other += 1;
+            }
+        }
+        if names >= 2 && names > other && doc[next..].iter().any(|c| !c.is_ascii_whitespace()) {
+            return true;
+        }
+    }
+    false
 }
 
 #[cfg(test)]
@@ -586,5 +708,45 @@ mod tests {
         // a column that is no name, and a header two separators split
         assert_eq!(pairs(Kind::Table, "a,b (c)\n1,2\n"), p(&[("a", "1")]));
         assert_eq!(pairs(Kind::Table, "a;b,c\n1;2,3\n"), p(&[("a", "1"), ("c", "3")]));
+        // RFC 4180: quoted cells across line breaks, doubled quotes, CRLF; a
+        // quote inside an unquoted cell is a character
+        assert_eq!(
+            pairs(Kind::Table, "a,b,c\r\n1,\"x\r\n\"\"y\"\"\",z\r\n\r\n2,3\"in,w\r\n"),
+            p(&[
+                ("a", "1"),
+                ("b", "x\r\n\"\"y\"\""),
+                ("c", "z"),
+                ("a", "2"),
+                ("b", "3\"in"),
+                ("c", "w")
+            ])
+        );
+        assert_eq!(
+            pairs(Kind::Table, "a\tb\n\"1\n2\"\t3\n"),
+            p(&[("a", "1\n2"), ("b", "3")])
+        );
+        // a quote after a space: quoted to some readers, a character to others
+        assert_eq!(
+            pairs(Kind::Table, "a,b,c\n1, \"x,y\",z\n"),
+            p(&[("a", "1"), ("b", "\"x"), ("b", "x,y"), ("c", "y\""), ("c", "z")])
+        );
+    }
+
+    #[test]
+    fn tables_without_their_type() {
+        assert!(looks_like_table(b"id,surname,dob\n1,Quispe,1970-01-02\n"));
+        assert!(looks_like_table(
+            b"\n\"Id\";\"Last Name\";\"Date of Birth\"\r\n7;Q;1970\r\n"
+        ));
+        assert!(looks_like_table(b"surname,dob,notes (free)\nQ,1,x\n"));
+        assert!(looks_like_table(b"a\tb\n1\t2"));
+        // one line; prose; a sentence
+        assert!(!looks_like_table(b"id,surname,dob\n"));
+        assert!(!looks_like_table(b"Hello, my name is John and I live here\nok, thanks"));
+        assert!(!looks_like_table(
+            b"Name, address and phone number are optional.\nWe answer, usually.\n"
+        ));
+        assert!(!looks_like_table(b"see the notes (here), and there (too)\nx,y\n"));
+        assert!(!looks_like_table(b"{\"a\":1,\"b\":2}\n{}"));
     }
 }

@@ -2212,7 +2212,7 @@ fn label(t: &[u8], s: usize, e: usize, header: bool) -> Option<(Kind, usize, usi
         }
         j > 0 && matches!(t[j - 1], b',' | b';' | b'|' | b'{' | b'[')
     };
-    if !field_start {
+    if !field_start || under_thing(t, s) {
         return None;
     }
     let (a, b, n) = name_run(t, i, 4)?;
@@ -2223,6 +2223,40 @@ fn label(t: &[u8], s: usize, e: usize, header: bool) -> Option<(Kind, usize, usi
         return ok.then_some((Kind::Name, a, b));
     }
     name_terminated(t, b).then_some((Kind::Name, a, b))
+}
+
+/// Whether the label at `s` is a YAML key nested under a key that names a
+/// thing (`product:` then `  name: Blue Widget`, `items:` then `- name: …`):
+/// the nearest line above indented less than the label (a list item's
+/// `- ` counts as indentation) is `key:` alone and the key's last word is a
+/// thing's ([`crate::fields::context`]), as a keyed body's reading says.
+fn under_thing(t: &[u8], s: usize) -> bool {
+    let ls = t[..s].iter().rposition(|&c| c == b'\n').map_or(0, |i| i + 1);
+    if ls == 0 || s == ls || !t[ls..s].iter().all(|&c| matches!(c, b' ' | b'\t' | b'-')) {
+        return false;
+    }
+    let col = s - ls;
+    // lines above, nearest first (bounded: a YAML block is short)
+    let mut end = ls - 1;
+    for _ in 0..64 {
+        let start = t[..end].iter().rposition(|&c| c == b'\n').map_or(0, |i| i + 1);
+        let line = &t[start..end];
+        let line = line.strip_suffix(b"\r").unwrap_or(line);
+        let ind = line.iter().take_while(|&&c| matches!(c, b' ' | b'\t' | b'-')).count();
+        let body = &line[ind..];
+        if !body.is_empty() && body[0] != b'#' && ind < col {
+            let body = body.trim_ascii_end();
+            return body.len() >= 2
+                && body.ends_with(b":")
+                && crate::fields::context(&crate::fields::Words::split(&body[..body.len() - 1]))
+                    == crate::fields::Context::NonPerson;
+        }
+        if start == 0 {
+            return false;
+        }
+        end = start - 1;
+    }
+    false
 }
 
 /// `customer James Wilson`, `spoke with Robert Chen`: two or three words.

@@ -30,9 +30,14 @@
 //!   `a.m at cafe.com`, `com.example.app at play.google.com`); `At` also
 //!   with a spaced dot as `at` is, never with `dot` spelled.
 //!
-//! Not read: `dot` in other cases (`Dot`), `at` and `dot` between tabs or
-//! across a line break, `at` after a single word (`john at gmail.com`:
-//! prose writes `look at example.com`), words in other languages.
+//! `at` is read with a line break (LF or CRLF, spaces around it) in place
+//! of the space on either side (`jane.doe at⏎example.com`: a mail client or
+//! a form wraps it so), as it is read between spaces.
+//!
+//! Not read: `dot` in other cases (`Dot`), `at` and `dot` between tabs,
+//! `dot` across a line break, `at` after a single word (`john at
+//! gmail.com`: prose writes `look at example.com`), words in other
+//! languages.
 
 /// A text of rewritten addresses, one per line, and a map from each of its
 /// bytes to the scanned text (a match starts and ends on a letter or digit
@@ -230,24 +235,44 @@ fn bracketed(t: &[u8], i: usize) -> Option<(Kind, usize)> {
     (t.get(k) == Some(&close)).then(|| (kind, skip_ws(t, k + 1)))
 }
 
-/// `at`/`AT`/`At` or `dot`/`DOT` at `j` followed by a space: its kind,
-/// form and end (after the spaces).
-fn spelled_word(t: &[u8], j: usize) -> Option<(Kind, Form, usize)> {
+/// `at`/`AT`/`At` or `dot`/`DOT` at `j` followed by a space (`at` also
+/// by a line break, LF or CRLF, with spaces around it): its kind, form and
+/// end (after the spaces). `broken`: a line break came before the word
+/// (then it is no `dot`).
+fn spelled_word(t: &[u8], j: usize, broken: bool) -> Option<(Kind, Form, usize)> {
     let rest = t.get(j..)?;
-    let (kind, form, len) = if rest.starts_with(b"at ") || rest.starts_with(b"AT ") {
+    let (kind, form, len) = if rest.starts_with(b"at") || rest.starts_with(b"AT") {
         (Kind::At, Form::Spelled, 2)
-    } else if rest.starts_with(b"At ") {
+    } else if rest.starts_with(b"At") {
         (Kind::At, Form::Titled, 2)
-    } else if rest.starts_with(b"dot ") || rest.starts_with(b"DOT ") {
+    } else if !broken && (rest.starts_with(b"dot ") || rest.starts_with(b"DOT ")) {
         (Kind::Dot, Form::Spelled, 3)
     } else {
         return None;
     };
     let mut k = j + len;
-    while t.get(k) == Some(&b' ') {
-        k += 1;
+    let spaces = |mut k: usize| {
+        while t.get(k) == Some(&b' ') {
+            k += 1;
+        }
+        k
+    };
+    let s = spaces(k);
+    match line_break(t, s) {
+        Some(n) if kind == Kind::At => k = spaces(s + n),
+        _ if s > k => k = s,
+        _ => return None,
     }
     Some((kind, form, k))
+}
+
+/// The length of the line break (LF or CRLF) at `i`, if one is there.
+fn line_break(t: &[u8], i: usize) -> Option<usize> {
+    match t.get(i)? {
+        b'\n' => Some(1),
+        b'\r' if t.get(i + 1) == Some(&b'\n') => Some(2),
+        _ => None,
+    }
 }
 
 /// The token at `i` (a space, tab, bracket, `@` or `.`), if one starts
@@ -263,6 +288,17 @@ fn token(t: &[u8], i: usize) -> Option<(Kind, Form, usize)> {
         let form = if j > i || e > j + 1 { Form::Spaced } else { Form::Plain };
         return Some((Kind::At, form, e));
     }
+    // `at` after a line break (and spaces): `jane.doe⏎at example.com`
+    if let Some(n) = line_break(t, j) {
+        if !t[i..j].iter().all(|&b| b == b' ') {
+            return None;
+        }
+        let mut k = j + n;
+        while t.get(k) == Some(&b' ') {
+            k += 1;
+        }
+        return spelled_word(t, k, true);
+    }
     if j == i {
         return (c == b'.').then_some((Kind::Dot, Form::Plain, i + 1));
     }
@@ -274,7 +310,7 @@ fn token(t: &[u8], i: usize) -> Option<(Kind, Form, usize)> {
     }
     // a word between spaces (not tabs: see `may_have`)
     if t[i..j].iter().all(|&b| b == b' ') {
-        return spelled_word(t, j);
+        return spelled_word(t, j, false);
     }
     None
 }
@@ -284,7 +320,7 @@ fn token(t: &[u8], i: usize) -> Option<(Kind, Form, usize)> {
 /// with a spaced dot, ` dot `/` DOT `, or a spelled `at` after a word
 /// holding a `.`, `_` or `+` or in a chain with a spaced dot (every
 /// address read has one of them). `open`, `at` and `space` say whether `t` has an
-/// opening bracket, an `@`, a space or tab at all (the scanner's byte
+/// opening bracket, an `@`, a space, tab or line break at all (the scanner's byte
 /// classes). `tests::gate_is_exact_on_corpora` and the proptest compare it
 /// with [`emails`] itself.
 pub fn may_have(t: &[u8], open: bool, at: bool, space: bool) -> bool {
@@ -332,7 +368,7 @@ pub fn may_have(t: &[u8], open: bool, at: bool, space: bool) -> bool {
 /// spelled `at`), read over letters, digits, `_%+-` and dots, holds a `.`,
 /// `_` or `+`: what a local part [`handle`] takes has.
 fn marked_word_before(t: &[u8], q: usize) -> bool {
-    let mut e = q;
+    let mut e = gap_back(t, q);
     while e > 0 && t[e - 1] == b' ' {
         e -= 1;
     }
@@ -347,7 +383,8 @@ fn marked_word_before(t: &[u8], q: usize) -> bool {
 /// `at`, white space skipped), words and dots, is preceded by a dot with
 /// white space on both sides (`jane . doe`): the chain [`read_chain`]
 /// reads back from its `@` has a spaced dot only there.
-fn spaced_dot_before(t: &[u8], mut e: usize) -> bool {
+fn spaced_dot_before(t: &[u8], e: usize) -> bool {
+    let mut e = gap_back(t, e);
     while e > 0 && is_ws(t[e - 1]) {
         e -= 1;
     }
@@ -365,12 +402,25 @@ fn spaced_dot_before(t: &[u8], mut e: usize) -> bool {
 /// white space skipped), words and dots, is followed by a dot with white
 /// space on both sides (`example . com`).
 fn spaced_dot_after(t: &[u8], b: usize) -> bool {
-    let mut b = skip_ws(t, b);
+    let mut b = b;
+    while t.get(b).is_some_and(|c| matches!(c, b' ' | b'\t' | b'\r' | b'\n')) {
+        b += 1;
+    }
     while b < t.len() && ADDR[t[b] as usize] != 0 {
         b += 1;
     }
     let k = skip_ws(t, b);
     k > b && t.get(k) == Some(&b'.') && t.get(k + 1).copied().is_some_and(is_ws)
+}
+
+/// Where the white space and line breaks that end at `e` begin: the
+/// gate's reading of the gap before a spelled `at` (wider than
+/// [`token`]'s: the gate may pass more, never less).
+fn gap_back(t: &[u8], mut e: usize) -> usize {
+    while e > 0 && matches!(t[e - 1], b' ' | b'\t' | b'\r' | b'\n') {
+        e -= 1;
+    }
+    e
 }
 
 /// ` at `, ` AT `, ` At `, `dot `, `DOT ` as the 4 bytes that end on a space.
@@ -387,6 +437,7 @@ const DOT_UPPER: u32 = u32::from_le_bytes(*b"DOT ");
 const SHIFT: [u8; 256] = {
     let mut t = [4u8; 256];
     t[b' ' as usize] = 3;
+    t[b'\n' as usize] = 3;
     t[b'a' as usize] = 2;
     t[b'A' as usize] = 2;
     t[b'd' as usize] = 3;
@@ -400,18 +451,25 @@ const SHIFT: [u8; 256] = {
 
 /// One pass over `t` for the spelled words: true at the first ` dot ` or
 /// ` DOT `, or at a ` at `, ` AT ` or ` At ` for which `at(q, e)` is true
-/// (`q` the space before the word, `e` the space after it). About one look
+/// (`q` the space before the word, `e` the space after it); a line break
+/// (LF, CRLF) counts as a space on either side of `at`. About one look
 /// every 3.4 bytes of prose; a space is looked at further only after a `t`.
 fn spelled_words(t: &[u8], mut at: impl FnMut(usize, usize) -> bool) -> bool {
     let mut i = 3;
     while let Some(&c) = t.get(i) {
-        if c == b' ' && (t[i - 1] | 0x20) == b't' {
-            let w = u32::from_le_bytes([t[i - 3], t[i - 2], t[i - 1], c]);
+        if matches!(c, b' ' | b'\n' | b'\r') && (t[i - 1] | 0x20) == b't' {
+            let lb = |b: u8| if b == b'\n' { b' ' } else { b };
+            let w = u32::from_le_bytes([lb(t[i - 3]), t[i - 2], t[i - 1], lb(c)]);
             if w == AT_LOWER || w == AT_UPPER || w == AT_TITLE {
                 if at(i - 3, i) {
                     return true;
                 }
-            } else if (w == DOT_LOWER || w == DOT_UPPER) && i >= 4 && t[i - 4] == b' ' {
+            } else if c == b'\r' {
+                let w = u32::from_le_bytes([lb(t[i - 3]), t[i - 2], t[i - 1], b' ']);
+                if (w == AT_LOWER || w == AT_UPPER || w == AT_TITLE) && t.get(i + 1) == Some(&b'\n') && at(i - 3, i) {
+                    return true;
+                }
+            } else if c == b' ' && (w == DOT_LOWER || w == DOT_UPPER) && i >= 4 && t[i - 4] == b' ' {
                 return true;
             }
         }
@@ -865,7 +923,7 @@ mod tests {
     fn findings(t: &[u8], gated: bool) -> Vec<(usize, usize)> {
         if gated {
             let open = t.iter().any(|c| matches!(c, b'[' | b'(' | b'{' | b'<'));
-            let space = t.iter().any(|&c| is_ws(c));
+            let space = t.iter().any(|&c| is_ws(c) || c == b'\n' || c == b'\r');
             if t.len() < MIN_LEN || !may_have(t, open, t.contains(&b'@'), space) {
                 return Vec::new();
             }
@@ -915,10 +973,15 @@ mod tests {
             .filter_map(|n| memchr::memmem::find(t, n))
             .min();
         // (overlapping: ` at at `)
+        // (a line break for either space: LF before, LF or CRLF after)
         let ats = t
             .windows(4)
             .enumerate()
-            .filter(|&(_, w)| w == b" at " || w == b" AT " || w == b" At ")
+            .filter(|&(q, w)| {
+                matches!(w[0], b' ' | b'\n')
+                    && matches!(&w[1..3], b"at" | b"AT" | b"At")
+                    && (matches!(w[3], b' ' | b'\n') || (w[3] == b'\r' && t.get(q + 4) == Some(&b'\n')))
+            })
             .map(|(q, _)| q)
             .filter(|&q| dot.is_none_or(|d| q + 3 < d + 4))
             .collect();
@@ -1052,6 +1115,10 @@ mod tests {
         "README.md",
         "\t.\t",
         "a+b",
+        "\n",
+        "\r\n",
+        " at\n",
+        "\nat ",
     ];
 
     proptest::proptest! {
@@ -1076,8 +1143,8 @@ mod tests {
         /// The one-pass search is a substring search, on text made of the
         /// needles' bytes.
         #[test]
-        fn spelled_words_finds_what_memmem_finds(parts in proptest::collection::vec(0..14usize, 0..40)) {
-            const P: &[&str] = &[" ", "d", "o", "t", "D", "O", "T", "x", " dot", "a", "A", " at", "\t", "ta"];
+        fn spelled_words_finds_what_memmem_finds(parts in proptest::collection::vec(0..16usize, 0..40)) {
+            const P: &[&str] = &[" ", "d", "o", "t", "D", "O", "T", "x", " dot", "a", "A", " at", "\t", "ta", "\n", "\r"];
             let s: String = parts.iter().map(|&i| P[i]).collect();
             let t = s.as_bytes();
             proptest::prop_assert_eq!(words(t), substrings(t), "{:?}", s);
@@ -1144,6 +1211,13 @@ mod tests {
             "jane . doe At example . com",
             "jane . doe@example.com",
             "jane\t.\tdoe@example\t.\tcom",
+            "jane.doe at\nexample.com",
+            "jane.doe at\r\nexample.com",
+            "jane.doe\nat example.com",
+            "jane.doe \r\n  at example.com",
+            "jane.doe\nat\nexample.com",
+            "jane.doe AT \n example.com",
+            "jane.doe at\nexample dot com",
         ] {
             let want = "jane.doe@example.com";
             assert_eq!(one(s).to_ascii_lowercase(), want, "{s:?}");
@@ -1369,8 +1443,11 @@ mod tests {
             "Visit Us At Shop.Example.com",
             "Node.Js At Nodejs.org",
             "x.y At example dot com",
-            "jane.doe at\nexample.com",
             "jane.doe\tat\texample.com",
+            "meet me at\nexample.com",
+            "look\nat example.com",
+            "jane.doe at\n\nexample.com",
+            "jane.doe dot\nexample dot com",
             "see fig . 2 and p . 5",
             "end of story . Next one",
             "meet @ cafe.com",

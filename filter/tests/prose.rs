@@ -480,6 +480,32 @@ mod engine_hook {
     }
 
     #[test]
+    fn yaml_names_under_a_thing_are_no_persons() {
+        let e = engine("");
+        for input in [
+            "product:\n  name: Blue Widget\n  price: 3\n",
+            "items:\n  - sku: W-1\n    name: Red Widget\n",
+            "items:\n- name: Blue Widget\r\n",
+            "company:\n  # the brand\n\n  name: Acme Widgets\n",
+        ] {
+            for ct in ["text/plain", "application/yaml"] {
+                let (out, found) = run(&e, ct, input);
+                assert!(found.is_empty(), "{ct} {input:?}: {found:?}");
+                assert_eq!(out, input);
+            }
+        }
+        // under a person's key, or at the top: still a name
+        for input in [
+            "customer:\n  name: Jane Doe\n",
+            "name: Jane Doe\n",
+            "product:\n  x: 1\nname: Jane Doe\n",
+        ] {
+            let (out, _) = run(&e, "text/plain", input);
+            assert!(!out.contains("Jane Doe"), "{input:?}: {out}");
+        }
+    }
+
+    #[test]
     fn each_text_detector_can_be_disabled() {
         let text = "Dear Jane Doe, you live at 12 Main Street and were born on 03/04/1985.";
         let all = run(&engine(""), "text/plain", text).1;
