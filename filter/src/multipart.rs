@@ -114,9 +114,24 @@ pub fn parse(body: &[u8], boundary: &str) -> Result<Vec<Part>, Malformed> {
         // which copy they take (Go the first, others the last), so the
         // part is read one way here and another way upstream.
         let mut seen: [Option<String>; 3] = [None, None, None];
-        for line in headers.split(|c| *c == b'\n') {
-            let line = String::from_utf8_lossy(line);
-            let Some((k, v)) = line.trim_end_matches('\r').split_once(':') else {
+        // Folded header lines: a line that starts with a space or a tab
+        // continues the one before, as Go's textproto and Python's email
+        // parser unfold them (red team: `name="lastName"` on a continuation
+        // line left the field without its name).
+        let mut lines: Vec<String> = Vec::new();
+        for raw in headers.split(|c| *c == b'\n') {
+            let l = String::from_utf8_lossy(raw);
+            let l = l.trim_end_matches('\r');
+            match lines.last_mut() {
+                Some(prev) if l.starts_with([' ', '\t']) => {
+                    prev.push(' ');
+                    prev.push_str(l.trim_start());
+                }
+                _ => lines.push(l.to_string()),
+            }
+        }
+        for line in &lines {
+            let Some((k, v)) = line.split_once(':') else {
                 continue;
             };
             let slot = ["content-disposition", "content-type", "content-transfer-encoding"]
