@@ -1173,7 +1173,8 @@ fn break_before(t: &[u8], i: usize) -> bool {
 /// punctuation or non-ASCII byte; the caller knows it from the byte
 /// classes): then only a run of single characters joined by one weak byte
 /// qualifies, so its first digit is a one-character token followed by that
-/// byte, one character and the same byte again. A few checks per `-`, `.`,
+/// byte, one character and the same byte again, or a digit is followed by
+/// the byte twice (a doubled separator joins groups of any length). A few checks per `-`, `.`,
 /// `,` or `_` instead of [`may_join_digit_groups`]' walk over every digit
 /// (UUIDs, dates and decimals stop at the first check).
 pub fn may_join_weak_run(t: &[u8]) -> bool {
@@ -1181,10 +1182,10 @@ pub fn may_join_weak_run(t: &[u8]) -> bool {
     let at = |i: usize| {
         i >= 1
             && t[i - 1].is_ascii_digit()
-            && (i < 2 || !alnum(i - 2))
-            && alnum(i + 1)
-            && !alnum(i + 2)
-            && t.get(i + 2) == Some(&t[i])
+            && ((i < 2 || !alnum(i - 2)) && alnum(i + 1) && !alnum(i + 2) && t.get(i + 2) == Some(&t[i])
+                // a doubled separator (`4111__4111`) joins groups of any
+                // length (tests::weak_run_gate_is_sound)
+                || t.get(i + 1) == Some(&t[i]))
     };
     // a short value is read directly (UUIDs, dates: four `memchr` calls
     // cost more than reading it); `tests::weak_run_reads_as_memchr_does`
@@ -1538,10 +1539,8 @@ mod tests {
         let at = |i: usize| {
             i >= 1
                 && t[i - 1].is_ascii_digit()
-                && (i < 2 || !alnum(i - 2))
-                && alnum(i + 1)
-                && !alnum(i + 2)
-                && t.get(i + 2) == Some(&t[i])
+                && ((i < 2 || !alnum(i - 2)) && alnum(i + 1) && !alnum(i + 2) && t.get(i + 2) == Some(&t[i])
+                    || t.get(i + 1) == Some(&t[i]))
         };
         memchr::memchr3_iter(b'-', b'.', b'_', t).any(at) || memchr::memchr_iter(b',', t).any(at)
     }
