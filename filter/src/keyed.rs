@@ -494,6 +494,25 @@ fn record(doc: &[u8], at: usize, sep: u8, lenient: bool, out: &mut Vec<(usize, u
     }
 }
 
+/// Splits one line at `sep` outside double quotes (a quote anywhere
+/// toggles): the line-by-line reading; cells without their quotes.
+fn line_cells(doc: &[u8], (a, b): (usize, usize), sep: u8) -> Vec<(usize, usize)> {
+    let mut out = Vec::new();
+    let (mut start, mut quoted) = (a, false);
+    for i in a..b {
+        match doc[i] {
+            b'"' => quoted = !quoted,
+            c if c == sep && !quoted => {
+                out.push(unquote(doc, trim(doc, (start, i))));
+                start = i + 1;
+            }
+            _ => {}
+        }
+    }
+    out.push(unquote(doc, trim(doc, (start, b))));
+    out
+}
+
 /// Without a `\r` that ends the span (CRLF).
 fn cr(doc: &[u8], (a, b): (usize, usize)) -> (usize, usize) {
     if b > a && doc[b - 1] == b'\r' {
@@ -559,6 +578,34 @@ fn table(doc: &[u8]) -> Vec<Keyed> {
                 }
                 true
             });
+        }
+    }
+    // A receiver that splits lines first (a script, `awk`) reads a quoted
+    // cell across a line break as two records: read that way too when the
+    // document has a quote (a value hidden in a long quoted cell is still
+    // keyed under its line's header name).
+    if memchr::memchr(b'"', doc).is_some() {
+        let spans: Vec<(usize, usize)> = line_spans(doc).filter(|&(a, b)| b > a).collect();
+        if let Some(&head) = spans.first() {
+            for sep in [b',', b';', b'\t'] {
+                if memchr::memchr(sep, &doc[head.0..head.1]).is_none() {
+                    continue;
+                }
+                let keys = line_cells(doc, head, sep);
+                for &row in &spans[1..] {
+                    for (i, value) in line_cells(doc, row, sep).into_iter().enumerate() {
+                        if let Some(&key) = keys.get(i).filter(|k| key_like(&doc[k.0..k.1])) {
+                            if value.0 < value.1 {
+                                out.push(Keyed {
+                                    key,
+                                    value,
+                                    parent: None,
+                                });
+                            }
+                        }
+                    }
+                }
+            }
         }
     }
     // (a cell both readings split alike: once)
@@ -709,21 +756,26 @@ mod tests {
         assert_eq!(pairs(Kind::Table, "a,b (c)\n1,2\n"), p(&[("a", "1")]));
         assert_eq!(pairs(Kind::Table, "a;b,c\n1;2,3\n"), p(&[("a", "1"), ("c", "3")]));
         // RFC 4180: quoted cells across line breaks, doubled quotes, CRLF; a
-        // quote inside an unquoted cell is a character
+        // quote inside an unquoted cell is a character; and, as the document
+        // has a quote, each line as a receiver splitting lines first reads it
+        // (`"x`, `""y""",z` and `3"in,w`: a quote toggles)
         assert_eq!(
             pairs(Kind::Table, "a,b,c\r\n1,\"x\r\n\"\"y\"\"\",z\r\n\r\n2,3\"in,w\r\n"),
             p(&[
                 ("a", "1"),
+                ("b", "\"x"),
                 ("b", "x\r\n\"\"y\"\""),
+                ("a", "\"\"y\"\"\",z"),
                 ("c", "z"),
                 ("a", "2"),
                 ("b", "3\"in"),
+                ("b", "3\"in,w"),
                 ("c", "w")
             ])
         );
         assert_eq!(
             pairs(Kind::Table, "a\tb\n\"1\n2\"\t3\n"),
-            p(&[("a", "1\n2"), ("b", "3")])
+            p(&[("a", "\"1"), ("a", "1\n2"), ("a", "2\"\t3"), ("b", "3")])
         );
         // a quote after a space: quoted to some readers, a character to others
         assert_eq!(
