@@ -802,8 +802,12 @@ impl DetectorSet {
                 let z = win[win.len() - 1].end;
                 let left_ok = if gi == 0 { before_ok } else { true };
                 let right_ok = !hay.get(z).is_some_and(|c| c.is_ascii_alphanumeric());
-                if let Some(b) = classify_numeric(win, hay, win_plus, &mut scratch.digits, left_ok && right_ok) {
-                    if self.is_enabled(b as u16) {
+                // `212-555-0123x45`: an extension glued on with `x` ends a
+                // phone as a space would (and only a phone)
+                let ext = !right_ok && matches!(hay.get(z), Some(b'x' | b'X')) && phone_extension(hay, z) > z;
+                if let Some(b) = classify_numeric(win, hay, win_plus, &mut scratch.digits, left_ok && (right_ok || ext))
+                {
+                    if self.is_enabled(b as u16) && (!ext || matches!(b, Builtin::Phone | Builtin::PaymentCard)) {
                         matched = Some((b, a, z, gj));
                         break;
                     }
@@ -975,6 +979,11 @@ pub(crate) fn check_ipv6(d: &DetectorSet, hay: &[u8], s: usize, e: usize, scratc
     if z > e && !hay.get(z).is_some_and(|c| c.is_ascii_alphanumeric()) && valid(&hay[s..z]) {
         return d.found(Builtin::Ipv6, s, z, emit);
     }
+    // a dotted tail that is no IPv4 address (`::ffff:256.0.0.1`,
+    // `::ffff:192.168.1`): the whole is no address, not its head
+    if after == b'.' && hay.get(e + 1).is_some_and(u8::is_ascii_digit) {
+        return false;
+    }
     valid(text) && d.found(Builtin::Ipv6, s, e, emit)
 }
 
@@ -1136,7 +1145,9 @@ pub(crate) fn check_id_document(d: &DetectorSet, hay: &[u8], s: usize, e: usize,
         && num[0].is_ascii_alphanumeric()
         && !num.iter().all(|&c| c == num[0])
         && if num.iter().any(u8::is_ascii_alphabetic) {
-            true
+            // written in lower case (`pasaporte es aaa123456`), a number
+            // still, not a size or a time (`35x45mm`, `9am`)
+            !num.iter().any(u8::is_ascii_lowercase) || digits >= 5
         } else {
             // digits only: not a date or a phone written with dashes
             digits >= 6 && !num.contains(&b'-')
@@ -1295,8 +1306,8 @@ fn uk_licence_shape(hay: &[u8], i: usize) -> bool {
 ///   and a letter A-D (NINO), or seven digits or more unless the run is
 ///   nothing but a date (which the classifier rejects) or has 7-8 digits
 ///   and is neither `+`-prefixed (international phone), next to a DNI
-///   letter nor after a Corsican `2A`/`2B` (every other numeric detector
-///   needs nine digits or more).
+///   letter, after a Corsican `2A`/`2B` nor after a phone word (every
+///   other numeric detector needs nine digits or more).
 ///
 /// `c` is `hay`'s byte classes ([`Gate::classes`]): a shape is looked
 /// for only when the classes it needs are there: e-mail an `@`; a codice
@@ -1943,7 +1954,8 @@ fn numeric_or_word_shapes(hay: &[u8], cf: bool) -> bool {
                     // Corsican NIR: the 8 digits after `2A`/`2B`
                     let a = if start > 0 && prev == b' ' { start - 1 } else { start };
                     let nir = a >= 2 && matches!(hay[a - 1], b'A' | b'B' | b'a' | b'b') && hay[a - 2] == b'2';
-                    !(plus || dni || nir)
+                    // a phone after its word (`Phone: 467 3395`)
+                    !(plus || dni || nir || (!date && phone_word_before(hay, start)))
                 };
                 // VAT numbers of 7 or 8 digits (ATU, DK, FI, ES): after
                 // their country prefix, dates included (`DK 11.01.2000`)
@@ -2199,7 +2211,7 @@ fn classify_numeric(win: &[Group], hay: &[u8], plus: bool, digits: &mut Vec<u8>,
             || (lens.len() >= 3
                 && lens[..lens.len() - 1].iter().all(|&x| x == 4)
                 && (1..=4).contains(&lens[lens.len() - 1]));
-        if !plus && !any_paren && card_grouping && v::payment_card(d) {
+        if !plus && !any_paren && card_grouping && (l > 12 || bounded) && v::payment_card(d) {
             return Some(Builtin::PaymentCard);
         }
         return (plus && bounded && phone_international(d)).then_some(Builtin::Phone);
@@ -2214,12 +2226,26 @@ fn classify_numeric(win: &[Group], hay: &[u8], plus: bool, digits: &mut Vec<u8>,
     if looks_like_date(win, hay) {
         return None;
     }
-    if !plus && !any_paren && v::payment_card(d) {
-        // Cards are validated strongly enough to be found inside letters too.
+    if !plus && !any_paren && (l > 12 || bounded) && v::payment_card(d) {
+        // Cards are validated strongly enough to be found inside letters too
+        // (Maestro's 12 digits only standing alone).
         return Some(Builtin::PaymentCard);
     }
     if !bounded {
         return None;
+    }
+    // A card word just before (`card`, `cc`, `Karte`, ...) names a number a
+    // card whatever its issuer range: 12 to 19 digits (ISO/IEC 7812), a
+    // payment industry (first digit 1 to 6: not 8, telecoms' SIM numbers)
+    // and the Luhn check.
+    if !plus
+        && !any_paren
+        && (12..=19).contains(&l)
+        && (b'1'..=b'6').contains(&d[0])
+        && v::luhn(d)
+        && card_word_before(hay, win[0].start)
+    {
+        return Some(Builtin::PaymentCard);
     }
     let compact = n == 1;
     let mut lb = [0usize; MAX_WINDOW];
@@ -2414,7 +2440,78 @@ fn classify_numeric(win: &[Group], hay: &[u8], plus: bool, digits: &mut Vec<u8>,
         }
         _ => {}
     }
-    phone_national(win, d, trunk_removed).then_some(Builtin::Phone)
+    if phone_national(win, d, trunk_removed) {
+        return Some(Builtin::Phone);
+    }
+    // A phone word just before (`Phone:`, `Fax`, `mobile`, ...) names a
+    // number a phone in any national grouping (`467 3395`, `60-56-85-91`,
+    // `(71) 4233-6306`): 7 to 12 digits (E.164 national numbers) in groups
+    // of at most eight, or 7 to 11 in one piece, not part of a longer run.
+    let grouped = n >= 2 && lens.iter().all(|&x| x <= 8);
+    let labelled = !trunk_removed
+        && (7..=12).contains(&l)
+        && (grouped || (compact && l <= 11))
+        && !(n == 3 && date_in_groups(win, hay));
+    (labelled && run_alone(win, hay) && phone_word_before(hay, win[0].start)).then_some(Builtin::Phone)
+}
+
+/// Whether three digit groups read as a date whatever separates them
+/// (`2024 06 20`, `20 06 2024`): year 1800-2200 first or last.
+fn date_in_groups(win: &[Group], hay: &[u8]) -> bool {
+    let g = |i: usize| &hay[win[i].start..win[i].end];
+    let (y, m, d) = match (g(0).len(), g(1).len(), g(2).len()) {
+        (4, 1..=2, 1..=2) => (num(g(0)), num(g(1)), num(g(2))),
+        (1..=2, 1..=2, 4) => (num(g(2)), num(g(1)), num(g(0))),
+        _ => return false,
+    };
+    (1800..=2200).contains(&y)
+        && ((1..=12).contains(&m) && (1..=31).contains(&d) || (1..=12).contains(&d) && (1..=31).contains(&m))
+}
+
+/// Whether `win` is a whole run of digit groups: no digit just before or
+/// after it, past three separators (not part of a longer number).
+fn run_alone(win: &[Group], hay: &[u8]) -> bool {
+    let sep = |c: &&u8| matches!(c, b' ' | b'.' | b'-' | b'/' | b'(' | b')' | b'\t' | b'_' | b',');
+    let a = win[0].start;
+    let z = win[win.len() - 1].end;
+    let before = hay[a.saturating_sub(4)..a].iter().rev().find(|c| !sep(c));
+    let after = hay.get(z..).unwrap_or(&[]).iter().take(4).find(|c| !sep(c));
+    !before.is_some_and(u8::is_ascii_digit) && !after.is_some_and(u8::is_ascii_digit)
+}
+
+/// A payment-card word just before `at` (within 32 bytes), in the languages
+/// covered.
+fn card_word_before(hay: &[u8], at: usize) -> bool {
+    let from = at.saturating_sub(32);
+    let mut buf = [0u8; 32];
+    let w = &mut buf[..at - from];
+    w.copy_from_slice(&hay[from..at]);
+    w.make_ascii_lowercase();
+    w.split(|c| !c.is_ascii_alphanumeric()).any(|t| {
+        matches!(
+            t,
+            b"card"
+                | b"cards"
+                | b"cc"
+                | b"ccn"
+                | b"creditcard"
+                | b"debitcard"
+                | b"visa"
+                | b"mastercard"
+                | b"amex"
+                | b"maestro"
+                | b"jcb"
+                | b"unionpay"
+                | b"diners"
+                | b"karte"
+                | b"kreditkarte"
+                | b"tarjeta"
+                | b"carte"
+                | b"carta"
+                | b"kaart"
+                | b"creditcardnummer"
+        )
+    })
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -2570,10 +2667,11 @@ fn phone_extension(hay: &[u8], z: usize) -> usize {
 
 /// A phone word just before `at` (within 24 bytes), in the languages covered.
 fn phone_word_before(hay: &[u8], at: usize) -> bool {
-    let w: Vec<u8> = hay[at.saturating_sub(24)..at]
-        .iter()
-        .map(u8::to_ascii_lowercase)
-        .collect();
+    let from = at.saturating_sub(24);
+    let mut buf = [0u8; 24];
+    let w = &mut buf[..at - from];
+    w.copy_from_slice(&hay[from..at]);
+    w.make_ascii_lowercase();
     w.split(|c| !c.is_ascii_alphanumeric()).any(|t| {
         matches!(
             t,
@@ -3343,7 +3441,8 @@ mod tests {
                         // Corsican NIR: the 8 digits after `2A`/`2B`
                         let a = if start > 0 && prev == b' ' { start - 1 } else { start };
                         let nir = a >= 2 && matches!(hay[a - 1], b'A' | b'B' | b'a' | b'b') && hay[a - 2] == b'2';
-                        !(plus || dni || nir)
+                        // a phone after its word
+                        !(plus || dni || nir || (!date && phone_word_before(hay, start)))
                     };
                     // VAT numbers of 7 or 8 digits (ATU, DK, FI, ES): after
                     // their country prefix, dates included (`DK 11.01.2000`)

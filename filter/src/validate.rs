@@ -30,8 +30,8 @@ fn prefix_num(d: &[u8], n: usize) -> u32 {
 }
 
 /// Maestro's issuer ranges (IIN prefixes 5018, 5020, 5038, 5893, 6304,
-/// 6759, 6761-6763, and Maestro UK's 676770 and 676774; 12 to 19 digits,
-/// of which 13 to 19 are read). Not every number of 12 to 19 digits that
+/// 6759, 6761-6763, and Maestro UK's 676770 and 676774; 12 to 19 digits:
+/// 12 only here, every other brand starts at 13). Not every number of 12 to 19 digits that
 /// starts with 5 or 6: Twitter's 18-digit ids begin 50-59, one in ten
 /// passes Luhn, and the broad rule read them as cards.
 fn maestro(p4: u32, p6: u32) -> bool {
@@ -41,7 +41,7 @@ fn maestro(p4: u32, p6: u32) -> bool {
 /// Payment card: known issuer ranges (IIN) and lengths, plus Luhn.
 pub fn payment_card(d: &[u8]) -> bool {
     let len = d.len();
-    if !(13..=19).contains(&len) || !d.iter().all(u8::is_ascii_digit) {
+    if !(12..=19).contains(&len) || !d.iter().all(u8::is_ascii_digit) {
         return false;
     }
     let p1 = prefix_num(d, 1);
@@ -49,7 +49,13 @@ pub fn payment_card(d: &[u8]) -> bool {
     let p3 = prefix_num(d, 3);
     let p4 = prefix_num(d, 4);
     let p6 = prefix_num(d, 6);
+    if len == 12 {
+        // only Maestro issues 12-digit numbers
+        return maestro(p4, p6) && luhn(d) && !d.iter().all(|&c| c == d[0]);
+    }
     let brand_ok = match p1 {
+        // JCB's 15-digit numbers (IIN 1800 and 2131, before the 35 range)
+        1 => p4 == 1800 && len == 15,
         4 => matches!(len, 13 | 16 | 19), // Visa
         5 => {
             (((51..=55).contains(&p2) || p4 == 5019) && len == 16) // Mastercard, Dankort
@@ -57,7 +63,7 @@ pub fn payment_card(d: &[u8]) -> bool {
             || ((508_500..=508_999).contains(&p6) && len == 16) // RuPay
             || maestro(p4, p6)
         }
-        2 => (2221..=2720).contains(&p4) && len == 16, // Mastercard 2-series
+        2 => ((2221..=2720).contains(&p4) && len == 16) || (p4 == 2131 && len == 15), // Mastercard 2-series, JCB
         3 => {
             ((p2 == 34 || p2 == 37) && len == 15)                       // Amex
                 || ((3528..=3589).contains(&p4) && (16..=19).contains(&len)) // JCB
@@ -1198,6 +1204,11 @@ mod tests {
             "6360000000000001",
             "6370000000000009",
             "6069850000000003",
+            // Maestro's 12 digits, JCB's 15 (1800, 2131)
+            "501800000009",
+            "676100000006",
+            "180000000000002",
+            "213100000000001",
         ] {
             assert!(payment_card(good.as_bytes()), "{good}");
         }
@@ -1209,6 +1220,14 @@ mod tests {
             "9111111111111111",
             "2220990000000008",
             "411111111111",
+            // 12 digits outside Maestro's ranges, Maestro with a bad check
+            "512345678902",
+            "401288888886",
+            "501800000008",
+            // 15 digits from 1 or 2 outside JCB's two IINs
+            "180100000000000",
+            "122000000000003",
+            "213200000000009",
             // Twitter ids (18 digits, 50-59, Luhn): not an issuer range
             "503586151764992000",
             "505354401448349696",
