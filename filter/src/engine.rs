@@ -802,9 +802,15 @@ impl Engine {
                 self.policy.detectors.scan(t, scratch, out)
             }
         };
-        let HitBufs { raw, hits, toks } = bufs;
+        let HitBufs {
+            raw,
+            hits,
+            toks,
+            decoded,
+        } = bufs;
         raw.clear();
         hits.clear();
+        *decoded = false;
         scan(value, scratch, raw);
         hits.extend(raw.iter().map(|m| Hit {
             start: m.start,
@@ -842,6 +848,7 @@ impl Engine {
                     continue;
                 };
                 read.push((s, e));
+                *decoded = true;
                 if let Some(kind) = self.decoded_hit(dp, &dec, loc, insp, scratch, depth) {
                     let (start, end) = view.as_ref().map_or((s, e), |v| v.span(s, e));
                     hits.push(Hit { start, end, kind });
@@ -852,6 +859,7 @@ impl Engine {
                 let mut runs = Vec::new();
                 crate::bodies::joined::runs(text, &read, &mut runs);
                 for r in &runs {
+                    *decoded = true;
                     if let Some(kind) = self.decoded_hit(dp, &r.plain, loc, insp, scratch, depth) {
                         let (start, end) = view.as_ref().map_or((r.start, r.end), |v| v.span(r.start, r.end));
                         hits.push(Hit { start, end, kind });
@@ -2199,30 +2207,65 @@ impl Engine {
             // reading: what it holds depends only on its bytes and on how
             // it was written (`plain`, `lenient`), both part of the key
             // (`tests/shortcuts.rs` compares with the engine without it).
+            // A string read before is not searched again either: the hits
+            // remembered with it are decided again here (its field class,
+            // its location), as a new search's would be.
             let memo = match &s {
-                _ if self.reference || v.field.is_some() || val.len() > CleanValues::MAX_LEN => None,
-                // (a nested XML or GraphQL document is never remembered
-                // clean, so not looked for: it is looked at on a miss only)
+                _ if self.reference || val.len() > CleanValues::MAX_LEN => None,
+                // (a nested XML or GraphQL document is never remembered,
+                // so not looked for: it is looked at on a miss only)
                 Scalar::Str(_) if depth < MAX_NEST && looks_json(val) => None,
                 Scalar::Str(_) => Some(if v.plain { 1 } else { 2 }),
+                _ if v.field.is_some() => None,
                 // (a lenient spelling is read as its value: its own kind)
                 Scalar::Num(_) => Some(if v.lenient { 4 } else { 3 }),
                 Scalar::Key(..) => None,
             };
             // (hashed once: looked up now, remembered under the same hash)
             let memo = memo.map(|kind| (kind, CleanValues::hash(kind, val)));
+            let mut known = false;
             if let Some((kind, h)) = memo {
-                if clean.contains(v.input, h, kind, val) {
-                    return Verdict::Keep;
+                match clean.get(v.input, h, kind, val) {
+                    Some([]) if v.field.is_none() => return Verdict::Keep,
+                    // (numbers are remembered clean only, and looked for
+                    // outside field classes only)
+                    Some(hits) => {
+                        bufs.hits.clear();
+                        bufs.hits.extend(hits.iter().map(|&(d, start, end)| Hit {
+                            start: start as usize,
+                            end: end as usize,
+                            kind: HitKind::Det(d, None),
+                        }));
+                        known = true;
+                    }
+                    None => {}
                 }
             }
             let outcome = if let Scalar::Str(_) = &s {
-                if depth < MAX_NEST && (looks_json(val) || (v.field.is_none() && nested_doc(val) != Nested::None)) {
+                if !known
+                    && depth < MAX_NEST
+                    && (looks_json(val) || (v.field.is_none() && nested_doc(val) != Nested::None))
+                {
                     let loc = locs.get(v);
                     self.inspect_value_d(dp, val, v.field, &loc, insp, scratch, depth, false)
                 } else {
-                    let esc = if v.plain { Escapes::None } else { Escapes::Text };
-                    self.value_hits_into(dp, val, "body", insp, scratch, depth, esc, true, &mut bufs);
+                    if !known {
+                        let esc = if v.plain { Escapes::None } else { Escapes::Text };
+                        self.value_hits_into(dp, val, "body", insp, scratch, depth, esc, true, &mut bufs);
+                        // Remembered when finding the hits recorded nothing
+                        // (no token decoded) and no search failed; not a
+                        // value that would be read as a nested document
+                        // outside a field class (never looked for there).
+                        if let Some((kind, h)) = memo {
+                            if !bufs.decoded
+                                && !scratch.search_failed()
+                                && (!bufs.hits.is_empty() || v.field.is_some())
+                                && (v.field.is_none() || depth >= MAX_NEST || nested_doc(val) == Nested::None)
+                            {
+                                clean.insert_hits(v.input, h, kind, val, &bufs.hits);
+                            }
+                        }
+                    }
                     if bufs.hits.is_empty() && v.field.is_none() {
                         // (no hit: nothing was found inside a token either,
                         // `value_hits_into` merges a finding with its hit)
@@ -2481,19 +2524,27 @@ enum Rendered {
     Remove,
 }
 
-/// The scalars of one JSON document found clean (kept, nothing found,
-/// noted or recorded), by kind (1 a plain string, 2 a string with escapes,
-/// 3 a number, 4 a number in a lenient spelling) and bytes: an open-addressing table of bounded size, each
-/// entry compared byte for byte (a hash collision costs a read, never a
-/// skip). Entries point into the document (a value decoded from escapes is
-/// not remembered): nothing is copied per value, which in Wasm is a call
-/// out of the module per copy. Full, it stops remembering.
+/// The scalars of one JSON document read before, by kind (1 a plain string,
+/// 2 a string with escapes, 3 a number, 4 a number in a lenient spelling)
+/// and bytes, with what the detectors found in them: nothing (a value found
+/// clean: kept, nothing found, noted or recorded), or, for strings, the hits
+/// [`Engine::value_hits_into`] gave (detector matches only, with nothing
+/// recorded while finding them: no token decoded, no failed search), which
+/// depend only on the bytes and the kind within one pass. An
+/// open-addressing table of bounded size, each entry compared byte for byte
+/// (a hash collision costs a read, never a skip). Entries point into the
+/// document (a value decoded from escapes is not remembered): nothing is
+/// copied per value, which in Wasm is a call out of the module per copy.
+/// Full, it stops remembering.
 #[derive(Default)]
 struct CleanValues {
     /// 1 + index into `entries`, 0 empty (allocated at the first insert)
     slots: Vec<u16>,
-    /// (hash, kind, offset in the document, length)
-    entries: Vec<(u64, u8, u32, u32)>,
+    /// (hash, kind, offset in the document, length, first hit in `hits`,
+    /// number of hits: 0 for a clean value)
+    entries: Vec<(u64, u8, u32, u32, u32, u16)>,
+    /// The remembered hits: (detector, start, end) in the value.
+    hits: Vec<(u16, u32, u32)>,
 }
 
 impl CleanValues {
@@ -2502,6 +2553,8 @@ impl CleanValues {
     const SLOTS: usize = 1024;
     /// At most this many values (half the slots: probes stay short).
     const MAX_ENTRIES: usize = Self::SLOTS / 2;
+    /// At most this many remembered hits in all.
+    const MAX_HITS: usize = 2048;
 
     fn hash(kind: u8, v: &[u8]) -> u64 {
         const K: u64 = 0x9E37_79B9_7F4A_7C15;
@@ -2540,7 +2593,7 @@ impl CleanValues {
         let mut i = (h >> (64 - Self::SLOTS.trailing_zeros())) as usize & mask;
         for _ in 0..Self::SLOTS {
             let e = *self.slots.get(i)? as usize;
-            let Some(&(eh, ek, at, len)) = e.checked_sub(1).and_then(|e| self.entries.get(e)) else {
+            let Some(&(eh, ek, at, len, ..)) = e.checked_sub(1).and_then(|e| self.entries.get(e)) else {
                 return Some(i);
             };
             if eh == h && ek == kind && doc.get(at as usize..at as usize + len as usize) == Some(v) {
@@ -2551,20 +2604,31 @@ impl CleanValues {
         None
     }
 
-    /// Whether `(kind, v)` is remembered; `h` is its [`Self::hash`].
-    fn contains(&self, doc: &[u8], h: u64, kind: u8, v: &[u8]) -> bool {
+    /// The hits remembered for `(kind, v)` (empty: clean), if it is
+    /// remembered; `h` is its [`Self::hash`].
+    fn get(&self, doc: &[u8], h: u64, kind: u8, v: &[u8]) -> Option<&[(u16, u32, u32)]> {
         if self.entries.is_empty() {
-            return false;
+            return None;
         }
-        self.find(doc, h, kind, v)
-            .and_then(|i| self.slots.get(i))
-            .is_some_and(|&e| e != 0)
+        let e = *self.slots.get(self.find(doc, h, kind, v)?)? as usize;
+        let &(.., from, n) = self.entries.get(e.checked_sub(1)?)?;
+        self.hits.get(from as usize..from as usize + n as usize)
     }
 
-    /// Remembers `v`, a slice of `doc` (anything else is not remembered);
-    /// `h` is its [`Self::hash`].
+    /// Remembers `v`, a slice of `doc` (anything else is not remembered),
+    /// as clean; `h` is its [`Self::hash`].
     fn insert(&mut self, doc: &[u8], h: u64, kind: u8, v: &[u8]) {
-        if self.entries.len() >= Self::MAX_ENTRIES || v.len() > Self::MAX_LEN {
+        self.insert_hits(doc, h, kind, v, &[]);
+    }
+
+    /// Remembers `v`, a slice of `doc`, with `hits` (detector matches with
+    /// no decoded text only: anything else is not remembered).
+    fn insert_hits(&mut self, doc: &[u8], h: u64, kind: u8, v: &[u8], hits: &[Hit]) {
+        if self.entries.len() >= Self::MAX_ENTRIES
+            || v.len() > Self::MAX_LEN
+            || self.hits.len() + hits.len() > Self::MAX_HITS
+            || !hits.iter().all(|h| matches!(h.kind, HitKind::Det(_, None)))
+        {
             return;
         }
         let at = (v.as_ptr() as usize).wrapping_sub(doc.as_ptr() as usize);
@@ -2580,7 +2644,14 @@ impl CleanValues {
             let (Ok(at), Ok(len)) = (u32::try_from(at), u32::try_from(v.len())) else {
                 return;
             };
-            self.entries.push((h, kind, at, len));
+            // (bounded by MAX_HITS and MAX_LEN: they fit)
+            let from = self.hits.len() as u32;
+            for x in hits {
+                if let HitKind::Det(d, None) = x.kind {
+                    self.hits.push((d, x.start as u32, x.end as u32));
+                }
+            }
+            self.entries.push((h, kind, at, len, from, hits.len() as u16));
             if let Some(s) = self.slots.get_mut(i) {
                 // (entries are fewer than SLOTS / 2: the index fits)
                 *s = self.entries.len() as u16;
@@ -2596,6 +2667,9 @@ struct HitBufs {
     hits: Vec<Hit>,
     /// a value's base64 tokens (`textcode::base64_tokens_into`)
     toks: Vec<(usize, usize)>,
+    /// Whether the last value had a token decoded and inspected on its own
+    /// (whose findings, if any, went into the inspection, not into `hits`).
+    decoded: bool,
 }
 
 /// Whether a path rule names the value at `path`. With `fold` (a rule that

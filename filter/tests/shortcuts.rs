@@ -226,6 +226,42 @@ fn crafted_documents_read_alike() {
         ]
         .map(String::from),
     );
+    // The same memory with hits (a string searched once per document, its
+    // hits decided again at each occurrence): found values repeated under
+    // keys with and without a field class, under path rules, escaped, in
+    // base64 (decoded, so never remembered), as markup or GraphQL under a
+    // field key and then outside one (read as a nested document there),
+    // with text around them, more hits than the memory holds.
+    docs.extend(
+        [
+            r#"[{"name":"Jane Doe"},{"note":"Jane Doe"},{"lastName":"Jane Doe"},{"name":"Jane Doe"},{"x":"Jane Doe"}]"#,
+            r#"[{"a":"4111 1111 1111 1111"},{"card":"4111 1111 1111 1111"},{"surname":"4111 1111 1111 1111"},{"a":"4111 1111 1111 1111"}]"#,
+            r#"[{"surname":"Quispe jane@example.com"},{"a":"Quispe jane@example.com"},{"surname":"Quispe jane@example.com"},{"a":"Quispe jane@example.com"}]"#,
+            r#"[{"email":"x"},{"note":"x"},{"email":"x"},{"a":"x"},{"lastName":" "},{"a":" "},{"lastName":" "}]"#,
+            r#"[{"lastName":"<surname>Quispe</surname>"},{"a":"<surname>Quispe</surname>"},{"lastName":"<surname>Quispe</surname>"}]"#,
+            r#"[{"surname":"<p>Quispe</p>"},{"a":"<p>Quispe</p>"},{"b":"<p>Quispe</p>"},{"surname":"<p>Quispe</p>"}]"#,
+            r#"[{"lastName":"<n>jane@example.com</n>"},{"a":"<n>jane@example.com</n>"},{"lastName":"<n>jane@example.com</n>"}]"#,
+            r#"[{"lastName":"query { user(email: "jane@example.com") { id } }"},{"a":"query { user(email: "jane@example.com") { id } }"}]"#,
+            r#"[{"a":"jane@example.com"},{"a":"jane@example.com"},{"surname":"jane@example.com"},{"a":"jane@example.com"}]"#,
+            r#"[{"a":"am9obkBleGFtcGxlLmNvbQ== Jane Doe"},{"surname":"am9obkBleGFtcGxlLmNvbQ== Jane Doe"},{"a":"am9obkBleGFtcGxlLmNvbQ== Jane Doe"}]"#,
+            r#"{"items":[{"secret":"jane@example.com","public":"jane@example.com","note":"jane@example.com"},{"public":"jane@example.com","secret":"jane@example.com"}]}"#,
+            r#"[{"a":"jane@example.com"},{"a":"jane@example.com","b":{"a":"jane@example.com"}},{"b":"{"a":"jane@example.com"}"},{"a":"jane@example.com"}]"#,
+            r#"[{"a":"call +44 20 7946 0958 or jane@example.com, card 4111 1111 1111 1111"},{"phone":"call +44 20 7946 0958 or jane@example.com, card 4111 1111 1111 1111"},{"a":"call +44 20 7946 0958 or jane@example.com, card 4111 1111 1111 1111"}]"#,
+        ]
+        .map(String::from),
+    );
+    let mut hits = String::from("[");
+    for round in 0..3 {
+        for i in 0..300 {
+            let key = ["a", "email", "surname"][(i + round) % 3];
+            hits.push_str(&format!(
+                r#"{{"{key}":"jane{i}@example.com and 4111 1111 1111 1111, Jane Doe {}","n":{i}}},"#,
+                i % 5
+            ));
+        }
+    }
+    hits.push_str("{}]");
+    docs.push(hits);
     let mut full = String::from("[");
     for round in 0..2 {
         for i in 0..1200 {
