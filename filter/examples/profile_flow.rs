@@ -4,6 +4,8 @@
 //! boundary.
 //! `cargo run --release -p piiguard --example profile_flow [shape|all|engine] [iterations] [calls]`
 //! (`calls`: also the host calls per kind; under `valgrind --tool=callgrind` for instruction counts).
+//! `profile_flow startup [n]`: the configuration loaded `n` times (`Policy::from_json` + `Engine::new`, what
+//! `on_configure` does at every configuration push), the first and the later loads timed apart.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use piiguard::detect::Scratch;
@@ -20,6 +22,10 @@ fn main() {
     let only = args.get(1).cloned().unwrap_or_default();
     if only == "engine" {
         engine_only();
+        return;
+    }
+    if only == "startup" {
+        startup(args.get(2).and_then(|v| v.parse().ok()).unwrap_or(5));
         return;
     }
     let iters: u64 = args.get(2).and_then(|v| v.parse().ok()).unwrap_or(0);
@@ -81,5 +87,15 @@ fn engine_only() {
             let us = t.elapsed().as_secs_f64() * 1e6 / n as f64;
             println!("engine {name} as {ct}: {us:.1} µs, {:.0} MB/s", body.len() as f64 / us);
         }
+    }
+}
+
+fn startup(n: u32) {
+    for i in 0..n {
+        let t = Instant::now();
+        let e = Engine::new(Policy::from_json(shapes::REDACT_BOTH.as_bytes()).unwrap(), None).unwrap();
+        let us = t.elapsed().as_secs_f64() * 1e6;
+        println!("load {i}: {us:.0} µs ({} routes)", e.policy.routes.len());
+        std::hint::black_box(e);
     }
 }

@@ -3,10 +3,13 @@
 
 use crate::normalize::normalize;
 use crate::validate as v;
-use regex_automata::hybrid::{dfa, regex::Builder};
+use regex_automata::hybrid::dfa;
+#[cfg(test)]
+use regex_automata::hybrid::regex::Builder;
 use regex_automata::nfa::thompson::{self, WhichCaptures};
 use regex_automata::util::syntax;
 use regex_automata::{Anchored, Input, Match, MatchKind, PatternID};
+use regex_syntax::hir::Hir;
 
 pub use regex_automata::hybrid::regex::{Cache, Regex};
 
@@ -48,9 +51,9 @@ pub struct DetectorInfo {
 pub struct DetectorSet {
     /// Every built-in pattern; also searched anchored at one pattern
     /// (`Anchored::Pattern`) when a candidate of an earlier one fails.
-    all: Regex,
+    all: &'static Regex,
     /// Every pattern but the numeric one (for restarts inside a run of digits).
-    others: Regex,
+    others: &'static Regex,
     /// The validator of each pattern (pattern index = automaton pattern id).
     checks: Vec<Check>,
     /// The pattern id of the numeric runs (the last pattern).
@@ -60,7 +63,7 @@ pub struct DetectorSet {
     custom: Option<Regex>,
     customs: Vec<CustomDetector>,
     /// Names, addresses and dates of birth written in prose.
-    prose: crate::prose::Prose,
+    prose: &'static crate::prose::Prose,
     pub info: Vec<DetectorInfo>,
     /// Enabled flag per detector (index as in `info`).
     pub enabled: Vec<bool>,
@@ -169,8 +172,31 @@ struct Group {
     paren: bool,
 }
 
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub struct BuildError(pub String);
+
+/// What every detector set holds whatever the configuration: the built-in
+/// patterns' two automata and the prose finder. Built once per VM, at the
+/// first configuration, and shared by every configuration loaded after it
+/// (each Envoy worker's VM loads one at every configuration push): ~200 M
+/// instructions natively, most of it the prose automaton's DFA (bench/SIZE.md,
+/// session 12). Immutable; the searches' caches are in [`Scratch`].
+struct Shared {
+    all: Regex,
+    others: Regex,
+    prose: crate::prose::Prose,
+}
+
+static SHARED: std::sync::LazyLock<Result<Shared, BuildError>> = std::sync::LazyLock::new(|| {
+    let patterns: Vec<&str> = crate::registry::scanners().iter().map(|s| s.pattern).collect();
+    // the numeric runs are scanned last (`others` is every pattern before them)
+    let (all, others) = compile_builtins(&patterns)?;
+    Ok(Shared {
+        all,
+        others,
+        prose: crate::prose::Prose::new().ok_or_else(|| BuildError("prose cue automaton".into()))?,
+    })
+});
 
 /// The lazy DFAs' cache capacity per automaton and scanning thread
 /// (`tests/dfa_cache.rs` checks ordinary bodies stay well inside it).
@@ -190,36 +216,94 @@ pub const DFA_CACHE_CAPACITY: usize = 8 << 20;
 /// pattern, `Anchored::Pattern`). No prefilter: the built-in patterns' only
 /// inner literals (`:`, `.`, `@`) are everywhere in JSON and prose, where
 /// the plain lazy DFA reads each byte once.
+#[cfg(test)]
 fn builder(per_pattern: bool) -> Builder {
     let mut b = Regex::builder();
-    b.syntax(syntax::Config::new().unicode(false).utf8(false))
-        .thompson(
-            thompson::Config::new()
-                .utf8(false)
-                .which_captures(WhichCaptures::None)
-                .nfa_size_limit(Some(NFA_SIZE_LIMIT)),
-        )
-        .dfa(
-            dfa::Config::new()
-                .match_kind(MatchKind::LeftmostFirst)
-                .starts_for_each_pattern(per_pattern)
-                // The built-in patterns' lazy DFA outgrows the default 2 MiB on
-                // clean JSON full of hex, UUIDs and SKUs: the cache was cleared
-                // and rebuilt on every body (catalog JSON: 1317 instructions per
-                // byte instead of 220, callgrind). It grows only as needed.
-                .cache_capacity(DFA_CACHE_CAPACITY)
-                .minimum_cache_clear_count(None),
-        );
+    b.syntax(syntax_config())
+        .thompson(nfa_config())
+        .dfa(dfa_config(per_pattern));
     b
 }
 
+fn syntax_config() -> syntax::Config {
+    syntax::Config::new().unicode(false).utf8(false)
+}
+
+fn nfa_config() -> thompson::Config {
+    thompson::Config::new()
+        .utf8(false)
+        .which_captures(WhichCaptures::None)
+        .nfa_size_limit(Some(NFA_SIZE_LIMIT))
+}
+
+fn dfa_config(per_pattern: bool) -> dfa::Config {
+    dfa::Config::new()
+        .match_kind(MatchKind::LeftmostFirst)
+        .starts_for_each_pattern(per_pattern)
+        // The built-in patterns' lazy DFA outgrows the default 2 MiB on
+        // clean JSON full of hex, UUIDs and SKUs: the cache was cleared
+        // and rebuilt on every body (catalog JSON: 1317 instructions per
+        // byte instead of 220, callgrind). It grows only as needed.
+        .cache_capacity(DFA_CACHE_CAPACITY)
+        .minimum_cache_clear_count(None)
+}
+
+/// The built-in patterns' two regexes, `all` (`per_pattern` starts) and
+/// `others` (every pattern but the last), each pattern parsed once: two
+/// [`compile`] calls parse it twice each (forward and reverse), four parses
+/// that were 27 M of the 42 M instructions of compiling both at start-up
+/// (bench/SIZE.md session 12).
+fn compile_builtins(patterns: &[&str]) -> Result<(Regex, Regex), BuildError> {
+    let hirs = parse(patterns)?;
+    let others = hirs.len().saturating_sub(1);
+    Ok((from_hirs(&hirs, true)?, from_hirs(&hirs[..others], false)?))
+}
+
 /// Compiles `patterns` into one regular expression the way the scanner does
-/// ([`builder`]); `per_pattern` adds each pattern's own anchored start
-/// states. (Public for the tests that compare it with a second engine.)
+/// ([`builder`]'s configuration); `per_pattern` adds each pattern's own
+/// anchored start states. (Public for the tests that compare it with a
+/// second engine.)
 pub fn compile(patterns: &[&str], per_pattern: bool) -> Result<Regex, BuildError> {
-    builder(per_pattern)
-        .build_many(patterns)
-        .map_err(|e| BuildError(e.to_string()))
+    from_hirs(&parse(patterns)?, per_pattern)
+}
+
+/// What regex-automata's `hybrid::regex::Builder` says of a pattern it
+/// cannot parse or an NFA it cannot build ([`compile`]'s errors are its).
+const NFA_ERROR: &str = "error building NFA";
+
+fn parse(patterns: &[&str]) -> Result<Vec<Hir>, BuildError> {
+    syntax::parse_many_with(patterns, &syntax_config()).map_err(|_| BuildError(NFA_ERROR.into()))
+}
+
+/// The forward and reverse lazy DFAs of `hirs` as one regex, by the steps
+/// of regex-automata's `hybrid::regex::Builder::build_many` (the reverse
+/// automaton: no prefilter, no specialised start states, `MatchKind::All`)
+/// from patterns parsed once ([`compile_builtins`] builds two regexes from
+/// one parse). `tests::compiled_as_the_builder_does` checks the result is
+/// `builder`'s, errors too.
+#[inline(never)]
+fn from_hirs(hirs: &[Hir], per_pattern: bool) -> Result<Regex, BuildError> {
+    let nfa = |reverse: bool| {
+        thompson::Compiler::new()
+            .configure(nfa_config().reverse(reverse))
+            .build_many_from_hir(hirs)
+            .map_err(|_| BuildError(NFA_ERROR.into()))
+    };
+    let dfa = |config: dfa::Config, nfa: thompson::NFA| {
+        dfa::Builder::new()
+            .configure(config)
+            .build_from_nfa(nfa)
+            .map_err(|e| BuildError(e.to_string()))
+    };
+    let forward = dfa(dfa_config(per_pattern), nfa(false)?)?;
+    let reverse = dfa(
+        dfa_config(per_pattern)
+            .prefilter(None)
+            .specialize_start_states(false)
+            .match_kind(MatchKind::All),
+        nfa(true)?,
+    )?;
+    Ok(Regex::builder().build_from_dfas(forward, reverse))
 }
 
 /// The compiled NFA's size limit (regex-automata's `meta` default).
@@ -242,13 +326,11 @@ fn find(re: &Regex, cache: &mut Cache, input: &Input<'_>, failed: &mut bool) -> 
 impl DetectorSet {
     /// Compiles the built-in detectors plus `custom` = (id, category, regex, validator).
     pub fn new(custom: &[(String, String, String, Validator)]) -> Result<DetectorSet, BuildError> {
+        let shared = SHARED.as_ref().map_err(BuildError::clone)?;
         let scanners = crate::registry::scanners();
-        let patterns: Vec<&str> = scanners.iter().map(|s| s.pattern).collect();
         let checks: Vec<Check> = scanners.iter().map(|s| s.check).collect();
         // the numeric runs are scanned last (`others` is every pattern before them)
-        let numeric_pid = patterns.len().saturating_sub(1);
-        let all = compile(&patterns, true)?;
-        let others = compile(&patterns[..numeric_pid], false)?;
+        let numeric_pid = scanners.len().saturating_sub(1);
         let mut info: Vec<DetectorInfo> = BUILTINS
             .iter()
             .map(|(id, cat)| DetectorInfo {
@@ -274,13 +356,13 @@ impl DetectorSet {
         let enabled = vec![true; info.len()];
         Ok(DetectorSet {
             gate: Gate::new(&other_keywords()),
-            all,
-            others,
+            all: &shared.all,
+            others: &shared.others,
             checks,
             numeric_pid,
             custom,
             customs,
-            prose: crate::prose::Prose::new().ok_or_else(|| BuildError("prose cue automaton".into()))?,
+            prose: &shared.prose,
             info,
             enabled,
         })
@@ -332,7 +414,7 @@ impl DetectorSet {
 
     /// Checks one custom pattern alone (for precise config errors).
     pub fn check_pattern(pat: &str) -> Result<(), String> {
-        builder(false).build(pat).map(|_| ()).map_err(|e| e.to_string())
+        compile(&[pat], false).map(|_| ()).map_err(|e| e.0)
     }
 
     pub fn custom_base(&self) -> usize {
@@ -568,7 +650,7 @@ impl DetectorSet {
         let mut memo = None;
         while pos < hay.len() {
             let cache = scratch.cache.get_or_insert_with(|| self.all.create_cache());
-            let Some(m) = find(&self.all, cache, &Input::new(hay).range(pos..), &mut scratch.failed) else {
+            let Some(m) = find(self.all, cache, &Input::new(hay).range(pos..), &mut scratch.failed) else {
                 scratch.work += (hay.len() - pos) as u64;
                 break;
             };
@@ -665,7 +747,7 @@ impl DetectorSet {
         let pid = PatternID::new(pid).ok()?;
         let input = Input::new(hay).range(s..).anchored(Anchored::Pattern(pid));
         let cache = scratch.anchored_cache.get_or_insert_with(|| self.all.create_cache());
-        find(&self.all, cache, &input, &mut scratch.failed)
+        find(self.all, cache, &input, &mut scratch.failed)
     }
 
     /// The leftmost match of a non-numeric pattern at or after `q`, remembered
@@ -683,7 +765,7 @@ impl DetectorSet {
             }
         }
         let cache = scratch.others_cache.get_or_insert_with(|| self.others.create_cache());
-        let hit = find(&self.others, cache, &Input::new(hay).range(q..), &mut scratch.failed)
+        let hit = find(self.others, cache, &Input::new(hay).range(q..), &mut scratch.failed)
             .filter(|m| m.end() > m.start())
             .map(|m| (m.start(), m.end(), m.pattern().as_usize()));
         scratch.work += (hit.map_or(hay.len(), |h| h.1) - q) as u64;
@@ -2811,6 +2893,32 @@ mod tests {
         }
     }
     use super::*;
+
+    /// [`compile`] and the shared built-in regexes ([`compile_builtins`]:
+    /// each pattern parsed once) are what regex-automata's own builder
+    /// ([`builder`]) builds: the same NFAs, byte classes, start states and
+    /// configurations, forward and reverse; and a pattern it refuses is
+    /// refused with its message.
+    #[test]
+    fn compiled_as_the_builder_does() {
+        let patterns: Vec<&str> = crate::registry::scanners().iter().map(|s| s.pattern).collect();
+        let (all, others) = compile_builtins(&patterns).unwrap();
+        let n = patterns.len() - 1;
+        let built = |p: &[&str], per: bool| format!("{:?}", builder(per).build_many(p).unwrap());
+        assert_eq!(format!("{all:?}"), built(&patterns, true));
+        assert_eq!(format!("{others:?}"), built(&patterns[..n], false));
+        assert!(format!("{all:?}").len() > 10_000);
+        let custom = [r"\bEMP-[0-9]{6}\b", r"(?i)ticket #[a-z]{2}[0-9]+", "x{3,5}y|z"];
+        for per in [false, true] {
+            assert_eq!(format!("{:?}", compile(&custom, per).unwrap()), built(&custom, per));
+        }
+        let long = "(?:[0-9a-f]{100}){5000}";
+        for bad in [r"(?u:\b)x", "(", "a{2,1}", "[z-a]", r"\p{Greek}", long] {
+            let lib = builder(false).build(bad).map(|_| ()).map_err(|e| e.to_string());
+            assert!(lib.is_err(), "{bad}");
+            assert_eq!(DetectorSet::check_pattern(bad), lib, "{bad}");
+        }
+    }
 
     /// Every file under `dir`, read whole (the case tables and test corpora).
     fn corpus_files(dir: &std::path::Path, out: &mut Vec<Vec<u8>>) {

@@ -783,6 +783,93 @@ const MONTHS: &[(&str, u8)] = &[
     ("okt.", 10), ("sept.", 9), ("febr", 2), ("mrz", 3), ("juli", 7),
 ];
 
+/// A word list held as one string and each word's end, built at compile
+/// time from a `&[&str]` constant (which then stays out of the module): two
+/// bytes a word where a `&str` table costs eight, and twelve with a kind
+/// beside it (bench/SIZE.md session 12).
+struct Words<const N: usize, const B: usize> {
+    text: [u8; B],
+    ends: [u16; N],
+}
+
+impl<const N: usize, const B: usize> Words<N, B> {
+    const fn new(list: &[&str]) -> Self {
+        assert!(list.len() == N);
+        let mut text = [0u8; B];
+        let mut ends = [0u16; N];
+        let (mut i, mut at) = (0, 0);
+        while i < N {
+            let w = list[i].as_bytes();
+            let mut j = 0;
+            while j < w.len() {
+                text[at] = w[j];
+                at += 1;
+                j += 1;
+            }
+            ends[i] = at as u16;
+            i += 1;
+        }
+        assert!(at == B && B <= u16::MAX as usize);
+        Words { text, ends }
+    }
+
+    fn iter(&self) -> impl Iterator<Item = &[u8]> + '_ {
+        let mut start = 0;
+        self.ends.iter().map(move |&e| {
+            let w = self.text.get(start..usize::from(e)).unwrap_or_default();
+            start = usize::from(e);
+            w
+        })
+    }
+}
+
+const fn text_len(list: &[&str]) -> usize {
+    let (mut n, mut i) = (0, 0);
+    while i < list.len() {
+        n += list[i].len();
+        i += 1;
+    }
+    n
+}
+
+const fn firsts<T: Copy, const N: usize>(pairs: &[(&'static str, T)]) -> [&'static str; N] {
+    let mut out = [""; N];
+    let mut i = 0;
+    while i < N {
+        out[i] = pairs[i].0;
+        i += 1;
+    }
+    out
+}
+
+const fn seconds<T: Copy, const N: usize>(pairs: &[(&str, T)]) -> [T; N] {
+    let mut out = [pairs[0].1; N];
+    let mut i = 0;
+    while i < N {
+        out[i] = pairs[i].1;
+        i += 1;
+    }
+    out
+}
+
+const CUE_STRS: [&str; CUES.len()] = firsts(CUES);
+/// The spellings of [`CUES`] as listed, and their kinds.
+static CUE_TEXT: Words<{ CUES.len() }, { text_len(&CUE_STRS) }> = Words::new(&CUE_STRS);
+static CUE_KINDS: [Cue; CUES.len()] = seconds(CUES);
+
+/// Whether `f` holds for a listed cue (spelling, kind).
+fn any_cue(mut f: impl FnMut(&[u8], Cue) -> bool) -> bool {
+    CUE_TEXT.iter().zip(&CUE_KINDS).any(|(p, &c)| f(p, c))
+}
+
+/// [`STOP`] as listed.
+static STOP_WORDS: Words<{ STOP.len() }, { text_len(STOP) }> = Words::new(STOP);
+
+const MONTH_STRS: [&str; MONTHS.len()] = firsts(MONTHS);
+/// The names of [`MONTHS`] and their months.
+static MONTH_NAMES: Words<{ MONTHS.len() }, { text_len(&MONTH_STRS) }> = Words::new(&MONTH_STRS);
+static MONTH_NUMBERS: [u8; MONTHS.len()] = seconds(MONTHS);
+
 /// Lowercase particles allowed inside a name (`Ludwig van Beethoven`).
 #[rustfmt::skip]
 const PARTICLES: &[&str] = &[
@@ -989,6 +1076,51 @@ fn word_hash(w: &[u8]) -> u64 {
     h ^ (h >> 29)
 }
 
+/// Every spelling of the [`CUES`] ([`variants`]) once, in the order first
+/// seen, with the cue kinds of each (in [`CUES`] order).
+fn cue_spellings() -> Option<(Vec<String>, Vec<Vec<Cue>>)> {
+    let mut pats: Vec<String> = Vec::new();
+    let mut kinds: Vec<Vec<Cue>> = Vec::new();
+    // each spelling once, in the order first seen, found again through an
+    // open-addressing index (1 + its place in `pats`; 0 empty) where a
+    // scan of `pats` per spelling cost ~15 M instructions at start-up
+    let mut index = vec![0u32; 4096];
+    for (p, &c) in CUE_TEXT.iter().zip(&CUE_KINDS) {
+        let p = std::str::from_utf8(p).ok()?;
+        for v in variants(p, c) {
+            if 2 * pats.len() >= index.len() {
+                index = vec![0u32; index.len() * 2];
+                for (i, q) in pats.iter().enumerate() {
+                    let mut h = word_hash(q.as_bytes()) as usize & (index.len() - 1);
+                    while index.get(h).is_some_and(|&j| j != 0) {
+                        h = (h + 1) & (index.len() - 1);
+                    }
+                    *index.get_mut(h)? = i as u32 + 1;
+                }
+            }
+            let mut h = word_hash(v.as_bytes()) as usize & (index.len() - 1);
+            loop {
+                let j = *index.get(h)? as usize;
+                if j == 0 {
+                    *index.get_mut(h)? = pats.len() as u32 + 1;
+                    pats.push(v);
+                    kinds.push(vec![c]);
+                    break;
+                }
+                if pats.get(j - 1) == Some(&v) {
+                    let k = kinds.get_mut(j - 1)?;
+                    if !k.contains(&c) {
+                        k.push(c)
+                    }
+                    break;
+                }
+                h = (h + 1) & (index.len() - 1);
+            }
+        }
+    }
+    Some((pats, kinds))
+}
+
 /// Given names (one a line; a trailing `*` marks a name that is also a
 /// common word, a place or a product). Built by `filter/data/first_names.py`
 /// from the US Census Bureau's 1990 first-name lists (public domain) and the
@@ -1020,23 +1152,7 @@ impl Prose {
     /// Builds the cue tables. Infallible in practice (the patterns are
     /// constants); `None` only if they cannot be built.
     pub fn new() -> Option<Prose> {
-        let mut pats: Vec<String> = Vec::new();
-        let mut kinds: Vec<Vec<Cue>> = Vec::new();
-        for (p, c) in CUES {
-            for v in variants(p, *c) {
-                match pats.iter().position(|q| *q == v) {
-                    Some(i) => {
-                        if !kinds[i].contains(c) {
-                            kinds[i].push(*c)
-                        }
-                    }
-                    None => {
-                        pats.push(v);
-                        kinds.push(vec![*c]);
-                    }
-                }
-            }
-        }
+        let (pats, kinds) = cue_spellings()?;
         // Case-sensitive on purpose: the spellings are listed, so that cues
         // which need a capital (`Mr`, `To:`, `Regards`) never match inside
         // ordinary lowercase words, which keeps clean text fast.
@@ -1750,14 +1866,14 @@ static STOP_SET: std::sync::LazyLock<WordSet> = std::sync::LazyLock::new(|| {
 });
 
 static STOP_LOWER: std::sync::LazyLock<Vec<Vec<u8>>> =
-    std::sync::LazyLock::new(|| STOP.iter().map(|w| w.as_bytes().to_ascii_lowercase()).collect());
+    std::sync::LazyLock::new(|| STOP_WORDS.iter().map(<[u8]>::to_ascii_lowercase).collect());
 
 /// `lower_eq_any(word, STOP)`, by hash lookup.
 fn is_stop_word(word: &[u8]) -> bool {
     let mut buf = [0u8; 48];
     let Some(b) = buf.get_mut(..word.len()) else {
         // longer than any stop word
-        return lower_eq_any(word, STOP);
+        return STOP_WORDS.iter().any(|w| w.eq_ignore_ascii_case(word));
     };
     b.copy_from_slice(word);
     b.make_ascii_lowercase();
@@ -2133,9 +2249,7 @@ fn title(t: &[u8], s: usize, e: usize) -> Option<(Kind, usize, usize)> {
         let w = word_end(t, i);
         let wd = &t[i..w];
         let is_title = w > i
-            && CUES
-                .iter()
-                .any(|(p, c)| *c == Cue::Title && p.as_bytes().eq_ignore_ascii_case(wd))
+            && any_cue(|p, c| c == Cue::Title && p.eq_ignore_ascii_case(wd))
             && matches!(t.get(w), Some(b'.' | b' '));
         if !is_title {
             break;
@@ -2167,10 +2281,7 @@ fn salute(t: &[u8], s: usize, e: usize, line_only: bool) -> Option<(Kind, usize,
     }
     // `Dear Mr Smith`: the title cue finds it
     let w = word_end(t, i);
-    if CUES
-        .iter()
-        .any(|(p, c)| *c == Cue::Title && p.as_bytes().eq_ignore_ascii_case(&t[i..w]))
-    {
+    if any_cue(|p, c| c == Cue::Title && p.eq_ignore_ascii_case(&t[i..w])) {
         let mut k = w;
         if t.get(k) == Some(&b'.') {
             k += 1;
@@ -2495,9 +2606,10 @@ fn plausible_year(y: u32, width: usize) -> Option<u32> {
 
 fn month(w: &[u8]) -> Option<u8> {
     let w = w.strip_suffix(b".").unwrap_or(w);
-    MONTHS
+    MONTH_NAMES
         .iter()
-        .find(|(n, _)| n.len() == w.len() && n.as_bytes().eq_ignore_ascii_case(w))
+        .zip(MONTH_NUMBERS)
+        .find(|(n, _)| n.len() == w.len() && n.eq_ignore_ascii_case(w))
         .map(|m| m.1)
 }
 
@@ -2948,8 +3060,7 @@ const CITY_PARTICLES: &[&str] = &[
 
 /// A closing formula's first word (`Thanks`, `Regards`, `Cheers`).
 fn is_closing_word(w: &[u8]) -> bool {
-    CUES.iter()
-        .any(|(p, c)| *c == Cue::Closing && !p.contains(' ') && p.as_bytes().eq_ignore_ascii_case(w))
+    any_cue(|p, c| c == Cue::Closing && !p.contains(&b' ') && p.eq_ignore_ascii_case(w))
 }
 
 /// Capitalised words that name a numbered thing, not a street (`Step 3`,
@@ -3678,6 +3789,44 @@ mod tests {
                 assert_eq!(p.may_cue(bits(&rest)), within, "{v:?} without {:?}", drop as char);
             }
         }
+    }
+
+    /// The compact tables read back as the lists they were built from.
+    #[test]
+    fn compact_tables_hold_the_lists() {
+        let cues: Vec<(&[u8], Cue)> = CUE_TEXT.iter().zip(CUE_KINDS).collect();
+        let listed: Vec<(&[u8], Cue)> = CUES.iter().map(|(p, c)| (p.as_bytes(), *c)).collect();
+        assert_eq!(cues, listed);
+        assert!(STOP_WORDS.iter().eq(STOP.iter().map(|w| w.as_bytes())));
+        let months: Vec<(&[u8], u8)> = MONTH_NAMES.iter().zip(MONTH_NUMBERS).collect();
+        let listed: Vec<(&[u8], u8)> = MONTHS.iter().map(|(n, m)| (n.as_bytes(), *m)).collect();
+        assert_eq!(months, listed);
+        assert!(CUES.len() > 500 && STOP.len() > 400 && MONTHS.len() > 100);
+    }
+
+    /// [`cue_spellings`] keeps what a scan of the spellings kept: each
+    /// spelling once in the order first seen, each with its cue kinds in
+    /// [`CUES`] order (the pattern ids and the order the kinds are tried).
+    #[test]
+    fn cue_spellings_as_a_scan() {
+        let mut pats: Vec<String> = Vec::new();
+        let mut kinds: Vec<Vec<Cue>> = Vec::new();
+        for (p, c) in CUES {
+            for v in variants(p, *c) {
+                match pats.iter().position(|q| *q == v) {
+                    Some(i) if !kinds[i].contains(c) => kinds[i].push(*c),
+                    Some(_) => {}
+                    None => {
+                        pats.push(v);
+                        kinds.push(vec![*c]);
+                    }
+                }
+            }
+        }
+        let (p, k) = cue_spellings().unwrap();
+        assert!(p.len() > 1000, "{}", p.len());
+        assert_eq!(p, pats);
+        assert_eq!(k, kinds);
     }
 
     /// [`word8`] reads what a copy into a zeroed word read, at every length.
