@@ -3,10 +3,14 @@
 //! or `scan`, as numbers do) of each kind, `n` times over varied values.
 //! `valgrind --tool=callgrind --collect-atstart=no --toggle-collect='value_profile::measured*' \
 //!   target/profiling/examples/value_profile <kind> 1000` (kinds: sku uuid price time stock title english)
+//! With a third argument `json`, the values go through the engine as a JSON
+//! response body instead (`["v1","v2",…]`, numbers bare; toggle on
+//! `value_profile::measured_json*`): the JSON walk and the passes after the
+//! detectors (base64 tokens, joined runs) included, per value.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use piiguard::detect::{RawMatch, Scratch};
-use piiguard::engine::Engine;
+use piiguard::engine::{Direction, Engine};
 use piiguard::policy::Policy;
 
 #[path = "../benches/inputs.rs"]
@@ -60,6 +64,18 @@ fn values(kind: &str, n: u64) -> (Vec<String>, bool) {
 }
 
 #[inline(never)]
+fn measured_json(e: &Engine, body: &[u8], s: &mut Scratch) {
+    let r = e.inspect_body(
+        &e.policy.default,
+        Direction::Response,
+        Some("application/json"),
+        body,
+        s,
+    );
+    std::hint::black_box(&r);
+}
+
+#[inline(never)]
 fn measured(e: &Engine, vals: &[String], text: bool, s: &mut Scratch, out: &mut Vec<RawMatch>) {
     for v in vals {
         out.clear();
@@ -78,6 +94,31 @@ fn main() {
     let n: u64 = args.get(2).and_then(|v| v.parse().ok()).unwrap_or(1000);
     let e = Engine::new(Policy::from_json(inputs::POLICY).unwrap(), None).unwrap();
     let (vals, text) = values(&kind, n);
+    if args.get(3).is_some_and(|a| a == "json") {
+        let e = Engine::new(
+            Policy::from_json(piiguard::testing::shapes::REDACT_BOTH.as_bytes()).unwrap(),
+            None,
+        )
+        .unwrap();
+        let items: Vec<String> = vals
+            .iter()
+            .map(|v| if text { format!("{v:?}") } else { v.clone() })
+            .collect();
+        let body = format!("[{}]", items.join(","));
+        let mut s = Scratch::default();
+        // (warm-up: the lazy DFAs)
+        let r = e.inspect_body(
+            &e.policy.default,
+            Direction::Response,
+            Some("application/json"),
+            body.as_bytes(),
+            &mut s,
+        );
+        std::hint::black_box(&r);
+        measured_json(&e, body.as_bytes(), &mut s);
+        println!("{kind}: {n} values in a JSON body of {} B", body.len());
+        return;
+    }
     let mut s = Scratch::default();
     let mut out = Vec::new();
     // warm the lazy DFAs

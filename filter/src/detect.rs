@@ -1953,13 +1953,19 @@ fn numeric_or_word_shapes(hay: &[u8], cf: bool) -> bool {
                 break;
             }
             let end = j;
-            // IBAN: two letters and two digits at a word start
+            // IBAN: two letters and two digits at a word start, and as
+            // many digits as the country's BBAN starts with
+            // ([`iban_head_digits`]: UUIDs whose group starts `de12-4…`)
+            let iban = |a: u8, b: u8| {
+                let cc = [a.to_ascii_uppercase(), b.to_ascii_uppercase()];
+                v::iban_length(&cc).is_some() && digits >= iban_head_digits(&cc)
+            };
             if start >= 2
                 && lens[0] >= 2
                 && letter(start - 1)
                 && letter(start - 2)
                 && (start == 2 || !is_word(hay[start - 3]))
-                && v::iban_length(&[hay[start - 2].to_ascii_uppercase(), hay[start - 1].to_ascii_uppercase()]).is_some()
+                && iban(hay[start - 2], hay[start - 1])
             {
                 return true;
             }
@@ -1970,7 +1976,7 @@ fn numeric_or_word_shapes(hay: &[u8], cf: bool) -> bool {
                 && letter(start - 2)
                 && letter(start - 3)
                 && (start == 3 || !is_word(hay[start - 4]))
-                && v::iban_length(&[hay[start - 3].to_ascii_uppercase(), hay[start - 2].to_ascii_uppercase()]).is_some()
+                && iban(hay[start - 3], hay[start - 2])
             {
                 return true;
             }
@@ -2079,6 +2085,27 @@ fn numeric_or_word_shapes(hay: &[u8], cf: bool) -> bool {
         }
     }
     false
+}
+
+/// The fewest digits in a row (joined as [`numeric_or_word_shapes`] joins
+/// digit groups) an IBAN of country `cc` (capitals) starts with at its
+/// check digits: those two and the digits its BBAN starts with
+/// ([`v::bban_format`]; none for a country without a known structure).
+/// `check_iban` takes a candidate only when its BBAN has its country's
+/// structure, read on the letters and digits alone; the pattern allows one
+/// of ` -._,\t` between two of them, and the walk joins digit groups across
+/// each of those. So the run of digit groups that starts at the check
+/// digits holds them all, or it ends at the BBAN's next character, a letter,
+/// or where the pattern reads no further (too few characters).
+/// (`tests/gate_equivalence.rs`: IBANs and their heads at every offset of
+/// UUIDs and timestamps.)
+fn iban_head_digits(cc: &[u8; 2]) -> usize {
+    2 + v::bban_format(cc).map_or(0, |f| {
+        f.iter()
+            .take_while(|&&(_, kind)| kind == b'n')
+            .map(|&(n, _)| usize::from(n))
+            .sum()
+    })
 }
 
 /// [`SHAPE_START`]: a byte [`numeric_or_word_shapes`] reads (a digit, `@`).
@@ -3474,6 +3501,8 @@ mod tests {
                     && (start == 2 || !is_word(hay[start - 3]))
                     && v::iban_length(&[hay[start - 2].to_ascii_uppercase(), hay[start - 1].to_ascii_uppercase()])
                         .is_some()
+                    && digits
+                        >= iban_head_digits(&[hay[start - 2].to_ascii_uppercase(), hay[start - 1].to_ascii_uppercase()])
                 {
                     return true;
                 }
@@ -3486,6 +3515,8 @@ mod tests {
                     && (start == 3 || !is_word(hay[start - 4]))
                     && v::iban_length(&[hay[start - 3].to_ascii_uppercase(), hay[start - 2].to_ascii_uppercase()])
                         .is_some()
+                    && digits
+                        >= iban_head_digits(&[hay[start - 3].to_ascii_uppercase(), hay[start - 2].to_ascii_uppercase()])
                 {
                     return true;
                 }

@@ -223,6 +223,84 @@ fn same_matches_at_the_edges_of_the_facts() {
     assert!(found > 15, "the rows hold values ({found})");
 }
 
+/// Identifiers of clean responses (UUIDs in both cases, timestamps, SKUs,
+/// hex) with a personal value written into them at every offset: a card
+/// with `:`, `|`, spaces or a digit per character, IBAN heads and whole
+/// IBANs (in capitals and small letters, the countries whose letters are
+/// hex digits), a DNI, a phone, single digits and separators. The join
+/// gate's reading without line breaks (bit masks) and the IBAN shape's
+/// BBAN head decide on these.
+#[test]
+fn same_matches_on_identifiers_with_values_written_in() {
+    let hosts = [
+        "3f2a9c1e-7b4d-4a1f-a2c3-9d8e7f6a5b4c",
+        "3F2A9C1E-7B4D-4A1F-A2C3-9D8E7F6A5B4C",
+        "de12a9c1-7b4d-4a1f-a2c3-9d8e7f6a5b4c",
+        "2026-11-05T12:34:56Z",
+        "2026-11-05T12:34:56.123+01:00",
+        "SKU-12345678",
+        "9d8e7f6a5b4c3f2a9c1e",
+    ];
+    let inserts = [
+        "4111:1111:1111:1111",
+        "4111|1111|1111|1111",
+        "4111 1111 1111 1111",
+        "4-1-1-1-1-1-1-1-1-1-1-1-1-1-1-1",
+        "4 1 1 1 1 1 1 1 1 1 1 1 1 1 1 1",
+        "4111111111111111",
+        "DE89370400440532013000",
+        "DE89 3704 0044 0532 0130 00",
+        "de89-3704-0044-0532-0130-00",
+        "de89370400440532013000",
+        "BE68539007547034",
+        "be68-5390-0754-7034",
+        "ee38-2200-2210-2014-5685",
+        "ad12-0001-2030-2003-5910-0100",
+        "ae07-0331-2345-6789-0123-456",
+        "ba39-1290-0794-0102-8494",
+        // valid IBANs whose BBAN has letters right after its leading
+        // digits (Andorra 8, Switzerland 5, Cyprus 8): the shape's digit
+        // count at its edge (`iban_head_digits`)
+        " AD7112345678ABCDEFGH1234 ",
+        "-ad71-1234-5678-abcd-efgh-1234-",
+        " CH1704835ABCDEF012345 ",
+        " CH17 0483 5ABC DEF0 1234 5 ",
+        "-ch17-0483-5abc-def0-1234-5-",
+        " CY8112345678ABCDEFGH12345678 ",
+        "de12",
+        "ad1200",
+        "12345678Z",
+        "X1234567L",
+        "+44 20 7946 0958",
+        "020 7946 0958",
+        "GB82:WEST:1234:5698:7654:32",
+        "1",
+        "12",
+        "1234",
+        "AB12",
+        ":",
+        "-",
+        "|",
+        " ",
+    ];
+    let mut found = 0;
+    for h in hosts {
+        for ins in inserts {
+            for at in 0..=h.len() {
+                let t = format!("{}{ins}{}", &h[..at], &h[at..]);
+                found += same(t.as_bytes(), "identifier with a value");
+            }
+            // in place of the identifier's bytes from each offset on
+            for at in 0..h.len() {
+                let end = (at + ins.len()).min(h.len());
+                let t = format!("{}{ins}{}", &h[..at], &h[end..]);
+                found += same(t.as_bytes(), "identifier overwritten");
+            }
+        }
+    }
+    assert!(found > 1000, "the rows hold values ({found})");
+}
+
 fn piece() -> impl Strategy<Value = String> {
     prop_oneof![
         "[0-9]{1,5}",
