@@ -566,32 +566,40 @@ impl Engine {
         // JSON in a query value, header or cookie (`?variables={"surname":…}`,
         // `?filter={…}`): read as JSON, its keys naming its values, as a JSON
         // value of a body is
+        let mut lenient = false;
         if looks_json(value) {
             let mut sub = Inspection::default();
-            if let Ok(r) = self.scan_json_d(dp, value, &mut sub, scratch, 1) {
-                // located in this value (`query:variables$.surname`), not the body
-                for f in &mut sub.findings {
-                    if let Some(rest) = f.location.strip_prefix("body:") {
-                        f.location = format!("{loc}{rest}");
+            match self.scan_json_d(dp, value, &mut sub, scratch, 1) {
+                Ok(r) => {
+                    // located in this value (`query:variables$.surname`), not the body
+                    for f in &mut sub.findings {
+                        if let Some(rest) = f.location.strip_prefix("body:") {
+                            f.location = format!("{loc}{rest}");
+                        }
                     }
+                    insp.merge(sub);
+                    return match r {
+                        Some(v) => ValueOutcome::Replace(v),
+                        None => ValueOutcome::Keep,
+                    };
                 }
-                insp.merge(sub);
-                return match r {
-                    Some(v) => ValueOutcome::Replace(v),
-                    None => ValueOutcome::Keep,
-                };
+                Err(json::JsonError::Syntax(_)) => lenient = true,
+                Err(json::JsonError::TooDeep) => {}
             }
         }
         // escapes, character references and base64 decoded as in bodies;
-        // XML or a GraphQL document (`?query={user(surname:"…")}`) by its names
-        let nested = if class.is_none() {
-            nested_doc(value)
-        } else {
+        // XML or a GraphQL document (`?query={user(surname:"…")}`) by its
+        // names, JSON5 as a lenient receiver reads it
+        let nested = if class.is_some() {
             Nested::None
+        } else if lenient {
+            Nested::Lenient
+        } else {
+            nested_doc(value)
         };
         let mut hits = self.value_hits(dp, value, loc, insp, scratch, 0, Escapes::Text, false);
         if nested != Nested::None {
-            self.nested_field_hits(value, nested, &mut hits);
+            self.nested_field_hits(value, nested, scratch, &mut hits);
         }
         self.decide_hits(dp, value, &hits, class, loc, insp)
     }
@@ -968,25 +976,32 @@ impl Engine {
                 return out;
             }
         }
+        let mut lenient = false;
         if depth < MAX_NEST && looks_json(value) {
             let mut sub = Inspection::default();
-            if let Ok(r) = self.scan_json_d(dp, value, &mut sub, scratch, depth + 1) {
-                insp.merge(sub);
-                return match r {
-                    Some(v) => ValueOutcome::Replace(v),
-                    None => ValueOutcome::Keep,
-                };
+            match self.scan_json_d(dp, value, &mut sub, scratch, depth + 1) {
+                Ok(r) => {
+                    insp.merge(sub);
+                    return match r {
+                        Some(v) => ValueOutcome::Replace(v),
+                        None => ValueOutcome::Keep,
+                    };
+                }
+                Err(json::JsonError::Syntax(_)) => lenient = true,
+                Err(json::JsonError::TooDeep) => {}
             }
         }
-        let nested = if class.is_none() {
-            nested_doc(value)
-        } else {
+        let nested = if class.is_some() {
             Nested::None
+        } else if lenient {
+            Nested::Lenient
+        } else {
+            nested_doc(value)
         };
         let esc = Escapes::text(xml || nested == Nested::Xml);
         let mut hits = self.value_hits(dp, value, loc, insp, scratch, depth, esc, true);
         if nested != Nested::None {
-            self.nested_field_hits(value, nested, &mut hits);
+            self.nested_field_hits(value, nested, scratch, &mut hits);
         }
         self.decide_hits(dp, value, &hits, class, loc, insp)
     }
@@ -997,10 +1012,14 @@ impl Engine {
     /// GraphQL document by its argument names ([`crate::graphql`]). Each
     /// value so named that no detector matched is a hit of its field's
     /// detector. (A value under a field class is that class's whole.)
-    fn nested_field_hits(&self, value: &[u8], nested: Nested, hits: &mut Vec<Hit>) {
+    fn nested_field_hits(&self, value: &[u8], nested: Nested, scratch: &mut Scratch, hits: &mut Vec<Hit>) {
         let mut classify = |w: &Words| self.policy.classify_field(w);
         let found = match nested {
             Nested::None => return,
+            Nested::Lenient => {
+                self.json5_number_hits(value, scratch, hits);
+                json::lenient_field_values(value, &mut classify)
+            }
             Nested::Xml => match crate::xmlfields::xml_reading("", value) {
                 Some(attributes) => crate::xmlfields::field_values(value, attributes, &mut classify),
                 None => return,
@@ -2028,6 +2047,23 @@ impl Engine {
         xml: bool,
     ) -> Option<Vec<u8>> {
         let mut hits = self.value_hits(dp, body, "body", insp, scratch, 0, Escapes::text(xml), true);
+        self.json5_number_hits(body, scratch, &mut hits);
+        // and its values by their keys, as a lenient receiver reads them
+        let mut classify = |w: &Words| self.policy.classify_field(w);
+        let found = json::lenient_field_values(body, &mut classify);
+        self.add_field_hits(body, &mut hits, found);
+        match self.decide_hits(dp, body, &hits, None, "body", insp) {
+            ValueOutcome::Replace(v) => Some(v),
+            ValueOutcome::Remove => Some(Vec::new()),
+            ValueOutcome::Keep => None,
+        }
+    }
+
+    /// The numbers of a JSON5 document in values' places, as a JSON5
+    /// receiver reads them (`0xE9B08A568F1C7` is 4111111111111111): a
+    /// number whose value holds something is a hit on the number as
+    /// written. `hits` stays sorted by start.
+    fn json5_number_hits(&self, body: &[u8], scratch: &mut Scratch, hits: &mut Vec<Hit>) {
         let mut found = Vec::new();
         for (s, e) in json::number_tokens(body) {
             let tok = &body[s..e];
@@ -2048,15 +2084,6 @@ impl Engine {
             }
         }
         hits.sort_by_key(|h| (h.start, std::cmp::Reverse(h.end)));
-        // and its values by their keys, as a lenient receiver reads them
-        let mut classify = |w: &Words| self.policy.classify_field(w);
-        let found = json::lenient_field_values(body, &mut classify);
-        self.add_field_hits(body, &mut hits, found);
-        match self.decide_hits(dp, body, &hits, None, "body", insp) {
-            ValueOutcome::Replace(v) => Some(v),
-            ValueOutcome::Remove => Some(Vec::new()),
-            ValueOutcome::Keep => None,
-        }
     }
 
     /// A JSON document: every value read ([`Engine::scan_json_pass`]). A
@@ -2333,6 +2360,9 @@ enum Nested {
     None,
     Xml,
     GraphQl,
+    /// JSON that does not parse as JSON, read as a lenient receiver
+    /// (Gson, Jackson's `ALLOW_*`, JSON5) reads it.
+    Lenient,
 }
 
 /// A value that starts as markup (`<` and a letter, `<?xml`) or as a
