@@ -1330,8 +1330,12 @@ impl Engine {
             // a table sent as text/plain, octet-stream or without a type:
             // read by its header as a CSV body is (a receiver reads it as
             // CSV whatever its label)
+            // form pairs in a body not labelled a form (`surname=…&amount=10`
+            // as text/plain or without a type): read by their keys, as Rack
+            // and receivers that ignore the label read them
             Format::Text => match crate::keyed::kind_of(&media)
                 .or_else(|| (!xml && crate::keyed::looks_like_table(body)).then_some(crate::keyed::Kind::Table))
+                .or_else(|| (!xml && crate::keyed::has_pairs(body)).then_some(crate::keyed::Kind::Pairs))
             {
                 // YAML, TOML, properties, CSV: keys name their values first,
                 // then the text (with what they replaced) is scanned as any
@@ -1374,10 +1378,22 @@ impl Engine {
         // a table column that names a thing (`sku`, `product`) makes its rows
         // a thing's: weak classes (`name`) are no person's, as under such a
         // JSON key (`sku,name,qty` is a price list)
-        let thing = kind == crate::keyed::Kind::Table
-            && values.iter().any(|k| {
-                crate::fields::context(&Words::split(&body[k.key.0..k.key.1])) == crate::fields::Context::NonPerson
-            });
+        let pairs = kind == crate::keyed::Kind::Pairs;
+        // a form's keys as its parser reads them (`last%5Fname`)
+        let key_words = |k: &crate::keyed::Keyed| {
+            let key = &body[k.key.0..k.key.1];
+            if pairs {
+                Words::split(&crate::urlpath::decode_form_until_stable(key))
+            } else {
+                Words::split(key)
+            }
+        };
+        let thing = matches!(kind, crate::keyed::Kind::Table | crate::keyed::Kind::Pairs)
+            && values
+                .iter()
+                .any(|k| crate::fields::context(&key_words(k)) == crate::fields::Context::NonPerson);
+        // pairs inside a text that is not a form as a whole: strong classes only
+        let strong_only = pairs && !values.first().is_some_and(|k| crate::keyed::form_shaped(body, k.key.0));
         // (a value two keys name, an anchor and its alias: read once, by the first that classifies)
         let mut done = 0;
         for k in values {
@@ -1388,14 +1404,14 @@ impl Engine {
             // the key, else the key its mapping sits under; under a thing's
             // key (`product:`) weak classes are no person's
             let parent = k.parent.map(|p| Words::split(&body[p.0..p.1]));
-            let own = self.policy.classify_field(&Words::split(key));
+            let own = self.policy.classify_field(&key_words(&k));
             let Some(class) = own.or_else(|| parent.as_ref().and_then(|p| self.policy.classify_field(p))) else {
                 continue;
             };
             let under_thing = parent
                 .as_ref()
                 .is_some_and(|p| crate::fields::context(p) == crate::fields::Context::NonPerson);
-            if (thing || under_thing) && class.strength == Strength::Weak {
+            if (thing || under_thing || strong_only) && class.strength == Strength::Weak {
                 continue;
             }
             done = k.value.1;

@@ -27,6 +27,12 @@ pub enum Kind {
     Properties,
     /// CSV or TSV: a header row, then records.
     Table,
+    /// `key=value` pairs of a form in a body not labelled one (none,
+    /// `text/plain`, `application/octet-stream`, ...): Rack reads an
+    /// untyped POST as a form, and receivers that ignore the label parse
+    /// one (`navigator.sendBeacon` sends `text/plain`). Keys may be
+    /// percent-encoded: the caller decodes them before classifying.
+    Pairs,
 }
 
 pub fn kind_of(media: &str) -> Option<Kind> {
@@ -63,6 +69,7 @@ pub fn values(kind: Kind, doc: &[u8]) -> Vec<Keyed> {
         Kind::Lines => lines(doc, false),
         Kind::Properties => lines(doc, true),
         Kind::Table => table(doc),
+        Kind::Pairs => pairs(doc),
     };
     // in document order (an alias names its anchor's value, earlier)
     out.sort_by_key(|k| k.value.0);
@@ -614,6 +621,59 @@ fn table(doc: &[u8]) -> Vec<Keyed> {
     out
 }
 
+/// A byte of a form key as written: letters, digits, `_ - . [ ] + * $ ~`
+/// and `%` (percent-encoded keys are decoded by the caller).
+fn form_key_byte(c: u8) -> bool {
+    c.is_ascii_alphanumeric() || matches!(c, b'_' | b'-' | b'.' | b'[' | b']' | b'%' | b'+' | b'*' | b'$' | b'~')
+}
+
+/// The form pairs of a text ([`Kind::Pairs`]): a pair starts at the start
+/// of the text, after `&`, `;`, `?` or a line break, with a key of
+/// [`form_key_byte`]s holding a letter or an escape, then `=`; its value
+/// runs to the next `&` or line break (a `;` inside stays in it: Rack
+/// splits on `&` only, so the longer reading is the one kept; the pair
+/// after the `;` is read too, as older parsers split there).
+fn pairs(doc: &[u8]) -> Vec<Keyed> {
+    let mut out = Vec::new();
+    for e in memchr::memchr_iter(b'=', doc) {
+        let mut b = e;
+        while b > 0 && e - b < 64 && form_key_byte(doc[b - 1]) {
+            b -= 1;
+        }
+        let starts_pair = b == 0 || matches!(doc[b - 1], b'&' | b';' | b'?' | b'\n' | b'\r');
+        let key = &doc[b..e];
+        if !starts_pair || !key.iter().any(|&c| c.is_ascii_alphabetic() || c == b'%') {
+            continue;
+        }
+        let v = e + 1;
+        let end = memchr::memchr3(b'&', b'\n', b'\r', &doc[v..]).map_or(doc.len(), |i| v + i);
+        let (a, z) = trim(doc, (v, end));
+        if z > a {
+            out.push(Keyed {
+                key: (b, e),
+                value: (a, z),
+                parent: None,
+            });
+        }
+    }
+    out
+}
+
+/// Whether a text is a form body as a whole (one line, after white space
+/// at its end, its first pair at its start or after text without white
+/// space: `x&surname=…`), not pairs inside prose or a URL in a text:
+/// there a key's weak class (`name`) names its value, as in a labelled
+/// form; elsewhere only strong classes do.
+pub fn form_shaped(doc: &[u8], first_pair_key: usize) -> bool {
+    let t = doc.trim_ascii_end();
+    memchr::memchr2(b'\n', b'\r', t).is_none() && !doc[..first_pair_key].iter().any(u8::is_ascii_whitespace)
+}
+
+/// Whether a text holds form pairs ([`Kind::Pairs`]).
+pub fn has_pairs(doc: &[u8]) -> bool {
+    memchr::memchr(b'=', doc).is_some() && !pairs(doc).is_empty()
+}
+
 /// Whether a body without a table's media type (`text/plain`, none,
 /// `application/octet-stream`) starts as a table does: a first record
 /// (after blank lines) of two names or more, most of its cells names
@@ -677,6 +737,29 @@ mod tests {
 
     fn p(v: &[(&str, &str)]) -> Vec<(String, String)> {
         v.iter().map(|(a, b)| (a.to_string(), b.to_string())).collect()
+    }
+
+    #[test]
+    fn form_pairs_in_text() {
+        assert_eq!(
+            pairs(Kind::Pairs, "a=1&last%5Fname=Q+H;x=2&&v\r\nk=z &y\nsee ?q=1&s=t x=9"),
+            p(&[
+                ("a", "1"),
+                ("last%5Fname", "Q+H;x=2"),
+                ("x", "2"),
+                ("k", "z"),
+                ("q", "1"),
+                ("s", "t x=9")
+            ])
+        );
+        // a key needs a letter or an escape, and a pair starts where a form's does
+        assert!(pairs(Kind::Pairs, "1=2 and x = 3, a b=c").is_empty());
+        assert!(has_pairs(b"surname=Q"));
+        assert!(!has_pairs(b"x == y"));
+        assert!(form_shaped(b"a=1&b=2\r\n", 0));
+        assert!(form_shaped(b"x&b=2", 2));
+        assert!(!form_shaped(b"see a=1", 4));
+        assert!(!form_shaped(b"a=1\nb=2", 0));
     }
 
     #[test]
