@@ -607,8 +607,49 @@ impl Policy {
     /// candidates too. Of several candidates, the first (the `:method`'s own
     /// route first) that is at least as strict as every other applies;
     /// `Err` when none is.
-    fn select(&self, req: &RequestInfo, path: &str) -> Result<Option<usize>, ()> {
+    ///
+    /// A last segment with an extension (`/charge.json`) is read without it
+    /// too, as Rails' `(.:format)` and Spring's suffix patterns route it to
+    /// the `/charge` handler: the configured routes that reading selects are
+    /// candidates as well (`Err(true)` when they alone make it ambiguous).
+    /// The default is no candidate of that reading: a path written with its
+    /// extension in a rule (`/openapi.json`) keeps its rule.
+    fn select(&self, req: &RequestInfo, path: &str) -> Result<Option<usize>, bool> {
         let mut cands: Vec<Option<usize>> = Vec::new();
+        self.candidates(req, path, &mut cands);
+        let own = cands.len();
+        for stem in urlpath::extension_stems(path) {
+            let mut more = Vec::new();
+            self.candidates(req, stem, &mut more);
+            for c in more {
+                if c.is_some() && !cands.contains(&c) {
+                    cands.push(c);
+                }
+            }
+        }
+        if cands.len() <= 1 {
+            return Ok(cands.first().copied().flatten());
+        }
+        if own == 1 && cands[0].is_none() {
+            // the path as written matched no rule and its stem did: of routes
+            // as strict, the stem's (`/profile/12.json` is a profile's)
+            cands.rotate_left(1);
+        }
+        let strictest = |cands: &[Option<usize>]| {
+            cands
+                .iter()
+                .copied()
+                .find(|&c| cands.iter().all(|&o| self.at(c).at_least_as_strict(self.at(o))))
+        };
+        match strictest(&cands) {
+            Some(c) => Ok(c),
+            // ambiguous by the methods of the path as written, else by its extension
+            None => Err(own < 2 || strictest(&cands[..own]).is_some()),
+        }
+    }
+
+    /// The candidate routes of one reading of the path (see [`Policy::select`]).
+    fn candidates(&self, req: &RequestInfo, path: &str, cands: &mut Vec<Option<usize>>) {
         let methods = std::iter::once(req.method.as_str()).chain(req.method_overrides.iter().map(String::as_str));
         for m in methods {
             if m == crate::http::ANY_METHOD {
@@ -651,14 +692,6 @@ impl Policy {
                 }
             }
         }
-        if cands.len() <= 1 {
-            return Ok(cands.first().copied().flatten());
-        }
-        cands
-            .iter()
-            .copied()
-            .find(|&c| cands.iter().all(|&o| self.at(c).at_least_as_strict(self.at(o))))
-            .ok_or(())
     }
 
     /// The route of a request, under both readings of encoded slashes and
@@ -677,13 +710,13 @@ impl Policy {
         }
         let path = urlpath::normalize(&req.path, true);
         let pick = self.select(req, &path);
-        let index = pick.unwrap_or_else(|()| {
+        let index = pick.unwrap_or_else(|_| {
             self.routes
                 .iter()
                 .position(|r| r.matcher.matches(req, &path, Some(req.method.as_str())))
         });
-        let (ambiguous, ambiguity) = if pick.is_err() {
-            (true, "method")
+        let (ambiguous, ambiguity) = if let Err(by_path) = pick {
+            (true, if by_path { "path" } else { "method" })
         } else {
             let other = urlpath::has_encoded_separator(&req.path)
                 && self.select(req, &urlpath::normalize(&req.path, false)) != pick;
@@ -1659,6 +1692,52 @@ mod tests {
         // the route the method lands on is stricter than the one it skipped: it stays
         assert_eq!(strict.route(&req("/a", "PUT", "h", None)).name, "all");
         assert_eq!(strict.route(&req("/a", "POST", "h", None)).name, "a");
+    }
+
+    #[test]
+    fn an_extension_reaches_the_route_of_its_stem() {
+        let p = ok(r#"{"version":1,"routes":[
+            {"name":"charge","match":{"path_exact":"/charge","methods":["POST"]},"request":{"actions":{"*":"block"}},
+             "response":{"actions":{"*":"redact"}}},
+            {"name":"openapi","match":{"path_exact":"/openapi.json"},"response":{"actions":{"*":"allow"}}},
+            {"name":"profile","match":{"path_regex":"/profile/[0-9]+"},"request":{"actions":{"*":"redact"}},
+             "response":{"actions":{"*":"redact"}}},
+            {"name":"report","match":{"path_exact":"/report"},"response":{"actions":{"*":"redact"}}},
+            {"name":"report-x","match":{"path_exact":"/report.csv"},"request":{"actions":{"*":"block"}}}
+        ],"default":{"request":{"actions":{"*":"redact"}},"response":{"actions":{"*":"redact"}}}}"#);
+        let pick = |path: &str| {
+            let res = p.resolve(&req(path, "POST", "a", None));
+            if res.ambiguous {
+                format!("ambiguous {}", res.ambiguity)
+            } else {
+                res.route.name.clone()
+            }
+        };
+        for path in [
+            "/charge.json",
+            "/Charge.XML",
+            "/charge.json.xml",
+            "/charge.json;v=1",
+            "/charge%2ejson",
+            "/charge.json/",
+        ] {
+            assert_eq!(pick(path), "charge", "{path}");
+        }
+        assert_eq!(pick("/profile/12.json"), "profile");
+        // a rule written with its extension keeps it: the default is no candidate of the stem
+        assert_eq!(pick("/openapi.json"), "openapi");
+        // two rules neither of which covers the other (nor does the default, stricter on
+        // responses, cover the rule of /charge)
+        assert_eq!(pick("/report.csv"), "ambiguous path");
+        let lax_default = ok(r#"{"version":1,"routes":[
+            {"name":"charge","match":{"path_exact":"/charge"},"request":{"actions":{"*":"block"}}}
+        ],"default":{"response":{"actions":{"*":"redact"}}}}"#);
+        let res = lax_default.resolve(&req("/charge.json", "POST", "a", None));
+        assert!(res.ambiguous && res.ambiguity == "path");
+        // a dot file is no extension; nothing else changes
+        assert_eq!(pick("/.charge"), "default");
+        assert_eq!(pick("/charges.json"), "default");
+        assert_eq!(pick("/static/app.min.js"), "default");
     }
 
     #[test]

@@ -285,6 +285,28 @@ pub fn normalize(raw: &str, decode_slashes: bool) -> String {
     String::from_utf8_lossy(&out).into_owned()
 }
 
+/// Most readings of a last segment without its extension.
+const MAX_STEMS: usize = 4;
+
+/// A normalised path without the extension of its last segment, at each
+/// dot in it (`/charge.json` is `/charge`; `/a.b.json` is `/a` and `/a.b`):
+/// Rails routes `/charge.json` to `/charge` (`(.:format)`), Spring's suffix
+/// patterns `/charge.*` and JAX-RS extension mappings do the same. A dot
+/// that starts the segment (`/.well-known`) is no extension. At most
+/// [`MAX_STEMS`], shortest first; each without the tail servers drop.
+pub fn extension_stems(path: &str) -> impl Iterator<Item = &str> {
+    let seg = path.rfind('/').map_or(0, |i| i + 1);
+    path[seg..]
+        .match_indices('.')
+        .filter(|&(i, _)| i > 0)
+        .take(MAX_STEMS)
+        .filter_map(move |(i, _)| {
+            let stem = &path[..seg + i];
+            let t = trim_tail(stem.as_bytes()).len();
+            (t > seg).then(|| &stem[..t])
+        })
+}
+
 /// Whether the path holds an encoded slash or backslash at any depth of
 /// encoding (so that its two readings may differ).
 pub fn has_encoded_separator(raw: &str) -> bool {
@@ -306,6 +328,20 @@ pub fn normalize_rule(rule: &str) -> (String, bool) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn extension_stems_of_the_last_segment() {
+        fn stems(p: &str) -> Vec<&str> {
+            extension_stems(p).collect()
+        }
+        assert_eq!(stems("/charge.json"), ["/charge"]);
+        assert_eq!(stems("/a.b/c.d.e"), ["/a.b/c", "/a.b/c.d"]);
+        assert_eq!(stems("/charge .json"), ["/charge"]);
+        assert!(stems("/.well-known").is_empty());
+        assert!(stems("/charge").is_empty());
+        assert!(stems("/").is_empty());
+        assert_eq!(stems("/x.1.2.3.4.5.6").len(), MAX_STEMS);
+    }
 
     #[test]
     fn spellings_of_one_path_normalise_alike() {
