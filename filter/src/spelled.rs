@@ -30,13 +30,14 @@
 //!   `a.m at cafe.com`, `com.example.app at play.google.com`); `At` also
 //!   with a spaced dot as `at` is, never with `dot` spelled.
 //!
-//! `at` is read with a line break (LF or CRLF, spaces around it) in place
-//! of the space on either side (`jane.doe at⏎example.com`: a mail client or
-//! a form wraps it so), as it is read between spaces.
+//! `at` and `dot` are read with a tab or a line break (LF or CRLF, spaces
+//! or tabs around it) in place of the space on either side (`jane.doe
+//! at⏎example.com`, `example dot⏎com`: a mail client or a form wraps it
+//! so; `jane.doe⇥at⇥example.com`: a TSV cell, a tab-aligned signature), as
+//! they are read between spaces.
 //!
-//! Not read: `dot` in other cases (`Dot`), `at` and `dot` between tabs,
-//! `dot` across a line break, `at` after a single word (`john at
-//! gmail.com`: prose writes `look at example.com`), words in other
+//! Not read: `dot` in other cases (`Dot`), `at` after a single word (`john
+//! at gmail.com`: prose writes `look at example.com`), words in other
 //! languages.
 
 /// A text of rewritten addresses, one per line, and a map from each of its
@@ -235,33 +236,26 @@ fn bracketed(t: &[u8], i: usize) -> Option<(Kind, usize)> {
     (t.get(k) == Some(&close)).then(|| (kind, skip_ws(t, k + 1)))
 }
 
-/// `at`/`AT`/`At` or `dot`/`DOT` at `j` followed by a space (`at` also
-/// by a line break, LF or CRLF, with spaces around it): its kind, form and
-/// end (after the spaces). `broken`: a line break came before the word
-/// (then it is no `dot`).
-fn spelled_word(t: &[u8], j: usize, broken: bool) -> Option<(Kind, Form, usize)> {
+/// `at`/`AT`/`At` or `dot`/`DOT` at `j` followed by spaces or tabs, or by a
+/// line break (LF or CRLF) with spaces or tabs around it: its kind, form
+/// and end (after the white space).
+fn spelled_word(t: &[u8], j: usize) -> Option<(Kind, Form, usize)> {
     let rest = t.get(j..)?;
     let (kind, form, len) = if rest.starts_with(b"at") || rest.starts_with(b"AT") {
         (Kind::At, Form::Spelled, 2)
     } else if rest.starts_with(b"At") {
         (Kind::At, Form::Titled, 2)
-    } else if !broken && (rest.starts_with(b"dot ") || rest.starts_with(b"DOT ")) {
+    } else if rest.starts_with(b"dot") || rest.starts_with(b"DOT") {
         (Kind::Dot, Form::Spelled, 3)
     } else {
         return None;
     };
     let mut k = j + len;
-    let spaces = |mut k: usize| {
-        while t.get(k) == Some(&b' ') {
-            k += 1;
-        }
-        k
-    };
-    let s = spaces(k);
+    let s = skip_ws(t, k);
     match line_break(t, s) {
-        Some(n) if kind == Kind::At => k = spaces(s + n),
-        _ if s > k => k = s,
-        _ => return None,
+        Some(n) => k = skip_ws(t, s + n),
+        None if s > k => k = s,
+        None => return None,
     }
     Some((kind, form, k))
 }
@@ -288,16 +282,9 @@ fn token(t: &[u8], i: usize) -> Option<(Kind, Form, usize)> {
         let form = if j > i || e > j + 1 { Form::Spaced } else { Form::Plain };
         return Some((Kind::At, form, e));
     }
-    // `at` after a line break (and spaces): `jane.doe⏎at example.com`
+    // `at` or `dot` after a line break (and spaces or tabs): `jane.doe⏎at example.com`
     if let Some(n) = line_break(t, j) {
-        if !t[i..j].iter().all(|&b| b == b' ') {
-            return None;
-        }
-        let mut k = j + n;
-        while t.get(k) == Some(&b' ') {
-            k += 1;
-        }
-        return spelled_word(t, k, true);
+        return spelled_word(t, skip_ws(t, j + n));
     }
     if j == i {
         return (c == b'.').then_some((Kind::Dot, Form::Plain, i + 1));
@@ -308,11 +295,8 @@ fn token(t: &[u8], i: usize) -> Option<(Kind, Form, usize)> {
         let e = skip_ws(t, j + 1);
         return (e > j + 1).then_some((Kind::Dot, Form::Spaced, e));
     }
-    // a word between spaces (not tabs: see `may_have`)
-    if t[i..j].iter().all(|&b| b == b' ') {
-        return spelled_word(t, j, false);
-    }
-    None
+    // a word between spaces or tabs
+    spelled_word(t, j)
 }
 
 /// Whether [`emails`] can find anything in `t`: a bracketed token, a
@@ -437,6 +421,7 @@ const DOT_UPPER: u32 = u32::from_le_bytes(*b"DOT ");
 const SHIFT: [u8; 256] = {
     let mut t = [4u8; 256];
     t[b' ' as usize] = 3;
+    t[b'\t' as usize] = 3;
     t[b'\n' as usize] = 3;
     t[b'a' as usize] = 2;
     t[b'A' as usize] = 2;
@@ -451,26 +436,25 @@ const SHIFT: [u8; 256] = {
 
 /// One pass over `t` for the spelled words: true at the first ` dot ` or
 /// ` DOT `, or at a ` at `, ` AT ` or ` At ` for which `at(q, e)` is true
-/// (`q` the space before the word, `e` the space after it); a line break
-/// (LF, CRLF) counts as a space on either side of `at`. About one look
-/// every 3.4 bytes of prose; a space is looked at further only after a `t`.
+/// (`q` the space before the word, `e` the space after it); a tab or a
+/// line break (LF before, LF or CRLF after) counts as a space on either
+/// side. About one look every 3.4 bytes of prose; white space is looked at
+/// further only after a `t`.
 fn spelled_words(t: &[u8], mut at: impl FnMut(usize, usize) -> bool) -> bool {
     let mut i = 3;
     while let Some(&c) = t.get(i) {
-        if matches!(c, b' ' | b'\n' | b'\r') && (t[i - 1] | 0x20) == b't' {
-            let lb = |b: u8| if b == b'\n' { b' ' } else { b };
-            let w = u32::from_le_bytes([lb(t[i - 3]), t[i - 2], t[i - 1], lb(c)]);
-            if w == AT_LOWER || w == AT_UPPER || w == AT_TITLE {
-                if at(i - 3, i) {
+        if matches!(c, b' ' | b'\t' | b'\n' | b'\r') && (t[i - 1] | 0x20) == b't' {
+            // (a CR only as a CRLF's)
+            if c != b'\r' || t.get(i + 1) == Some(&b'\n') {
+                let ws = |b: u8| if matches!(b, b'\t' | b'\n') { b' ' } else { b };
+                let w = u32::from_le_bytes([ws(t[i - 3]), t[i - 2], t[i - 1], b' ']);
+                if w == AT_LOWER || w == AT_UPPER || w == AT_TITLE {
+                    if at(i - 3, i) {
+                        return true;
+                    }
+                } else if (w == DOT_LOWER || w == DOT_UPPER) && i >= 4 && matches!(t[i - 4], b' ' | b'\t' | b'\n') {
                     return true;
                 }
-            } else if c == b'\r' {
-                let w = u32::from_le_bytes([lb(t[i - 3]), t[i - 2], t[i - 1], b' ']);
-                if (w == AT_LOWER || w == AT_UPPER || w == AT_TITLE) && t.get(i + 1) == Some(&b'\n') && at(i - 3, i) {
-                    return true;
-                }
-            } else if c == b' ' && (w == DOT_LOWER || w == DOT_UPPER) && i >= 4 && t[i - 4] == b' ' {
-                return true;
             }
         }
         i += SHIFT[c as usize] as usize;
@@ -968,20 +952,22 @@ mod tests {
     /// or ` DOT ` anywhere, and every ` at `, ` AT `, ` At ` (before the
     /// first dot found, where the walk stops).
     fn substrings(t: &[u8]) -> (bool, Vec<usize>) {
-        let dot = [&b" dot "[..], b" DOT "]
-            .iter()
-            .filter_map(|n| memchr::memmem::find(t, n))
-            .min();
+        // (a tab or a line break for either space: LF before, LF or CRLF after)
+        let before = |b: u8| matches!(b, b' ' | b'\t' | b'\n');
+        let after = |q: usize| match t.get(q) {
+            Some(b' ' | b'\t' | b'\n') => true,
+            Some(b'\r') => t.get(q + 1) == Some(&b'\n'),
+            _ => false,
+        };
+        let dot = t
+            .windows(4)
+            .enumerate()
+            .position(|(q, w)| before(w[0]) && matches!(&w[1..4], b"dot" | b"DOT") && after(q + 4));
         // (overlapping: ` at at `)
-        // (a line break for either space: LF before, LF or CRLF after)
         let ats = t
             .windows(4)
             .enumerate()
-            .filter(|&(q, w)| {
-                matches!(w[0], b' ' | b'\n')
-                    && matches!(&w[1..3], b"at" | b"AT" | b"At")
-                    && (matches!(w[3], b' ' | b'\n') || (w[3] == b'\r' && t.get(q + 4) == Some(&b'\n')))
-            })
+            .filter(|&(q, w)| before(w[0]) && matches!(&w[1..3], b"at" | b"AT" | b"At") && after(q + 3))
             .map(|(q, _)| q)
             .filter(|&q| dot.is_none_or(|d| q + 3 < d + 4))
             .collect();
@@ -1218,6 +1204,12 @@ mod tests {
             "jane.doe\nat\nexample.com",
             "jane.doe AT \n example.com",
             "jane.doe at\nexample dot com",
+            "jane.doe\tat\texample.com",
+            "jane.doe\tat\texample\tdot\tcom",
+            "jane.doe at example dot\ncom",
+            "jane.doe at example\ndot com",
+            "jane.doe at example dot\r\n  com",
+            "jane.doe \t at \t example \t dot \t com",
         ] {
             let want = "jane.doe@example.com";
             assert_eq!(one(s).to_ascii_lowercase(), want, "{s:?}");
@@ -1443,7 +1435,6 @@ mod tests {
             "Visit Us At Shop.Example.com",
             "Node.Js At Nodejs.org",
             "x.y At example dot com",
-            "jane.doe\tat\texample.com",
             "meet me at\nexample.com",
             "look\nat example.com",
             "jane.doe at\n\nexample.com",
@@ -1459,7 +1450,9 @@ mod tests {
             "a [dot] b",
             "x at y Dot com",
             "x.y At example Dot com",
-            "x.y\tat\texample\tdot\tcom",
+            "x.y\tAt\texample\tDot\tcom",
+            "the dot\ncom era at example.com",
+            "lunch\tat\tnoon",
             "2 at example dot com",
             "",
             "@ [at] (dot)",
