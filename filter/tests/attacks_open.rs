@@ -25,3 +25,20 @@ fn the_plain_values_are_blocked() {
 
 // The card split by ASCII controls read as white space (VT, FF, FS..US) is
 // closed: `attacks_detect.rs` and `cases/attacks-detect-session9.json`.
+
+// Red team, session 12: a value named by the value of a sibling member, not by
+// its own key — entity-attribute-value records (`{"name":"surname","value":…}`
+// from form builders, HubSpot's `{"property":"lastname","value":…}`) — is read
+// by its own key only (`value`), so a surname or birth date in one passes.
+#[test]
+#[ignore = "open: a value named by a sibling member's value (README, Not inspected)"]
+fn a_value_named_by_a_sibling_member() {
+    assert!(blocked(
+        "application/json",
+        br#"{"attributes":[{"name":"surname","value":"Quispe"}]}"#
+    ));
+    assert!(blocked(
+        "application/json",
+        br#"{"field":"date_of_birth","value":"1970-01-02"}"#
+    ));
+}
