@@ -341,6 +341,9 @@ fn text_property(host: &dyn Host, path: &[&str]) -> Result<Option<String>, HostE
 }
 
 const ROUTE_NAME: [&str; 2] = ["xds", "route_name"];
+/// The request headers that ask for part of a response (removed where the
+/// response is read and may be redacted or blocked).
+const RANGE_HEADERS: [&str; 3] = ["range", "request-range", "if-range"];
 const PEER: [&str; 2] = ["connection", "uri_san_peer_certificate"];
 const CLUSTER: [&str; 2] = ["xds", "cluster_name"];
 
@@ -711,18 +714,19 @@ impl Flow {
         // value, none of which a detector can recognise, and join them.
         // Where the response is read and may be redacted or blocked, the
         // upstream gets no range: it answers whole, and whole is inspected.
+        // `Request-Range` too: Apache httpd's byterange filter serves it
+        // when there is no `Range` (Netscape's draft spelling).
         let route = route_at(&engine, self.route, self.consent_alt);
         let r = &route.response;
         if r.body && (r.redacts || r.blocks) && !route.shadow {
             let ae = crate::encoding::readable_accept_encoding(&header_values(&headers, "accept-encoding"));
             // Nor a coding it could not read (br, zstd, `*`): such an
             // answer would have to fail closed.
-            let ranged = headers
-                .iter()
-                .any(|(k, _)| k.eq_ignore_ascii_case("range") || k.eq_ignore_ascii_case("if-range"));
+            let ranged = |r: &str| headers.iter().any(|(k, _)| k.eq_ignore_ascii_case(r));
             let changes = [
-                ("range", None, ranged),
-                ("if-range", None, ranged),
+                (RANGE_HEADERS[0], None, ranged(RANGE_HEADERS[0])),
+                (RANGE_HEADERS[1], None, ranged(RANGE_HEADERS[1])),
+                (RANGE_HEADERS[2], None, ranged(RANGE_HEADERS[2])),
                 ("accept-encoding", ae.clone(), ae.is_some()),
             ];
             for (name, value, _) in changes.into_iter().filter(|c| c.2) {
