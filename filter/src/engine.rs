@@ -463,6 +463,13 @@ impl Engine {
         let inner = if url_encoded { b';' } else { b',' };
         let pre = self.inner_pairs(dp, raw, sep, inner, kind, insp, scratch, redacting);
         let raw: &[u8] = pre.as_deref().unwrap_or(raw);
+        // a GraphQL request as a query or form (`query=…&variables={…}`):
+        // the classes its document gives to the variables
+        let gql = if url_encoded {
+            self.pairs_graphql_vars(raw)
+        } else {
+            Vec::new()
+        };
         let mut out = Vec::new();
         let mut changed = pre.is_some();
         let mut first = true;
@@ -503,6 +510,12 @@ impl Engine {
                 let loc = format!("{kind}:{}", safe_name(&String::from_utf8_lossy(&key)));
                 let outcome = if !parts.is_empty() && parts.binary_search(&index).is_ok() {
                     self.card_part(dp, &val, class, &loc, insp)
+                } else if !gql.is_empty() && key == b"variables" {
+                    let vars = Vars {
+                        names: &gql,
+                        root: true,
+                    };
+                    self.inspect_value_vars(dp, &val, class, &loc, insp, scratch, vars)
                 } else {
                     self.inspect_value(dp, &val, class, &loc, insp, scratch)
                 };
@@ -543,6 +556,51 @@ impl Engine {
         changed.then_some(out)
     }
 
+    /// The variables a GraphQL document in the `query` pair of a query
+    /// string or form gives to arguments that classify them
+    /// ([`crate::graphql::variable_classes`]); none without a `$`.
+    fn pairs_graphql_vars(&self, raw: &[u8]) -> Vec<(Vec<u8>, FieldClass)> {
+        if memchr::memchr(b'$', raw).is_none() && memchr::memmem::find(raw, b"%24").is_none() {
+            return Vec::new();
+        }
+        for pair in raw.split(|&c| c == b'&') {
+            let Some(eq) = memchr::memchr(b'=', pair) else { continue };
+            if crate::urlpath::decode_form_until_stable(&pair[..eq]).as_ref() != b"query" {
+                continue;
+            }
+            let doc = crate::urlpath::decode_form_until_stable(&pair[eq + 1..]);
+            if crate::graphql::looks_graphql(&doc) {
+                return crate::graphql::variable_classes(&doc, &mut |w| self.policy.classify_field(w));
+            }
+        }
+        Vec::new()
+    }
+
+    /// A value that is a GraphQL request's `variables` object as JSON, read
+    /// with the classes its document gives them; `None` if it is no JSON.
+    fn inspect_json_vars(
+        &self,
+        dp: &DirPolicy,
+        value: &[u8],
+        insp: &mut Inspection,
+        scratch: &mut Scratch,
+        depth: u8,
+        vars: Vars<'_>,
+    ) -> Option<ValueOutcome> {
+        if depth >= MAX_NEST || !looks_json(value) {
+            return None;
+        }
+        let mut sub = Inspection::default();
+        let r = self
+            .scan_json_vars(dp, value, &mut sub, scratch, depth + 1, vars)
+            .ok()?;
+        insp.merge(sub);
+        Some(match r {
+            Some(v) => ValueOutcome::Replace(v),
+            None => ValueOutcome::Keep,
+        })
+    }
+
     /// Inspects one scalar value: value detectors first, the field name
     /// when they find nothing.
     fn inspect_value(
@@ -553,6 +611,22 @@ impl Engine {
         loc: &str,
         insp: &mut Inspection,
         scratch: &mut Scratch,
+    ) -> ValueOutcome {
+        self.inspect_value_vars(dp, value, class, loc, insp, scratch, Vars::NONE)
+    }
+
+    /// [`Engine::inspect_value`] of a value that may be a GraphQL request's
+    /// `variables` object (`vars`, the classes its document gives them).
+    #[allow(clippy::too_many_arguments)]
+    fn inspect_value_vars(
+        &self,
+        dp: &DirPolicy,
+        value: &[u8],
+        class: Option<FieldClass>,
+        loc: &str,
+        insp: &mut Inspection,
+        scratch: &mut Scratch,
+        vars: Vars<'_>,
     ) -> ValueOutcome {
         // Decoded bytes that are UTF-16/32 (`%FF%FEj%00a%00…`, or by their
         // zero bytes) or gzip: read as an upstream that sniffs them would
@@ -569,7 +643,7 @@ impl Engine {
         let mut lenient = false;
         if looks_json(value) {
             let mut sub = Inspection::default();
-            match self.scan_json_d(dp, value, &mut sub, scratch, 1) {
+            match self.scan_json_vars(dp, value, &mut sub, scratch, 1, vars) {
                 Ok(r) => {
                     // located in this value (`query:variables$.surname`), not the body
                     for f in &mut sub.findings {
@@ -1265,8 +1339,12 @@ impl Engine {
         // (`<!ENTITY a "4111">` ... `&a;&b;&b;&b;`): pieces that are nothing
         // alone make a value only once expanded. Not read expanded here, so
         // never passed as read.
-        if xml && declares_entities(body) {
-            let mut res = self.uninspectable(route, "xml:entity_declarations".into());
+        // So do default attribute values (`<!ATTLIST person surname CDATA
+        // "…">` then `<person/>`): Java's and .NET's parsers add the
+        // attribute, named, to every such element; the value is not read
+        // under its name here.
+        if let Some(what) = xml.then(|| xml_declarations(body)).flatten() {
+            let mut res = self.uninspectable(route, what.into());
             self.text_fallback(route, dp, body, &mut res, scratch);
             return res;
         }
@@ -1536,6 +1614,8 @@ impl Engine {
     ) -> Option<Vec<u8>> {
         let pre = self.inner_pairs(dp, raw, b'&', b';', "form", insp, scratch, true);
         let raw: &[u8] = pre.as_deref().unwrap_or(raw);
+        // a GraphQL request as a form (express-graphql reads one)
+        let gql = self.pairs_graphql_vars(raw);
         let mut out = Vec::with_capacity(raw.len());
         let mut changed = false;
         // one buffer for every pair's location
@@ -1567,8 +1647,17 @@ impl Engine {
                     sp.sibling(i, Some(&val));
                 }
                 let class = self.policy.classify_field(&Words::split(&key));
+                let vars = Vars {
+                    names: &gql,
+                    root: true,
+                };
                 let outcome = if !parts.is_empty() && parts.binary_search(&i).is_ok() {
                     self.card_part(dp, &val, class, &loc, insp)
+                } else if let Some(o) = (!gql.is_empty() && key.as_ref() == b"variables")
+                    .then(|| self.inspect_json_vars(dp, &val, insp, scratch, 0, vars))
+                    .flatten()
+                {
+                    o
                 } else {
                     self.inspect_value_d(dp, &val, class, &loc, insp, scratch, 0, false)
                 };
@@ -2115,22 +2204,55 @@ impl Engine {
         scratch: &mut Scratch,
         depth: u8,
     ) -> Result<Option<Vec<u8>>, json::JsonError> {
-        if !self
+        self.scan_json_vars(dp, body, insp, scratch, depth, Vars::NONE)
+    }
+
+    /// [`Engine::scan_json_d`] of a document whose values may be GraphQL
+    /// variables that `vars` classifies. A first reading collects the
+    /// variables a GraphQL document in it (`query`) gives to arguments
+    /// that classify them; a second reading, only when there are any, or
+    /// a card split over values, reads with them.
+    fn scan_json_vars(
+        &self,
+        dp: &DirPolicy,
+        body: &[u8],
+        insp: &mut Inspection,
+        scratch: &mut Scratch,
+        depth: u8,
+        vars: Vars<'_>,
+    ) -> Result<Option<Vec<u8>>, json::JsonError> {
+        let cards = self
             .policy
             .detectors
-            .enabled(crate::registry::Builtin::PaymentCard as u16)
-        {
-            return self.scan_json_pass(dp, body, insp, scratch, depth, None, &[]);
-        }
+            .enabled(crate::registry::Builtin::PaymentCard as u16);
         let before = insp.clone();
         let mut split = json::SplitCards::default();
-        let r = self.scan_json_pass(dp, body, insp, scratch, depth, Some(&mut split), &[])?;
+        let mut found = Vec::new();
+        let r = self.scan_json_pass(
+            dp,
+            body,
+            insp,
+            scratch,
+            depth,
+            cards.then_some(&mut split),
+            &[],
+            vars,
+            Some(&mut found),
+        )?;
         split.finish();
-        if split.found.is_empty() {
+        if split.found.is_empty() && found.is_empty() {
             return Ok(r);
         }
         *insp = before;
-        self.scan_json_pass(dp, body, insp, scratch, depth, None, &split.found)
+        let vars = if found.is_empty() {
+            vars
+        } else {
+            Vars {
+                names: &found,
+                root: false,
+            }
+        };
+        self.scan_json_pass(dp, body, insp, scratch, depth, None, &split.found, vars, None)
     }
 
     /// One reading of a JSON document: `split` is fed every value; `parts`
@@ -2145,6 +2267,8 @@ impl Engine {
         depth: u8,
         mut split: Option<&mut json::SplitCards>,
         parts: &[usize],
+        vars: Vars<'_>,
+        mut found_vars: Option<&mut Vec<(Vec<u8>, FieldClass)>>,
     ) -> Result<Option<Vec<u8>>, json::JsonError> {
         let opts = json::Options {
             max_depth: self.policy.limits.max_json_depth,
@@ -2177,6 +2301,50 @@ impl Engine {
                     ValueOutcome::Remove => Verdict::Replace(b"\"\"".to_vec()),
                 };
             }
+            // GraphQL: the variables its document gives to arguments that
+            // classify them (`updateUser(lastName: $a)`, then `variables.a`)
+            if let (Some(fv), Scalar::Str(c)) = (found_vars.as_deref_mut(), &s) {
+                if matches!(
+                    c.first(),
+                    Some(b'{' | b'q' | b'm' | b's' | b'f' | b'#' | b' ' | b'\t' | b'\n' | b'\r' | b',' | 0xEF)
+                ) && memchr::memchr(b'$', c).is_some()
+                    && crate::graphql::looks_graphql(c)
+                {
+                    for (n, cls) in crate::graphql::variable_classes(c, &mut |w| self.policy.classify_field(w)) {
+                        if !fv.iter().any(|(m, _)| *m == n) {
+                            fv.push((n, cls));
+                        }
+                    }
+                }
+            }
+            // a variable's value (or the `variables` object as a string,
+            // which express-graphql and others parse) is its argument's
+            let gql_field;
+            let v = match vars.at(v.input, v.path) {
+                VarAt::Value(cls) if v.field.is_none() => {
+                    gql_field = json::Visit { field: Some(cls), ..*v };
+                    &gql_field
+                }
+                VarAt::Object => {
+                    if let Scalar::Str(c) = &s {
+                        let inner = Vars {
+                            names: vars.names,
+                            root: true,
+                        };
+                        match self.inspect_json_vars(dp, c, insp, scratch, depth, inner) {
+                            Some(ValueOutcome::Replace(n)) => {
+                                json::quote_into(&n, out);
+                                return Verdict::Written;
+                            }
+                            Some(ValueOutcome::Keep) => return Verdict::Keep,
+                            Some(ValueOutcome::Remove) => return Verdict::Remove,
+                            None => {}
+                        }
+                    }
+                    v
+                }
+                _ => v,
+            };
             // a number with an exponent, or written as a lenient receiver
             // reads it (`0x…`, `1_000`, `+1`), is read as the value it stores
             let expanded = match &s {
@@ -2357,6 +2525,65 @@ impl Engine {
     }
 }
 
+/// GraphQL variables a document's values may be ([`Engine::scan_json_vars`]):
+/// their names and the classes the arguments they are given to name; `root`
+/// when the document is the `variables` object itself (a query parameter,
+/// or `"variables": "{…}"`), else they are under a top-level `variables`
+/// member (of the document, or of each request of a batch).
+#[derive(Clone, Copy)]
+struct Vars<'a> {
+    names: &'a [(Vec<u8>, FieldClass)],
+    root: bool,
+}
+
+/// Where a value stands to [`Vars`].
+enum VarAt {
+    None,
+    /// in the named variable's value
+    Value(FieldClass),
+    /// the `variables` member itself
+    Object,
+}
+
+impl Vars<'_> {
+    const NONE: Vars<'static> = Vars {
+        names: &[],
+        root: false,
+    };
+
+    fn at(&self, input: &[u8], path: &[json::Seg]) -> VarAt {
+        if self.names.is_empty() {
+            return VarAt::None;
+        }
+        let key = |seg: Option<&json::Seg>| match seg {
+            Some(&json::Seg::Key {
+                start, end, escaped, ..
+            }) => Some(json::key_bytes(input, start, end, escaped)),
+            _ => None,
+        };
+        let at = if self.root {
+            0
+        } else {
+            let j = usize::from(matches!(path.first(), Some(json::Seg::Index(_))));
+            if key(path.get(j)).is_none_or(|k| &k[..] != b"variables") {
+                return VarAt::None;
+            }
+            if path.len() == j + 1 {
+                return VarAt::Object;
+            }
+            j + 1
+        };
+        match key(path.get(at)) {
+            Some(k) => self
+                .names
+                .iter()
+                .find(|(n, _)| n[..] == k[..])
+                .map_or(VarAt::None, |&(_, c)| VarAt::Value(c)),
+            None => VarAt::None,
+        }
+    }
+}
+
 /// Whether `value` holds a letter or digit outside its hits (sorted by start).
 fn text_outside(value: &[u8], hits: &[Hit]) -> bool {
     let mut at = 0;
@@ -2400,11 +2627,27 @@ fn nested_doc(v: &[u8]) -> Nested {
 
 /// Whether an XML document declares entities (`<!ENTITY`, any case for
 /// lenient parsers) that a parser would expand.
-fn declares_entities(body: &[u8]) -> bool {
-    memchr::memmem::find_iter(body, b"<!").any(|i| {
-        body.get(i + 2..i + 8)
+fn xml_declarations(body: &[u8]) -> Option<&'static str> {
+    let mut attributes = false;
+    for i in memchr::memmem::find_iter(body, b"<!") {
+        if body
+            .get(i + 2..i + 8)
             .is_some_and(|w| w.eq_ignore_ascii_case(b"ENTITY"))
-    })
+        {
+            return Some("xml:entity_declarations");
+        }
+        // an attribute list declaration with a default value (a quoted
+        // literal, `#FIXED` or not; `#REQUIRED` and `#IMPLIED` have none)
+        if body
+            .get(i + 2..i + 9)
+            .is_some_and(|w| w.eq_ignore_ascii_case(b"ATTLIST"))
+        {
+            let rest = &body[i + 9..];
+            let end = memchr::memchr(b'>', rest).unwrap_or(rest.len());
+            attributes |= memchr::memchr2(b'"', b'\'', &rest[..end]).is_some();
+        }
+    }
+    attributes.then_some("xml:attribute_defaults")
 }
 
 /// A token of hex digits (`0x` optional, even length, 16 or more digits)

@@ -86,16 +86,67 @@ struct Frame {
     /// the class of the argument or field the container is the value of
     class: Option<FieldClass>,
     ctx: Context,
+    /// an operation's variable definitions, `query Q($a: T = "x")`
+    defs: bool,
 }
 
 /// The values (start, end, class) that argument and input field names
 /// classify: string contents (inside the quotes) and numbers, in
-/// document order.
+/// document order; and a variable's default value (`query Q($a: String =
+/// "…") { user(lastName: $a) }`) by the argument the variable is given to.
 pub fn argument_values(
     v: &[u8],
     classify: &mut dyn FnMut(&Words) -> Option<FieldClass>,
 ) -> Vec<(usize, usize, FieldClass)> {
+    let w = walk(v, classify);
+    let mut out = w.values;
+    let before = out.len();
+    for (name, s, e) in w.defaults {
+        if let Some(&(_, _, cls)) = w.uses.iter().find(|u| v[u.0..u.1] == v[name.0..name.1]) {
+            out.push((s, e, cls));
+        }
+    }
+    if out.len() > before {
+        out.sort_by_key(|x| x.0);
+    }
+    out
+}
+
+/// The variables (name without its `$`, class) a document gives to
+/// arguments or input fields that classify them: `mutation($a: String)
+/// { updateUser(lastName: $a) }` sends the surname as `variables.a`, which
+/// only the argument names. The first use of a name that classifies counts.
+pub fn variable_classes(
+    v: &[u8],
+    classify: &mut dyn FnMut(&Words) -> Option<FieldClass>,
+) -> Vec<(Vec<u8>, FieldClass)> {
+    let mut out: Vec<(Vec<u8>, FieldClass)> = Vec::new();
+    for (a, b, cls) in walk(v, classify).uses {
+        if !out.iter().any(|(n, _)| n[..] == v[a..b]) {
+            out.push((v[a..b].to_vec(), cls));
+        }
+    }
+    out
+}
+
+/// What one pass over a document finds.
+struct Walk {
+    /// values inline (start, end, class)
+    values: Vec<(usize, usize, FieldClass)>,
+    /// variables given to a classified argument: (name start, name end, class)
+    uses: Vec<(usize, usize, FieldClass)>,
+    /// default values of variables: ((name start, name end), start, end)
+    defaults: Vec<((usize, usize), usize, usize)>,
+}
+
+fn walk(v: &[u8], classify: &mut dyn FnMut(&Words) -> Option<FieldClass>) -> Walk {
     let mut out = Vec::new();
+    let mut uses = Vec::new();
+    let mut defaults = Vec::new();
+    // in variable definitions: the variable being defined, and whether its
+    // `=` was read (what follows is its default value)
+    let mut def_var: Option<(usize, usize)> = None;
+    let mut after_eq = false;
     // open argument lists, input objects and lists (selection sets are not
     // kept: they hold no values); `sel` the contexts of the selection sets
     let mut stack: Vec<Frame> = Vec::new();
@@ -111,6 +162,9 @@ pub fn argument_values(
         match c {
             b'"' => {
                 let Some((end, s, e)) = string_at(v, i) else { break };
+                if let Some(var) = def_var.filter(|_| after_eq && e > s) {
+                    defaults.push((var, s, e));
+                }
                 if in_values {
                     if let Some(cls) = pending.take().or_else(|| list_class(&stack)) {
                         if e > s {
@@ -137,10 +191,14 @@ pub fn argument_values(
                 if stack.len() >= MAX_DEPTH {
                     break;
                 }
+                // (outside every selection set only an operation's
+                // variable definitions have parentheses)
+                let defs = stack.is_empty() && sel.is_empty();
                 stack.push(Frame {
                     open: b'(',
                     class: cls,
                     ctx,
+                    defs,
                 });
                 pending = None;
                 last_name = None;
@@ -152,6 +210,7 @@ pub fn argument_values(
                     open: b'(',
                     class: None,
                     ctx: Context::Neutral,
+                    defs: false,
                 });
                 let (cls, ctx) = match last_name.filter(|_| pending.is_some() || c == b'{') {
                     Some((a, b)) => {
@@ -170,6 +229,7 @@ pub fn argument_values(
                     open: c,
                     class: cls,
                     ctx,
+                    defs: false,
                 });
                 pending = None;
                 last_name = None;
@@ -188,7 +248,10 @@ pub fn argument_values(
             }
             b')' | b'}' | b']' => {
                 if in_values {
-                    stack.pop();
+                    if stack.pop().is_some_and(|f| f.defs) {
+                        def_var = None;
+                        after_eq = false;
+                    }
                 } else {
                     sel.pop();
                 }
@@ -207,10 +270,21 @@ pub fn argument_values(
                 i += 1;
             }
             b'$' => {
-                // a variable: its name is no value's
+                // a variable: its name is no value's; given to a classified
+                // argument, its value (in `variables`, or its default) is
+                // that argument's
+                let a = i + 1;
                 i += 1;
                 while i < v.len() && is_name_char(v[i]) {
                     i += 1;
+                }
+                if stack.len() == 1 && stack[0].defs {
+                    def_var = Some((a, i));
+                    after_eq = false;
+                } else if in_values && i > a {
+                    if let Some(cls) = pending.or_else(|| list_class(&stack)) {
+                        uses.push((a, i, cls));
+                    }
                 }
                 pending = None;
                 last_name = None;
@@ -232,6 +306,9 @@ pub fn argument_values(
                 while i < v.len() && (v[i].is_ascii_alphanumeric() || matches!(v[i], b'.' | b'-' | b'+' | b'_')) {
                     i += 1;
                 }
+                if let Some(var) = def_var.filter(|_| after_eq) {
+                    defaults.push((var, a, i));
+                }
                 if in_values {
                     if let Some(cls) = pending.take().or_else(|| list_class(&stack)) {
                         out.push((a, i, cls));
@@ -245,10 +322,17 @@ pub fn argument_values(
                 if in_values && c != b'=' {
                     pending = None;
                 }
+                if c == b'=' && def_var.is_some() {
+                    after_eq = true;
+                }
             }
         }
     }
-    out
+    Walk {
+        values: out,
+        uses,
+        defaults,
+    }
 }
 
 /// A value that is an item of a list gets the list's class.
@@ -291,6 +375,35 @@ mod tests {
         assert!(found("{ a(lastName: SMITH, email: null) }").is_empty());
         assert!(found("{ a(note: \"# lastName: \\\"x\\\"\") }").is_empty());
         assert!(found("{ a(b: \"unterminated").is_empty());
+    }
+
+    fn vars(q: &str) -> Vec<(String, FieldKind)> {
+        variable_classes(q.as_bytes(), &mut |w| fields::classify(w))
+            .into_iter()
+            .map(|(n, c)| (String::from_utf8(n).unwrap_or_default(), c.kind))
+            .collect()
+    }
+
+    #[test]
+    fn variables_take_the_class_of_their_argument() {
+        assert_eq!(
+            vars("mutation($a: String!, $b: ID) { updateUser(id: $b, lastName: $a) { id } }"),
+            [("a".to_string(), PersonName)]
+        );
+        assert_eq!(
+            vars("mutation M($x: String) { u(input: {dateOfBirth: $x}) { id } }"),
+            [("x".to_string(), BirthDate)]
+        );
+        assert_eq!(vars("{ a(surnames: [$s, \"B\"]) }"), [("s".to_string(), PersonName)]);
+        // a product's name, an id, a selection's alias: no class
+        assert!(vars("query($n: String) { product(name: $n) { name } }").is_empty());
+        assert!(vars("query($n: ID) { jane: user(id: $n) { lastName } }").is_empty());
+        // a default value is its variable's
+        assert_eq!(
+            found("query Q($a: String = \"Quispe\", $b: Int = 3) { user(lastName: $a, id: $b) { id } }"),
+            [("Quispe".to_string(), PersonName)]
+        );
+        assert!(found("query Q($a: String = \"Widget\") { product(name: $a) { id } }").is_empty());
     }
 
     #[test]
