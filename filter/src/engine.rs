@@ -640,10 +640,16 @@ impl Engine {
         // JSON in a query value, header or cookie (`?variables={"surname":…}`,
         // `?filter={…}`): read as JSON, its keys naming its values, as a JSON
         // value of a body is
+        // A cookie `j:` + JSON is that JSON to Express's cookie-parser
+        // (`res.cookie(name, object)` writes an object so; JSON.parse, strict)
+        let (prefix, doc) = match value.strip_prefix(b"j:") {
+            Some(rest) if loc.starts_with("cookie:") && looks_json(rest) => (&value[..2], rest),
+            _ => (&value[..0], value),
+        };
         let mut lenient = false;
-        if looks_json(value) {
+        if looks_json(doc) {
             let mut sub = Inspection::default();
-            match self.scan_json_vars(dp, value, &mut sub, scratch, 1, vars) {
+            match self.scan_json_vars(dp, doc, &mut sub, scratch, 1, vars) {
                 Ok(r) => {
                     // located in this value (`query:variables$.surname`), not the body
                     for f in &mut sub.findings {
@@ -653,11 +659,12 @@ impl Engine {
                     }
                     insp.merge(sub);
                     return match r {
-                        Some(v) => ValueOutcome::Replace(v),
+                        Some(v) => ValueOutcome::Replace([prefix, &v].concat()),
                         None => ValueOutcome::Keep,
                     };
                 }
-                Err(json::JsonError::Syntax(_)) => lenient = true,
+                Err(json::JsonError::Syntax(_)) if prefix.is_empty() => lenient = true,
+                Err(json::JsonError::Syntax(_)) => {}
                 Err(json::JsonError::TooDeep) => {}
             }
         }
