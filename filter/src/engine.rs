@@ -1470,7 +1470,7 @@ impl Engine {
             if pairs {
                 Words::split(&crate::urlpath::decode_form_until_stable(key))
             } else {
-                Words::split(key)
+                Words::split(&crate::keyed::unescape_key(key))
             }
         };
         let thing = matches!(kind, crate::keyed::Kind::Table | crate::keyed::Kind::Pairs)

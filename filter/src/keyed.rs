@@ -116,6 +116,48 @@ fn unquote(doc: &[u8], (a, b): (usize, usize)) -> (usize, usize) {
     }
 }
 
+/// A key as its parser reads it: escapes decoded (`"sur\x6eame"` in YAML,
+/// `"sur\u006Eame"` in TOML, `sur\u006eame` in Java properties are
+/// `surname`); `\` then another character is that character.
+pub fn unescape_key(k: &[u8]) -> std::borrow::Cow<'_, [u8]> {
+    if memchr::memchr(b'\\', k).is_none() {
+        return std::borrow::Cow::Borrowed(k);
+    }
+    let mut out = Vec::with_capacity(k.len());
+    let mut i = 0;
+    while i < k.len() {
+        if k[i] != b'\\' || i + 1 == k.len() {
+            out.push(k[i]);
+            i += 1;
+            continue;
+        }
+        let n = match k[i + 1] {
+            b'x' => 2,
+            b'u' => 4,
+            b'U' => 8,
+            _ => 0,
+        };
+        let c = k
+            .get(i + 2..i + 2 + n)
+            .filter(|_| n > 0)
+            .and_then(|h| std::str::from_utf8(h).ok())
+            .and_then(|h| u32::from_str_radix(h, 16).ok())
+            .and_then(char::from_u32);
+        match c {
+            Some(c) => {
+                let mut b = [0u8; 4];
+                out.extend_from_slice(c.encode_utf8(&mut b).as_bytes());
+                i += 2 + n;
+            }
+            None => {
+                out.push(k[i + 1]);
+                i += 2;
+            }
+        }
+    }
+    std::borrow::Cow::Owned(out)
+}
+
 /// A key: a name of letters, digits and `_ - .` (a field name, not text).
 fn key_like(k: &[u8]) -> bool {
     !k.is_empty()
@@ -336,7 +378,7 @@ fn lines(doc: &[u8], props: bool) -> Vec<Keyed> {
         }
         let Some((i, w)) = sep else { continue };
         let key = unquote(doc, trim(doc, (a, a + i)));
-        if !key_like(&doc[key.0..key.1]) {
+        if !key_like(&unescape_key(&doc[key.0..key.1])) {
             continue;
         }
         let (va, mut vb) = trim(doc, (a + i + w, b));
@@ -760,6 +802,19 @@ mod tests {
         assert!(form_shaped(b"x&b=2", 2));
         assert!(!form_shaped(b"see a=1", 4));
         assert!(!form_shaped(b"a=1\nb=2", 0));
+    }
+
+    #[test]
+    fn keys_are_read_unescaped() {
+        assert_eq!(&unescape_key(br"sur\x6eame")[..], b"surname");
+        assert_eq!(&unescape_key(br"date_of_\u0062irth")[..], b"date_of_birth");
+        assert_eq!(&unescape_key(br"first\U0000004eame")[..], b"firstName");
+        assert_eq!(&unescape_key(br"a\.b\\c\x")[..], br"a.b\cx");
+        assert_eq!(&unescape_key(b"plain")[..], b"plain");
+        assert_eq!(
+            pairs(Kind::Lines, "id: 7\n\"sur\\x6eame\": Quispe\n"),
+            p(&[("id", "7"), ("sur\\x6eame", "Quispe")])
+        );
     }
 
     #[test]
