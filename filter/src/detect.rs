@@ -858,7 +858,15 @@ impl DetectorSet {
             }
             i += 1;
         }
-        let plus = text.first() == Some(&b'+');
+        // `+44 …`, or the country code in parentheses with its `+` inside
+        // (`(+44) 20 7946 0958`) when it is one: `1`, `7` or two or three
+        // digits not from 0 (not a count, `(+5) 2024 06 20`)
+        let plus = text.first() == Some(&b'+')
+            || (text.starts_with(b"(+")
+                && groups.first().is_some_and(|g| {
+                    let cc = &hay[g.start..g.end];
+                    g.start == s + 2 && matches!(cc, [b'1' | b'7'] | [b'1'..=b'9', _] | [b'1'..=b'9', _, _])
+                }));
         let before_ok = s == 0 || !hay[s - 1].is_ascii_alphanumeric() || plus;
         let mut any_found = false;
         let n = groups.len();

@@ -625,3 +625,34 @@ fn identity_documents_with_their_word() {
         ],
     );
 }
+
+/// Session 13: a country code written in parentheses with its `+` inside
+/// (`(+44) 20 7946 0958`), the `(0)` trunk after it too; the whole number
+/// is reported. A count in parentheses (`(+5)`, `(+4)`: no country code of
+/// one digit but 1 and 7) is not a country code.
+#[test]
+fn phone_country_code_in_parentheses() {
+    positives(&[
+        ("call (+44) 20 7946 0958 now", "phone", "(+44) 20 7946 0958"),
+        ("call (+44)20 7946 0958", "phone", "(+44)20 7946 0958"),
+        ("call (+44)(0)20 7946 0958", "phone", "(+44)(0)20 7946 0958"),
+        ("call (+44) (0) 20 7946 0958", "phone", "(+44) (0) 20 7946 0958"),
+        ("call (+44)-20-7946-0958", "phone", "(+44)-20-7946-0958"),
+        ("call (+49) 30 1234567", "phone", "(+49) 30 1234567"),
+        ("call (+33) 6 12 34 56 78", "phone", "(+33) 6 12 34 56 78"),
+        ("call (+1) 202 555 0143", "phone", "(+1) 202 555 0143"),
+        ("call (+7) 495 123 45 67", "phone", "(+7) 495 123 45 67"),
+        ("call (+353) 87 123 4567", "phone", "(+353) 87 123 4567"),
+        ("ref(+31) 6 12345678", "phone", "(+31) 6 12345678"),
+    ]);
+    negatives(
+        "phone",
+        &[
+            "total (+5) 2024 06 20",
+            "(+5) 1234 5678 9012",
+            "(+12) 3456789",
+            "(+44) points in 2024",
+            "(+1234) 567 890",
+        ],
+    );
+}
