@@ -560,7 +560,9 @@ impl Engine {
     /// string or form gives to arguments that classify them
     /// ([`crate::graphql::variable_classes`]); none without a `$`.
     fn pairs_graphql_vars(&self, raw: &[u8]) -> Vec<(Vec<u8>, FieldClass)> {
-        if memchr::memchr(b'$', raw).is_none() && memchr::memmem::find(raw, b"%24").is_none() {
+        let dollar = memchr::memchr(b'$', raw).is_some()
+            || memchr::memchr_iter(b'%', raw).any(|i| raw[i + 1..].starts_with(b"24"));
+        if !dollar {
             return Vec::new();
         }
         for pair in raw.split(|&c| c == b'&') {
@@ -574,6 +576,66 @@ impl Engine {
             }
         }
         Vec::new()
+    }
+
+    /// The GraphQL step of [`Engine::scan_json_pass`]'s visit of one value
+    /// `s` at `v`: collects the variables a document gives to classifying
+    /// arguments into `found`, and reads a value of a variable in `vars`
+    /// by its argument's class.
+    #[allow(clippy::too_many_arguments)]
+    #[inline(never)]
+    fn graphql_visit(
+        &self,
+        dp: &DirPolicy,
+        v: &json::Visit,
+        s: &Scalar,
+        vars: Vars<'_>,
+        found: Option<&mut Vec<(Vec<u8>, FieldClass)>>,
+        insp: &mut Inspection,
+        scratch: &mut Scratch,
+        depth: u8,
+    ) -> GqlStep {
+        if let (Some(fv), Scalar::Str(c)) = (found, s) {
+            self.graphql_vars_of(c, fv);
+        }
+        if vars.names.is_empty() {
+            return GqlStep::Read;
+        }
+        match vars.at(v.input, v.path) {
+            VarAt::Value(cls) if v.field.is_none() => GqlStep::Field(cls),
+            VarAt::Object => {
+                let Scalar::Str(c) = s else { return GqlStep::Read };
+                let inner = Vars {
+                    names: vars.names,
+                    root: true,
+                };
+                match self.inspect_json_vars(dp, c, insp, scratch, depth, inner) {
+                    Some(ValueOutcome::Replace(n)) => GqlStep::Done(Verdict::Written, Some(n)),
+                    Some(ValueOutcome::Keep) => GqlStep::Done(Verdict::Keep, None),
+                    Some(ValueOutcome::Remove) => GqlStep::Done(Verdict::Remove, None),
+                    None => GqlStep::Read,
+                }
+            }
+            _ => GqlStep::Read,
+        }
+    }
+
+    /// Adds the variables of `c`, if it is a GraphQL document, to `found`
+    /// ([`crate::graphql::variable_classes`]).
+    #[inline(never)]
+    fn graphql_vars_of(&self, c: &[u8], found: &mut Vec<(Vec<u8>, FieldClass)>) {
+        if matches!(
+            c.first(),
+            Some(b'{' | b'q' | b'm' | b's' | b'f' | b'#' | b' ' | b'\t' | b'\n' | b'\r' | b',' | 0xEF)
+        ) && memchr::memchr(b'$', c).is_some()
+            && crate::graphql::looks_graphql(c)
+        {
+            for (n, cls) in crate::graphql::variable_classes(c, &mut |w| self.policy.classify_field(w)) {
+                if !found.iter().any(|(m, _)| *m == n) {
+                    found.push((n, cls));
+                }
+            }
+        }
     }
 
     /// A value that is a GraphQL request's `variables` object as JSON, read
@@ -2235,6 +2297,10 @@ impl Engine {
         let before = insp.clone();
         let mut split = json::SplitCards::default();
         let mut found = Vec::new();
+        // (a document without a `$`, written or escaped, holds no variable)
+        let gql = memchr::memchr2(b'$', b'\\', body).is_some_and(|i| {
+            memchr::memchr(b'$', &body[i..]).is_some() || memchr::memmem::find(&body[i..], b"\\u0024").is_some()
+        });
         let r = self.scan_json_pass(
             dp,
             body,
@@ -2244,7 +2310,7 @@ impl Engine {
             cards.then_some(&mut split),
             &[],
             vars,
-            Some(&mut found),
+            gql.then_some(&mut found),
         )?;
         split.finish();
         if split.found.is_empty() && found.is_empty() {
@@ -2277,6 +2343,7 @@ impl Engine {
         vars: Vars<'_>,
         mut found_vars: Option<&mut Vec<(Vec<u8>, FieldClass)>>,
     ) -> Result<Option<Vec<u8>>, json::JsonError> {
+        let gql_on = found_vars.is_some() || !vars.names.is_empty();
         let opts = json::Options {
             max_depth: self.policy.limits.max_json_depth,
             track_members: dp.has_remove,
@@ -2309,48 +2376,25 @@ impl Engine {
                 };
             }
             // GraphQL: the variables its document gives to arguments that
-            // classify them (`updateUser(lastName: $a)`, then `variables.a`)
-            if let (Some(fv), Scalar::Str(c)) = (found_vars.as_deref_mut(), &s) {
-                if matches!(
-                    c.first(),
-                    Some(b'{' | b'q' | b'm' | b's' | b'f' | b'#' | b' ' | b'\t' | b'\n' | b'\r' | b',' | 0xEF)
-                ) && memchr::memchr(b'$', c).is_some()
-                    && crate::graphql::looks_graphql(c)
-                {
-                    for (n, cls) in crate::graphql::variable_classes(c, &mut |w| self.policy.classify_field(w)) {
-                        if !fv.iter().any(|(m, _)| *m == n) {
-                            fv.push((n, cls));
-                        }
-                    }
-                }
-            }
+            // classify them (`updateUser(lastName: $a)`, then `variables.a`);
             // a variable's value (or the `variables` object as a string,
             // which express-graphql and others parse) is its argument's
             let gql_field;
-            let v = match vars.at(v.input, v.path) {
-                VarAt::Value(cls) if v.field.is_none() => {
-                    gql_field = json::Visit { field: Some(cls), ..*v };
-                    &gql_field
-                }
-                VarAt::Object => {
-                    if let Scalar::Str(c) = &s {
-                        let inner = Vars {
-                            names: vars.names,
-                            root: true,
-                        };
-                        match self.inspect_json_vars(dp, c, insp, scratch, depth, inner) {
-                            Some(ValueOutcome::Replace(n)) => {
-                                json::quote_into(&n, out);
-                                return Verdict::Written;
-                            }
-                            Some(ValueOutcome::Keep) => return Verdict::Keep,
-                            Some(ValueOutcome::Remove) => return Verdict::Remove,
-                            None => {}
-                        }
+            let v = if gql_on {
+                match self.graphql_visit(dp, v, &s, vars, found_vars.as_deref_mut(), insp, scratch, depth) {
+                    GqlStep::Done(verdict, Some(n)) => {
+                        json::quote_into(&n, out);
+                        return verdict;
                     }
-                    v
+                    GqlStep::Done(verdict, None) => return verdict,
+                    GqlStep::Field(cls) => {
+                        gql_field = json::Visit { field: Some(cls), ..*v };
+                        &gql_field
+                    }
+                    GqlStep::Read => v,
                 }
-                _ => v,
+            } else {
+                v
             };
             // a number with an exponent, or written as a lenient receiver
             // reads it (`0x…`, `1_000`, `+1`), is read as the value it stores
@@ -2541,6 +2585,16 @@ impl Engine {
 struct Vars<'a> {
     names: &'a [(Vec<u8>, FieldClass)],
     root: bool,
+}
+
+/// What [`Engine::graphql_visit`] makes of a value.
+enum GqlStep {
+    /// the value is decided: the verdict, and the bytes it is written as
+    Done(Verdict, Option<Vec<u8>>),
+    /// read it under this class
+    Field(FieldClass),
+    /// read it as it is
+    Read,
 }
 
 /// Where a value stands to [`Vars`].

@@ -722,11 +722,17 @@ impl Flow {
             let ae = crate::encoding::readable_accept_encoding(&header_values(&headers, "accept-encoding"));
             // Nor a coding it could not read (br, zstd, `*`): such an
             // answer would have to fail closed.
-            let ranged = |r: &str| headers.iter().any(|(k, _)| k.eq_ignore_ascii_case(r));
+            // (one pass over the headers: which of them are there)
+            let mut ranged = [false; RANGE_HEADERS.len()];
+            for (k, _) in &headers {
+                if let Some(i) = RANGE_HEADERS.iter().position(|r| k.eq_ignore_ascii_case(r)) {
+                    ranged[i] = true;
+                }
+            }
             let changes = [
-                (RANGE_HEADERS[0], None, ranged(RANGE_HEADERS[0])),
-                (RANGE_HEADERS[1], None, ranged(RANGE_HEADERS[1])),
-                (RANGE_HEADERS[2], None, ranged(RANGE_HEADERS[2])),
+                (RANGE_HEADERS[0], None, ranged[0]),
+                (RANGE_HEADERS[1], None, ranged[1]),
+                (RANGE_HEADERS[2], None, ranged[2]),
                 ("accept-encoding", ae.clone(), ae.is_some()),
             ];
             for (name, value, _) in changes.into_iter().filter(|c| c.2) {
