@@ -47,16 +47,318 @@ impl Normalized<'_> {
     }
 }
 
-/// Combining marks and variation selectors: they decorate the character
-/// before them (all are in [`DROP`]).
+/// Combining marks (Unicode 14.0.0 categories Mn and Me, variation
+/// selectors included; gaps of unassigned code points merged): they
+/// decorate the character before them. Those of the blocks that attach to
+/// a character of any script (U+0300–036F, U+20D0–20FF, ...) are in
+/// [`DROP`]; the others (Arabic harakat `\u{651}`, Hebrew points,
+/// Devanagari nukta, Thai tone marks, ...) are dropped after a character
+/// that folds to ASCII ([`normalize`]): `4\u{651}1\u{651}1…` reads as
+/// `411…`, and text of their own script is left as written.
 const MARKS: &[(u32, u32)] = &[
     (0x300, 0x36F),
     (0x483, 0x489),
-    (0x1AB0, 0x1AFF),
+    (0x591, 0x5BD),
+    (0x5BF, 0x5BF),
+    (0x5C1, 0x5C2),
+    (0x5C4, 0x5C5),
+    (0x5C7, 0x5C7),
+    (0x610, 0x61A),
+    (0x64B, 0x65F),
+    (0x670, 0x670),
+    (0x6D6, 0x6DC),
+    (0x6DF, 0x6E4),
+    (0x6E7, 0x6E8),
+    (0x6EA, 0x6ED),
+    (0x711, 0x711),
+    (0x730, 0x74A),
+    (0x7A6, 0x7B0),
+    (0x7EB, 0x7F3),
+    (0x7FD, 0x7FD),
+    (0x816, 0x819),
+    (0x81B, 0x823),
+    (0x825, 0x827),
+    (0x829, 0x82D),
+    (0x859, 0x85B),
+    (0x898, 0x89F),
+    (0x8CA, 0x8E1),
+    (0x8E3, 0x902),
+    (0x93A, 0x93A),
+    (0x93C, 0x93C),
+    (0x941, 0x948),
+    (0x94D, 0x94D),
+    (0x951, 0x957),
+    (0x962, 0x963),
+    (0x981, 0x981),
+    (0x9BC, 0x9BC),
+    (0x9C1, 0x9C4),
+    (0x9CD, 0x9CD),
+    (0x9E2, 0x9E3),
+    (0x9FE, 0xA02),
+    (0xA3C, 0xA3C),
+    (0xA41, 0xA51),
+    (0xA70, 0xA71),
+    (0xA75, 0xA75),
+    (0xA81, 0xA82),
+    (0xABC, 0xABC),
+    (0xAC1, 0xAC8),
+    (0xACD, 0xACD),
+    (0xAE2, 0xAE3),
+    (0xAFA, 0xB01),
+    (0xB3C, 0xB3C),
+    (0xB3F, 0xB3F),
+    (0xB41, 0xB44),
+    (0xB4D, 0xB56),
+    (0xB62, 0xB63),
+    (0xB82, 0xB82),
+    (0xBC0, 0xBC0),
+    (0xBCD, 0xBCD),
+    (0xC00, 0xC00),
+    (0xC04, 0xC04),
+    (0xC3C, 0xC3C),
+    (0xC3E, 0xC40),
+    (0xC46, 0xC56),
+    (0xC62, 0xC63),
+    (0xC81, 0xC81),
+    (0xCBC, 0xCBC),
+    (0xCBF, 0xCBF),
+    (0xCC6, 0xCC6),
+    (0xCCC, 0xCCD),
+    (0xCE2, 0xCE3),
+    (0xD00, 0xD01),
+    (0xD3B, 0xD3C),
+    (0xD41, 0xD44),
+    (0xD4D, 0xD4D),
+    (0xD62, 0xD63),
+    (0xD81, 0xD81),
+    (0xDCA, 0xDCA),
+    (0xDD2, 0xDD6),
+    (0xE31, 0xE31),
+    (0xE34, 0xE3A),
+    (0xE47, 0xE4E),
+    (0xEB1, 0xEB1),
+    (0xEB4, 0xEBC),
+    (0xEC8, 0xECD),
+    (0xF18, 0xF19),
+    (0xF35, 0xF35),
+    (0xF37, 0xF37),
+    (0xF39, 0xF39),
+    (0xF71, 0xF7E),
+    (0xF80, 0xF84),
+    (0xF86, 0xF87),
+    (0xF8D, 0xFBC),
+    (0xFC6, 0xFC6),
+    (0x102D, 0x1030),
+    (0x1032, 0x1037),
+    (0x1039, 0x103A),
+    (0x103D, 0x103E),
+    (0x1058, 0x1059),
+    (0x105E, 0x1060),
+    (0x1071, 0x1074),
+    (0x1082, 0x1082),
+    (0x1085, 0x1086),
+    (0x108D, 0x108D),
+    (0x109D, 0x109D),
+    (0x135D, 0x135F),
+    (0x1712, 0x1714),
+    (0x1732, 0x1733),
+    (0x1752, 0x1753),
+    (0x1772, 0x1773),
+    (0x17B4, 0x17B5),
+    (0x17B7, 0x17BD),
+    (0x17C6, 0x17C6),
+    (0x17C9, 0x17D3),
+    (0x17DD, 0x17DD),
+    (0x180B, 0x180D),
+    (0x180F, 0x180F),
+    (0x1885, 0x1886),
+    (0x18A9, 0x18A9),
+    (0x1920, 0x1922),
+    (0x1927, 0x1928),
+    (0x1932, 0x1932),
+    (0x1939, 0x193B),
+    (0x1A17, 0x1A18),
+    (0x1A1B, 0x1A1B),
+    (0x1A56, 0x1A56),
+    (0x1A58, 0x1A60),
+    (0x1A62, 0x1A62),
+    (0x1A65, 0x1A6C),
+    (0x1A73, 0x1A7F),
+    (0x1AB0, 0x1B03),
+    (0x1B34, 0x1B34),
+    (0x1B36, 0x1B3A),
+    (0x1B3C, 0x1B3C),
+    (0x1B42, 0x1B42),
+    (0x1B6B, 0x1B73),
+    (0x1B80, 0x1B81),
+    (0x1BA2, 0x1BA5),
+    (0x1BA8, 0x1BA9),
+    (0x1BAB, 0x1BAD),
+    (0x1BE6, 0x1BE6),
+    (0x1BE8, 0x1BE9),
+    (0x1BED, 0x1BED),
+    (0x1BEF, 0x1BF1),
+    (0x1C2C, 0x1C33),
+    (0x1C36, 0x1C37),
+    (0x1CD0, 0x1CD2),
+    (0x1CD4, 0x1CE0),
+    (0x1CE2, 0x1CE8),
+    (0x1CED, 0x1CED),
+    (0x1CF4, 0x1CF4),
+    (0x1CF8, 0x1CF9),
     (0x1DC0, 0x1DFF),
-    (0x20D0, 0x20FF),
+    (0x20D0, 0x20F0),
+    (0x2CEF, 0x2CF1),
+    (0x2D7F, 0x2D7F),
+    (0x2DE0, 0x2DFF),
+    (0x302A, 0x302D),
+    (0x3099, 0x309A),
+    (0xA66F, 0xA672),
+    (0xA674, 0xA67D),
+    (0xA69E, 0xA69F),
+    (0xA6F0, 0xA6F1),
+    (0xA802, 0xA802),
+    (0xA806, 0xA806),
+    (0xA80B, 0xA80B),
+    (0xA825, 0xA826),
+    (0xA82C, 0xA82C),
+    (0xA8C4, 0xA8C5),
+    (0xA8E0, 0xA8F1),
+    (0xA8FF, 0xA8FF),
+    (0xA926, 0xA92D),
+    (0xA947, 0xA951),
+    (0xA980, 0xA982),
+    (0xA9B3, 0xA9B3),
+    (0xA9B6, 0xA9B9),
+    (0xA9BC, 0xA9BD),
+    (0xA9E5, 0xA9E5),
+    (0xAA29, 0xAA2E),
+    (0xAA31, 0xAA32),
+    (0xAA35, 0xAA36),
+    (0xAA43, 0xAA43),
+    (0xAA4C, 0xAA4C),
+    (0xAA7C, 0xAA7C),
+    (0xAAB0, 0xAAB0),
+    (0xAAB2, 0xAAB4),
+    (0xAAB7, 0xAAB8),
+    (0xAABE, 0xAABF),
+    (0xAAC1, 0xAAC1),
+    (0xAAEC, 0xAAED),
+    (0xAAF6, 0xAAF6),
+    (0xABE5, 0xABE5),
+    (0xABE8, 0xABE8),
+    (0xABED, 0xABED),
+    (0xFB1E, 0xFB1E),
     (0xFE00, 0xFE0F),
     (0xFE20, 0xFE2F),
+    (0x101FD, 0x101FD),
+    (0x102E0, 0x102E0),
+    (0x10376, 0x1037A),
+    (0x10A01, 0x10A0F),
+    (0x10A38, 0x10A3F),
+    (0x10AE5, 0x10AE6),
+    (0x10D24, 0x10D27),
+    (0x10EAB, 0x10EAC),
+    (0x10F46, 0x10F50),
+    (0x10F82, 0x10F85),
+    (0x11001, 0x11001),
+    (0x11038, 0x11046),
+    (0x11070, 0x11070),
+    (0x11073, 0x11074),
+    (0x1107F, 0x11081),
+    (0x110B3, 0x110B6),
+    (0x110B9, 0x110BA),
+    (0x110C2, 0x110C2),
+    (0x11100, 0x11102),
+    (0x11127, 0x1112B),
+    (0x1112D, 0x11134),
+    (0x11173, 0x11173),
+    (0x11180, 0x11181),
+    (0x111B6, 0x111BE),
+    (0x111C9, 0x111CC),
+    (0x111CF, 0x111CF),
+    (0x1122F, 0x11231),
+    (0x11234, 0x11234),
+    (0x11236, 0x11237),
+    (0x1123E, 0x1123E),
+    (0x112DF, 0x112DF),
+    (0x112E3, 0x112EA),
+    (0x11300, 0x11301),
+    (0x1133B, 0x1133C),
+    (0x11340, 0x11340),
+    (0x11366, 0x11374),
+    (0x11438, 0x1143F),
+    (0x11442, 0x11444),
+    (0x11446, 0x11446),
+    (0x1145E, 0x1145E),
+    (0x114B3, 0x114B8),
+    (0x114BA, 0x114BA),
+    (0x114BF, 0x114C0),
+    (0x114C2, 0x114C3),
+    (0x115B2, 0x115B5),
+    (0x115BC, 0x115BD),
+    (0x115BF, 0x115C0),
+    (0x115DC, 0x115DD),
+    (0x11633, 0x1163A),
+    (0x1163D, 0x1163D),
+    (0x1163F, 0x11640),
+    (0x116AB, 0x116AB),
+    (0x116AD, 0x116AD),
+    (0x116B0, 0x116B5),
+    (0x116B7, 0x116B7),
+    (0x1171D, 0x1171F),
+    (0x11722, 0x11725),
+    (0x11727, 0x1172B),
+    (0x1182F, 0x11837),
+    (0x11839, 0x1183A),
+    (0x1193B, 0x1193C),
+    (0x1193E, 0x1193E),
+    (0x11943, 0x11943),
+    (0x119D4, 0x119DB),
+    (0x119E0, 0x119E0),
+    (0x11A01, 0x11A0A),
+    (0x11A33, 0x11A38),
+    (0x11A3B, 0x11A3E),
+    (0x11A47, 0x11A47),
+    (0x11A51, 0x11A56),
+    (0x11A59, 0x11A5B),
+    (0x11A8A, 0x11A96),
+    (0x11A98, 0x11A99),
+    (0x11C30, 0x11C3D),
+    (0x11C3F, 0x11C3F),
+    (0x11C92, 0x11CA7),
+    (0x11CAA, 0x11CB0),
+    (0x11CB2, 0x11CB3),
+    (0x11CB5, 0x11CB6),
+    (0x11D31, 0x11D45),
+    (0x11D47, 0x11D47),
+    (0x11D90, 0x11D91),
+    (0x11D95, 0x11D95),
+    (0x11D97, 0x11D97),
+    (0x11EF3, 0x11EF4),
+    (0x16AF0, 0x16AF4),
+    (0x16B30, 0x16B36),
+    (0x16F4F, 0x16F4F),
+    (0x16F8F, 0x16F92),
+    (0x16FE4, 0x16FE4),
+    (0x1BC9D, 0x1BC9E),
+    (0x1CF00, 0x1CF46),
+    (0x1D167, 0x1D169),
+    (0x1D17B, 0x1D182),
+    (0x1D185, 0x1D18B),
+    (0x1D1AA, 0x1D1AD),
+    (0x1D242, 0x1D244),
+    (0x1DA00, 0x1DA36),
+    (0x1DA3B, 0x1DA6C),
+    (0x1DA75, 0x1DA75),
+    (0x1DA84, 0x1DA84),
+    (0x1DA9B, 0x1DAAF),
+    (0x1E000, 0x1E02A),
+    (0x1E130, 0x1E136),
+    (0x1E2AE, 0x1E2AE),
+    (0x1E2EC, 0x1E2EF),
+    (0x1E8D0, 0x1E8D6),
+    (0x1E944, 0x1E94A),
     (0xE0100, 0xE01EF),
 ];
 
@@ -70,8 +372,7 @@ fn marks_end(s: &[u8], mut i: usize) -> usize {
         .and_then(|t| std::str::from_utf8(t).ok())
         .and_then(|t| t.chars().next())
     {
-        let cp = c as u32;
-        if !MARKS.iter().any(|&(lo, hi)| (lo..=hi).contains(&cp)) {
+        if !in_ranges(MARKS, c as u32) {
             break;
         }
         i += c.len_utf8();
@@ -91,18 +392,24 @@ fn char_len_at(s: &[u8], i: usize) -> usize {
 }
 
 /// Code points dropped before detection (generated from Unicode 14.0.0: all of
-/// category Cf, variation selectors, invisible fillers; and the blocks of
-/// combining marks that attach to a character of any script ([`MARKS`]),
-/// so that `4\u{332}` or the keycap `4\u{fe0f}\u{20e3}` reads as `4`), as
-/// inclusive ranges.
+/// category Cf and every Default_Ignorable_Code_Point: variation selectors,
+/// invisible fillers, and the unassigned ones a renderer hides too (U+2065,
+/// U+FFF0–FFF8, U+E0000–E0FFF); the blocks of combining marks that attach
+/// to a character of any script ([`MARKS`]), so that `4\u{332}` or the
+/// keycap `4\u{fe0f}\u{20e3}` reads as `4`; and the two marks that stretch
+/// a joining line between letters, Arabic tatweel U+0640 and N'Ko
+/// lajanalat U+07FA, so that `4ـ1ـ1ـ1…` reads as `4111…`), as inclusive
+/// ranges.
 const DROP: &[(u32, u32)] = &[
     (0xAD, 0xAD),
     (0x300, 0x36F),
     (0x483, 0x489),
     (0x600, 0x605),
     (0x61C, 0x61C),
+    (0x640, 0x640),
     (0x6DD, 0x6DD),
     (0x70F, 0x70F),
+    (0x7FA, 0x7FA),
     (0x890, 0x891),
     (0x8E2, 0x8E2),
     (0x115F, 0x1160),
@@ -112,23 +419,20 @@ const DROP: &[(u32, u32)] = &[
     (0x1DC0, 0x1DFF),
     (0x200B, 0x200F),
     (0x202A, 0x202E),
-    (0x2060, 0x2064),
-    (0x2066, 0x206F),
+    (0x2060, 0x206F),
     (0x20D0, 0x20FF),
     (0x3164, 0x3164),
     (0xFE00, 0xFE0F),
     (0xFE20, 0xFE2F),
     (0xFEFF, 0xFEFF),
     (0xFFA0, 0xFFA0),
-    (0xFFF9, 0xFFFB),
+    (0xFFF0, 0xFFFB),
     (0x110BD, 0x110BD),
     (0x110CD, 0x110CD),
     (0x13430, 0x13438),
     (0x1BCA0, 0x1BCA3),
     (0x1D173, 0x1D17A),
-    (0xE0001, 0xE0001),
-    (0xE0020, 0xE007F),
-    (0xE0100, 0xE01EF),
+    (0xE0000, 0xE0FFF),
 ];
 
 /// Code points folded to one ASCII character (generated from Unicode 14.0.0: category Zs
@@ -275,6 +579,8 @@ const FOLD: &[(u32, u32, u8, u8)] = &[
     (0x2776, 0x277E, b'1', 1),
     (0x2780, 0x2788, b'1', 1),
     (0x278A, 0x2792, b'1', 1),
+    // the blank Braille cell (a symbol, not Zs): it renders as a space
+    (0x2800, 0x2800, b' ', 0),
     (0x2C7C, 0x2C7C, b'j', 0),
     (0x2C7D, 0x2C7D, b'V', 0),
     (0x2E17, 0x2E17, b'-', 0),
@@ -390,15 +696,10 @@ const FOLD: &[(u32, u32, u8, u8)] = &[
     (0x1FBF0, 0x1FBF9, b'0', 1),
 ];
 
-enum Fold {
-    Keep,
-    Drop,
-    Ascii(u8),
-}
-
-fn fold(c: char) -> Fold {
-    let cp = c as u32;
-    if DROP
+/// Whether `cp` is in one of the sorted, disjoint inclusive `ranges`.
+#[inline]
+fn in_ranges(ranges: &[(u32, u32)], cp: u32) -> bool {
+    ranges
         .binary_search_by(|&(lo, hi)| {
             if hi < cp {
                 std::cmp::Ordering::Less
@@ -409,7 +710,17 @@ fn fold(c: char) -> Fold {
             }
         })
         .is_ok()
-    {
+}
+
+enum Fold {
+    Keep,
+    Drop,
+    Ascii(u8),
+}
+
+fn fold(c: char) -> Fold {
+    let cp = c as u32;
+    if in_ranges(DROP, cp) {
         return Fold::Drop;
     }
     match FOLD.binary_search_by(|&(lo, hi, _, _)| {
@@ -460,6 +771,14 @@ pub fn normalize(input: &[u8]) -> Normalized<'_> {
                 changed = true;
                 out.push(a);
                 map.push(i as u32);
+            }
+            // a combining mark on a character that folds to ASCII (or on
+            // another mark dropped so): dropped ([`MARKS`])
+            Some(Fold::Keep)
+                if out.last().is_none_or(|&b| b < 0x80)
+                    && decoded.is_some_and(|c| c as u32 >= 0x300 && in_ranges(MARKS, c as u32)) =>
+            {
+                changed = true;
             }
             _ => {
                 // Not a character we fold (or invalid UTF-8): copy it byte by byte.
@@ -564,8 +883,9 @@ const JOIN_MAX_TOKEN: usize = 8;
 /// an IBAN split per character 34).
 const JOIN_MAX_TOKENS: usize = 40;
 
-/// The separator at `i`: (its kind, its length). Kinds: `b' '` a single
-/// space or tab; otherwise the joiner: an ASCII punctuation character
+/// The separator at `i`: (its kind, its length). Kinds: `b' '` white space
+/// ([`spaces`]: one byte, or two or three before a letter or digit);
+/// otherwise the joiner: an ASCII punctuation character
 /// (`:`, `|`, `*`, `/`, `\\`, `;`, `~`, `+`, `=`, `#`, `-`, `.`, `,`, `_`,
 /// brackets, quotes, ...), `\n` for a line break (`\r\n` and `\r` too),
 /// 0xB7 for a middle dot or bullet (`•`, `·`, `∙`, `⋅`, `‧`, `・`, `･`, ...),
@@ -597,7 +917,7 @@ fn separator_at(t: &[u8], i: usize) -> Option<(u8, usize)> {
             None => return (lead == 1).then_some((b' ', 1)),
         },
         _ => {
-            return (lead == 1).then_some((b' ', 1));
+            return spaces(t, i, lead);
         }
     };
     let mut k = j + len;
@@ -614,6 +934,21 @@ fn separator_at(t: &[u8], i: usize) -> Option<(u8, usize)> {
         }
     }
     Some((kind, k - i))
+}
+
+/// The separator at `i` made of white space alone ([`space_like`]; `lead`
+/// bytes of it read, up to two): one byte, or two or three before a letter
+/// or digit (`D E 8 9  3 7 0 4`, `4  1  1  1 …`: characters spelled out one
+/// by one, groups set apart by a wider gap): the kind `b' '`, [`weak`].
+#[inline]
+fn spaces(t: &[u8], i: usize, lead: usize) -> Option<(u8, usize)> {
+    let alnum = |k: usize| t.get(k).is_some_and(u8::is_ascii_alphanumeric);
+    match lead {
+        1 => Some((b' ', 1)),
+        2 if alnum(i + 2) => Some((b' ', 2)),
+        2 if t.get(i + 2).is_some_and(|&c| space_like(c)) && alnum(i + 3) => Some((b' ', 3)),
+        _ => None,
+    }
 }
 
 /// Longest compound separator ([`compound`]), spaces inside included.
@@ -823,6 +1158,14 @@ fn unicode_separator(s: &[u8]) -> Option<(u8, usize)> {
 /// (sentences, dates, decimals, lists).
 fn weak(kind: u8) -> bool {
     matches!(kind, b' ' | b'-' | b'.' | b',' | b'_')
+}
+
+/// Whether a separator of kind `next` goes on a run of single characters
+/// joined by the [`weak`] kind `k`: the same kind, or white space (groups
+/// set apart: `D-E-8-9 3-7-0-4`, `4.1.1.1 1.1.1.1 …`).
+#[inline]
+fn same_run(k: u8, next: u8) -> bool {
+    next == k || (next == b' ' && weak(k))
 }
 
 /// Whether the tokens of a run have the grouping a value is written in:
@@ -1059,7 +1402,7 @@ pub fn may_join_digit_groups(t: &[u8]) -> bool {
                 // token is one character, followed by the same kind
                 Some((k, len)) if weak(k) => {
                     let x = i + 1 + len;
-                    one && alnum(x) && !alnum(x + 1) && separator_at(t, x + 1).is_some_and(|(kk, _)| kk == k)
+                    one && alnum(x) && !alnum(x + 1) && separator_at(t, x + 1).is_some_and(|(kk, _)| same_run(k, kk))
                 }
                 // a line break after a digit, before a token ([`mixed_runs`])
                 Some((b'\n', len)) => one || four || alnum(i + 1 + len),
@@ -1132,7 +1475,7 @@ pub fn may_join_digit_groups_in(t: &[u8], lines: bool) -> bool {
         let candidate = match separator_at(t, i) {
             Some((k, len)) if weak(k) => {
                 let x = i + len;
-                one && alnum_at(x) && !alnum_at(x + 1) && separator_at(t, x + 1).is_some_and(|(kk, _)| kk == k)
+                one && alnum_at(x) && !alnum_at(x + 1) && separator_at(t, x + 1).is_some_and(|(kk, _)| same_run(k, kk))
             }
             // (never a line break's kind `\n`: there is none)
             Some(_) => true,
@@ -1236,7 +1579,9 @@ fn may_join_digit_groups_walk(t: &[u8]) -> bool {
                 candidate = match separator_at(t, i + 1) {
                     Some((k, len)) if weak(k) => {
                         let x = i + 1 + len;
-                        one && alnum(x) && !alnum(x + 1) && separator_at(t, x + 1).is_some_and(|(kk, _)| kk == k)
+                        one && alnum(x)
+                            && !alnum(x + 1)
+                            && separator_at(t, x + 1).is_some_and(|(kk, _)| same_run(k, kk))
                     }
                     // (never a line break's kind `\n`: there is none)
                     Some(_) => one || four,
@@ -1357,7 +1702,13 @@ fn join_runs(t: &[u8]) -> Option<Joined> {
             }
             digits += t[st..j].iter().filter(|c| c.is_ascii_digit()).count();
             tokens.push((st, j));
-            match separator_at(t, j) {
+            // (white space between single characters joined by another
+            // weak kind sets a group apart: `D-E-8-9 3-7-0-4`)
+            let sep = separator_at(t, j).map(|(k, len)| match kind {
+                Some(kk) if j - st == 1 && same_run(kk, k) => (kk, len),
+                _ => (k, len),
+            });
+            match sep {
                 Some((k, len))
                     if kind.is_none_or(|kk| kk == k)
                         && (!weak(k) || j - st == 1)
@@ -1782,12 +2133,26 @@ mod tests {
     fn drop_and_fold_tables_are_sorted_and_marks_are_dropped() {
         assert!(DROP.windows(2).all(|w| w[0].0 <= w[0].1 && w[0].1 < w[1].0));
         assert!(FOLD.windows(2).all(|w| w[0].0 <= w[0].1 && w[0].1 < w[1].0));
+        assert!(MARKS.windows(2).all(|w| w[0].0 <= w[0].1 && w[0].1 < w[1].0));
+        // every mark is dropped after a character that folds to ASCII (and
+        // after another mark dropped so); those of DROP after any character
         for &(lo, hi) in MARKS {
             for cp in lo..=hi {
-                let c = char::from_u32(cp).unwrap_or('x');
-                assert!(matches!(fold(c), Fold::Drop), "{cp:#x}");
+                let Some(c) = char::from_u32(cp) else { continue };
+                let t = format!("4{c}{c}1 \u{660}{c}2");
+                assert_eq!(&*normalize(t.as_bytes()).text, b"41 02", "{cp:#x}");
+                let t = format!("\u{915}{c}");
+                let kept = normalize(t.as_bytes()).text.len() == t.len();
+                assert!(kept != matches!(fold(c), Fold::Drop), "{cp:#x}");
             }
         }
+        // the class closed in session 13: tatweel, N'Ko lajanalat, harakat,
+        // the blank Braille cell, unassigned default-ignorables
+        let t = "4\u{640}1\u{7fa}1\u{651}1\u{2800}1\u{e0080}1\u{fff0}1";
+        assert_eq!(&*normalize(t.as_bytes()).text, b"4111 111");
+        // text of a script with its own marks is left as written
+        let t = "\u{915}\u{93f}\u{924}\u{93e}\u{92c} \u{5e9}\u{5b8}\u{5dc}\u{5d5}\u{5b9}\u{5dd}";
+        assert!(!normalize(t.as_bytes()).is_folded());
     }
 
     #[test]
@@ -1994,6 +2359,9 @@ mod tests {
         "|",
         " ",
         "  ",
+        "   ",
+        "\u{640}",
+        "\u{651}",
         "\t",
         "\n",
         "\r\n",
@@ -2298,6 +2666,31 @@ mod tests {
             for t in [s.as_bytes(), &n.text[..]] {
                 proptest::prop_assert!(may_join_digit_groups(t) || join_runs(t).is_none(), "gate drops {:?}", s);
             }
+        }
+    }
+
+    proptest::proptest! {
+        /// Single characters joined by one weak kind with groups set apart
+        /// by white space (`D-E-8-9 3-7-0-4`, `D E 8 9  3 7 0 4`): what the
+        /// full pass joins passes the gates (session 13).
+        #[test]
+        fn join_gate_is_sound_on_spaced_groups(
+            chars in proptest::collection::vec((0..12usize, 0..5usize), 8..40),
+            sep in 0..5usize,
+        ) {
+            const ONE: &[&str] = &["0", "1", "4", "7", "9", "a", "B", "x", "5", "3", "8", "2"];
+            let k = ["-", ".", ",", "_", " "][sep];
+            let mut s = String::new();
+            for (n, &(c, gap)) in chars.iter().enumerate() {
+                if n > 0 {
+                    s.push_str([k, k, " ", "  ", "   "][gap]);
+                }
+                s.push_str(ONE[c]);
+            }
+            let t = s.as_bytes();
+            proptest::prop_assert!(may_join_digit_groups(t) || join_runs(t).is_none(), "gate drops {:?}", s);
+            proptest::prop_assert!(may_join_digit_groups_in(t, false) || join_runs(t).is_none(), "gate drops {:?}", s);
+            proptest::prop_assert!(may_join_digit_groups_walk(t) || join_runs(t).is_none(), "walk drops {:?}", s);
         }
     }
 
