@@ -506,7 +506,7 @@ impl Engine {
                 sp.sibling(index, val.as_deref());
             }
             if let Some(val) = val {
-                let class = self.policy.classify_field(&Words::split(&key));
+                let class = self.classify_pair_key(&key);
                 let loc = format!("{kind}:{}", safe_name(&String::from_utf8_lossy(&key)));
                 let outcome = if !parts.is_empty() && parts.binary_search(&index).is_ok() {
                     self.card_part(dp, &val, class, &loc, insp)
@@ -515,7 +515,9 @@ impl Engine {
                         names: &gql,
                         root: true,
                     };
-                    self.inspect_value_vars(dp, &val, class, &loc, insp, scratch, vars)
+                    self.inspect_value_vars(dp, &val, class, &loc, insp, scratch, vars, false)
+                } else if url_encoded && crate::filterexpr::is_filter_key(&key) {
+                    self.inspect_value_vars(dp, &val, class, &loc, insp, scratch, Vars::NONE, true)
                 } else {
                     self.inspect_value(dp, &val, class, &loc, insp, scratch)
                 };
@@ -554,6 +556,19 @@ impl Engine {
             first = false;
         }
         changed.then_some(out)
+    }
+
+    /// The class a form, query or cookie key gives its value: by its words,
+    /// else without the comparison a query language writes after the field
+    /// name (`lastName[$eq]`, `filters[lastName][$in][0]`,
+    /// `last_name__icontains`: [`crate::http::key_without_operators`]).
+    fn classify_pair_key(&self, key: &[u8]) -> Option<FieldClass> {
+        self.policy.classify_field(&Words::split(key)).or_else(|| {
+            let k = crate::http::key_without_operators(key);
+            (k.len() < key.len())
+                .then(|| self.policy.classify_field(&Words::split(k)))
+                .flatten()
+        })
     }
 
     /// The variables a GraphQL document in the `query` pair of a query
@@ -674,11 +689,12 @@ impl Engine {
         insp: &mut Inspection,
         scratch: &mut Scratch,
     ) -> ValueOutcome {
-        self.inspect_value_vars(dp, value, class, loc, insp, scratch, Vars::NONE)
+        self.inspect_value_vars(dp, value, class, loc, insp, scratch, Vars::NONE, false)
     }
 
     /// [`Engine::inspect_value`] of a value that may be a GraphQL request's
-    /// `variables` object (`vars`, the classes its document gives them).
+    /// `variables` object (`vars`, the classes its document gives them), or
+    /// a filter expression (`filter`: the value of `$filter` or `filter`).
     #[allow(clippy::too_many_arguments)]
     fn inspect_value_vars(
         &self,
@@ -689,6 +705,7 @@ impl Engine {
         insp: &mut Inspection,
         scratch: &mut Scratch,
         vars: Vars<'_>,
+        filter: bool,
     ) -> ValueOutcome {
         // Decoded bytes that are UTF-16/32 (`%FF%FEj%00a%00…`, or by their
         // zero bytes) or gzip: read as an upstream that sniffs them would
@@ -738,7 +755,10 @@ impl Engine {
         } else if lenient {
             Nested::Lenient
         } else {
-            nested_doc(value)
+            match nested_doc(value) {
+                Nested::None if filter => Nested::Filter,
+                n => n,
+            }
         };
         let mut hits = self.value_hits(dp, value, loc, insp, scratch, 0, Escapes::Text, false);
         if nested != Nested::None {
@@ -1168,6 +1188,7 @@ impl Engine {
                 None => return,
             },
             Nested::GraphQl => crate::graphql::argument_values(value, &mut classify),
+            Nested::Filter => crate::filterexpr::field_values(value, &mut classify),
         };
         self.add_field_hits(value, hits, found);
     }
@@ -1715,7 +1736,7 @@ impl Engine {
                 if let Some(sp) = split.as_deref_mut() {
                     sp.sibling(i, Some(&val));
                 }
-                let class = self.policy.classify_field(&Words::split(&key));
+                let class = self.classify_pair_key(&key);
                 let vars = Vars {
                     names: &gql,
                     root: true,
@@ -1727,6 +1748,8 @@ impl Engine {
                     .flatten()
                 {
                     o
+                } else if crate::filterexpr::is_filter_key(&key) {
+                    self.inspect_value_vars(dp, &val, class, &loc, insp, scratch, Vars::NONE, true)
                 } else {
                     self.inspect_value_d(dp, &val, class, &loc, insp, scratch, 0, false)
                 };
@@ -1797,7 +1820,7 @@ impl Engine {
                     continue;
                 };
                 let key = decode(sub[..eq].trim_ascii_start());
-                let Some(class) = self.policy.classify_field(&Words::split(&key)) else {
+                let Some(class) = self.classify_pair_key(&key) else {
                     continue;
                 };
                 let v = &sub[eq + 1..];
@@ -2667,6 +2690,9 @@ enum Nested {
     /// JSON that does not parse as JSON, read as a lenient receiver
     /// (Gson, Jackson's `ALLOW_*`, JSON5) reads it.
     Lenient,
+    /// An OData or SCIM filter expression (`LastName eq 'Quispe'`), the
+    /// value of a `$filter` or `filter` parameter.
+    Filter,
 }
 
 /// A value that starts as markup (`<` and a letter, `<?xml`) or as a

@@ -631,12 +631,111 @@ fn json_methods(body: &[u8], out: &mut Vec<Vec<u8>>) {
     }
 }
 
+/// Words that query languages put after a field name to say how it is
+/// compared (`lastName[$eq]`, Strapi's `filters[lastName][$containsi]`, qs
+/// and Rails brackets; Django's `last_name__icontains`).
+const KEY_OPERATORS: &[&[u8]] = &[
+    b"eq",
+    b"eqi",
+    b"ne",
+    b"nei",
+    b"neq",
+    b"gt",
+    b"gte",
+    b"ge",
+    b"lt",
+    b"lte",
+    b"le",
+    b"in",
+    b"nin",
+    b"notin",
+    b"like",
+    b"ilike",
+    b"nlike",
+    b"contains",
+    b"containsi",
+    b"icontains",
+    b"ncontains",
+    b"notcontains",
+    b"notcontainsi",
+    b"startswith",
+    b"istartswith",
+    b"startswithi",
+    b"endswith",
+    b"iendswith",
+    b"endswithi",
+    b"exact",
+    b"iexact",
+    b"between",
+    b"range",
+    b"null",
+    b"notnull",
+    b"isnull",
+    b"regex",
+    b"iregex",
+    b"search",
+    b"not",
+    b"is",
+    b"match",
+    b"unaccent",
+];
+
+fn is_key_operator(w: &[u8]) -> bool {
+    let w = w.strip_prefix(b"$").unwrap_or(w);
+    let w = w.strip_prefix(b"Op.").unwrap_or(w);
+    w.is_empty() || w.iter().all(u8::is_ascii_digit) || KEY_OPERATORS.iter().any(|o| w.eq_ignore_ascii_case(o))
+}
+
+/// A form, query or cookie key without the comparison a query language
+/// writes after the field name, as the receiver's parser nests it: bracket
+/// segments (`lastName[$eq]`, `filters[lastName][$in][0]`: qs, Rails,
+/// PHP, Strapi build `{lastName: {$eq: …}}`) and Django lookups
+/// (`last_name__icontains`, `user__last_name__in`); empty and numeric
+/// segments (`surname[]`, `[0]`) too. The key itself when it has none.
+pub fn key_without_operators(key: &[u8]) -> &[u8] {
+    let mut end = key.len();
+    loop {
+        let k = &key[..end];
+        if k.last() == Some(&b']') {
+            if let Some(open) = memchr::memrchr(b'[', k) {
+                if open > 0 && is_key_operator(&k[open + 1..k.len() - 1]) {
+                    end = open;
+                    continue;
+                }
+            }
+        } else if let Some(i) = memchr::memmem::rfind(k, b"__") {
+            if i > 0 && is_key_operator(&k[i + 2..]) && !k[i + 2..].is_empty() {
+                end = i;
+                continue;
+            }
+        }
+        return k;
+    }
+}
+
 #[cfg(test)]
 mod override_tests {
     use super::*;
 
     fn h(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
         pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+    }
+
+    #[test]
+    fn keys_without_their_comparison() {
+        let k = |s: &str| String::from_utf8_lossy(key_without_operators(s.as_bytes())).into_owned();
+        assert_eq!(k("lastName[$eq]"), "lastName");
+        assert_eq!(k("filters[lastName][$containsi]"), "filters[lastName]");
+        assert_eq!(k("lastName[$in][]"), "lastName");
+        assert_eq!(k("dob[gte]"), "dob");
+        assert_eq!(k("surname[0]"), "surname");
+        assert_eq!(k("last_name__icontains"), "last_name");
+        assert_eq!(k("user__last_name__in"), "user__last_name");
+        // a segment that is a field is kept; no operator, no change
+        assert_eq!(k("user[address][street]"), "user[address][street]");
+        assert_eq!(k("__eq"), "__eq");
+        assert_eq!(k("[$eq]"), "[$eq]");
+        assert_eq!(k("plain"), "plain");
     }
 
     #[test]

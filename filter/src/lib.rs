@@ -9,6 +9,7 @@ pub mod detect;
 pub mod encoding;
 pub mod engine;
 pub mod fields;
+pub mod filterexpr;
 pub mod flow;
 pub mod graphql;
 pub mod grpc;
