@@ -966,7 +966,24 @@ pub(crate) fn check_aws(d: &DetectorSet, hay: &[u8], s: usize, e: usize, _: &mut
     !hay[s..e].ends_with(b"EXAMPLE") && d.found(Builtin::AwsAccessKey, s, e, emit)
 }
 
-pub(crate) fn check_email(d: &DetectorSet, _: &[u8], s: usize, e: usize, _: &mut Scratch, emit: Emit) -> bool {
+pub(crate) fn check_email(d: &DetectorSet, hay: &[u8], s: usize, e: usize, _: &mut Scratch, emit: Emit) -> bool {
+    // an address literal must be an address (`jane@[192.0.2.1]`,
+    // `jane@[IPv6:2001:db8::1]`; not `x@[999.1.2.3]`)
+    if hay[e - 1] == b']' {
+        let Some(open) = hay[s..e].iter().rposition(|&c| c == b'[') else {
+            return false;
+        };
+        let lit = &hay[s + open + 1..e - 1];
+        let ok = match lit.get(..5) {
+            Some(p) if p.eq_ignore_ascii_case(b"ipv6:") => {
+                std::str::from_utf8(&lit[5..]).is_ok_and(|t| t.parse::<std::net::Ipv6Addr>().is_ok())
+            }
+            _ => std::str::from_utf8(lit).is_ok_and(|t| t.parse::<std::net::Ipv4Addr>().is_ok()),
+        };
+        if !ok {
+            return false;
+        }
+    }
     d.found(Builtin::Email, s, e, emit)
 }
 

@@ -100,8 +100,10 @@ use FieldKind as F;
 
 registry! {
     // value detectors
+    // (the domain may be an address literal, RFC 5321 4.1.3:
+    // `jane@[192.0.2.1]`, `jane@[IPv6:2001:db8::1]`)
     Email => "email", "email", Lower, None, scan(4,
-        r#"(?:"[^"\\\r\n]{1,64}"|[A-Za-z0-9_%+\-\x80-\xFF][A-Za-z0-9_%+\-.\x80-\xFF]{0,63})@(?:[A-Za-z0-9\x80-\xFF](?:[A-Za-z0-9\-\x80-\xFF]*[A-Za-z0-9\x80-\xFF])?\.)+[A-Za-z\x80-\xFF][A-Za-z0-9\-\x80-\xFF]+"#,
+        r#"(?:"[^"\\\r\n]{1,64}"|[A-Za-z0-9_%+\-\x80-\xFF][A-Za-z0-9_%+\-.\x80-\xFF]{0,63})@(?:(?:[A-Za-z0-9\x80-\xFF](?:[A-Za-z0-9\-\x80-\xFF]*[A-Za-z0-9\x80-\xFF])?\.)+[A-Za-z\x80-\xFF][A-Za-z0-9\-\x80-\xFF]+|\[(?:[0-9]{1,3}(?:\.[0-9]{1,3}){3}|[Ii][Pp][Vv]6:[0-9A-Fa-f:.]{2,45})\])"#,
         &[], d::check_email);
     Phone => "phone", "phone", Alnum, None, scan(u8::MAX, NUMERIC, &[], d::check_numeric);
     PaymentCard => "payment_card", "payment_card", Alnum, None, None;

@@ -656,3 +656,30 @@ fn phone_country_code_in_parentheses() {
         ],
     );
 }
+
+/// Session 13: an address literal as the domain (RFC 5321 4.1.3) is an
+/// e-mail address, the whole of it reported; a literal that is no address
+/// is not.
+#[test]
+fn email_with_an_address_literal() {
+    positives(&[
+        ("to jane@[192.0.2.1] now", "email", "jane@[192.0.2.1]"),
+        (
+            "to jane.doe@[IPv6:2001:db8::1].",
+            "email",
+            "jane.doe@[IPv6:2001:db8::1]",
+        ),
+        ("to j+x@[ipv6:::ffff:192.0.2.1]", "email", "j+x@[ipv6:::ffff:192.0.2.1]"),
+        ("ssh user@[10.0.0.1]:22", "email", "user@[10.0.0.1]"),
+    ]);
+    negatives(
+        "email",
+        &[
+            "x@[999.1.2.3]",
+            "y@[IPv6:zz]",
+            "ping @[team]",
+            "a@[1.2.3]",
+            "[IPv6:2001:db8::1]",
+        ],
+    );
+}
