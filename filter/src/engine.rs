@@ -839,6 +839,18 @@ impl Engine {
             out.clear();
             return match r.strategy {
                 Strategy::Remove => Rendered::Remove,
+                // a partial rendering keeps characters: never a match's
+                Strategy::Partial(_) => {
+                    let masked = mask_hits(value, hits);
+                    redact::render_into(
+                        &r.strategy,
+                        self.policy.category(det),
+                        &masked,
+                        self.hasher.as_ref(),
+                        out,
+                    );
+                    Rendered::Replace
+                }
                 ref s => {
                     redact::render_into(s, self.policy.category(det), value, self.hasher.as_ref(), out);
                     Rendered::Replace
@@ -2666,6 +2678,24 @@ impl Vars<'_> {
             None => VarAt::None,
         }
     }
+}
+
+/// `value` with the characters of its hits (sorted by start) masked (`*` each).
+fn mask_hits(value: &[u8], hits: &[Hit]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(value.len());
+    let mut at = 0;
+    for h in hits {
+        let (s, e) = (h.start.max(at).min(value.len()), h.end.min(value.len()));
+        if s >= e {
+            continue;
+        }
+        out.extend_from_slice(&value[at..s]);
+        let n = value[s..e].iter().filter(|&&b| b & 0xC0 != 0x80).count();
+        out.resize(out.len() + n, b'*');
+        at = e;
+    }
+    out.extend_from_slice(&value[at..]);
+    out
 }
 
 /// Whether `value` holds a letter or digit outside its hits (sorted by start).

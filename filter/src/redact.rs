@@ -98,12 +98,23 @@ pub fn render_into(strategy: &Strategy, category: &str, value: &[u8], hasher: Op
 
 fn partial(category: &str, value: &[u8], keep: usize) -> Vec<u8> {
     let s = String::from_utf8_lossy(value);
-    if category == "email" || (s.contains('@') && !s.contains(' ')) {
+    if category == "email" || s.contains('@') {
+        // An address shows its host name: only an address's (no white
+        // space, a local part, a dotted name of letters, digits and hyphens)
+        // and without its digits, where a number (a card, a phone, an
+        // address literal's IP) would be kept whole. An e-mail value that
+        // is not one (an e-mail field holding free text) is masked whole:
+        // its last characters may be an address, or another value.
         if let Some((local, domain)) = s.rsplit_once('@') {
-            let mut out = "*".repeat(local.chars().count().max(1));
-            out.push('@');
-            out.push_str(domain);
-            return out.into_bytes();
+            if !local.is_empty() && !s.chars().any(char::is_whitespace) && host_name(domain) {
+                let mut out = "*".repeat(local.chars().count());
+                out.push('@');
+                out.extend(domain.chars().map(|c| if c.is_numeric() { '*' } else { c }));
+                return out.into_bytes();
+            }
+        }
+        if category == "email" {
+            return "*".repeat(s.chars().count().max(1)).into_bytes();
         }
     }
     // keep the last `keep` alphanumerics, mask the others, keep separators
@@ -124,6 +135,22 @@ fn partial(category: &str, value: &[u8], keep: usize) -> Vec<u8> {
         return "*".repeat(s.chars().count().max(1)).into_bytes();
     }
     out.into_bytes()
+}
+
+/// A dotted host name: labels of letters, digits and inner hyphens.
+fn host_name(d: &str) -> bool {
+    let mut labels = 0;
+    for label in d.split('.') {
+        if label.is_empty()
+            || label.starts_with('-')
+            || label.ends_with('-')
+            || !label.chars().all(|c| c.is_alphanumeric() || c == '-')
+        {
+            return false;
+        }
+        labels += 1;
+    }
+    labels >= 2
 }
 
 #[cfg(test)]
@@ -188,6 +215,16 @@ mod tests {
             "**"
         );
         assert_eq!(r(Strategy::Remove, "email", "x"), "");
+        // an address shows its host name, never a number in it; an e-mail
+        // value that is not an address shows nothing
+        let p = |cat: &str, v: &str| r(Strategy::Partial(PartialOpts { keep_last: 4 }), cat, v);
+        assert_eq!(p("email", "jane@mail.example.com"), "****@mail.example.com");
+        assert_eq!(p("email", "x@4111111111111111.com"), "*@****************.com");
+        assert_eq!(p("email", "jane@[192.168.10.20]"), "*".repeat(20));
+        assert_eq!(p("email", "@ 4111 1111 1111 1111 Σ"), "*".repeat(23));
+        assert_eq!(p("email", "Quispe@ home"), "*".repeat(12));
+        assert_eq!(p("email", "¹ΣA@ጒ¡.𑣿"), "*".repeat(8));
+        assert_eq!(p("phone", "Quispe@ home"), "******@ home");
         let a = r(Strategy::Hash, "payment_card", "4111 1111 1111 1111");
         let b = r(Strategy::Hash, "payment_card", "4111-1111-1111-1111");
         let c = r(Strategy::Hash, "payment_card", "5555555555554444");
