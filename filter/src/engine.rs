@@ -4,6 +4,7 @@
 use crate::config::{Action, OnUninspectable, Strategy};
 use crate::detect::{RawMatch, Scratch};
 use crate::fields::{FieldClass, FieldKind, Strength, Words};
+use crate::filterexpr::Langs;
 use crate::json::{self, Scalar, Seg, Verdict, Visit};
 use crate::policy::{DirPolicy, PathSeg, Policy, Route};
 use crate::redact::{self, Hasher};
@@ -515,9 +516,12 @@ impl Engine {
                         names: &gql,
                         root: true,
                     };
-                    self.inspect_value_vars(dp, &val, class, &loc, insp, scratch, vars, false)
-                } else if url_encoded && crate::filterexpr::is_filter_key(&key) {
-                    self.inspect_value_vars(dp, &val, class, &loc, insp, scratch, Vars::NONE, true)
+                    self.inspect_value_vars(dp, &val, class, &loc, insp, scratch, vars, Langs::NONE)
+                } else if let Some(langs) = url_encoded
+                    .then(|| crate::filterexpr::langs_of_key(&key))
+                    .filter(|l| !l.is_empty())
+                {
+                    self.inspect_value_vars(dp, &val, class, &loc, insp, scratch, Vars::NONE, langs)
                 } else {
                     self.inspect_value(dp, &val, class, &loc, insp, scratch)
                 };
@@ -689,12 +693,13 @@ impl Engine {
         insp: &mut Inspection,
         scratch: &mut Scratch,
     ) -> ValueOutcome {
-        self.inspect_value_vars(dp, value, class, loc, insp, scratch, Vars::NONE, false)
+        self.inspect_value_vars(dp, value, class, loc, insp, scratch, Vars::NONE, Langs::NONE)
     }
 
     /// [`Engine::inspect_value`] of a value that may be a GraphQL request's
     /// `variables` object (`vars`, the classes its document gives them), or
-    /// a filter expression (`filter`: the value of `$filter` or `filter`).
+    /// a query language's expression (`langs`: the value of `$filter`, `q`,
+    /// ..., [`crate::filterexpr::langs_of_key`]).
     #[allow(clippy::too_many_arguments)]
     fn inspect_value_vars(
         &self,
@@ -705,7 +710,7 @@ impl Engine {
         insp: &mut Inspection,
         scratch: &mut Scratch,
         vars: Vars<'_>,
-        filter: bool,
+        langs: Langs,
     ) -> ValueOutcome {
         // Decoded bytes that are UTF-16/32 (`%FF%FEj%00a%00…`, or by their
         // zero bytes) or gzip: read as an upstream that sniffs them would
@@ -756,7 +761,7 @@ impl Engine {
             Nested::Lenient
         } else {
             match nested_doc(value) {
-                Nested::None if filter => Nested::Filter,
+                Nested::None if !langs.is_empty() => Nested::Filter(langs),
                 n => n,
             }
         };
@@ -1181,6 +1186,29 @@ impl Engine {
         self.decide_hits(dp, value, &hits, class, loc, insp)
     }
 
+    /// A JSON string that a query language reads (its member's name says
+    /// which, `langs`): its text as [`Engine::inspect_value_d`] reads it,
+    /// and the literals its attributes name.
+    #[allow(clippy::too_many_arguments)]
+    #[inline(never)]
+    fn inspect_query_value(
+        &self,
+        dp: &DirPolicy,
+        value: &[u8],
+        loc: &str,
+        insp: &mut Inspection,
+        scratch: &mut Scratch,
+        depth: u8,
+        langs: Langs,
+    ) -> ValueOutcome {
+        if let Some(out) = self.inspect_wrapped(dp, value, None, loc, insp, scratch, depth) {
+            return out;
+        }
+        let mut hits = self.value_hits(dp, value, loc, insp, scratch, depth, Escapes::Text, true);
+        self.nested_field_hits(value, Nested::Filter(langs), scratch, &mut hits);
+        self.decide_hits(dp, value, &hits, None, loc, insp)
+    }
+
     /// A value that is itself a document whose names name its values: XML
     /// (`<person><surname>…`, as a JSON string, a form field or a
     /// multipart part) by its element names ([`crate::xmlfields`]), a
@@ -1200,7 +1228,7 @@ impl Engine {
                 None => return,
             },
             Nested::GraphQl => crate::graphql::argument_values(value, &mut classify),
-            Nested::Filter => crate::filterexpr::field_values(value, &mut classify),
+            Nested::Filter(langs) => crate::filterexpr::field_values(value, langs, &mut classify),
         };
         self.add_field_hits(value, hits, found);
     }
@@ -1760,8 +1788,8 @@ impl Engine {
                     .flatten()
                 {
                     o
-                } else if crate::filterexpr::is_filter_key(&key) {
-                    self.inspect_value_vars(dp, &val, class, &loc, insp, scratch, Vars::NONE, true)
+                } else if let Some(langs) = Some(crate::filterexpr::langs_of_key(&key)).filter(|l| !l.is_empty()) {
+                    self.inspect_value_vars(dp, &val, class, &loc, insp, scratch, Vars::NONE, langs)
                 } else {
                     self.inspect_value_d(dp, &val, class, &loc, insp, scratch, 0, false)
                 };
@@ -2394,8 +2422,11 @@ impl Engine {
         // values found clean, by bytes: a repeated value is not read again
         let mut clean = CleanValues::default();
         let mut rendered: Vec<u8> = Vec::new();
+        // a key named for a query language (`query`, `filter`) was seen
+        let mut query_keys = false;
         let mut visit = |v: &Visit, s: Scalar, out: &mut Vec<u8>| -> Verdict {
             if let Scalar::Key(k, id) = &s {
+                query_keys |= !crate::filterexpr::langs_of_key(k).is_empty();
                 let before: u32 = insp.findings.iter().map(|f| f.count).sum();
                 // the keys of one object share their location
                 let loc = key_locs.get_at(v.input, &v.path[..v.path.len().saturating_sub(1)], ".*");
@@ -2507,8 +2538,11 @@ impl Engine {
             // A string read before is not searched again either: the hits
             // remembered with it are decided again here (its field class,
             // its location), as a new search's would be.
+            // a member that holds a query language (`"query": "lastName:…"`,
+            // `"filter": "name.familyName eq …"`): read in it, never remembered
+            let langs = if query_keys { member_langs(v, &s) } else { Langs::NONE };
             let memo = match &s {
-                _ if self.reference || val.len() > CleanValues::MAX_LEN => None,
+                _ if self.reference || val.len() > CleanValues::MAX_LEN || !langs.is_empty() => None,
                 // (a nested XML or GraphQL document is never remembered,
                 // so not looked for: it is looked at on a miss only)
                 Scalar::Str(_) if depth < MAX_NEST && looks_json(val) => None,
@@ -2545,6 +2579,9 @@ impl Engine {
                 {
                     let loc = locs.get(v);
                     self.inspect_value_d(dp, val, v.field, &loc, insp, scratch, depth, false)
+                } else if !langs.is_empty() && depth < MAX_NEST {
+                    let loc = locs.get(v);
+                    self.inspect_query_value(dp, val, &loc, insp, scratch, depth, langs)
                 } else {
                     if !known {
                         let esc = if v.plain { Escapes::None } else { Escapes::Text };
@@ -2711,6 +2748,24 @@ fn text_outside(value: &[u8], hits: &[Hit]) -> bool {
     at < value.len() && word(&value[at..])
 }
 
+/// The query languages a JSON string outside a field class is read in by
+/// its member's name (`"query"`, `"filter"`, an array's items under it:
+/// [`crate::filterexpr::langs_of_key`]).
+#[inline(never)]
+fn member_langs(v: &Visit, s: &Scalar) -> Langs {
+    if v.field.is_some() || !matches!(s, Scalar::Str(_)) {
+        return Langs::NONE;
+    }
+    match v.path.iter().rev().find(|s| matches!(s, Seg::Key { .. })) {
+        Some(&Seg::Key {
+            start, end, escaped, ..
+        }) if escaped || end - start <= 7 => {
+            crate::filterexpr::langs_of_key(&json::key_bytes(v.input, start, end, escaped))
+        }
+        _ => Langs::NONE,
+    }
+}
+
 /// What kind of document a value is, by its first bytes.
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Nested {
@@ -2720,9 +2775,10 @@ enum Nested {
     /// JSON that does not parse as JSON, read as a lenient receiver
     /// (Gson, Jackson's `ALLOW_*`, JSON5) reads it.
     Lenient,
-    /// An OData or SCIM filter expression (`LastName eq 'Quispe'`), the
-    /// value of a `$filter` or `filter` parameter.
-    Filter,
+    /// A query language's expression (OData, SCIM, Lucene, RSQL:
+    /// `LastName eq 'Quispe'`, `lastName:Quispe`, `lastName==Quispe`), the
+    /// value of a `$filter`, `filter`, `q`, `search`, ... parameter.
+    Filter(Langs),
 }
 
 /// A value that starts as markup (`<` and a letter, `<?xml`) or as a
