@@ -12,23 +12,56 @@
 //! (proptest).
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use piiguard::bodies::sniff::{inflate, inflate_general, pack, Packed};
+use piiguard::bodies::sniff::{inflate, inflate_for_sniff, inflate_general, pack, Packed};
+use piiguard::textcode::is_text;
 use proptest::prelude::*;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 mod common;
 use common::corpus::{self, flate};
 
-/// Both readings of `data` as `kind` under `limit`: equal.
+/// Readings the sniff took in part (its text not UTF-8), over all tests.
+static SHORTENED: AtomicUsize = AtomicUsize::new(0);
+
+/// Both readings of `data` as `kind` under `limit`: equal. The sniff's
+/// reading (`inflate_for_sniff`) too, but for one difference: raw deflate
+/// that is not one whole stream may hold a prefix of the text, and then
+/// neither that prefix nor the whole text is text (`broken` reads neither).
 fn agree(kind: Packed, data: &[u8], limit: usize, what: &str) -> bool {
     let fast = inflate(kind, data, limit);
     let general = inflate_general(kind, data, limit);
-    assert_eq!(
-        fast,
-        general,
-        "{what} ({kind:?}, {} bytes, limit {limit}), input {:02x?}",
-        data.len(),
-        &data[..data.len().min(48)]
-    );
+    let say = || {
+        format!(
+            "{what} ({kind:?}, {} bytes, limit {limit}), input {:02x?}",
+            data.len(),
+            &data[..data.len().min(48)]
+        )
+    };
+    assert_eq!(fast, general, "{}", say());
+    let sniffed = inflate_for_sniff(kind, data, limit);
+    match (&sniffed, &general) {
+        (Ok(s), Ok(g)) if s != g => {
+            assert!(kind == Packed::Deflate && !s.exact && !g.exact, "sniff: {}", say());
+            assert!(
+                s.plain.len() < g.plain.len() && g.plain.starts_with(&s.plain),
+                "sniff: not a prefix: {}",
+                say()
+            );
+            let e = std::str::from_utf8(&s.plain).expect_err("a prefix that is UTF-8");
+            assert!(
+                e.error_len().is_some(),
+                "sniff: cut UTF-8 taken as not UTF-8: {}",
+                say()
+            );
+            assert!(
+                !is_text(&s.plain) && !is_text(&g.plain),
+                "sniff: text read in part: {}",
+                say()
+            );
+            SHORTENED.fetch_add(1, Ordering::Relaxed);
+        }
+        _ => assert_eq!(sniffed, general, "sniff: {}", say()),
+    }
     matches!(&fast, Ok(r) if !r.exact && r.plain.len() >= 8)
 }
 
@@ -87,11 +120,13 @@ fn same_reading_on_the_case_tables_and_corpora() {
         m[at] ^= 1 << (n % 8);
         agree(Packed::Deflate, &m, 1 << 20, "level 1 damaged");
     }
+    let shortened = SHORTENED.load(Ordering::Relaxed);
     println!(
-        "{} bodies, {fixed_starts} starting a fixed block, {broken_with_text} broken readings with 8+ bytes out",
+        "{} bodies, {fixed_starts} starting a fixed block, {broken_with_text} broken readings with 8+ bytes out, \
+         {shortened} (here and in tests run alongside) read in part",
         bodies.len()
     );
-    assert!(bodies.len() > 1000 && fixed_starts > 500 && broken_with_text > 500);
+    assert!(bodies.len() > 1000 && fixed_starts > 500 && broken_with_text > 500 && shortened > 500);
 }
 
 /// A fixed-Huffman stream writer (RFC 1951 3.2.6).
@@ -148,6 +183,8 @@ enum Piece {
     Match(u32, u32, u32, u32),
     /// the end of the block, then a new block header (final, type)
     End(bool, u32),
+    /// the end of the block, nothing after it
+    Eob,
 }
 
 fn write(first_final: bool, pieces: &[Piece]) -> Vec<u8> {
@@ -173,6 +210,7 @@ fn write(first_final: bool, pieces: &[Piece]) -> Vec<u8> {
                 w.put(u32::from(*fin), 1);
                 w.put(*ty, 2);
             }
+            Piece::Eob => w.sym(256),
         }
     }
     w.finish()
@@ -290,4 +328,61 @@ fn hand_made_edges() {
     let r = inflate(Packed::Deflate, &z, 1 << 20).unwrap();
     assert!(r.exact);
     assert_eq!(r.plain, b"jane@example.com");
+}
+
+/// The sniff reads the output of a raw deflate stream only up to where it
+/// is seen not to be UTF-8 (`fixed::first_block`'s `text_only`). An
+/// attacker would want that reading to differ from a lenient inflater's
+/// where it matters: a whole stream (read inside, whatever its bytes), text
+/// whose only odd bytes are controls, UTF-8 cut at a look, or a sequence
+/// that is not UTF-8 late in the text.
+#[test]
+fn the_sniff_reads_in_part_only_what_is_not_utf8() {
+    use Piece::*;
+    let card = b" card 4111 1111 1111 1111 jane@example.com ".repeat(8);
+    let mut cases: Vec<(Vec<Piece>, bool)> = Vec::new();
+    for lead in [&b"\xff"[..], b"\xc3", b"\x80abc", b"\xed\xa0\x80", b"ab\xf5"] {
+        // one whole stream: read whole (a prefix would lose the card)
+        cases.push((vec![Lits(lead.to_vec()), Lits(card.clone())], true));
+        // matches copying the bytes that are not UTF-8
+        cases.push((vec![Lits(lead.to_vec()), Match(270, 1, 0, 0), Lits(card.clone())], true));
+    }
+    // text with a few controls (under one in twenty): text, read whole
+    let mut ctl = card.clone();
+    ctl[3] = 1;
+    ctl[100] = 0;
+    cases.push((vec![Lits(ctl.clone())], false));
+    // a run of zeros from before the start (controls, UTF-8), then text
+    cases.push((vec![Match(285, 0, 29, 0), Lits(card.clone())], false));
+    // a two-, three- and four-byte character cut at every look
+    for ch in ["é", "€", "😀"] {
+        for at in 0..80 {
+            let mut t = vec![b'a'; at];
+            t.extend_from_slice(ch.repeat(60).as_bytes());
+            cases.push((vec![Lits(t)], false));
+        }
+    }
+    // a sequence that is not UTF-8 after much text
+    let mut late = card.repeat(4);
+    late.push(0xff);
+    late.extend_from_slice(&card);
+    cases.push((vec![Lits(late)], false));
+    let before = SHORTENED.load(Ordering::Relaxed);
+    for (pieces, whole) in &cases {
+        let z = &write(true, &[pieces.clone(), vec![Eob]].concat());
+        // the block ends (one whole stream), broken (cut before its end),
+        // with bytes after it
+        let bytes_after = [z, &b"tail"[..]].concat();
+        for d in [z, &z[..z.len() - 2], &bytes_after[..]] {
+            for limit in [1 << 20, 300, 20] {
+                agree(Packed::Deflate, d, limit, "in part");
+            }
+        }
+        let r = inflate_for_sniff(Packed::Deflate, z, 1 << 20).unwrap();
+        assert!(r.exact);
+        if *whole {
+            assert!(r.plain.ends_with(&card), "a whole stream is read whole");
+        }
+    }
+    assert!(SHORTENED.load(Ordering::Relaxed) > before, "no reading in part");
 }

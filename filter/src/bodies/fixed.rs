@@ -111,7 +111,18 @@ const KEPT_ROOM: usize = 64 * 1024;
 /// Decodes the first block of the raw deflate stream `data` when it is a
 /// fixed-Huffman block, appending its output to `out`, at most `room`
 /// bytes of it. A match reaching before the stream's start reads zeros.
-pub fn first_block(data: &[u8], out: &mut Vec<u8>, room: usize) -> Fixed {
+///
+/// `text_only`: the caller reads the output of a stream that does not end
+/// exactly at the end of `data` (it broke, or bytes follow it) only if it
+/// is text, and text is UTF-8 ([`crate::textcode::is_text`]). Once the
+/// output holds a sequence that is not UTF-8 whatever follows it, the rest
+/// of the block is decoded without output (what the block decides never
+/// depends on its output bytes: only on its codes and lengths), and only
+/// the output up to there is appended: `Broken` and `Done` short of the
+/// end of `data` then come with that prefix, which is not UTF-8 either. A
+/// block that ends exactly at the end of `data` is decoded again with all
+/// its output.
+pub fn first_block(data: &[u8], out: &mut Vec<u8>, room: usize, text_only: bool) -> Fixed {
     match data.first() {
         Some(&b0) if (b0 >> 1) & 3 == 1 => {}
         _ => return Fixed::NotFixed,
@@ -127,9 +138,13 @@ pub fn first_block(data: &[u8], out: &mut Vec<u8>, room: usize) -> Fixed {
         if buf.len() < WINDOW {
             buf.resize(WINDOW + 4096, 0);
         }
-        let (r, pos) = decode(data, &mut buf, room);
+        let (mut r, mut end) = decode(data, &mut buf, room, text_only);
+        if matches!(r, Fixed::Done(used) if used >= data.len()) && end.written < end.pos {
+            // one whole stream: its output is read whatever it is
+            (r, end) = decode(data, &mut buf, room, false);
+        }
         if !matches!(r, Fixed::Continues | Fixed::TooLarge) {
-            out.extend_from_slice(buf.get(WINDOW..pos).unwrap_or_default());
+            out.extend_from_slice(buf.get(WINDOW..end.written).unwrap_or_default());
         }
         if buf.len() > WINDOW + KEPT_ROOM {
             buf.truncate(WINDOW + KEPT_ROOM);
@@ -139,15 +154,40 @@ pub fn first_block(data: &[u8], out: &mut Vec<u8>, room: usize) -> Fixed {
     })
 }
 
+/// Where [`decode`] stopped in its buffer: the end of the output, and the
+/// end of what was written of it (less when writing stopped).
+struct End {
+    pos: usize,
+    written: usize,
+}
+
+/// Output bytes before the first look for a sequence that is not UTF-8
+/// (when only text is read), and between two looks: a look costs a call, a
+/// byte not written a store (JSON read as a fixed block gives one at once).
+const FIRST_LOOK: usize = 16;
+const LOOK_EVERY: usize = 64;
+
 /// [`first_block`] into `buf` from [`WINDOW`] on (its bytes before are
 /// zeros; its bytes after are written before they are read): the outcome
 /// and the end of the output. `buf` grows as needed, zero-filled once.
-fn decode(data: &[u8], buf: &mut Vec<u8>, room: usize) -> (Fixed, usize) {
+fn decode(data: &[u8], buf: &mut Vec<u8>, room: usize, text_only: bool) -> (Fixed, End) {
     let Some(&b0) = data.first() else {
-        return (Fixed::NotFixed, WINDOW);
+        return (
+            Fixed::NotFixed,
+            End {
+                pos: WINDOW,
+                written: WINDOW,
+            },
+        );
     };
     let most = WINDOW.saturating_add(room);
     let mut pos = WINDOW;
+    // Output before `written` is written (all of it until the output is
+    // seen not to be UTF-8); before `valid`, UTF-8 up to a sequence cut
+    // there; the next look at `next_look`.
+    let mut written = usize::MAX;
+    let mut valid = WINDOW;
+    let mut next_look = if text_only { WINDOW + FIRST_LOOK } else { usize::MAX };
     let mut bits: u64 = 0;
     let mut n: u32 = 0;
     let mut i = 0;
@@ -155,7 +195,20 @@ fn decode(data: &[u8], buf: &mut Vec<u8>, room: usize) -> (Fixed, usize) {
     bits |= u64::from(b0) >> 3;
     n += 5;
     i += 1;
-    loop {
+    let r = loop {
+        if pos >= next_look {
+            match std::str::from_utf8(buf.get(valid..pos).unwrap_or_default()) {
+                Ok(_) => valid = pos,
+                // not UTF-8 whatever follows: nothing more is written
+                Err(e) if e.error_len().is_some() => {
+                    written = pos;
+                    next_look = usize::MAX;
+                    continue;
+                }
+                Err(e) => valid += e.valid_up_to(),
+            }
+            next_look = pos + LOOK_EVERY;
+        }
         // 32 bits are the most one symbol takes: 9 + 5 extra + 5 + 13 extra
         while n <= 56 {
             let Some(&c) = data.get(i) else { break };
@@ -166,79 +219,95 @@ fn decode(data: &[u8], buf: &mut Vec<u8>, room: usize) -> (Fixed, usize) {
         let e = LIT[(bits & 511) as usize];
         let len = u32::from(e >> 9);
         if len > n {
-            return (Fixed::Broken, pos);
+            break Fixed::Broken;
         }
         bits >>= len;
         n -= len;
         let sym = usize::from(e & 511);
         if sym < 256 {
             if pos >= most {
-                return (Fixed::TooLarge, pos);
+                break Fixed::TooLarge;
             }
-            if pos >= buf.len() {
-                grow(buf, pos + 1, most);
-            }
-            if let Some(x) = buf.get_mut(pos) {
-                *x = sym as u8;
+            if pos < written {
+                if pos >= buf.len() {
+                    grow(buf, pos + 1, most);
+                }
+                if let Some(x) = buf.get_mut(pos) {
+                    *x = sym as u8;
+                }
             }
             pos += 1;
             continue;
         }
         if sym == 256 {
             if b0 & 1 == 0 {
-                return (Fixed::Continues, pos);
+                break Fixed::Continues;
             }
             // whole bytes left in the bit buffer are given back
-            return (Fixed::Done(i - (n / 8) as usize), pos);
+            break Fixed::Done(i - (n / 8) as usize);
         }
         let Some((&lb, &lx)) = LEN_BASE.get(sym - 257).zip(LEN_EXTRA.get(sym - 257)) else {
             // 286, 287
-            return (Fixed::Broken, pos);
+            break Fixed::Broken;
         };
         let lx = u32::from(lx);
         if lx > n {
-            return (Fixed::Broken, pos);
+            break Fixed::Broken;
         }
         let length = usize::from(lb) + (bits & ((1 << lx) - 1)) as usize;
         bits >>= lx;
         n -= lx;
         if n < 5 {
-            return (Fixed::Broken, pos);
+            break Fixed::Broken;
         }
         let d = usize::from(DIST[(bits & 31) as usize]);
         bits >>= 5;
         n -= 5;
         let Some((&db, &dx)) = DIST_BASE.get(d).zip(DIST_EXTRA.get(d)) else {
             // 30, 31
-            return (Fixed::Broken, pos);
+            break Fixed::Broken;
         };
         let dx = u32::from(dx);
         if dx > n {
-            return (Fixed::Broken, pos);
+            break Fixed::Broken;
         }
         let dist = usize::from(db) + (bits & ((1 << dx) - 1)) as usize;
         bits >>= dx;
         n -= dx;
         if length > most - pos {
-            return (Fixed::TooLarge, pos);
+            break Fixed::TooLarge;
         }
-        if pos + length > buf.len() {
-            grow(buf, pos + length, most);
-        }
-        // (`dist` is at most WINDOW and `pos` at least: never before the buffer)
-        let from = pos - dist;
-        if dist >= length && length > 32 {
-            buf.copy_within(from..from + length, pos);
-        } else {
-            // overlapping (each byte reads what was just written), or short
-            for k in 0..length {
-                let c = buf.get(from + k).copied().unwrap_or(0);
-                if let Some(x) = buf.get_mut(pos + k) {
-                    *x = c;
-                }
-            }
+        if pos < written {
+            copy_match(buf, pos, dist, length, most);
         }
         pos += length;
+    };
+    (
+        r,
+        End {
+            pos,
+            written: written.min(pos),
+        },
+    )
+}
+
+/// Writes the match of `length` bytes at `dist` back at `pos`.
+fn copy_match(buf: &mut Vec<u8>, pos: usize, dist: usize, length: usize, most: usize) {
+    if pos + length > buf.len() {
+        grow(buf, pos + length, most);
+    }
+    // (`dist` is at most WINDOW and `pos` at least: never before the buffer)
+    let from = pos - dist;
+    if dist >= length && length > 32 {
+        buf.copy_within(from..from + length, pos);
+    } else {
+        // overlapping (each byte reads what was just written), or short
+        for k in 0..length {
+            let c = buf.get(from + k).copied().unwrap_or(0);
+            if let Some(x) = buf.get_mut(pos + k) {
+                *x = c;
+            }
+        }
     }
 }
 
@@ -277,9 +346,11 @@ mod tests {
     #[test]
     fn not_fixed_and_empty() {
         let mut out = Vec::new();
-        assert_eq!(first_block(b"", &mut out, 100), Fixed::NotFixed);
-        assert_eq!(first_block(&[0x04], &mut out, 100), Fixed::NotFixed);
-        assert_eq!(first_block(&[0x00, 0x01], &mut out, 100), Fixed::NotFixed);
+        for text_only in [false, true] {
+            assert_eq!(first_block(b"", &mut out, 100, text_only), Fixed::NotFixed);
+            assert_eq!(first_block(&[0x04], &mut out, 100, text_only), Fixed::NotFixed);
+            assert_eq!(first_block(&[0x00, 0x01], &mut out, 100, text_only), Fixed::NotFixed);
+        }
         assert!(out.is_empty());
     }
 }

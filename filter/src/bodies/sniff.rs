@@ -77,7 +77,16 @@ const MAX_MEMBERS: usize = 64;
 /// Inflates `data` as `kind`, member after member, at most `limit` bytes
 /// of output. A stream that breaks is read up to where it breaks.
 pub fn inflate(kind: Packed, data: &[u8], limit: usize) -> Result<Inflated, TooLarge> {
-    inflate_with(kind, data, limit, true)
+    inflate_with(kind, data, limit, true, false)
+}
+
+/// [`inflate`] as the sniff reads a body: raw deflate that is not one
+/// whole stream is read only when its text is text ([`broken`]), so its
+/// reading may hold only a prefix of the text when that prefix is already
+/// not UTF-8 (the whole text is then not UTF-8 either; see
+/// [`super::fixed::first_block`]). Every other reading is [`inflate`]'s.
+pub fn inflate_for_sniff(kind: Packed, data: &[u8], limit: usize) -> Result<Inflated, TooLarge> {
+    inflate_with(kind, data, limit, true, kind == Packed::Deflate)
 }
 
 /// [`inflate`] without [`super::fixed`]'s decoder of a first fixed-Huffman
@@ -85,17 +94,17 @@ pub fn inflate(kind: Packed, data: &[u8], limit: usize) -> Result<Inflated, TooL
 /// `tests/sniff_fixed.rs` compares the two with).
 #[cfg(any(test, feature = "testing"))]
 pub fn inflate_general(kind: Packed, data: &[u8], limit: usize) -> Result<Inflated, TooLarge> {
-    inflate_with(kind, data, limit, false)
+    inflate_with(kind, data, limit, false, false)
 }
 
-fn inflate_with(kind: Packed, data: &[u8], limit: usize, fast: bool) -> Result<Inflated, TooLarge> {
+fn inflate_with(kind: Packed, data: &[u8], limit: usize, fast: bool, text_only: bool) -> Result<Inflated, TooLarge> {
     let mut plain = Vec::new();
     let mut rest = data;
     for _ in 0..MAX_MEMBERS {
         let (ended, used) = match kind {
             Packed::Gzip => gzip_member(rest, &mut plain, limit, fast)?,
-            Packed::Zlib => stream(rest, true, &mut plain, limit, fast)?,
-            Packed::Deflate => stream(rest, false, &mut plain, limit, fast)?,
+            Packed::Zlib => stream(rest, true, &mut plain, limit, fast, false)?,
+            Packed::Deflate => stream(rest, false, &mut plain, limit, fast, text_only)?,
         };
         rest = rest.get(used..).unwrap_or_default();
         if !ended {
@@ -194,12 +203,21 @@ impl Kept {
 /// to `out`: (whether it ended, checksum included; bytes of `data` used,
 /// which nothing reads when it did not end). A raw stream whose first block
 /// is a fixed-Huffman block that breaks (most bodies that are not deflate)
-/// is read by [`super::fixed`] (when `fast`) without the general decoder.
-fn stream(data: &[u8], zlib: bool, out: &mut Vec<u8>, limit: usize, fast: bool) -> Result<(bool, usize), TooLarge> {
+/// is read by [`super::fixed`] (when `fast`) without the general decoder;
+/// `text_only` as [`super::fixed::first_block`] takes it (a stream that is
+/// the whole of `data` is read whole whatever it holds).
+fn stream(
+    data: &[u8],
+    zlib: bool,
+    out: &mut Vec<u8>,
+    limit: usize,
+    fast: bool,
+    text_only: bool,
+) -> Result<(bool, usize), TooLarge> {
     if fast && !zlib && out.len() <= limit {
         use super::fixed::{first_block, Fixed};
         let start = out.len();
-        match first_block(data, out, limit - start) {
+        match first_block(data, out, limit - start, text_only) {
             Fixed::Broken => return Ok((false, 0)),
             Fixed::TooLarge => return Err(TooLarge),
             Fixed::Done(used) => return Ok((true, used)),
@@ -276,7 +294,7 @@ fn gzip_member(data: &[u8], out: &mut Vec<u8>, limit: usize, fast: bool) -> Resu
         return Ok((false, 0));
     };
     let start = out.len();
-    let (ended, used) = stream(data.get(at..).unwrap_or_default(), false, out, limit, fast)?;
+    let (ended, used) = stream(data.get(at..).unwrap_or_default(), false, out, limit, fast, false)?;
     if !ended {
         return Ok((false, at + used));
     }
@@ -374,7 +392,8 @@ pub fn inspect_packed(
         if layers.len() == crate::encoding::MAX_LAYERS {
             return Some(engine.uninspectable(route, "encoding:stacked".into()));
         }
-        let r = match inflate(k, &cur, limit) {
+        // (only a layer that breaks can be read in part: `broken` reads it)
+        let r = match inflate_for_sniff(k, &cur, limit) {
             Ok(r) => r,
             Err(TooLarge) => return Some(engine.uninspectable(route, format!("encoding:{}_oversize", k.name()))),
         };
