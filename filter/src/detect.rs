@@ -840,8 +840,8 @@ impl DetectorSet {
                 continue;
             }
             match c {
-                b'(' => paren = true,
-                b')' => sep = if sep == 0 { b')' } else { sep },
+                b'(' | b'[' => paren = true,
+                b')' | b']' => sep = if sep == 0 { b')' } else { sep },
                 b'+' => {}
                 _ => {
                     // a tab is a space, an underscore a dash
@@ -858,15 +858,29 @@ impl DetectorSet {
             }
             i += 1;
         }
-        // `+44 …`, or the country code in parentheses with its `+` inside
-        // (`(+44) 20 7946 0958`) when it is one: `1`, `7` or two or three
-        // digits not from 0 (not a count, `(+5) 2024 06 20`)
-        let plus = text.first() == Some(&b'+')
-            || (text.starts_with(b"(+")
-                && groups.first().is_some_and(|g| {
-                    let cc = &hay[g.start..g.end];
-                    g.start == s + 2 && matches!(cc, [b'1' | b'7'] | [b'1'..=b'9', _] | [b'1'..=b'9', _, _])
-                }));
+        // `+44 …`, or a country code after a `+` set apart or inside
+        // brackets (`+ 44 20 …`, `(+44) 20 7946 0958`, `[+ 44] …`) when it
+        // is one: `1`, `7` or two or three digits not from 0 (not a count,
+        // `(+5) 2024 06 20`, nor a sum, `x + 12345678`), the number going on
+        // after it
+        let cc_at = |at: usize| {
+            groups.first().is_some_and(|g| {
+                g.start == s + at
+                    && matches!(
+                        &hay[g.start..g.end],
+                        [b'1' | b'7'] | [b'1'..=b'9', _] | [b'1'..=b'9', _, _]
+                    )
+            }) && groups.len() > 1
+        };
+        let plus = match text {
+            [b'+', b' ', ..] => cc_at(2),
+            [b'+', ..] => true,
+            [b'(' | b'[', b'+', b' ', ..] => cc_at(3),
+            [b'(' | b'[', b'+', ..] => cc_at(2),
+            _ => false,
+        };
+        // (a `+` set apart that is no country code's is not the number's)
+        let s = if !plus && text.starts_with(b"+ ") { s + 2 } else { s };
         let before_ok = s == 0 || !hay[s - 1].is_ascii_alphanumeric() || plus;
         let mut any_found = false;
         let n = groups.len();

@@ -85,12 +85,15 @@ const fn scan(priority: u8, pattern: &'static str, keywords: &'static [&'static 
 
 /// Runs of digit groups: phones, cards, SSNs, BSNs, PESEL, Steuer-ID, NIR and
 /// IPv4 are all classified from them by `detect::numeric` (the last pattern).
-/// A first group in parentheses may carry the `+` inside (`(+44) 20 7946
-/// 0958`, `(+44)(0)20 …`: how many people write a country code).
+/// A first group in parentheses may carry the `+` or `00` inside, with a
+/// space after it (`(+44) 20 7946 0958`, `(+44)(0)20 …`, `(00 44) 20 …`,
+/// `(+ 44) …`), or be a `+` and a country code in square brackets
+/// (`[+44] 20 7946 0958`); the `+` may stand apart (`+ 44 20 7946 0958`):
+/// how people write a country code.
 /// Between groups, the ASCII controls that backends read as white space
 /// (VT, FF, FS to US; NUL, which some drop) are spaces
 /// ([`crate::normalize::space_control`]).
-const NUMERIC: &str = r"\+?(?:\(\+?[0-9]{1,5}\)[ .\-]{0,2}(?:\(0\)[ .\-]{0,2})?)?[0-9](?:[ .\-/\t_,\x00\x0B\x0C\x1C-\x1F]{0,3}(?:\((?:0|[0-9]{1,5})\)[ .\-]{0,2})?[0-9]){6,}";
+const NUMERIC: &str = r"(?:\+ ?)?(?:(?:\((?:\+ ?|00 ?)?[0-9]{1,5}\)|\[\+ ?[0-9]{1,3}\])[ .\-]{0,2}(?:\(0\)[ .\-]{0,2})?)?[0-9](?:[ .\-/\t_,\x00\x0B\x0C\x1C-\x1F]{0,3}(?:\((?:0|[0-9]{1,5})\)[ .\-]{0,2})?[0-9]){6,}";
 
 pub(crate) const AWS_PREFIXES: &[&str] = &[
     "AKIA", "ASIA", "ABIA", "ACCA", "AIDA", "AROA", "AIPA", "ANPA", "ANVA", "APKA",

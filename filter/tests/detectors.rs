@@ -683,3 +683,34 @@ fn email_with_an_address_literal() {
         ],
     );
 }
+
+/// Session 14: a country code in square brackets (`[+44]`), after a `+` set
+/// apart (`+ 44`), or with `00` and a space, or a `+` and a space, in
+/// parentheses (`(00 44)`, `(+ 44)`): the whole number is reported. A `+`
+/// set apart before no country code (a sum) or a count in brackets is not one.
+#[test]
+fn phone_country_code_bracketed_or_apart() {
+    positives(&[
+        ("call [+44] 20 7946 0958 now", "phone", "[+44] 20 7946 0958"),
+        ("call [+ 44] 20 7946 0958 now", "phone", "[+ 44] 20 7946 0958"),
+        ("call + 44 20 7946 0958 now", "phone", "+ 44 20 7946 0958"),
+        ("call + 44 2079460958 now", "phone", "+ 44 2079460958"),
+        ("call (00 44) 20 7946 0958 now", "phone", "(00 44) 20 7946 0958"),
+        ("call (0044) 20 7946 0958 now", "phone", "(0044) 20 7946 0958"),
+        ("call (+ 44) 20 7946 0958 now", "phone", "(+ 44) 20 7946 0958"),
+        ("call (00 1) 202 555 0143 now", "phone", "(00 1) 202 555 0143"),
+        ("call [+353] 87 123 4567 now", "phone", "[+353] 87 123 4567"),
+        ("call + 33 6 12 34 56 78 now", "phone", "+ 33 6 12 34 56 78"),
+    ]);
+    negatives(
+        "phone",
+        &[
+            "total + 5 1234567 units",
+            "x + 12345678 = y",
+            "scores [+5] 2024 06 20",
+            "refs [12] 345 6789",
+            "[+44] points in 2024",
+            "(00 12) 345 6789",
+        ],
+    );
+}
