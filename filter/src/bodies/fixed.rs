@@ -210,11 +210,22 @@ fn decode(data: &[u8], buf: &mut Vec<u8>, room: usize, text_only: bool) -> (Fixe
             next_look = pos + LOOK_EVERY;
         }
         // 32 bits are the most one symbol takes: 9 + 5 extra + 5 + 13 extra
-        while n <= 56 {
-            let Some(&c) = data.get(i) else { break };
-            bits |= u64::from(c) << n;
-            n += 8;
-            i += 1;
+        if n < 32 {
+            if let Some(&w) = data.get(i..).and_then(|r| r.first_chunk::<8>()) {
+                // eight bytes at once: the whole ones that fit are taken;
+                // the bits above `n` are the next bytes' own (or zero)
+                let k = (63 - n) / 8;
+                bits |= u64::from_le_bytes(w) << n;
+                i += k as usize;
+                n += k * 8;
+            } else {
+                while n <= 56 {
+                    let Some(&c) = data.get(i) else { break };
+                    bits |= u64::from(c) << n;
+                    n += 8;
+                    i += 1;
+                }
+            }
         }
         let e = LIT[(bits & 511) as usize];
         let len = u32::from(e >> 9);
@@ -298,15 +309,26 @@ fn copy_match(buf: &mut Vec<u8>, pos: usize, dist: usize, length: usize, most: u
     }
     // (`dist` is at most WINDOW and `pos` at least: never before the buffer)
     let from = pos - dist;
-    if dist >= length && length > 32 {
-        buf.copy_within(from..from + length, pos);
-    } else {
-        // overlapping (each byte reads what was just written), or short
+    if length <= 32 {
+        // short (a copy out of the module costs more in Wasm), overlapping
+        // or not: each byte reads what was just written
         for k in 0..length {
             let c = buf.get(from + k).copied().unwrap_or(0);
             if let Some(x) = buf.get_mut(pos + k) {
                 *x = c;
             }
+        }
+    } else if dist >= length {
+        buf.copy_within(from..from + length, pos);
+    } else {
+        // overlapping: the output repeats every `dist` bytes, so what is
+        // written is copied again from `from` (`dist` bytes, then twice as
+        // many, ...; each copy a whole number of periods)
+        let mut done = 0;
+        while done < length {
+            let k = (dist + done).min(length - done);
+            buf.copy_within(from..from + k, pos + done);
+            done += k;
         }
     }
 }
