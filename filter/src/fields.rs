@@ -301,15 +301,29 @@ fn weak(kind: FieldKind) -> Option<FieldClass> {
     })
 }
 
+/// A word that names how a search index stores a field, not what it holds:
+/// Elasticsearch's and OpenSearch's multi-field names (`lastName.keyword`,
+/// the default dynamic mapping's, and the usual `.raw`, `.sort`, ...).
+fn index_subfield(w: &[u8]) -> bool {
+    matches!(
+        w,
+        b"keyword" | b"raw" | b"exact" | b"sort" | b"sortable" | b"folded" | b"lowercase" | b"ngram" | b"autocomplete"
+    )
+}
+
 /// Classifies a key by its words. `None` when it says nothing.
 pub fn classify(words: &Words) -> Option<FieldClass> {
     use FieldKind::*;
     if words.is_empty() {
         return None;
     }
-    // Trailing numbers ("address_line_1", "phone2") don't change the meaning.
+    // Trailing numbers ("address_line_1", "phone2") don't change the
+    // meaning, nor the name of a search index's sub-field of the field
+    // (Elasticsearch's multi-fields: "lastName.keyword", "surname.raw").
     let mut skip = 0;
-    while skip + 1 < words.len() && words.back(skip).iter().all(u8::is_ascii_digit) {
+    while skip + 1 < words.len()
+        && (words.back(skip).iter().all(u8::is_ascii_digit) || index_subfield(words.back(skip)))
+    {
         skip += 1;
     }
     let last = singular(words.back(skip));
@@ -725,6 +739,16 @@ mod tests {
 
     fn kind(k: &str) -> Option<FieldKind> {
         classify(&Words::split(k.as_bytes())).map(|c| c.kind)
+    }
+
+    #[test]
+    fn search_index_subfields_name_their_field() {
+        assert_eq!(kind("lastName.keyword"), Some(FieldKind::PersonName));
+        assert_eq!(kind("surname.raw"), Some(FieldKind::PersonName));
+        assert_eq!(kind("birthDate.keyword"), Some(FieldKind::BirthDate));
+        assert_eq!(kind("keyword"), None);
+        assert_eq!(kind("title.keyword"), None);
+        assert_eq!(kind("sort"), None);
     }
 
     #[test]
