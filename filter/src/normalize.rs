@@ -890,8 +890,9 @@ const JOIN_MAX_TOKENS: usize = 40;
 /// brackets, quotes, ...), `\n` for a line break (`\r\n` and `\r` too),
 /// 0xB7 for a middle dot or bullet (`•`, `·`, `∙`, `⋅`, `‧`, `・`, `･`, ...),
 /// or the ASCII character a Unicode form of a bar, slash or comma stands
-/// for (`｜`, `∣`, `∕`, `、`, full-width punctuation); with optional spaces
-/// around it. [`weak`] kinds join only single characters.
+/// for (`｜`, `∣`, `∕`, `、`, full-width punctuation), or any other Unicode
+/// punctuation or symbol (`…`, `»`, `→`: a kind of their own); with optional
+/// spaces around it. [`weak`] kinds join only single characters.
 ///
 /// Two separators of fields are read too. Markup between the texts of
 /// sibling elements (`4111</a><b>1111`, `</td>⏎  <td>`: tags, white space
@@ -1147,10 +1148,25 @@ fn unicode_separator(s: &[u8]) -> Option<(u8, usize)> {
             }
             a
         }
-        _ => return None,
+        // any other character that is no letter, digit, white space or
+        // control: punctuation and symbols a reader reads through (`…`,
+        // `‥`, `»`, `→`, `★`, `¦`, ...), one kind
+        _ => {
+            let c = char::from_u32(c)?;
+            if c.is_alphanumeric() || c.is_whitespace() || c.is_control() {
+                return None;
+            }
+            OTHER_SEPARATOR
+        }
     };
-    Some((kind, len))
+    // a Unicode comma, hyphen, dot or low line is not what the patterns
+    // read between groups (`4111、1111、…`): never [`weak`]
+    Some((if weak(kind) { kind | 0x80 } else { kind }, len))
 }
+
+/// The kind of the separators [`unicode_separator`] names no ASCII
+/// character for (no ASCII byte, compound kind or `0xB7`).
+const OTHER_SEPARATOR: u8 = 0xFF;
 
 /// Separator kinds that join only single characters (`4 1 1 1 …`,
 /// `4-1-1-1…`, `4.1.1.1…`, `4,1,1…`, `4_1_1…`): between groups of digits
