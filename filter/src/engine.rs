@@ -2343,7 +2343,9 @@ impl Engine {
     /// variables that `vars` classifies. A first reading collects the
     /// variables a GraphQL document in it (`query`) gives to arguments
     /// that classify them; a second reading, only when there are any, or
-    /// a card split over values, reads with them.
+    /// a card split over values, or values named by a sibling member read
+    /// after them (`{"value":"Quispe","name":"surname"}`, [`json::Pairs`]),
+    /// reads with them.
     fn scan_json_vars(
         &self,
         dp: &DirPolicy,
@@ -2364,6 +2366,7 @@ impl Engine {
         let gql = memchr::memchr2(b'$', b'\\', body).is_some_and(|i| {
             memchr::memchr(b'$', &body[i..]).is_some() || memchr::memmem::find(&body[i..], b"\\u0024").is_some()
         });
+        let mut pairs = json::Pairs::default();
         let r = self.scan_json_pass(
             dp,
             body,
@@ -2374,12 +2377,14 @@ impl Engine {
             &[],
             vars,
             gql.then_some(&mut found),
+            &mut pairs,
         )?;
         split.finish();
-        if split.found.is_empty() && found.is_empty() {
+        if split.found.is_empty() && found.is_empty() && pairs.late.is_empty() {
             return Ok(r);
         }
         *insp = before;
+        let mut pairs = json::Pairs::given(std::mem::take(&mut pairs.late));
         let vars = if found.is_empty() {
             vars
         } else {
@@ -2388,7 +2393,18 @@ impl Engine {
                 root: false,
             }
         };
-        self.scan_json_pass(dp, body, insp, scratch, depth, None, &split.found, vars, None)
+        self.scan_json_pass(
+            dp,
+            body,
+            insp,
+            scratch,
+            depth,
+            None,
+            &split.found,
+            vars,
+            None,
+            &mut pairs,
+        )
     }
 
     /// One reading of a JSON document: `split` is fed every value; `parts`
@@ -2405,6 +2421,7 @@ impl Engine {
         parts: &[usize],
         vars: Vars<'_>,
         mut found_vars: Option<&mut Vec<(Vec<u8>, FieldClass)>>,
+        pairs: &mut json::Pairs,
     ) -> Result<Option<Vec<u8>>, json::JsonError> {
         let gql_on = found_vars.is_some() || !vars.names.is_empty();
         let opts = json::Options {
@@ -2644,7 +2661,7 @@ impl Engine {
                 }
             }
         };
-        json::rewrite(body, &opts, &classify, &mut visit)
+        json::rewrite_pairs(body, &opts, &classify, &mut visit, pairs)
     }
 }
 

@@ -534,6 +534,68 @@ pub fn classify(words: &Words) -> Option<FieldClass> {
     }
 }
 
+/// What a key says about its member in an entity-attribute-value record,
+/// where one member's value names another's (`{"name":"surname",
+/// "value":"Quispe"}`, HubSpot's `{"property":"lastname","value":…}`, FHIR's
+/// `{"system":"…/us-ssn","value":…}`, a JSON Patch operation's
+/// `{"path":"/surname","value":…}`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Role {
+    /// Its value names a sibling member's value (`name`, `field`, `key`).
+    Naming(Strength),
+    /// Its value is named by a sibling member's value (`value`, `fieldValue`).
+    Named(Strength),
+}
+
+/// The key's role in an entity-attribute-value record ([`Role`]). The
+/// weak roles (`type`, `kind`, `system`, `code`, `url`; `data`, `text`,
+/// `content`) take only a strong class from the naming value.
+pub fn pair_role(words: &Words) -> Option<Role> {
+    use Strength::*;
+    let joined = words.joined();
+    // `valueString`, `valueDate` (FHIR's typed values), `value_text`
+    if words.len() <= 3 && words.back(words.len().saturating_sub(1)) == b"value" {
+        return Some(Role::Named(Strong));
+    }
+    match joined {
+        b"name" | b"field" | b"fieldname" | b"fieldkey" | b"fieldid" | b"fieldlabel" | b"key" | b"keyname" | b"k"
+        | b"property" | b"propertyname" | b"propertykey" | b"prop" | b"propname" | b"attribute" | b"attributename"
+        | b"attributekey" | b"attr" | b"attrname" | b"label" | b"id" | b"param" | b"paramname" | b"parameter"
+        | b"parametername" | b"question" | b"path" => Some(Role::Naming(Strong)),
+        b"type" | b"kind" | b"system" | b"code" | b"url" => Some(Role::Naming(Weak)),
+        b"val" | b"v" | b"answer" => Some(Role::Named(Strong)),
+        b"data" | b"text" | b"content" => Some(Role::Named(Weak)),
+        // fieldValue, attributeValue, newValue, values
+        _ if singular(words.back(0)) == b"value" => Some(Role::Named(Strong)),
+        _ => None,
+    }
+}
+
+/// The words of a naming member's value ([`Role::Naming`]) that name a
+/// field: a path or URL (no white space) by its last segment that is not
+/// a number (`/addresses/0/street`, `…/us-ssn`, `…/patient-mothersMaidenName`);
+/// `None` for a value too long or of too many words to be a field's name.
+pub fn naming_value_words(value: &[u8]) -> Option<Words> {
+    if value.is_empty() || value.len() > 128 {
+        return None;
+    }
+    let mut v = value;
+    if !v.iter().any(u8::is_ascii_whitespace) {
+        // the last segment that is not an index (`-`: JSON Patch's end)
+        for seg in v.rsplit(|&c| c == b'/' || c == b'#') {
+            if !seg.is_empty() && seg != b"-" && !seg.iter().all(u8::is_ascii_digit) {
+                v = seg;
+                break;
+            }
+        }
+    }
+    if v.len() > 64 {
+        return None;
+    }
+    let w = Words::split(v);
+    (!w.is_empty() && w.len() <= 5).then_some(w)
+}
+
 fn non_person_contexts(w: &[u8]) -> bool {
     matches!(
         w,
@@ -843,6 +905,66 @@ mod tests {
         assert_eq!(context(&Words::split(b"line_items")), Context::NonPerson);
         assert_eq!(context(&Words::split(b"customer")), Context::Person);
         assert_eq!(context(&Words::split(b"data")), Context::Neutral);
+    }
+
+    #[test]
+    fn pair_roles() {
+        let role = |k: &str| pair_role(&Words::split(k.as_bytes()));
+        for k in [
+            "name",
+            "field_name",
+            "fieldName",
+            "Property",
+            "attribute",
+            "key",
+            "label",
+            "id",
+            "path",
+        ] {
+            assert_eq!(role(k), Some(Role::Naming(Strength::Strong)), "{k}");
+        }
+        for k in ["type", "kind", "system", "code", "url"] {
+            assert_eq!(role(k), Some(Role::Naming(Strength::Weak)), "{k}");
+        }
+        for k in [
+            "value",
+            "VALUE",
+            "fieldValue",
+            "attribute_value",
+            "newValue",
+            "values",
+            "valueString",
+            "val",
+            "v",
+        ] {
+            assert_eq!(role(k), Some(Role::Named(Strength::Strong)), "{k}");
+        }
+        for k in ["data", "text", "content"] {
+            assert_eq!(role(k), Some(Role::Named(Strength::Weak)), "{k}");
+        }
+        for k in ["email", "surname", "valuation", "names", "description", "product_name"] {
+            assert_eq!(role(k), None, "{k}");
+        }
+    }
+
+    #[test]
+    fn naming_values() {
+        let kind = |v: &str| {
+            naming_value_words(v.as_bytes())
+                .and_then(|w| classify(&w))
+                .map(|c| c.kind)
+        };
+        assert_eq!(kind("surname"), Some(FieldKind::PersonName));
+        assert_eq!(kind("E-Mail"), Some(FieldKind::Email));
+        assert_eq!(kind("date of birth"), Some(FieldKind::BirthDate));
+        assert_eq!(kind("/addresses/0/street"), Some(FieldKind::PostalAddress));
+        assert_eq!(kind("/emails/-"), Some(FieldKind::Email));
+        assert_eq!(kind("http://hl7.org/fhir/sid/us-ssn"), Some(FieldKind::NationalId));
+        assert_eq!(kind("color"), None);
+        assert_eq!(kind("id"), None);
+        // prose is no field name
+        assert_eq!(kind("Tell us how you heard about our email newsletter"), None);
+        assert_eq!(kind(""), None);
     }
 
     #[test]

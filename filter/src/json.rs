@@ -4,7 +4,7 @@
 //! input was. Iterative (no recursion): nesting depth is bounded by
 //! configuration, not by the stack.
 
-use crate::fields::{self, Context, FieldClass, Strength, Words};
+use crate::fields::{self, Context, FieldClass, Role, Strength, Words};
 use std::borrow::Cow;
 
 /// One step of a JSON path.
@@ -436,7 +436,8 @@ struct Frame {
     index: u32,
     ctx: Context,
     inherited: Option<FieldClass>,
-    /// class of the current member's key (objects)
+    /// class of the current member's key (objects); for a member named by a
+    /// sibling's value ([`Pairs`]), the class that value gives it
     key_class: Option<FieldClass>,
     /// context of the current member's key, computed when its value is a container
     key_ctx: Option<Context>,
@@ -463,6 +464,145 @@ pub struct Options {
     /// Remember nothing: every key classified where it occurs (no
     /// [`KeyId`]), no scalar `plain`. What the shortcuts are checked against.
     pub reference: bool,
+}
+
+/// Members named by the value of a sibling member (entity-attribute-value
+/// records: `{"name":"surname","value":"Quispe"}`): the named member's
+/// value takes the class its naming member's value gives it as a key
+/// would ([`fields::pair_role`], [`fields::naming_value_words`]). A value
+/// read after its name gets it in the same reading; one read before it is
+/// collected in `late`, for a second reading with them `given`. Kept off
+/// the path of other keys: only a key with a role ([`read_key`]) and the
+/// close of an object that had one do anything.
+#[derive(Default)]
+pub struct Pairs {
+    /// Value token starts (sorted) and the class a sibling names them by.
+    pub given: Vec<(usize, FieldClass)>,
+    /// Values whose naming member came after them, in no order.
+    pub late: Vec<(usize, FieldClass)>,
+    /// The naming members' string values of the open objects, innermost last.
+    names: Vec<NameRef>,
+    /// Named members of the open objects read before a naming value gave
+    /// them a class, innermost last: depth, value token start, weak role.
+    pending: Vec<(usize, usize, bool)>,
+}
+
+/// A naming member's string value: the depth of its object, where its
+/// token starts, whether the naming role is weak.
+struct NameRef {
+    depth: usize,
+    at: usize,
+    weak: bool,
+}
+
+impl Pairs {
+    /// A second reading: values read with the class their siblings give.
+    pub fn given(mut given: Vec<(usize, FieldClass)>) -> Self {
+        given.sort_unstable_by_key(|g| g.0);
+        Pairs {
+            given,
+            ..Pairs::default()
+        }
+    }
+
+    /// The member just read of the object on top of `stack`, whose key
+    /// has `role` (its value starts at `at`): a naming value is kept; a
+    /// named member takes the class its siblings give, if they give one.
+    #[inline(always)]
+    fn member(&mut self, input: &[u8], at: usize, role: Role, stack: &mut [Frame], classify_key: KeyClassifier) {
+        let depth = stack.len();
+        match role {
+            Role::Naming(st) => {
+                if input.get(at) == Some(&b'"') {
+                    self.names.push(NameRef {
+                        depth,
+                        at,
+                        weak: st == Strength::Weak,
+                    });
+                }
+            }
+            Role::Named(st) => self.named(input, depth, at, st == Strength::Weak, stack, classify_key),
+        }
+    }
+
+    #[inline(never)]
+    fn named(
+        &mut self,
+        input: &[u8],
+        depth: usize,
+        at: usize,
+        weak: bool,
+        stack: &mut [Frame],
+        classify_key: KeyClassifier,
+    ) {
+        let given = self
+            .given
+            .binary_search_by_key(&at, |g| g.0)
+            .ok()
+            .map(|i| self.given[i].1);
+        match given.or_else(|| self.class(input, depth, weak, classify_key)) {
+            Some(c) => {
+                if let Some(f) = stack.last_mut() {
+                    f.key_class = f.key_class.or(Some(c));
+                }
+            }
+            None => self.pending.push((depth, at, weak)),
+        }
+    }
+
+    /// The class the naming values of the object at `depth` give a named
+    /// member (`weak`: its role is): the first that classifies as a key
+    /// would; where either role is weak, only a strong class.
+    fn class(&self, input: &[u8], depth: usize, weak: bool, classify_key: KeyClassifier) -> Option<FieldClass> {
+        let from = self.names.iter().rposition(|n| n.depth != depth).map_or(0, |i| i + 1);
+        self.names[from..].iter().find_map(|n| {
+            let (end, escaped) = string_end(input, n.at)?;
+            let v = key_bytes(input, n.at + 1, end - 1, escaped);
+            let c = classify_key(&fields::naming_value_words(&v)?)?;
+            (c.strength == Strength::Strong || !(weak || n.weak)).then_some(c)
+        })
+    }
+
+    /// The container at `depth` closed: a named member read before a later
+    /// naming value is collected in `late`; its naming values are dropped.
+    #[inline(always)]
+    fn close(&mut self, input: &[u8], depth: usize, classify_key: KeyClassifier) {
+        if self.pending.last().is_some_and(|p| p.0 == depth) {
+            self.close_pending(input, depth, classify_key);
+        }
+        while self.names.last().is_some_and(|n| n.depth == depth) {
+            self.names.pop();
+        }
+    }
+
+    #[inline(never)]
+    fn close_pending(&mut self, input: &[u8], depth: usize, classify_key: KeyClassifier) {
+        while let Some(&(d, at, weak)) = self.pending.last() {
+            if d != depth {
+                break;
+            }
+            self.pending.pop();
+            if let Some(c) = self.class(input, depth, weak, classify_key) {
+                self.late.push((at, c));
+            }
+        }
+    }
+}
+
+/// The end (after the closing quote) of the string token at `at`, read
+/// before, and whether it has escapes. (Not [`scan_string`]: a call of
+/// its own, off the walk's path, keeps that one as it is compiled there.)
+fn string_end(input: &[u8], at: usize) -> Option<(usize, bool)> {
+    let mut i = at + 1;
+    let mut escaped = false;
+    loop {
+        let j = i + memchr::memchr2(b'"', b'\\', input.get(i..)?)?;
+        if input[j] == b'"' {
+            return Some((j + 1, escaped));
+        }
+        escaped = true;
+        i = j + 2;
+    }
 }
 
 /// The visitor: a scalar in its context, and the buffer a replacement may
@@ -548,13 +688,39 @@ pub fn rewrite(
     classify_key: KeyClassifier,
     visit: &mut Visitor,
 ) -> Result<Option<Vec<u8>>, JsonError> {
+    rewrite_pairs(input, opts, classify_key, visit, &mut Pairs::default())
+}
+
+/// [`rewrite`], members named by a sibling's value read with the class it
+/// gives them ([`Pairs`]).
+pub fn rewrite_pairs(
+    input: &[u8],
+    opts: &Options,
+    classify_key: KeyClassifier,
+    visit: &mut Visitor,
+    pairs: &mut Pairs,
+) -> Result<Option<Vec<u8>>, JsonError> {
+    let mut keys = KeyTable {
+        off: opts.reference,
+        pairs: std::mem::take(pairs),
+        ..KeyTable::default()
+    };
+    let r = walk(input, opts, classify_key, visit, &mut keys);
+    *pairs = std::mem::take(&mut keys.pairs);
+    r
+}
+
+#[inline]
+fn walk(
+    input: &[u8],
+    opts: &Options,
+    classify_key: KeyClassifier,
+    visit: &mut Visitor,
+    keys: &mut KeyTable,
+) -> Result<Option<Vec<u8>>, JsonError> {
     let mut edits = Edits::default();
     let mut stack: Vec<Frame> = Vec::new();
     let mut path: Vec<Seg> = Vec::new();
-    let mut keys = KeyTable {
-        off: opts.reference,
-        ..KeyTable::default()
-    };
     let mut marks = Marks {
         off: opts.reference,
         ..Marks::default()
@@ -623,9 +789,9 @@ pub fn rewrite(
                     // an empty container is a completed value
                 } else {
                     if is_obj {
-                        pos = read_key(input, pos, &mut stack, &mut path, classify_key, &mut keys)?;
+                        pos = read_key(input, pos, &mut stack, &mut path, classify_key, keys)?;
                         if opts.keys {
-                            visit_key(input, &path, &mut keys, &mut marks, visit, &mut edits);
+                            visit_key(input, &path, keys, &mut marks, visit, &mut edits);
                         }
                     } else {
                         path.push(Seg::Index(0));
@@ -720,9 +886,9 @@ pub fn rewrite(
                     pos = skip_ws(input, pos + 1);
                     path.pop();
                     if frame.is_obj {
-                        pos = read_key(input, pos, &mut stack, &mut path, classify_key, &mut keys)?;
+                        pos = read_key(input, pos, &mut stack, &mut path, classify_key, keys)?;
                         if opts.keys {
-                            visit_key(input, &path, &mut keys, &mut marks, visit, &mut edits);
+                            visit_key(input, &path, keys, &mut marks, visit, &mut edits);
                         }
                     } else {
                         frame.index += 1;
@@ -742,6 +908,7 @@ pub fn rewrite(
                 if f.any_removed {
                     remove_members(&f.members, &mut edits);
                 }
+                keys.pairs.close(input, stack.len() + 1, classify_key);
             }
         }
     }
@@ -1168,6 +1335,9 @@ struct KeyTable {
     /// their keys in the same order: the key expected there is compared
     /// with the document's bytes before any search or hash.
     pred: Vec<u32>,
+    /// Members named by a sibling's value ([`Pairs`]): kept here, where
+    /// every key is read.
+    pairs: Pairs,
 }
 
 struct KeyEntry {
@@ -1175,6 +1345,7 @@ struct KeyEntry {
     at: u32,
     len: u32,
     class: Option<FieldClass>,
+    role: Option<Role>,
     ctx: Option<Context>,
     /// the visitor said `Verdict::Clean` for this key
     clean: bool,
@@ -1208,8 +1379,15 @@ impl Default for KeyTable {
             bytes: Vec::new(),
             off: false,
             pred: Vec::new(),
+            pairs: Pairs::default(),
         }
     }
+}
+
+/// A key's field class and its role in an entity-attribute-value record.
+fn class_and_role(key: &[u8], f: KeyClassifier) -> (Option<FieldClass>, Option<Role>) {
+    let w = Words::split(key);
+    (f(&w), fields::pair_role(&w))
 }
 
 fn fnv(b: &[u8]) -> u64 {
@@ -1219,22 +1397,23 @@ fn fnv(b: &[u8]) -> u64 {
 }
 
 impl KeyTable {
-    /// The id and class of `key` (decoded bytes), classifying it when new.
-    fn classify(&mut self, key: &[u8], f: KeyClassifier) -> (KeyId, Option<FieldClass>) {
+    /// The id, class and role of `key` (decoded bytes), classifying it when new.
+    fn classify(&mut self, key: &[u8], f: KeyClassifier) -> (KeyId, Option<FieldClass>, Option<Role>) {
         if self.off {
-            return (None, f(&Words::split(key)));
+            let (class, role) = class_and_role(key, f);
+            return (None, class, role);
         }
         self.lookup(key, fnv(key), f)
     }
 
-    fn lookup(&mut self, key: &[u8], hash: u64, f: KeyClassifier) -> (KeyId, Option<FieldClass>) {
+    fn lookup(&mut self, key: &[u8], hash: u64, f: KeyClassifier) -> (KeyId, Option<FieldClass>, Option<Role>) {
         let mut i = hash as usize & (KEY_SLOTS - 1);
         for _ in 0..MAX_PROBES {
             let slot = self.slots[i] as usize;
             if slot == 0 {
-                let class = f(&Words::split(key));
+                let (class, role) = class_and_role(key, f);
                 if self.entries.len() >= MAX_KEYS || self.bytes.len() + key.len() > MAX_KEY_BYTES {
-                    return (None, class);
+                    return (None, class, role);
                 }
                 let id = self.entries.len();
                 self.entries.push(KeyEntry {
@@ -1242,21 +1421,23 @@ impl KeyTable {
                     at: self.bytes.len() as u32,
                     len: key.len() as u32,
                     class,
+                    role,
                     ctx: None,
                     clean: false,
                     raw: memchr::memchr2(b'"', b'\\', key).is_none(),
                 });
                 self.bytes.extend_from_slice(key);
                 self.slots[i] = (id + 1) as u16;
-                return (Some(id as u32), class);
+                return (Some(id as u32), class, role);
             }
             let e = &self.entries[slot - 1];
             if e.hash == hash && self.bytes[e.at as usize..(e.at + e.len) as usize] == *key {
-                return (Some((slot - 1) as u32), e.class);
+                return (Some((slot - 1) as u32), e.class, e.role);
             }
             i = (i + 1) & (KEY_SLOTS - 1);
         }
-        (None, f(&Words::split(key)))
+        let (class, role) = class_and_role(key, f);
+        (None, class, role)
     }
 
     /// The key expected at `slot` when the document has it there: a
@@ -1264,13 +1445,18 @@ impl KeyTable {
     /// expected key's, then a quote. Its end (the closing quote's index),
     /// id and class: what [`scan_string`] and [`Self::classify`] give it.
     #[inline]
-    fn predicted(&self, input: &[u8], ks: usize, slot: Option<usize>) -> Option<(usize, u32, Option<FieldClass>)> {
+    fn predicted(
+        &self,
+        input: &[u8],
+        ks: usize,
+        slot: Option<usize>,
+    ) -> Option<(usize, u32, Option<FieldClass>, Option<Role>)> {
         let id = self.pred.get(slot?)?.checked_sub(1)?;
         let e = self.entries.get(id as usize)?;
         let (at, len) = (e.at as usize, e.len as usize);
         let ke = ks + len;
         (e.raw && input.get(ke) == Some(&b'"') && input.get(ks..ke)? == self.bytes.get(at..at + len)?)
-            .then_some((ke, id, e.class))
+            .then_some((ke, id, e.class, e.role))
     }
 
     /// Remembers `id` as the key expected at `slot`.
@@ -1352,14 +1538,14 @@ fn read_key(
     });
     let slot = pred_slot(depth, member);
     let ks = pos + 1;
-    let (ke, escaped, id, class) = match keys.predicted(input, ks, slot) {
-        Some((ke, id, class)) => (ke, false, Some(id), class),
+    let (ke, escaped, id, class, role) = match keys.predicted(input, ks, slot) {
+        Some((ke, id, class, role)) => (ke, false, Some(id), class, role),
         None => {
             let (end, escaped) = scan_string(input, pos)?;
             let ke = end - 1;
-            let (id, class) = keys.classify(&key_bytes(input, ks, ke, escaped), classify_key);
+            let (id, class, role) = keys.classify(&key_bytes(input, ks, ke, escaped), classify_key);
             keys.expect(slot, id);
-            (ke, escaped, id, class)
+            (ke, escaped, id, class, role)
         }
     };
     if let Some(f) = stack.last_mut() {
@@ -1377,7 +1563,12 @@ fn read_key(
     if input.get(p) != Some(&b':') {
         return Err(JsonError::Syntax(p));
     }
-    Ok(skip_ws(input, p + 1))
+    let at = skip_ws(input, p + 1);
+    // a member named by a sibling's value, or one naming another's
+    if let Some(role) = role {
+        keys.pairs.member(input, at, role, stack, classify_key);
+    }
+    Ok(at)
 }
 
 /// Visits the key that ends `path` (the last segment) unless it was
@@ -1821,7 +2012,7 @@ mod tests {
         let mut ids = Vec::new();
         for k in keys {
             // every key in the same slot, with the same hash
-            let (id, c) = t.lookup(k, 7, &class);
+            let (id, c, _) = t.lookup(k, 7, &class);
             assert_eq!(c, class(&Words::split(k)), "{}", String::from_utf8_lossy(k));
             ids.push(id);
         }
@@ -1835,7 +2026,7 @@ mod tests {
         // are still classified
         for i in 0..20 {
             let k = format!("k{i}");
-            let (id, c) = t.lookup(k.as_bytes(), 7, &class);
+            let (id, c, _) = t.lookup(k.as_bytes(), 7, &class);
             assert_eq!(c, None);
             if i >= MAX_PROBES {
                 assert_eq!(id, None);
