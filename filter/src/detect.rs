@@ -811,6 +811,25 @@ impl DetectorSet {
         scratch: &mut Scratch,
         emit: &mut dyn FnMut(u16, usize, usize),
     ) -> bool {
+        // A run read with a country code that gives nothing is read again
+        // without its `+`: a failed phone must not hide what follows it
+        // (`+ 123-45-6789` is an SSN after a plus sign).
+        self.numeric_read(hay, s, e, scratch, emit, true) || self.numeric_read(hay, s, e, scratch, emit, false)
+    }
+
+    /// [`Self::numeric`] once: `with_plus` reads a leading `+` (glued, set
+    /// apart or in brackets before a country code) as the number's; without
+    /// it, a leading `+` is none of the number's. Without it, a run with no
+    /// `+` to read is not read again (returns false at once).
+    fn numeric_read(
+        &self,
+        hay: &[u8],
+        s: usize,
+        e: usize,
+        scratch: &mut Scratch,
+        emit: &mut dyn FnMut(u16, usize, usize),
+        with_plus: bool,
+    ) -> bool {
         let text = &hay[s..e];
         let ndigits = text.iter().filter(|c| c.is_ascii_digit()).count();
         if ndigits < 7 {
@@ -879,8 +898,19 @@ impl DetectorSet {
             [b'(' | b'[', b'+', ..] => cc_at(2),
             _ => false,
         };
+        if !with_plus && !plus {
+            // read once already, as it is read now
+            return false;
+        }
+        let plus = plus && with_plus;
         // (a `+` set apart that is no country code's is not the number's)
-        let s = if !plus && text.starts_with(b"+ ") { s + 2 } else { s };
+        let s = if !plus && text.starts_with(b"+ ") {
+            s + 2
+        } else if !plus && text.first() == Some(&b'+') {
+            s + 1
+        } else {
+            s
+        };
         let before_ok = s == 0 || !hay[s - 1].is_ascii_alphanumeric() || plus;
         let mut any_found = false;
         let n = groups.len();

@@ -714,3 +714,14 @@ fn phone_country_code_bracketed_or_apart() {
         ],
     );
 }
+
+/// Session 14: a `+` read as a country code's that gives no number must not
+/// hide what follows it: the run is read again without the `+` (found by
+/// `scanning::a_value_stays_detected_whatever_surrounds_it`, `+ 123-45-6789`).
+#[test]
+fn a_failed_country_code_hides_nothing() {
+    positives(&[
+        ("ref + 123-45-6789 ok", "us_ssn", "123-45-6789"),
+        ("ref +123-45-6789 ok", "us_ssn", "123-45-6789"),
+    ]);
+}
