@@ -482,6 +482,11 @@ impl Engine {
                 crate::urlpath::decode_until_stable(b).into_owned()
             }
         };
+        let eav = if url_encoded {
+            self.eav_pairs(raw, sep, &decode)
+        } else {
+            Vec::new()
+        };
         for (index, part) in raw.split(|&c| c == sep).enumerate() {
             let (lead, trimmed) = if sep == b';' {
                 let n = part.iter().take_while(|c| **c == b' ').count();
@@ -507,7 +512,9 @@ impl Engine {
                 sp.sibling(index, val.as_deref());
             }
             if let Some(val) = val {
-                let class = self.classify_pair_key(&key);
+                let class = self
+                    .classify_pair_key(&key)
+                    .or_else(|| eav.iter().find(|e| e.0 == index).map(|e| e.1));
                 let loc = format!("{kind}:{}", safe_name(&String::from_utf8_lossy(&key)));
                 let outcome = if !parts.is_empty() && parts.binary_search(&index).is_ok() {
                     self.card_part(dp, &val, class, &loc, insp)
@@ -573,6 +580,20 @@ impl Engine {
                 .then(|| self.policy.classify_field(&Words::split(k)))
                 .flatten()
         })
+    }
+
+    /// The pairs of a query string or form named by a sibling's value, as
+    /// entity-attribute-value forms write them (`name=surname&value=…`,
+    /// `field[0][name]=email&field[0][value]=…`): each named pair's index
+    /// (in `raw` split at `sep`) and the class the naming pair's value
+    /// gives, as in JSON ([`json::Pairs`]), among pairs whose keys are the
+    /// same up to their last segment. Empty, without decoding a key, when
+    /// no key can be a `val…` one.
+    fn eav_pairs(&self, raw: &[u8], sep: u8, decode: &dyn Fn(&[u8]) -> Vec<u8>) -> Vec<(usize, FieldClass)> {
+        if !may_name_values(raw) {
+            return Vec::new();
+        }
+        eav_pairs_of(raw, sep, decode, &|w| self.policy.classify_field(w))
     }
 
     /// The variables a GraphQL document in the `query` pair of a query
@@ -1746,6 +1767,7 @@ impl Engine {
         let raw: &[u8] = pre.as_deref().unwrap_or(raw);
         // a GraphQL request as a form (express-graphql reads one)
         let gql = self.pairs_graphql_vars(raw);
+        let eav = self.eav_pairs(raw, b'&', &|b| crate::urlpath::decode_form_until_stable(b).into_owned());
         let mut out = Vec::with_capacity(raw.len());
         let mut changed = false;
         // one buffer for every pair's location
@@ -1776,7 +1798,9 @@ impl Engine {
                 if let Some(sp) = split.as_deref_mut() {
                     sp.sibling(i, Some(&val));
                 }
-                let class = self.classify_pair_key(&key);
+                let class = self
+                    .classify_pair_key(&key)
+                    .or_else(|| eav.iter().find(|e| e.0 == i).map(|e| e.1));
                 let vars = Vars {
                     names: &gql,
                     root: true,
@@ -3305,6 +3329,67 @@ impl<'a> Splice<'a> {
         self.out.extend_from_slice(self.body.get(self.at..).unwrap_or_default());
         Some(self.out)
     }
+}
+
+/// A query string or form may have a key whose last segment is `val…`
+/// (`value`, `fieldValue`, `field[0][value]`), also percent-encoded
+/// (`%76alue`): the only ones [`eav_pairs_of`] is run for.
+fn may_name_values(raw: &[u8]) -> bool {
+    memchr::memchr3_iter(b'v', b'V', b'%', raw).any(|i| match raw[i] {
+        b'%' => raw
+            .get(i + 1..i + 3)
+            .is_some_and(|h| matches!(h, b"76" | b"56" | b"25")),
+        _ => matches!(raw.get(i + 1), Some(b'a' | b'A' | b'%')),
+    })
+}
+
+/// A form or query key's last segment and what comes before it
+/// (`field[0][value]`: `field[0]`, `value`; `user.value`: `user`, `value`).
+fn key_segments(key: &[u8]) -> (&[u8], &[u8]) {
+    if let Some(body) = key.strip_suffix(b"]") {
+        if let Some(open) = memchr::memrchr(b'[', body) {
+            return (&key[..open], &body[open + 1..]);
+        }
+    }
+    match memchr::memrchr(b'.', key) {
+        Some(dot) => (&key[..dot], &key[dot + 1..]),
+        None => (&key[..0], key),
+    }
+}
+
+/// [`Engine::eav_pairs`] once a key may be a named one.
+#[inline(never)]
+fn eav_pairs_of(
+    raw: &[u8],
+    sep: u8,
+    decode: &dyn Fn(&[u8]) -> Vec<u8>,
+    classify: &dyn Fn(&Words) -> Option<FieldClass>,
+) -> Vec<(usize, FieldClass)> {
+    use crate::fields::{pair_role, Role};
+    // (prefix, value, weak role) of naming pairs; (index, prefix, weak) of named ones
+    let mut naming: Vec<(Vec<u8>, Vec<u8>, bool)> = Vec::new();
+    let mut named: Vec<(usize, Vec<u8>, bool)> = Vec::new();
+    for (i, part) in raw.split(|&c| c == sep).enumerate() {
+        let Some(eq) = memchr::memchr(b'=', part) else {
+            continue;
+        };
+        let key = decode(&part[..eq]);
+        let (prefix, last) = key_segments(&key);
+        match pair_role(&Words::split(last)) {
+            Some(Role::Naming(st)) => naming.push((prefix.to_vec(), decode(&part[eq + 1..]), st == Strength::Weak)),
+            Some(Role::Named(st)) => named.push((i, prefix.to_vec(), st == Strength::Weak)),
+            None => {}
+        }
+    }
+    named
+        .into_iter()
+        .filter_map(|(i, prefix, weak)| {
+            naming.iter().filter(|n| n.0 == prefix).find_map(|n| {
+                let c = classify(&crate::fields::naming_value_words(&n.1)?)?;
+                (c.strength == Strength::Strong || !(weak || n.2)).then_some((i, c))
+            })
+        })
+        .collect()
 }
 
 /// A weak class (`name`, `city`) under a thing's key (`product`) is no
