@@ -814,7 +814,11 @@ impl DetectorSet {
         // A run read with a country code that gives nothing is read again
         // without its `+`: a failed phone must not hide what follows it
         // (`+ 123-45-6789` is an SSN after a plus sign).
-        self.numeric_read(hay, s, e, scratch, emit, true) || self.numeric_read(hay, s, e, scratch, emit, false)
+        // (only a run that starts with a `+` can be read with one: the rest
+        // are split into groups once)
+        self.numeric_read(hay, s, e, scratch, emit, true)
+            || (matches!(&hay[s..e], [b'+', ..] | [b'(' | b'[', b'+', ..])
+                && self.numeric_read(hay, s, e, scratch, emit, false))
     }
 
     /// [`Self::numeric`] once: `with_plus` reads a leading `+` (glued, set
