@@ -14,6 +14,7 @@ pub use crate::http::{
     format_of, is_uuid, percent_decode, percent_encode, safe_name, structured_header_ok, unreadable_charset, Format,
 };
 use crate::http::{host_safe, media_type, safe_name_str};
+use crate::model::FindingKind;
 pub use crate::model::{
     BodyResult, ConsentState, Decision, Direction, Finding, HeaderResult, Inspection, Uninspected, MAX_FINDINGS,
 };
@@ -1425,7 +1426,9 @@ impl Engine {
                 if body.is_ascii() {
                     return self.inspect_plain(route, d, content_type, body, scratch);
                 }
-                (c, 0, None)
+                // UTF-8 bytes under a Latin-1 label (`4111\u{2007}1111…`): a
+                // receiver that ignores the label reads them as UTF-8
+                (c, 0, std::str::from_utf8(body).is_ok().then_some(C::Utf8))
             }
             // a wide label on bytes without a zero: read as written, and as labelled
             (Ok(Some(c)), None) => (C::Utf8, 0, Some(c)),
@@ -1445,9 +1448,27 @@ impl Engine {
             return res;
         };
         let mut res = self.inspect_plain(route, d, content_type, text.as_bytes(), scratch);
-        if let Some(other) = second.and_then(|c| textcode::decode(c, body)) {
+        let wide = |c: C| matches!(c, C::Utf16Le | C::Utf16Be | C::Utf32Le | C::Utf32Be);
+        // The other way the bytes are read: as a wide label says; as UTF-8
+        // under a Latin-1 label; and, for a body sniffed as wide (a BOM or
+        // zero bytes), as a reader that skips the BOM and drops the zeros
+        // does (`\xff\xfe` then UTF-8 JSON is no UTF-16 to a UTF-8 parser).
+        let other = match second {
+            Some(c) => textcode::decode(c, body).map(|t| (t, wide(c))),
+            None if wide(cs) => {
+                let kept: Vec<u8> = body[bom..].iter().copied().filter(|b| *b != 0).collect();
+                Some((String::from_utf8_lossy(&kept).into_owned(), false))
+            }
+            None => None,
+        };
+        if let Some((other, any)) = other {
             let alt = self.inspect_plain(route, d, content_type, other.as_bytes(), scratch);
-            if alt.inspection.max_action() >= Some(Action::Redact) {
+            // A wide label on bytes without a zero: whatever the labelled
+            // reading finds is there for one reader. Otherwise the second
+            // reading matters where it finds more than the first.
+            if alt.inspection.max_action() >= Some(Action::Redact)
+                && (any || adds_findings(&res.inspection, &alt.inspection))
+            {
                 // the two readings differ: nothing can be rewritten for both
                 let mut u = self.uninspectable(route, "charset:ambiguous".into());
                 u.inspection.merge(alt.inspection);
@@ -3334,6 +3355,22 @@ impl<'a> Splice<'a> {
 /// A query string or form may have a key whose last segment is `val…`
 /// (`value`, `fieldValue`, `field[0][value]`), also percent-encoded
 /// (`%76alue`): the only ones [`eav_pairs_of`] is run for.
+/// Whether a second reading of a body finds, for some detector, more values
+/// that are redacted or blocked than the first reading does.
+fn adds_findings(first: &Inspection, alt: &Inspection) -> bool {
+    let total = |i: &Inspection, det: &str| -> u64 {
+        i.findings
+            .iter()
+            .filter(|f| f.detector == det && f.action >= Action::Redact && f.kind != FindingKind::Uninspectable)
+            .map(|f| u64::from(f.count))
+            .sum()
+    };
+    alt.findings
+        .iter()
+        .filter(|f| f.action >= Action::Redact && f.kind != FindingKind::Uninspectable)
+        .any(|f| total(alt, &f.detector) > total(first, &f.detector))
+}
+
 fn may_name_values(raw: &[u8]) -> bool {
     memchr::memchr3_iter(b'v', b'V', b'%', raw).any(|i| match raw[i] {
         b'%' => raw
