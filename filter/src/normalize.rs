@@ -401,6 +401,10 @@ fn char_len_at(s: &[u8], i: usize) -> usize {
 /// lajanalat U+07FA, so that `4ـ1ـ1ـ1…` reads as `4111…`), as inclusive
 /// ranges.
 const DROP: &[(u32, u32)] = &[
+    // C1 controls but NEL (white space, [`FOLD`]): nothing to the eye, and
+    // stripped by the sanitisers that strip controls ([`dropped_control`])
+    (0x80, 0x84),
+    (0x86, 0x9F),
     (0xAD, 0xAD),
     (0x300, 0x36F),
     (0x483, 0x489),
@@ -740,9 +744,58 @@ fn fold(c: char) -> Fold {
     }
 }
 
+/// ASCII controls that are neither white space nor read as a space
+/// ([`space_control`]): SOH to BS, SO to ESC and DEL. Nothing to the eye
+/// and stripped by the sanitisers that strip controls, so `4111\x011111…`
+/// is a card to whoever reads it: dropped, as format characters are.
+#[inline(always)]
+pub(crate) const fn dropped_control(b: u8) -> bool {
+    matches!(b, 0x01..=0x08 | 0x0E..=0x1B | 0x7F)
+}
+
+/// ASCII without a [`dropped_control`]: the text is read as it is. Eight
+/// bytes at a time (the last ones padded with spaces), one test for a byte
+/// at or above 0x80, below 0x20 or DEL; only a word with one (a line
+/// break, mostly) is looked at byte by byte.
+#[inline]
+fn plain_ascii(input: &[u8]) -> bool {
+    const ONES: u64 = u64::from_le_bytes([1; 8]);
+    const HIGH: u64 = ONES << 7;
+    let plain = |x: u64, w: &[u8]| {
+        // (a byte at or above 0x80 flags itself; below it, a borrow or a
+        // carry reaches the high bit only of a byte below 0x20 or of 0x7F)
+        let flags = (x | (x.wrapping_sub(ONES * 0x20) & !x) | x.wrapping_add(ONES)) & HIGH;
+        flags == 0 || (x & HIGH == 0 && !w.iter().any(|&b| dropped_control(b)))
+    };
+    if input.len() < 8 {
+        // one bit per ASCII byte that is not plain (and none at or above 0x80)
+        const NOT_PLAIN: u128 = {
+            let (mut m, mut b) = (0u128, 0u8);
+            while b < 0x80 {
+                if dropped_control(b) {
+                    m |= 1 << b;
+                }
+                b += 1;
+            }
+            m
+        };
+        return input.iter().all(|&b| b < 0x80 && (NOT_PLAIN >> b) & 1 == 0);
+    }
+    let word = |w: &[u8]| u64::from_le_bytes([w[0], w[1], w[2], w[3], w[4], w[5], w[6], w[7]]);
+    let mut words = input.chunks_exact(8);
+    for w in &mut words {
+        if !plain(word(w), w) {
+            return false;
+        }
+    }
+    // the last eight bytes, overlapping the words before
+    let last = &input[input.len() - 8..];
+    words.remainder().is_empty() || plain(word(last), last)
+}
+
 /// Folds `input` for detection. Borrowed when there is nothing to fold.
 pub fn normalize(input: &[u8]) -> Normalized<'_> {
-    if input.is_ascii() {
+    if plain_ascii(input) {
         return Normalized {
             text: Cow::Borrowed(input),
             map: None,
@@ -755,6 +808,11 @@ pub fn normalize(input: &[u8]) -> Normalized<'_> {
     let mut i = 0;
     while i < input.len() {
         let b = input[i];
+        if dropped_control(b) {
+            changed = true;
+            i += 1;
+            continue;
+        }
         if b < 0x80 {
             out.push(b);
             map.push(i as u32);
@@ -2096,6 +2154,40 @@ mod tests {
         let n = normalize(b"4111 1111 1111 1111");
         assert!(matches!(n.text, Cow::Borrowed(_)));
         assert!(!n.is_folded());
+    }
+
+    /// Controls that are neither white space nor read as a space are
+    /// dropped, in ASCII text and among other characters; white space and
+    /// the controls read as a space stay.
+    #[test]
+    fn drops_invisible_controls() {
+        for c in (0u8..0x20).chain([0x7F]) {
+            let s = [b'4', b'1', c, b'1', b'1'];
+            let n = normalize(&s);
+            let want: &[u8] = if dropped_control(c) { b"4111" } else { &s };
+            assert_eq!(&*n.text, want, "{c:#x}");
+            // a long ASCII text (the eight-byte words) and a folded one
+            let long = [&b"card number is: 4111"[..], &[c], b"1111 and more words after it"].concat();
+            let n = normalize(&long);
+            assert_eq!(n.is_folded(), dropped_control(c), "{c:#x}");
+            let mixed = [&b"\xc2\xa04111"[..], &[c], b"1111"].concat();
+            let n = normalize(&mixed);
+            assert_eq!(
+                n.text.windows(8).any(|w| w == b"41111111"),
+                dropped_control(c),
+                "{c:#x}"
+            );
+        }
+        for cp in 0x80u32..0xA0 {
+            let s = format!("41{}11", char::from_u32(cp).unwrap_or('?'));
+            let n = normalize(s.as_bytes());
+            if cp == 0x85 {
+                assert_eq!(&*n.text, b"41 11");
+            } else {
+                assert_eq!(&*n.text, b"4111", "{cp:#x}");
+                assert_eq!(n.original_span(0, 4), (0, s.len()));
+            }
+        }
     }
 
     #[test]
