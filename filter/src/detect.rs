@@ -83,6 +83,9 @@ pub struct Scratch {
     custom_cache: Option<Cache>,
     /// A search reported an error (never expected: see [`find`]).
     failed: bool,
+    /// A value inside a body that could not be read (an archive's member):
+    /// why, made the body's by `Engine::inspect_body_with`.
+    unread: Option<String>,
     validations: u64,
     work: u64,
 }
@@ -114,6 +117,16 @@ impl Scratch {
     /// what was scanned meanwhile must not be taken as clean.
     pub fn take_failed(&mut self) -> bool {
         std::mem::take(&mut self.failed)
+    }
+
+    /// Records a value that could not be read (the first reason is kept).
+    pub fn note_unread(&mut self, why: String) {
+        self.unread.get_or_insert(why);
+    }
+
+    /// Why a value could not be read since the last call (and clears it).
+    pub fn take_unread(&mut self) -> Option<String> {
+        self.unread.take()
     }
 
     /// Whether a search failed since the last [`take_failed`](Self::take_failed).

@@ -1132,6 +1132,11 @@ impl Engine {
         depth: u8,
     ) -> Option<ValueOutcome> {
         use crate::bodies::sniff;
+        if crate::bodies::archive::starts_archive(value) {
+            if let Some(out) = self.inspect_archive_value(dp, value, loc, insp, scratch, depth) {
+                return Some(out);
+            }
+        }
         if let Some((kind, plain)) = sniff::unpack_value(value, self.policy.limits.max_body_bytes) {
             return Some(
                 match self.inspect_value_d(dp, &plain, class, loc, insp, scratch, depth + 1, false) {
@@ -1157,6 +1162,59 @@ impl Engine {
                 other => other,
             },
         )
+    }
+
+    /// A value that is an archive (a file part, a base64 token): its members
+    /// read as values, on a direction that redacts or blocks. An archive is
+    /// never rewritten: one holding something to redact is replaced whole;
+    /// one that cannot be read makes the body uninspectable
+    /// ([`Scratch::note_unread`]).
+    fn inspect_archive_value(
+        &self,
+        dp: &DirPolicy,
+        value: &[u8],
+        loc: &str,
+        insp: &mut Inspection,
+        scratch: &mut Scratch,
+        depth: u8,
+    ) -> Option<ValueOutcome> {
+        // (by its first bytes, [`crate::bodies::archive::starts_archive`]:
+        // a value is not searched for an end record)
+        if !(dp.blocks || dp.redacts) {
+            return None;
+        }
+        let mut sub = Inspection::default();
+        let mut each = |m: &[u8]| {
+            let mut found = Inspection::default();
+            let _ = self.inspect_value_d(dp, m, None, loc, &mut found, scratch, depth + 1, false);
+            sub.merge(found);
+        };
+        let read = crate::bodies::archive::read_members(value, self.policy.limits.max_body_bytes, &mut each);
+        match read {
+            Ok(false) => None,
+            Err(why) => {
+                insp.merge(sub);
+                scratch.note_unread(why);
+                Some(ValueOutcome::Keep)
+            }
+            Ok(true) => {
+                let redacted = sub
+                    .findings
+                    .iter()
+                    .filter(|f| f.action == Action::Redact)
+                    .map(|f| f.category.clone())
+                    .next();
+                insp.merge(sub);
+                Some(match redacted {
+                    Some(category) => {
+                        let mut out = Vec::new();
+                        redact::render_into(&Strategy::Tag, &category, b"", None, &mut out);
+                        ValueOutcome::Replace(out)
+                    }
+                    None => ValueOutcome::Keep,
+                })
+            }
+        }
     }
 
     /// One value of a body: embedded JSON is read as JSON (bounded), then
@@ -1301,9 +1359,16 @@ impl Engine {
         body: &[u8],
         scratch: &mut Scratch,
     ) -> BodyResult {
+        scratch.take_unread();
         let res = self.inspect_body_scanned(route, d, content_type, grpc_encoding, body, scratch);
         if scratch.take_failed() {
             return self.uninspectable(route, "scan".into());
+        }
+        // a value inside it that could not be read (an archive in a part)
+        if let Some(why) = scratch.take_unread() {
+            let mut u = self.uninspectable(route, why);
+            u.inspection.merge(res.inspection);
+            return u;
         }
         res
     }
@@ -1386,6 +1451,12 @@ impl Engine {
                     res
                 }
             };
+        }
+        // an archive (ZIP and the documents built on one), its members read
+        // as bodies of their own; compressed formats not read here
+        let mut member = |b: &[u8]| self.inspect_unpacked(route, d, None, b, scratch);
+        if let Some(r) = crate::bodies::archive::inspect_archive(self, route, d, body, &mut member) {
+            return r;
         }
         // compressed bytes without a `Content-Encoding` label (gzip, zlib,
         // raw deflate): an upstream that sniffs them reads the text inside

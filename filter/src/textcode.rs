@@ -870,7 +870,7 @@ pub fn base64_wrapped(tok: &[u8]) -> Option<Vec<u8>> {
         Some(_) => true,
         None => memchr::memchr(0, &out).is_some() && sniff_wide(&out).is_some(),
     };
-    (crate::bodies::sniff::magic(&out).is_some() || wide).then_some(out)
+    (crate::bodies::sniff::magic(&out).is_some() || wide || crate::bodies::archive::starts_archive(&out)).then_some(out)
 }
 
 /// [`base64_text`], else [`base64_wrapped`], with one decoding of the token.
@@ -944,11 +944,12 @@ fn head_may_read(core: &[u8], word: bool) -> bool {
     let head = &head[..n];
     let text = !word && std::str::from_utf8(head).map_or_else(|e| e.error_len().is_none(), |_| true);
     text || crate::bodies::sniff::magic(head).is_some()
+        || crate::bodies::archive::starts_archive(head)
         || !matches!(sniff_unicode(head), None | Some((Charset::Utf8, _)))
 }
 
 /// Whether the decoding `out` of a long token is read: text (unless the
-/// token is a plain `word`), gzip, or 16/32-bit text.
+/// token is a plain `word`), gzip, an archive, or 16/32-bit text.
 fn readable(out: &[u8], word: bool) -> bool {
     if !word && is_text(out) {
         return true;
@@ -958,7 +959,7 @@ fn readable(out: &[u8], word: bool) -> bool {
         Some(_) => true,
         None => memchr::memchr(0, out).is_some() && sniff_wide(out).is_some(),
     };
-    crate::bodies::sniff::magic(out).is_some() || wide
+    crate::bodies::sniff::magic(out).is_some() || wide || crate::bodies::archive::starts_archive(out)
 }
 
 /// [`base64_readable`] as it was, a pass over the token per question and
@@ -999,7 +1000,7 @@ fn base64_readable_reference(tok: &[u8]) -> Option<Vec<u8>> {
         Some(_) => true,
         None => memchr::memchr(0, &out).is_some() && sniff_wide(&out).is_some(),
     };
-    (crate::bodies::sniff::magic(&out).is_some() || wide).then_some(out)
+    (crate::bodies::sniff::magic(&out).is_some() || wide || crate::bodies::archive::starts_archive(&out)).then_some(out)
 }
 
 /// A short token (`core` without padding) decoded, when it is base64 of
