@@ -887,7 +887,7 @@ impl Engine {
         let Some(det) = class.and_then(|c| self.policy.field_detector(c)) else {
             return Rendered::Keep;
         };
-        if value.trim_ascii().is_empty() || already_redacted(value) {
+        if value.trim_ascii().is_empty() || already_redacted(value) || holds_nothing(value) {
             return Rendered::Keep;
         }
         let r = &dp.resolved[det as usize];
@@ -1321,7 +1321,10 @@ impl Engine {
             let Some(det) = self.policy.field_detector(class) else {
                 continue;
             };
-            if already_redacted(&value[s..e]) || hits[..detected].iter().any(|h| h.start < e && s < h.end) {
+            if already_redacted(&value[s..e])
+                || holds_nothing(&value[s..e])
+                || hits[..detected].iter().any(|h| h.start < e && s < h.end)
+            {
                 continue;
             }
             hits.push(Hit {
@@ -3085,6 +3088,18 @@ fn already_redacted(v: &[u8]) -> bool {
         || (v.len() == 18 && v.starts_with(b"h:"))
 }
 
+/// A field's value that says only that there is one, or none: an answer
+/// `yes`, a `true` (`{"name":"Phone","value":"Yes"}`, `{"question":"Do
+/// you have a mobile phone?","answer":"yes"}`). No person's data, not a
+/// finding. (`no` is a surname.)
+fn holds_nothing(v: &[u8]) -> bool {
+    let v = v.trim_ascii();
+    v.len() <= 5
+        && ["yes", "true", "false", "n/a", "none", "null"]
+            .iter()
+            .any(|w| v.eq_ignore_ascii_case(w.as_bytes()))
+}
+
 /// Which escapes `value_hits` decodes (`textcode::view`).
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Escapes {
@@ -3486,14 +3501,15 @@ fn eav_pairs_of(
         match pair_role(&Words::split(last)) {
             Some(Role::Naming(st)) => naming.push((prefix.to_vec(), decode(&part[eq + 1..]), st == Strength::Weak)),
             Some(Role::Named(st)) => named.push((i, prefix.to_vec(), st == Strength::Weak)),
-            None => {}
+            // (`_=1700000000`: jQuery's cache breaker, not a text)
+            Some(Role::Holder) | None => {}
         }
     }
     named
         .into_iter()
         .filter_map(|(i, prefix, weak)| {
             naming.iter().filter(|n| n.0 == prefix).find_map(|n| {
-                let c = classify(&crate::fields::naming_value_words(&n.1)?)?;
+                let c = crate::fields::naming_value_class(&n.1, &mut |w| classify(w))?;
                 (c.strength == Strength::Strong || !(weak || n.2)).then_some((i, c))
             })
         })

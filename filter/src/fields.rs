@@ -280,6 +280,47 @@ fn non_address_qualifiers(w: &[u8]) -> bool {
             | b"destination"
             | b"dest"
             | b"target"
+            // services' addresses (`REDIS_ADDR`, `KAFKA_BROKER_ADDRESS`,
+            // `OTEL_COLLECTOR_ADDR` in a Kubernetes env record)
+            | b"redis"
+            | b"db"
+            | b"database"
+            | b"cache"
+            | b"memcached"
+            | b"kafka"
+            | b"broker"
+            | b"bootstrap"
+            | b"service"
+            | b"svc"
+            | b"api"
+            | b"grpc"
+            | b"http"
+            | b"https"
+            | b"rpc"
+            | b"tcp"
+            | b"udp"
+            | b"smtp"
+            | b"mqtt"
+            | b"amqp"
+            | b"metrics"
+            | b"cluster"
+            | b"pod"
+            | b"etcd"
+            | b"consul"
+            | b"vault"
+            | b"postgres"
+            | b"mysql"
+            | b"mongo"
+            | b"mongodb"
+            | b"elasticsearch"
+            | b"backend"
+            | b"advertise"
+            | b"advertised"
+            | b"collector"
+            | b"otlp"
+            | b"statsd"
+            | b"ldap"
+            | b"nats"
     )
 }
 
@@ -545,6 +586,10 @@ pub enum Role {
     Naming(Strength),
     /// Its value is named by a sibling member's value (`value`, `fieldValue`).
     Named(Strength),
+    /// A key of no words (`$`, `_`, `#`), as XML-to-JSON converters write
+    /// an element's text (BadgerFish's `$`, xml2js's `_`) or its attributes
+    /// (xml2js's `$`): a string is named weakly, an object or array names.
+    Holder,
 }
 
 /// The key's role in an entity-attribute-value record ([`Role`]). The
@@ -552,48 +597,203 @@ pub enum Role {
 /// `content`) take only a strong class from the naming value.
 pub fn pair_role(words: &Words) -> Option<Role> {
     use Strength::*;
+    let n = words.len();
+    if n == 0 {
+        return Some(Role::Holder);
+    }
     let joined = words.joined();
     // `valueString`, `valueDate` (FHIR's typed values), `value_text`
-    if words.len() <= 3 && words.back(words.len().saturating_sub(1)) == b"value" {
+    if n <= 3 && words.back(n - 1) == b"value" {
         return Some(Role::Named(Strong));
     }
+    let last = singular(words.back(0));
     match joined {
-        b"name" | b"field" | b"fieldname" | b"fieldkey" | b"fieldid" | b"fieldlabel" | b"key" | b"keyname" | b"k"
-        | b"property" | b"propertyname" | b"propertykey" | b"prop" | b"propname" | b"attribute" | b"attributename"
-        | b"attributekey" | b"attr" | b"attrname" | b"label" | b"id" | b"param" | b"paramname" | b"parameter"
-        | b"parametername" | b"question" | b"path" => Some(Role::Naming(Strong)),
+        b"name" | b"field" | b"key" | b"k" | b"property" | b"prop" | b"attribute" | b"attributes" | b"attr"
+        | b"attrs" | b"label" | b"id" | b"param" | b"parameter" | b"question" | b"path" => Some(Role::Naming(Strong)),
         b"type" | b"kind" | b"system" | b"code" | b"url" => Some(Role::Naming(Weak)),
-        b"val" | b"v" | b"answer" => Some(Role::Named(Strong)),
-        b"data" | b"text" | b"content" => Some(Role::Named(Weak)),
-        // fieldValue, attributeValue, newValue, values
-        _ if singular(words.back(0)) == b"value" => Some(Role::Named(Strong)),
+        b"val" | b"v" => Some(Role::Named(Strong)),
+        // (`#text`, `_text`, `__cdata`: converters' element text)
+        b"data" | b"text" | b"content" | b"cdata" => Some(Role::Named(Weak)),
+        // fieldValue, attributeValue, meta_value, newValue, values; FHIR's
+        // answer, an HTML form's input
+        _ if last == b"value" || (n <= 2 && matches!(last, b"answer" | b"input")) => Some(Role::Named(Strong)),
+        _ if naming_compound(joined) => Some(Role::Naming(Strong)),
         _ => None,
     }
 }
 
-/// The words of a naming member's value ([`Role::Naming`]) that name a
-/// field: a path or URL (no white space) by its last segment that is not
-/// a number (`/addresses/0/street`, `…/us-ssn`, `…/patient-mothersMaidenName`);
-/// `None` for a value too long or of too many words to be a field's name.
-pub fn naming_value_words(value: &[u8]) -> Option<Words> {
-    if value.is_empty() || value.len() > 128 {
+/// A key that names a field as a thing's name, key, id or code
+/// (`field_name`, Magento's `attribute_code`, WordPress's `meta_key`,
+/// FHIR's `linkId`, `input_name`), glued or not.
+fn naming_compound(joined: &[u8]) -> bool {
+    const HEADS: &[&[u8]] = &[
+        b"field",
+        b"formfield",
+        b"customfield",
+        b"property",
+        b"prop",
+        b"attribute",
+        b"attr",
+        b"param",
+        b"parameter",
+        b"meta",
+        b"metafield",
+        b"question",
+        b"link",
+        b"input",
+        b"key",
+        b"option",
+        b"setting",
+        b"variable",
+        b"var",
+    ];
+    const TAILS: &[&[u8]] = &[
+        b"name",
+        b"key",
+        b"id",
+        b"code",
+        b"label",
+        b"ref",
+        b"slug",
+        b"identifier",
+    ];
+    TAILS
+        .iter()
+        .any(|t| joined.strip_suffix(*t).is_some_and(|h| HEADS.contains(&h)))
+}
+
+/// The longest naming value read.
+const MAX_NAMING_VALUE: usize = 160;
+
+/// The class a naming member's value ([`Role::Naming`]) gives the value it
+/// names, read as a key would be by `classify`:
+/// - a path or URL (no white space) by its last segment that is not an
+///   index (`/addresses/0/street`, `…/us-ssn`, `…/patient-mothersMaidenName`),
+///   else by that segment under the one before it (`/name/0/family`,
+///   `name[0].given`);
+/// - a label or question by its clauses, the first that names a field
+///   (`Surname (required)`, `Last name - required`, `What is your date of
+///   birth?`): a clause of ten words at most, read by its last words as a
+///   key is; a field word after `by`, `via` (`sent by e-mail`) names a
+///   channel, not the value.
+///
+/// `None` for a value too long to be a field's name. Bounded: 160 bytes,
+/// four clauses.
+pub fn naming_value_class(value: &[u8], classify: &mut dyn FnMut(&Words) -> Option<FieldClass>) -> Option<FieldClass> {
+    if value.is_empty() || value.len() > MAX_NAMING_VALUE {
         return None;
     }
-    let mut v = value;
-    if !v.iter().any(u8::is_ascii_whitespace) {
-        // the last segment that is not an index (`-`: JSON Patch's end)
-        for seg in v.rsplit(|&c| c == b'/' || c == b'#') {
-            if !seg.is_empty() && seg != b"-" && !seg.iter().all(u8::is_ascii_digit) {
-                v = seg;
-                break;
+    if value.iter().any(u8::is_ascii_whitespace) {
+        label_class(value, classify)
+    } else {
+        path_class(value, classify)
+    }
+}
+
+fn is_index(seg: &[u8]) -> bool {
+    seg.is_empty() || seg == b"-" || seg.iter().all(u8::is_ascii_digit)
+}
+
+fn path_class(v: &[u8], classify: &mut dyn FnMut(&Words) -> Option<FieldClass>) -> Option<FieldClass> {
+    // the last segment that is not an index (`-`: JSON Patch's end)
+    let last = v
+        .rsplit(|&c| c == b'/' || c == b'#')
+        .find(|s| !is_index(s))
+        .unwrap_or(v);
+    if last.len() <= 64 {
+        let w = Words::split(last);
+        if !w.is_empty() && w.len() <= 5 {
+            if let Some(c) = classify(&w) {
+                return Some(c);
             }
         }
     }
-    if v.len() > 64 {
+    // a sub-field under its field: `/name/0/family`, `name[0].given`
+    let mut segs = v
+        .rsplit(|&c| matches!(c, b'/' | b'#' | b'.' | b'[' | b']'))
+        .filter(|s| !is_index(s));
+    let (b, a) = (segs.next()?, segs.next()?);
+    let len = a.len() + 1 + b.len();
+    if len > 64 {
         return None;
     }
-    let w = Words::split(v);
-    (!w.is_empty() && w.len() <= 5).then_some(w)
+    let mut buf = [b'.'; 64];
+    buf[..a.len()].copy_from_slice(a);
+    buf[a.len() + 1..len].copy_from_slice(b);
+    let w = Words::split(&buf[..len]);
+    (w.len() <= 5).then(|| classify(&w)).flatten()
+}
+
+/// Where a label's clauses break: brackets, `:`, `;`, `,`, `|`, `?`, `!`,
+/// `*`, `/`, and a dash after white space (`Last name - required`; en and
+/// em dashes too).
+fn clause_break(v: &[u8], i: usize) -> bool {
+    match v[i] {
+        b'(' | b')' | b'[' | b']' | b'{' | b'}' | b':' | b';' | b',' | b'|' | b'?' | b'!' | b'*' | b'/' => true,
+        b'-' => i > 0 && v[i - 1].is_ascii_whitespace(),
+        0xE2 => v.get(i + 1) == Some(&0x80) && matches!(v.get(i + 2), Some(0x93 | 0x94)),
+        _ => false,
+    }
+}
+
+fn label_class(v: &[u8], classify: &mut dyn FnMut(&Words) -> Option<FieldClass>) -> Option<FieldClass> {
+    const MAX_CLAUSES: usize = 4;
+    const MAX_CLAUSE_WORDS: usize = 10;
+    let mut tried = 0;
+    let mut start = 0;
+    for i in 0..=v.len() {
+        if i < v.len() && !clause_break(v, i) {
+            continue;
+        }
+        let clause = &v[start..i];
+        start = i + 1;
+        let words = clause
+            .iter()
+            .enumerate()
+            .filter(|&(j, c)| c.is_ascii_alphanumeric() && (j == 0 || !clause[j - 1].is_ascii_alphanumeric()))
+            .count();
+        if words == 0 {
+            continue;
+        }
+        tried += 1;
+        if words <= MAX_CLAUSE_WORDS {
+            let w = Words::split(clause);
+            let channel = |x: &[u8]| matches!(x, b"by" | b"via" | b"per" | b"through" | b"using" | b"over");
+            if !channel(w.back(1)) && !channel(w.back(2)) {
+                if let Some(c) = classify(&w) {
+                    return Some(c);
+                }
+            }
+        }
+        if tried == MAX_CLAUSES {
+            break;
+        }
+    }
+    None
+}
+
+/// A named value that is itself the name of the field it is named as: an
+/// i18n catalogue's label (`{"key":"label.surname","value":"Surname"}`,
+/// `{"key":"form.dob","value":"Date of birth"}`), not a person's. Four
+/// words at most, each a word of field names, together naming a field of
+/// the same kind (so `Quispe Surname` is no label).
+pub fn is_field_label(value: &[u8], kind: FieldKind, classify: &mut dyn FnMut(&Words) -> Option<FieldClass>) -> bool {
+    if value.is_empty() || value.len() > 48 {
+        return false;
+    }
+    let w = Words::split(value);
+    if w.is_empty() || w.len() > 4 || classify(&w).map(|c| c.kind) != Some(kind) {
+        return false;
+    }
+    (0..w.len()).all(|i| {
+        let x = w.back(i);
+        person_qualifiers(x)
+            || matches!(
+                x,
+                b"of" | b"e" | b"your" | b"the" | b"number" | b"no" | b"num" | b"date" | b"code" | b"line" | b"id"
+            )
+            || classify(&Words::split(x)).is_some()
+    })
 }
 
 fn non_person_contexts(w: &[u8]) -> bool {
@@ -893,6 +1093,9 @@ mod tests {
             "created_at",
             "token",
             "mail_server",
+            "REDIS_ADDR",
+            "KAFKA_BROKER_ADDRESS",
+            "otel_collector_addr",
         ] {
             assert_eq!(kind(k), None, "{k}");
         }
@@ -945,15 +1148,37 @@ mod tests {
         for k in ["email", "surname", "valuation", "names", "description", "product_name"] {
             assert_eq!(role(k), None, "{k}");
         }
+        // Magento, WordPress, FHIR, HTML forms, converters' attributes
+        for k in [
+            "attribute_code",
+            "meta_key",
+            "linkId",
+            "input_name",
+            "keyName",
+            "option_name",
+            "attributes",
+            "_attributes",
+            "@name",
+        ] {
+            assert_eq!(role(k), Some(Role::Naming(Strength::Strong)), "{k}");
+        }
+        for k in ["meta_value", "answer", "answers", "input", "user_input"] {
+            assert_eq!(role(k), Some(Role::Named(Strength::Strong)), "{k}");
+        }
+        for k in ["#text", "_text", "__cdata"] {
+            assert_eq!(role(k), Some(Role::Named(Strength::Weak)), "{k}");
+        }
+        for k in ["$", "_", "#"] {
+            assert_eq!(role(k), Some(Role::Holder), "{k}");
+        }
+        for k in ["meta", "link", "input_type", "answer_count", "product_code", "user_id"] {
+            assert_eq!(role(k), None, "{k}");
+        }
     }
 
     #[test]
     fn naming_values() {
-        let kind = |v: &str| {
-            naming_value_words(v.as_bytes())
-                .and_then(|w| classify(&w))
-                .map(|c| c.kind)
-        };
+        let kind = |v: &str| naming_value_class(v.as_bytes(), &mut |w| classify(w)).map(|c| c.kind);
         assert_eq!(kind("surname"), Some(FieldKind::PersonName));
         assert_eq!(kind("E-Mail"), Some(FieldKind::Email));
         assert_eq!(kind("date of birth"), Some(FieldKind::BirthDate));
@@ -965,6 +1190,59 @@ mod tests {
         // prose is no field name
         assert_eq!(kind("Tell us how you heard about our email newsletter"), None);
         assert_eq!(kind(""), None);
+    }
+
+    #[test]
+    fn naming_values_spelled_as_paths_labels_questions() {
+        let kind = |v: &str| naming_value_class(v.as_bytes(), &mut |w| classify(w)).map(|c| c.kind);
+        // a sub-field under its field
+        assert_eq!(kind("/name/0/family"), Some(FieldKind::PersonName));
+        assert_eq!(kind("/name/0/given/0"), Some(FieldKind::PersonName));
+        assert_eq!(kind("name[0].given"), Some(FieldKind::PersonName));
+        assert_eq!(kind("email.address"), Some(FieldKind::Email));
+        assert_eq!(kind("/name/0/use"), None);
+        assert_eq!(kind("/items/3/sku"), None);
+        // labels and questions by their clauses
+        assert_eq!(kind("Surname (required)"), Some(FieldKind::PersonName));
+        assert_eq!(kind("Last name - required"), Some(FieldKind::PersonName));
+        assert_eq!(kind("Last name \u{2014} required"), Some(FieldKind::PersonName));
+        assert_eq!(kind("Date of birth (DD/MM/YYYY)"), Some(FieldKind::BirthDate));
+        assert_eq!(kind("What is your date of birth?"), Some(FieldKind::BirthDate));
+        assert_eq!(kind("Please enter your e-mail address"), Some(FieldKind::Email));
+        assert_eq!(
+            kind("Could you please tell us your mother's maiden name?"),
+            Some(FieldKind::PersonName)
+        );
+        assert_eq!(kind("Optional: phone"), Some(FieldKind::Phone));
+        // a channel, prose, notes
+        assert_eq!(kind("Newsletter (sent by e-mail)"), None);
+        assert_eq!(kind("Would you like the newsletter by email?"), None);
+        assert_eq!(
+            kind("Tell us how you heard about our email newsletter (optional)"),
+            None
+        );
+        assert_eq!(
+            kind("one two three four five six seven eight nine ten eleven email"),
+            None
+        );
+        // four clauses at most
+        assert_eq!(kind("a, b, c, d, email"), None);
+        assert_eq!(kind(&"x ".repeat(90)), None);
+    }
+
+    #[test]
+    fn field_labels() {
+        let label = |v: &str, k: FieldKind| is_field_label(v.as_bytes(), k, &mut |w| classify(w));
+        assert!(label("Surname", FieldKind::PersonName));
+        assert!(label("Nachname", FieldKind::PersonName));
+        assert!(label("Date of birth", FieldKind::BirthDate));
+        assert!(label("E-mail address", FieldKind::Email));
+        assert!(label("Your last name", FieldKind::PersonName));
+        assert!(!label("Quispe", FieldKind::PersonName));
+        assert!(!label("Quispe Surname", FieldKind::PersonName));
+        assert!(!label("Family", FieldKind::PersonName));
+        assert!(!label("Surname", FieldKind::Email));
+        assert!(!label("1970-01-02", FieldKind::BirthDate));
     }
 
     #[test]

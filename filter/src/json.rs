@@ -469,7 +469,7 @@ pub struct Options {
 /// Members named by the value of a sibling member (entity-attribute-value
 /// records: `{"name":"surname","value":"Quispe"}`): the named member's
 /// value takes the class its naming member's value gives it as a key
-/// would ([`fields::pair_role`], [`fields::naming_value_words`]). A value
+/// would ([`fields::pair_role`], [`fields::naming_value_class`]). A value
 /// read after its name gets it in the same reading; one read before it is
 /// collected in `late`, for a second reading with them `given`. Kept off
 /// the path of other keys: only a key with a role ([`read_key`]) and the
@@ -506,14 +506,19 @@ impl Pairs {
     }
 
     /// The member just read of the object on top of `stack`, whose key
-    /// has `role` (its value starts at `at`): a naming value is kept; a
-    /// named member takes the class its siblings give, if they give one.
+    /// has `role` (its value starts at `at`): a naming value is kept (a
+    /// string, or an object or array whose strings name: `{"field":{"ref":
+    /// "last_name"}}`, `{"name":["surname"]}`); a named member takes the
+    /// class its siblings give, if they give one. A weakly named string
+    /// (`text`) names weakly too: FHIR's QuestionnaireResponse item names
+    /// its `answer` by its `text` (`Patient's last name`).
     #[inline(always)]
     fn member(&mut self, input: &[u8], at: usize, role: Role, stack: &mut [Frame], classify_key: KeyClassifier) {
         let depth = stack.len();
+        let first = input.get(at).copied();
         match role {
             Role::Naming(st) => {
-                if input.get(at) == Some(&b'"') {
+                if matches!(first, Some(b'"' | b'{' | b'[')) {
                     self.names.push(NameRef {
                         depth,
                         at,
@@ -521,7 +526,21 @@ impl Pairs {
                     });
                 }
             }
-            Role::Named(st) => self.named(input, depth, at, st == Strength::Weak, stack, classify_key),
+            Role::Named(st) => {
+                self.named(input, depth, at, st == Strength::Weak, stack, classify_key);
+                if st == Strength::Weak && first == Some(b'"') {
+                    self.names.push(NameRef { depth, at, weak: true });
+                }
+            }
+            // a converter's text (`$`, `_`) or attributes (`"$":{"name":…}`)
+            Role::Holder => match first {
+                Some(b'"') => {
+                    self.named(input, depth, at, true, stack, classify_key);
+                    self.names.push(NameRef { depth, at, weak: true });
+                }
+                Some(b'{' | b'[') => self.names.push(NameRef { depth, at, weak: false }),
+                _ => {}
+            },
         }
     }
 
@@ -540,7 +559,7 @@ impl Pairs {
             .binary_search_by_key(&at, |g| g.0)
             .ok()
             .map(|i| self.given[i].1);
-        match given.or_else(|| self.class(input, depth, weak, classify_key)) {
+        match given.or_else(|| self.class(input, depth, at, weak, classify_key)) {
             Some(c) => {
                 if let Some(f) = stack.last_mut() {
                     f.key_class = f.key_class.or(Some(c));
@@ -551,16 +570,32 @@ impl Pairs {
     }
 
     /// The class the naming values of the object at `depth` give a named
-    /// member (`weak`: its role is): the first that classifies as a key
-    /// would; where either role is weak, only a strong class.
-    fn class(&self, input: &[u8], depth: usize, weak: bool, classify_key: KeyClassifier) -> Option<FieldClass> {
+    /// member (`weak`: its role is) whose value starts at `at`: the first
+    /// that classifies as a key would; where either role is weak, only a
+    /// strong class. None for a value that is itself a label of that
+    /// class (an i18n catalogue's `{"key":"label.surname","value":"Surname"}`).
+    fn class(
+        &self,
+        input: &[u8],
+        depth: usize,
+        at: usize,
+        weak: bool,
+        classify_key: KeyClassifier,
+    ) -> Option<FieldClass> {
         let from = self.names.iter().rposition(|n| n.depth != depth).map_or(0, |i| i + 1);
-        self.names[from..].iter().find_map(|n| {
-            let (end, escaped) = string_end(input, n.at)?;
-            let v = key_bytes(input, n.at + 1, end - 1, escaped);
-            let c = classify_key(&fields::naming_value_words(&v)?)?;
+        let c = self.names[from..].iter().filter(|n| n.at != at).find_map(|n| {
+            let c = naming_class(input, n.at, classify_key)?;
             (c.strength == Strength::Strong || !(weak || n.weak)).then_some(c)
-        })
+        })?;
+        if input.get(at) == Some(&b'"') {
+            let (end, escaped) = string_end(input, at)?;
+            if fields::is_field_label(&key_bytes(input, at + 1, end - 1, escaped), c.kind, &mut |w| {
+                classify_key(w)
+            }) {
+                return None;
+            }
+        }
+        Some(c)
     }
 
     /// The container at `depth` closed: a named member read before a later
@@ -582,11 +617,47 @@ impl Pairs {
                 break;
             }
             self.pending.pop();
-            if let Some(c) = self.class(input, depth, weak, classify_key) {
+            if let Some(c) = self.class(input, depth, at, weak, classify_key) {
                 self.late.push((at, c));
             }
         }
     }
+}
+
+/// The class a naming value read before gives, its token at `at`: a
+/// string ([`fields::naming_value_class`]), or the first of the strings
+/// directly inside an object or array that gives one (values, not keys;
+/// the first eight tokens, up to a container inside).
+fn naming_class(input: &[u8], at: usize, classify_key: KeyClassifier) -> Option<FieldClass> {
+    let string_class = |at: usize, end: usize, escaped: bool| {
+        fields::naming_value_class(&key_bytes(input, at + 1, end - 1, escaped), &mut |w| classify_key(w))
+    };
+    if input.get(at) == Some(&b'"') {
+        let (end, escaped) = string_end(input, at)?;
+        return string_class(at, end, escaped);
+    }
+    let mut i = at + 1;
+    for _ in 0..8 {
+        i = skip_ws(input, i);
+        match input.get(i)? {
+            b'"' => {
+                let (end, escaped) = string_end(input, i)?;
+                let next = skip_ws(input, end);
+                // (a key: its value is read next)
+                if input.get(next) != Some(&b':') {
+                    if let Some(c) = string_class(i, end, escaped) {
+                        return Some(c);
+                    }
+                }
+                i = next + usize::from(input.get(next) == Some(&b':'));
+            }
+            b',' => i += 1,
+            b'{' | b'[' | b'}' | b']' => return None,
+            // a number, true, false, null
+            _ => i += 1 + input[i + 1..].iter().position(|c| matches!(c, b',' | b'}' | b']'))?,
+        }
+    }
+    None
 }
 
 /// The end (after the closing quote) of the string token at `at`, read
