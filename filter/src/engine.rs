@@ -3501,6 +3501,7 @@ fn eav_pairs_of(
         match pair_role(&Words::split(last)) {
             Some(Role::Naming(st)) => naming.push((prefix.to_vec(), decode(&part[eq + 1..]), st == Strength::Weak)),
             Some(Role::Named(st)) => named.push((i, prefix.to_vec(), st == Strength::Weak)),
+            Some(Role::Answer) => named.push((i, prefix.to_vec(), false)),
             // (`_=1700000000`: jQuery's cache breaker, not a text)
             Some(Role::Holder) | None => {}
         }

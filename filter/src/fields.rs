@@ -586,6 +586,10 @@ pub enum Role {
     Naming(Strength),
     /// Its value is named by a sibling member's value (`value`, `fieldValue`).
     Named(Strength),
+    /// Its value answers a question that a sibling names (FHIR's `answer`,
+    /// an HTML form's `input`): named strongly, and by the question's text
+    /// (a weakly named `text`) too.
+    Answer,
     /// A key of no words (`$`, `_`, `#`), as XML-to-JSON converters write
     /// an element's text (BadgerFish's `$`, xml2js's `_`) or its attributes
     /// (xml2js's `$`): a string is named weakly, an object or array names.
@@ -615,8 +619,9 @@ pub fn pair_role(words: &Words) -> Option<Role> {
         // (`#text`, `_text`, `__cdata`: converters' element text)
         b"data" | b"text" | b"content" | b"cdata" => Some(Role::Named(Weak)),
         // fieldValue, attributeValue, meta_value, newValue, values; FHIR's
-        // answer, an HTML form's input
-        _ if last == b"value" || (n <= 2 && matches!(last, b"answer" | b"input")) => Some(Role::Named(Strong)),
+        // answer, an HTML form's input (answers)
+        _ if last == b"value" => Some(Role::Named(Strong)),
+        _ if n <= 2 && matches!(last, b"answer" | b"input") => Some(Role::Answer),
         _ if naming_compound(joined) => Some(Role::Naming(Strong)),
         _ => None,
     }
@@ -1162,8 +1167,9 @@ mod tests {
         ] {
             assert_eq!(role(k), Some(Role::Naming(Strength::Strong)), "{k}");
         }
-        for k in ["meta_value", "answer", "answers", "input", "user_input"] {
-            assert_eq!(role(k), Some(Role::Named(Strength::Strong)), "{k}");
+        assert_eq!(role("meta_value"), Some(Role::Named(Strength::Strong)));
+        for k in ["answer", "answers", "input", "user_input"] {
+            assert_eq!(role(k), Some(Role::Answer), "{k}");
         }
         for k in ["#text", "_text", "__cdata"] {
             assert_eq!(role(k), Some(Role::Named(Strength::Weak)), "{k}");

@@ -483,16 +483,19 @@ pub struct Pairs {
     /// The naming members' string values of the open objects, innermost last.
     names: Vec<NameRef>,
     /// Named members of the open objects read before a naming value gave
-    /// them a class, innermost last: depth, value token start, weak role.
-    pending: Vec<(usize, usize, bool)>,
+    /// them a class, innermost last: depth, value token start, weak role,
+    /// an answer.
+    pending: Vec<(usize, usize, bool, bool)>,
 }
 
-/// A naming member's string value: the depth of its object, where its
-/// token starts, whether the naming role is weak.
+/// A naming member's value: the depth of its object, where its token
+/// starts, whether the naming role is weak, whether it is a question's
+/// text (a weakly named string) that names only an answer.
 struct NameRef {
     depth: usize,
     at: usize,
     weak: bool,
+    question: bool,
 }
 
 impl Pairs {
@@ -510,47 +513,50 @@ impl Pairs {
     /// string, or an object or array whose strings name: `{"field":{"ref":
     /// "last_name"}}`, `{"name":["surname"]}`); a named member takes the
     /// class its siblings give, if they give one. A weakly named string
-    /// (`text`) names weakly too: FHIR's QuestionnaireResponse item names
-    /// its `answer` by its `text` (`Patient's last name`).
+    /// (`text`) names an answer weakly too: FHIR's QuestionnaireResponse
+    /// item names its `answer` by its `text` (`Patient's last name`), but
+    /// a select option's `{"text":"Phone","value":"1"}` names nothing.
     #[inline(always)]
     fn member(&mut self, input: &[u8], at: usize, role: Role, stack: &mut [Frame], classify_key: KeyClassifier) {
         let depth = stack.len();
         let first = input.get(at).copied();
+        let name = |weak: bool, question: bool| NameRef {
+            depth,
+            at,
+            weak,
+            question,
+        };
         match role {
             Role::Naming(st) => {
                 if matches!(first, Some(b'"' | b'{' | b'[')) {
-                    self.names.push(NameRef {
-                        depth,
-                        at,
-                        weak: st == Strength::Weak,
-                    });
+                    self.names.push(name(st == Strength::Weak, false));
                 }
             }
             Role::Named(st) => {
-                self.named(input, depth, at, st == Strength::Weak, stack, classify_key);
+                self.named(input, depth, at, st == Strength::Weak, false, stack, classify_key);
                 if st == Strength::Weak && first == Some(b'"') {
-                    self.names.push(NameRef { depth, at, weak: true });
+                    self.names.push(name(true, true));
                 }
             }
+            Role::Answer => self.named(input, depth, at, false, true, stack, classify_key),
             // a converter's text (`$`, `_`) or attributes (`"$":{"name":…}`)
             Role::Holder => match first {
-                Some(b'"') => {
-                    self.named(input, depth, at, true, stack, classify_key);
-                    self.names.push(NameRef { depth, at, weak: true });
-                }
-                Some(b'{' | b'[') => self.names.push(NameRef { depth, at, weak: false }),
+                Some(b'"') => self.named(input, depth, at, true, false, stack, classify_key),
+                Some(b'{' | b'[') => self.names.push(name(false, false)),
                 _ => {}
             },
         }
     }
 
     #[inline(never)]
+    #[allow(clippy::too_many_arguments)]
     fn named(
         &mut self,
         input: &[u8],
         depth: usize,
         at: usize,
         weak: bool,
+        answer: bool,
         stack: &mut [Frame],
         classify_key: KeyClassifier,
     ) {
@@ -559,34 +565,40 @@ impl Pairs {
             .binary_search_by_key(&at, |g| g.0)
             .ok()
             .map(|i| self.given[i].1);
-        match given.or_else(|| self.class(input, depth, at, weak, classify_key)) {
+        match given.or_else(|| self.class(input, depth, at, weak, answer, classify_key)) {
             Some(c) => {
                 if let Some(f) = stack.last_mut() {
                     f.key_class = f.key_class.or(Some(c));
                 }
             }
-            None => self.pending.push((depth, at, weak)),
+            None => self.pending.push((depth, at, weak, answer)),
         }
     }
 
     /// The class the naming values of the object at `depth` give a named
-    /// member (`weak`: its role is) whose value starts at `at`: the first
-    /// that classifies as a key would; where either role is weak, only a
-    /// strong class. None for a value that is itself a label of that
-    /// class (an i18n catalogue's `{"key":"label.surname","value":"Surname"}`).
+    /// member (`weak`: its role is; `answer`: an answer, which a question's
+    /// text names) whose value starts at `at`: the first that classifies
+    /// as a key would; where either role is weak, only a strong class.
+    /// None for a value that is itself a label of that class (an i18n
+    /// catalogue's `{"key":"label.surname","value":"Surname"}`).
+    #[allow(clippy::too_many_arguments)]
     fn class(
         &self,
         input: &[u8],
         depth: usize,
         at: usize,
         weak: bool,
+        answer: bool,
         classify_key: KeyClassifier,
     ) -> Option<FieldClass> {
         let from = self.names.iter().rposition(|n| n.depth != depth).map_or(0, |i| i + 1);
-        let c = self.names[from..].iter().filter(|n| n.at != at).find_map(|n| {
-            let c = naming_class(input, n.at, classify_key)?;
-            (c.strength == Strength::Strong || !(weak || n.weak)).then_some(c)
-        })?;
+        let c = self.names[from..]
+            .iter()
+            .filter(|n| n.at != at && (answer || !n.question))
+            .find_map(|n| {
+                let c = naming_class(input, n.at, classify_key)?;
+                (c.strength == Strength::Strong || !(weak || n.weak)).then_some(c)
+            })?;
         if input.get(at) == Some(&b'"') {
             let (end, escaped) = string_end(input, at)?;
             if fields::is_field_label(&key_bytes(input, at + 1, end - 1, escaped), c.kind, &mut |w| {
@@ -612,12 +624,12 @@ impl Pairs {
 
     #[inline(never)]
     fn close_pending(&mut self, input: &[u8], depth: usize, classify_key: KeyClassifier) {
-        while let Some(&(d, at, weak)) = self.pending.last() {
+        while let Some(&(d, at, weak, answer)) = self.pending.last() {
             if d != depth {
                 break;
             }
             self.pending.pop();
-            if let Some(c) = self.class(input, depth, at, weak, classify_key) {
+            if let Some(c) = self.class(input, depth, at, weak, answer, classify_key) {
                 self.late.push((at, c));
             }
         }
@@ -1223,9 +1235,11 @@ pub fn number_tokens(body: &[u8]) -> Vec<(usize, usize)> {
 /// content or bare scalar, as [`crate::xmlfields::field_values`] gives for
 /// XML (red team: `{lastName: 'Quispe'}` was read as text, and the key
 /// that names the value as a surname was not read). Containers pass their
-/// class down; `name` under `product` is no person's. Bounded by the
-/// body's length and a nesting depth; what does not tokenise ends the
-/// reading.
+/// class down; `name` under `product` is no person's. A member named by a
+/// sibling's value (`{name: 'surname', value: 'Quispe',}`, either order)
+/// takes the class that value gives, as in JSON ([`Pairs`]; a named object
+/// or array only after its name). Bounded by the body's length and a
+/// nesting depth; what does not tokenise ends the reading.
 pub fn lenient_field_values(
     body: &[u8],
     classify: &mut dyn FnMut(&Words) -> Option<FieldClass>,
@@ -1237,6 +1251,13 @@ pub fn lenient_field_values(
     let mut stack: Vec<(Option<FieldClass>, Context, bool)> = Vec::new();
     // the class and context of the member whose value comes next
     let mut pending: Option<(Option<FieldClass>, Context)> = None;
+    // its role in an entity-attribute-value record; the naming values of
+    // the open objects (depth, start, end, weak, a question's text) and
+    // their named scalars read before them (depth, start, end, weak, an
+    // answer)
+    let mut role: Option<Role> = None;
+    let mut names: Vec<LenientName> = Vec::new();
+    let mut named: Vec<LenientName> = Vec::new();
     let n = body.len();
     let mut i = 0;
     // the end of a token (a quoted string's closing quote + 1, or a bare word)
@@ -1290,7 +1311,11 @@ pub fn lenient_field_values(
             }
             b'{' | b'[' => {
                 let (parent, pctx, _) = stack.last().copied().unwrap_or((None, Context::Neutral, false));
-                let (class, ctx) = pending.take().unwrap_or((parent, pctx));
+                let (mut class, ctx) = pending.take().unwrap_or((parent, pctx));
+                if let Some(r @ (Role::Named(_) | Role::Answer)) = role.take() {
+                    let named = (stack.len(), i, i, r == Role::Named(Strength::Weak), r == Role::Answer);
+                    class = class.or(suppress(lenient_pair_class(body, &names, named, None, classify), ctx));
+                }
                 if stack.len() == MAX_DEPTH {
                     break;
                 }
@@ -1298,8 +1323,22 @@ pub fn lenient_field_values(
                 i += 1;
             }
             b'}' | b']' => {
+                let depth = stack.len();
+                while let Some(&m) = named.last() {
+                    if m.0 != depth {
+                        break;
+                    }
+                    named.pop();
+                    if let Some(c) = lenient_pair_class(body, &names, m, Some(&body[m.1..m.2]), classify) {
+                        out.push((m.1, m.2, c));
+                    }
+                }
+                while names.last().is_some_and(|n| n.0 == depth) {
+                    names.pop();
+                }
                 stack.pop();
                 pending = None;
+                role = None;
                 i += 1;
             }
             _ => {
@@ -1325,14 +1364,35 @@ pub fn lenient_field_values(
                     let own = fields::context(&words);
                     let ctx = if own == Context::Neutral { pctx } else { own };
                     pending = Some((suppress(classify(&words).or(parent), ctx), ctx));
+                    role = fields::pair_role(&words);
                 } else {
-                    let (class, _) = pending.take().unwrap_or((parent, pctx));
+                    let (mut class, ctx) = pending.take().unwrap_or((parent, pctx));
                     let (s, e) = if quoted { (i + 1, end - 1) } else { (i, end) };
                     let word = !quoted
                         && matches!(
                             &body[s..e],
                             b"null" | b"true" | b"false" | b"undefined" | b"NaN" | b"Infinity"
                         );
+                    let depth = stack.len();
+                    match role.take() {
+                        Some(Role::Naming(st)) if e > s && !word => {
+                            names.push((depth, s, e, st == Strength::Weak, false));
+                        }
+                        Some(r @ (Role::Named(_) | Role::Answer | Role::Holder))
+                            if class.is_none() && e > s && !word =>
+                        {
+                            let weak = matches!(r, Role::Named(Strength::Weak) | Role::Holder);
+                            let m = (depth, s, e, weak, r == Role::Answer);
+                            match suppress(lenient_pair_class(body, &names, m, Some(&body[s..e]), classify), ctx) {
+                                Some(c) => class = Some(c),
+                                None => named.push(m),
+                            }
+                            if r == Role::Named(Strength::Weak) {
+                                names.push((depth, s, e, true, true));
+                            }
+                        }
+                        _ => {}
+                    }
                     if let Some(class) = class.filter(|_| e > s && !word) {
                         out.push((s, e, class));
                     }
@@ -1342,6 +1402,36 @@ pub fn lenient_field_values(
         }
     }
     out
+}
+
+/// A naming value or a named member of a lenient document: its object's
+/// depth, its start and end, a weak role, a question's text (naming) or an
+/// answer (named).
+type LenientName = (usize, usize, usize, bool, bool);
+
+/// The class the naming values `names` give the named member `m` (its
+/// value `value` when a scalar) ([`Pairs::class`] for a document a
+/// lenient receiver reads).
+fn lenient_pair_class(
+    body: &[u8],
+    names: &[LenientName],
+    m: LenientName,
+    value: Option<&[u8]>,
+    classify: &mut dyn FnMut(&Words) -> Option<FieldClass>,
+) -> Option<FieldClass> {
+    let (depth, at, _, weak, answer) = m;
+    let from = names.iter().rposition(|n| n.0 != depth).map_or(0, |i| i + 1);
+    let c = names[from..]
+        .iter()
+        .filter(|n| n.1 != at && (answer || !n.4))
+        .find_map(|&(_, s, e, w, _)| {
+            let c = fields::naming_value_class(&unescape(&body[s..e]), &mut *classify)?;
+            (c.strength == Strength::Strong || !(weak || w)).then_some(c)
+        })?;
+    match value {
+        Some(v) if fields::is_field_label(&unescape(v), c.kind, classify) => None,
+        _ => Some(c),
+    }
 }
 
 fn pos_trim_end(input: &[u8], mut pos: usize) -> usize {
@@ -2394,6 +2484,35 @@ mod tests {
         for junk in ["{a: 'x", "{lastName: \"Quispe", "}}]]::==", "{/*", "[{//", "'", ""] {
             let _ = lenient_field_values(junk.as_bytes(), &mut classify);
         }
+    }
+
+    #[test]
+    fn lenient_records_name_their_values() {
+        let mut classify = |w: &Words| fields::classify(w);
+        let mut got = |doc: &str| -> Vec<String> {
+            let mut v: Vec<(usize, usize)> = lenient_field_values(doc.as_bytes(), &mut classify)
+                .iter()
+                .map(|&(s, e, _)| (s, e))
+                .collect();
+            v.sort_unstable();
+            v.into_iter().map(|(s, e)| doc[s..e].to_string()).collect()
+        };
+        assert_eq!(got("{key: 'lastName', value: 'Quispe',}"), ["Quispe"]);
+        // the value before its name, a comment between
+        assert_eq!(got("{'value': 'Quispe', /* c */ 'property': 'lastname',}"), ["Quispe"]);
+        // records in an array; a named array after its name
+        assert_eq!(
+            got("{f: [{field: 'color', value: 'red'}, {field: 'date_of_birth', value: 19700102},],}"),
+            ["19700102"]
+        );
+        assert_eq!(
+            got("{key: 'surname', values: ['Quispe', 'Mamani']}"),
+            ["Quispe", "Mamani"]
+        );
+        // clean records, a label of its own field, a weak class by a weak key
+        assert!(got("{key: 'color', value: 'red'}").is_empty());
+        assert!(got("{key: 'label.surname', value: 'Surname'}").is_empty());
+        assert!(got("{type: 'city', data: 'Lima'}").is_empty());
     }
 
     #[test]

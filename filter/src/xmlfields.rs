@@ -8,7 +8,7 @@
 //! (`fields::context`). One linear pass, bounded depth; markup that does not
 //! parse ends the reading (what was found so far stays).
 
-use crate::fields::{self, Context, FieldClass, Strength, Words};
+use crate::fields::{self, Context, FieldClass, Role, Strength, Words};
 
 /// Deepest nesting followed; deeper elements are read as text only.
 const MAX_DEPTH: usize = 256;
@@ -111,7 +111,12 @@ fn suppress(c: Option<FieldClass>, ctx: Context) -> Option<FieldClass> {
 
 /// The values that field names classify: (start, end, class) byte ranges of
 /// text-only element contents (trimmed, inside CDATA when it is one section)
-/// and attribute values, in document order.
+/// and attribute values, in document order. With `attributes`, an
+/// element's attribute that names a field as an entity-attribute-value
+/// record does (`name`, `key`, `field`: [`fields::pair_role`]) gives its
+/// class to the element's text and to its named attributes (`value`):
+/// `<field name="surname">Quispe</field>`, `<attribute key="ssn"
+/// value="…"/>`.
 pub fn field_values(
     body: &[u8],
     attributes: bool,
@@ -164,7 +169,10 @@ pub fn field_values(
         } else {
             own_ctx
         };
-        let class = suppress(classify(&words).or(parent_class), ctx);
+        let mut class = suppress(classify(&words).or(parent_class), ctx);
+        // naming attributes' values (start, end, weak) and named ones (start, end, weak)
+        let mut naming: Vec<(usize, usize, bool)> = Vec::new();
+        let mut named: Vec<(usize, usize, bool)> = Vec::new();
         // attributes
         let mut gt = None;
         while j < body.len() {
@@ -198,9 +206,18 @@ pub fn field_values(
                     };
                     let local_attr = local(attr);
                     if attributes && !attr.starts_with(b"xmlns") && !local_attr.is_empty() {
-                        if let Some(c) = suppress(classify(&Words::split(local_attr)), ctx) {
+                        let w = Words::split(local_attr);
+                        if let Some(c) = suppress(classify(&w), ctx) {
                             if end > j + 1 {
                                 out.push((j + 1, end, c));
+                            }
+                        }
+                        if end > j + 1 {
+                            match fields::pair_role(&w) {
+                                Some(Role::Naming(st)) => naming.push((j + 1, end, st == Strength::Weak)),
+                                Some(Role::Named(st)) => named.push((j + 1, end, st == Strength::Weak)),
+                                Some(Role::Answer) => named.push((j + 1, end, false)),
+                                _ => {}
                             }
                         }
                     }
@@ -210,6 +227,26 @@ pub fn field_values(
         }
         let Some(gt) = gt else { break };
         i = gt + 1;
+        if !naming.is_empty() {
+            // the element's text is named strongly (`<field name="…">`)
+            let mut given = |v: Option<&[u8]>, weak: bool| {
+                let c = naming.iter().find_map(|&(s, e, w)| {
+                    let c = fields::naming_value_class(&body[s..e], &mut *classify)?;
+                    (c.strength == Strength::Strong || !(weak || w)).then_some(c)
+                })?;
+                let label = v.is_some_and(|v| fields::is_field_label(v, c.kind, &mut *classify));
+                suppress((!label).then_some(c), ctx)
+            };
+            for &(s, e, weak) in &named {
+                if let Some(c) = given(Some(&body[s..e]), weak) {
+                    out.push((s, e, c));
+                }
+            }
+            if class.is_none() && body[gt - 1] != b'/' {
+                let text = text_end(body, i).map(|lt| body[i..lt].trim_ascii());
+                class = given(text, false);
+            }
+        }
         if body[gt - 1] == b'/' {
             continue; // self-closing: nothing inside
         }
@@ -298,6 +335,24 @@ mod tests {
         assert!(found("<!-- <surname>Quispe</surname> --><a/>").is_empty());
         assert!(found("<surname>Quispe").is_empty());
         assert!(found("<a b=\"unterminated").is_empty());
+    }
+
+    #[test]
+    fn attributes_name_values_as_records_do() {
+        use crate::fields::FieldKind::*;
+        assert_eq!(
+            found("<form><field name=\"surname\">Quispe</field><field name=\"color\">red</field></form>"),
+            [("Quispe".to_string(), PersonName)]
+        );
+        assert_eq!(
+            found("<attrs><attribute key=\"ssn\" value=\"EAV778\"/><attribute key=\"tier\" value=\"gold\"/></attrs>"),
+            [("EAV778".to_string(), NationalId)]
+        );
+        assert_eq!(found("<entry value='1970-01-02' key='dateOfBirth'/>")[0].1, BirthDate);
+        // a label of the field it names; a weak class under a weak key
+        assert!(found("<entry key=\"label.surname\">Surname</entry>").is_empty());
+        assert!(found("<item type=\"city\">Lima</item>").is_empty());
+        assert!(found("<product><attr name=\"name\">Widget</attr></product>").is_empty());
     }
 
     #[test]
