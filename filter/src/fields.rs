@@ -622,49 +622,66 @@ pub fn pair_role(words: &Words) -> Option<Role> {
         // answer, an HTML form's input (answers)
         _ if last == b"value" => Some(Role::Named(Strong)),
         _ if n <= 2 && matches!(last, b"answer" | b"input") => Some(Role::Answer),
-        _ if naming_compound(joined) => Some(Role::Naming(Strong)),
+        _ if naming_compound(words) => Some(Role::Naming(Strong)),
         _ => None,
     }
 }
 
 /// A key that names a field as a thing's name, key, id or code
 /// (`field_name`, Magento's `attribute_code`, WordPress's `meta_key`,
-/// FHIR's `linkId`, `input_name`), glued or not.
-fn naming_compound(joined: &[u8]) -> bool {
-    const HEADS: &[&[u8]] = &[
-        b"field",
-        b"formfield",
-        b"customfield",
-        b"property",
-        b"prop",
-        b"attribute",
-        b"attr",
-        b"param",
-        b"parameter",
-        b"meta",
-        b"metafield",
-        b"question",
-        b"link",
-        b"input",
-        b"key",
-        b"option",
-        b"setting",
-        b"variable",
-        b"var",
-    ];
-    const TAILS: &[&[u8]] = &[
-        b"name",
-        b"key",
-        b"id",
-        b"code",
-        b"label",
-        b"ref",
-        b"slug",
-        b"identifier",
-    ];
-    TAILS
-        .iter()
-        .any(|t| joined.strip_suffix(*t).is_some_and(|h| HEADS.contains(&h)))
+/// FHIR's `linkId`, `input_name`), glued or not. (Every key of a document
+/// comes here once: literal patterns only, no comparison of two slices.)
+fn naming_compound(words: &Words) -> bool {
+    let joined = words.joined();
+    let head = if words.len() > 1 {
+        let last = words.back(0);
+        if !naming_tail(last) {
+            return false;
+        }
+        &joined[..joined.len() - last.len()]
+    } else {
+        // glued: `attributecode`, `linkid`, `metakey`
+        match joined.last() {
+            Some(b'e' | b'y' | b'd' | b'l' | b'f' | b'g' | b'r') if joined.len() > 5 => {}
+            _ => return false,
+        }
+        match [2, 3, 4, 5, 10]
+            .into_iter()
+            .find(|&k| joined.len() > k && naming_tail(&joined[joined.len() - k..]))
+        {
+            Some(k) => &joined[..joined.len() - k],
+            None => return false,
+        }
+    };
+    matches!(
+        head,
+        b"field"
+            | b"formfield"
+            | b"customfield"
+            | b"property"
+            | b"prop"
+            | b"attribute"
+            | b"attr"
+            | b"param"
+            | b"parameter"
+            | b"meta"
+            | b"metafield"
+            | b"question"
+            | b"link"
+            | b"input"
+            | b"key"
+            | b"option"
+            | b"setting"
+            | b"variable"
+            | b"var"
+    )
+}
+
+fn naming_tail(w: &[u8]) -> bool {
+    matches!(
+        w,
+        b"name" | b"key" | b"id" | b"code" | b"label" | b"ref" | b"slug" | b"identifier"
+    )
 }
 
 /// The longest naming value read.
