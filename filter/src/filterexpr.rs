@@ -148,8 +148,8 @@ pub fn field_values(
     if langs.has(Langs::ODATA) {
         odata_values(v, classify, &mut out);
     }
-    if langs.has(Langs::LUCENE) && memchr::memchr(b':', v).is_some() {
-        lucene_values(v, classify, &mut out);
+    if langs.has(Langs::LUCENE) && memchr::memchr2(b':', b'{', v).is_some() {
+        lucene_values(v, classify, None, &mut out);
     }
     if langs.has(Langs::RSQL) && memchr::memchr(b'=', v).is_some() {
         rsql_values(v, classify, &mut out);
@@ -162,6 +162,51 @@ pub fn field_values(
         keep
     });
     out
+}
+
+/// The attribute a call at `open` (its `(`) applies a function to, its
+/// first argument, through nested calls (`tolower(trim(LastName))`), and
+/// where the call ends (after its `)`); `None` when its first argument is
+/// no attribute or the call does not close.
+fn call_attr(v: &[u8], open: usize) -> Option<(usize, usize, usize)> {
+    if v.get(open) != Some(&b'(') {
+        return None;
+    }
+    let mut x = spaces(v, open + 1);
+    let mut ps = x;
+    let mut pe;
+    loop {
+        if !v.get(x).is_some_and(|c| c.is_ascii_alphabetic() || *c == b'_') {
+            return None;
+        }
+        pe = x + v[x..].iter().take_while(|&&c| path_char(c)).count();
+        if v.get(pe) != Some(&b'(') {
+            break;
+        }
+        x = spaces(v, pe + 1);
+        ps = x;
+    }
+    // the call's `)`, literals stepped over whole
+    let mut depth = 0usize;
+    let mut k = open;
+    while k < v.len() {
+        match v[k] {
+            b'\'' | b'"' => {
+                k = literal(v, k)?.0;
+                continue;
+            }
+            b'(' => depth += 1,
+            b')' => {
+                depth -= 1;
+                if depth == 0 {
+                    return Some((ps, pe, k + 1));
+                }
+            }
+            _ => {}
+        }
+        k += 1;
+    }
+    None
 }
 
 /// OData and SCIM: comparisons and string functions.
@@ -186,22 +231,30 @@ fn odata_values(
         while i < v.len() && path_char(v[i]) {
             i += 1;
         }
-        let path = &v[a..i];
+        let mut path = &v[a..i];
         // a function: `contains(LastName,'Qui')`, `substringof('Qui',LastName)`
         if v.get(i) == Some(&b'(') && FUNCTIONS.iter().any(|f| path.eq_ignore_ascii_case(f)) {
             let x = spaces(v, i + 1);
-            let (first_end, first_is_path) = match v.get(x) {
-                Some(b'\'' | b'"') => (literal(v, x).map_or(v.len(), |l| l.0), false),
-                _ => (x + v[x..].iter().take_while(|&&c| path_char(c)).count(), true),
+            let (first_end, first_is_path, first_attr) = match v.get(x) {
+                Some(b'\'' | b'"') => (literal(v, x).map_or(v.len(), |l| l.0), false, (x, x)),
+                _ => {
+                    let pe = x + v[x..].iter().take_while(|&&c| path_char(c)).count();
+                    match call_attr(v, pe) {
+                        // `contains(tolower(LastName),'qui')`
+                        Some((ps, pe2, end)) => (end, true, (ps, pe2)),
+                        None => (pe, true, (x, pe)),
+                    }
+                }
             };
             let comma = spaces(v, first_end);
             if v.get(comma) == Some(&b',') {
                 let s = spaces(v, comma + 1);
                 let (attr, lit) = if first_is_path {
-                    ((x, first_end), literal(v, s))
+                    (first_attr, literal(v, s))
                 } else {
                     let pe = s + v[s..].iter().take_while(|&&c| path_char(c)).count();
-                    ((s, pe), literal(v, x))
+                    let attr = call_attr(v, pe).map_or((s, pe), |(ps, pe2, _)| (ps, pe2));
+                    (attr, literal(v, x))
                 };
                 if let Some((_, ls, le)) = lit {
                     if let Some(cls) = classify(&Words::split(&v[attr.0..attr.1])) {
@@ -213,6 +266,14 @@ fn odata_values(
             }
             i += 1;
             continue;
+        }
+        // a function of the attribute compared: `tolower(LastName) eq 'quispe'`,
+        // `trim(tolower(Surname)) eq …`
+        if v.get(i) == Some(&b'(') {
+            if let Some((ps, pe, end)) = call_attr(v, i) {
+                path = &v[ps..pe];
+                i = end;
+            }
         }
         // a comparison: `LastName eq 'Quispe'`, `name.familyName sw "Qui"`
         let o = spaces(v, i);
@@ -307,7 +368,7 @@ fn lucene_term(v: &[u8], s: usize, e: usize) -> Option<(usize, usize)> {
     }
     let t = t.min(e);
     let w = &v[s..t];
-    let op = [&b"AND"[..], b"OR", b"NOT", b"TO", b"&&", b"||"].contains(&w);
+    let op = [&b"AND"[..], b"OR", b"NOT", b"TO", b"&&", b"||", b"and", b"or", b"not"].contains(&w);
     (!op && w.iter().any(|&c| c != b'*' && c != b'?')).then_some((s, t))
 }
 
@@ -316,6 +377,7 @@ fn lucene_term(v: &[u8], s: usize, e: usize) -> Option<(usize, usize)> {
 fn lucene_values(
     v: &[u8],
     classify: &mut dyn FnMut(&Words) -> Option<FieldClass>,
+    default: Option<FieldClass>,
     out: &mut Vec<(usize, usize, FieldClass)>,
 ) {
     let mut i = 0;
@@ -325,9 +387,25 @@ fn lucene_values(
             i += 1;
             continue;
         }
+        if c == b'{' && v.get(i + 1) == Some(&b'!') {
+            // Solr's local parameters: `{!term f=surname}Quispe`
+            i = local_params(v, i, classify, out);
+            continue;
+        }
         if c == b'"' || c == b'/' {
+            let (end, s, e) = quoted(v, i);
+            // a quoted field name (`"lastName":Quispe`, KQL's `"lastName" : …`)
+            let colon = spaces(v, end);
+            if c == b'"' && v.get(colon) == Some(&b':') && e > s && is_field_name(&v[s..e]) {
+                let cls = lucene_field_class(&v[s..e], classify);
+                i = lucene_field_value(v, colon + 1, cls, out);
+                continue;
+            }
             // a phrase or a regular expression of the default field
-            i = quoted(v, i).0;
+            if let Some(cls) = default.filter(|_| e > s) {
+                out.push((s, e, cls));
+            }
+            i = end;
             continue;
         }
         if c == b'[' || c == b'{' {
@@ -337,18 +415,218 @@ fn lucene_values(
                 .map_or(v.len(), |p| i + p + 1);
             continue;
         }
-        // a token: a field name and `:`, or a term of the default field
+        // a token: a field name and `:` (KQL: white space before it), or a
+        // term of the default field
         let a = i;
         while i < v.len() && (lucene_field_char(v[i]) || (v[i] == b'\\' && i + 1 < v.len())) {
             i += if v[i] == b'\\' { 2 } else { 1 };
         }
-        if i == a || v.get(i) != Some(&b':') || !(v[a].is_ascii_alphabetic() || v[a] == b'_') {
-            i = lucene_term_end(v, i.max(a + 1));
+        let colon = spaces(v, i);
+        if i == a || v.get(colon) != Some(&b':') || !(v[a].is_ascii_alphabetic() || matches!(v[a], b'_' | b'*' | b'\\'))
+        {
+            let e = lucene_term_end(v, i.max(a + 1));
+            if let Some((s, e)) = default.and_then(|_| lucene_term(v, a, e)) {
+                if let Some(cls) = default {
+                    out.push((s, e, cls));
+                }
+            }
+            i = e;
             continue;
         }
-        let cls = classify(&Words::split(&v[a..i]));
-        let l = spaces(v, i + 1);
-        let Some(&open) = v.get(l) else { break };
+        let cls = lucene_field_class(&v[a..i], classify);
+        i = lucene_field_value(v, colon + 1, cls, out);
+    }
+}
+
+/// Whether a quoted run is a field's name (no white space, field
+/// characters and escapes only).
+fn is_field_name(f: &[u8]) -> bool {
+    f.len() <= 128 && f.iter().all(|&c| lucene_field_char(c) || c == b'\\')
+}
+
+/// A Lucene field name's class: its words without `\` escapes
+/// (`sur\name`, `customer\.lastName`); a wildcard name (`last*`,
+/// `*name`, `last\*`: every field it matches is searched) by the personal
+/// fields it matches ([`wildcard_field_class`]).
+fn lucene_field_class(f: &[u8], classify: &mut dyn FnMut(&Words) -> Option<FieldClass>) -> Option<FieldClass> {
+    let mut name = Vec::with_capacity(f.len());
+    let mut k = 0;
+    while k < f.len() {
+        if f[k] == b'\\' && k + 1 < f.len() {
+            k += 1;
+        }
+        name.push(f[k]);
+        k += 1;
+    }
+    if name.iter().any(|&c| c == b'*' || c == b'?') {
+        return wildcard_field_class(&name, classify);
+    }
+    classify(&Words::split(&name))
+}
+
+/// Personal fields as indexes name them, which a wildcard field name is
+/// matched against (letters and digits only, case aside).
+const PERSONAL_FIELDS: &[&[u8]] = &[
+    b"lastName",
+    b"firstName",
+    b"surname",
+    b"familyName",
+    b"givenName",
+    b"fullName",
+    b"middleName",
+    b"maidenName",
+    b"forename",
+    b"email",
+    b"emailAddress",
+    b"phone",
+    b"phoneNumber",
+    b"mobileNumber",
+    b"telephone",
+    b"birthDate",
+    b"dateOfBirth",
+    b"birthday",
+    b"dob",
+    b"ssn",
+    b"socialSecurityNumber",
+    b"nationalId",
+    b"passportNumber",
+    b"taxId",
+    b"streetAddress",
+    b"homeAddress",
+    b"postalCode",
+    b"zipCode",
+    b"iban",
+    b"cardNumber",
+];
+
+/// A wildcard field name's class: that of the first personal field it
+/// matches (`*` any run, `?` one character; everything but letters,
+/// digits and the wildcards set aside), when it has two letters or more
+/// besides them (`*` alone is every field, as a term of no field is).
+fn wildcard_field_class(name: &[u8], classify: &mut dyn FnMut(&Words) -> Option<FieldClass>) -> Option<FieldClass> {
+    let pat: Vec<u8> = name
+        .iter()
+        .filter(|c| c.is_ascii_alphanumeric() || matches!(c, b'*' | b'?'))
+        .map(u8::to_ascii_lowercase)
+        .collect();
+    if pat.iter().filter(|c| c.is_ascii_alphanumeric()).count() < 2 {
+        return None;
+    }
+    PERSONAL_FIELDS.iter().find_map(|f| {
+        let lower: Vec<u8> = f.iter().map(u8::to_ascii_lowercase).collect();
+        glob(&pat, &lower).then(|| classify(&Words::split(f))).flatten()
+    })
+}
+
+/// `*`/`?` glob matching of `pat` against all of `s`.
+fn glob(pat: &[u8], s: &[u8]) -> bool {
+    let (mut p, mut t) = (0, 0);
+    let mut star: Option<(usize, usize)> = None;
+    while t < s.len() {
+        if p < pat.len() && (pat[p] == b'?' || pat[p] == s[t]) {
+            p += 1;
+            t += 1;
+        } else if p < pat.len() && pat[p] == b'*' {
+            star = Some((p, t));
+            p += 1;
+        } else if let Some((sp, st)) = star {
+            p = sp + 1;
+            t = st + 1;
+            star = Some((sp, st + 1));
+        } else {
+            return false;
+        }
+    }
+    pat[p..].iter().all(|&c| c == b'*')
+}
+
+/// Solr's local parameters at `i` (`{!term f=surname}Quispe`, `{!field
+/// f=lastName v=Quispe}`, `{!lucene df=surname}Quispe OR Mamani`,
+/// `{!dismax qf="surname^2 city"}Quispe`): the field `f` names takes the
+/// value after `}` whole (or `v`'s); `df` and `qf` name the default field
+/// of the query after it. Where the query ends.
+fn local_params(
+    v: &[u8],
+    i: usize,
+    classify: &mut dyn FnMut(&Words) -> Option<FieldClass>,
+    out: &mut Vec<(usize, usize, FieldClass)>,
+) -> usize {
+    let Some(close) = memchr::memchr(b'}', &v[i..]).map(|p| i + p) else {
+        return v.len();
+    };
+    let mut field = None;
+    let mut default = None;
+    let mut value = None;
+    let mut k = i + 2;
+    while k < close {
+        k = spaces(v, k);
+        let a = k;
+        while k < close && !v[k].is_ascii_whitespace() && v[k] != b'=' {
+            k += 1;
+        }
+        let key = &v[a..k];
+        if v.get(k) != Some(&b'=') || k >= close {
+            k += 1;
+            continue;
+        }
+        // a value: quoted, or up to white space or `}`
+        let (end, s, e) = match v.get(k + 1) {
+            Some(b'"' | b'\'') => {
+                let (end, s, e) = quoted(v, k + 1);
+                (end.min(close), s, e.min(close))
+            }
+            _ => {
+                let e = (k + 1..close).find(|&j| v[j].is_ascii_whitespace()).unwrap_or(close);
+                (e, k + 1, e)
+            }
+        };
+        match key {
+            b"f" => field = lucene_field_class(&v[s..e], classify),
+            b"df" | b"qf" | b"pf" => {
+                default = default.or_else(|| field_list_class(&v[s..e], &mut *classify));
+            }
+            b"v" => value = Some((s, e)),
+            _ => {}
+        }
+        k = end;
+    }
+    let rest = (spaces(v, close + 1), v.len());
+    match (field, value) {
+        (Some(cls), Some((s, e))) if e > s => out.push((s, e, cls)),
+        (Some(cls), None) if rest.1 > rest.0 => out.push((rest.0, rest.1, cls)),
+        _ => {
+            let cls = default.or(field);
+            if cls.is_some() && value.is_none() {
+                let mut sub = Vec::new();
+                lucene_values(&v[rest.0..], classify, cls, &mut sub);
+                out.extend(sub.into_iter().map(|(s, e, c)| (s + rest.0, e + rest.0, c)));
+            }
+        }
+    }
+    v.len()
+}
+
+/// The class of the first personal field of a list of field names
+/// (Solr's `qf=surname^2 city`, Elasticsearch's `fields`: white space or
+/// commas between, a `^boost` after each).
+pub fn field_list_class(list: &[u8], classify: &mut dyn FnMut(&Words) -> Option<FieldClass>) -> Option<FieldClass> {
+    list.split(|&c| c.is_ascii_whitespace() || c == b',')
+        .filter(|f| !f.is_empty() && f.len() <= 128)
+        .find_map(|f| {
+            let f = f.split(|&c| c == b'^').next().unwrap_or(f);
+            let f = f.strip_prefix(b"\"").unwrap_or(f);
+            let f = f.strip_suffix(b"\"").unwrap_or(f);
+            (!f.is_empty()).then(|| lucene_field_class(f, classify)).flatten()
+        })
+}
+
+/// The value of a Lucene field from `l` (after its `:`): a term, a
+/// phrase, a regular expression, a range or a group; where it ends.
+fn lucene_field_value(v: &[u8], l: usize, cls: Option<FieldClass>, out: &mut Vec<(usize, usize, FieldClass)>) -> usize {
+    let i;
+    {
+        let l = spaces(v, l);
+        let Some(&open) = v.get(l) else { return v.len() };
         let mut push = |s: usize, e: usize| {
             if let (Some(cls), Some((s, e))) = (cls, lucene_term(v, s, e)) {
                 out.push((s, e, cls));
@@ -396,6 +674,7 @@ fn lucene_values(
             }
         }
     }
+    i
 }
 
 /// A character of an RSQL selector.
@@ -546,6 +825,62 @@ mod tests {
         assert!(l("\"lastName:Quispe\" title:rust").is_empty());
         assert!(l("title:rust AND tags:(wasm OR envoy) AND price:[10 TO 20]").is_empty());
         assert!(l("lastName:* AND lastName:").is_empty());
+    }
+
+    #[test]
+    fn lucene_field_spellings_name_their_terms() {
+        let l = |q| found_in(Langs::LUCENE, q);
+        let one = |q, t: &str| assert_eq!(l(q), [(t.to_string(), PersonName)], "{q}");
+        // KQL: white space before the colon; quoted field names
+        one("lastName : Quispe", "Quispe");
+        one("status:active and surname :Quispe", "Quispe");
+        one("\"lastName\":Quispe", "Quispe");
+        one("\"familyName\" : \"Quispe Mamani\"", "Quispe Mamani");
+        // escaped and wildcard field names, nested ones
+        one("sur\\name:Quispe", "Quispe");
+        one("last\\*:Quispe", "Quispe");
+        one("last*:Quispe", "Quispe");
+        one("*name:Quispe", "Quispe");
+        one("customer\\.lastName:Quispe", "Quispe");
+        // Solr's local parameters
+        one("{!term f=surname}Quispe Mamani", "Quispe Mamani");
+        one("{!field f=lastName v='Quispe'}", "Quispe");
+        assert_eq!(l("{!lucene df=familyName}Quispe OR Mamani").len(), 2);
+        one("{!dismax qf=\"surname^2 city\"}Quispe", "Quispe");
+        // not personal: other fields, a wildcard of every field, a phrase
+        assert!(l("status : active and type : order").is_empty());
+        assert!(l("*:Quispe AND *:*").is_empty());
+        assert!(l("title*:rust").is_empty());
+        assert!(l("{!term f=category}widgets").is_empty());
+        assert!(l("{!lucene df=title}rust wasm").is_empty());
+        assert!(l("\"a phrase\" : x").is_empty());
+        assert!(l("at 10 : 30").is_empty());
+    }
+
+    #[test]
+    fn odata_functions_of_the_attribute() {
+        assert_eq!(
+            found("tolower(LastName) eq 'quispe'"),
+            [("quispe".to_string(), PersonName)]
+        );
+        assert_eq!(
+            found("trim(toupper(Surname)) eq 'QUISPE' and Price gt 5"),
+            [("QUISPE".to_string(), PersonName)]
+        );
+        assert_eq!(
+            found("contains(tolower(LastName),'qui')"),
+            [("qui".to_string(), PersonName)]
+        );
+        assert!(found("tolower(Category) eq 'books'").is_empty());
+    }
+
+    #[test]
+    fn field_lists_name_a_default_field() {
+        let c = |l: &str| field_list_class(l.as_bytes(), &mut |w| crate::fields::classify(w)).map(|c| c.kind);
+        assert_eq!(c("title^2 last_name^3"), Some(PersonName));
+        assert_eq!(c("title,description"), None);
+        assert_eq!(c("customer.surname"), Some(PersonName));
+        assert_eq!(c(""), None);
     }
 
     #[test]

@@ -678,7 +678,45 @@ const KEY_OPERATORS: &[&[u8]] = &[
     b"is",
     b"match",
     b"unaccent",
+    // JHipster / Spring criteria (`lastName.equals`, `surname.doesNotContain`)
+    b"equals",
+    b"notequals",
+    b"doesnotcontain",
+    b"greaterthan",
+    b"lessthan",
+    b"greaterthanorequal",
+    b"lessthanorequal",
+    b"greaterorequalthan",
+    b"lessorequalthan",
+    b"specified",
 ];
+
+/// Ransack's predicates (`surname_eq`, `last_name_i_cont_any`,
+/// `first_name_or_last_name_does_not_match`): `CORE` must end the key
+/// (before `any`/`all`); `MODIFIERS` may come before them.
+const RANSACK_CORE: &[&[u8]] = &[
+    b"eq", b"cont", b"start", b"end", b"matches", b"match", b"lt", b"lteq", b"gt", b"gteq", b"in", b"present",
+    b"blank", b"null", b"like", b"ilike", b"regex",
+];
+const RANSACK_MODIFIERS: &[&[u8]] = &[b"not", b"i", b"does", b"any", b"all"];
+
+/// The length of `k` without a trailing Ransack predicate (`surname_eq`:
+/// `surname`), `None` when it has none.
+fn without_ransack_predicate(k: &[u8]) -> Option<usize> {
+    let mut end = k.len();
+    let mut core = false;
+    while let Some(u) = memchr::memrchr(b'_', &k[..end]) {
+        let w = &k[u + 1..end];
+        if RANSACK_CORE.iter().any(|o| w.eq_ignore_ascii_case(o)) {
+            core = true;
+        } else if !RANSACK_MODIFIERS.iter().any(|o| w.eq_ignore_ascii_case(o)) {
+            break;
+        }
+        end = u;
+    }
+    // (something must be left: `_eq` alone is no field)
+    (core && end > 0 && k[..end].iter().any(u8::is_ascii_alphanumeric)).then_some(end)
+}
 
 fn is_key_operator(w: &[u8]) -> bool {
     let w = w.strip_prefix(b"$").unwrap_or(w);
@@ -691,16 +729,24 @@ fn is_key_operator(w: &[u8]) -> bool {
 /// segments (`lastName[$eq]`, `filters[lastName][$in][0]`: qs, Rails,
 /// PHP, Strapi build `{lastName: {$eq: …}}`) and Django lookups
 /// (`last_name__icontains`, `user__last_name__in`); empty and numeric
-/// segments (`surname[]`, `[0]`) too. The key itself when it has none.
+/// segments (`surname[]`, `[0]`) too; JHipster/Spring criteria
+/// (`lastName.equals`, `surname.contains`) and Ransack's predicates
+/// (`q[surname_eq]`, `q[last_name_i_cont]`, `last_name_cont`). The key
+/// itself when it has none.
 pub fn key_without_operators(key: &[u8]) -> &[u8] {
     let mut end = key.len();
     loop {
         let k = &key[..end];
         if k.last() == Some(&b']') {
             if let Some(open) = memchr::memrchr(b'[', k) {
-                if open > 0 && is_key_operator(&k[open + 1..k.len() - 1]) {
+                let inner = &k[open + 1..k.len() - 1];
+                if open > 0 && is_key_operator(inner) {
                     end = open;
                     continue;
+                }
+                if let Some(n) = without_ransack_predicate(inner) {
+                    // `q[surname_eq]`: `q[surname`, whose last word is the field's
+                    return &k[..open + 1 + n];
                 }
             }
         } else if let Some(i) = memchr::memmem::rfind(k, b"__") {
@@ -708,6 +754,15 @@ pub fn key_without_operators(key: &[u8]) -> &[u8] {
                 end = i;
                 continue;
             }
+        }
+        if let Some(dot) = memchr::memrchr(b'.', k) {
+            if dot > 0 && dot + 1 < k.len() && is_key_operator(&k[dot + 1..]) {
+                end = dot;
+                continue;
+            }
+        }
+        if let Some(n) = without_ransack_predicate(k) {
+            return &k[..n];
         }
         return k;
     }
@@ -731,6 +786,16 @@ mod override_tests {
         assert_eq!(k("surname[0]"), "surname");
         assert_eq!(k("last_name__icontains"), "last_name");
         assert_eq!(k("user__last_name__in"), "user__last_name");
+        assert_eq!(k("lastName.equals"), "lastName");
+        assert_eq!(k("surname.doesNotContain"), "surname");
+        assert_eq!(k("lastName.in[]"), "lastName");
+        assert_eq!(k("q[surname_eq]"), "q[surname");
+        assert_eq!(k("q[last_name_not_i_cont_any]"), "q[last_name");
+        assert_eq!(k("last_name_cont"), "last_name");
+        assert_eq!(k("customer.name"), "customer.name");
+        assert_eq!(k("user_name"), "user_name");
+        assert_eq!(k("q[_eq]"), "q[_eq]");
+        assert_eq!(k(".equals"), ".equals");
         // a segment that is a field is kept; no operator, no change
         assert_eq!(k("user[address][street]"), "user[address][street]");
         assert_eq!(k("__eq"), "__eq");
