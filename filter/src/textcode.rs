@@ -612,6 +612,19 @@ fn decode_escapes(input: &[u8]) -> Option<Decoded> {
                             continue;
                         }
                     }
+                } else if e == b'\n' || (e == b'\r' && input.get(i + 2) == Some(&b'\n')) {
+                    // a line continuation (JSON5 and JavaScript strings, TOML's
+                    // multi-line strings, YAML's double-quoted scalars, shells,
+                    // C): the backslash, the line break and, as TOML and YAML
+                    // read it, the indentation after it are nothing
+                    // (`"4111\⏎  1111…"` is one number)
+                    let mut j = i + if e == b'\r' { 3 } else { 2 };
+                    while j < n && matches!(input[j], b' ' | b'\t') {
+                        j += 1;
+                    }
+                    i = j;
+                    changed = true;
+                    continue;
                 } else if e == b'/' || e == b'@' || e == b'.' || e == b'-' {
                     push(&mut out, &mut src, &[e], i, i + 2);
                     i += 2;
@@ -1189,6 +1202,9 @@ mod tests {
             ("jane%2525252540example.com", "jane%40example.com"),
             ("a\\ud83d\\ude00b", "a😀b"),
             ("jane&#64example.com", "jane@example.com"),
+            // line continuations: backslash, line break and indentation are nothing
+            ("4111\\\n  1111\\\r\n\t1111", "411111111111"),
+            ("a\\ b\\\rc", "a\\ b\\\rc"),
             ("plain", "plain"),
         ];
         for (i, o) in cases {
