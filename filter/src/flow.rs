@@ -503,12 +503,60 @@ impl Flow {
             Ok(b) => b,
             Err(e) => return self.host_error(host, d, "headers", e),
         };
+        if let Some(step) = self.request_untouched_in_place(&raw, end_of_stream) {
+            self.deferred = Some(raw);
+            return step;
+        }
         let mut deferred = false;
         let step = self.request_headers(host, &raw, end_of_stream, &mut deferred);
         if deferred {
             self.deferred = Some(raw);
         }
         step
+    }
+
+    /// [`Flow::request_headers`] for the commonest request of a route that
+    /// reads nothing (inspection off, or every action `allow`): under a
+    /// policy without routes (routing reads nothing of the request), with no
+    /// forged subject header among its names, passing untouched
+    /// ([`Flow::request_untouched`]) and opening no stream that could matter.
+    /// Its names are read where the host wrote them ([`hostabi::pairs_in_place`]):
+    /// no list of the headers is built, and its facts stay in the host's
+    /// bytes (kept by the caller) until a reply or a record needs them.
+    /// `None` at any doubt (a forged name, a map that is malformed or not
+    /// UTF-8, a stream): [`Flow::request_headers`] decides, as it always did.
+    ///
+    /// [`hostabi::pairs_in_place`]: crate::hostabi::pairs_in_place
+    fn request_untouched_in_place(&mut self, raw: &[u8], end_of_stream: bool) -> Option<Step> {
+        let policy = &self.engine.policy;
+        if !policy.routes.is_empty()
+            || policy.lists_methods
+            || policy.matches_route_name
+            || policy.matches_peer
+            || policy.matches_cluster
+        {
+            return None;
+        }
+        let pairs = crate::hostabi::pairs_in_place(raw)?;
+        if policy.subject_spellings.any_spelled(pairs.pairs().map(|(k, _)| k)) {
+            return None;
+        }
+        let resolution = policy.resolve(&self.facts.info);
+        if resolution.ambiguous {
+            return None;
+        }
+        let index = resolution.index;
+        let saved = std::mem::replace(&mut self.route, index);
+        match self.request_untouched(end_of_stream) {
+            Some((why, false)) => {
+                self.skip(Direction::Request, why);
+                Some(Step::Continue)
+            }
+            _ => {
+                self.route = saved;
+                None
+            }
+        }
     }
 
     /// [`Flow::on_request_headers`] on the host's bytes `raw`; `deferred`
@@ -615,11 +663,19 @@ impl Flow {
             }));
             return self.request_phase(host, headers, end_of_stream);
         }
-        if let Some((stream, why)) = self.request_passes_untouched(&headers, end_of_stream) {
-            self.stream = stream;
-            self.skip(d, why);
-            *deferred = !read_now;
-            return Step::Continue;
+        if let Some((why, stream_matters)) = self.request_untouched(end_of_stream) {
+            let on_stream = self.route().on_stream;
+            let stream = if stream_matters {
+                stream_kind(d, &headers).filter(|k| *k != "grpc" || on_stream == crate::config::OnStream::Allow)
+            } else {
+                None
+            };
+            if stream.is_none() || on_stream == crate::config::OnStream::Allow {
+                self.stream = stream;
+                self.skip(d, why);
+                *deferred = !read_now;
+                return Step::Continue;
+            }
         }
         if !read_now {
             self.facts = Facts::read(&headers, &self.facts.info);
@@ -630,16 +686,18 @@ impl Flow {
     /// Whether [`Flow::request_phase`] would only note the request as not
     /// inspected (inspection off, or every action `allow`): no transport
     /// rule to judge, no subject to tag, no consent to read, no range or
-    /// coding to strip from the request, and the request is not read, nor a
-    /// stream its route stops. Then its headers need no copy of their own:
-    /// the stream kind (if it opens one) and why it is not inspected, as
-    /// [`Flow::headers_phase`] decides them. Each condition mirrors a step
-    /// of `request_phase`; any doubt takes the full phase.
-    fn request_passes_untouched<K: AsRef<str>, V: AsRef<str>>(
-        &self,
-        headers: &[(K, V)],
-        eos: bool,
-    ) -> Option<(Option<&'static str>, NotInspected)> {
+    /// coding to strip from the request, and the request is not read. Then
+    /// its headers need no copy of their own: why it is not inspected, as
+    /// [`Flow::headers_phase`] decides it, and whether a stream the request
+    /// opens (upgrade, CONNECT, SSE, gRPC: [`stream_kind`]) could change
+    /// that. A stream matters only to a request that allows all and goes on
+    /// (its body is to come), and only where the route stops streams (the
+    /// full phase then stops it) or reads the response (which is then a
+    /// stream too); elsewhere it is not looked for: a route that reads
+    /// neither direction and lets streams pass costs no pass over the
+    /// headers. Each condition mirrors a step of `request_phase`; any doubt
+    /// takes the full phase.
+    fn request_untouched(&self, eos: bool) -> Option<(NotInspected, bool)> {
         let policy = &self.engine.policy;
         // `consent_alt` is only ever set by request_phase
         let route = route_at(&self.engine, self.route, false);
@@ -652,12 +710,11 @@ impl Flow {
             return None;
         }
         let why = policy.not_inspected(route, Direction::Request)?;
-        let stream = match why {
-            NotInspected::PolicyAllowsAll if !eos => stream_kind(Direction::Request, headers)
-                .filter(|k| *k != "grpc" || route.on_stream == crate::config::OnStream::Allow),
-            _ => None,
-        };
-        (stream.is_none() || route.on_stream == crate::config::OnStream::Allow).then_some((stream, why))
+        let stream_matters = why == NotInspected::PolicyAllowsAll
+            && !eos
+            && (route.on_stream != crate::config::OnStream::Allow
+                || policy.not_inspected(route, Direction::Response).is_none());
+        Some((why, stream_matters))
     }
 
     /// The part of the request headers phase that depends on the route:

@@ -86,6 +86,68 @@ pub fn decode_pairs_borrowed(bytes: &[u8]) -> Option<Vec<(Cow<'_, str>, Cow<'_, 
     (at == text.len()).then_some(out)
 }
 
+/// A header map the host serialised, read where it lies: checked as
+/// [`decode_pairs`] checks it (`None` exactly when it gives `None`), then
+/// its pairs are walked in place as bytes, without a list, a copy or a
+/// UTF-8 check ([`PairsInPlace::pairs`]).
+pub fn pairs_in_place(bytes: &[u8]) -> Option<PairsInPlace<'_>> {
+    if bytes.is_empty() {
+        return Some(PairsInPlace { lens: &[], text: &[] });
+    }
+    let n = u32::from_le_bytes(bytes.get(..4)?.try_into().ok()?) as usize;
+    let head = n.checked_mul(8)?.checked_add(4)?;
+    if head > bytes.len() {
+        return None;
+    }
+    let (lens, text) = (&bytes[4..head], &bytes[head..]);
+    let mut at = 0usize;
+    for l in lens.chunks_exact(8) {
+        let (kl, vl) = lengths(l);
+        let k_end = at.checked_add(kl)?;
+        let v_end = k_end.checked_add(1)?.checked_add(vl)?;
+        if text.get(k_end) != Some(&0) || text.get(v_end) != Some(&0) {
+            return None;
+        }
+        at = v_end + 1;
+    }
+    (at == text.len()).then_some(PairsInPlace { lens, text })
+}
+
+/// A key's and a value's length from one 8-byte entry of a map's head.
+fn lengths(l: &[u8]) -> (usize, usize) {
+    match l {
+        [a, b, c, d, e, f, g, h, ..] => (
+            u32::from_le_bytes([*a, *b, *c, *d]) as usize,
+            u32::from_le_bytes([*e, *f, *g, *h]) as usize,
+        ),
+        _ => (0, 0),
+    }
+}
+
+/// A header map checked by [`pairs_in_place`].
+#[derive(Clone, Copy, Debug)]
+pub struct PairsInPlace<'a> {
+    lens: &'a [u8],
+    text: &'a [u8],
+}
+
+impl<'a> PairsInPlace<'a> {
+    /// Each name and value as the host wrote it, in its order (the bytes of
+    /// [`decode_pairs_borrowed`]'s pairs, before any lossy reading).
+    pub fn pairs(self) -> impl Iterator<Item = (&'a [u8], &'a [u8])> + Clone + 'a {
+        let text = self.text;
+        let mut at = 0usize;
+        self.lens.chunks_exact(8).map(move |l| {
+            let (kl, vl) = lengths(l);
+            // in range: checked by `pairs_in_place`
+            let k = text.get(at..at + kl).unwrap_or_default();
+            let v = text.get(at + kl + 1..at + kl + 1 + vl).unwrap_or_default();
+            at += kl + vl + 2;
+            (k, v)
+        })
+    }
+}
+
 /// The counts of a VM between two flushes to the host's counters: a
 /// request's counts are additions here, and the host call that adds them to
 /// Envoy's counter (~1.2 K Envoy instructions each) is made once per counter
@@ -191,6 +253,65 @@ mod tests {
         }
         // the host's answer for an empty map can also be no bytes at all
         assert_eq!(decode_pairs(&[]), Some(vec![]));
+    }
+
+    /// The in-place reading is `decode_pairs_borrowed`'s, pair for pair
+    /// (read lossily), and refuses exactly what it refuses.
+    fn agrees(bytes: &[u8]) {
+        let list = owned(decode_pairs_borrowed(bytes));
+        let got: Option<Vec<(String, String)>> = pairs_in_place(bytes).map(|p| {
+            p.pairs()
+                .map(|(k, v)| {
+                    (
+                        String::from_utf8_lossy(k).into_owned(),
+                        String::from_utf8_lossy(v).into_owned(),
+                    )
+                })
+                .collect()
+        });
+        assert_eq!(got, list, "{bytes:?}");
+    }
+
+    #[test]
+    fn a_map_read_in_place_reads_as_the_list() {
+        for map in [
+            vec![],
+            vec![(":path", "/a?b=c")],
+            vec![(":method", "POST"), ("x-empty", ""), ("", "v"), ("cookie", "a=1; b=2")],
+            vec![("x-name", "Zoë → Ünal"), ("é", ""), ("k", "日本")],
+        ] {
+            let bytes = encode_pairs(&map);
+            agrees(&bytes);
+            let got: Vec<(&[u8], &[u8])> = pairs_in_place(&bytes).unwrap().pairs().collect();
+            let want: Vec<(&[u8], &[u8])> = map.iter().map(|(k, v)| (k.as_bytes(), v.as_bytes())).collect();
+            assert_eq!(got, want);
+        }
+        assert_eq!(pairs_in_place(&[]).unwrap().pairs().count(), 0);
+        // not UTF-8: the bytes as they came
+        let bytes = encode_pairs(&[(b"k\xff".as_slice(), b"a\xffb".as_slice())]);
+        agrees(&bytes);
+        let got: Vec<(&[u8], &[u8])> = pairs_in_place(&bytes).unwrap().pairs().collect();
+        assert_eq!(got, [(b"k\xff".as_slice(), b"a\xffb".as_slice())]);
+        // every truncation and single-byte change refused as the list is
+        let good = encode_pairs(&[("key", "value"), ("k2", "v2")]);
+        for cut in 0..good.len() {
+            agrees(&good[..cut]);
+            assert_eq!(pairs_in_place(&good[..cut]).is_some(), cut == 0, "cut at {cut}");
+        }
+        let mut extra = good.clone();
+        extra.push(b'x');
+        assert!(pairs_in_place(&extra).is_none());
+        for at in 0..good.len() {
+            for delta in [1u8, 0x80, 0xff] {
+                let mut bad = good.clone();
+                bad[at] = bad[at].wrapping_add(delta);
+                agrees(&bad);
+            }
+        }
+        assert!(pairs_in_place(&[0xff, 0xff, 0xff, 0xff]).is_none());
+        let mut huge = encode_pairs(&[("k", "v")]);
+        huge[4..8].copy_from_slice(&u32::MAX.to_le_bytes());
+        assert!(pairs_in_place(&huge).is_none());
     }
 
     #[test]

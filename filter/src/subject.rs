@@ -54,19 +54,36 @@ pub fn forged_subject_headers<'h, K: AsRef<str>, V>(
 /// for [`SubjectSpellings::forged`].
 #[derive(Clone, Debug, Default)]
 pub struct SubjectSpellings {
-    /// Each name's [`subject_core`], [`squashed`].
-    cores: Vec<Vec<u8>>,
+    /// Each name's [`subject_core`], [`squashed`], with its rarest byte
+    /// ([`rarest`]): a header name without that letter (in either case) or
+    /// digit cannot contain the core, whatever is squashed out of it.
+    cores: Vec<(Vec<u8>, u8)>,
     /// The shortest core's length (`usize::MAX` without names).
     shortest: usize,
 }
 
+/// Letters and digits, the rarest in header names first (`j` of `subject`).
+const RARITY: &[u8] = b"jqzxkvwybfghmpldcusnrtoiea0123456789";
+
+/// The byte of a squashed core that header names hold least often.
+fn rarest(core: &[u8]) -> u8 {
+    core.iter()
+        .copied()
+        .min_by_key(|b| RARITY.iter().position(|r| r == b).unwrap_or(RARITY.len()))
+        .unwrap_or(0)
+}
+
 impl SubjectSpellings {
     pub fn new(subject_names: &[String]) -> SubjectSpellings {
-        let cores: Vec<Vec<u8>> = subject_names
+        let cores: Vec<(Vec<u8>, u8)> = subject_names
             .iter()
-            .map(|s| squashed(subject_core(s)).collect())
+            .map(|s| {
+                let core: Vec<u8> = squashed(subject_core(s)).collect();
+                let rare = rarest(&core);
+                (core, rare)
+            })
             .collect();
-        let shortest = cores.iter().map(Vec::len).min().unwrap_or(usize::MAX);
+        let shortest = cores.iter().map(|(c, _)| c.len()).min().unwrap_or(usize::MAX);
         SubjectSpellings { cores, shortest }
     }
 
@@ -83,24 +100,47 @@ impl SubjectSpellings {
         headers
             .iter()
             .map(|(k, _)| k.as_ref())
-            .filter(|k| k.len() >= self.shortest && self.spelled_by(k) && !is_source(k, subject))
+            .filter(|k| self.forges(k, subject))
             .collect()
     }
 
-    /// Whether `squashed(name)` contains one of the reduced names.
-    fn spelled_by(&self, name: &str) -> bool {
+    /// Whether any of `names` (as the host wrote them, in any encoding)
+    /// spells a subject header name: a request with none has no forged
+    /// subject header ([`SubjectSpellings::forged`] names a subset of these:
+    /// those that are not a configured source).
+    pub fn any_spelled<'n>(&self, mut names: impl Iterator<Item = &'n [u8]>) -> bool {
+        names.any(|k| k.len() >= self.shortest && self.spelled_by(k))
+    }
+
+    /// Whether the header `name` is a forged subject header.
+    fn forges(&self, name: &str, subject: Option<&crate::config::SubjectConfig>) -> bool {
+        name.len() >= self.shortest && self.spelled_by(name.as_bytes()) && !is_source(name, subject)
+    }
+
+    /// Whether `squashed(name)` contains one of the reduced names. A name
+    /// without a core's rarest byte is not reduced for it (`x-forwarded-proto`
+    /// holds no `j`).
+    fn spelled_by(&self, name: &[u8]) -> bool {
+        let mut candidates = self
+            .cores
+            .iter()
+            .filter(|(core, rare)| {
+                !core.is_empty() && core.len() <= name.len() && name.iter().any(|&b| b | 0x20 == *rare)
+            })
+            .peekable();
+        if candidates.peek().is_none() {
+            return false;
+        }
         let mut buf = [0u8; 128];
         let long: Vec<u8>;
-        let hay = match squash_into(name, &mut buf) {
+        let hay: &[u8] = match squash_into(name, &mut buf) {
             Some(n) => &buf[..n],
             None => {
-                long = squashed(name).collect();
+                long = name.iter().map(|&c| SQUASH[c as usize]).filter(|&k| k != 0).collect();
                 &long
             }
         };
-        self.cores
-            .iter()
-            .any(|c| !c.is_empty() && c.len() <= hay.len() && hay.windows(c.len()).any(|w| w == c.as_slice()))
+        candidates.any(|(core, _)| core.len() <= hay.len() && hay.windows(core.len()).any(|w| w == core.as_slice()))
     }
 }
 
@@ -134,9 +174,9 @@ static SQUASH: [u8; 256] = {
 };
 
 /// `squashed(s)` written into `buf`, its length; `None` when it does not fit.
-fn squash_into(s: &str, buf: &mut [u8]) -> Option<usize> {
+fn squash_into(s: &[u8], buf: &mut [u8]) -> Option<usize> {
     let mut n = 0;
-    for &c in s.as_bytes() {
+    for &c in s {
         let k = SQUASH[c as usize];
         if k != 0 {
             *buf.get_mut(n)? = k;
@@ -150,14 +190,14 @@ fn squash_into(s: &str, buf: &mut [u8]) -> Option<usize> {
 fn contains_squashed(hay: &str, needle: &str) -> bool {
     // names fit on the stack: squashed once, compared window by window
     let (mut hb, mut nb) = ([0u8; 128], [0u8; 64]);
-    let Some(n) = squash_into(needle, &mut nb) else {
+    let Some(n) = squash_into(needle.as_bytes(), &mut nb) else {
         return contains_squashed_long(hay, needle);
     };
     // fewer bytes than the squashed needle: no squashing can hold it
     if n == 0 || hay.len() < n {
         return false;
     }
-    match squash_into(hay, &mut hb) {
+    match squash_into(hay.as_bytes(), &mut hb) {
         Some(h) => n <= h && hb[..h].windows(n).any(|w| w == &nb[..n]),
         None => contains_squashed_long(hay, needle),
     }
@@ -417,6 +457,12 @@ mod spelling_tests {
                     .collect();
                 hits += want.len();
                 assert_eq!(forged_subject_headers(&headers, names, None), want, "{headers:?}");
+                let spellings = super::SubjectSpellings::new(names);
+                assert_eq!(
+                    spellings.any_spelled(headers.iter().map(|(k, _)| k.as_bytes())),
+                    !want.is_empty(),
+                    "{headers:?}"
+                );
             }
         }
         assert!(hits > 500, "the corpus exercises real spellings: {hits}");
@@ -429,6 +475,7 @@ mod spelling_tests {
         for n in [
             "x-piiguard-subject",
             "X-PiiGuard-Subject",
+            "X-PIIGUARD-SUBJECT",
             "x_piiguard_subject",
             "x.piiguard.subject",
             "x--piiguard-subject",
@@ -452,6 +499,24 @@ mod spelling_tests {
             "x-piiguard-object",
         ] {
             assert!(!spells_subject_header(n, &names, none), "{n:?}");
+        }
+        // names as the host wrote them (the in-place reading): any case,
+        // bytes that are not UTF-8 squashed out as any other punctuation
+        let spellings = super::SubjectSpellings::new(&names);
+        for n in [
+            &b"X-PIIGUARD-SUBJECT"[..],
+            b"x-piiguard-\xffsubject",
+            b"\xc3x_piiguard_subJect",
+        ] {
+            assert!(spellings.any_spelled([n].into_iter()), "{n:?}");
+        }
+        for n in [
+            &b"x-forwarded-proto"[..],
+            b"x-piiguard-\xffsubjec",
+            b"",
+            b"x-piiguard-subjeck",
+        ] {
+            assert!(!spellings.any_spelled([n].into_iter()), "{n:?}");
         }
         // a configured subject source is input, never forged
         let sources_cfg: Option<crate::config::SubjectConfig> =
