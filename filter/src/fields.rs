@@ -622,6 +622,10 @@ pub fn pair_role(words: &Words) -> Option<Role> {
         // answer, an HTML form's input (answers)
         _ if last == b"value" => Some(Role::Named(Strong)),
         _ if n <= 2 && matches!(last, b"answer" | b"input") => Some(Role::Answer),
+        // field_data, attributeText, property_content
+        _ if n == 2 && matches!(last, b"data" | b"text" | b"content") && naming_head(words.back(1)) => {
+            Some(Role::Named(Weak))
+        }
         _ if naming_compound(words) => Some(Role::Naming(Strong)),
         _ => None,
     }
@@ -653,6 +657,11 @@ fn naming_compound(words: &Words) -> bool {
             None => return false,
         }
     };
+    naming_head(head)
+}
+
+/// What a compound naming key starts with (`field`, `attribute`, `meta`).
+fn naming_head(head: &[u8]) -> bool {
     matches!(
         head,
         b"field"
@@ -1188,13 +1197,29 @@ mod tests {
         for k in ["answer", "answers", "input", "user_input"] {
             assert_eq!(role(k), Some(Role::Answer), "{k}");
         }
-        for k in ["#text", "_text", "__cdata"] {
+        for k in [
+            "#text",
+            "_text",
+            "__cdata",
+            "field_data",
+            "attributeText",
+            "property_content",
+        ] {
             assert_eq!(role(k), Some(Role::Named(Strength::Weak)), "{k}");
         }
         for k in ["$", "_", "#"] {
             assert_eq!(role(k), Some(Role::Holder), "{k}");
         }
-        for k in ["meta", "link", "input_type", "answer_count", "product_code", "user_id"] {
+        for k in [
+            "meta",
+            "link",
+            "input_type",
+            "answer_count",
+            "product_code",
+            "user_id",
+            "user_data",
+            "metadata",
+        ] {
             assert_eq!(role(k), None, "{k}");
         }
     }
