@@ -488,6 +488,8 @@ impl Engine {
         } else {
             Vec::new()
         };
+        // the class a `df`/`qf` pair gives a query parameter's value, once looked for
+        let mut default_field = None;
         for (index, part) in raw.split(|&c| c == sep).enumerate() {
             let (lead, trimmed) = if sep == b';' {
                 let n = part.iter().take_while(|c| **c == b' ').count();
@@ -529,6 +531,8 @@ impl Engine {
                     .then(|| crate::filterexpr::langs_of_key(&key))
                     .filter(|l| !l.is_empty())
                 {
+                    let class =
+                        class.or_else(|| self.default_field_class(raw, sep, &decode, langs, &val, &mut default_field));
                     self.inspect_value_vars(dp, &val, class, &loc, insp, scratch, Vars::NONE, langs)
                 } else {
                     self.inspect_value(dp, &val, class, &loc, insp, scratch)
@@ -595,6 +599,28 @@ impl Engine {
             return Vec::new();
         }
         eav_pairs_of(raw, sep, decode, &|w| self.policy.classify_field(w))
+    }
+
+    /// The class of `val`, the value of a query language's parameter
+    /// (`langs`: `q`, `query`, `search`, ...) of the query string or form
+    /// `raw`, that a sibling naming its default field gives it (`df=lastName`,
+    /// `qf=surname^2 city`, `searchFields=`: [`default_field_class_of`]),
+    /// found once per query string or form (`found`) and only when such a
+    /// parameter occurs; none for a value without a letter or digit
+    /// (`q=*:*`).
+    fn default_field_class(
+        &self,
+        raw: &[u8],
+        sep: u8,
+        decode: &dyn Fn(&[u8]) -> Vec<u8>,
+        langs: Langs,
+        val: &[u8],
+        found: &mut Option<Option<FieldClass>>,
+    ) -> Option<FieldClass> {
+        if !langs.has(Langs::LUCENE) || !val.iter().any(u8::is_ascii_alphanumeric) {
+            return None;
+        }
+        *found.get_or_insert_with(|| default_field_class_of(raw, sep, decode, &|w| self.policy.classify_field(w)))
     }
 
     /// The variables a GraphQL document in the `query` pair of a query
@@ -1862,7 +1888,10 @@ impl Engine {
         let raw: &[u8] = pre.as_deref().unwrap_or(raw);
         // a GraphQL request as a form (express-graphql reads one)
         let gql = self.pairs_graphql_vars(raw);
-        let eav = self.eav_pairs(raw, b'&', &|b| crate::urlpath::decode_form_until_stable(b).into_owned());
+        let form_decode = |b: &[u8]| crate::urlpath::decode_form_until_stable(b).into_owned();
+        let eav = self.eav_pairs(raw, b'&', &form_decode);
+        // the class a `df`/`qf` pair gives a query parameter's value, once looked for
+        let mut default_field = None;
         let mut out = Vec::with_capacity(raw.len());
         let mut changed = false;
         // one buffer for every pair's location
@@ -1908,6 +1937,8 @@ impl Engine {
                 {
                     o
                 } else if let Some(langs) = Some(crate::filterexpr::langs_of_key(&key)).filter(|l| !l.is_empty()) {
+                    let class = class
+                        .or_else(|| self.default_field_class(raw, b'&', &form_decode, langs, &val, &mut default_field));
                     self.inspect_value_vars(dp, &val, class, &loc, insp, scratch, Vars::NONE, langs)
                 } else {
                     self.inspect_value_d(dp, &val, class, &loc, insp, scratch, 0, false)
@@ -3466,6 +3497,48 @@ fn may_name_values(raw: &[u8]) -> bool {
     })
 }
 
+/// The keys that name the default fields of a query parameter's query
+/// (Solr's `df` and `qf`, Elasticsearch's `default_field`, Azure's
+/// `searchFields`, Typesense's `query_by`), case aside.
+const DEFAULT_FIELD_KEYS: &[&[u8]] = &[
+    b"df",
+    b"qf",
+    b"default_field",
+    b"defaultfield",
+    b"searchfields",
+    b"search_fields",
+    b"query_by",
+    b"queryby",
+];
+
+/// [`Engine::default_field_class`]: the class of the first personal field
+/// that a [`DEFAULT_FIELD_KEYS`] pair of `raw` names (a list:
+/// `qf=surname^2 city`). Keys are decoded only where they can be one of
+/// them (their length, or a `%`).
+#[inline(never)]
+fn default_field_class_of(
+    raw: &[u8],
+    sep: u8,
+    decode: &dyn Fn(&[u8]) -> Vec<u8>,
+    classify: &dyn Fn(&Words) -> Option<FieldClass>,
+) -> Option<FieldClass> {
+    raw.split(|&c| c == sep).find_map(|part| {
+        let eq = memchr::memchr(b'=', part)?;
+        let k = &part[..eq];
+        let named = match k.len() {
+            2..=13 if memchr::memchr(b'%', k).is_none() => DEFAULT_FIELD_KEYS.iter().any(|d| k.eq_ignore_ascii_case(d)),
+            2..=64 if memchr::memchr(b'%', k).is_some() => {
+                let key = decode(k);
+                DEFAULT_FIELD_KEYS.iter().any(|d| key.eq_ignore_ascii_case(d))
+            }
+            _ => false,
+        };
+        named
+            .then(|| crate::filterexpr::field_list_class(&decode(&part[eq + 1..]), &mut |w| classify(w)))
+            .flatten()
+    })
+}
+
 /// A form or query key's last segment and what comes before it
 /// (`field[0][value]`: `field[0]`, `value`; `user.value`: `user`, `value`).
 fn key_segments(key: &[u8]) -> (&[u8], &[u8]) {
@@ -3503,7 +3576,7 @@ fn eav_pairs_of(
             Some(Role::Named(st)) => named.push((i, prefix.to_vec(), st == Strength::Weak)),
             Some(Role::Answer) => named.push((i, prefix.to_vec(), false)),
             // (`_=1700000000`: jQuery's cache breaker, not a text)
-            Some(Role::Holder) | None => {}
+            Some(Role::Holder | Role::DefaultFields(_) | Role::Query) | None => {}
         }
     }
     named
@@ -3523,6 +3596,31 @@ fn weak_under_thing(class: Option<FieldClass>, ctx: crate::fields::Context) -> O
     match class {
         Some(f) if f.strength == Strength::Weak && ctx == crate::fields::Context::NonPerson => None,
         c => c,
+    }
+}
+
+#[cfg(test)]
+mod default_field_tests {
+    use super::*;
+
+    fn class(raw: &str) -> Option<crate::fields::FieldKind> {
+        let decode = |b: &[u8]| crate::urlpath::decode_form_until_stable(b).into_owned();
+        default_field_class_of(raw.as_bytes(), b'&', &decode, &|w| crate::fields::classify(w)).map(|c| c.kind)
+    }
+
+    #[test]
+    fn a_default_field_names_the_query() {
+        use crate::fields::FieldKind::PersonName;
+        assert_eq!(class("q=Quispe&df=lastName"), Some(PersonName));
+        assert_eq!(class("df=surname&rows=5&q=Quispe"), Some(PersonName));
+        assert_eq!(class("q=Quispe&qf=title%5E2+last_name"), Some(PersonName));
+        assert_eq!(class("search=Quispe&searchFields=familyName"), Some(PersonName));
+        assert_eq!(class("q=Quispe&%64f=lastName"), Some(PersonName));
+        assert_eq!(class("q=Quispe&DF=customer.surname"), Some(PersonName));
+        // no personal default field; no key of the list
+        assert_eq!(class("q=widget&df=title"), None);
+        assert_eq!(class("q=widget&fields=name,email&sort=lastName"), None);
+        assert_eq!(class("dfx=lastName&a==df&df"), None);
     }
 }
 

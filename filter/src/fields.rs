@@ -594,6 +594,14 @@ pub enum Role {
     /// an element's text (BadgerFish's `$`, xml2js's `_`) or its attributes
     /// (xml2js's `$`): a string is named weakly, an object or array names.
     Holder,
+    /// Its value (a field name, a list of them, or an array of names) names
+    /// the default fields of a sibling `query` (Elasticsearch's
+    /// `default_field`, Solr's `df`/`qf`, Azure's `searchFields`,
+    /// Typesense's `query_by`; weak: `fields`, which names them only in a
+    /// full-text query's object, `query_string`, `multi_match`, ...).
+    DefaultFields(Strength),
+    /// A query string ([`Role::DefaultFields`] names its terms' field).
+    Query,
 }
 
 /// The key's role in an entity-attribute-value record ([`Role`]). The
@@ -615,6 +623,11 @@ pub fn pair_role(words: &Words) -> Option<Role> {
         b"name" | b"field" | b"key" | b"k" | b"property" | b"prop" | b"attribute" | b"attributes" | b"attr"
         | b"attrs" | b"label" | b"id" | b"param" | b"parameter" | b"question" | b"path" => Some(Role::Naming(Strong)),
         b"type" | b"kind" | b"system" | b"code" | b"url" => Some(Role::Naming(Weak)),
+        b"defaultfield" | b"defaultfields" | b"df" | b"qf" | b"searchfield" | b"searchfields" | b"queryby" => {
+            Some(Role::DefaultFields(Strong))
+        }
+        b"fields" => Some(Role::DefaultFields(Weak)),
+        b"query" | b"q" | b"search" => Some(Role::Query),
         b"val" | b"v" => Some(Role::Named(Strong)),
         // (`#text`, `_text`, `__cdata`: converters' element text)
         b"data" | b"text" | b"content" | b"cdata" => Some(Role::Named(Weak)),
@@ -1222,6 +1235,14 @@ mod tests {
         ] {
             assert_eq!(role(k), None, "{k}");
         }
+        for k in ["default_field", "defaultField", "df", "qf", "searchFields", "query_by"] {
+            assert_eq!(role(k), Some(Role::DefaultFields(Strength::Strong)), "{k}");
+        }
+        assert_eq!(role("fields"), Some(Role::DefaultFields(Strength::Weak)));
+        assert_eq!(role("query"), Some(Role::Query));
+        assert_eq!(role("q"), Some(Role::Query));
+        assert_eq!(role("search"), Some(Role::Query));
+        assert_eq!(role("queries"), None);
     }
 
     #[test]

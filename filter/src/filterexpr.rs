@@ -49,7 +49,7 @@ impl Langs {
         self.0 == 0
     }
 
-    fn has(self, l: Langs) -> bool {
+    pub fn has(self, l: Langs) -> bool {
         self.0 & l.0 != 0
     }
 }
@@ -57,14 +57,15 @@ impl Langs {
 /// The query languages the value of `key` (a query, form or cookie name, or
 /// a JSON member's name; decoded) is read in: `$filter` and `filter` (OData,
 /// SCIM, and the others' filter parameters), `where`; `q`, `fq`, `bq`,
-/// `query`, `search`, `_s` (Elasticsearch, Solr, Spring and CXF search).
+/// `query`, `search`, `_s` (Elasticsearch, Solr, Spring and CXF search);
+/// Solr's `q.alt`, `hl.q`, `facet.query`, `group.query`.
 #[inline]
 pub fn langs_of_key(key: &[u8]) -> Langs {
     // (most names are none of these: their length and first byte say so)
-    if !matches!(key.len(), 1..=7)
+    if !matches!(key.len(), 1..=11)
         || !matches!(
             key[0].to_ascii_lowercase(),
-            b'$' | b'_' | b'b' | b'f' | b'q' | b's' | b'w'
+            b'$' | b'_' | b'b' | b'f' | b'g' | b'h' | b'q' | b's' | b'w'
         )
     {
         return Langs::NONE;
@@ -87,6 +88,11 @@ fn langs_of_short_key(key: &[u8]) -> Langs {
         (b"query", TEXT),
         (b"search", TEXT),
         (b"_s", TEXT),
+        // Solr's other Lucene parameters
+        (b"q.alt", TEXT),
+        (b"hl.q", TEXT),
+        (b"facet.query", TEXT),
+        (b"group.query", TEXT),
     ];
     KEYS.iter()
         .find(|(k, _)| key.eq_ignore_ascii_case(k))
@@ -398,7 +404,7 @@ fn lucene_values(
             let colon = spaces(v, end);
             if c == b'"' && v.get(colon) == Some(&b':') && e > s && is_field_name(&v[s..e]) {
                 let cls = lucene_field_class(&v[s..e], classify);
-                i = lucene_field_value(v, colon + 1, cls, out);
+                i = lucene_field_value(v, colon + 1, cls, classify, out);
                 continue;
             }
             // a phrase or a regular expression of the default field
@@ -434,7 +440,7 @@ fn lucene_values(
             continue;
         }
         let cls = lucene_field_class(&v[a..i], classify);
-        i = lucene_field_value(v, colon + 1, cls, out);
+        i = lucene_field_value(v, colon + 1, cls, classify, out);
     }
 }
 
@@ -622,7 +628,13 @@ pub fn field_list_class(list: &[u8], classify: &mut dyn FnMut(&Words) -> Option<
 
 /// The value of a Lucene field from `l` (after its `:`): a term, a
 /// phrase, a regular expression, a range or a group; where it ends.
-fn lucene_field_value(v: &[u8], l: usize, cls: Option<FieldClass>, out: &mut Vec<(usize, usize, FieldClass)>) -> usize {
+fn lucene_field_value(
+    v: &[u8],
+    l: usize,
+    cls: Option<FieldClass>,
+    classify: &mut dyn FnMut(&Words) -> Option<FieldClass>,
+    out: &mut Vec<(usize, usize, FieldClass)>,
+) -> usize {
     let i;
     {
         let l = spaces(v, l);
@@ -639,6 +651,14 @@ fn lucene_field_value(v: &[u8], l: usize, cls: Option<FieldClass>, out: &mut Vec
                     out.push((s, e, cls));
                 }
                 i = end;
+            }
+            b'{' if !is_range(v, l) => {
+                // KQL's nested field query: `customer:{ lastName : Quispe }`
+                let close = matching_brace(v, l);
+                let mut sub = Vec::new();
+                lucene_values(&v[l + 1..close], classify, None, &mut sub);
+                out.extend(sub.into_iter().map(|(s, e, c)| (s + l + 1, e + l + 1, c)));
+                i = close + 1;
             }
             b'[' | b'{' | b'(' => {
                 // a range's bounds or a group's terms and phrases
@@ -675,6 +695,42 @@ fn lucene_field_value(v: &[u8], l: usize, cls: Option<FieldClass>, out: &mut Vec
         }
     }
     i
+}
+
+/// Whether the `{` at `l` opens a range (`{a TO b}`, `{a TO b]`), not a
+/// KQL nested query.
+fn is_range(v: &[u8], l: usize) -> bool {
+    let end = v[l + 1..]
+        .iter()
+        .position(|&c| matches!(c, b'}' | b']' | b'{' | b':'))
+        .map_or(v.len(), |p| l + 1 + p);
+    memchr::memmem::find(&v[l..end], b" TO ").is_some()
+}
+
+/// The `}` that closes the `{` at `l` (nested braces counted, quoted runs
+/// stepped over), or the end.
+fn matching_brace(v: &[u8], l: usize) -> usize {
+    let mut depth = 0usize;
+    let mut k = l;
+    while k < v.len() {
+        match v[k] {
+            b'"' => {
+                k = quoted(v, k).0;
+                continue;
+            }
+            b'\\' => k += 1,
+            b'{' => depth += 1,
+            b'}' => {
+                depth -= 1;
+                if depth == 0 {
+                    return k;
+                }
+            }
+            _ => {}
+        }
+        k += 1;
+    }
+    v.len()
 }
 
 /// A character of an RSQL selector.
@@ -847,6 +903,12 @@ mod tests {
         one("{!field f=lastName v='Quispe'}", "Quispe");
         assert_eq!(l("{!lucene df=familyName}Quispe OR Mamani").len(), 2);
         one("{!dismax qf=\"surname^2 city\"}Quispe", "Quispe");
+        // KQL's nested field query; a range in braces stays a range
+        one("customer:{ lastName : Quispe }", "Quispe");
+        one("owner:{status:active and surname:Quispe} and x:1", "Quispe");
+        assert!(l("items:{ sku : A-1 and qty > 2 }").is_empty());
+        assert!(l("surname:{Quispe TO Ticona}").len() == 2);
+        assert!(l("price:{10 TO 20}").is_empty());
         // not personal: other fields, a wildcard of every field, a phrase
         assert!(l("status : active and type : order").is_empty());
         assert!(l("*:Quispe AND *:*").is_empty());
@@ -909,6 +971,10 @@ mod tests {
         assert!(!langs_of_key(b"search").has(Langs::ODATA));
         assert!(langs_of_key(b"_s").has(Langs::RSQL));
         assert!(langs_of_key(b"qq").is_empty());
+        assert!(langs_of_key(b"facet.query").has(Langs::LUCENE));
+        assert!(langs_of_key(b"hl.q").has(Langs::LUCENE));
+        assert!(langs_of_key(b"q.alt").has(Langs::LUCENE));
+        assert!(langs_of_key(b"facet.field").is_empty());
         assert!(langs_of_key(b"lastName").is_empty());
         assert!(langs_of_key(b"").is_empty());
         // every language in one value: the literals do not overlap

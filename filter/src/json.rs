@@ -484,18 +484,21 @@ pub struct Pairs {
     names: Vec<NameRef>,
     /// Named members of the open objects read before a naming value gave
     /// them a class, innermost last: depth, value token start, weak role,
-    /// an answer.
-    pending: Vec<(usize, usize, bool, bool)>,
+    /// an answer, a query ([`Role::Query`]).
+    pending: Vec<(usize, usize, bool, bool, bool)>,
 }
 
 /// A naming member's value: the depth of its object, where its token
 /// starts, whether the naming role is weak, whether it is a question's
-/// text (a weakly named string) that names only an answer.
+/// text (a weakly named string) that names only an answer, whether it
+/// names a query's default fields ([`Role::DefaultFields`]: a string or an
+/// array) and only a query.
 struct NameRef {
     depth: usize,
     at: usize,
     weak: bool,
     question: bool,
+    query: bool,
 }
 
 impl Pairs {
@@ -525,6 +528,7 @@ impl Pairs {
             at,
             weak,
             question,
+            query: false,
         };
         match role {
             Role::Naming(st) => {
@@ -533,21 +537,47 @@ impl Pairs {
                 }
             }
             Role::Named(st) => {
-                self.named(input, depth, at, st == Strength::Weak, false, stack, classify_key);
+                self.named(
+                    input,
+                    depth,
+                    at,
+                    st == Strength::Weak,
+                    false,
+                    false,
+                    stack,
+                    classify_key,
+                );
                 if st == Strength::Weak && first == Some(b'"') {
                     self.names.push(name(true, true));
                 }
             }
-            Role::Answer => self.named(input, depth, at, false, true, stack, classify_key),
+            Role::Answer => self.named(input, depth, at, false, true, false, stack, classify_key),
             // a converter's text (`$`, `_`) or attributes (`"$":{"name":…}`)
             Role::Holder => match first {
-                Some(b'"') => self.named(input, depth, at, true, false, stack, classify_key),
+                Some(b'"') => self.named(input, depth, at, true, false, false, stack, classify_key),
                 Some(b'{' | b'[') => self.names.push(name(false, false)),
                 _ => {}
             },
+            Role::DefaultFields(_) => {
+                if matches!(first, Some(b'"' | b'[')) {
+                    self.names.push(NameRef {
+                        depth,
+                        at,
+                        weak: false,
+                        question: false,
+                        query: true,
+                    });
+                }
+            }
+            Role::Query => {
+                if first == Some(b'"') {
+                    self.named(input, depth, at, false, false, true, stack, classify_key)
+                }
+            }
         }
     }
 
+    #[allow(clippy::too_many_arguments)]
     #[inline(never)]
     #[allow(clippy::too_many_arguments)]
     fn named(
@@ -557,6 +587,7 @@ impl Pairs {
         at: usize,
         weak: bool,
         answer: bool,
+        query: bool,
         stack: &mut [Frame],
         classify_key: KeyClassifier,
     ) {
@@ -565,19 +596,20 @@ impl Pairs {
             .binary_search_by_key(&at, |g| g.0)
             .ok()
             .map(|i| self.given[i].1);
-        match given.or_else(|| self.class(input, depth, at, weak, answer, classify_key)) {
+        match given.or_else(|| self.class(input, depth, at, weak, answer, query, classify_key)) {
             Some(c) => {
                 if let Some(f) = stack.last_mut() {
                     f.key_class = f.key_class.or(Some(c));
                 }
             }
-            None => self.pending.push((depth, at, weak, answer)),
+            None => self.pending.push((depth, at, weak, answer, query)),
         }
     }
 
     /// The class the naming values of the object at `depth` give a named
     /// member (`weak`: its role is; `answer`: an answer, which a question's
-    /// text names) whose value starts at `at`: the first that classifies
+    /// text names; `query`: a query, which only its default fields name)
+    /// whose value starts at `at`: the first that classifies
     /// as a key would; where either role is weak, only a strong class.
     /// None for a value that is itself a label of that class (an i18n
     /// catalogue's `{"key":"label.surname","value":"Surname"}`).
@@ -589,12 +621,19 @@ impl Pairs {
         at: usize,
         weak: bool,
         answer: bool,
+        query: bool,
         classify_key: KeyClassifier,
     ) -> Option<FieldClass> {
         let from = self.names.iter().rposition(|n| n.depth != depth).map_or(0, |i| i + 1);
+        if query {
+            return self.names[from..]
+                .iter()
+                .filter(|n| n.query)
+                .find_map(|n| default_fields_class(input, n.at, classify_key));
+        }
         let c = self.names[from..]
             .iter()
-            .filter(|n| n.at != at && (answer || !n.question))
+            .filter(|n| n.at != at && !n.query && (answer || !n.question))
             .find_map(|n| {
                 let c = naming_class(input, n.at, classify_key)?;
                 (c.strength == Strength::Strong || !(weak || n.weak)).then_some(c)
@@ -624,12 +663,12 @@ impl Pairs {
 
     #[inline(never)]
     fn close_pending(&mut self, input: &[u8], depth: usize, classify_key: KeyClassifier) {
-        while let Some(&(d, at, weak, answer)) = self.pending.last() {
+        while let Some(&(d, at, weak, answer, query)) = self.pending.last() {
             if d != depth {
                 break;
             }
             self.pending.pop();
-            if let Some(c) = self.class(input, depth, at, weak, answer, classify_key) {
+            if let Some(c) = self.class(input, depth, at, weak, answer, query, classify_key) {
                 self.late.push((at, c));
             }
         }
@@ -670,6 +709,54 @@ fn naming_class(input: &[u8], at: usize, classify_key: KeyClassifier) -> Option<
         }
     }
     None
+}
+
+/// The class of the first personal field among default fields at `at`: a
+/// string (`"lastName"`, `"surname^2 city"`) or an array of strings
+/// (`["last_name^3", "first_name"]`), as [`crate::filterexpr::field_list_class`]
+/// reads them.
+fn default_fields_class(input: &[u8], at: usize, classify_key: KeyClassifier) -> Option<FieldClass> {
+    let mut classify = |w: &Words| classify_key(w);
+    let mut k = at;
+    if input.get(k) == Some(&b'[') {
+        k += 1;
+    }
+    loop {
+        k = skip_ws(input, k);
+        if input.get(k) != Some(&b'"') {
+            return None;
+        }
+        let (end, escaped) = string_end(input, k)?;
+        let v = key_bytes(input, k + 1, end - 1, escaped);
+        if let Some(c) = crate::filterexpr::field_list_class(&v, &mut classify) {
+            return Some(c);
+        }
+        if input.get(at) != Some(&b'[') {
+            return None;
+        }
+        k = skip_ws(input, end);
+        if input.get(k) != Some(&b',') {
+            return None;
+        }
+        k += 1;
+    }
+}
+
+/// Whether the member whose key ends `path` is in a full-text query's
+/// object (`{"query_string": {"fields": …}}`, `multi_match`,
+/// `simple_query_string`, `combined_fields`), where `fields` names the
+/// fields its `query` searches (elsewhere it lists the fields to return).
+#[inline(never)]
+fn in_full_text_query(input: &[u8], path: &[Seg]) -> bool {
+    match path.len().checked_sub(2).map(|i| &path[i]) {
+        Some(&Seg::Key {
+            start, end, escaped, ..
+        }) => matches!(
+            Words::split(&key_bytes(input, start, end, escaped)).joined(),
+            b"querystring" | b"simplequerystring" | b"multimatch" | b"combinedfields"
+        ),
+        _ => false,
+    }
 }
 
 /// The end (after the closing quote) of the string token at `at`, read
@@ -1727,7 +1814,9 @@ fn read_key(
     let at = skip_ws(input, p + 1);
     // a member named by a sibling's value, or one naming another's
     if let Some(role) = role {
-        keys.pairs.member(input, at, role, stack, classify_key);
+        if role != Role::DefaultFields(Strength::Weak) || in_full_text_query(input, path) {
+            keys.pairs.member(input, at, role, stack, classify_key);
+        }
     }
     Ok(at)
 }
