@@ -734,6 +734,10 @@ fn is_key_operator(w: &[u8]) -> bool {
 /// (`q[surname_eq]`, `q[last_name_i_cont]`, `last_name_cont`). The key
 /// itself when it has none.
 pub fn key_without_operators(key: &[u8]) -> &[u8] {
+    // every operator follows a `]`, `_` or `.` (`page`, `size`, `q` have none)
+    if memchr::memchr3(b']', b'_', b'.', key).is_none() {
+        return key;
+    }
     let mut end = key.len();
     loop {
         let k = &key[..end];
@@ -794,6 +798,9 @@ mod override_tests {
         assert_eq!(k("last_name_cont"), "last_name");
         assert_eq!(k("customer.name"), "customer.name");
         assert_eq!(k("user_name"), "user_name");
+        for plain in ["page", "q", "sortBy", "x-y", "a[b", "lastName$eq"] {
+            assert_eq!(k(plain), plain);
+        }
         assert_eq!(k("q[_eq]"), "q[_eq]");
         assert_eq!(k(".equals"), ".equals");
         // a segment that is a field is kept; no operator, no change
